@@ -1,0 +1,134 @@
+/**
+ * The shared vocabulary of the tuning engine: distributions, trials as frozen records, and the
+ * contracts of samplers and pruners. Everything here is plain data or a small interface, so the
+ * study, the samplers, the storages and the renderers can be written and tested apart.
+ *
+ * Modelled on Optuna's split: samplers and pruners only ever see immutable {@link FrozenTrial}s;
+ * the user's objective sees a live trial object (defined in `trial.ts`).
+ */
+
+/** Whether the objective is to be made small or large. */
+export type StudyDirection = "minimize" | "maximize";
+
+/**
+ * The life of a trial.
+ * - `waiting`: enqueued with known parameters, not yet started.
+ * - `running`: asked for, not yet told.
+ * - `complete`: told a finite value.
+ * - `failed`: the objective threw, returned NaN/±∞, or its worker vanished; `error` says why.
+ * - `pruned`: stopped early by a pruner; `value` keeps its last reported value.
+ */
+export type TrialState = "waiting" | "running" | "complete" | "failed" | "pruned";
+
+/** A parameter's value: any JSON scalar (categoricals may hold strings, booleans or null). */
+export type ParamValue = number | string | boolean | null;
+
+/** A real number in [low, high], optionally on a log scale or a grid of `step`. */
+export interface FloatDistribution {
+  readonly kind: "float";
+  readonly low: number;
+  readonly high: number;
+  /** Sample uniformly in log space (requires `low > 0`; excludes `step`). */
+  readonly log: boolean;
+  /** When set, values are `low + k·step` for integer k. */
+  readonly step?: number;
+}
+
+/** An integer in [low, high], optionally on a log scale or a grid of `step` (default 1). */
+export interface IntDistribution {
+  readonly kind: "int";
+  readonly low: number;
+  readonly high: number;
+  readonly log: boolean;
+  readonly step: number;
+}
+
+/** One of a list of unordered JSON values. */
+export interface CategoricalDistribution {
+  readonly kind: "categorical";
+  readonly choices: readonly ParamValue[];
+}
+
+/** A parameter held at one value (useful to pin a dimension without editing the search). */
+export interface FixedDistribution {
+  readonly kind: "fixed";
+  readonly value: ParamValue;
+}
+
+/** The distribution of one parameter, as a plain JSON-serialisable value. */
+export type Distribution =
+  | FloatDistribution
+  | IntDistribution
+  | CategoricalDistribution
+  | FixedDistribution;
+
+/** Parameter name → distribution. Key order is the order parameters are shown in. */
+export type SearchSpace = Readonly<Record<string, Distribution>>;
+
+/** Parameter name → chosen value. */
+export type Params = Readonly<Record<string, ParamValue>>;
+
+/** One intermediate value reported by a running trial (for pruning and learning curves). */
+export interface IntermediateValue {
+  readonly step: number;
+  readonly value: number;
+}
+
+/**
+ * An immutable snapshot of a trial, as samplers, pruners, storages and renderers see it.
+ * Times are milliseconds since the Unix epoch.
+ */
+export interface FrozenTrial {
+  /** 0-based, unique within a study, in the order trials were created. */
+  readonly number: number;
+  readonly state: TrialState;
+  readonly params: Params;
+  readonly distributions: SearchSpace;
+  /** The objective value: set for `complete`, and for `pruned` (its last reported value). */
+  readonly value?: number;
+  /** Every metric the objective returned (the objective value included under its name). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Intermediate values in the order they were reported. */
+  readonly intermediateValues: readonly IntermediateValue[];
+  readonly userAttrs: Readonly<Record<string, unknown>>;
+  readonly startedAt?: number;
+  readonly completedAt?: number;
+  /** Why a trial failed (the objective's error message, "objective returned NaN", ...). */
+  readonly error?: string;
+}
+
+/** What a sampler is given to choose the next parameters. */
+export interface SamplingContext {
+  /** The parameters to choose jointly. */
+  readonly space: SearchSpace;
+  /** Every trial of the study so far, in number order (running ones are pending evaluations). */
+  readonly trials: readonly FrozenTrial[];
+  readonly direction: StudyDirection;
+  /** The number of the trial being sampled for. */
+  readonly trialNumber: number;
+}
+
+/**
+ * Chooses parameters for a new trial. Contract (checked by the shared sampler suite):
+ * - every value lies within its distribution (bounds, integer-ness, steps, choices);
+ * - the result depends only on the sampler's seed, the context and the trial number, never on
+ *   how many times it was called before, so a resumed study draws the same trials.
+ */
+export interface Sampler {
+  /** A short name shown to users ("random", "grid", "gp"). */
+  readonly name: string;
+  sample(context: SamplingContext): Params;
+}
+
+/** What a pruner is given to decide whether a running trial should stop. */
+export interface PruningContext {
+  readonly trial: FrozenTrial;
+  readonly trials: readonly FrozenTrial[];
+  readonly direction: StudyDirection;
+}
+
+/** Decides whether a running trial, given its intermediate values so far, should stop early. */
+export interface Pruner {
+  readonly name: string;
+  shouldPrune(context: PruningContext): boolean;
+}
