@@ -1,0 +1,5 @@
+/** The samplers of the tuning engine. */
+export { GridSampler, MAX_GRID_SIZE, SearchSpaceExhaustedError } from "./grid";
+export type { GridSamplerOptions } from "./grid";
+export { RandomSampler } from "./random";
+export type { RandomSamplerOptions } from "./random";
