@@ -1,0 +1,494 @@
+/**
+ * The figure step: {@link StudyInfo} → Plotly figure JSON (`{data, layout}`), one builder per
+ * figure. Numbers are rounded to 6 significant digits to keep figures small; nothing here knows
+ * about MIME types or HTML.
+ */
+
+import type { TrialState } from "../tune/types";
+import { formatNumber, roundSignificant as round } from "./format";
+import {
+  cellText,
+  cellValue,
+  progressLine,
+  type LearningCurve,
+  type ParameterInfo,
+  type SliceInfo,
+  type StudyInfo,
+} from "./info";
+import { alignedTable, trialsText } from "./text";
+
+/** One Plotly trace (a plain JSON object). */
+export type PlotlyTrace = Readonly<Record<string, unknown>>;
+
+/** A Plotly figure as the `application/vnd.plotly.v1+json` MIME type carries it (minus config). */
+export interface PlotlyFigure {
+  readonly data: readonly PlotlyTrace[];
+  readonly layout: Readonly<Record<string, unknown>>;
+}
+
+/** A sort key of a table cell: numbers sort numerically, strings alphabetically, null last. */
+export type SortKey = number | string | null;
+
+/** What the HTML of a trials table needs to sort and filter it in the browser. */
+export interface TableControls {
+  /** (columns, rows) the raw value behind each cell. */
+  readonly sortKeys: readonly (readonly SortKey[])[];
+  /** The index of the state column, for the state filter. */
+  readonly stateColumn: number;
+}
+
+/** A figure ready to become a MIME bundle. */
+export interface StudyFigure {
+  /** A short stable identifier: "trials", "history", "parallel", "slice:lr", "intermediate", "importance". */
+  readonly name: string;
+  readonly figure: PlotlyFigure;
+  /** The `text/plain` form of the figure. */
+  readonly text: string;
+  /** Set for the trials table: the HTML adds click-to-sort headers and a state filter. */
+  readonly table?: TableControls;
+}
+
+/** Colours of trial states, shared by every figure. */
+export const STATE_COLORS: Readonly<Record<TrialState, string>> = {
+  complete: "#1f77b4",
+  pruned: "#ff7f0e",
+  failed: "#d62728",
+  running: "#2ca02c",
+  waiting: "#7f7f7f",
+};
+
+/** Background of the best trial's row. */
+export const BEST_ROW_COLOR = "#fff3b0";
+const ROW_COLOR = "#ffffff";
+const HEADER_COLOR = "#e8eef7";
+
+const MARGIN = { l: 60, r: 30, t: 50, b: 50 };
+
+function baseLayout(title: string, height: number): Record<string, unknown> {
+  return { title: { text: title, x: 0.02 }, height, margin: MARGIN, hovermode: "closest" };
+}
+
+/** A figure with no data and a centred note (used when a study has nothing to show yet). */
+function emptyFigure(title: string, note: string): PlotlyFigure {
+  return {
+    data: [],
+    layout: {
+      ...baseLayout(title, 260),
+      xaxis: { visible: false },
+      yaxis: { visible: false },
+      annotations: [{ text: note, showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: 14 } }],
+    },
+  };
+}
+
+function directionWord(info: StudyInfo): string {
+  return info.direction === "minimize" ? "lower is better" : "higher is better";
+}
+
+/**
+ * The trials table: one row per trial by number, every parameter, the metric(s), the duration and
+ * the failure reason; the best trial's row highlighted. `title` defaults to the study's name.
+ */
+export function trialsTable(info: StudyInfo, title?: string): StudyFigure {
+  const { columns, rows } = info.table;
+  const texts = columns.map((column) => rows.map((row) => escapeHtml(cellText(row, column)))); // (columns, rows)
+  const fill = columns.map(() => rows.map((row) => (row.isBest ? BEST_ROW_COLOR : ROW_COLOR)));
+  const stateColors = rows.map((row) => STATE_COLORS[row.state]);
+  const fontColors = columns.map((column) => (column.kind === "state" ? stateColors : "#222222"));
+  const widths = columns.map((column, c) =>
+    Math.min(40, Math.max(column.title.length + 2, ...texts[c].map((t) => t.length), 3)),
+  );
+  const rowHeight = 24;
+  const height = Math.min(560, 110 + rowHeight * Math.max(1, rows.length));
+  const sortKeys = columns.map((column) =>
+    rows.map((row): SortKey => {
+      const value = cellValue(row, column);
+      if (value === undefined || value === null) return null;
+      return typeof value === "number" ? round(value) : String(value);
+    }),
+  );
+  return {
+    name: "trials",
+    figure: {
+      data: [
+        {
+          type: "table",
+          columnwidth: widths,
+          header: {
+            values: columns.map((c) => `<b>${escapeHtml(c.title)}</b>`),
+            fill: { color: HEADER_COLOR },
+            align: "left",
+            height: 28,
+          },
+          cells: {
+            values: texts,
+            fill: { color: fill },
+            font: { color: fontColors },
+            align: columns.map((c) => (c.kind === "state" || c.kind === "error" || c.kind === "param" ? "left" : "right")),
+            height: rowHeight,
+          },
+        },
+      ],
+      layout: {
+        ...baseLayout(title ?? tableTitle(info), height),
+        margin: { l: 10, r: 10, t: 40, b: 10 },
+      },
+    },
+    text: trialsText(info),
+    table: { sortKeys, stateColumn: columns.findIndex((c) => c.kind === "state") },
+  };
+}
+
+function tableTitle(info: StudyInfo): string {
+  const name = info.studyName === undefined ? "trials" : `${info.studyName}: trials`;
+  const best =
+    info.best === undefined ? "" : ` — best ${info.metric} ${formatNumber(info.best.value)} (trial ${info.best.number})`;
+  return `${name} (${info.direction} ${info.metric})${best}`;
+}
+
+/**
+ * Optimisation history: each trial's value by trial number and the best-so-far line; pruned
+ * trials as open diamonds (their last reported value), failed trials as red crosses along the
+ * bottom edge with the error in the tooltip.
+ */
+export function historyPlot(info: StudyInfo): StudyFigure {
+  const title = `optimisation history (${info.metric}, ${directionWord(info)})`;
+  const points = info.history;
+  const withValue = points.filter((p) => p.value !== undefined && Number.isFinite(p.value));
+  if (points.length === 0) return { name: "history", figure: emptyFigure(title, "no trials yet"), text: "no trials yet" };
+  const values = withValue.map((p) => p.value as number);
+  const floor = values.length === 0 ? 0 : Math.min(...values);
+  const byState = (state: TrialState) => withValue.filter((p) => p.state === state);
+  const complete = byState("complete");
+  const pruned = byState("pruned");
+  const failed = points.filter((p) => p.state === "failed");
+  const best = points.filter((p) => p.bestSoFar !== undefined);
+  const metric = escapeHtml(info.metric);
+  const data: PlotlyTrace[] = [
+    {
+      type: "scatter",
+      mode: "markers",
+      name: "complete",
+      x: complete.map((p) => p.number),
+      y: complete.map((p) => round(p.value as number)),
+      marker: { color: STATE_COLORS.complete, size: 8 },
+      hovertemplate: `trial %{x}<br>${metric} %{y}<extra>complete</extra>`,
+    },
+    {
+      type: "scatter",
+      mode: "lines",
+      name: "best so far",
+      x: best.map((p) => p.number),
+      y: best.map((p) => round(p.bestSoFar as number)),
+      line: { color: "#d4a017", width: 2, shape: "hv" },
+      hovertemplate: `after trial %{x}<br>best ${metric} %{y}<extra></extra>`,
+    },
+  ];
+  if (pruned.length > 0) {
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: "pruned",
+      x: pruned.map((p) => p.number),
+      y: pruned.map((p) => round(p.value as number)),
+      marker: { color: STATE_COLORS.pruned, size: 9, symbol: "diamond-open", line: { width: 2 } },
+      hovertemplate: `trial %{x} (pruned)<br>last ${metric} %{y}<extra></extra>`,
+    });
+  }
+  if (failed.length > 0) {
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: "failed",
+      x: failed.map((p) => p.number),
+      y: failed.map(() => round(floor)),
+      customdata: failed.map((p) => p.error ?? "failed"),
+      marker: { color: STATE_COLORS.failed, size: 10, symbol: "x" },
+      hovertemplate: "trial %{x} failed:<br>%{customdata}<extra></extra>",
+    });
+  }
+  const text = alignedTable(
+    ["#", "state", info.metric, "best so far"],
+    points.map((p) => [
+      String(p.number),
+      p.state,
+      p.value === undefined ? "" : formatNumber(p.value),
+      p.bestSoFar === undefined ? "" : formatNumber(p.bestSoFar),
+    ]),
+    ["right", "left", "right", "right"],
+  );
+  return {
+    name: "history",
+    figure: {
+      data,
+      layout: {
+        ...baseLayout(title, 400),
+        xaxis: { title: { text: "trial" }, zeroline: false },
+        yaxis: { title: { text: info.metric } },
+      },
+    },
+    text,
+  };
+}
+
+/** Tick values and labels for a log10 axis spanning [log10 low, log10 high]. */
+export function logTicks(low: number, high: number): { tickvals: number[]; ticktext: string[] } {
+  const from = Math.log10(low);
+  const to = Math.log10(high);
+  const powers: number[] = [];
+  for (let k = Math.ceil(from - 1e-9); k <= Math.floor(to + 1e-9); k++) powers.push(k);
+  const tickvals = powers.length >= 2 ? powers : [from, ...powers.filter((k) => k > from && k < to), to];
+  return { tickvals: tickvals.map((v) => round(v)), ticktext: tickvals.map((v) => formatNumber(round(10 ** v, 3))) };
+}
+
+/**
+ * Parallel coordinates of every plotted parameter and the objective, one line per complete trial
+ * coloured by the objective. Log parameters are drawn as log10 values with labels in the
+ * original units; categoricals as their choice index with the choices as tick labels.
+ */
+export function parallelCoordinates(info: StudyInfo): StudyFigure {
+  const title = `parameters vs ${info.metric}`;
+  const complete = info.table.rows.filter((r) => r.state === "complete" && r.value !== undefined);
+  const parameters = info.parameters.filter((p) => p.scale !== "fixed");
+  if (complete.length === 0 || parameters.length === 0) {
+    const note = complete.length === 0 ? "no complete trials yet" : "no searched parameters";
+    return { name: "parallel", figure: emptyFigure(title, note), text: note };
+  }
+  const dimensions = parameters.map((p) => dimensionOf(p, complete.map((r) => r.params[p.name])));
+  const values = complete.map((r) => round(r.value as number));
+  dimensions.push({ label: info.metric, values });
+  return {
+    name: "parallel",
+    figure: {
+      data: [
+        {
+          type: "parcoords",
+          dimensions,
+          line: {
+            color: values,
+            colorscale: "Viridis",
+            reversescale: info.direction === "minimize",
+            showscale: true,
+            colorbar: { title: { text: info.metric } },
+          },
+        },
+      ],
+      layout: { ...baseLayout(title, 420), margin: { l: 70, r: 70, t: 90, b: 40 } },
+    },
+    text: `${title}: ${complete.length} complete trials over ${parameters.map((p) => p.name).join(", ")}`,
+  };
+}
+
+function dimensionOf(parameter: ParameterInfo, raw: readonly unknown[]): Record<string, unknown> {
+  const label = parameter.scale === "log" ? `${parameter.name} (log)` : parameter.name;
+  const distribution = parameter.distribution;
+  if (parameter.scale === "category") {
+    const categories = parameter.categories ?? [];
+    const shown = raw.map((v) => (v === null ? "null" : typeof v === "number" ? formatNumber(v) : String(v)));
+    return {
+      label,
+      values: shown.map((s) => categories.indexOf(s)),
+      tickvals: categories.map((_, i) => i),
+      ticktext: categories,
+      range: categories.length > 1 ? [0, categories.length - 1] : [-0.5, 0.5],
+    };
+  }
+  const numbers = raw.map((v) => (typeof v === "number" ? v : Number.NaN));
+  const [low, high] =
+    distribution.kind === "float" || distribution.kind === "int"
+      ? [distribution.low, distribution.high]
+      : [Math.min(...numbers), Math.max(...numbers)];
+  if (parameter.scale === "log") {
+    return {
+      label,
+      values: numbers.map((v) => round(Math.log10(v))),
+      range: [round(Math.log10(low)), round(Math.log10(high))],
+      ...logTicks(low, high),
+    };
+  }
+  return { label, values: numbers.map((v) => round(v)), range: [round(low), round(high)] };
+}
+
+/**
+ * The objective against one parameter: complete trials coloured by trial number, pruned ones as
+ * open diamonds. The x axis is logarithmic for log parameters and categorical (choices in declared
+ * order) for categoricals.
+ */
+export function slicePlot(info: StudyInfo, slice: SliceInfo): StudyFigure {
+  const { parameter, points } = slice;
+  const title = `${info.metric} vs ${parameter.name}`;
+  const name = `slice:${parameter.name}`;
+  if (points.length === 0) return { name, figure: emptyFigure(title, "no trials with a value yet"), text: `${title}: no points` };
+  const complete = points.filter((p) => p.state === "complete");
+  const pruned = points.filter((p) => p.state === "pruned");
+  const x = (p: (typeof points)[number]) => (typeof p.x === "number" ? round(p.x) : p.x);
+  const hover = `${escapeHtml(parameter.name)} %{x}<br>${escapeHtml(info.metric)} %{y}<br>trial %{customdata}`;
+  const data: PlotlyTrace[] = [
+    {
+      type: "scatter",
+      mode: "markers",
+      name: "complete",
+      x: complete.map(x),
+      y: complete.map((p) => round(p.value)),
+      customdata: complete.map((p) => p.number),
+      marker: {
+        color: complete.map((p) => p.number),
+        colorscale: "Blues",
+        cmin: 0,
+        showscale: true,
+        colorbar: { title: { text: "trial" }, thickness: 12 },
+        size: 9,
+        line: { color: "#555555", width: 0.5 },
+      },
+      hovertemplate: `${hover}<extra>complete</extra>`,
+    },
+  ];
+  if (pruned.length > 0) {
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: "pruned",
+      x: pruned.map(x),
+      y: pruned.map((p) => round(p.value)),
+      customdata: pruned.map((p) => p.number),
+      marker: { color: STATE_COLORS.pruned, size: 9, symbol: "diamond-open", line: { width: 2 } },
+      hovertemplate: `${hover}<extra>pruned</extra>`,
+    });
+  }
+  const xaxis: Record<string, unknown> = { title: { text: parameter.name } };
+  if (parameter.scale === "log") xaxis.type = "log";
+  if (parameter.scale === "category") {
+    Object.assign(xaxis, { type: "category", categoryorder: "array", categoryarray: parameter.categories ?? [] });
+  }
+  return {
+    name,
+    figure: {
+      data,
+      layout: { ...baseLayout(title, 360), showlegend: pruned.length > 0, xaxis, yaxis: { title: { text: info.metric } } },
+    },
+    text: `${title} (${parameter.scale} axis): ${complete.length} complete, ${pruned.length} pruned trials`,
+  };
+}
+
+/** One slice plot per searched (non-fixed) parameter, in parameter order. */
+export function slicePlots(info: StudyInfo): StudyFigure[] {
+  return info.slices.map((slice) => slicePlot(info, slice));
+}
+
+/**
+ * The intermediate values (learning curves) of every trial that reported any. Pruned trials are
+ * dashed and end in a cross; running trials are green.
+ */
+export function intermediatePlot(info: StudyInfo, curves: readonly LearningCurve[] = info.curves, title?: string): StudyFigure {
+  const heading = title ?? "intermediate values";
+  if (curves.length === 0) {
+    return { name: "intermediate", figure: emptyFigure(heading, "no trial reported intermediate values"), text: "no intermediate values" };
+  }
+  const shownInLegend = new Set<TrialState>();
+  const data = curves.map((curve): PlotlyTrace => {
+    const first = !shownInLegend.has(curve.state);
+    shownInLegend.add(curve.state);
+    const pruned = curve.state === "pruned";
+    const last = curve.values.length - 1;
+    return {
+      type: "scatter",
+      mode: pruned ? "lines+markers" : "lines",
+      name: curve.state,
+      legendgroup: curve.state,
+      showlegend: first,
+      x: curve.steps.map((s) => round(s)),
+      y: curve.values.map((v) => round(v)),
+      line: { color: STATE_COLORS[curve.state], width: 1.5, dash: pruned ? "dash" : "solid" },
+      opacity: curve.state === "complete" ? 0.6 : 0.9,
+      ...(pruned
+        ? { marker: { symbol: curve.values.map((_, i) => (i === last ? "x" : "circle")), size: curve.values.map((_, i) => (i === last ? 10 : 0)) } }
+        : {}),
+      hovertemplate: `trial ${curve.number} (${curve.state})<br>step %{x}<br>value %{y}<extra></extra>`,
+    };
+  });
+  return {
+    name: "intermediate",
+    figure: {
+      data,
+      layout: {
+        ...baseLayout(heading, 380),
+        xaxis: { title: { text: "step" } },
+        yaxis: { title: { text: info.metric } },
+      },
+    },
+    text: `${heading}: ${curves.length} trials (${curves.filter((c) => c.state === "pruned").length} pruned)`,
+  };
+}
+
+/** A horizontal bar chart of parameter importance (first-order ε² shares; see `importance.ts`). */
+export function importancePlot(info: StudyInfo): StudyFigure {
+  const title = `parameter importance for ${info.metric}`;
+  const entries = info.importance;
+  if (entries.length === 0 || entries.every((e) => e.share === 0)) {
+    const note = entries.length === 0 ? "no searched parameters" : "not enough complete trials to tell (or no parameter matters alone)";
+    return { name: "importance", figure: emptyFigure(title, note), text: `${title}: ${note}` };
+  }
+  const shown = [...entries].reverse(); // Plotly draws the first bar at the bottom
+  return {
+    name: "importance",
+    figure: {
+      data: [
+        {
+          type: "bar",
+          orientation: "h",
+          x: shown.map((e) => round(e.share, 4)),
+          y: shown.map((e) => e.name),
+          text: shown.map((e) => `${(e.share * 100).toFixed(1)}%`),
+          textposition: "auto",
+          customdata: shown.map((e) => round(e.explainedVariance, 4)),
+          marker: { color: STATE_COLORS.complete },
+          hovertemplate: "%{y}: %{x:.1%} of explained variance<br>ε² = %{customdata}<extra></extra>",
+        },
+      ],
+      layout: {
+        ...baseLayout(title, Math.max(220, 90 + 36 * shown.length)),
+        margin: { ...MARGIN, l: 120 },
+        xaxis: { title: { text: "share of first-order explained variance (ε², objective ranks)" }, tickformat: ".0%", range: [0, 1] },
+        yaxis: { automargin: true },
+      },
+    },
+    text: alignedTable(
+      ["parameter", "share", "ε²"],
+      entries.map((e) => [e.name, `${(e.share * 100).toFixed(1)}%`, formatNumber(round(e.explainedVariance, 4))]),
+      ["left", "right", "right"],
+    ),
+  };
+}
+
+/**
+ * The live view: the progress line as the title, the trials table and, when a trial is running
+ * and reports intermediate values, its learning curve under the table.
+ */
+export function liveFigure(info: StudyInfo): StudyFigure {
+  const table = trialsTable(info, progressLine(info));
+  const running = info.curves.filter((c) => c.state === "running");
+  if (running.length === 0) return { ...table, name: "live" };
+  const curves = intermediatePlot(info, running, "running trial");
+  const tableTrace = { ...table.figure.data[0], domain: { x: [0, 1], y: [0.42, 1] } };
+  const tableHeight = table.figure.layout.height as number;
+  return {
+    ...table,
+    name: "live",
+    figure: {
+      data: [tableTrace, ...curves.figure.data],
+      layout: {
+        ...table.figure.layout,
+        height: tableHeight + 260,
+        xaxis: { title: { text: "step" }, domain: [0.05, 0.98] },
+        yaxis: { title: { text: info.metric }, domain: [0, 0.32] },
+        showlegend: false,
+        margin: { l: 50, r: 10, t: 40, b: 40 },
+      },
+    },
+  };
+}
+
+/** Escapes text placed in Plotly labels (which interpret a subset of HTML). */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

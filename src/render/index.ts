@@ -1,0 +1,97 @@
+/**
+ * Study rendering, pure from end to end: study data → plain info (`info.ts`) → Plotly figures
+ * (`figures.ts`) → MIME bundles (`bundle.ts`), plus a throttled live view (`live.ts`).
+ *
+ * ```ts
+ * const embedding = new PlotlyEmbedding();           // one per kernel session
+ * for (const bundle of renderStudy(study, { embedding })) context.display(bundle);
+ * ```
+ */
+
+import type { MimeBundle } from "../magic/types";
+import { figureBundle, type PlotlyEmbedding } from "./bundle";
+import {
+  historyPlot,
+  importancePlot,
+  intermediatePlot,
+  parallelCoordinates,
+  slicePlots,
+  trialsTable,
+  type StudyFigure,
+} from "./figures";
+import { studyInfo, type StudyData, type StudyInfo } from "./info";
+import { MIN_TRIALS_FOR_IMPORTANCE } from "./importance";
+
+export * from "./bundle";
+export * from "./figures";
+export * from "./format";
+export * from "./importance";
+export * from "./info";
+export * from "./live";
+export * from "./plotly-library";
+export * from "./text";
+
+/** The figures {@link renderStudy} can draw. */
+export type FigureKind = "trials" | "history" | "parallel" | "slices" | "intermediate" | "importance";
+
+/** Options of {@link renderStudy}. */
+export interface RenderOptions {
+  /** The session's embedding state (the library goes into the first HTML output only). */
+  readonly embedding: PlotlyEmbedding;
+  /** Which figures (default: all that have something to show). */
+  readonly figures?: readonly FigureKind[];
+  /** The current time (default `Date.now()`), for durations of running trials and elapsed time. */
+  readonly now?: number;
+  /** Extra Plotly config for every figure. */
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
+/** Every figure kind, in the order they are shown. */
+export const ALL_FIGURES: readonly FigureKind[] = ["trials", "history", "parallel", "slices", "intermediate", "importance"];
+
+/**
+ * The figures of a study. Without `kinds`, figures with nothing to show are left out (the table
+ * is always there); with `kinds`, each requested figure is drawn, with a note when empty.
+ */
+export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): StudyFigure[] {
+  const requested = kinds ?? ALL_FIGURES;
+  for (const kind of requested) {
+    if (!ALL_FIGURES.includes(kind)) {
+      throw new Error(`unknown figure ${JSON.stringify(kind)}; expected one of ${ALL_FIGURES.join(", ")}`);
+    }
+  }
+  const explicit = kinds !== undefined;
+  const complete = info.table.rows.filter((r) => r.state === "complete").length;
+  const figures: StudyFigure[] = [];
+  for (const kind of requested) {
+    switch (kind) {
+      case "trials":
+        figures.push(trialsTable(info));
+        break;
+      case "history":
+        if (explicit || info.history.length > 0) figures.push(historyPlot(info));
+        break;
+      case "parallel":
+        if (explicit || (complete > 0 && info.slices.length > 0)) figures.push(parallelCoordinates(info));
+        break;
+      case "slices":
+        figures.push(...slicePlots(info).filter((_, i) => explicit || info.slices[i].points.length > 0));
+        break;
+      case "intermediate":
+        if (explicit || info.curves.length > 0) figures.push(intermediatePlot(info));
+        break;
+      case "importance":
+        if (explicit || (complete >= MIN_TRIALS_FOR_IMPORTANCE && info.slices.length > 1)) figures.push(importancePlot(info));
+        break;
+    }
+  }
+  return figures;
+}
+
+/** Renders a study's figures as MIME bundles, ready for `display_data`. */
+export function renderStudy(study: StudyData, options: RenderOptions): MimeBundle[] {
+  const info = studyInfo(study, options.now ?? Date.now());
+  return studyFigures(info, options.figures).map((figure) =>
+    figureBundle(figure, { embedding: options.embedding, ...(options.config === undefined ? {} : { config: options.config }) }),
+  );
+}

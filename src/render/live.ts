@@ -1,0 +1,133 @@
+/**
+ * A live view of a running study: one output, updated in place, showing the progress line, the
+ * trials table and the running trial's learning curve. Updates are throttled to at most one per
+ * `intervalMs`; the latest state is never lost (a timer shows it when the interval has passed),
+ * and {@link LiveView.finish} shows the final state at once.
+ */
+
+import { randomUUID } from "node:crypto";
+import type { MagicContext } from "../magic/types";
+import { figureBundle, libraryBundle, type PlotlyEmbedding } from "./bundle";
+import { liveFigure } from "./figures";
+import { studyInfo, type StudyData } from "./info";
+
+/** The clock and timers the view uses (inject a fake one in tests). */
+export interface LiveClock {
+  now(): number;
+  setTimer(callback: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+/** The real clock: `Date.now` and `setTimeout`. */
+export const systemClock: LiveClock = {
+  now: () => Date.now(),
+  setTimer: (callback, ms) => setTimeout(callback, ms),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Where the view sends its outputs: the kernel's display functions. */
+export type LiveDisplay = Pick<MagicContext, "display" | "updateDisplay">;
+
+/** Options of a {@link LiveView}. */
+export interface LiveViewOptions {
+  readonly output: LiveDisplay;
+  readonly embedding: PlotlyEmbedding;
+  /** Shortest time between two shown states (default 1000 ms). */
+  readonly intervalMs?: number;
+  readonly clock?: LiveClock;
+  /** The display id of the updated output (default: a random one). */
+  readonly displayId?: string;
+}
+
+/** Default shortest time between two updates of the live output. */
+export const DEFAULT_LIVE_INTERVAL_MS = 1000;
+
+/**
+ * One live output for one search. Call {@link LiveView.update} whenever a trial changes and
+ * {@link LiveView.finish} once at the end.
+ */
+export class LiveView {
+  /** The display id of the live output. */
+  readonly displayId: string;
+  private readonly intervalMs: number;
+  private readonly clock: LiveClock;
+  private lastShownAt: number | undefined;
+  private pending: StudyData | undefined;
+  private timer: unknown;
+  private hasTimer = false;
+  private shownCount = 0;
+  private finished = false;
+
+  constructor(private readonly options: LiveViewOptions) {
+    const interval = options.intervalMs ?? DEFAULT_LIVE_INTERVAL_MS;
+    if (!(Number.isFinite(interval) && interval >= 0)) {
+      throw new Error(`live view: intervalMs must be a finite number ≥ 0, got ${interval}`);
+    }
+    this.intervalMs = interval;
+    this.clock = options.clock ?? systemClock;
+    this.displayId = options.displayId ?? `tunelab-live-${randomUUID()}`;
+  }
+
+  /** How many states have been sent to the front end. */
+  get shown(): number {
+    return this.shownCount;
+  }
+
+  /**
+   * Shows `study` now if the last update is at least `intervalMs` old, else keeps it and shows
+   * the latest kept state when the interval has passed. Ignored after {@link LiveView.finish}.
+   */
+  update(study: StudyData): void {
+    if (this.finished) return;
+    const now = this.clock.now();
+    if (this.lastShownAt === undefined || now - this.lastShownAt >= this.intervalMs) {
+      this.show(study);
+      return;
+    }
+    this.pending = study;
+    if (!this.hasTimer) {
+      this.hasTimer = true;
+      this.timer = this.clock.setTimer(() => this.flushPending(), this.lastShownAt + this.intervalMs - now);
+    }
+  }
+
+  /** Shows the final state at once (cancelling any pending update); later updates are ignored. */
+  finish(study: StudyData): void {
+    if (this.finished) return;
+    this.cancelTimer();
+    this.pending = undefined;
+    this.show(study);
+    this.finished = true;
+  }
+
+  private flushPending(): void {
+    this.hasTimer = false;
+    const study = this.pending;
+    this.pending = undefined;
+    if (study !== undefined && !this.finished) this.show(study);
+  }
+
+  private cancelTimer(): void {
+    if (this.hasTimer) this.clock.clearTimer(this.timer);
+    this.hasTimer = false;
+  }
+
+  private show(study: StudyData): void {
+    const now = this.clock.now();
+    const bundle = figureBundle(liveFigure(studyInfo(study, now)), {
+      embedding: this.options.embedding,
+      withoutLibrary: true,
+    });
+    if (this.shownCount === 0) {
+      // The library goes in an output of its own that is never replaced, so it stays in the
+      // saved notebook whatever the live output becomes.
+      const library = libraryBundle(this.options.embedding);
+      if (library !== undefined) this.options.output.display(library);
+      this.options.output.display(bundle, { displayId: this.displayId });
+    } else {
+      this.options.output.updateDisplay(this.displayId, bundle);
+    }
+    this.lastShownAt = now;
+    this.shownCount += 1;
+  }
+}
