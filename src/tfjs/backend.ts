@@ -1,0 +1,204 @@
+/**
+ * Chooses the TensorFlow.js backend once per process: the native `tensorflow` backend of
+ * `@tensorflow/tfjs-node` when that optional dependency loads, else WebAssembly
+ * (`@tensorflow/tfjs-backend-wasm`, its `.wasm` binaries read from the local `node_modules`, never
+ * the network), else the pure-JavaScript CPU backend.
+ *
+ * One engine per process: `@tensorflow/tfjs-core` keeps its engine (registered backends, the active
+ * backend, tensor bookkeeping) on the global object (`globalThis._tfengine`), so a notebook cell's
+ * `import * as tf from "@tensorflow/tfjs"` sees the backend chosen here, whichever copy of the
+ * package it resolves to. The selection itself is memoised on the global object as well, so two
+ * copies of this module (compiled `dist/` and `tsx`) still choose once.
+ */
+import { dirname, sep } from "node:path";
+import type * as tfjs from "@tensorflow/tfjs";
+
+/** The TensorFlow.js namespace (`import * as tf from "@tensorflow/tfjs"`). */
+export type TensorFlow = typeof tfjs;
+
+/** The backends this module can select, fastest first. */
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+/** The outcome of backend selection. */
+export interface LoadedTensorFlow {
+  /** The TensorFlow.js namespace, with {@link LoadedTensorFlow.backend} active. */
+  readonly tf: TensorFlow;
+  readonly backend: BackendName;
+  /** Why this backend was chosen, e.g. "tfjs-node not installed". */
+  readonly reason: string;
+  /** One line for the user: "TensorFlow.js 4.22.0 backend: wasm (tfjs-node not installed)". */
+  readonly description: string;
+}
+
+/** How {@link selectBackend} loads modules and which backends it may try. */
+export interface SelectBackendOptions {
+  /** Loads a module by id (default: Node's `require`); injectable so tests can simulate failures. */
+  readonly requireModule?: (id: string) => unknown;
+  /** The backends to try, in order (default: tensorflow, wasm, cpu). */
+  readonly order?: readonly BackendName[];
+}
+
+const DEFAULT_ORDER: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
+
+/** Where the memoised selection lives: on the global object, shared by every copy of this module. */
+const MEMO_KEY = Symbol.for("tunelab.tfjs.loadTensorFlow");
+
+/**
+ * Loads TensorFlow.js and selects its backend, once per process; later calls return the same
+ * promise. The order can be narrowed with the environment variable `TUNELAB_TFJS_BACKEND`
+ * (`tensorflow`, `wasm` or `cpu`: that backend first, then the usual fallbacks after it).
+ */
+export function loadTensorFlow(): Promise<LoadedTensorFlow> {
+  const holder = globalThis as unknown as Record<symbol, Promise<LoadedTensorFlow> | undefined>;
+  let loaded = holder[MEMO_KEY];
+  if (loaded === undefined) {
+    loaded = selectBackend({ order: orderFromEnvironment(process.env["TUNELAB_TFJS_BACKEND"]) });
+    holder[MEMO_KEY] = loaded;
+  }
+  return loaded;
+}
+
+/**
+ * The backend order for a `TUNELAB_TFJS_BACKEND` value: the named backend and those after it in
+ * the default order (so `wasm` still falls back to `cpu`).
+ * @throws Error for a value that names no backend
+ */
+export function orderFromEnvironment(value: string | undefined): readonly BackendName[] {
+  if (value === undefined || value === "") return DEFAULT_ORDER;
+  const start = DEFAULT_ORDER.indexOf(value as BackendName);
+  if (start < 0) {
+    throw new Error(`TUNELAB_TFJS_BACKEND must be one of ${DEFAULT_ORDER.join(", ")}, but got "${value}"`);
+  }
+  return DEFAULT_ORDER.slice(start);
+}
+
+/**
+ * Tries each backend of `options.order` and activates the first that works. Not memoised: use
+ * {@link loadTensorFlow} in the kernel; this is the testable core.
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<LoadedTensorFlow> {
+  const requireModule = options.requireModule ?? require;
+  const order = options.order ?? DEFAULT_ORDER;
+  const skipped: string[] = [];
+  for (const backend of order) {
+    const attempt = await tryBackend(backend, requireModule);
+    if (attempt.ok) {
+      const reason = skipped.length > 0 ? skipped.join("; ") : attempt.note;
+      return {
+        tf: attempt.tf,
+        backend,
+        reason,
+        description: `TensorFlow.js ${attempt.tf.version.tfjs} backend: ${backend} (${reason})`,
+      };
+    }
+    skipped.push(attempt.why);
+  }
+  throw new Error(`no TensorFlow.js backend could be started: ${skipped.join("; ")}`);
+}
+
+type Attempt = { ok: true; tf: TensorFlow; note: string } | { ok: false; why: string };
+
+async function tryBackend(backend: BackendName, requireModule: (id: string) => unknown): Promise<Attempt> {
+  switch (backend) {
+    case "tensorflow":
+      return tryTfjsNode(requireModule);
+    case "wasm":
+      return tryWasm(requireModule);
+    case "cpu":
+      return tryCpu(requireModule);
+  }
+}
+
+async function tryTfjsNode(requireModule: (id: string) => unknown): Promise<Attempt> {
+  let tf: TensorFlow;
+  try {
+    tf = requireModule("@tensorflow/tfjs-node") as TensorFlow;
+  } catch (error) {
+    return { ok: false, why: isModuleNotFound(error, "@tensorflow/tfjs-node") ? "tfjs-node not installed" : `tfjs-node failed to load: ${messageOf(error)}` };
+  }
+  if (await activate(tf, "tensorflow")) return { ok: true, tf, note: "native, via tfjs-node" };
+  return { ok: false, why: "tfjs-node loaded but its tensorflow backend did not start" };
+}
+
+async function tryWasm(requireModule: (id: string) => unknown): Promise<Attempt> {
+  const listenersBefore = processListeners();
+  try {
+    const tf = requireModule("@tensorflow/tfjs") as TensorFlow;
+    const wasm = requireModule("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
+    if (!isInitialized(tf, "wasm")) {
+      // The three binaries (plain, SIMD, threaded SIMD) sit side by side in dist/; the backend
+      // picks SIMD when WebAssembly SIMD validates (it does in Node 20) and never the threaded
+      // one under Node (its flag WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE).
+      const binary = (require as NodeJS.Require).resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm");
+      wasm.setWasmPaths(dirname(binary) + sep);
+    }
+    if (!(await activate(tf, "wasm"))) return { ok: false, why: "wasm backend did not start" };
+    const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
+    return { ok: true, tf, note: simd ? "WebAssembly with SIMD" : "WebAssembly" };
+  } catch (error) {
+    return { ok: false, why: `wasm failed: ${messageOf(error)}` };
+  } finally {
+    removeListenersAddedSince(listenersBefore);
+  }
+}
+
+type ProcessEventName = "uncaughtException" | "unhandledRejection";
+const GUARDED_EVENTS: readonly ProcessEventName[] = ["uncaughtException", "unhandledRejection"];
+
+type Listener = (...args: unknown[]) => void;
+/** `process` as a plain emitter: its typed overloads do not accept a union of event names. */
+const processEvents: NodeJS.EventEmitter = process;
+
+function processListeners(): Map<ProcessEventName, readonly Listener[]> {
+  return new Map(GUARDED_EVENTS.map((event) => [event, processEvents.listeners(event) as Listener[]]));
+}
+
+/**
+ * The Emscripten glue of the wasm backend installs `uncaughtException` and `unhandledRejection`
+ * listeners that rethrow, which turns any error another part of the process handles (a kernel
+ * keeping itself alive) into a crash printing the whole minified glue. Its own clean-up of them is
+ * broken, so the ones added while the backend started are removed here; Node's defaults remain.
+ */
+function removeListenersAddedSince(before: Map<ProcessEventName, readonly Listener[]>): void {
+  for (const event of GUARDED_EVENTS) {
+    const known = before.get(event) ?? [];
+    for (const listener of processEvents.listeners(event) as Listener[]) {
+      if (!known.includes(listener)) processEvents.removeListener(event, listener);
+    }
+  }
+}
+
+async function tryCpu(requireModule: (id: string) => unknown): Promise<Attempt> {
+  try {
+    const tf = requireModule("@tensorflow/tfjs") as TensorFlow;
+    if (await activate(tf, "cpu")) return { ok: true, tf, note: "plain JavaScript" };
+    return { ok: false, why: "cpu backend did not start" };
+  } catch (error) {
+    return { ok: false, why: `cpu failed: ${messageOf(error)}` };
+  }
+}
+
+/** Makes `name` the active backend; false when it is not registered or fails to initialise. */
+async function activate(tf: TensorFlow, name: string): Promise<boolean> {
+  if (tf.findBackendFactory(name) === null && !isInitialized(tf, name)) return false;
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  return ok && tf.getBackend() === name;
+}
+
+/** Whether `name` is already initialised (read without `tf.findBackend`, which would initialise it). */
+function isInitialized(tf: TensorFlow, name: string): boolean {
+  return name in tf.engine().registry;
+}
+
+function isModuleNotFound(error: unknown, id: string): boolean {
+  return (
+    error instanceof Error &&
+    (error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" &&
+    error.message.includes(id)
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

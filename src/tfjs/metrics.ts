@@ -1,0 +1,65 @@
+/**
+ * Metric names as a user writes them (`val_accuracy`, `acc`, `val_loss`) resolved to the keys a
+ * TensorFlow.js training history has (`val_acc`, `acc`, `val_loss`), and the direction of
+ * well-known metrics.
+ */
+import type { StudyDirection } from "../tune/types";
+
+/** Spellings of one metric, the first being TensorFlow.js's history key. */
+const ALIASES: readonly (readonly string[])[] = [
+  ["acc", "accuracy"],
+  ["mse", "meanSquaredError", "mean_squared_error"],
+  ["mae", "meanAbsoluteError", "mean_absolute_error"],
+  ["mape", "meanAbsolutePercentageError", "mean_absolute_percentage_error"],
+  ["loss"],
+];
+
+const VALIDATION_PREFIX = "val_";
+
+/** The canonical spelling of a metric name without its `val_` prefix ("accuracy" → "acc"). */
+function canonicalBase(base: string): string {
+  const group = ALIASES.find((names) => names.some((name) => name.toLowerCase() === base.toLowerCase()));
+  return group === undefined ? base : group[0]!;
+}
+
+function canonical(name: string): string {
+  return name.startsWith(VALIDATION_PREFIX)
+    ? VALIDATION_PREFIX + canonicalBase(name.slice(VALIDATION_PREFIX.length))
+    : canonicalBase(name);
+}
+
+/**
+ * The history key for a requested metric name: an exact match, else a match through the aliases
+ * (`accuracy`/`acc`, `val_accuracy`/`val_acc`, `mse`/`meanSquaredError`, ...).
+ * @param available the keys the training history has (see {@link historyKeys})
+ * @throws Error naming the unknown metric and listing the available ones
+ */
+export function resolveMetricName(requested: string, available: readonly string[]): string {
+  if (available.includes(requested)) return requested;
+  const wanted = canonical(requested);
+  const match = available.find((key) => canonical(key) === wanted);
+  if (match !== undefined) return match;
+  const hint = requested.startsWith(VALIDATION_PREFIX) && !available.some((key) => key.startsWith(VALIDATION_PREFIX))
+    ? " (validation metrics need a validation fraction or folds)"
+    : "";
+  throw new Error(`unknown metric "${requested}": the training history has ${available.join(", ")}${hint}`);
+}
+
+/**
+ * The keys a history will have for a compiled model: its `metricsNames` (`loss`, `acc`, ...),
+ * each also with a `val_` prefix when there is validation data.
+ */
+export function historyKeys(metricsNames: readonly string[], withValidation: boolean): string[] {
+  return withValidation ? [...metricsNames, ...metricsNames.map((name) => VALIDATION_PREFIX + name)] : [...metricsNames];
+}
+
+/**
+ * Whether a well-known metric is to be minimised (losses and errors) or maximised (accuracy,
+ * AUC, precision, recall); `undefined` when the name says nothing (give the direction then).
+ */
+export function metricDirection(name: string): StudyDirection | undefined {
+  const base = canonical(name).replace(/^val_/, "").toLowerCase();
+  if (/(loss|error|crossentropy|^mse$|^mae$|^mape$|hinge|poisson|divergence)/.test(base)) return "minimize";
+  if (/(acc|auc|precision|recall|f1|cosine)/.test(base)) return "maximize";
+  return undefined;
+}

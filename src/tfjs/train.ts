@@ -1,0 +1,306 @@
+/**
+ * Runs one trial of the "model builder" objective form: build a compiled `tf.LayersModel` from the
+ * trial's parameters, train it on prepared data (a validation split or k folds), report the chosen
+ * metric after every epoch, stop at once when the pruner says so or the user interrupts, and free
+ * every tensor it made.
+ *
+ * Reproducibility (same seed, same backend → same metrics):
+ * - each epoch trains on a permutation of the training rows drawn from a generator seeded with
+ *   `deriveSeed(seed, "shuffle", fold)`, and fit runs with `shuffle: false` (fit's own shuffle
+ *   reads `Math.random`);
+ * - model building and each epoch's fit run with `Math.random` seeded (see
+ *   {@link withSeededMathRandom}), so unseeded initialisers and dropout masks are reproducible too;
+ *   builders may also seed initialisers explicitly with `trialInitializers(tf, context.seed)`.
+ *
+ * Pruning steps: the epoch count over the trial, i.e. fold f, epoch e reports at step
+ * `f · epochs + e` (with a validation split, simply the epoch).
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import type { Params } from "../tune/types";
+import type { TensorFlow } from "./backend";
+import { historyKeys, resolveMetricName } from "./metrics";
+import { deriveSeed, permutation, seededRandom, withSeededMathRandom } from "./random";
+import { describe, type TrainingData, type TrainingFold } from "./trainingData";
+
+/** What the trainer needs of a running trial (the tuning engine's trial satisfies it). */
+export interface TrialReporter {
+  /** Records an intermediate objective value at `step` (0-based). */
+  report(value: number, step: number): void;
+  /** Whether the pruner wants this trial stopped, given what was reported so far. */
+  shouldPrune(): boolean;
+}
+
+/** What a model builder is told besides the parameters. */
+export interface BuildContext {
+  /** The trial's seed; pass it to `trialInitializers(tf, seed)` to seed initialisers explicitly. */
+  readonly seed: number;
+  /** The fold the model is built for (0 with a validation split). */
+  readonly fold: number;
+}
+
+/**
+ * The user's function: parameters → a compiled model. It must build a fresh model (and a fresh
+ * optimizer) on every call: the trainer disposes both when the trial ends.
+ */
+export type ModelBuilder<P = Params> = (params: P, context: BuildContext) => tfjs.LayersModel | Promise<tfjs.LayersModel>;
+
+/** How to train a trial. */
+export interface TrainOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** The objective metric, e.g. `val_acc`, `val_accuracy`, `val_loss`, `acc`. */
+  readonly metric: string;
+  /** The trial's seed (derive it per trial from the study seed, e.g. `deriveSeed(studySeed, "trial", n)`). */
+  readonly seed: number;
+  /** Receives `report(value, step)` after every epoch and is asked `shouldPrune()`. */
+  readonly reporter?: TrialReporter;
+  /** When aborted, training stops after the current batch and {@link TrainingAbortedError} is thrown. */
+  readonly signal?: AbortSignal;
+  /** Keep the trained model (the last fold's) and return it; default false (it is disposed). */
+  readonly keepModel?: boolean;
+  /** Seed `Math.random` while building and fitting (see the module comment); default true. */
+  readonly seedMathRandom?: boolean;
+  /** Names of x and y in error messages; default "x", "y". */
+  readonly dataNames?: { readonly x: string; readonly y: string };
+}
+
+/** Why an epoch's fit ended early. */
+type StopReason = "none" | "pruned" | "aborted" | "nonFinite";
+
+/** What a trained trial produced. */
+export interface TrialTraining {
+  /** The objective: the metric's last value, averaged over folds; when pruned, its last reported value. */
+  readonly value: number;
+  /** The history key the metric resolved to (`val_accuracy` → `val_acc`). */
+  readonly metric: string;
+  /** Every history metric's last value, averaged over the folds trained. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Per-epoch values of every metric, fold after fold (index = report step). */
+  readonly history: Readonly<Record<string, readonly number[]>>;
+  /** Epochs completed, over all folds. */
+  readonly epochsRun: number;
+  /** Batches completed, over all folds. */
+  readonly batchesRun: number;
+  readonly pruned: boolean;
+  /** The trained model when `keepModel` was set (dispose it with {@link disposeModel}). */
+  readonly model?: tfjs.LayersModel;
+}
+
+/** A problem with the user's builder, model or metric: the search should stop, not just the trial. */
+export class TrainingSetupError extends Error {
+  override readonly name = "TrainingSetupError";
+}
+
+/** Thrown when {@link TrainOptions.signal} aborts training; everything made is already disposed. */
+export class TrainingAbortedError extends Error {
+  override readonly name = "AbortError";
+  constructor(readonly epochsRun: number, readonly batchesRun: number) {
+    super(`training interrupted after ${epochsRun} epoch(s) and ${batchesRun} batch(es)`);
+  }
+}
+
+/**
+ * Builds, trains and evaluates one trial.
+ * @throws TrainingSetupError when the builder returns no compiled model, the model does not fit the
+ *   data's shapes, or the metric is unknown (the message lists the history's metrics)
+ * @throws TrainingAbortedError when `signal` aborts
+ * @throws Error when the builder or training throws, or the metric becomes NaN/±∞
+ */
+export async function trainTrial<P>(
+  tf: TensorFlow,
+  buildModel: ModelBuilder<P>,
+  params: P,
+  data: TrainingData,
+  options: TrainOptions,
+): Promise<TrialTraining> {
+  checkTrainOptions(options);
+  if (options.signal?.aborted === true) throw new TrainingAbortedError(0, 0);
+  const seeded = options.seedMathRandom ?? true;
+  const inScope = <T>(seed: number, body: () => Promise<T>): Promise<T> => (seeded ? withSeededMathRandom(seed, body) : body());
+  const history: Record<string, number[]> = {};
+  const finals: Record<string, number>[] = [];
+  let metricKey = "";
+  let lastReported = Number.NaN;
+  let epochsRun = 0;
+  let batchesRun = 0;
+  let pruned = false;
+  let kept: tfjs.LayersModel | undefined;
+
+  for (let f = 0; f < data.folds.length && !pruned; f++) {
+    const fold = data.folds[f]!;
+    const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
+    const built = await inScope(context.seed, async () => buildModel(params, context));
+    const model = checkBuiltModel(built);
+    try {
+      checkModelFitsData(model, fold, options.dataNames ?? { x: "x", y: "y" });
+      metricKey = resolveMetric(options.metric, model);
+      const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
+      const foldLast: Record<string, number> = {};
+      for (let e = 0; e < options.epochs; e++) {
+        const stop: { reason: StopReason; value: number } = { reason: "none", value: Number.NaN };
+        const step = f * options.epochs + e;
+        const [xEpoch, yEpoch] = shuffledRows(tf, fold, permutation(fold.xTrain.shape[0]!, shuffle));
+        try {
+          await inScope(deriveSeed(options.seed, "fit", f, e), () =>
+            model.fit(xEpoch, yEpoch, {
+              epochs: e + 1,
+              initialEpoch: e,
+              batchSize: options.batchSize,
+              shuffle: false,
+              validationData: [fold.xValidation, fold.yValidation],
+              verbose: 0,
+              callbacks: {
+                onBatchEnd: () => {
+                  if (options.signal?.aborted === true) {
+                    stop.reason = "aborted";
+                    model.stopTraining = true;
+                  } else {
+                    batchesRun++;
+                  }
+                },
+                onEpochEnd: (_epoch: number, logs?: tfjs.Logs) => {
+                  if (stop.reason !== "none" || logs === undefined) return;
+                  for (const [key, value] of Object.entries(logs)) {
+                    (history[key] ??= []).push(value);
+                    foldLast[key] = value;
+                  }
+                  epochsRun++;
+                  const value = logs[metricKey];
+                  if (value === undefined || !Number.isFinite(value)) {
+                    stop.reason = "nonFinite";
+                    stop.value = value ?? Number.NaN;
+                    model.stopTraining = true;
+                    return;
+                  }
+                  lastReported = value;
+                  options.reporter?.report(value, step);
+                  if (options.reporter?.shouldPrune() === true) {
+                    stop.reason = "pruned";
+                    model.stopTraining = true;
+                  }
+                },
+              },
+            }),
+          );
+        } finally {
+          tf.dispose([xEpoch, yEpoch]);
+        }
+        if (stop.reason === "aborted") throw new TrainingAbortedError(epochsRun, batchesRun);
+        if (stop.reason === "nonFinite") throw new Error(`the metric ${metricKey} was ${stop.value} after epoch ${e + 1}${data.folds.length > 1 ? ` of fold ${f + 1}` : ""}`);
+        if (stop.reason === "pruned") {
+          pruned = true;
+          break;
+        }
+      }
+      finals.push(foldLast);
+    } catch (error) {
+      disposeModel(model);
+      if (kept !== undefined) disposeModel(kept);
+      throw error;
+    }
+    if (options.keepModel === true) {
+      if (kept !== undefined) disposeModel(kept);
+      kept = model;
+    } else {
+      disposeModel(model);
+    }
+  }
+
+  const metrics = meanOfRecords(finals);
+  const result: TrialTraining = {
+    value: pruned ? lastReported : metrics[metricKey]!,
+    metric: metricKey,
+    metrics,
+    history,
+    epochsRun,
+    batchesRun,
+    pruned,
+  };
+  return kept === undefined ? result : { ...result, model: kept };
+}
+
+/**
+ * Checks that a builder's return value is a compiled `tf.LayersModel` and returns it typed.
+ * @throws TrainingSetupError "buildModel returned X, expected a compiled tf.LayersModel (call model.compile(...))"
+ */
+export function checkBuiltModel(value: unknown, builderName = "buildModel"): tfjs.LayersModel {
+  const looksLikeModel =
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as tfjs.LayersModel).fit === "function" &&
+    typeof (value as tfjs.LayersModel).compile === "function" &&
+    Array.isArray((value as tfjs.LayersModel).layers);
+  if (!looksLikeModel) {
+    throw new TrainingSetupError(`${builderName} returned ${describe(value)}, expected a compiled tf.LayersModel (call model.compile(...))`);
+  }
+  const model = value as tfjs.LayersModel;
+  if (model.optimizer == null || model.loss == null) {
+    throw new TrainingSetupError(`${builderName} returned a tf.LayersModel that is not compiled; call model.compile({ optimizer, loss, metrics }) before returning it`);
+  }
+  return model;
+}
+
+/** Disposes a model and its optimizer (which `model.dispose()` leaves alive when it was passed as an object). */
+export function disposeModel(model: tfjs.LayersModel): void {
+  const optimizer = model.optimizer;
+  model.dispose();
+  optimizer?.dispose();
+}
+
+/** The history key of `requested` for this model, validated before any training. */
+function resolveMetric(requested: string, model: tfjs.LayersModel): string {
+  try {
+    return resolveMetricName(requested, historyKeys(model.metricsNames, true));
+  } catch (error) {
+    throw new TrainingSetupError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Checks a single-input, single-output model against the data's row shapes. */
+function checkModelFitsData(model: tfjs.LayersModel, fold: TrainingFold, names: { readonly x: string; readonly y: string }): void {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new TrainingSetupError(`the model has ${model.inputs.length} input(s) and ${model.outputs.length} output(s); the trainer supports one of each`);
+  }
+  const compare = (layerShape: readonly (number | null)[], data: tfjs.Tensor, what: string, name: string): void => {
+    const expected = layerShape.slice(1);
+    const actual = data.shape.slice(1);
+    const fits = expected.length === actual.length && expected.every((size, i) => size === null || size === actual[i]);
+    if (!fits) {
+      throw new TrainingSetupError(
+        `the model's ${what} has shape [${expected.map((s) => s ?? "any").join(", ")}] per row, but ${name} rows have shape [${actual.join(", ")}]`,
+      );
+    }
+  };
+  compare(model.inputs[0]!.shape, fold.xTrain, "input", names.x);
+  compare(model.outputs[0]!.shape, fold.yTrain, "output", names.y);
+}
+
+/** The training rows of a fold in the order of `order` (new tensors, disposed by the caller). */
+function shuffledRows(tf: TensorFlow, fold: TrainingFold, order: readonly number[]): [tfjs.Tensor, tfjs.Tensor] {
+  return tf.tidy(() => {
+    const indices = tf.tensor1d(order as number[], "int32");
+    return [tf.gather(fold.xTrain, indices), tf.gather(fold.yTrain, indices)];
+  });
+}
+
+function checkTrainOptions(options: TrainOptions): void {
+  const positiveInteger = (value: number, name: string): void => {
+    if (!Number.isInteger(value) || value < 1) throw new TrainingSetupError(`${name} must be a positive integer, but got ${value}`);
+  };
+  positiveInteger(options.epochs, "epochs");
+  positiveInteger(options.batchSize, "batchSize");
+  if (!Number.isFinite(options.seed)) throw new TrainingSetupError(`seed must be a finite number, but got ${options.seed}`);
+}
+
+/** The mean of each key over the records that have it. */
+function meanOfRecords(records: readonly Record<string, number>[]): Record<string, number> {
+  const sums: Record<string, { total: number; count: number }> = {};
+  for (const record of records) {
+    for (const [key, value] of Object.entries(record)) {
+      const sum = (sums[key] ??= { total: 0, count: 0 });
+      sum.total += value;
+      sum.count++;
+    }
+  }
+  return Object.fromEntries(Object.entries(sums).map(([key, { total, count }]) => [key, total / count]));
+}
