@@ -1,0 +1,137 @@
+/**
+ * Fitting the GP hyperparameters: maximise the penalised log marginal likelihood
+ * log p(y|θ) + log p(θ) over a box, with L-BFGS from several starts.
+ *
+ * Notation and shapes (see likelihood.ts):
+ *   θ          (G + 2) [log ℓ_1 … log ℓ_G, log σ_f², log σ_n²], on standardised outputs and
+ *              inputs in the unit cube
+ *   log p(θ)   independent normal log-priors on each entry (weakly informative):
+ *                log ℓ_g   ~ N(log(0.5·√G), 1²)   length scales grow with the dimension
+ *                log σ_f²  ~ N(0, 1²)            outputs are standardised
+ *                log σ_n²  ~ N(log 1e-3, 2²)     little noise unless the data demand it
+ *   bounds     ℓ ∈ [0.01, 100], σ_f² ∈ [0.01, 100], σ_n² ∈ [1e-6, 1]
+ */
+import type { Rng } from "../rng";
+import { kernelParamsFromLog, type KernelParams } from "./kernel";
+import { minimizeBounded } from "./lbfgs";
+import { logMarginalLikelihood, type LikelihoodData } from "./likelihood";
+
+/** Fitted hyperparameters. */
+export interface FittedHyperparameters {
+  /** (G + 2) the log vector θ. */
+  readonly theta: Float64Array;
+  readonly kernel: KernelParams;
+  /** σ_n². */
+  readonly noiseVariance: number;
+  /** log p(y|θ) + log p(θ) at θ. */
+  readonly logPosterior: number;
+}
+
+/** Options of {@link fitHyperparameters}. */
+export interface FitOptions {
+  /** Random starts beyond the first (default 1). */
+  readonly restarts?: number;
+  /** L-BFGS iterations per start (default 50). */
+  readonly maxIterations?: number;
+  /** Where the first start is (default: the prior means). E.g. a previous fit, to warm-start. */
+  readonly initial?: ArrayLike<number>;
+}
+
+const LENGTH_BOUNDS = [Math.log(0.01), Math.log(100)] as const;
+const SIGNAL_BOUNDS = [Math.log(0.01), Math.log(100)] as const;
+const NOISE_BOUNDS = [Math.log(1e-6), Math.log(1)] as const;
+const NOISE_PRIOR_MEAN = Math.log(1e-3);
+const NOISE_PRIOR_SD = 2;
+
+/** The prior mean of θ for G kernel dimensions. */
+export function priorMean(groupCount: number): Float64Array {
+  const theta = new Float64Array(groupCount + 2);
+  theta.fill(lengthPriorMean(groupCount), 0, groupCount);
+  theta[groupCount] = 0;
+  theta[groupCount + 1] = NOISE_PRIOR_MEAN;
+  return theta;
+}
+
+function lengthPriorMean(groupCount: number): number {
+  return Math.log(0.5 * Math.sqrt(Math.max(1, groupCount)));
+}
+
+/** log p(θ) (up to a constant) and its gradient (G + 2). */
+export function logPrior(theta: ArrayLike<number>, groupCount: number): { value: number; gradient: Float64Array } {
+  const gradient = new Float64Array(groupCount + 2);
+  let value = 0;
+  const add = (i: number, mean: number, sd: number): void => {
+    const z = ((theta[i] as number) - mean) / sd;
+    value -= 0.5 * z * z;
+    gradient[i] = -z / sd;
+  };
+  const lengthMean = lengthPriorMean(groupCount);
+  for (let g = 0; g < groupCount; g++) add(g, lengthMean, 1);
+  add(groupCount, 0, 1);
+  add(groupCount + 1, NOISE_PRIOR_MEAN, NOISE_PRIOR_SD);
+  return { value, gradient };
+}
+
+/** The box of θ: [lower (G + 2), upper (G + 2)]. */
+export function hyperparameterBounds(groupCount: number): { lower: Float64Array; upper: Float64Array } {
+  const lower = new Float64Array(groupCount + 2);
+  const upper = new Float64Array(groupCount + 2);
+  lower.fill(LENGTH_BOUNDS[0], 0, groupCount);
+  upper.fill(LENGTH_BOUNDS[1], 0, groupCount);
+  lower[groupCount] = SIGNAL_BOUNDS[0];
+  upper[groupCount] = SIGNAL_BOUNDS[1];
+  lower[groupCount + 1] = NOISE_BOUNDS[0];
+  upper[groupCount + 1] = NOISE_BOUNDS[1];
+  return { lower, upper };
+}
+
+/** log p(y|θ) + log p(θ) and its gradient. */
+export function logPosterior(data: LikelihoodData, theta: ArrayLike<number>): { value: number; gradient: Float64Array } {
+  const likelihood = logMarginalLikelihood(data, theta);
+  const prior = logPrior(theta, data.groupCount);
+  return {
+    value: likelihood.value + prior.value,
+    gradient: likelihood.gradient.map((g, i) => g + (prior.gradient[i] as number)),
+  };
+}
+
+/**
+ * The θ maximising log p(y|θ) + log p(θ), the best of L-BFGS runs from the first start
+ * (`options.initial` or the prior mean) and `restarts` starts drawn from `rng`.
+ */
+export function fitHyperparameters(data: LikelihoodData, rng: Rng, options: FitOptions = {}): FittedHyperparameters {
+  const G = data.groupCount;
+  const { lower, upper } = hyperparameterBounds(G);
+  const starts: Float64Array[] = [Float64Array.from(options.initial ?? priorMean(G))];
+  for (let r = 0; r < (options.restarts ?? 1); r++) {
+    const start = priorMean(G);
+    for (let g = 0; g < G; g++) start[g] = Math.log(0.05) + rng.next() * (Math.log(2) - Math.log(0.05));
+    start[G] = -1 + 2 * rng.next();
+    starts.push(start);
+  }
+  const negative = (theta: Float64Array): { value: number; gradient: Float64Array } => {
+    const { value, gradient } = logPosterior(data, theta);
+    return { value: -value, gradient: gradient.map((g) => -g) };
+  };
+  let best: { x: Float64Array; value: number } | undefined;
+  for (const start of starts) {
+    const result = minimizeBounded(negative, start, lower, upper, {
+      maxIterations: options.maxIterations ?? 50,
+      gradientTolerance: 1e-4,
+      relativeTolerance: 1e-7,
+    });
+    if (Number.isFinite(result.value) && (best === undefined || result.value < best.value)) best = result;
+  }
+  if (best === undefined) {
+    // Every start was infeasible (a degenerate data set): fall back to the prior mean with more noise.
+    const theta = priorMean(G);
+    theta[G + 1] = NOISE_BOUNDS[1];
+    return { theta, kernel: kernelParamsFromLog(theta, G), noiseVariance: Math.exp(theta[G + 1] as number), logPosterior: -Infinity };
+  }
+  return {
+    theta: best.x,
+    kernel: kernelParamsFromLog(best.x, G),
+    noiseVariance: Math.exp(best.x[G + 1] as number),
+    logPosterior: -best.value,
+  };
+}
