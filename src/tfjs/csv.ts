@@ -22,8 +22,8 @@ export interface Table {
 /** How to read a table. */
 export interface TableOptions {
   /**
-   * - `auto` (default): a scikit-learn header when the first line is one (two integers then names,
-   *   or a different field count than the second line), none otherwise;
+   * - `auto` (default): a scikit-learn header when the first line is one (two integers then class
+   *   names, or just two integers above wider rows), none otherwise;
    * - `counts`: the first line must be a scikit-learn header;
    * - `none`: every line is data.
    */
@@ -99,7 +99,7 @@ function parseHeader(lines: readonly string[], required: boolean, source: string
     isCount(fields[0]) &&
     isCount(fields[1]) &&
     (fields.slice(2).some((field) => !isNumeric(field)) ||
-      (lines.length > 1 && splitFields(lines[1]!).length !== fields.length));
+      (fields.length === 2 && lines.length > 1 && splitFields(lines[1]!).length > 2));
   if (!looksLikeHeader) {
     if (required) {
       throw new Error(`${source} line 1: expected a header "rows,features,className,..." but got "${lines[0]!.slice(0, 60)}"`);
