@@ -52,6 +52,24 @@ export interface MagicContext {
   interruptCooperatively(): void;
   /** The execution count of the cell being run. */
   readonly executionCount: number;
+  /**
+   * Optional (needed by `%%capture`): runs `run` with the output of evaluated code redirected to
+   * `sink`. While `run` is pending, what code run by {@link MagicContext.evaluate} (and anything it
+   * starts) writes to stdout and stderr (console.log, process.stdout.write) and displays (display
+   * helpers, tslab's `display`) goes to `sink` instead of the notebook. This context's own
+   * methods (`stdout`, `display`, …) are not redirected: they still write to the cell. With
+   * AsyncLocalStorage-based routing this is `storage.run(sinkTarget, run)`.
+   */
+  redirectOutput?<T>(sink: OutputSink, run: () => Promise<T>): Promise<T>;
+}
+
+/** Where redirected output goes (see {@link MagicContext.redirectOutput}). */
+export interface OutputSink {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  display(bundle: MimeBundle, options?: DisplayOptions): void;
+  updateDisplay(displayId: string, bundle: MimeBundle, metadata?: Readonly<Record<string, unknown>>): void;
+  clearOutput(wait?: boolean): void;
 }
 
 /** How a magic's options are declared; used for parsing, typing and generated `--help`. */
@@ -77,6 +95,12 @@ export interface PositionalSpec {
   readonly required?: boolean;
   /** When true it takes all remaining positional words. */
   readonly rest?: boolean;
+  /**
+   * When true it takes the rest of the argument text verbatim (unsplit, quotes kept) from the
+   * first word that is not an option, as one string: for arguments that are code, like
+   * `%time f("a b")`. Must be the last positional.
+   */
+  readonly raw?: boolean;
 }
 
 /** Parsed arguments: option name → typed value, plus positionals by name. */

@@ -1,0 +1,35 @@
+/**
+ * The magic system: cell parsing, position map, argument parsing and help, registry, the
+ * `runCell` entry point for the kernel, and the builtin magics. See `README.md` here.
+ */
+export * from "./types";
+export { parseCell, joinContinuations } from "./parse";
+export type { CellMagicCall, CellRange, CellSegment, CodeSegment, HelpRequest, LineMagicCall, ParsedCell } from "./parse";
+export { codeView } from "./positions";
+export type { CodeView } from "./positions";
+export { ArgReader, formatHelp, parseArgs, splitArgs, usageLine } from "./args";
+export type { ArgsOutcome, ArgsSource, ArgWord } from "./args";
+export { MagicRegistry, prefix } from "./registry";
+export { alignedCode, describeValue, runCell } from "./run";
+export type { CellOutcome, PagerPayload, RunCellOptions } from "./run";
+export { closestName, editDistance } from "./suggest";
+export { CapturedOutput, captureCellMagic } from "./builtins/capture";
+export type { CapturedDisplay } from "./builtins/capture";
+export { createLsmagic, formatMagicList } from "./builtins/lsmagic";
+export { formatDuration, formatTiming, measure, timeCellMagic, timeLineMagic } from "./builtins/time";
+export type { Timing } from "./builtins/time";
+
+import { captureCellMagic } from "./builtins/capture";
+import { createLsmagic } from "./builtins/lsmagic";
+import { timeCellMagic, timeLineMagic } from "./builtins/time";
+import { MagicRegistry } from "./registry";
+
+/** A registry holding the builtin magics: `%lsmagic`, `%time`, `%%time`, `%%capture`. */
+export function createDefaultRegistry(): MagicRegistry {
+  const registry = new MagicRegistry();
+  registry.register(createLsmagic(registry));
+  registry.register(timeLineMagic);
+  registry.register(timeCellMagic);
+  registry.register(captureCellMagic);
+  return registry;
+}

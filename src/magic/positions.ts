@@ -1,0 +1,63 @@
+/**
+ * Position map between a cell (with magics) and the TypeScript text the kernel compiles for
+ * completion and inspection.
+ *
+ * The TypeScript view keeps the cell's length and line structure: every magic header, line magic
+ * and help request is replaced by spaces (its newlines kept), and everything else is unchanged.
+ * So an offset, line or column means the same in both texts, and errors and completions computed
+ * on the view can be reported against the cell as they are. Offsets inside a magic map to
+ * `undefined`: there is no TypeScript there (the kernel can offer magic completions instead, see
+ * `completeMagic`). A cell magic's body is kept as it is (for `%%time` it is TypeScript; for
+ * other magics completing names in it is still useful).
+ */
+import { parseCell, type CellRange, type ParsedCell } from "./parse";
+
+/** The TypeScript view of a cell and the maps between the two. */
+export interface CodeView {
+  /** The cell with magic text blanked out; same length and lines as the cell. */
+  readonly code: string;
+  /** The ranges of the cell that are magic text (sorted, not overlapping). */
+  readonly magicRanges: readonly CellRange[];
+  /**
+   * Maps an offset in the cell to the same place in {@link CodeView.code}, or `undefined` when
+   * it falls on a magic or help line (ends included: a cursor just after `%time x` is in it).
+   */
+  toCode(cellOffset: number): number | undefined;
+  /** Maps an offset in {@link CodeView.code} back to the cell (clamped to the cell). */
+  toCell(codeOffset: number): number;
+  /** The magic range containing `cellOffset` (ends included), if any. */
+  magicAt(cellOffset: number): CellRange | undefined;
+}
+
+/** Replaces `text[start, end)` with spaces, keeping line breaks. */
+function blank(text: string, start: number, end: number): string {
+  return text.slice(0, start) + text.slice(start, end).replace(/[^\r\n]/g, " ") + text.slice(end);
+}
+
+/**
+ * Builds the TypeScript view of a cell.
+ *
+ * @param cell the cell text, or a cell already parsed with `parseCell`
+ * @throws MagicError when `cell` is a string whose magic lines are malformed
+ */
+export function codeView(cell: string | ParsedCell): CodeView {
+  const parsed = typeof cell === "string" ? parseCell(cell) : cell;
+  const magicRanges: CellRange[] =
+    parsed.kind === "cell-magic"
+      ? [{ start: parsed.magic.start, end: parsed.magic.end, line: parsed.magic.line }]
+      : parsed.segments
+          .filter((segment) => segment.kind !== "code")
+          .map(({ start, end, line }) => ({ start, end, line }));
+  let code = parsed.cell;
+  for (const range of magicRanges) code = blank(code, range.start, range.end);
+  const length = parsed.cell.length;
+  const magicAt = (offset: number): CellRange | undefined =>
+    magicRanges.find((range) => offset >= range.start && offset <= range.end);
+  return {
+    code,
+    magicRanges,
+    magicAt,
+    toCode: (offset) => (offset < 0 || offset > length || magicAt(offset) !== undefined ? undefined : offset),
+    toCell: (offset) => Math.min(Math.max(offset, 0), length),
+  };
+}
