@@ -1,0 +1,51 @@
+/**
+ * The tuning engine's public API: distributions, studies and trials, samplers, pruners and
+ * storages. Usable from plain TypeScript, without the kernel.
+ */
+export * from "./types";
+export {
+  cardinality,
+  categorical,
+  contains,
+  DistributionError,
+  distributionFromJSON,
+  distributionsEqual,
+  distributionToJSON,
+  enumerateValues,
+  fixed,
+  floatDistribution,
+  fromInternal,
+  fromUnit,
+  intDistribution,
+  sampleUniform,
+  snap,
+  toInternal,
+  toUnit,
+  validateDistribution,
+} from "./distributions";
+export type { DistributionJSON, FloatOptions, IntOptions } from "./distributions";
+export { SearchSpaceExhaustedError } from "./errors";
+export { createRng, shuffleInPlace } from "./rng";
+export type { Rng, StreamPart } from "./rng";
+export { SOBOL_MAX_DIMENSIONS, SobolSequence } from "./sobol";
+export type { SobolOptions } from "./sobol";
+export { Trial, TrialPruned } from "./trial";
+export { createStudy, Study, TooManyFailuresError } from "./study";
+export type {
+  Objective,
+  ObjectiveResult,
+  OptimizeCallback,
+  OptimizeOptions,
+  OptimizeSummary,
+  StopReason,
+  StudyJSON,
+  StudyOptions,
+  TellResult,
+} from "./study";
+export * from "./samplers/index";
+export * from "./pruners/index";
+export { MemoryStorage, StorageError } from "./storage/memory";
+export { JournalStorage } from "./storage/journal";
+export type { JournalOptions, ReplayReport } from "./storage/journal";
+export { applyTrialUpdate } from "./storage/storage";
+export type { NewTrial, StudyRecord, StudyStorage, TrialUpdate } from "./storage/storage";

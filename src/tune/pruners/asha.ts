@@ -1,0 +1,88 @@
+/**
+ * Asynchronous successive halving (ASHA; Li et al., 2020). Rung r is reached at resource (step)
+ *   R_r = minResource · η^(s + r),   η = reductionFactor, s = minEarlyStoppingRate.
+ * A trial's value at rung r is its first intermediate value at a step ≥ R_r. When a trial reaches a
+ * rung it goes on only if its value is among the best ⌊n/η⌋ of the n values any trial has reached
+ * that rung with (the best one when n < η); otherwise it is pruned. No trial waits for another.
+ * Each rung is judged once, when the report that reaches it arrives, so call `shouldPrune` after
+ * every `report`.
+ */
+import type { FrozenTrial, Pruner, PruningContext } from "../types";
+
+/** Options of {@link SuccessiveHalvingPruner}. */
+export interface SuccessiveHalvingOptions {
+  /** The resource (step) of the lowest rung before the early-stopping rate (default 1). */
+  readonly minResource?: number;
+  /** η: only the best 1/η of the trials at a rung go on (default 4). */
+  readonly reductionFactor?: number;
+  /** s: the lowest rung is at minResource · η^s (default 0). */
+  readonly minEarlyStoppingRate?: number;
+  /** Never prune at a rung until this many trials have reached it (default 0). */
+  readonly bootstrapCount?: number;
+}
+
+/** ASHA: prunes a trial that is not among the best 1/η of the trials at a rung it reaches. */
+export class SuccessiveHalvingPruner implements Pruner {
+  readonly name = "asha";
+  readonly minResource: number;
+  readonly reductionFactor: number;
+  readonly minEarlyStoppingRate: number;
+  readonly bootstrapCount: number;
+
+  constructor(options: SuccessiveHalvingOptions = {}) {
+    this.minResource = options.minResource ?? 1;
+    this.reductionFactor = options.reductionFactor ?? 4;
+    this.minEarlyStoppingRate = options.minEarlyStoppingRate ?? 0;
+    this.bootstrapCount = options.bootstrapCount ?? 0;
+    if (!(this.minResource > 0) || !Number.isFinite(this.minResource)) {
+      throw new RangeError(`SuccessiveHalvingPruner: \`minResource > 0\` must hold, but got minResource=${this.minResource}`);
+    }
+    if (!(this.reductionFactor >= 2) || !Number.isFinite(this.reductionFactor)) {
+      throw new RangeError(`SuccessiveHalvingPruner: \`reductionFactor >= 2\` must hold, but got reductionFactor=${this.reductionFactor}`);
+    }
+    for (const [name, value] of [["minEarlyStoppingRate", this.minEarlyStoppingRate], ["bootstrapCount", this.bootstrapCount]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) {
+        throw new RangeError(`SuccessiveHalvingPruner: \`${name}\` must be a non-negative integer, but got ${name}=${value}`);
+      }
+    }
+  }
+
+  /** R_r: the step at which rung `r` is reached. */
+  rungResource(r: number): number {
+    return this.minResource * this.reductionFactor ** (this.minEarlyStoppingRate + r);
+  }
+
+  shouldPrune({ trial, trials, direction }: PruningContext): boolean {
+    const latest = trial.intermediateValues[trial.intermediateValues.length - 1];
+    if (latest === undefined) return false;
+    if (!Number.isFinite(latest.value)) return true;
+    // Decide only at the rungs the latest report reached (each rung is judged once, on arrival).
+    const previousStep = trial.intermediateValues.slice(0, -1).reduce((max, iv) => Math.max(max, iv.step), -Infinity);
+    const others = trials.filter((t) => t.number !== trial.number);
+    for (let r = 0; this.rungResource(r) <= latest.step; r++) {
+      if (this.rungResource(r) <= previousStep) continue;
+      const own = this.rungValue(trial, r);
+      if (own === undefined) continue;
+      const competing = [own, ...others.map((t) => this.rungValue(t, r)).filter((v): v is number => v !== undefined)];
+      if (competing.length < this.bootstrapCount) return false;
+      if (!isPromotable(own, competing, this.reductionFactor, direction)) return true;
+    }
+    return false;
+  }
+
+  private rungValue(trial: FrozenTrial, r: number): number | undefined {
+    const resource = this.rungResource(r);
+    let first: { step: number; value: number } | undefined;
+    for (const iv of trial.intermediateValues) {
+      if (iv.step >= resource && (first === undefined || iv.step < first.step)) first = iv;
+    }
+    return first?.value;
+  }
+}
+
+/** Whether `value` is among the best ⌊n/η⌋ (at least 1) of `competing`. */
+function isPromotable(value: number, competing: readonly number[], eta: number, direction: "minimize" | "maximize"): boolean {
+  const sorted = [...competing].sort((a, b) => (direction === "minimize" ? a - b : b - a));
+  const cutoff = sorted[Math.max(0, Math.floor(sorted.length / eta) - 1)] as number;
+  return direction === "minimize" ? value <= cutoff : value >= cutoff;
+}

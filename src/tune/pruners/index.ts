@@ -1,0 +1,6 @@
+/** The pruners of the tuning engine. */
+export { MedianPruner } from "./median";
+export type { MedianPrunerOptions } from "./median";
+export { NopPruner } from "./none";
+export { SuccessiveHalvingPruner } from "./asha";
+export type { SuccessiveHalvingOptions } from "./asha";

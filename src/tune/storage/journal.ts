@@ -1,0 +1,152 @@
+/**
+ * An append-only journal file: one JSON line per change to any study in it. Opening the file
+ * replays every line to rebuild the studies, so a new process resumes a study by name. A line is
+ * written (and by default fsync-ed) before the operation resolves, so whatever was told survives a
+ * crash of the process. A torn last line (a crash mid-write) is ignored and cut off before the next
+ * append; a malformed line elsewhere is corruption and stops the replay with its line number.
+ *
+ * Line format: `{"op":"createStudy","record":{…}}`, `{"op":"createTrial","study":"…","number":n,"trial":{…}}`,
+ * `{"op":"updateTrial","study":"…","number":n,"update":{…}}`.
+ */
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync } from "node:fs";
+
+import type { FrozenTrial } from "../types";
+import { MemoryStorage, StorageError } from "./memory";
+import type { NewTrial, StudyRecord, StudyStorage, TrialUpdate } from "./storage";
+
+type JournalLine =
+  | { readonly op: "createStudy"; readonly record: StudyRecord }
+  | { readonly op: "createTrial"; readonly study: string; readonly number: number; readonly trial: NewTrial }
+  | { readonly op: "updateTrial"; readonly study: string; readonly number: number; readonly update: TrialUpdate };
+
+/** Options of {@link JournalStorage.open}. */
+export interface JournalOptions {
+  /** fsync after every line (default true): survives a machine crash, not only a process crash. */
+  readonly fsync?: boolean;
+}
+
+/** What the replay found. */
+export interface ReplayReport {
+  readonly lines: number;
+  /** Bytes of a torn last line that were cut off (0 when the file ended cleanly). */
+  readonly tornBytes: number;
+}
+
+/** A study storage in an append-only JSON-lines file. */
+export class JournalStorage implements StudyStorage {
+  readonly path: string;
+  readonly replay: ReplayReport;
+  private readonly state: MemoryStorage;
+  private readonly fsync: boolean;
+  private fd: number | undefined;
+
+  private constructor(path: string, fd: number, state: MemoryStorage, replay: ReplayReport, fsync: boolean) {
+    this.path = path;
+    this.fd = fd;
+    this.state = state;
+    this.replay = replay;
+    this.fsync = fsync;
+  }
+
+  /** Opens (creating if absent) the journal at `path` and replays it. */
+  static open(path: string, options: JournalOptions = {}): JournalStorage {
+    const state = new MemoryStorage();
+    const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+    const replay = replayJournal(path, text, state);
+    const fd = openSync(path, "a+");
+    if (replay.tornBytes > 0) {
+      // Cut the torn tail so the next line starts on a line boundary.
+      ftruncateSync(fd, Buffer.byteLength(text, "utf8") - replay.tornBytes);
+    }
+    return new JournalStorage(path, fd, state, replay, options.fsync ?? true);
+  }
+
+  async createStudy(record: StudyRecord): Promise<StudyRecord> {
+    if (this.state.hasStudy(record.name)) return this.state.applyCreateStudy(record);
+    this.append({ op: "createStudy", record });
+    return this.state.applyCreateStudy(record);
+  }
+
+  async loadStudy(name: string): Promise<StudyRecord | undefined> {
+    return this.state.loadStudy(name);
+  }
+
+  async listStudies(): Promise<string[]> {
+    return this.state.listStudies();
+  }
+
+  async createTrial(studyName: string, trial: NewTrial): Promise<number> {
+    const number = this.state.nextTrialNumber(studyName);
+    this.append({ op: "createTrial", study: studyName, number, trial });
+    return this.state.applyCreateTrial(studyName, trial);
+  }
+
+  async updateTrial(studyName: string, number: number, update: TrialUpdate): Promise<void> {
+    this.state.checkTrial(studyName, number);
+    this.append({ op: "updateTrial", study: studyName, number, update });
+    this.state.applyUpdateTrial(studyName, number, update);
+  }
+
+  async readTrials(studyName: string): Promise<FrozenTrial[]> {
+    return this.state.readTrials(studyName);
+  }
+
+  async close(): Promise<void> {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+
+  private append(line: JournalLine): void {
+    if (this.fd === undefined) throw new StorageError(`the journal ${this.path} is closed`);
+    const bytes = Buffer.from(`${JSON.stringify(line)}\n`, "utf8");
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
+    if (this.fsync) fsyncSync(this.fd);
+  }
+}
+
+function replayJournal(path: string, text: string, state: MemoryStorage): ReplayReport {
+  const lines = text.split("\n");
+  // After the last "\n" comes either "" (a clean end) or a torn line.
+  const tail = lines.pop() as string;
+  let tornBytes = Buffer.byteLength(tail, "utf8");
+  lines.forEach((raw, index) => {
+    const last = index === lines.length - 1 && tail === "";
+    let line: JournalLine;
+    try {
+      line = JSON.parse(raw) as JournalLine;
+    } catch {
+      if (last) {
+        // A torn line that happened to end in "\n" cannot occur (the newline is written last),
+        // but an unparseable final line is treated the same way: ignored and cut.
+        tornBytes += Buffer.byteLength(raw, "utf8") + 1;
+        return;
+      }
+      throw new StorageError(`journal ${path}: line ${index + 1} is not valid JSON (the file is corrupt): ${raw.slice(0, 120)}`);
+    }
+    applyLine(path, index + 1, line, state);
+  });
+  return { lines: lines.length, tornBytes };
+}
+
+function applyLine(path: string, lineNumber: number, line: JournalLine, state: MemoryStorage): void {
+  switch (line.op) {
+    case "createStudy":
+      state.applyCreateStudy(line.record);
+      return;
+    case "createTrial": {
+      const number = state.applyCreateTrial(line.study, line.trial);
+      if (number !== line.number) {
+        throw new StorageError(`journal ${path}: line ${lineNumber} creates trial ${line.number} of "${line.study}", but replay gives it number ${number}`);
+      }
+      return;
+    }
+    case "updateTrial":
+      state.applyUpdateTrial(line.study, line.number, line.update);
+      return;
+    default:
+      throw new StorageError(`journal ${path}: line ${lineNumber} has an unknown op ${JSON.stringify((line as { op?: unknown }).op)}`);
+  }
+}

@@ -1,0 +1,663 @@
+/**
+ * A study: a set of trials of one objective, run with a sampler (what to try), a pruner (when to
+ * stop a trial early) and a storage (where the trials live). Use it through `ask`/`tell`, or let
+ * `optimize` run the loop. Every random choice comes from the study's seed, the sampler's seed
+ * and the trial number, so the same seeds give the same trials.
+ *
+ * The study caches its trials in memory and writes each change through its storage; a journal
+ * storage lets a new process resume the study by name, continuing its trial numbering.
+ */
+import { cardinality, contains, distributionToJSON, enumerateValues, sampleUniform, validateDistribution } from "./distributions";
+import { SearchSpaceExhaustedError } from "./errors";
+import { createRng } from "./rng";
+import { RandomSampler } from "./samplers/random";
+import { MemoryStorage } from "./storage/memory";
+import type { StudyStorage, TrialUpdate } from "./storage/storage";
+import { applyTrialUpdate } from "./storage/storage";
+import { Trial, TrialPruned, type TrialHost } from "./trial";
+import type {
+  Distribution,
+  FrozenTrial,
+  Params,
+  ParamValue,
+  Pruner,
+  Sampler,
+  SamplingContext,
+  SearchSpace,
+  StudyDirection,
+  TrialState,
+} from "./types";
+
+/** Options of {@link createStudy}. */
+export interface StudyOptions {
+  /** The study's name in its storage (default "study"); an existing study of that name is resumed. */
+  readonly studyName?: string;
+  /** Default "minimize". Must match the stored study's direction when resuming. */
+  readonly direction?: StudyDirection;
+  /** Default `new RandomSampler({ seed })`. */
+  readonly sampler?: Sampler;
+  /** Default: no pruning. */
+  readonly pruner?: Pruner;
+  /** Default: a fresh {@link MemoryStorage}. */
+  readonly storage?: StudyStorage;
+  /** The study's own seed (duplicate avoidance, default sampler); default 0. */
+  readonly seed?: number;
+  /**
+   * The metric that is the objective value when an objective returns a record of metrics
+   * (default "value"; a plain number is stored under this name too).
+   */
+  readonly metric?: string;
+  /** `optimize` stops with {@link TooManyFailuresError} after this many failed trials in a row (default 10). */
+  readonly maxConsecutiveFailures?: number;
+  /** In a discrete space too large to list, how many random redraws replace a duplicate (default 20). */
+  readonly duplicateRetries?: number;
+  /** Milliseconds since the epoch (default `Date.now`); injectable for tests. */
+  readonly clock?: () => number;
+}
+
+/** What an objective returns: the value, or a record of metrics holding the study's metric. */
+export type ObjectiveResult = number | Readonly<Record<string, number>>;
+
+/** The function a study optimises. It may be async. */
+export type Objective = (trial: Trial) => ObjectiveResult | Promise<ObjectiveResult>;
+
+/** What `tell` accepts: a value (NaN/±∞ fail the trial) or an explicit outcome. */
+export type TellResult =
+  | number
+  | {
+      readonly state: Extract<TrialState, "complete" | "failed" | "pruned">;
+      readonly value?: number;
+      readonly metrics?: Readonly<Record<string, number>>;
+      readonly error?: string;
+    };
+
+/** Called after each trial `optimize` runs. */
+export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
+
+/** Options of {@link Study.optimize}. At least one of `trials`, `timeout` and `signal` is required. */
+export interface OptimizeOptions {
+  /** Run this many trials (Infinity: until exhausted, timed out or aborted). */
+  readonly trials?: number;
+  /** Start no new trial after this many seconds. */
+  readonly timeout?: number;
+  /** Start no new trial once aborted; the trials done are kept. */
+  readonly signal?: AbortSignal;
+  /** Sample every trial's parameters jointly from this space up front (see {@link Study.ask}). */
+  readonly space?: SearchSpace;
+  readonly callbacks?: readonly OptimizeCallback[];
+}
+
+/** Why `optimize` stopped. */
+export type StopReason = "trials" | "timeout" | "aborted" | "exhausted";
+
+/** What `optimize` did. */
+export interface OptimizeSummary {
+  /** Trials run by this call. */
+  readonly trialsRun: number;
+  readonly stopReason: StopReason;
+  /** A sentence saying why the search stopped. */
+  readonly message: string;
+}
+
+/** `optimize` gave up because too many trials failed in a row (the objective is likely broken). */
+export class TooManyFailuresError extends Error {
+  override readonly name = "TooManyFailuresError";
+  readonly lastError: string;
+  constructor(count: number, lastError: string) {
+    super(
+      `stopping the search: the last ${count} trials failed in a row (the last with: ${lastError}); ` +
+        `check the objective, or raise maxConsecutiveFailures`,
+    );
+    this.lastError = lastError;
+  }
+}
+
+/** The JSON export of a study. */
+export interface StudyJSON {
+  readonly studyName: string;
+  readonly direction: StudyDirection;
+  readonly metric: string;
+  readonly bestTrial: number | null;
+  readonly trials: readonly FrozenTrial[];
+}
+
+/** Above this many combinations a discrete space is not listed to find an untried point. */
+const MAX_LISTED_COMBINATIONS = 100_000;
+
+/** Creates a study, or resumes the one of the same name in `options.storage`. */
+export function createStudy(options: StudyOptions = {}): Promise<Study> {
+  return Study.create(options);
+}
+
+/** A study of trials; create it with {@link createStudy}. */
+export class Study {
+  readonly studyName: string;
+  readonly direction: StudyDirection;
+  readonly metric: string;
+  readonly sampler: Sampler;
+  readonly pruner: Pruner | undefined;
+  readonly storage: StudyStorage;
+  readonly seed: number;
+  readonly maxConsecutiveFailures: number;
+  private readonly duplicateRetries: number;
+  private readonly clock: () => number;
+  private cache: FrozenTrial[];
+  private readonly live = new Map<number, Trial>();
+  /** Storage writes of live trials, in order; awaited before anything reads or ends a trial. */
+  private writes: Promise<void> = Promise.resolve();
+  private writeError: unknown = undefined;
+
+  private constructor(options: StudyOptions, direction: StudyDirection, metric: string, storage: StudyStorage, trials: FrozenTrial[]) {
+    this.studyName = options.studyName ?? "study";
+    this.direction = direction;
+    this.metric = metric;
+    this.seed = options.seed ?? 0;
+    this.sampler = options.sampler ?? new RandomSampler({ seed: this.seed });
+    this.pruner = options.pruner;
+    this.storage = storage;
+    this.maxConsecutiveFailures = options.maxConsecutiveFailures ?? 10;
+    this.duplicateRetries = options.duplicateRetries ?? 20;
+    this.clock = options.clock ?? Date.now;
+    this.cache = trials;
+  }
+
+  /** See {@link createStudy}. */
+  static async create(options: StudyOptions = {}): Promise<Study> {
+    const direction = options.direction ?? "minimize";
+    if (direction !== "minimize" && direction !== "maximize") {
+      throw new RangeError(`direction must be "minimize" or "maximize", but got ${JSON.stringify(direction)}`);
+    }
+    const max = options.maxConsecutiveFailures;
+    if (max !== undefined && !(max >= 1)) {
+      throw new RangeError(`maxConsecutiveFailures must be at least 1, but got ${max}`);
+    }
+    const storage = options.storage ?? new MemoryStorage();
+    const name = options.studyName ?? "study";
+    const clock = options.clock ?? Date.now;
+    const record = await storage.createStudy({
+      name,
+      direction,
+      ...(options.metric === undefined ? {} : { metric: options.metric }),
+      createdAt: clock(),
+    });
+    if (record.direction !== direction) {
+      throw new RangeError(`study "${name}" is stored with direction "${record.direction}", but "${direction}" was asked for`);
+    }
+    const metric = options.metric ?? record.metric ?? "value";
+    if (options.metric !== undefined && record.metric !== undefined && record.metric !== options.metric) {
+      throw new RangeError(`study "${name}" is stored with metric "${record.metric}", but "${options.metric}" was asked for`);
+    }
+    // Trials left running by a process that died can never be told: record them as failed.
+    const trials = await storage.readTrials(name);
+    for (const trial of trials) {
+      if (trial.state !== "running") continue;
+      const update: TrialUpdate = {
+        state: "failed",
+        completedAt: clock(),
+        error: "the process running this trial stopped before telling its result (found running on resume)",
+      };
+      await storage.updateTrial(name, trial.number, update);
+      trials[trial.number] = applyTrialUpdate(trial, update);
+    }
+    return new Study(options, direction, metric, storage, trials);
+  }
+
+  /** Every trial, in number order (a snapshot). */
+  get trials(): readonly FrozenTrial[] {
+    return [...this.cache];
+  }
+
+  /** The complete trial with the best value (the earliest among equals), if any. Never a failed or NaN trial. */
+  get bestTrial(): FrozenTrial | undefined {
+    let best: FrozenTrial | undefined;
+    for (const trial of this.cache) {
+      if (trial.state !== "complete" || trial.value === undefined || !Number.isFinite(trial.value)) continue;
+      if (best === undefined || this.isBetter(trial.value, best.value as number)) best = trial;
+    }
+    return best;
+  }
+
+  /** The best trial's value, if any trial is complete. */
+  get bestValue(): number | undefined {
+    return this.bestTrial?.value;
+  }
+
+  /** The best trial's parameters, if any trial is complete. */
+  get bestParams(): Params | undefined {
+    return this.bestTrial?.params;
+  }
+
+  /** Whether value `a` is strictly better than `b` in the study's direction. */
+  isBetter(a: number, b: number): boolean {
+    return this.direction === "minimize" ? a < b : a > b;
+  }
+
+  /**
+   * Queues a trial with known parameters: the next `ask` uses them (sampling only the parameters
+   * they lack). Resolves to the trial's number.
+   */
+  async enqueue(params: Params): Promise<number> {
+    await this.flush();
+    const number = await this.storage.createTrial(this.studyName, {
+      state: "waiting",
+      params: { ...params },
+      distributions: {},
+      metrics: {},
+      intermediateValues: [],
+      userAttrs: {},
+    });
+    this.cache = await this.storage.readTrials(this.studyName);
+    return number;
+  }
+
+  /**
+   * Starts a trial. With `space`, every parameter is sampled jointly up front and is in
+   * `trial.params` at once (in a discrete space a point already tried is replaced by an untried one
+   * while any is left). Without it, `trial.suggest*` samples each parameter as the objective asks,
+   * jointly over the parameters that every earlier complete trial shared (like Optuna's relative
+   * sampling), independently for the rest. Throws {@link SearchSpaceExhaustedError} when the
+   * sampler has nothing left to try.
+   */
+  async ask(space?: SearchSpace): Promise<Trial> {
+    await this.flush();
+    const waiting = this.cache.find((trial) => trial.state === "waiting");
+    const number = waiting?.number ?? this.cache.length;
+    const enqueued = waiting?.params ?? {};
+    const presets = new Map<string, { value: ParamValue; dist?: Distribution }>();
+    for (const [name, value] of Object.entries(enqueued)) presets.set(name, { value: value as ParamValue });
+
+    let params: Record<string, ParamValue> = {};
+    let distributions: SearchSpace = {};
+    if (space !== undefined) {
+      for (const [name, dist] of Object.entries(space)) {
+        validateDistribution(dist);
+        if (name in enqueued && !contains(dist, enqueued[name])) {
+          throw new RangeError(
+            `trial ${number}: the enqueued value ${JSON.stringify(enqueued[name])} of "${name}" is not in ${JSON.stringify(distributionToJSON(dist))}`,
+          );
+        }
+      }
+      const missing = Object.keys(space).filter((name) => !(name in enqueued));
+      const sampled = missing.length > 0 ? this.sampleJointly(space, number) : {};
+      for (const name of Object.keys(space)) params[name] = (name in enqueued ? enqueued[name] : sampled[name]) as ParamValue;
+      if (missing.length === Object.keys(space).length) params = this.avoidDuplicate(space, params, number);
+      distributions = space;
+      for (const name of Object.keys(space)) presets.delete(name);
+    } else {
+      const joint = this.intersectionSpace();
+      const free = Object.fromEntries(Object.entries(joint).filter(([name]) => !(name in enqueued)));
+      if (Object.keys(free).length > 0) {
+        const sampled = this.sampleJointly(free, number);
+        for (const [name, dist] of Object.entries(free)) presets.set(name, { value: sampled[name] as ParamValue, dist });
+      }
+    }
+
+    const startedAt = this.clock();
+    let snapshot: FrozenTrial;
+    if (waiting !== undefined) {
+      const update: TrialUpdate = { state: "running", startedAt, params, distributions };
+      await this.storage.updateTrial(this.studyName, number, update);
+      // Enqueued values outside `space` stay in params until the objective suggests them.
+      snapshot = applyTrialUpdate(waiting, update);
+    } else {
+      const created = await this.storage.createTrial(this.studyName, {
+        state: "running",
+        params,
+        distributions,
+        metrics: {},
+        intermediateValues: [],
+        userAttrs: {},
+        startedAt,
+      });
+      if (created !== number) {
+        throw new Error(
+          `storage gave the new trial number ${created}, but study "${this.studyName}" expected ${number}: is another process writing to this study?`,
+        );
+      }
+      snapshot = { number, state: "running", params, distributions, metrics: {}, intermediateValues: [], userAttrs: {}, startedAt };
+    }
+    this.cache[number] = snapshot;
+    const trial = new Trial(this.host, snapshot, presets);
+    this.live.set(number, trial);
+    return trial;
+  }
+
+  /**
+   * Ends a trial: a finite number completes it, NaN/±∞ fail it (the reason is kept), or give the
+   * outcome explicitly. A pruned trial keeps its last reported value unless one is given.
+   * Resolves, with the final snapshot, once the storage holds the result.
+   */
+  async tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
+    const number = typeof trial === "number" ? trial : trial.number;
+    await this.flush();
+    const current = this.cache[number];
+    if (current === undefined) throw new RangeError(`study "${this.studyName}" has no trial ${number}`);
+    if (current.state !== "running") {
+      throw new Error(`trial ${number} is ${current.state}; only a running trial can be told (once)`);
+    }
+    const update = this.outcome(current, result);
+    await this.storage.updateTrial(this.studyName, number, update);
+    const final = applyTrialUpdate(current, update);
+    this.cache[number] = final;
+    this.live.get(number)?.updateSnapshot(final);
+    this.live.delete(number);
+    return final;
+  }
+
+  /**
+   * Runs `objective` on trial after trial until `trials` have run, `timeout` seconds have passed,
+   * `signal` is aborted or the sampler has nothing left to try, whichever comes first; a running
+   * trial is always finished. A trial whose objective throws or returns NaN/±∞ is recorded as
+   * failed and the search goes on, up to `maxConsecutiveFailures` in a row.
+   */
+  async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<OptimizeSummary> {
+    const { trials = Infinity, timeout, signal, space, callbacks = [] } = options;
+    if (options.trials === undefined && timeout === undefined && signal === undefined) {
+      throw new RangeError("optimize needs `trials`, `timeout` or `signal` to know when to stop (trials: Infinity runs until the space is exhausted)");
+    }
+    if (!(trials >= 0)) throw new RangeError(`trials must be a non-negative number, but got ${trials}`);
+    if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(`timeout must be a non-negative number of seconds, but got ${timeout}`);
+    const start = this.clock();
+    let run = 0;
+    let failuresInRow = 0;
+    const stop = (stopReason: StopReason, message: string): OptimizeSummary => ({ trialsRun: run, stopReason, message });
+    for (;;) {
+      if (run >= trials) return stop("trials", `ran ${run} trial${run === 1 ? "" : "s"}`);
+      if (signal?.aborted) return stop("aborted", `interrupted after ${run} trial${run === 1 ? "" : "s"}; every finished trial is kept`);
+      if (timeout !== undefined && (this.clock() - start) / 1000 >= timeout) {
+        return stop("timeout", `timed out after ${timeout} s and ${run} trial${run === 1 ? "" : "s"}`);
+      }
+      let trial: Trial;
+      try {
+        trial = await this.ask(space);
+      } catch (error) {
+        if (error instanceof SearchSpaceExhaustedError) return stop("exhausted", `${error.message}; ran ${run} trials`);
+        throw error;
+      }
+      let result: TellResult;
+      let exhausted: SearchSpaceExhaustedError | undefined;
+      try {
+        result = this.interpret(await objective(trial));
+      } catch (error) {
+        if (error instanceof TrialPruned) {
+          result = { state: "pruned" };
+        } else if (error instanceof SearchSpaceExhaustedError) {
+          exhausted = error;
+          result = { state: "failed", error: error.message };
+        } else {
+          const reason = error instanceof Error ? error.message : String(error);
+          result = { state: "failed", error: signal?.aborted ? `interrupted: ${reason}` : reason };
+        }
+      }
+      const frozen = await this.tell(trial, result);
+      run += 1;
+      if (exhausted !== undefined) return stop("exhausted", `${exhausted.message}; ran ${run} trials`);
+      for (const callback of callbacks) await callback(this, frozen);
+      if (frozen.state === "failed" && !signal?.aborted) {
+        failuresInRow += 1;
+        if (failuresInRow >= this.maxConsecutiveFailures) throw new TooManyFailuresError(failuresInRow, frozen.error ?? "unknown error");
+      } else {
+        failuresInRow = 0;
+      }
+    }
+  }
+
+  /** The study as JSON: its name, direction, metric, best trial number and every trial. */
+  toJSON(): StudyJSON {
+    return {
+      studyName: this.studyName,
+      direction: this.direction,
+      metric: this.metric,
+      bestTrial: this.bestTrial?.number ?? null,
+      trials: this.trials,
+    };
+  }
+
+  /**
+   * The trials as CSV, one row per trial: number, state, value, `params_<name>` and
+   * `metrics_<name>` columns (in order of first appearance), started_at, completed_at,
+   * duration_ms, error.
+   */
+  toCSV(): string {
+    const paramNames = firstAppearance(this.cache.map((t) => Object.keys(t.params)));
+    const metricNames = firstAppearance(this.cache.map((t) => Object.keys(t.metrics)));
+    const header = [
+      "number",
+      "state",
+      "value",
+      ...paramNames.map((n) => `params_${n}`),
+      ...metricNames.map((n) => `metrics_${n}`),
+      "started_at",
+      "completed_at",
+      "duration_ms",
+      "error",
+    ];
+    const rows = this.cache.map((t) => [
+      t.number,
+      t.state,
+      t.value,
+      ...paramNames.map((n) => t.params[n]),
+      ...metricNames.map((n) => t.metrics[n]),
+      t.startedAt,
+      t.completedAt,
+      t.startedAt !== undefined && t.completedAt !== undefined ? t.completedAt - t.startedAt : undefined,
+      t.error,
+    ]);
+    return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /** The study's side of the live trials. */
+  private readonly host: TrialHost = {
+    sampleParam: (trial, name, dist) => {
+      const context = this.context({ [name]: dist }, trial.number);
+      const value = this.sampler.sample(context)[name] as ParamValue;
+      this.checkSampled(name, dist, value);
+      return value;
+    },
+    recordParam: (trial, name, dist, value) => {
+      this.change(trial, { params: { [name]: value }, distributions: { [name]: dist } });
+    },
+    recordIntermediate: (trial, step, value) => {
+      this.change(trial, { intermediate: { step, value } });
+    },
+    recordUserAttr: (trial, key, value) => {
+      this.change(trial, { userAttrs: { [key]: value } });
+    },
+    shouldPrune: (trial) => {
+      if (this.pruner === undefined) return false;
+      return this.pruner.shouldPrune({ trial: trial.frozen, trials: this.trials, direction: this.direction });
+    },
+  };
+
+  /** Applies a change of a live trial to the cache at once and queues its storage write. */
+  private change(trial: Trial, update: TrialUpdate): void {
+    const current = this.cache[trial.number] as FrozenTrial;
+    if (current.state !== "running") {
+      throw new Error(`trial ${trial.number} is ${current.state}; a finished trial cannot change`);
+    }
+    const next = applyTrialUpdate(current, update);
+    this.cache[trial.number] = next;
+    trial.updateSnapshot(next);
+    this.writes = this.writes.then(
+      () => this.storage.updateTrial(this.studyName, trial.number, update),
+    ).catch((error: unknown) => {
+      this.writeError ??= error;
+    });
+  }
+
+  /** Waits for queued writes; rethrows the first that failed. */
+  private async flush(): Promise<void> {
+    await this.writes;
+    if (this.writeError !== undefined) {
+      const error = this.writeError;
+      this.writeError = undefined;
+      throw error;
+    }
+  }
+
+  private context(space: SearchSpace, trialNumber: number): SamplingContext {
+    const trials = [...this.cache];
+    if (trials[trialNumber] === undefined || trials[trialNumber]?.state === "waiting") {
+      trials[trialNumber] = {
+        number: trialNumber,
+        state: "running",
+        params: {},
+        distributions: {},
+        metrics: {},
+        intermediateValues: [],
+        userAttrs: {},
+      };
+    }
+    return { space, trials, direction: this.direction, trialNumber };
+  }
+
+  private sampleJointly(space: SearchSpace, trialNumber: number): Params {
+    const params = this.sampler.sample(this.context(space, trialNumber));
+    for (const [name, dist] of Object.entries(space)) this.checkSampled(name, dist, params[name]);
+    return params;
+  }
+
+  private checkSampled(name: string, dist: Distribution, value: unknown): void {
+    if (!contains(dist, value)) {
+      throw new Error(
+        `sampler "${this.sampler.name}" returned ${JSON.stringify(value)} for "${name}", which is not in ${JSON.stringify(distributionToJSON(dist))}`,
+      );
+    }
+  }
+
+  /** The parameters (with equal distributions) shared by every complete trial. */
+  private intersectionSpace(): SearchSpace {
+    let joint: Record<string, Distribution> | undefined;
+    for (const trial of this.cache) {
+      if (trial.state !== "complete") continue;
+      if (joint === undefined) {
+        joint = { ...trial.distributions };
+        continue;
+      }
+      for (const [name, dist] of Object.entries(joint)) {
+        const other = trial.distributions[name];
+        if (other === undefined || JSON.stringify(distributionToJSON(other)) !== JSON.stringify(distributionToJSON(dist))) {
+          delete joint[name];
+        }
+      }
+    }
+    return joint ?? {};
+  }
+
+  /**
+   * In a space where every dimension is finite, replaces a point some trial already holds by an
+   * untried one: drawn uniformly among all untried points when the space can be listed, else by up
+   * to `duplicateRetries` random draws (then the duplicate is accepted). Throws
+   * {@link SearchSpaceExhaustedError} when every point has been tried.
+   */
+  private avoidDuplicate(space: SearchSpace, params: Record<string, ParamValue>, number: number): Record<string, ParamValue> {
+    const names = Object.keys(space);
+    const sizes = names.map((name) => cardinality(space[name] as Distribution));
+    if (names.length === 0 || sizes.some((n) => !Number.isFinite(n))) return params;
+    const keyOf = (p: Params): string | undefined =>
+      names.every((name) => name in p) ? JSON.stringify(names.map((name) => p[name])) : undefined;
+    const taken = new Set<string>();
+    for (const trial of this.cache) {
+      if (trial.number === number || trial.state === "waiting") continue;
+      const key = keyOf(trial.params);
+      if (key !== undefined) taken.add(key);
+    }
+    if (!taken.has(keyOf(params) as string)) return params;
+    const total = sizes.reduce((a, b) => a * b, 1);
+    if (taken.size >= total) throw new SearchSpaceExhaustedError(total, `every point of ${names.join(", ")} has been tried`);
+    const rng = createRng(this.seed, "duplicate", number);
+    if (total <= MAX_LISTED_COMBINATIONS) {
+      const axes = names.map((name) => enumerateValues(space[name] as Distribution));
+      const untried: Record<string, ParamValue>[] = [];
+      for (let index = 0; index < total; index++) {
+        let rest = index;
+        const point: Record<string, ParamValue> = {};
+        for (let p = names.length - 1; p >= 0; p--) {
+          const axis = axes[p] as ParamValue[];
+          point[names[p] as string] = axis[rest % axis.length] as ParamValue;
+          rest = Math.floor(rest / axis.length);
+        }
+        if (!taken.has(keyOf(point) as string)) untried.push(point);
+      }
+      const chosen = untried[rng.int(untried.length)] as Record<string, ParamValue>;
+      return Object.fromEntries(names.map((name) => [name, chosen[name] as ParamValue]));
+    }
+    for (let attempt = 0; attempt < this.duplicateRetries; attempt++) {
+      const point = Object.fromEntries(names.map((name) => [name, sampleUniform(space[name] as Distribution, rng)]));
+      if (!taken.has(keyOf(point) as string)) return point;
+    }
+    return params;
+  }
+
+  /** Turns an objective's return into a tell result. */
+  private interpret(result: unknown): TellResult {
+    if (typeof result === "number") return result;
+    if (typeof result === "object" && result !== null && !Array.isArray(result)) {
+      const record = result as Record<string, unknown>;
+      const metrics: Record<string, number> = {};
+      for (const [name, value] of Object.entries(record)) {
+        if (typeof value === "number" && Number.isFinite(value)) metrics[name] = value;
+      }
+      if (!(this.metric in record)) {
+        return {
+          state: "failed",
+          metrics,
+          error: `the objective returned the metrics {${Object.keys(record).join(", ")}} without the study's metric "${this.metric}"`,
+        };
+      }
+      const value = record[this.metric];
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        return { state: "failed", metrics, error: `the objective's metric "${this.metric}" is ${String(value)}` };
+      }
+      return { state: "complete", value, metrics };
+    }
+    return {
+      state: "failed",
+      error: `the objective returned ${result === null ? "null" : typeof result}; expected a number or a record of metrics`,
+    };
+  }
+
+  /** The storage update that ends `trial` with `result`. */
+  private outcome(trial: FrozenTrial, result: TellResult): TrialUpdate {
+    const completedAt = this.clock();
+    if (typeof result === "number") {
+      if (Number.isFinite(result)) return { state: "complete", value: result, metrics: { [this.metric]: result }, completedAt };
+      return { state: "failed", completedAt, error: `the objective returned ${result}` };
+    }
+    const metrics = result.metrics ?? {};
+    switch (result.state) {
+      case "complete": {
+        const value = result.value;
+        if (value === undefined || !Number.isFinite(value)) {
+          return { state: "failed", metrics, completedAt, error: `the objective returned ${String(value)}` };
+        }
+        return { state: "complete", value, metrics: { ...metrics, [this.metric]: value }, completedAt };
+      }
+      case "pruned": {
+        const last = trial.intermediateValues[trial.intermediateValues.length - 1]?.value;
+        const value = result.value ?? last;
+        return value === undefined || !Number.isFinite(value)
+          ? { state: "pruned", metrics, completedAt }
+          : { state: "pruned", value, metrics, completedAt };
+      }
+      case "failed":
+        return { state: "failed", metrics, completedAt, error: result.error ?? "failed (no reason given)" };
+      default:
+        throw new RangeError(`tell: state must be "complete", "failed" or "pruned", but got ${JSON.stringify((result as { state?: unknown }).state)}`);
+    }
+  }
+}
+
+function firstAppearance(lists: readonly (readonly string[])[]): string[] {
+  const seen = new Set<string>();
+  for (const list of lists) for (const name of list) seen.add(name);
+  return [...seen];
+}
+
+function csvField(value: unknown): string {
+  if (value === undefined) return "";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
