@@ -130,7 +130,7 @@ export async function trainTrial<P>(
     const fold = data.folds[f]!;
     const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
     const built = await inScope(context.seed, async () => buildModel(params, context));
-    const model = checkBuiltModel(built);
+    const model = checkOrDispose(built);
     try {
       checkModelFitsData(model, fold, options.dataNames ?? { x: "x", y: "y" });
       metricKey = resolveMetric(options.metric, model);
@@ -238,6 +238,23 @@ export function checkBuiltModel(value: unknown, builderName = "buildModel"): tfj
     throw new TrainingSetupError(`${builderName} returned a tf.LayersModel that is not compiled; call model.compile({ optimizer, loss, metrics }) before returning it`);
   }
   return model;
+}
+
+/** {@link checkBuiltModel}, disposing a model that fails the check (an uncompiled one, say). */
+function checkOrDispose(built: unknown): tfjs.LayersModel {
+  try {
+    return checkBuiltModel(built);
+  } catch (error) {
+    const disposable = built as { dispose?: unknown } | null;
+    if (typeof disposable === "object" && disposable !== null && typeof disposable.dispose === "function") {
+      try {
+        (disposable as { dispose(): void }).dispose();
+      } catch {
+        // not ours to repair: the check's error is the one to report
+      }
+    }
+    throw error;
+  }
 }
 
 /** Disposes a model and its optimizer (which `model.dispose()` leaves alive when it was passed as an object). */
