@@ -70,7 +70,7 @@ function makeSortable(gd, table) {
       });
     }
     var header = base.header.map(function (h, i) {
-      return i === view.column ? h + (view.ascending ? " \\u25B2" : " \\u25BC") : h;
+      return i === view.column ? h + (view.ascending ? "\\u00A0\\u25B2" : "\\u00A0\\u25BC") : h;
     });
     var update = { "cells.values": [permute(base.values, rows)], "header.values": [header] };
     if (base.fill) update["cells.fill.color"] = [permute(base.fill, rows)];
@@ -78,17 +78,27 @@ function makeSortable(gd, table) {
     window.Plotly.restyle(gd, update, [0]);
     gd.setAttribute("data-sort", view.column < 0 ? "" : view.column + (view.ascending ? ":asc" : ":desc"));
   }
-  gd.addEventListener("click", function (event) {
+  // A header press that ends as a release within a few pixels is a click (a drag reorders
+  // columns). "click" itself is unreliable here: Plotly re-inserts the pressed column while
+  // dragging, and the browser then often sends no click at all.
+  var press = null;
+  gd.addEventListener("pointerdown", function (event) {
     var target = event.target;
     var block = target && target.closest ? target.closest(".column-block") : null;
-    if (!block || block.id !== "header") return;
-    var column = target.closest(".y-column");
-    var datum = column && column.__data__;
+    var column = block && block.id === "header" ? target.closest(".y-column") : null;
+    if (!column) { press = null; return; }
+    var datum = column.__data__;
     var index = datum && typeof datum.specIndex === "number"
       ? datum.specIndex
       : Array.prototype.indexOf.call(column.parentNode.children, column);
-    if (index === view.column) view.ascending = !view.ascending;
-    else { view.column = index; view.ascending = true; }
+    press = { x: event.clientX, y: event.clientY, index: index };
+  }, true);
+  window.addEventListener("pointerup", function (event) {
+    var pressed = press;
+    press = null;
+    if (!pressed || Math.abs(event.clientX - pressed.x) + Math.abs(event.clientY - pressed.y) > 5) return;
+    if (pressed.index === view.column) view.ascending = !view.ascending;
+    else { view.column = pressed.index; view.ascending = true; }
     apply();
-  });
+  }, true);
 }`;

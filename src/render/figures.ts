@@ -96,7 +96,7 @@ export function trialsTable(info: StudyInfo, title?: string): StudyFigure {
   const stateColors = rows.map((row) => STATE_COLORS[row.state]);
   const fontColors = columns.map((column) => (column.kind === "state" ? stateColors : "#222222"));
   const widths = columns.map((column, c) =>
-    Math.min(40, Math.max(column.title.length + 2, ...texts[c].map((t) => t.length), 3)),
+    Math.min(32, Math.max(column.title.length + 5, ...texts[c].map((t) => t.length + 2), 3)), // +5: room for the sort arrow
   );
   const rowHeight = 24;
   const height = Math.min(560, 110 + rowHeight * Math.max(1, rows.length));

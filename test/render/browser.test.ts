@@ -1,0 +1,194 @@
+/**
+ * The HTML bundles in a real browser (Debian's Chromium through playwright-core), with every
+ * network request blocked to prove nothing comes from a CDN. Two pages:
+ * - an nbconvert-like static export (outputs inlined in the page, scripts run while parsing);
+ * - a classic-Notebook-like page, where each output's HTML is inserted into a detached element and
+ *   its scripts are run by copying them into <head> before the element is attached (what jQuery's
+ *   `.html()` does in Notebook 6), one output after another.
+ * Checks that every figure drew, that a header click sorts the table (and a second click reverses
+ * it), that the state filter works, and that hovering a point of the history shows its tooltip.
+ * A screenshot goes to test-artifacts/render-browser.png.
+ */
+
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { PlotlyEmbedding, figureBundle, historyPlot, studyInfo, trialsTable } from "../../src/render";
+import { sampleStudy } from "./fixtures";
+
+const ARTIFACTS = resolve("test-artifacts"); // tests run from the repository root
+const CHROMIUM = "/usr/bin/chromium";
+
+/** The few playwright-core calls used here (the package is a local, unsaved dev install). */
+interface Browser {
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+interface Page {
+  route(pattern: string, handler: (route: { request(): { url(): string }; abort(): Promise<void>; continue(): Promise<void> }) => unknown): Promise<void>;
+  goto(url: string): Promise<unknown>;
+  waitForFunction(fn: string, arg?: unknown, options?: { timeout: number }): Promise<unknown>;
+  evaluate<T>(fn: string): Promise<T>;
+  mouse: { click(x: number, y: number): Promise<void>; move(x: number, y: number): Promise<void> };
+  selectOption(selector: string, value: string): Promise<unknown>;
+  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
+}
+
+function loadPlaywright(): { chromium: { launch(options: Record<string, unknown>): Promise<Browser> } } {
+  const name = "playwright-core";
+  try {
+    return require(name);
+  } catch {
+    throw new Error("playwright-core is not installed; run `npm install --no-save playwright-core` (or add it to devDependencies)");
+  }
+}
+
+const study = sampleStudy(30, { withRunning: false });
+const info = studyInfo(study, study.trials[29].startedAt as number + 9000);
+const valLossColumn = info.table.columns.findIndex((c) => c.key === "val_loss");
+const bestNumber = info.best?.number as number;
+
+/** Two outputs as a notebook would hold them: the table (carrying the library) and the history. */
+function outputs(): string[] {
+  const embedding = new PlotlyEmbedding();
+  return [
+    figureBundle(trialsTable(info), { embedding, elementId: "fig-table" }),
+    figureBundle(historyPlot(info), { embedding, elementId: "fig-history" }),
+  ].map((bundle) => bundle["text/html"] as string);
+}
+
+function staticPage(): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>export</title></head><body style="width:1000px">
+${outputs().map((html) => `<div class="output">${html}</div>`).join("\n")}
+</body></html>`;
+}
+
+function notebookLikePage(): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>notebook</title></head><body style="width:1000px">
+<div id="notebook"></div>
+<script>
+var outputs = ${JSON.stringify(outputs()).replace(/</g, "\\u003c")};
+outputs.forEach(function (html) {
+  var area = document.createElement("div");
+  area.className = "output_subarea";
+  area.innerHTML = html;                       // scripts inserted this way do not run...
+  area.querySelectorAll("script").forEach(function (old) {
+    var script = document.createElement("script");
+    script.text = old.text;                    // ...so run a copy, as jQuery's globalEval does,
+    document.head.appendChild(script).parentNode.removeChild(script);
+  });
+  document.getElementById("notebook").appendChild(area); // before the output is attached
+});
+</script></body></html>`;
+}
+
+describe("HTML bundles in headless Chromium, offline", () => {
+  let browser: Browser;
+  const blocked: string[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await loadPlaywright().chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function open(name: string, html: string): Promise<Page> {
+    const path = join(ARTIFACTS, `${name}.html`);
+    writeFileSync(path, html);
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1040, height: 900 });
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("file:") || url.startsWith("data:")) return route.continue();
+      blocked.push(url);
+      return route.abort();
+    });
+    await page.goto(pathToFileURL(path).href);
+    await page.waitForFunction(
+      `["fig-table", "fig-history"].every((id) => document.querySelector("#" + id + " .main-svg"))`,
+      undefined,
+      { timeout: 30_000 },
+    );
+    return page;
+  }
+
+  /** The trial numbers in the order the table shows them (from the drawn SVG text). */
+  async function shownNumbers(page: Page): Promise<number[]> {
+    return page.evaluate<number[]>(`(() => {
+      const column = [...document.querySelectorAll("#fig-table .y-column")].find((c) => c.__data__.specIndex === 0);
+      const block = [...column.querySelectorAll(".column-block")].find((b) => b.id !== "header" && b.__data__.page === 0);
+      return [...block.querySelectorAll(".column-cell")]
+        .sort((a, b) => a.__data__.key - b.__data__.key)
+        .map((cell) => Number(cell.textContent));
+    })()`);
+  }
+
+  async function clickHeader(page: Page, column: number): Promise<void> {
+    const box = await page.evaluate<{ x: number; y: number; width: number; height: number }>(`(() => {
+      const column = [...document.querySelectorAll("#fig-table .y-column")].find((c) => c.__data__.specIndex === ${column});
+      const cell = column.querySelector(".column-block#header .column-cell");
+      const r = cell.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height };
+    })()`);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  }
+
+  for (const [name, page] of [
+    ["render-export", staticPage],
+    ["render-notebook", notebookLikePage],
+  ] as const) {
+    it(`${name}: draws both figures, sorts on header click, filters by state, shows tooltips`, async () => {
+      const tab = await open(name, page());
+      assert.deepEqual(await shownNumbers(tab), info.table.rows.map((r) => r.number).slice(0, (await shownNumbers(tab)).length));
+
+      await clickHeader(tab, valLossColumn);
+      await tab.waitForFunction(`document.getElementById("fig-table").getAttribute("data-sort") === "${valLossColumn}:asc"`);
+      const ascending = await shownNumbers(tab);
+      const byLoss = info.table.rows
+        .filter((r) => r.value !== undefined)
+        .sort((a, b) => (a.value as number) - (b.value as number))
+        .map((r) => r.number);
+      assert.equal(ascending[0], bestNumber);
+      assert.deepEqual(ascending.slice(0, 5), byLoss.slice(0, 5));
+      await tab.screenshot({ path: join(ARTIFACTS, `${name}-sorted.png`), fullPage: false });
+
+      await clickHeader(tab, valLossColumn);
+      await tab.waitForFunction(`document.getElementById("fig-table").getAttribute("data-sort") === "${valLossColumn}:desc"`);
+      assert.deepEqual((await shownNumbers(tab)).slice(0, 3), [...byLoss].reverse().slice(0, 3));
+
+      await tab.selectOption("#fig-table-filter", "pruned");
+      await tab.waitForFunction(`document.querySelectorAll("#fig-table .y-column")[0] && document.getElementById("fig-table").data[0].cells.values[0].length === 2`);
+      assert.deepEqual(
+        [...(await shownNumbers(tab))].sort((a, b) => a - b),
+        info.table.rows.filter((r) => r.state === "pruned").map((r) => r.number),
+      );
+      await tab.selectOption("#fig-table-filter", "");
+
+      // Hover the highest complete point (a value that is not the best so far, so no line is near).
+      const highest = info.history.filter((p) => p.state === "complete").sort((a, b) => (b.value as number) - (a.value as number))[0];
+      const point = await tab.evaluate<{ x: number; y: number }>(`(() => {
+        const rects = [...document.querySelectorAll("#fig-history .scatterlayer .trace:first-child .points path")]
+          .map((p) => p.getBoundingClientRect()).sort((a, b) => a.y - b.y);
+        return { x: rects[0].x + rects[0].width / 2, y: rects[0].y + rects[0].height / 2 };
+      })()`);
+      await tab.mouse.move(point.x, point.y);
+      await tab.waitForFunction(`document.querySelector("#fig-history .hoverlayer .hovertext")`, undefined, { timeout: 5000 });
+      const tooltip = await tab.evaluate<string>(`document.querySelector("#fig-history .hoverlayer").textContent`);
+      assert.match(tooltip, new RegExp(`trial ${highest.number}(?!\\d)`));
+      const shown = Number(/val_loss ([-\d.e]+)/.exec(tooltip)?.[1]);
+      assert.ok(Math.abs(shown - (highest.value as number)) < 1e-3, `tooltip ${tooltip} should show ${highest.value}`);
+
+      await tab.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+      assert.deepEqual(blocked, [], "no network request may leave the page");
+    });
+  }
+});
