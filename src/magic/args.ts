@@ -153,6 +153,8 @@ export interface ArgsSource {
   readonly label: string;
   /** The 1-based cell line of an offset in the argument text (for multi-line arguments). */
   readonly lineOf?: (offset: number) => number;
+  /** The line for errors not tied to a word (a missing option), e.g. the magic's first line. */
+  readonly line?: number;
 }
 
 type Value = string | number | boolean | readonly string[];
@@ -249,7 +251,7 @@ class ArgsParser {
   }
 
   private fail(message: string, word?: ArgWord): never {
-    const line = word === undefined ? undefined : this.source.lineOf?.(word.start);
+    const line = (word === undefined ? undefined : this.source.lineOf?.(word.start)) ?? this.source.line;
     throw new MagicError(`${this.source.label}: ${message}`, line);
   }
 
@@ -288,7 +290,7 @@ class ArgsParser {
       ...(option.short === undefined ? [] : [`-${option.short}`]),
     ]);
     const negations = this.options.flatMap((option) => (option.type === "boolean" ? [`--no-${kebabCase(option.name)}`] : []));
-    const suggestion = didYouMean(written, [...known, ...negations]);
+    const suggestion = written.length <= 2 ? "" : didYouMean(written, [...known, ...negations]);
     const list = known.length === 0 ? `${this.source.label} takes no options` : `options: ${known.join(", ")}`;
     return this.fail(`unknown option ${written}${suggestion} (${list}; --help shows them all)`, word);
   }
@@ -349,11 +351,12 @@ class ArgsParser {
       this.values.set(option.name, [...(previous as readonly string[]), ...(value as readonly string[])]);
       return;
     }
+    const given = option.type === "boolean" ? word.text : `${written} ${String(value)}`;
     if (previous !== undefined) {
-      this.fail(`${written} given twice (as "${this.givenAs.get(option.name)}" and "${word.text}"); give it once`, word);
+      this.fail(`${written} given twice (${this.givenAs.get(option.name)}, then ${given}); give it once`, word);
     }
     this.values.set(option.name, value);
-    this.givenAs.set(option.name, word.text);
+    this.givenAs.set(option.name, given);
   }
 
   private finish(): ParsedArgs {

@@ -15,6 +15,9 @@ export type ContextOverrides = Partial<Pick<MagicContext, "evaluate">>;
 /** Where magics' own output goes while a capture is running (absent: the context's cell). */
 const magicOutput = new AsyncLocalStorage<OutputSink>();
 
+/** The kernel context at the root of each derived context, where its output goes by default. */
+const cellOutput = new WeakMap<MagicContext, OutputSink>();
+
 /**
  * Runs `run` with the output that magics write through their contexts (`context.stdout`,
  * `context.display`, …) sent to `sink`; used by `%%capture` together with
@@ -29,7 +32,8 @@ export function withMagicOutputTo<T>(sink: OutputSink, run: () => Promise<T>): P
  * the innermost {@link withMagicOutputTo} sink when one is active.
  */
 export function deriveContext(base: MagicContext, overrides: ContextOverrides = {}): MagicContext {
-  const sink = (): OutputSink => magicOutput.getStore() ?? base;
+  const cell = cellOutput.get(base) ?? base;
+  const sink = (): OutputSink => magicOutput.getStore() ?? cell;
   const derived: MagicContext = {
     evaluate: overrides.evaluate ?? ((code) => base.evaluate(code)),
     lookup: (name) => base.lookup(name),
@@ -51,6 +55,7 @@ export function deriveContext(base: MagicContext, overrides: ContextOverrides = 
   if (base.redirectOutput !== undefined) {
     derived.redirectOutput = <T>(target: OutputSink, run: () => Promise<T>): Promise<T> => base.redirectOutput!(target, run);
   }
+  cellOutput.set(derived, cell);
   return derived;
 }
 
@@ -59,5 +64,5 @@ export function deriveContext(base: MagicContext, overrides: ContextOverrides = 
  * context itself. A capture takes it before starting, to pass through what it does not capture.
  */
 export function currentMagicOutput(context: MagicContext): OutputSink {
-  return magicOutput.getStore() ?? context;
+  return magicOutput.getStore() ?? cellOutput.get(context) ?? context;
 }

@@ -104,7 +104,11 @@ function argLines(cell: string, argStart: number): (offset: number) => number {
 }
 
 function parseMagicArgs(magic: MagicBase, kind: "line" | "cell", call: LineMagicCall | CellMagicCall, cell: string): ArgsOutcome {
-  return parseArgs(call.argText, magic, { label: `${prefix(kind)}${magic.name}`, lineOf: argLines(cell, call.argStart) });
+  return parseArgs(call.argText, magic, {
+    label: `${prefix(kind)}${magic.name}`,
+    lineOf: argLines(cell, call.argStart),
+    line: call.line,
+  });
 }
 
 async function runLineMagic(call: LineMagicCall, cell: string, options: RunCellOptions): Promise<unknown> {

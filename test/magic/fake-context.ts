@@ -37,8 +37,10 @@ export class FakeContext implements MagicContext {
         log: (...parts: unknown[]) => target().stdout(`${parts.map(String).join(" ")}\n`),
         error: (...parts: unknown[]) => target().stderr(`${parts.map(String).join(" ")}\n`),
       },
-      display: (bundle: MimeBundle, displayOptions?: DisplayOptions) => target().display(bundle, displayOptions),
-      updateDisplay: (id: string, bundle: MimeBundle) => target().updateDisplay(id, bundle),
+      // structuredClone brings objects made in the vm context into this realm (for deepEqual).
+      display: (bundle: MimeBundle, displayOptions?: DisplayOptions) =>
+        target().display(structuredClone(bundle), displayOptions === undefined ? undefined : structuredClone(displayOptions)),
+      updateDisplay: (id: string, bundle: MimeBundle) => target().updateDisplay(id, structuredClone(bundle)),
       Promise,
       setTimeout,
     };
