@@ -146,6 +146,8 @@ export class Study {
   /** Storage writes of live trials, in order; awaited before anything reads or ends a trial. */
   private writes: Promise<void> = Promise.resolve();
   private writeError: unknown = undefined;
+  /** `enqueue`, `ask` and `tell` run one at a time, in call order, so trial numbers never collide. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   private constructor(options: StudyOptions, direction: StudyDirection, metric: string, storage: StudyStorage, trials: FrozenTrial[]) {
     this.studyName = options.studyName ?? "study";
@@ -236,7 +238,11 @@ export class Study {
    * Queues a trial with known parameters: the next `ask` uses them (sampling only the parameters
    * they lack). Resolves to the trial's number.
    */
-  async enqueue(params: Params): Promise<number> {
+  enqueue(params: Params): Promise<number> {
+    return this.exclusive(() => this.enqueueNow(params));
+  }
+
+  private async enqueueNow(params: Params): Promise<number> {
     await this.flush();
     const number = await this.storage.createTrial(this.studyName, {
       state: "waiting",
@@ -256,9 +262,14 @@ export class Study {
    * while any is left). Without it, `trial.suggest*` samples each parameter as the objective asks,
    * jointly over the parameters that every earlier complete trial shared (like Optuna's relative
    * sampling), independently for the rest. Throws {@link SearchSpaceExhaustedError} when the
-   * sampler has nothing left to try.
+   * sampler has nothing left to try. Several trials may be asked before any is told; the sampler
+   * sees the running ones (with their parameters) as pending.
    */
-  async ask(space?: SearchSpace): Promise<Trial> {
+  ask(space?: SearchSpace): Promise<Trial> {
+    return this.exclusive(() => this.askNow(space));
+  }
+
+  private async askNow(space?: SearchSpace): Promise<Trial> {
     await this.flush();
     const waiting = this.cache.find((trial) => trial.state === "waiting");
     const number = waiting?.number ?? this.cache.length;
@@ -327,7 +338,11 @@ export class Study {
    * outcome explicitly. A pruned trial keeps its last reported value unless one is given.
    * Resolves, with the final snapshot, once the storage holds the result.
    */
-  async tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
+  tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
+    return this.exclusive(() => this.tellNow(trial, result));
+  }
+
+  private async tellNow(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
     const number = typeof trial === "number" ? trial : trial.number;
     await this.flush();
     const current = this.cache[number];
@@ -485,6 +500,13 @@ export class Study {
     ).catch((error: unknown) => {
       this.writeError ??= error;
     });
+  }
+
+  /** Runs `task` after every earlier `enqueue`/`ask`/`tell` has settled. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(task, task);
+    this.serial = run.catch(() => undefined);
+    return run;
   }
 
   /** Waits for queued writes; rethrows the first that failed. */

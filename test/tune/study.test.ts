@@ -292,3 +292,23 @@ describe("export", () => {
     if (quoted) assert.match(study.toCSV(), /"say ""hi"""/);
   });
 });
+
+describe("pending trials", () => {
+  test("several trials asked at once get distinct numbers, and the sampler sees the earlier ones running", async () => {
+    const pending: number[][] = [];
+    const inner = new RandomSampler({ seed: 1 });
+    const sampler = {
+      name: "spy",
+      sample(context: Parameters<RandomSampler["sample"]>[0]) {
+        pending.push(context.trials.filter((t) => t.state === "running" && Object.keys(t.params).length > 0).map((t) => t.number));
+        return inner.sample(context);
+      },
+    };
+    const study = await createStudy({ sampler });
+    const trials = await Promise.all([study.ask(space), study.ask(space), study.ask(space)]);
+    assert.deepEqual(trials.map((t) => t.number), [0, 1, 2]);
+    assert.deepEqual(pending, [[], [0], [0, 1]]);
+    await Promise.all(trials.map((t) => study.tell(t, t.number)));
+    assert.deepEqual(study.trials.map((t) => t.state), ["complete", "complete", "complete"]);
+  });
+});
