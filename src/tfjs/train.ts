@@ -289,7 +289,18 @@ function checkModelFitsData(model: tfjs.LayersModel, fold: TrainingFold, names: 
     }
   };
   compare(model.inputs[0]!.shape, fold.xTrain, "input", names.x);
-  compare(model.outputs[0]!.shape, fold.yTrain, "output", names.y);
+  const outputShape = model.outputs[0]!.shape;
+  // sparse categorical cross-entropy takes class indices, one per row, against K outputs
+  const targetShape = hasSparseLoss(model) ? [...outputShape.slice(0, -1), 1] : outputShape;
+  compare(targetShape, fold.yTrain, hasSparseLoss(model) ? "output (with a sparse loss: one class index)" : "output", names.y);
+}
+
+function hasSparseLoss(model: tfjs.LayersModel): boolean {
+  const losses: unknown[] = Array.isArray(model.loss) ? model.loss : [model.loss];
+  return losses.some((loss) => {
+    const name = typeof loss === "string" ? loss : typeof loss === "function" ? loss.name : "";
+    return /sparse_?categorical_?crossentropy/i.test(name);
+  });
 }
 
 /** The training rows of a fold in the order of `order` (new tensors, disposed by the caller). */

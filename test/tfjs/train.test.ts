@@ -6,7 +6,10 @@ import { trialInitializers } from "../../src/tfjs/initializers";
 import { watchTensors } from "../../src/tfjs/memoryGuard";
 import { disposeModel, TrainingAbortedError, TrainingSetupError, trainTrial, type BuildContext } from "../../src/tfjs/train";
 import { prepareTrainingData, type TrainingData } from "../../src/tfjs/trainingData";
-import { breastCancer, denseClassifier, RecordingReporter, type DenseParams } from "./fixtures";
+import { join } from "node:path";
+import { loadTable } from "../../src/tfjs/csv";
+import { oneHot, standardize } from "../../src/tfjs/data";
+import { breastCancer, dataDirectory, denseClassifier, RecordingReporter, type DenseParams } from "./fixtures";
 
 let tf: TensorFlow;
 let x: number[][];
@@ -252,4 +255,50 @@ test("a metric that turns NaN or infinite fails the trial with the epoch", async
     /^Error: the metric val_loss was (NaN|Infinity) after epoch \d$/);
   watch.assertNoLeak("a failed trial");
   data.dispose();
+});
+
+test("three classes: integer labels with a sparse loss, one-hot labels with categorical cross-entropy", async () => {
+  const iris = loadTable(join(dataDirectory(), "iris.csv"));
+  const xIris = standardize(iris.x).xTrain;
+  const softmax = (loss: string) => (): tfjs.LayersModel => {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ units: 8, activation: "relu", inputShape: [4] }));
+    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+    model.compile({ optimizer: tf.train.adam(0.05), loss, metrics: ["accuracy"] });
+    return model;
+  };
+  const options = { epochs: 15, batchSize: 16, metric: "val_accuracy", seed: 3 };
+  const sparse = prepareTrainingData(tf, xIris, iris.y, { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true });
+  const sparseResult = await trainTrial(tf, softmax("sparseCategoricalCrossentropy"), {}, sparse, options);
+  assert.ok(sparseResult.value > 0.8, `sparse labels: validation accuracy ${sparseResult.value}`);
+  sparse.dispose();
+
+  const hot = prepareTrainingData(tf, xIris, oneHot(iris.y), { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true });
+  assert.deepEqual(hot.folds[0]!.yValidation.shape, [30, 3]);
+  const hotResult = await trainTrial(tf, softmax("categoricalCrossentropy"), {}, hot, options);
+  assert.ok(hotResult.value > 0.8, `one-hot labels: validation accuracy ${hotResult.value}`);
+  hot.dispose();
+  const mismatched = prepareTrainingData(tf, xIris, iris.y, { validation: { kind: "fraction", fraction: 0.2 } });
+  await assert.rejects(trainTrial(tf, softmax("categoricalCrossentropy"), {}, mismatched, options),
+    /the model's output has shape \[3\] per row, but y rows have shape \[1\]/);
+  mismatched.dispose();
+});
+
+test("given validation data: trains on all rows, validates on those, and leaves the caller's tensors alone", async () => {
+  const xTensor = tf.tensor2d(x.slice(0, 400));
+  const yTensor = tf.tensor1d(y.slice(0, 400));
+  const xCheck = tf.tensor2d(x.slice(400));
+  const yCheck = tf.tensor1d(y.slice(400));
+  const data = prepareTrainingData(tf, xTensor, yTensor, { validation: { kind: "data", x: xCheck, y: yCheck } });
+  assert.equal(data.folds[0]!.xTrain, xTensor);
+  assert.deepEqual(data.folds[0]!.yValidation.shape, [169, 1]);
+  const result = await trainTrial(tf, denseClassifier(tf), params, data, { epochs: 2, batchSize: 64, metric: "val_loss", seed: 1 });
+  assert.equal(result.batchesRun, 2 * Math.ceil(400 / 64));
+  data.dispose();
+  assert.equal(xTensor.isDisposed || xCheck.isDisposed, false);
+  const watch = watchTensors(tf);
+  assert.throws(() => prepareTrainingData(tf, xTensor, yTensor, { validation: { kind: "data", x: x.slice(0, 5).map((row) => row.slice(1)), y: [0, 1, 0, 1, 0] } }),
+    /x rows have shape \[30\] but validation x rows have shape \[29\]/);
+  watch.assertNoLeak("a refused preparation");
+  tf.dispose([xTensor, yTensor, xCheck, yCheck]);
 });
