@@ -441,8 +441,29 @@ function formatPositional(positional: PositionalSpec): string {
   return positional.required === true ? `<${inner}>` : `[<${inner}>]`;
 }
 
-/** The one-line usage: `%%tune --model F [--trials N] … <name>`. */
+/** How wide generated help is, in characters. */
+const HELP_WIDTH = 100;
+
+/** Breaks `text` into lines of at most `width` characters at spaces (longer words stay whole). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = "";
+  for (const word of text.split(/\s+/).filter((part) => part !== "")) {
+    if (current !== "" && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current === "" ? word : `${current} ${word}`;
+  }
+  if (current !== "" || lines.length === 0) lines.push(current);
+  return lines;
+}
+
+/** The usage: `%%tune --model F [--trials N] … <name>`, on one line (see `formatHelp` for wrapping). */
 export function usageLine(magic: MagicBase, label: string): string {
+  return usageParts(magic, label).join(" ");
+}
+
+function usageParts(magic: MagicBase, label: string): string[] {
   const parts = [label];
   for (const option of magic.options ?? []) {
     const text = formatOption(option);
@@ -450,7 +471,23 @@ export function usageLine(magic: MagicBase, label: string): string {
   }
   parts.push("[--help]");
   for (const positional of magic.positionals ?? []) parts.push(formatPositional(positional));
-  return parts.join(" ");
+  return parts;
+}
+
+/** The usage wrapped to the help width, continuation lines aligned after the label. */
+function wrappedUsage(magic: MagicBase, label: string): string[] {
+  const [head, ...parts] = usageParts(magic, label);
+  const indent = " ".repeat("Usage: ".length + head.length + 1);
+  const lines: string[] = [];
+  let current = `Usage: ${head}`;
+  for (const part of parts) {
+    if (current.length + 1 + part.length > HELP_WIDTH && current.trim() !== "") {
+      lines.push(current);
+      current = `${indent}${part}`;
+    } else current = `${current} ${part}`;
+  }
+  lines.push(current);
+  return lines;
 }
 
 function formatDefault(value: OptionSpec["default"]): string {
@@ -466,14 +503,15 @@ function optionFacts(option: OptionSpec): string {
   return `(${facts.join("; ")})`;
 }
 
-/** Lays out `[term, description]` rows as a two-column table indented by two spaces. */
+/** Lays out `[term, description]` rows as a two-column table, descriptions wrapped. */
 function table(rows: readonly (readonly [string, string])[]): string[] {
   const width = Math.min(30, Math.max(...rows.map(([term]) => term.length)));
-  return rows.flatMap(([term, description]) =>
-    term.length > width
-      ? [`  ${term}`, `  ${" ".repeat(width)}  ${description}`]
-      : [`  ${term.padEnd(width)}  ${description}`],
-  );
+  const indent = " ".repeat(width + 4);
+  return rows.flatMap(([term, description]) => {
+    const [first, ...rest] = wrap(description, Math.max(40, HELP_WIDTH - indent.length));
+    const head = term.length > width ? [`  ${term}`, `${indent}${first}`] : [`  ${term.padEnd(width)}  ${first}`];
+    return [...head, ...rest.map((line) => `${indent}${line}`)];
+  });
 }
 
 /**
@@ -484,7 +522,9 @@ function table(rows: readonly (readonly [string, string])[]): string[] {
  */
 export function formatHelp(magic: MagicBase & { readonly kind?: "line" | "cell" }, label?: string): string {
   const written = label ?? `${magic.kind === "cell" ? "%%" : "%"}${magic.name}`;
-  const lines = [`Usage: ${usageLine(magic, written)}${magic.kind === "cell" ? "\n         <cell body>" : ""}`, "", magic.summary];
+  const usage = wrappedUsage(magic, written);
+  if (magic.kind === "cell") usage.push(`${" ".repeat("Usage: ".length)}<cell body>`);
+  const lines = [...usage, "", magic.summary];
   const positionals = magic.positionals ?? [];
   if (positionals.length > 0) {
     lines.push("", "Arguments:", ...table(positionals.map((positional) => [positional.name, positional.description])));

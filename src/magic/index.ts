@@ -13,6 +13,8 @@ export { MagicRegistry, prefix } from "./registry";
 export { alignedCode, describeValue, runCell } from "./run";
 export type { CellOutcome, PagerPayload, RunCellOptions } from "./run";
 export { closestName, editDistance } from "./suggest";
+export { completeMagic, magicCompleteness } from "./complete";
+export type { MagicCompletion } from "./complete";
 export { CapturedOutput, captureCellMagic } from "./builtins/capture";
 export type { CapturedDisplay } from "./builtins/capture";
 export { createLsmagic, formatMagicList } from "./builtins/lsmagic";

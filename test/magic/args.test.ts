@@ -143,8 +143,10 @@ test("generated help has usage, summary, arguments, an options table with types,
   assert.equal(
     help,
     [
-      "Usage: %%tune --model F [--trials N] [--validation X] [--strategy {grid,random,bayes}] [--data DATA,…] [--metrics METRICS,…] [--verbose] [--no-progress] [--batch-size N] [--help] [<out>]",
-      "         <cell body>",
+      "Usage: %%tune --model F [--trials N] [--validation X] [--strategy {grid,random,bayes}]",
+      "              [--data DATA,…] [--metrics METRICS,…] [--verbose] [--no-progress] [--batch-size N]",
+      "              [--help] [<out>]",
+      "       <cell body>",
       "",
       "Search hyperparameters.",
       "",
@@ -155,7 +157,8 @@ test("generated help has usage, summary, arguments, an options table with types,
       "  -m, --model F                   model builder (string; required)",
       "  -n, --trials N                  number of trials (integer; default: 20)",
       "  --validation X                  validation fraction (number; default: 0.2)",
-      "  --strategy {grid,random,bayes}  search strategy (string; one of: grid, random, bayes; default: bayes)",
+      "  --strategy {grid,random,bayes}  search strategy (string; one of: grid, random, bayes; default:",
+      "                                  bayes)",
       "  --data DATA,…                   data variables (list)",
       "  --metrics METRICS,…             metrics to record (list; one of: loss, acc; default: loss)",
       "  -v, --[no-]verbose              print every trial (boolean)",
@@ -169,4 +172,21 @@ test("generated help has usage, summary, arguments, an options table with types,
     ].join("\n"),
   );
   assert.equal(usageLine({ name: "x", summary: "" }, "%x"), "%x [--help]");
+});
+
+test("help for a magic with many long options wraps within 100 columns", () => {
+  const wide: MagicBase = {
+    name: "wide",
+    summary: "Many options.",
+    options: Array.from({ length: 12 }, (_, index) => ({
+      name: `option${index}`,
+      type: "string" as const,
+      description: "a description long enough that it has to be wrapped onto more than one line of the table, at word breaks",
+    })),
+  };
+  const lines = formatHelp({ ...wide, kind: "line" }).split("\n");
+  assert.ok(lines.every((line) => line.length <= 100), lines.find((line) => line.length > 100));
+  assert.ok(lines.filter((line) => line.startsWith(`${" ".repeat("Usage: %wide ".length)}[--option`)).length >= 2, "the usage continues aligned");
+  const joined = lines.join(" ").replace(/\s+/g, " ");
+  assert.ok(joined.includes("a description long enough that it has to be wrapped onto more than one line of the table, at word breaks (string)"));
 });
