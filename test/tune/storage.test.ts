@@ -91,6 +91,29 @@ describe("JournalStorage", () => {
     await second.storage.close();
   });
 
+  test("two writers of one file see each other's lines and never collide on trial numbers", async () => {
+    const path = freshPath();
+    const first = JournalStorage.open(path);
+    const second = JournalStorage.open(path);
+    await first.createStudy({ name: "shared", direction: "minimize", createdAt: 0 });
+    const base = { state: "running" as const, params: {}, distributions: {}, metrics: {}, intermediateValues: [], userAttrs: {} };
+    assert.equal(await first.createTrial("shared", base), 0);
+    assert.equal(await second.createTrial("shared", base), 1, "the second writer read the first's trial before numbering");
+    assert.equal(await first.createTrial("shared", base), 2);
+    await second.updateTrial("shared", 2, { state: "complete", value: 4 });
+    assert.equal((await first.readTrials("shared"))[2]?.value, 4);
+    // A study on a stale cache refuses to number a trial another writer already took.
+    const study = await createStudy({ storage: first, studyName: "shared" });
+    await second.createTrial("shared", base);
+    await assert.rejects(study.ask(space), /storage gave the new trial number 4, but study "shared" expected 3: is another process writing/);
+    await first.close();
+    await second.close();
+    const replayed = JournalStorage.open(path);
+    assert.equal((await replayed.readTrials("shared")).length, 5);
+    assert.equal(replayed.replay.lines, 9); // study, 5 trials, 1 update, and trials 0 and 1 failed by the study's resume
+    await replayed.close();
+  });
+
   test("a torn last line is ignored and cut off; later appends start on a clean line", async () => {
     const path = freshPath();
     const study = await createStudy({ storage: JournalStorage.open(path), studyName: "t" });
