@@ -53,7 +53,9 @@ export function maternCorrelationSlope(s: number): number {
 /** δ (G): the per-group squared distances between feature vectors x and y (each D). */
 export function groupDistances(layout: FeatureLayout, x: ArrayLike<number>, y: ArrayLike<number>, out?: Float64Array): Float64Array {
   const delta = out ?? new Float64Array(layout.groups.length);
-  layout.groups.forEach((group, g) => {
+  const groups = layout.groups;
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g] as FeatureLayout["groups"][number];
     if (group.kind === "numeric") {
       const d = (x[group.column] as number) - (y[group.column] as number);
       delta[g] = d * d;
@@ -65,8 +67,39 @@ export function groupDistances(layout: FeatureLayout, x: ArrayLike<number>, y: A
       }
       delta[g] = 0.5 * sum;
     }
-  });
+  }
   return delta;
+}
+
+/**
+ * s = Σ_g δ_g(x, y) / ℓ_g² for rows of flat arrays: x at offset `xOffset` of `xs`, y at `yOffset`
+ * of `ys`; `inv` (G) holds 1/ℓ_g². Allocation-free, for the inner loops.
+ */
+export function scaledDistanceAt(
+  layout: FeatureLayout,
+  xs: Float64Array,
+  xOffset: number,
+  ys: Float64Array,
+  yOffset: number,
+  inv: Float64Array,
+): number {
+  const groups = layout.groups;
+  let s = 0;
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g] as FeatureLayout["groups"][number];
+    if (group.kind === "numeric") {
+      const d = (xs[xOffset + group.column] as number) - (ys[yOffset + group.column] as number);
+      s += d * d * (inv[g] as number);
+    } else {
+      let sum = 0;
+      for (let c = group.start; c < group.start + group.size; c++) {
+        const d = (xs[xOffset + c] as number) - (ys[yOffset + c] as number);
+        sum += d * d;
+      }
+      s += 0.5 * sum * (inv[g] as number);
+    }
+  }
+  return s;
 }
 
 /**
@@ -78,13 +111,25 @@ export function pairwiseGroupDistances(layout: FeatureLayout, x: Float64Array, n
   const width = layout.width;
   const groupCount = layout.groups.length;
   const out = new Float64Array(((n * (n - 1)) / 2) * groupCount);
-  const delta = new Float64Array(groupCount);
   let p = 0;
+  const groups = layout.groups;
   for (let i = 0; i < n; i++) {
-    const xi = x.subarray(i * width, (i + 1) * width);
     for (let j = i + 1; j < n; j++) {
-      groupDistances(layout, xi, x.subarray(j * width, (j + 1) * width), delta);
-      out.set(delta, p * groupCount);
+      const base = p * groupCount;
+      for (let g = 0; g < groupCount; g++) {
+        const group = groups[g] as FeatureLayout["groups"][number];
+        if (group.kind === "numeric") {
+          const d = (x[i * width + group.column] as number) - (x[j * width + group.column] as number);
+          out[base + g] = d * d;
+        } else {
+          let sum = 0;
+          for (let c = group.start; c < group.start + group.size; c++) {
+            const d = (x[i * width + c] as number) - (x[j * width + c] as number);
+            sum += d * d;
+          }
+          out[base + g] = 0.5 * sum;
+        }
+      }
       p++;
     }
   }
@@ -131,13 +176,10 @@ export function kernelMatrix(pairDistances: Float64Array, n: number, params: Ker
 export function crossKernel(layout: FeatureLayout, a: Float64Array, m: number, b: Float64Array, n: number, params: KernelParams): Float64Array {
   const width = layout.width;
   const inv = inverseSquaredLengths(params);
-  const delta = new Float64Array(layout.groups.length);
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
-    const ai = a.subarray(i * width, (i + 1) * width);
     for (let j = 0; j < n; j++) {
-      groupDistances(layout, ai, b.subarray(j * width, (j + 1) * width), delta);
-      out[i * n + j] = params.signalVariance * maternCorrelation(scaledSquaredDistance(delta, 0, inv));
+      out[i * n + j] = params.signalVariance * maternCorrelation(scaledDistanceAt(layout, a, i * width, b, j * width, inv));
     }
   }
   return out;

@@ -12,7 +12,7 @@
  *   ∂ log p / ∂θ_j = ½ tr(W · ∂K_y/∂θ_j), with ∂K_y/∂log σ_n² = σ_n²·I and the kernel
  *              derivatives of kernel.ts, accumulated pair by pair without forming ∂K_y/∂θ_j.
  */
-import { kernelMatrix, kernelParamsFromLog, maternCorrelation, maternCorrelationSlope } from "./kernel";
+import { kernelMatrix, kernelParamsFromLog } from "./kernel";
 import { cholesky, inverseFromCholesky, logDeterminant, NotPositiveDefiniteError, solveCholesky } from "./linalg";
 
 /** A data set ready for repeated likelihood evaluations. */
@@ -34,6 +34,7 @@ export interface LikelihoodValue {
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);
+const SQRT5 = Math.sqrt(5);
 
 /** log p(y | θ) and ∂/∂θ for the log hyperparameters θ = [log ℓ (G), log σ_f², log σ_n²]. */
 export function logMarginalLikelihood(data: LikelihoodData, theta: ArrayLike<number>): LikelihoodValue {
@@ -74,8 +75,11 @@ export function logMarginalLikelihood(data: LikelihoodData, theta: ArrayLike<num
       let s = 0;
       for (let g = 0; g < G; g++) s += (pairDistances[offset + g] as number) * (inv[g] as number);
       const wij = w(i, j);
-      signal += wij * sf2 * maternCorrelation(s);
-      const slope = wij * sf2 * maternCorrelationSlope(s) * -2;
+      // m(s) and dm/ds share r = √s and exp(−√5·r).
+      const r = Math.sqrt(s);
+      const decay = Math.exp(-SQRT5 * r);
+      signal += wij * sf2 * (1 + SQRT5 * r + (5 / 3) * s) * decay;
+      const slope = wij * sf2 * (-5 / 6) * (1 + SQRT5 * r) * decay * -2;
       for (let g = 0; g < G; g++) {
         gradient[g] = (gradient[g] as number) + slope * (pairDistances[offset + g] as number) * (inv[g] as number);
       }

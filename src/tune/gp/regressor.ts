@@ -10,12 +10,13 @@
  *   σ²(x_*)    σ_f² − vᵀv with v = L⁻¹ k_*  (the variance of the latent function, noise excluded)
  *   ∇μ         Σ_i α_i ∂k(x_*, x_i)/∂x_*;  ∇σ² = −2 Σ_i w_i ∂k(x_*, x_i)/∂x_*, w = K_y⁻¹ k_* = L⁻ᵀ v
  */
-import { crossKernel, kernelInputGradient, kernelMatrix, pairwiseGroupDistances, type KernelParams } from "./kernel";
+import { crossKernel, inverseSquaredLengths, kernelMatrix, pairwiseGroupDistances, scaledDistanceAt, type KernelParams } from "./kernel";
 import { cholesky, solveCholesky, solveLower, solveLowerRows, solveLowerTransposed, type CholeskyFactor } from "./linalg";
 import type { FeatureLayout } from "./transform";
 
 /** The smallest variance reported, so that log σ stays finite at observed points. */
 const MIN_VARIANCE = 1e-18;
+const SQRT5 = Math.sqrt(5);
 
 /** Observations rescaled to mean 0 and standard deviation 1, with the scale to undo it. */
 export interface Standardized {
@@ -66,6 +67,8 @@ export class GaussianProcess {
   readonly factor: CholeskyFactor;
   /** (n) α = K_y⁻¹ y. */
   readonly alpha: Float64Array;
+  /** (G) 1 / ℓ_g². */
+  private readonly inverseSquaredLengths: Float64Array;
 
   constructor(layout: FeatureLayout, x: Float64Array, y: ArrayLike<number>, kernel: KernelParams, noiseVariance: number) {
     const n = y.length;
@@ -79,6 +82,7 @@ export class GaussianProcess {
     this.noiseVariance = noiseVariance;
     this.factor = cholesky(kernelMatrix(pairwiseGroupDistances(layout, x, n), n, kernel, noiseVariance), n);
     this.alpha = solveCholesky(this.factor, y);
+    this.inverseSquaredLengths = inverseSquaredLengths(kernel);
   }
 
   /** μ and σ² at m points `points` (m, D). */
@@ -105,7 +109,17 @@ export class GaussianProcess {
   predictWithGradient(point: Float64Array): PredictionWithGradient {
     const { n, layout } = this;
     const D = layout.width;
-    const kStar = crossKernel(layout, point, 1, this.x, n, this.kernel); // (n)
+    const sf2 = this.kernel.signalVariance;
+    // k_* (n) and dm/ds (n) at every training point, sharing √s and the exponential.
+    const kStar = new Float64Array(n);
+    const slopes = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = scaledDistanceAt(layout, point, 0, this.x, i * D, this.inverseSquaredLengths);
+      const r = Math.sqrt(s);
+      const decay = Math.exp(-SQRT5 * r);
+      kStar[i] = sf2 * (1 + SQRT5 * r + (5 / 3) * s) * decay;
+      slopes[i] = sf2 * (-5 / 6) * (1 + SQRT5 * r) * decay;
+    }
     const v = solveLower(this.factor, kStar);
     const w = solveLowerTransposed(this.factor, v);
     let mean = 0;
@@ -114,18 +128,26 @@ export class GaussianProcess {
       mean += (kStar[i] as number) * (this.alpha[i] as number);
       vv += (v[i] as number) ** 2;
     }
+    // ∂k(x_*, x_i)/∂x_c = dm/ds · 2 (x_c − x_ic) / ℓ_g² in numeric columns (kernel.ts).
     const meanGradient = new Float64Array(D);
     const varianceGradient = new Float64Array(D);
-    for (let i = 0; i < n; i++) {
-      const dk = kernelInputGradient(layout, point, this.x.subarray(i * D, (i + 1) * D), this.kernel);
-      const a = this.alpha[i] as number;
-      const b = -2 * (w[i] as number);
-      for (let c = 0; c < D; c++) {
-        meanGradient[c] = (meanGradient[c] as number) + a * (dk[c] as number);
-        varianceGradient[c] = (varianceGradient[c] as number) + b * (dk[c] as number);
+    const groups = layout.groups;
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g] as FeatureLayout["groups"][number];
+      if (group.kind !== "numeric") continue;
+      const c = group.column;
+      const scale = 2 * (this.inverseSquaredLengths[g] as number);
+      let dMean = 0;
+      let dVariance = 0;
+      for (let i = 0; i < n; i++) {
+        const dk = (slopes[i] as number) * scale * ((point[c] as number) - (this.x[i * D + c] as number));
+        dMean += (this.alpha[i] as number) * dk;
+        dVariance += -2 * (w[i] as number) * dk;
       }
+      meanGradient[c] = dMean;
+      varianceGradient[c] = dVariance;
     }
-    const raw = this.kernel.signalVariance - vv;
+    const raw = sf2 - vv;
     if (raw < MIN_VARIANCE) varianceGradient.fill(0);
     return { mean, variance: Math.max(MIN_VARIANCE, raw), meanGradient, varianceGradient };
   }

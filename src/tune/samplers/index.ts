@@ -3,3 +3,5 @@ export { GridSampler, MAX_GRID_SIZE, SearchSpaceExhaustedError } from "./grid";
 export type { GridSamplerOptions } from "./grid";
 export { RandomSampler } from "./random";
 export type { RandomSamplerOptions } from "./random";
+export { GPSampler } from "./gp";
+export type { GPSamplerOptions } from "./gp";

@@ -1,0 +1,121 @@
+/**
+ * The standard test functions of the sampler benchmark, with the bounds and known minima of
+ * ../shared/bench/peers.json.
+ */
+import type { SearchSpace } from "../src/tune/types";
+
+/** A test function to minimise over a box. */
+export interface TestFunction {
+  /** The key used in peers.json. */
+  readonly name: string;
+  /** (dimensions) lower and upper bounds. */
+  readonly lower: readonly number[];
+  readonly upper: readonly number[];
+  /** The known global minimum f*. */
+  readonly minimum: number;
+  readonly evaluate: (x: readonly number[]) => number;
+}
+
+/** Branin–Hoo on x1 ∈ [−5, 10], x2 ∈ [0, 15]; f* = 0.397887 (three global minima). */
+export const branin: TestFunction = {
+  name: "branin",
+  lower: [-5, 0],
+  upper: [10, 15],
+  minimum: 0.397887,
+  evaluate: ([x1, x2]) => {
+    const a = 1;
+    const b = 5.1 / (4 * Math.PI ** 2);
+    const c = 5 / Math.PI;
+    const r = 6;
+    const s = 10;
+    const t = 1 / (8 * Math.PI);
+    const u = x1 as number;
+    const v = x2 as number;
+    return a * (v - b * u * u + c * u - r) ** 2 + s * (1 - t) * Math.cos(u) + s;
+  },
+};
+
+const HARTMANN_A = [
+  [10, 3, 17, 3.5, 1.7, 8],
+  [0.05, 10, 17, 0.1, 8, 14],
+  [3, 3.5, 1.7, 10, 17, 8],
+  [17, 8, 0.05, 10, 0.1, 14],
+];
+const HARTMANN_P = [
+  [1312, 1696, 5569, 124, 8283, 5886],
+  [2329, 4135, 8307, 3736, 1004, 9991],
+  [2348, 1451, 3522, 2883, 3047, 6650],
+  [4047, 8828, 8732, 5743, 1091, 381],
+].map((row) => row.map((v) => v * 1e-4));
+const HARTMANN_ALPHA = [1, 1.2, 3, 3.2];
+
+/** Hartmann-6 on [0, 1]^6; f* = −3.32237. */
+export const hartmann6: TestFunction = {
+  name: "hartmann6",
+  lower: Array(6).fill(0),
+  upper: Array(6).fill(1),
+  minimum: -3.32237,
+  evaluate: (x) => {
+    let total = 0;
+    for (let i = 0; i < 4; i++) {
+      let inner = 0;
+      for (let j = 0; j < 6; j++) {
+        inner += (HARTMANN_A[i]?.[j] as number) * ((x[j] as number) - (HARTMANN_P[i]?.[j] as number)) ** 2;
+      }
+      total -= (HARTMANN_ALPHA[i] as number) * Math.exp(-inner);
+    }
+    return total;
+  },
+};
+
+/** Rosenbrock in 4 dimensions on [−5, 10]^4; f* = 0 at (1, 1, 1, 1). */
+export const rosenbrock4: TestFunction = {
+  name: "rosenbrock4",
+  lower: Array(4).fill(-5),
+  upper: Array(4).fill(10),
+  minimum: 0,
+  evaluate: (x) => {
+    let total = 0;
+    for (let i = 0; i < x.length - 1; i++) {
+      const a = x[i] as number;
+      const b = x[i + 1] as number;
+      total += 100 * (b - a * a) ** 2 + (1 - a) ** 2;
+    }
+    return total;
+  },
+};
+
+/** Ackley in 5 dimensions on [−32.768, 32.768]^5; f* = 0 at the centre. */
+export const ackley5: TestFunction = {
+  name: "ackley5",
+  lower: Array(5).fill(-32.768),
+  upper: Array(5).fill(32.768),
+  minimum: 0,
+  evaluate: (x) => {
+    const d = x.length;
+    let squares = 0;
+    let cosines = 0;
+    for (const v of x) {
+      squares += v * v;
+      cosines += Math.cos(2 * Math.PI * v);
+    }
+    return -20 * Math.exp(-0.2 * Math.sqrt(squares / d)) - Math.exp(cosines / d) + 20 + Math.E;
+  },
+};
+
+/** Every benchmark function, in the order of the report. */
+export const TEST_FUNCTIONS: readonly TestFunction[] = [branin, hartmann6, rosenbrock4, ackley5];
+
+/** The search space of a test function: one uniform float x0, x1, … per dimension. */
+export function functionSpace(fn: TestFunction): SearchSpace {
+  const space: Record<string, SearchSpace[string]> = {};
+  fn.lower.forEach((low, i) => {
+    space[`x${i}`] = { kind: "float", low, high: fn.upper[i] as number, log: false };
+  });
+  return space;
+}
+
+/** The point of a parameter set x0, x1, … of {@link functionSpace}. */
+export function functionPoint(fn: TestFunction, params: Readonly<Record<string, unknown>>): number[] {
+  return fn.lower.map((_, i) => params[`x${i}`] as number);
+}

@@ -1,0 +1,217 @@
+/**
+ * Bayesian optimisation with a Gaussian process: the GP-Bayesian sampler.
+ *
+ * Each call, from the context alone:
+ *  1. maps the space to the feature cube (gp/transform.ts) and reads the usable trials: complete
+ *     ones, and pruned ones with their last reported value (a pruner stops a trial because it
+ *     looked worse than its peers, so that value is a fair, pessimistic observation); failed
+ *     trials are not modelled (they have no value) but, like all others, are never proposed again;
+ *  2. before `startupTrials` usable trials, or when nothing can be modelled, asks the random
+ *     sampler it holds (scrambled Sobol by default);
+ *  3. otherwise standardises the values (negated when maximising) and warps them towards a
+ *     Gaussian shape (gp/output-transform.ts: a fitted Yeo–Johnson power transform), fits the kernel's
+ *     hyperparameters by maximising the penalised marginal likelihood, adds the running trials as
+ *     pending observations at the mean value (a constant liar, so several trials asked at once
+ *     spread out), and returns the maximiser of log EI over Sobol candidates, perturbations of the
+ *     best trials and their gradient polish — snapped to ints/steps and never a configuration
+ *     already tried or pending.
+ * All randomness comes from (seed, trial number), so the answer depends only on the seed and the
+ * context.
+ */
+import { cardinality, enumerateValues } from "../distributions";
+import { SearchSpaceExhaustedError } from "../errors";
+import { fitHyperparameters } from "../gp/fit";
+import { pairwiseGroupDistances } from "../gp/kernel";
+import { maximizeLogExpectedImprovement } from "../gp/optimize-acquisition";
+import { GaussianProcess } from "../gp/regressor";
+import { warpOutputs } from "../gp/output-transform";
+import { paramsKey, SpaceTransform } from "../gp/transform";
+import { createRng } from "../rng";
+import { SOBOL_MAX_DIMENSIONS, SobolSequence } from "../sobol";
+import type { Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
+import { RandomSampler } from "./random";
+
+/** Options of {@link GPSampler}. */
+export interface GPSamplerOptions {
+  /** All randomness comes from this seed (default 0). */
+  readonly seed?: number;
+  /** Usable trials before the GP takes over; earlier trials come from the random sampler (default 10). */
+  readonly startupTrials?: number;
+  /** Start-up trials from a scrambled Sobol sequence rather than independent uniforms (default true). */
+  readonly sobolStartup?: boolean;
+  /** Sobol candidates scored per suggestion (default 512). */
+  readonly candidates?: number;
+  /** Random restarts of the hyperparameter fit beyond the first start (default 1). */
+  readonly fitRestarts?: number;
+  /** At most this many trials are used to fit hyperparameters (the best half and a spread of the rest; default 100). */
+  readonly maxFitTrials?: number;
+}
+
+/** One modelled observation. */
+interface Observation {
+  readonly x: Float64Array;
+  /** The value to minimise (negated when the study maximises). */
+  readonly y: number;
+}
+
+/** The largest finite space that is enumerated to find an untried configuration. */
+const MAX_ENUMERATED = 100_000;
+
+/**
+ * The GP-Bayesian sampler: Matérn-5/2 ARD kernel, hyperparameters by penalised marginal likelihood,
+ * log expected improvement, constant liar for pending trials (see the module comment).
+ */
+export class GPSampler implements Sampler {
+  readonly name = "gp";
+  readonly seed: number;
+  readonly startupTrials: number;
+  private readonly candidates: number;
+  private readonly fitRestarts: number;
+  private readonly maxFitTrials: number;
+  /** Start-up trials and anything the GP cannot model. */
+  private readonly fallback: RandomSampler;
+
+  constructor(options: GPSamplerOptions = {}) {
+    const seed = options.seed ?? 0;
+    if (!Number.isFinite(seed)) throw new RangeError(`GPSampler: \`seed\` must be a finite number, but got seed=${seed}`);
+    this.seed = seed;
+    this.startupTrials = positiveInteger("startupTrials", options.startupTrials ?? 10, 1);
+    this.candidates = positiveInteger("candidates", options.candidates ?? 512, 1);
+    this.fitRestarts = positiveInteger("fitRestarts", options.fitRestarts ?? 1, 0);
+    this.maxFitTrials = positiveInteger("maxFitTrials", options.maxFitTrials ?? 100, 2);
+    this.fallback = new RandomSampler({ seed, sobol: options.sobolStartup ?? true });
+  }
+
+  sample(context: SamplingContext): Params {
+    const transform = new SpaceTransform(context.space);
+    if (transform.parameterCount === 0) return this.fallback.sample(context);
+
+    const observations: Observation[] = [];
+    const pending: Float64Array[] = [];
+    const tried = new Set<string>();
+    const sign = context.direction === "maximize" ? -1 : 1;
+    for (const trial of context.trials) {
+      if (trial.number === context.trialNumber) continue;
+      const x = transform.encode(trial.params);
+      if (x === undefined) continue;
+      tried.add(transform.key(x));
+      const modelled = (trial.state === "complete" || trial.state === "pruned") && trial.value !== undefined && Number.isFinite(trial.value);
+      if (modelled) observations.push({ x, y: sign * (trial.value as number) });
+      else if (trial.state === "running" || trial.state === "waiting") pending.push(x);
+    }
+
+    if (observations.length < this.startupTrials) return this.startupSample(context, transform, tried);
+    const chosen = this.suggest(context, transform, observations, pending, tried);
+    if (chosen !== undefined) return chosen;
+    return this.untriedConfiguration(context, transform, tried);
+  }
+
+  /** The random sampler's choice, unless it repeats a tried configuration of a discrete space. */
+  private startupSample(context: SamplingContext, transform: SpaceTransform, tried: ReadonlySet<string>): Params {
+    const params = this.fallback.sample(context);
+    const x = transform.encode(params);
+    if (!transform.discrete || x === undefined || !tried.has(transform.key(x))) return params;
+    return this.untriedConfiguration(context, transform, tried);
+  }
+
+  /** The GP's proposal, or `undefined` if every candidate found had been tried. */
+  private suggest(
+    context: SamplingContext,
+    transform: SpaceTransform,
+    observations: readonly Observation[],
+    pending: readonly Float64Array[],
+    tried: ReadonlySet<string>,
+  ): Params | undefined {
+    const { layout } = transform;
+    const D = layout.width;
+    const G = layout.groups.length;
+    const raw = observations.map((o) => o.y);
+    const y = warpOutputs(raw).values;
+
+    // Hyperparameters from (a bounded subset of) the real observations.
+    const fitIndices = fitSubset(y, this.maxFitTrials);
+    const fitX = new Float64Array(fitIndices.length * D);
+    fitIndices.forEach((i, r) => fitX.set((observations[i] as Observation).x, r * D));
+    const hyper = fitHyperparameters(
+      { n: fitIndices.length, groupCount: G, pairDistances: pairwiseGroupDistances(layout, fitX, fitIndices.length), y: Float64Array.from(fitIndices, (i) => y[i] as number) },
+      createRng(this.seed, "gp", context.trialNumber, "fit"),
+      { restarts: this.fitRestarts },
+    );
+
+    // Condition on every observation plus the pending points at the mean (standardised 0).
+    const n = observations.length + pending.length;
+    const x = new Float64Array(n * D);
+    observations.forEach((o, i) => x.set(o.x, i * D));
+    pending.forEach((p, j) => x.set(p, (observations.length + j) * D));
+    const targets = new Float64Array(n);
+    targets.set(y);
+    const gp = new GaussianProcess(layout, x, targets, hyper.kernel, hyper.noiseVariance);
+
+    const order = Array.from(y.keys()).sort((a, b) => (y[a] as number) - (y[b] as number) || a - b);
+    const incumbents = order.slice(0, 5).map((i) => (observations[i] as Observation).x);
+    const best = y[order[0] as number] as number;
+    const result = maximizeLogExpectedImprovement(gp, transform, best, {
+      basePoints: this.basePoints(transform.parameterCount, context.trialNumber),
+      incumbents,
+      rng: createRng(this.seed, "gp", context.trialNumber, "candidates"),
+      exclude: tried,
+    });
+    return result === undefined ? undefined : transform.decode(result.point);
+  }
+
+  /** (candidates, P) base points: a scrambled Sobol set for this trial (uniforms beyond 64 dimensions). */
+  private basePoints(P: number, trialNumber: number): number[][] {
+    if (P <= SOBOL_MAX_DIMENSIONS) {
+      return new SobolSequence(P, { seed: `${this.seed}:gp:${trialNumber}` }).take(this.candidates);
+    }
+    const rng = createRng(this.seed, "gp", trialNumber, "uniform-candidates");
+    return Array.from({ length: this.candidates }, () => Array.from({ length: P }, () => rng.next()));
+  }
+
+  /**
+   * An untried configuration drawn at random. For a finite space, the untried ones are enumerated
+   * (up to {@link MAX_ENUMERATED}) and none left means exhaustion; otherwise the random sampler's
+   * choice is returned.
+   */
+  private untriedConfiguration(context: SamplingContext, transform: SpaceTransform, tried: ReadonlySet<string>): Params {
+    const size = transform.discrete ? spaceSize(context.space) : Infinity;
+    if (size > MAX_ENUMERATED) return this.fallback.sample(context);
+    const untried = enumerateSpace(context.space).filter((params) => !tried.has(paramsKey(params)));
+    if (untried.length === 0) throw new SearchSpaceExhaustedError(size, "GP sampler");
+    return untried[createRng(this.seed, "gp", context.trialNumber, "untried").int(untried.length)] as Params;
+  }
+}
+
+/** Indices (into y) of at most `limit` observations: the best half, then an even spread of the rest. */
+function fitSubset(y: Float64Array, limit: number): number[] {
+  const all = Array.from(y.keys());
+  if (all.length <= limit) return all;
+  const byValue = [...all].sort((a, b) => (y[a] as number) - (y[b] as number) || a - b);
+  const bestCount = Math.floor(limit / 2);
+  const rest = byValue.slice(bestCount);
+  const spreadCount = limit - bestCount;
+  const spread = Array.from({ length: spreadCount }, (_, k) => rest[Math.floor((k * rest.length) / spreadCount)] as number);
+  return [...byValue.slice(0, bestCount), ...spread].sort((a, b) => a - b);
+}
+
+/** The number of configurations of a space (Infinity if a float is continuous). */
+function spaceSize(space: SearchSpace): number {
+  return Object.values(space).reduce((product, dist) => product * cardinality(dist), 1);
+}
+
+/** Every configuration of a finite space, parameters in the space's key order. */
+function enumerateSpace(space: SearchSpace): Params[] {
+  let configurations: Record<string, ParamValue>[] = [{}];
+  for (const [name, dist] of Object.entries(space)) {
+    const values = enumerateValues(dist);
+    configurations = configurations.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
+  }
+  return configurations;
+}
+
+function positiveInteger(name: string, value: number, minimum: number): number {
+  if (!Number.isSafeInteger(value) || value < minimum) {
+    throw new RangeError(`GPSampler: \`${name}\` must be an integer ≥ ${minimum}, but got ${name}=${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { categorical, floatDistribution, intDistribution } from "../../src/tune/distributions";
+import { SearchSpaceExhaustedError } from "../../src/tune/errors";
+import { GPSampler } from "../../src/tune/samplers/gp";
+import { RandomSampler } from "../../src/tune/samplers/random";
+import type { FrozenTrial, Params, Sampler, SearchSpace } from "../../src/tune/types";
+import { makeTrial, runSamplerContract, simulate } from "./sampler-contract";
+
+runSamplerContract("gp", (seed) => new GPSampler({ seed, startupTrials: 4 }), { trials: 10 });
+
+/** Branin on x ∈ [−5, 10], y ∈ [0, 15]; minimum 0.397887. */
+const braninSpace: SearchSpace = { x: floatDistribution(-5, 10), y: floatDistribution(0, 15) };
+function branin(params: Params): number {
+  const x = params["x"] as number;
+  const y = params["y"] as number;
+  return (y - (5.1 / (4 * Math.PI ** 2)) * x * x + (5 / Math.PI) * x - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x) + 10;
+}
+
+/** Runs `trials` sequential trials of `objective` and returns the best value found. */
+function bestFound(sampler: Sampler, space: SearchSpace, objective: (p: Params) => number, trials: number): number {
+  const history: FrozenTrial[] = [];
+  let best = Infinity;
+  for (let t = 0; t < trials; t++) {
+    const params = sampler.sample({ space, trials: [...history, makeTrial(t, space, {})], direction: "minimize", trialNumber: t });
+    const value = objective(params);
+    best = Math.min(best, value);
+    history.push(makeTrial(t, space, params, value));
+  }
+  return best;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+describe("GPSampler", () => {
+  test("finds a far better Branin value than random search in 25 trials (median over 5 seeds)", { timeout: 120_000 }, () => {
+    const seeds = [0, 1, 2, 3, 4];
+    const gp = seeds.map((seed) => bestFound(new GPSampler({ seed }), braninSpace, branin, 25) - 0.397887);
+    const random = seeds.map((seed) => bestFound(new RandomSampler({ seed }), braninSpace, branin, 25) - 0.397887);
+    // Random search typically stops near regret 1; the GP should be well below a tenth of that.
+    assert.ok(median(gp) < median(random) / 10, `median regret: GP ${median(gp)} vs random ${median(random)}`);
+    assert.ok(gp.filter((r, i) => r < (random[i] as number)).length >= 4, `GP ${gp} vs random ${random}`);
+  });
+
+  test("never repeats a configuration of a discrete space, and reports exhaustion at its end", { timeout: 60_000 }, () => {
+    const space: SearchSpace = { n: intDistribution(0, 5), c: categorical(["a", "b", "c"]), k: intDistribution(0, 20, { step: 10 }) };
+    const run = simulate(new GPSampler({ seed: 1, startupTrials: 3 }), space, 60);
+    assert.equal(run.samples.length, 54);
+    assert.equal(new Set(run.samples.map((p) => JSON.stringify(p))).size, 54);
+    assert.equal(run.exhausted, true);
+    assert.throws(
+      () =>
+        new GPSampler({ seed: 1, startupTrials: 3 }).sample({
+          space,
+          trials: run.samples.map((p, t) => makeTrial(t, space, p, 1)),
+          direction: "minimize",
+          trialNumber: 54,
+        }),
+      SearchSpaceExhaustedError,
+    );
+  });
+
+  test("treats maximising f exactly like minimising −f", () => {
+    const objective = (p: Params): number => ((p["x"] as number) - 2) ** 2 + (p["y"] as number) / 10;
+    const asked = (direction: "minimize" | "maximize"): Params[] => {
+      const sampler = new GPSampler({ seed: 4, startupTrials: 5 });
+      const history: FrozenTrial[] = [];
+      const samples: Params[] = [];
+      for (let t = 0; t < 9; t++) {
+        const params = sampler.sample({ space: braninSpace, trials: history, direction, trialNumber: t });
+        samples.push(params);
+        history.push(makeTrial(t, braninSpace, params, direction === "minimize" ? objective(params) : -objective(params)));
+      }
+      return samples;
+    };
+    assert.deepEqual(asked("maximize"), asked("minimize"));
+  });
+
+  test("spreads trials asked at once: pending trials are not proposed again", () => {
+    const history = simulate(new GPSampler({ seed: 2 }), braninSpace, 12).samples.map((p, t) => makeTrial(t, braninSpace, p, branin(p)));
+    const sampler = new GPSampler({ seed: 2 });
+    const batch: FrozenTrial[] = [];
+    for (let t = 12; t < 16; t++) {
+      const params = sampler.sample({ space: braninSpace, trials: [...history, ...batch], direction: "minimize", trialNumber: t });
+      batch.push({ ...makeTrial(t, braninSpace, params), distributions: braninSpace });
+    }
+    for (let i = 0; i < batch.length; i++) {
+      for (let j = i + 1; j < batch.length; j++) {
+        const a = batch[i]?.params as Params;
+        const b = batch[j]?.params as Params;
+        const distance = Math.hypot(((a["x"] as number) - (b["x"] as number)) / 15, ((a["y"] as number) - (b["y"] as number)) / 15);
+        assert.ok(distance > 1e-3, `pending trials ${i + 12} and ${j + 12} are at the same point ${JSON.stringify(a)}`);
+      }
+    }
+  });
+
+  test("ignores failed trials in the model and uses pruned trials' last values", () => {
+    const history = simulate(new GPSampler({ seed: 3 }), braninSpace, 12).samples.map((p, t) => makeTrial(t, braninSpace, p, branin(p)));
+    const ask = (trials: FrozenTrial[]): Params =>
+      new GPSampler({ seed: 3 }).sample({ space: braninSpace, trials, direction: "minimize", trialNumber: 20 });
+    const failed: FrozenTrial = { ...makeTrial(12, braninSpace, { x: 1, y: 1 }), state: "failed", error: "objective returned NaN" };
+    assert.deepEqual(ask([...history, failed]), ask(history));
+    // A pruned trial reporting the best value so far draws the search to its neighbourhood.
+    const pruned: FrozenTrial = { ...makeTrial(12, braninSpace, { x: 6, y: 6 }, -5), state: "pruned" };
+    const distanceTo66 = (p: Params): number => Math.hypot(((p["x"] as number) - 6) / 15, ((p["y"] as number) - 6) / 15);
+    const next = ask([...history, pruned]);
+    assert.ok(distanceTo66(next) < 0.3, `proposed ${JSON.stringify(next)}, far from the pruned trial's (6, 6)`);
+    assert.ok(distanceTo66(next) < distanceTo66(ask(history)));
+  });
+
+  test("rejects bad options with the rule and the value", () => {
+    assert.throws(() => new GPSampler({ startupTrials: 0 }), /`startupTrials` must be an integer ≥ 1, but got startupTrials=0/);
+    assert.throws(() => new GPSampler({ seed: Number.NaN }), /`seed` must be a finite number/);
+  });
+});
