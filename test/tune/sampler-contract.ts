@@ -172,6 +172,34 @@ export function runSamplerContract(
       }
     });
 
+    test("a history with failed, pruned and pending (running) trials is handled", { timeout }, () => {
+      for (const label of ["mixed", "uniform floats"]) {
+        const space = CONTRACT_SPACES[label] as SearchSpace;
+        const run = simulate(makeSampler(13), space, trials);
+        // Recast the history: every third trial failed (no value), every fifth pruned, the last two pending.
+        const history: FrozenTrial[] = run.samples.map((params, t) => {
+          const trial = makeTrial(t, space, params, contractObjective(space, params));
+          if (t >= run.samples.length - 2) return { ...makeTrial(t, space, params), distributions: space };
+          if (t % 3 === 1) {
+            const { value: _dropped, ...rest } = trial;
+            return { ...rest, state: "failed", metrics: {}, error: "objective returned NaN" };
+          }
+          if (t % 5 === 4) return { ...trial, state: "pruned" };
+          return trial;
+        });
+        const trialNumber = history.length;
+        const context: SamplingContext = {
+          space,
+          trials: [...history, makeTrial(trialNumber, space, {})],
+          direction: "minimize",
+          trialNumber,
+        };
+        const params = makeSampler(13).sample(context);
+        assertValid(space, params, `${label}, after a mixed history`);
+        assert.deepEqual(makeSampler(13).sample(context), params, `${label}: the same context gives the same sample`);
+      }
+    });
+
     test("a space of one point is sampled at that point", { timeout }, () => {
       const space: SearchSpace = { f: fixed(true), g: floatDistribution(2, 2), h: intDistribution(7, 7), c: categorical(["only"]) };
       const params = makeSampler(0).sample({ space, trials: [makeTrial(0, space, {})], direction: "minimize", trialNumber: 0 });
