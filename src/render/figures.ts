@@ -15,7 +15,7 @@ import {
   type SliceInfo,
   type StudyInfo,
 } from "./info";
-import { alignedTable, trialsText } from "./text";
+import { alignedTable, progressText, trialsText } from "./text";
 
 /** One Plotly trace (a plain JSON object). */
 export type PlotlyTrace = Readonly<Record<string, unknown>>;
@@ -467,13 +467,14 @@ export function importancePlot(info: StudyInfo): StudyFigure {
 export function liveFigure(info: StudyInfo): StudyFigure {
   const table = trialsTable(info, progressLine(info));
   const running = info.curves.filter((c) => c.state === "running");
-  if (running.length === 0) return { ...table, name: "live" };
+  if (running.length === 0) return { ...table, name: "live", text: progressText(info) };
   const curves = intermediatePlot(info, running, "running trial");
   const tableTrace = { ...table.figure.data[0], domain: { x: [0, 1], y: [0.42, 1] } };
   const tableHeight = table.figure.layout.height as number;
   return {
     ...table,
     name: "live",
+    text: progressText(info),
     figure: {
       data: [tableTrace, ...curves.figure.data],
       layout: {
