@@ -97,6 +97,9 @@ const TWO_TO_32 = 4294967296;
 
 /** The 32 unscrambled direction numbers of dimension `d` (0-based), as unsigned 32-bit fractions. */
 export function directionNumbers(d: number): Uint32Array {
+  if (!Number.isInteger(d) || d < 0 || d >= SOBOL_MAX_DIMENSIONS) {
+    throw new RangeError(`Sobol: \`0 <= dimension < ${SOBOL_MAX_DIMENSIONS}\` must hold, but got dimension=${d}`);
+  }
   const v = new Uint32Array(BITS);
   if (d === 0) {
     for (let j = 0; j < BITS; j++) v[j] = 2 ** (BITS - 1 - j);

@@ -9,6 +9,7 @@ describe("SobolSequence", () => {
     assert.ok(SOBOL_MAX_DIMENSIONS >= 40);
     assert.throws(() => new SobolSequence(SOBOL_MAX_DIMENSIONS + 1), /`1 <= dimensions <= \d+` must hold, but got dimensions=/);
     assert.throws(() => new SobolSequence(2, { skip: -1 }), /`0 <= skip < 2\^32` must hold, but got skip=-1/);
+    assert.throws(() => directionNumbers(SOBOL_MAX_DIMENSIONS), /`0 <= dimension < \d+` must hold, but got dimension=/);
   });
 
   test("unscrambled, it starts with the textbook points", () => {
