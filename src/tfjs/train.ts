@@ -115,108 +115,185 @@ export async function trainTrial<P>(
 ): Promise<TrialTraining> {
   checkTrainOptions(options);
   if (options.signal?.aborted === true) throw new TrainingAbortedError(0, 0);
-  const seeded = options.seedMathRandom ?? true;
-  const inScope = <T>(seed: number, body: () => Promise<T>): Promise<T> => (seeded ? withSeededMathRandom(seed, body) : body());
-  const history: Record<string, number[]> = {};
+  const progress: TrialProgress = { history: {}, epochsRun: 0, batchesRun: 0, lastReported: Number.NaN };
   const finals: Record<string, number>[] = [];
-  let metricKey = "";
-  let lastReported = Number.NaN;
-  let epochsRun = 0;
-  let batchesRun = 0;
+  let metric = "";
   let pruned = false;
   let kept: tfjs.LayersModel | undefined;
-
-  for (let f = 0; f < data.folds.length && !pruned; f++) {
-    const fold = data.folds[f]!;
-    const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
-    const built = await inScope(context.seed, async () => buildModel(params, context));
-    const model = checkOrDispose(built);
-    try {
-      checkModelFitsData(model, fold, options.dataNames ?? { x: "x", y: "y" });
-      metricKey = resolveMetric(options.metric, model);
-      const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
-      const foldLast: Record<string, number> = {};
-      for (let e = 0; e < options.epochs; e++) {
-        const stop: { reason: StopReason; value: number } = { reason: "none", value: Number.NaN };
-        const step = f * options.epochs + e;
-        const [xEpoch, yEpoch] = shuffledRows(tf, fold, permutation(fold.xTrain.shape[0]!, shuffle));
-        try {
-          await inScope(deriveSeed(options.seed, "fit", f, e), () =>
-            model.fit(xEpoch, yEpoch, {
-              epochs: e + 1,
-              initialEpoch: e,
-              batchSize: options.batchSize,
-              shuffle: false,
-              validationData: [fold.xValidation, fold.yValidation],
-              verbose: 0,
-              callbacks: {
-                onBatchEnd: () => {
-                  if (options.signal?.aborted === true) {
-                    stop.reason = "aborted";
-                    model.stopTraining = true;
-                  } else {
-                    batchesRun++;
-                  }
-                },
-                onEpochEnd: (_epoch: number, logs?: tfjs.Logs) => {
-                  if (stop.reason !== "none" || logs === undefined) return;
-                  for (const [key, value] of Object.entries(logs)) {
-                    (history[key] ??= []).push(value);
-                    foldLast[key] = value;
-                  }
-                  epochsRun++;
-                  const value = logs[metricKey];
-                  if (value === undefined || !Number.isFinite(value)) {
-                    stop.reason = "nonFinite";
-                    stop.value = value ?? Number.NaN;
-                    model.stopTraining = true;
-                    return;
-                  }
-                  lastReported = value;
-                  options.reporter?.report(value, step);
-                  if (options.reporter?.shouldPrune() === true) {
-                    stop.reason = "pruned";
-                    model.stopTraining = true;
-                  }
-                },
-              },
-            }),
-          );
-        } finally {
-          tf.dispose([xEpoch, yEpoch]);
-        }
-        if (stop.reason === "aborted") throw new TrainingAbortedError(epochsRun, batchesRun);
-        if (stop.reason === "nonFinite") throw new Error(`the metric ${metricKey} was ${stop.value} after epoch ${e + 1}${data.folds.length > 1 ? ` of fold ${f + 1}` : ""}`);
-        if (stop.reason === "pruned") {
-          pruned = true;
-          break;
-        }
+  try {
+    for (let f = 0; f < data.folds.length && !pruned; f++) {
+      const built = await buildCheckedModel(buildModel, params, data, f, options);
+      metric = built.metric;
+      let outcome: FoldOutcome;
+      try {
+        outcome = await trainFold(tf, built.model, data, f, metric, options, progress);
+      } catch (error) {
+        disposeModel(built.model);
+        throw error;
       }
-      finals.push(foldLast);
-    } catch (error) {
-      disposeModel(model);
-      if (kept !== undefined) disposeModel(kept);
-      throw error;
+      finals.push(outcome.last);
+      pruned = outcome.pruned;
+      if (options.keepModel === true) {
+        if (kept !== undefined) disposeModel(kept);
+        kept = built.model;
+      } else {
+        disposeModel(built.model);
+      }
     }
-    if (options.keepModel === true) {
-      if (kept !== undefined) disposeModel(kept);
-      kept = model;
-    } else {
-      disposeModel(model);
-    }
+  } catch (error) {
+    if (kept !== undefined) disposeModel(kept);
+    throw error;
   }
 
   const metrics = meanOfRecords(finals);
   const result: TrialTraining = {
-    value: pruned ? lastReported : metrics[metricKey]!,
-    metric: metricKey,
+    value: pruned ? progress.lastReported : metrics[metric]!,
+    metric,
     metrics,
-    history,
-    epochsRun,
-    batchesRun,
+    history: progress.history,
+    epochsRun: progress.epochsRun,
+    batchesRun: progress.batchesRun,
     pruned,
   };
   return kept === undefined ? result : { ...result, model: kept };
+}
+
+/** What a trial has done so far, over its folds. */
+interface TrialProgress {
+  /** Per-epoch metric values, fold after fold. */
+  readonly history: Record<string, number[]>;
+  epochsRun: number;
+  batchesRun: number;
+  lastReported: number;
+}
+
+/** How one fold's training ended. */
+interface FoldOutcome {
+  /** Each metric's value after the fold's last epoch. */
+  readonly last: Record<string, number>;
+  readonly pruned: boolean;
+}
+
+/**
+ * Trains `model` on fold `f`, one `fit` call per epoch on rows shuffled by the trial's seeded
+ * generator, reporting `metric` after every epoch.
+ * @throws TrainingAbortedError when the signal aborts; Error when the metric is not finite
+ */
+async function trainFold(
+  tf: TensorFlow,
+  model: tfjs.LayersModel,
+  data: TrainingData,
+  f: number,
+  metric: string,
+  options: TrainOptions,
+  progress: TrialProgress,
+): Promise<FoldOutcome> {
+  const fold = data.folds[f]!;
+  const seeded = options.seedMathRandom ?? true;
+  const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
+  const last: Record<string, number> = {};
+  for (let e = 0; e < options.epochs; e++) {
+    const stop: { reason: StopReason; value: number } = { reason: "none", value: Number.NaN };
+    const step = f * options.epochs + e;
+    const [xEpoch, yEpoch] = shuffledRows(tf, fold, permutation(fold.xTrain.shape[0]!, shuffle));
+    const fitEpoch = (): Promise<unknown> =>
+      model.fit(xEpoch, yEpoch, {
+        epochs: e + 1,
+        initialEpoch: e,
+        batchSize: options.batchSize,
+        shuffle: false,
+        validationData: [fold.xValidation, fold.yValidation],
+        verbose: 0,
+        callbacks: {
+          onBatchEnd: () => {
+            if (options.signal?.aborted === true) {
+              stop.reason = "aborted";
+              model.stopTraining = true;
+            } else {
+              progress.batchesRun++;
+            }
+          },
+          onEpochEnd: (_epoch: number, logs?: tfjs.Logs) => {
+            if (stop.reason !== "none" || logs === undefined) return;
+            for (const [key, value] of Object.entries(logs)) {
+              (progress.history[key] ??= []).push(value);
+              last[key] = value;
+            }
+            progress.epochsRun++;
+            const value = logs[metric];
+            if (value === undefined || !Number.isFinite(value)) {
+              stop.reason = "nonFinite";
+              stop.value = value ?? Number.NaN;
+              model.stopTraining = true;
+              return;
+            }
+            progress.lastReported = value;
+            options.reporter?.report(value, step);
+            if (options.reporter?.shouldPrune() === true) {
+              stop.reason = "pruned";
+              model.stopTraining = true;
+            }
+          },
+        },
+      });
+    try {
+      await (seeded ? withSeededMathRandom(deriveSeed(options.seed, "fit", f, e), fitEpoch) : fitEpoch());
+    } finally {
+      tf.dispose([xEpoch, yEpoch]);
+    }
+    switch (stop.reason) {
+      case "aborted":
+        throw new TrainingAbortedError(progress.epochsRun, progress.batchesRun);
+      case "nonFinite":
+        throw new Error(`the metric ${metric} was ${stop.value} after epoch ${e + 1}${data.folds.length > 1 ? ` of fold ${f + 1}` : ""}`);
+      case "pruned":
+        return { last, pruned: true };
+      case "none":
+        break;
+    }
+  }
+  return { last, pruned: false };
+}
+
+/**
+ * Builds the model of fold `f` (in the seeded scope) and checks it: a compiled `tf.LayersModel`
+ * whose input and output fit the data, with the requested metric. Disposes it when a check fails.
+ */
+async function buildCheckedModel<P>(
+  buildModel: ModelBuilder<P>,
+  params: P,
+  data: TrainingData,
+  f: number,
+  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
+): Promise<{ model: tfjs.LayersModel; metric: string }> {
+  const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
+  const build = async (): Promise<unknown> => buildModel(params, context);
+  const built = await ((options.seedMathRandom ?? true) ? withSeededMathRandom(context.seed, build) : build());
+  const model = checkOrDispose(built);
+  try {
+    checkModelFitsData(model, data.folds[f]!, options.dataNames ?? { x: "x", y: "y" });
+    return { model, metric: resolveMetric(options.metric, model) };
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  }
+}
+
+/**
+ * Checks a builder before any training: builds one model with `params`, checks that it is a
+ * compiled `tf.LayersModel` fitting the data and that the metric exists, and disposes it.
+ * @returns the history key the metric resolves to
+ * @throws TrainingSetupError (or the builder's own error) as {@link trainTrial} would
+ */
+export async function checkTrialSetup<P>(
+  buildModel: ModelBuilder<P>,
+  params: P,
+  data: TrainingData,
+  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
+): Promise<string> {
+  const { model, metric } = await buildCheckedModel(buildModel, params, data, 0, options);
+  disposeModel(model);
+  return metric;
 }
 
 /**

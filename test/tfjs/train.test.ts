@@ -4,7 +4,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { loadTensorFlow, type TensorFlow } from "../../src/tfjs/backend";
 import { trialInitializers } from "../../src/tfjs/initializers";
 import { watchTensors } from "../../src/tfjs/memoryGuard";
-import { disposeModel, TrainingAbortedError, TrainingSetupError, trainTrial, type BuildContext } from "../../src/tfjs/train";
+import { checkTrialSetup, disposeModel, TrainingAbortedError, TrainingSetupError, trainTrial, type BuildContext } from "../../src/tfjs/train";
 import { prepareTrainingData, type TrainingData } from "../../src/tfjs/trainingData";
 import { join } from "node:path";
 import { loadTable } from "../../src/tfjs/csv";
@@ -158,9 +158,18 @@ test("no tensor leaks across 10 trials, and a kept model is all that remains", a
   assert.deepEqual(prediction.shape, [3, 1]);
   prediction.dispose();
   assert.ok(watch.leaked() >= model.weights.length, "the kept model's weights stay alive");
+  const oneModel = watch.leaked();
   disposeModel(model);
   assert.equal(watch.leaked(), 0, "disposeModel frees the model and its optimizer");
   data.dispose();
+
+  const folds = prepareTrainingData(tf, x, y, { validation: { kind: "folds", k: 3 }, seed: 2 });
+  const foldWatch = watchTensors(tf);
+  const keptOfFolds = await trainTrial(tf, denseClassifier(tf), params, folds, { epochs: 2, batchSize: 128, metric: "val_loss", seed: 1, keepModel: true });
+  assert.equal(foldWatch.leaked(), oneModel, "of k fold models only the last is kept");
+  disposeModel(keptOfFolds.model!);
+  foldWatch.assertNoLeak("k-fold training");
+  folds.dispose();
 });
 
 test("same seed and backend give the same metrics; another seed gives others", async () => {
@@ -237,7 +246,10 @@ test("bad input fails before training with a message saying what was expected", 
   await assert.rejects(trainTrial(tf, () => {
     throw new RangeError("units must be positive");
   }, params, data, options), /^RangeError: units must be positive$/);
-  watch.assertNoLeak("the refused trials");
+  assert.equal(await checkTrialSetup(denseClassifier(tf), params, data, { metric: "val_accuracy", seed: 1 }), "val_acc");
+  await assert.rejects(checkTrialSetup(denseClassifier(tf), params, data, { metric: "f1", seed: 1 }),
+    setupError(/^unknown metric "f1": the training history has loss, acc, val_loss, val_acc$/));
+  watch.assertNoLeak("the refused trials and the setup checks");
   data.dispose();
 });
 
