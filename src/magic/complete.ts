@@ -4,6 +4,7 @@
  * TypeScript are left to the kernel's compiler, through `codeView`.
  */
 import { parseCell, type CellMagicCall, type LineMagicCall } from "./parse";
+import { rawCodeStart } from "./positions";
 import { prefix, type MagicRegistry } from "./registry";
 import type { Magic, OptionSpec } from "./types";
 
@@ -56,6 +57,8 @@ export function completeMagic(cell: string, cursor: number, registry: MagicRegis
   }
   const call = magicCallAt(cell, cursor);
   if (call === undefined) return undefined;
+  const codeStart = call.kind === "line-magic" ? rawCodeStart(call, registry) : undefined;
+  if (codeStart !== undefined && cursor >= codeStart) return undefined; // in `%time <code>`: TypeScript
   const magic = call.kind === "cell-magic" ? registry.findCell(call.name) : registry.findLine(call.name);
   const argsBefore = cell.slice(call.argStart, cursor);
   const word = /[^\s]*$/.exec(argsBefore)?.[0] ?? "";

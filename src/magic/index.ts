@@ -5,7 +5,7 @@
 export * from "./types";
 export { parseCell, joinContinuations } from "./parse";
 export type { CellMagicCall, CellRange, CellSegment, CodeSegment, HelpRequest, LineMagicCall, ParsedCell } from "./parse";
-export { codeView } from "./positions";
+export { codeView, rawCodeStart } from "./positions";
 export type { CodeView } from "./positions";
 export { ArgReader, formatHelp, parseArgs, splitArgs, usageLine } from "./args";
 export type { ArgsOutcome, ArgsSource, ArgWord } from "./args";
@@ -17,19 +17,20 @@ export { completeMagic, magicCompleteness } from "./complete";
 export type { MagicCompletion } from "./complete";
 export { CapturedOutput, captureCellMagic } from "./builtins/capture";
 export type { CapturedDisplay } from "./builtins/capture";
-export { createLsmagic, formatMagicList } from "./builtins/lsmagic";
+export { createLsmagic, createMagicHelp, formatMagicList } from "./builtins/lsmagic";
 export { formatDuration, formatTiming, measure, timeCellMagic, timeLineMagic } from "./builtins/time";
 export type { Timing } from "./builtins/time";
 
 import { captureCellMagic } from "./builtins/capture";
-import { createLsmagic } from "./builtins/lsmagic";
+import { createLsmagic, createMagicHelp } from "./builtins/lsmagic";
 import { timeCellMagic, timeLineMagic } from "./builtins/time";
 import { MagicRegistry } from "./registry";
 
-/** A registry holding the builtin magics: `%lsmagic`, `%time`, `%%time`, `%%capture`. */
+/** A registry holding the builtin magics: `%lsmagic`, `%magic`, `%time`, `%%time`, `%%capture`. */
 export function createDefaultRegistry(): MagicRegistry {
   const registry = new MagicRegistry();
   registry.register(createLsmagic(registry));
+  registry.register(createMagicHelp(registry));
   registry.register(timeLineMagic);
   registry.register(timeCellMagic);
   registry.register(captureCellMagic);

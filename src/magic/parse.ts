@@ -416,6 +416,11 @@ class CellScanner {
     if (char === ";") {
       this.continues = false;
       this.regexAllowed = true;
+    } else if (char === ">" && !/[=\->]/.test(cell[this.index - 2] ?? "") && !/[=>]/.test(cell[this.index] ?? "")) {
+      // A lone `>` is far more often the end of type arguments (`Map<string, number>`) than a
+      // comparison left dangling at a line end.
+      this.continues = false;
+      this.regexAllowed = false;
     } else if (char === "!" && !/[=!]/.test(cell[this.index] ?? "")) {
       // Non-null assertion `x!` at a line end ends the statement; `!x` continues on the same line anyway.
       this.continues = false;

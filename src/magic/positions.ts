@@ -7,10 +7,12 @@
  * So an offset, line or column means the same in both texts, and errors and completions computed
  * on the view can be reported against the cell as they are. Offsets inside a magic map to
  * `undefined`: there is no TypeScript there (the kernel can offer magic completions instead, see
- * `completeMagic`). A cell magic's body is kept as it is (for `%%time` it is TypeScript; for
+ * `completeMagic`). Given the registry, the code of a code-taking line magic (`%time f(x)`) stays
+ * in the view, so completing and inspecting inside it work. A cell magic's body is kept as it is (for `%%time` it is TypeScript; for
  * other magics completing names in it is still useful).
  */
-import { parseCell, type CellRange, type ParsedCell } from "./parse";
+import { parseCell, type CellRange, type LineMagicCall, type ParsedCell } from "./parse";
+import type { MagicRegistry } from "./registry";
 
 /** The TypeScript view of a cell and the maps between the two. */
 export interface CodeView {
@@ -35,19 +37,40 @@ function blank(text: string, start: number, end: number): string {
 }
 
 /**
+ * Where the TypeScript of a code-taking line magic starts (`%time f(x)` → the offset of `f`), or
+ * `undefined`. That is when the magic's first positional is `raw` and the code follows the name
+ * directly on one line, with no options before it.
+ */
+export function rawCodeStart(call: LineMagicCall, registry: MagicRegistry | undefined): number | undefined {
+  const first = registry?.findLine(call.name)?.positionals?.[0];
+  if (first?.raw !== true || /\\\r?\n/.test(call.argText)) return undefined;
+  const leading = /^[ \t]*/.exec(call.argText)?.[0].length ?? 0;
+  const code = call.argText.slice(leading);
+  if (code === "" || code.startsWith("-")) return undefined;
+  return call.argStart + leading;
+}
+
+/**
  * Builds the TypeScript view of a cell.
  *
  * @param cell the cell text, or a cell already parsed with `parseCell`
+ * @param registry when given, the code of code-taking line magics (`%time f(x)`) stays in the
+ *   view, so completion and inspection work inside it
  * @throws MagicError when `cell` is a string whose magic lines are malformed
  */
-export function codeView(cell: string | ParsedCell): CodeView {
+export function codeView(cell: string | ParsedCell, registry?: MagicRegistry): CodeView {
   const parsed = typeof cell === "string" ? parseCell(cell) : cell;
-  const magicRanges: CellRange[] =
-    parsed.kind === "cell-magic"
-      ? [{ start: parsed.magic.start, end: parsed.magic.end, line: parsed.magic.line }]
-      : parsed.segments
-          .filter((segment) => segment.kind !== "code")
-          .map(({ start, end, line }) => ({ start, end, line }));
+  const magicRanges: CellRange[] = [];
+  if (parsed.kind === "cell-magic") {
+    magicRanges.push({ start: parsed.magic.start, end: parsed.magic.end, line: parsed.magic.line });
+  } else {
+    for (const segment of parsed.segments) {
+      if (segment.kind === "code") continue;
+      const codeStart = segment.kind === "line-magic" ? rawCodeStart(segment, registry) : undefined;
+      // The magic range ends before the code's first character, so a cursor there is in TypeScript.
+      magicRanges.push({ start: segment.start, end: codeStart === undefined ? segment.end : codeStart - 1, line: segment.line });
+    }
+  }
   let code = parsed.cell;
   for (const range of magicRanges) code = blank(code, range.start, range.end);
   const length = parsed.cell.length;

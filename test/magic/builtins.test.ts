@@ -181,8 +181,15 @@ test("%lsmagic lists line and cell magics with their summaries", async () => {
   const registry = createDefaultRegistry();
   await runCell("%lsmagic", { registry, context });
   assert.equal(context.stdoutText(), formatMagicList(registry));
-  assert.match(context.stdoutText(), /^Available line magics:\n  %lsmagic  List the available line and cell magics\.\n  %time     Time one run/);
+  assert.match(context.stdoutText(), /^Available line magics:\n  %lsmagic  List the available line and cell magics\.\n  %magic    Show the help of every magic\.\n  %time     Time one run/);
   assert.match(context.stdoutText(), /\n\nAvailable cell magics:\n  %%capture  Run the cell body, keeping/);
   registry.register({ kind: "cell", name: "tune", summary: "Tune hyperparameters.", run: () => undefined });
   assert.match(formatMagicList(registry), /  %%tune     Tune hyperparameters\./);
+});
+
+test("%magic prints the help of every magic", async () => {
+  const context = new FakeContext();
+  await runCell("%magic", { registry: createDefaultRegistry(), context });
+  const usages = context.stdoutText().match(/^Usage: \S+/gm);
+  assert.deepEqual(usages, ["Usage: %lsmagic", "Usage: %magic", "Usage: %time", "Usage: %%capture", "Usage: %%time"]);
 });

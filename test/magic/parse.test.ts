@@ -59,6 +59,10 @@ test("statements ending in ++, --, ! or a closing bracket end before a magic lin
   assert.deepEqual(shape("i++\n%time f()"), ["code", "%time"]);
   assert.deepEqual(shape("const v = m.get(k)!\n%time f()"), ["code", "%time"]);
   assert.deepEqual(shape("if (a) { b() }\n%time f()"), ["code", "%time"]);
+  assert.deepEqual(shape("const m = new Map<string, number>\n%time f()"), ["code", "%time"]);
+  assert.deepEqual(shape("const f = (a: number) =>\n%time"), ["code"]);
+  assert.deepEqual(shape("const s = a >>\n%b"), ["code"]);
+  assert.deepEqual(shape("const s = a >=\n%b"), ["code"]);
 });
 
 test("a magic line continues on the next line after a trailing backslash", () => {

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { codeView } from "../../src/magic/positions";
 import { parseCell } from "../../src/magic/parse";
+import { completeMagic, createDefaultRegistry } from "../../src/magic";
 
 test("the TypeScript view blanks magic and help lines and keeps length and line breaks", () => {
   const cell = "let total = 1\n%time total + 1\nMath.max?\ntotal.toFi";
@@ -48,4 +49,18 @@ test("a cell without magics is its own view", () => {
   const view = codeView(cell);
   assert.equal(view.code, cell);
   assert.deepEqual(view.magicRanges, []);
+});
+
+test("with the registry, the code of %time stays in the view so it can be completed and inspected", () => {
+  const registry = createDefaultRegistry();
+  const cell = "let model = 1\n%time model.toFi\n%time -x\n%lsmagic";
+  const view = codeView(cell, registry);
+  assert.equal(view.code, "let model = 1\n      model.toFi\n" + " ".repeat(8) + "\n" + " ".repeat(8));
+  const codeStart = cell.indexOf("model.toFi");
+  assert.equal(view.toCode(codeStart), codeStart);
+  assert.equal(view.toCode(cell.indexOf("model.toFi") + "model.toFi".length), codeStart + 10);
+  assert.equal(view.toCode(codeStart - 1), undefined, "the blank after the name is still the magic");
+  assert.equal(view.toCode(cell.indexOf("%time")), undefined);
+  assert.equal(completeMagic(cell, codeStart + 3, registry), undefined, "the magic completer steps aside");
+  assert.deepEqual(completeMagic(cell, cell.indexOf("%time") + 3, registry)?.matches, ["%time"]);
 });

@@ -1,6 +1,7 @@
 /**
- * `%lsmagic`: lists the registered line and cell magics with their summaries.
+ * `%lsmagic` (the registered magics with their summaries) and `%magic` (their full help).
  */
+import { formatHelp } from "../args";
 import { prefix, type MagicRegistry } from "../registry";
 import type { LineMagic } from "../types";
 
@@ -24,6 +25,20 @@ export function createLsmagic(registry: MagicRegistry): LineMagic {
     summary: "List the available line and cell magics.",
     run(_args, context) {
       context.stdout(formatMagicList(registry));
+      return undefined;
+    },
+  };
+}
+
+/** Creates `%magic`: the full help of every registered magic, one after another. */
+export function createMagicHelp(registry: MagicRegistry): LineMagic {
+  return {
+    kind: "line",
+    name: "magic",
+    summary: "Show the help of every magic.",
+    run(_args, context) {
+      const sections = registry.list().map((magic) => formatHelp(magic).trimEnd());
+      context.stdout(`${sections.join(`\n\n${"─".repeat(60)}\n\n`)}\n`);
       return undefined;
     },
   };
