@@ -135,9 +135,11 @@ async function runCellMagic(
   }
   const padding = "\n".repeat(call.bodyLine - 1);
   const bodyContext = deriveContext(options.context, {
-    // The body (and code the magic evaluates) may hold magics of its own.
+    // The body may hold magics of its own; other code the magic evaluates is plain TypeScript.
     evaluate: (code) =>
-      runParsed(code === call.body ? padding + code : code, { ...options, context: bodyContext }, payload),
+      code === call.body
+        ? runParsed(padding + code, { ...options, context: bodyContext }, payload)
+        : options.context.evaluate(code),
   });
   return magic.run(parsed.args, call.body, bodyContext, call.bodyLine);
 }

@@ -134,3 +134,19 @@ test("an aborted signal stops the cell before its next segment", async () => {
   await assert.rejects(runCell("var before = 1\n%stop\nvar after = 1", { registry, context }), /interrupted/);
   assert.equal(context.has("after"), false);
 });
+
+test("a cell magic in a cell magic's body runs: %%time around %%capture", async () => {
+  const context = new FakeContext();
+  await runCell("%%time\n%%capture inner\nconsole.log('quiet')", { registry: createDefaultRegistry(), context });
+  assert.equal((context.lookup("inner") as { stdout: string }).stdout, "quiet\n");
+  assert.match(context.stdoutText(), /^CPU times: .*\nWall time: .*\n$/, "only the timing reached the notebook");
+});
+
+test("code a cell magic evaluates other than its body is plain TypeScript, never magics", async () => {
+  const registry = createDefaultRegistry();
+  registry.register({ kind: "cell", name: "expr", summary: "evaluates its argument", positionals: [{ name: "code", description: "code", raw: true }], run: (args, _body, context) => context.evaluate(String(args["code"])) });
+  const context = new FakeContext();
+  assert.equal((await runCell("%%expr 6 * 7\n", { registry, context })).value, 42);
+  await assert.rejects(runCell("%%expr %lsmagic\n", { registry, context }), { name: "SyntaxError", message: "Unexpected token '%'" });
+  assert.equal(context.stdoutText(), "");
+});
