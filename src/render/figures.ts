@@ -59,7 +59,7 @@ export const STATE_COLORS: Readonly<Record<TrialState, string>> = {
 
 /** Background of the best trial's row. */
 export const BEST_ROW_COLOR = "#fff3b0";
-const ROW_COLOR = "#ffffff";
+const ROW_COLOR = "#fff";
 const HEADER_COLOR = "#e8eef7";
 
 const MARGIN = { l: 60, r: 30, t: 50, b: 50 };
@@ -95,9 +95,12 @@ export function trialsTable(info: StudyInfo, title?: string): StudyFigure {
   const fill = columns.map(() => rows.map((row) => (row.isBest ? BEST_ROW_COLOR : ROW_COLOR)));
   const stateColors = rows.map((row) => STATE_COLORS[row.state]);
   const fontColors = columns.map((column) => (column.kind === "state" ? stateColors : "#222222"));
-  const widths = columns.map((column, c) =>
-    Math.min(32, Math.max(column.title.length + 5, ...texts[c].map((t) => t.length + 2), 3)), // +5: room for the sort arrow
-  );
+  // Plotly shares the width out in proportion to these: ~7 px a character plus 16 px of padding;
+  // headers get room for the sort arrow; long text (errors) wraps instead of widening its column.
+  const widths = columns.map((column, c) => {
+    const characters = Math.max(column.title.length + 2, ...texts[c].map((t) => t.length));
+    return 7 * Math.min(characters, 22) + 16;
+  });
   const rowHeight = 24;
   const height = Math.min(560, 110 + rowHeight * Math.max(1, rows.length));
   const sortKeys = columns.map((column) =>
@@ -364,7 +367,13 @@ export function slicePlot(info: StudyInfo, slice: SliceInfo): StudyFigure {
     name,
     figure: {
       data,
-      layout: { ...baseLayout(title, 360), showlegend: pruned.length > 0, xaxis, yaxis: { title: { text: info.metric } } },
+      layout: {
+        ...baseLayout(title, 360),
+        showlegend: pruned.length > 0,
+        legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
+        xaxis,
+        yaxis: { title: { text: info.metric } },
+      },
     },
     text: `${title} (${parameter.scale} axis): ${complete.length} complete, ${pruned.length} pruned trials`,
   };
@@ -412,12 +421,23 @@ export function intermediatePlot(info: StudyInfo, curves: readonly LearningCurve
       data,
       layout: {
         ...baseLayout(heading, 380),
-        xaxis: { title: { text: "step" } },
+        xaxis: stepAxis(curves),
         yaxis: { title: { text: info.metric } },
       },
     },
     text: `${heading}: ${curves.length} trials (${curves.filter((c) => c.state === "pruned").length} pruned)`,
   };
+}
+
+/** The x axis of learning curves: whole-number ticks when every step is a whole number. */
+function stepAxis(curves: readonly LearningCurve[]): Record<string, unknown> {
+  const steps = curves.flatMap((c) => c.steps);
+  const axis: Record<string, unknown> = { title: { text: "step" } };
+  if (steps.every(Number.isInteger)) {
+    const span = Math.max(...steps) - Math.min(...steps);
+    axis.dtick = Math.max(1, Math.ceil(span / 10));
+  }
+  return axis;
 }
 
 /** A horizontal bar chart of parameter importance (first-order ε² shares; see `importance.ts`). */
@@ -480,8 +500,20 @@ export function liveFigure(info: StudyInfo): StudyFigure {
       layout: {
         ...table.figure.layout,
         height: tableHeight + 260,
-        xaxis: { title: { text: "step" }, domain: [0.05, 0.98] },
+        xaxis: { ...stepAxis(running), domain: [0.05, 0.98] },
         yaxis: { title: { text: info.metric }, domain: [0, 0.32] },
+        annotations: [
+          {
+            text: `learning curve of running trial ${running.map((c) => c.number).join(", ")}`,
+            showarrow: false,
+            xref: "paper",
+            yref: "paper",
+            x: 0.05,
+            xanchor: "left",
+            y: 0.36,
+            font: { size: 13 },
+          },
+        ],
         showlegend: false,
         margin: { l: 50, r: 10, t: 40, b: 40 },
       },

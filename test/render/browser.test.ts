@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { PlotlyEmbedding, figureBundle, historyPlot, studyInfo, trialsTable } from "../../src/render";
+import { PlotlyEmbedding, figureBundle, historyPlot, liveFigure, studyFigures, studyInfo, trialsTable } from "../../src/render";
 import { sampleStudy } from "./fixtures";
 
 const ARTIFACTS = resolve("test-artifacts"); // tests run from the repository root
@@ -27,6 +27,7 @@ interface Browser {
   close(): Promise<void>;
 }
 interface Page {
+  on(event: "pageerror", handler: (error: Error) => void): void;
   route(pattern: string, handler: (route: { request(): { url(): string }; abort(): Promise<void>; continue(): Promise<void> }) => unknown): Promise<void>;
   goto(url: string): Promise<unknown>;
   waitForFunction(fn: string, arg?: unknown, options?: { timeout: number }): Promise<unknown>;
@@ -88,6 +89,7 @@ outputs.forEach(function (html) {
 describe("HTML bundles in headless Chromium, offline", () => {
   let browser: Browser;
   const blocked: string[] = [];
+  const pageErrors: string[] = [];
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -101,10 +103,11 @@ describe("HTML bundles in headless Chromium, offline", () => {
     await browser?.close();
   });
 
-  async function open(name: string, html: string): Promise<Page> {
+  async function open(name: string, html: string, ids: readonly string[] = ["fig-table", "fig-history"]): Promise<Page> {
     const path = join(ARTIFACTS, `${name}.html`);
     writeFileSync(path, html);
     const page = await browser.newPage();
+    page.on("pageerror", (error) => pageErrors.push(`${name}: ${error.message}`));
     await page.setViewportSize({ width: 1040, height: 900 });
     await page.route("**/*", (route) => {
       const url = route.request().url();
@@ -114,7 +117,7 @@ describe("HTML bundles in headless Chromium, offline", () => {
     });
     await page.goto(pathToFileURL(path).href);
     await page.waitForFunction(
-      `["fig-table", "fig-history"].every((id) => document.querySelector("#" + id + " .main-svg"))`,
+      `${JSON.stringify(ids)}.every((id) => document.querySelector("#" + id + " .main-svg"))`,
       undefined,
       { timeout: 30_000 },
     );
@@ -189,6 +192,26 @@ describe("HTML bundles in headless Chromium, offline", () => {
 
       await tab.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
       assert.deepEqual(blocked, [], "no network request may leave the page");
+      assert.deepEqual(pageErrors, []);
     });
   }
+
+  it("render-all: every figure of a study, and the live view, draw without errors", async () => {
+    const embedding = new PlotlyEmbedding();
+    const running = sampleStudy(30, { withRunning: true });
+    const figures = [
+      ...studyFigures(info),
+      { ...liveFigure(studyInfo(running, running.trials[29].startedAt as number + 3000)), name: "live" },
+    ];
+    const ids = figures.map((_, i) => `fig-${i}`);
+    const body = figures
+      .map((figure, i) => `<h3>${figure.name}</h3>` + (figureBundle(figure, { embedding, elementId: ids[i] })["text/html"] as string))
+      .join("\n");
+    const tab = await open("render-all", `<!doctype html><html><head><meta charset="utf-8"></head><body style="width:1000px">${body}</body></html>`, ids);
+    const drawn = await tab.evaluate<number>(`document.querySelectorAll(".tunelab-figure .main-svg").length`);
+    assert.ok(drawn >= figures.length, `${drawn} plots drawn for ${figures.length} figures`);
+    await tab.screenshot({ path: join(ARTIFACTS, "render-all.png"), fullPage: true });
+    assert.deepEqual(blocked, []);
+    assert.deepEqual(pageErrors, []);
+  });
 });
