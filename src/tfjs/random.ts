@@ -23,6 +23,11 @@ export function deriveSeed(seed: number, ...path: readonly (string | number)[]):
   return 1 + Math.floor(random() * 0x7ffffffe);
 }
 
+/** The seed of trial `trialNumber` of a study seeded with `studySeed` (the trainer's `seed` option). */
+export function trialSeed(studySeed: number, trialNumber: number): number {
+  return deriveSeed(studySeed, "trial", trialNumber);
+}
+
 /** The numbers 0..n-1 in an order shuffled by `random` (Fisher–Yates). */
 export function permutation(n: number, random: RandomSource): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
