@@ -31,9 +31,16 @@ export interface CodeView {
   magicAt(cellOffset: number): CellRange | undefined;
 }
 
-/** Replaces `text[start, end)` with spaces, keeping line breaks. */
-function blank(text: string, start: number, end: number): string {
-  return text.slice(0, start) + text.slice(start, end).replace(/[^\r\n]/g, " ") + text.slice(end);
+/** `text` with each range `[start, end)` replaced by spaces, line breaks kept (ranges sorted). */
+function blankRanges(text: string, ranges: readonly CellRange[]): string {
+  const parts: string[] = [];
+  let copied = 0;
+  for (const { start, end } of ranges) {
+    parts.push(text.slice(copied, start), text.slice(start, end).replace(/[^\r\n]/g, " "));
+    copied = end;
+  }
+  parts.push(text.slice(copied));
+  return parts.join("");
 }
 
 /**
@@ -71,8 +78,7 @@ export function codeView(cell: string | ParsedCell, registry?: MagicRegistry): C
       magicRanges.push({ start: segment.start, end: codeStart === undefined ? segment.end : codeStart - 1, line: segment.line });
     }
   }
-  let code = parsed.cell;
-  for (const range of magicRanges) code = blank(code, range.start, range.end);
+  const code = blankRanges(parsed.cell, magicRanges);
   const length = parsed.cell.length;
   const magicAt = (offset: number): CellRange | undefined =>
     magicRanges.find((range) => offset >= range.start && offset <= range.end);
