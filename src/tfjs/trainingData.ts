@@ -126,8 +126,20 @@ function asTensor(
     throw new Error(`${name} must be a tf.Tensor or an array of rows, but got ${describe(data)}`);
   }
   if (tensor.dtype === "string") throw new Error(`${name} holds strings; expected numbers`);
+  checkFinite(tf, tensor, name);
   if (isTarget && tensor.rank === 1) return keep(tensor.reshape([tensor.shape[0]!, 1]));
   return tensor;
+}
+
+/** @throws Error naming the first row of `tensor` that holds NaN or ±∞ */
+function checkFinite(tf: TensorFlow, tensor: tfjs.Tensor, name: string): void {
+  if (tensor.size === 0) return;
+  const firstBadRow = tf.tidy(() => {
+    const rows = tensor.reshape([tensor.shape[0]!, -1]);
+    const badPerRow = tf.logicalNot(tf.isFinite(rows)).any(1); // (n)
+    return badPerRow.any().dataSync()[0] === 1 ? badPerRow.argMax().dataSync()[0]! : -1;
+  });
+  if (firstBadRow >= 0) throw new Error(`${name} row ${firstBadRow} holds NaN or an infinite value; expected finite numbers`);
 }
 
 function foldOf(

@@ -204,6 +204,7 @@ test("an async builder is awaited", async () => {
 });
 
 test("bad input fails before training with a message saying what was expected", async () => {
+  const preparing = watchTensors(tf);
   assert.throws(
     () => prepareTrainingData(tf, x, y.slice(1), { validation: { kind: "fraction", fraction: 0.2 } }, { x: "xTrain", y: "yTrain" }),
     /^Error: xTrain has 569 rows but yTrain has 568$/,
@@ -211,6 +212,14 @@ test("bad input fails before training with a message saying what was expected", 
   assert.throws(() => prepareTrainingData(tf, x, x.map((row) => [row[0]!]), { validation: { kind: "fraction", fraction: 0.2 }, stratify: true }),
     /labels must be integers 0\.\.K-1 or one-hot rows, but row 0 is 1\.09/);
   assert.throws(() => prepareTrainingData(tf, x, y, { validation: { kind: "folds", k: 1 } }), /the number of folds must be an integer in \[2, 569\]/);
+  const holey = x.map((row, i) => (i === 12 ? row.map((v, j) => (j === 3 ? Number.NaN : v)) : row));
+  assert.throws(() => prepareTrainingData(tf, holey, y, { validation: { kind: "fraction", fraction: 0.2 } }, { x: "xTrain", y: "yTrain" }),
+    /^Error: xTrain row 12 holds NaN or an infinite value; expected finite numbers$/);
+  assert.throws(() => prepareTrainingData(tf, x, [[1, 2], [3]], { validation: { kind: "fraction", fraction: 0.2 } }),
+    /y has 2 rows|x has 569 rows but y has 2/);
+  assert.throws(() => prepareTrainingData(tf, [[1, 2], [3]], [0, 1], { validation: { kind: "fraction", fraction: 0.5 } }),
+    /^Error: x must hold numbers in equal-length rows: /);
+  preparing.assertNoLeak("the refused preparations");
 
   const data = split();
   const watch = watchTensors(tf);
