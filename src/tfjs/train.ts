@@ -50,7 +50,7 @@ export interface TrainOptions {
   readonly batchSize: number;
   /** The objective metric, e.g. `val_acc`, `val_accuracy`, `val_loss`, `acc`. */
   readonly metric: string;
-  /** The trial's seed (derive it per trial from the study seed, e.g. `deriveSeed(studySeed, "trial", n)`). */
+  /** The trial's seed (derive it from the study seed: `trialSeed(studySeed, trialNumber)`). */
   readonly seed: number;
   /** Receives `report(value, step)` after every epoch and is asked `shouldPrune()`. */
   readonly reporter?: TrialReporter;
@@ -206,11 +206,10 @@ async function trainFold(
         verbose: 0,
         callbacks: {
           onBatchEnd: () => {
+            progress.batchesRun++;
             if (options.signal?.aborted === true) {
               stop.reason = "aborted";
               model.stopTraining = true;
-            } else {
-              progress.batchesRun++;
             }
           },
           onEpochEnd: (_epoch: number, logs?: tfjs.Logs) => {
