@@ -150,8 +150,11 @@ export class GPSampler implements Sampler {
     const order = Array.from(y.keys()).sort((a, b) => (y[a] as number) - (y[b] as number) || a - b);
     const incumbents = order.slice(0, 5).map((i) => (observations[i] as Observation).x);
     const best = y[order[0] as number] as number;
+    // Scoring a candidate costs O(n²): past 100 observations, fewer candidates and polishes.
+    const effort = Math.min(1, 100 / n);
     const result = maximizeLogExpectedImprovement(gp, transform, best, {
-      basePoints: this.basePoints(transform.parameterCount, context.trialNumber),
+      basePoints: this.basePoints(transform.parameterCount, context.trialNumber, Math.max(64, Math.round(this.candidates * effort))),
+      polishStarts: effort < 1 ? 3 : 5,
       incumbents,
       rng: createRng(this.seed, "gp", context.trialNumber, "candidates"),
       exclude: tried,
@@ -159,13 +162,13 @@ export class GPSampler implements Sampler {
     return result === undefined ? undefined : transform.decode(result.point);
   }
 
-  /** (candidates, P) base points: a scrambled Sobol set for this trial (uniforms beyond 64 dimensions). */
-  private basePoints(P: number, trialNumber: number): number[][] {
+  /** (count, P) base points: a scrambled Sobol set for this trial (uniforms beyond 64 dimensions). */
+  private basePoints(P: number, trialNumber: number, count: number): number[][] {
     if (P <= SOBOL_MAX_DIMENSIONS) {
-      return new SobolSequence(P, { seed: `${this.seed}:gp:${trialNumber}` }).take(this.candidates);
+      return new SobolSequence(P, { seed: `${this.seed}:gp:${trialNumber}` }).take(count);
     }
     const rng = createRng(this.seed, "gp", trialNumber, "uniform-candidates");
-    return Array.from({ length: this.candidates }, () => Array.from({ length: P }, () => rng.next()));
+    return Array.from({ length: count }, () => Array.from({ length: P }, () => rng.next()));
   }
 
   /**

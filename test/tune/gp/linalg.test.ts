@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LuDecomposition, Matrix } from "ml-matrix";
+import { CholeskyDecomposition, LuDecomposition, Matrix } from "ml-matrix";
 import {
   cholesky,
   inverseFromCholesky,
@@ -28,6 +28,9 @@ describe("cholesky", () => {
     const l = Matrix.from1DArray(n, n, factor.lower);
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(l.get(i, j), 0);
     assertClose(l.mmul(l.transpose()).to1DArray(), a, 1e-12, "L·Lᵀ");
+    // The factor is unique: it agrees with ml-matrix's.
+    const reference = new CholeskyDecomposition(Matrix.from1DArray(n, n, a)).lowerTriangularMatrix;
+    assertClose(factor.lower, reference.to1DArray(), 1e-12, "L vs ml-matrix");
   });
 
   it("solves A·x = b, inverts A and gives log det A like an LU decomposition", () => {

@@ -1,0 +1,229 @@
+/**
+ * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp] [--no-scaling]`
+ *
+ * The sampler benchmark of ../shared/bench/README.md: each sampler minimises each test function
+ * (bounds and minima as in peers.json) with a budget of 40 evaluations for seeds 0…9, through the
+ * study's ask/tell API, so the time measured is the real overhead of a trial (sampling, study
+ * bookkeeping, storage) without the objective. Printed beside every peer figure of
+ * ../shared/bench/peers.json: the median over seeds of the simple regret (best value − f*) at 20
+ * and at 40 evaluations, and milliseconds of our own time per trial. Then the GP sampler's
+ * time per suggestion with 100, 200 and 500 observed trials, measured on the sampler directly.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { GPSampler } from "../src/tune/samplers/gp";
+import { RandomSampler } from "../src/tune/samplers/random";
+import { createStudy } from "../src/tune/study";
+import type { FrozenTrial, Sampler } from "../src/tune/types";
+import { functionPoint, functionSpace, hartmann6, TEST_FUNCTIONS, type TestFunction } from "./functions";
+
+const BUDGET = 40;
+const EARLY = 20;
+const SCALING_SIZES = [100, 200, 500] as const;
+/** Goals of issue 3 for the GP sampler's own time. */
+const GOAL_MS_PER_TRIAL = 35;
+const GOAL_MS_PER_SUGGESTION_AT_500 = 500;
+
+/** Our samplers, by the name shown in the table. */
+const SAMPLERS: Readonly<Record<string, (seed: number) => Sampler>> = {
+  random: (seed) => new RandomSampler({ seed }),
+  "sobol-random": (seed) => new RandomSampler({ seed, sobol: true }),
+  gp: (seed) => new GPSampler({ seed }),
+};
+
+interface PeerResult {
+  readonly median_final_regret: number;
+  readonly median_regret_at_20: number;
+  readonly ms_per_trial: number;
+}
+
+interface PeerFile {
+  readonly peers: Readonly<Record<string, string>>;
+  readonly functions: Readonly<Record<string, { readonly domain: string; readonly results: Readonly<Record<string, PeerResult>> }>>;
+}
+
+interface Options {
+  readonly functions: readonly TestFunction[];
+  readonly seeds: readonly number[];
+  readonly samplers: readonly string[];
+  readonly scaling: boolean;
+}
+
+/** Our figures for one sampler on one function. */
+interface OurResult {
+  readonly regretAt20: number;
+  readonly regretAt40: number;
+  readonly msPerTrial: number;
+}
+
+function parseArguments(argv: readonly string[]): Options {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value, e.g. ${flag} ${flag === "--seeds" ? "3" : "branin"}`);
+    return v;
+  };
+  const known = new Set(["--functions", "--seeds", "--samplers", "--no-scaling"]);
+  for (const arg of argv) {
+    if (arg.startsWith("--") && !known.has(arg)) throw new Error(`unknown option ${arg}; expected one of ${[...known].join(", ")}`);
+  }
+  const functionNames = value("--functions")?.split(",") ?? TEST_FUNCTIONS.map((f) => f.name);
+  const functions = functionNames.map((name) => {
+    const fn = TEST_FUNCTIONS.find((f) => f.name === name);
+    if (fn === undefined) throw new Error(`unknown function "${name}"; expected some of ${TEST_FUNCTIONS.map((f) => f.name).join(", ")}`);
+    return fn;
+  });
+  const seedCount = Number(value("--seeds") ?? 10);
+  if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 10) {
+    throw new Error(`--seeds must be an integer from 1 to 10 (seeds 0…n−1), but got ${value("--seeds")}`);
+  }
+  const samplers = value("--samplers")?.split(",") ?? Object.keys(SAMPLERS);
+  for (const name of samplers) {
+    if (!(name in SAMPLERS)) throw new Error(`unknown sampler "${name}"; expected some of ${Object.keys(SAMPLERS).join(", ")}`);
+  }
+  return { functions, seeds: Array.from({ length: seedCount }, (_, i) => i), samplers, scaling: !argv.includes("--no-scaling") };
+}
+
+/** The repository root: the nearest directory above this file holding package.json. */
+function repositoryRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}: cannot locate the repository`);
+    dir = parent;
+  }
+  return dir;
+}
+
+function readPeers(): PeerFile {
+  const path = resolve(repositoryRoot(), "../shared/bench/peers.json");
+  if (!existsSync(path)) {
+    throw new Error(`peer figures not found at ${path}: the benchmark compares with ../shared/bench/peers.json (relative to the repository)`);
+  }
+  return JSON.parse(readFileSync(path, "utf8")) as PeerFile;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** One run: BUDGET trials of `fn` through ask/tell; returns the regrets and our own time. */
+async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promise<{ at20: number; at40: number; ownMs: number }> {
+  const study = await createStudy({ sampler, seed, direction: "minimize" });
+  const space = functionSpace(fn);
+  let best = Infinity;
+  let at20 = Infinity;
+  let ownMs = 0;
+  for (let t = 0; t < BUDGET; t++) {
+    const started = performance.now();
+    const trial = await study.ask(space);
+    ownMs += performance.now() - started;
+    const value = fn.evaluate(functionPoint(fn, trial.params));
+    const told = performance.now();
+    await study.tell(trial, value);
+    ownMs += performance.now() - told;
+    best = Math.min(best, value);
+    if (t + 1 === EARLY) at20 = best;
+  }
+  return { at20: at20 - fn.minimum, at40: best - fn.minimum, ownMs };
+}
+
+async function benchmark(fn: TestFunction, samplerName: string, seeds: readonly number[]): Promise<OurResult> {
+  const make = SAMPLERS[samplerName] as (seed: number) => Sampler;
+  const runs = [];
+  for (const seed of seeds) runs.push(await runOnce(fn, make(seed), seed));
+  return {
+    regretAt20: median(runs.map((r) => r.at20)),
+    regretAt40: median(runs.map((r) => r.at40)),
+    msPerTrial: runs.reduce((sum, r) => sum + r.ownMs, 0) / (runs.length * BUDGET),
+  };
+}
+
+/** The GP's time per suggestion given n complete trials (random points of Hartmann-6). */
+function suggestionMs(n: number): number {
+  const space = functionSpace(hartmann6);
+  const random = new RandomSampler({ seed: 99 });
+  const trials: FrozenTrial[] = [];
+  for (let t = 0; t < n; t++) {
+    const params = random.sample({ space, trials, direction: "minimize", trialNumber: t });
+    const value = hartmann6.evaluate(functionPoint(hartmann6, params));
+    trials.push({ number: t, state: "complete", params, distributions: space, value, metrics: { value }, intermediateValues: [], userAttrs: {} });
+  }
+  const gp = new GPSampler({ seed: 0 });
+  const repeats = 3;
+  const started = performance.now();
+  for (let r = 0; r < repeats; r++) gp.sample({ space, trials, direction: "minimize", trialNumber: n + r });
+  return (performance.now() - started) / repeats;
+}
+
+function formatNumber(v: number): string {
+  if (v === 0) return "0";
+  if (Math.abs(v) >= 1000) return v.toFixed(0);
+  if (Math.abs(v) >= 0.01) return v.toPrecision(3);
+  return v.toExponential(2);
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = (rows[0] as readonly string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
+  const line = (r: readonly string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join("  ");
+  const [head, ...body] = rows;
+  return [line(head as readonly string[]), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const options = parseArguments(process.argv.slice(2));
+  const peers = readPeers();
+  console.log(`Sampler benchmark: budget ${BUDGET}, seeds 0-${options.seeds.length - 1}, medians over seeds, through Study ask/tell.`);
+  console.log(`Peer figures: ../shared/bench/peers.json (${Object.keys(peers.peers).join(", ")}).\n`);
+  const verdicts: string[] = [];
+  for (const fn of options.functions) {
+    const peerEntry = peers.functions[fn.name];
+    const rows: string[][] = [["optimiser", "regret@20", "regret@40", "ms/trial"]];
+    const ours: Record<string, OurResult> = {};
+    for (const name of options.samplers) {
+      const result = await benchmark(fn, name, options.seeds);
+      ours[name] = result;
+      rows.push([`ours: ${name}`, formatNumber(result.regretAt20), formatNumber(result.regretAt40), result.msPerTrial.toFixed(2)]);
+    }
+    for (const [peer, result] of Object.entries(peerEntry?.results ?? {})) {
+      rows.push([`peer: ${peer}`, formatNumber(result.median_regret_at_20), formatNumber(result.median_final_regret), result.ms_per_trial.toFixed(2)]);
+    }
+    console.log(`${fn.name} — ${peerEntry?.domain ?? "(no peer figures for this function)"}`);
+    console.log(table(rows));
+    const gp = ours["gp"];
+    const skopt = peerEntry?.results["skopt_gp"];
+    const tpe = peerEntry?.results["optuna_tpe"];
+    if (gp !== undefined && skopt !== undefined && tpe !== undefined) {
+      const checks = [
+        [`regret@40 ≤ skopt_gp (${formatNumber(skopt.median_final_regret)})`, gp.regretAt40 <= skopt.median_final_regret],
+        [`regret@40 < optuna_tpe (${formatNumber(tpe.median_final_regret)})`, gp.regretAt40 < tpe.median_final_regret],
+        [`ms/trial ≤ ${GOAL_MS_PER_TRIAL}`, gp.msPerTrial <= GOAL_MS_PER_TRIAL],
+      ] as const;
+      const line = checks.map(([label, ok]) => `${ok ? "met" : "MISSED"}: ${label}`).join("; ");
+      console.log(`gp goals: ${line}`);
+      verdicts.push(`${fn.name}: ${checks.every(([, ok]) => ok) ? "all goals met" : "goal missed"}`);
+    }
+    console.log("");
+  }
+  if (options.scaling) {
+    const rows: string[][] = [["observed trials", "gp ms/suggestion"]];
+    let at500 = NaN;
+    for (const n of SCALING_SIZES) {
+      const ms = suggestionMs(n);
+      if (n === 500) at500 = ms;
+      rows.push([String(n), ms.toFixed(0)]);
+    }
+    console.log("GP time per suggestion (the sampler called directly; Hartmann-6, random complete trials):");
+    console.log(table(rows));
+    console.log(`goal: < ${GOAL_MS_PER_SUGGESTION_AT_500} ms at 500 trials: ${at500 < GOAL_MS_PER_SUGGESTION_AT_500 ? "met" : "MISSED"}\n`);
+  }
+  if (verdicts.length > 0) console.log(`Summary: ${verdicts.join("; ")}.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
