@@ -15,24 +15,27 @@ export type { CellOutcome, PagerPayload, RunCellOptions } from "./run";
 export { closestName, editDistance } from "./suggest";
 export { completeMagic, magicCompleteness } from "./complete";
 export type { MagicCompletion } from "./complete";
-export { CapturedOutput, captureCellMagic } from "./builtins/capture";
-export type { CapturedDisplay } from "./builtins/capture";
+export { CapturedOutput, createCaptureMagic } from "./builtins/capture";
+export type { CaptureMagicOptions, CapturedDisplay } from "./builtins/capture";
 export { createLsmagic, createMagicHelp, formatMagicList } from "./builtins/lsmagic";
 export { formatDuration, formatTiming, measure, timeCellMagic, timeLineMagic } from "./builtins/time";
 export type { Timing } from "./builtins/time";
 
-import { captureCellMagic } from "./builtins/capture";
+import { createCaptureMagic, type CaptureMagicOptions } from "./builtins/capture";
 import { createLsmagic, createMagicHelp } from "./builtins/lsmagic";
 import { timeCellMagic, timeLineMagic } from "./builtins/time";
 import { MagicRegistry } from "./registry";
 
-/** A registry holding the builtin magics: `%lsmagic`, `%magic`, `%time`, `%%time`, `%%capture`. */
-export function createDefaultRegistry(): MagicRegistry {
+/**
+ * A registry holding the builtin magics: `%lsmagic`, `%magic`, `%time`, `%%time`, `%%capture`.
+ * @param capture how `%%capture` re-emits output later (see {@link CaptureMagicOptions})
+ */
+export function createDefaultRegistry(capture: CaptureMagicOptions = {}): MagicRegistry {
   const registry = new MagicRegistry();
   registry.register(createLsmagic(registry));
   registry.register(createMagicHelp(registry));
   registry.register(timeLineMagic);
   registry.register(timeCellMagic);
-  registry.register(captureCellMagic);
+  registry.register(createCaptureMagic(capture));
   return registry;
 }

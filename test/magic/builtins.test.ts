@@ -193,3 +193,16 @@ test("%magic prints the help of every magic", async () => {
   const usages = context.stdoutText().match(/^Usage: \S+/gm);
   assert.deepEqual(usages, ["Usage: %lsmagic", "Usage: %magic", "Usage: %time", "Usage: %%capture", "Usage: %%time"]);
 });
+
+test("show() without a sink re-emits to the running cell's output the kernel gave", async () => {
+  let running: FakeContext | undefined;
+  const registry = createDefaultRegistry({ currentOutput: () => running });
+  const context = new FakeContext();
+  await runCell("%%capture out\nconsole.log('s')\ndisplay({ 'text/html': '<i>h</i>' })", { registry, context });
+  running = new FakeContext();
+  (context.lookup("out") as CapturedOutput).show();
+  assert.deepEqual(running.outputs, [
+    { kind: "stdout", text: "s\n" },
+    { kind: "display", bundle: { "text/html": "<i>h</i>" }, options: {} },
+  ]);
+});

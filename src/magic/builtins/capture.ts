@@ -20,7 +20,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[char] ?? char);
 }
 
-/** Where {@link CapturedOutput.show} writes when given no sink: the process's streams. */
+/** Where {@link CapturedOutput.show} writes by default until the kernel sets a target. */
 const processOutput: OutputSink = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
@@ -41,14 +41,24 @@ export class CapturedOutput {
   /** The displays, in order (an update replaces the display it names). */
   readonly outputs: CapturedDisplay[] = [];
   #clearPending = false;
+  readonly #currentOutput: (() => OutputSink | undefined) | undefined;
+
+  /** @param currentOutput the running cell's output, where `show()` writes by default */
+  constructor(currentOutput?: () => OutputSink | undefined) {
+    this.#currentOutput = currentOutput;
+  }
+
+  private defaultTarget(): OutputSink {
+    return this.#currentOutput?.() ?? processOutput;
+  }
 
   /**
-   * Re-emits the captured output: stdout, stderr, then the displays. With no `sink`, streams go
-   * to `process.stdout`/`process.stderr` (which the kernel routes to the running cell) and
-   * displays as their plain text; to see displays rich, end a cell with the capture itself
-   * (it renders as one bundle) or pass a sink.
+   * Re-emits the captured output: stdout, stderr, then the displays, to `sink`, else to the
+   * running cell's output as given to {@link createCaptureMagic}, else streams to
+   * `process.stdout`/`stderr` (which the kernel routes to the running cell) and displays as plain
+   * text. A capture that is a cell's last expression renders all of it as one rich bundle.
    */
-  show(sink: OutputSink = processOutput): void {
+  show(sink: OutputSink = this.defaultTarget()): void {
     if (this.stdout !== "") sink.stdout(this.stdout);
     if (this.stderr !== "") sink.stderr(this.stderr);
     for (const output of this.outputs) sink.display(output.data, displayOptions(output));
@@ -125,37 +135,48 @@ function displayOptions(output: CapturedDisplay): DisplayOptions {
   };
 }
 
-/** `%%capture`. */
-export const captureCellMagic: CellMagic = {
-  kind: "cell",
-  name: "capture",
-  summary: "Run the cell body, keeping its stdout, stderr and displays in a variable instead of showing them.",
-  positionals: [{ name: "name", description: "the variable to bind the CapturedOutput to", required: true }],
-  options: [
-    { name: "stdout", type: "boolean", default: true, description: "capture stdout" },
-    { name: "stderr", type: "boolean", default: true, description: "capture stderr" },
-    { name: "display", type: "boolean", default: true, description: "capture displays (rich output)" },
-  ],
-  help:
-    "The variable holds .stdout and .stderr (strings), .outputs (the displays) and .show(), which\n" +
-    "re-emits them. Example:\n  %%capture --no-stderr out\n  console.log(\"hidden\")\n" +
-    "then, in a later cell: out.stdout",
-  async run(args, body, context) {
-    const name = String(args["name"]);
-    if (!/^[A-Za-z_$][\w$]*$/.test(name)) {
-      throw new MagicError(`%%capture: the variable name must be an identifier, got "${name}"`);
-    }
-    if (context.redirectOutput === undefined) {
-      throw new MagicError("%%capture needs a kernel whose MagicContext implements redirectOutput; this one does not");
-    }
-    const capture = new CapturedOutput();
-    const keep = { stdout: args["stdout"] === true, stderr: args["stderr"] === true, display: args["display"] === true };
-    const sink = capture.sink(keep, currentMagicOutput(context));
-    try {
-      await withMagicOutputTo(sink, () => context.redirectOutput!(sink, () => context.evaluate(body)));
-    } finally {
-      context.assign(name, capture); // what ran before an error is kept too
-    }
-    return undefined;
-  },
-};
+/** How `%%capture` is set up by the kernel. */
+export interface CaptureMagicOptions {
+  /**
+   * The output of the cell running now (for `out.show()` in a later cell), or `undefined`
+   * outside cells. Without it `show()` falls back to the process streams.
+   */
+  readonly currentOutput?: () => OutputSink | undefined;
+}
+
+/** Creates `%%capture`. */
+export function createCaptureMagic(setup: CaptureMagicOptions = {}): CellMagic {
+  return {
+    kind: "cell",
+    name: "capture",
+    summary: "Run the cell body, keeping its stdout, stderr and displays in a variable instead of showing them.",
+    positionals: [{ name: "name", description: "the variable to bind the CapturedOutput to", required: true }],
+    options: [
+      { name: "stdout", type: "boolean", default: true, description: "capture stdout" },
+      { name: "stderr", type: "boolean", default: true, description: "capture stderr" },
+      { name: "display", type: "boolean", default: true, description: "capture displays (rich output)" },
+    ],
+    help:
+      "The variable holds .stdout and .stderr (strings), .outputs (the displays) and .show(), which\n" +
+      "re-emits them. Example:\n  %%capture --no-stderr out\n  console.log(\"hidden\")\n" +
+      "then, in a later cell: out.stdout",
+    async run(args, body, context) {
+      const name = String(args["name"]);
+      if (!/^[A-Za-z_$][\w$]*$/.test(name)) {
+        throw new MagicError(`%%capture: the variable name must be an identifier, got "${name}"`);
+      }
+      if (context.redirectOutput === undefined) {
+        throw new MagicError("%%capture needs a kernel whose MagicContext implements redirectOutput; this one does not");
+      }
+      const capture = new CapturedOutput(setup.currentOutput);
+      const keep = { stdout: args["stdout"] === true, stderr: args["stderr"] === true, display: args["display"] === true };
+      const sink = capture.sink(keep, currentMagicOutput(context));
+      try {
+        await withMagicOutputTo(sink, () => context.redirectOutput!(sink, () => context.evaluate(body)));
+      } finally {
+        context.assign(name, capture); // what ran before an error is kept too
+      }
+      return undefined;
+    },
+  };
+}
