@@ -297,14 +297,9 @@ class ArgsParser {
 
   private readValue(option: OptionSpec, written: string, word: ArgWord): string {
     const expected = describeExpected(option);
-    if (!this.reader.hasMore()) this.fail(`${written} expects ${expected} after it`, word);
-    const offset = this.reader.offset();
-    const next = this.reader.next()!;
-    const looksLikeOption =
-      !next.quoted && next.text.startsWith("-") && next.text.length > 1 && !NEGATIVE_NUMBER.test(next.text);
-    if (looksLikeOption) {
-      this.fail(`${written} expects ${expected} after it, got the option ${next.text}`, { ...next, start: offset });
-    }
+    const next = this.reader.next();
+    if (next === undefined) return this.fail(`${written} expects ${expected} after it`, word);
+    if (this.isOptionWord(next)) this.fail(`${written} expects ${expected} after it, got the option ${next.text}`, next);
     return next.text;
   }
 

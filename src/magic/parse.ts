@@ -224,7 +224,7 @@ class CellScanner {
     if (help !== undefined) return this.emitSpecial(help);
     if (text.startsWith("%%") && CELL_MAGIC.test(text)) {
       const name = CELL_MAGIC.exec(text)?.[2] ?? "";
-      throw new MagicError(`cell magic %%${name} must be on the cell's first line (use %${name} for a line magic)`, line);
+      throw new MagicError(`cell magic %%${name} must be on the cell's first line`, line);
     }
     const magic = LINE_MAGIC.exec(text);
     if (magic === null) return false;
