@@ -7,45 +7,17 @@
  *   `.html()` does in Notebook 6), one output after another.
  * Checks that every figure drew, that a header click sorts the table (and a second click reverses
  * it), that the state filter works, and that hovering a point of the history shows its tooltip.
- * A screenshot goes to test-artifacts/render-browser.png.
+ * Screenshots go to test-artifacts/render-{export,notebook,all}*.png.
  */
 
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { PlotlyEmbedding, figureBundle, historyPlot, liveFigure, studyFigures, studyInfo, trialsTable } from "../../src/render";
+import { ARTIFACTS, clickHeader as clickTableHeader, launchChromium, offlinePage, shownNumbers as shownTableNumbers, type Browser, type Page } from "./browser-helpers";
 import { sampleStudy } from "./fixtures";
-
-const ARTIFACTS = resolve("test-artifacts"); // tests run from the repository root
-const CHROMIUM = "/usr/bin/chromium";
-
-/** The few playwright-core calls used here (the package is a local, unsaved dev install). */
-interface Browser {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface Page {
-  on(event: "pageerror", handler: (error: Error) => void): void;
-  route(pattern: string, handler: (route: { request(): { url(): string }; abort(): Promise<void>; continue(): Promise<void> }) => unknown): Promise<void>;
-  goto(url: string): Promise<unknown>;
-  waitForFunction(fn: string, arg?: unknown, options?: { timeout: number }): Promise<unknown>;
-  evaluate<T>(fn: string): Promise<T>;
-  mouse: { click(x: number, y: number): Promise<void>; move(x: number, y: number): Promise<void> };
-  selectOption(selector: string, value: string): Promise<unknown>;
-  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
-  setViewportSize(size: { width: number; height: number }): Promise<void>;
-}
-
-function loadPlaywright(): { chromium: { launch(options: Record<string, unknown>): Promise<Browser> } } {
-  const name = "playwright-core";
-  try {
-    return require(name);
-  } catch {
-    throw new Error("playwright-core is not installed; run `npm install --no-save playwright-core` (or add it to devDependencies)");
-  }
-}
 
 const study = sampleStudy(30, { withRunning: false });
 const info = studyInfo(study, study.trials[29].startedAt as number + 9000);
@@ -93,11 +65,7 @@ describe("HTML bundles in headless Chromium, offline", () => {
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await loadPlaywright().chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -106,15 +74,7 @@ describe("HTML bundles in headless Chromium, offline", () => {
   async function open(name: string, html: string, ids: readonly string[] = ["fig-table", "fig-history"]): Promise<Page> {
     const path = join(ARTIFACTS, `${name}.html`);
     writeFileSync(path, html);
-    const page = await browser.newPage();
-    page.on("pageerror", (error) => pageErrors.push(`${name}: ${error.message}`));
-    await page.setViewportSize({ width: 1040, height: 900 });
-    await page.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith("file:") || url.startsWith("data:")) return route.continue();
-      blocked.push(url);
-      return route.abort();
-    });
+    const page = await offlinePage(browser, ["file:", "data:"], blocked, pageErrors);
     await page.goto(pathToFileURL(path).href);
     await page.waitForFunction(
       `${JSON.stringify(ids)}.every((id) => document.querySelector("#" + id + " .main-svg"))`,
@@ -124,26 +84,8 @@ describe("HTML bundles in headless Chromium, offline", () => {
     return page;
   }
 
-  /** The trial numbers in the order the table shows them (from the drawn SVG text). */
-  async function shownNumbers(page: Page): Promise<number[]> {
-    return page.evaluate<number[]>(`(() => {
-      const column = [...document.querySelectorAll("#fig-table .y-column")].find((c) => c.__data__.specIndex === 0);
-      const block = [...column.querySelectorAll(".column-block")].find((b) => b.id !== "header" && b.__data__.page === 0);
-      return [...block.querySelectorAll(".column-cell")]
-        .sort((a, b) => a.__data__.key - b.__data__.key)
-        .map((cell) => Number(cell.textContent));
-    })()`);
-  }
-
-  async function clickHeader(page: Page, column: number): Promise<void> {
-    const box = await page.evaluate<{ x: number; y: number; width: number; height: number }>(`(() => {
-      const column = [...document.querySelectorAll("#fig-table .y-column")].find((c) => c.__data__.specIndex === ${column});
-      const cell = column.querySelector(".column-block#header .column-cell");
-      const r = cell.getBoundingClientRect();
-      return { x: r.x, y: r.y, width: r.width, height: r.height };
-    })()`);
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-  }
+  const shownNumbers = (page: Page) => shownTableNumbers(page, "fig-table");
+  const clickHeader = (page: Page, column: number) => clickTableHeader(page, "fig-table", column);
 
   for (const [name, page] of [
     ["render-export", staticPage],
