@@ -3,7 +3,7 @@
  * `runCell` entry point for the kernel, and the builtin magics. See `README.md` here.
  */
 export * from "./types";
-export { parseCell, joinContinuations } from "./parse";
+export { parseCell } from "./parse";
 export type { CellMagicCall, CellRange, CellSegment, CodeSegment, HelpRequest, LineMagicCall, ParsedCell } from "./parse";
 export { codeView, rawCodeStart } from "./positions";
 export type { CodeView } from "./positions";

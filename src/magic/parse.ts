@@ -440,11 +440,3 @@ class CellScanner {
     this.regexAllowed = false;
   }
 }
-
-/**
- * Removes the shell-style `\`-newline continuations from raw argument text and trims it
- * (for arguments that are code, such as `%time`'s expression).
- */
-export function joinContinuations(text: string): string {
-  return text.replace(/\\\r?\n/g, " ").trim();
-}
