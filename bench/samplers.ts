@@ -10,6 +10,7 @@
  * time per suggestion with 100, 200 and 500 observed trials, measured on the sampler directly.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { GPSampler } from "../src/tune/samplers/gp";
 import { RandomSampler } from "../src/tune/samplers/random";
@@ -53,7 +54,10 @@ interface Options {
 interface OurResult {
   readonly regretAt20: number;
   readonly regretAt40: number;
+  /** Wall-clock milliseconds of our own time per trial (what peers.json reports). */
   readonly msPerTrial: number;
+  /** CPU milliseconds of this process per trial: less sensitive to other load on the machine. */
+  readonly cpuMsPerTrial: number;
 }
 
 function parseArguments(argv: readonly string[]): Options {
@@ -111,24 +115,33 @@ function median(values: readonly number[]): number {
 }
 
 /** One run: BUDGET trials of `fn` through ask/tell; returns the regrets and our own time. */
-async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promise<{ at20: number; at40: number; ownMs: number }> {
+async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promise<{ at20: number; at40: number; ownMs: number; cpuMs: number }> {
   const study = await createStudy({ sampler, seed, direction: "minimize" });
   const space = functionSpace(fn);
   let best = Infinity;
   let at20 = Infinity;
   let ownMs = 0;
+  let cpuMs = 0;
+  const cpuSince = (start: NodeJS.CpuUsage): number => {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+  };
   for (let t = 0; t < BUDGET; t++) {
-    const started = performance.now();
+    let started = performance.now();
+    let cpu = process.cpuUsage();
     const trial = await study.ask(space);
     ownMs += performance.now() - started;
+    cpuMs += cpuSince(cpu);
     const value = fn.evaluate(functionPoint(fn, trial.params));
-    const told = performance.now();
+    started = performance.now();
+    cpu = process.cpuUsage();
     await study.tell(trial, value);
-    ownMs += performance.now() - told;
+    ownMs += performance.now() - started;
+    cpuMs += cpuSince(cpu);
     best = Math.min(best, value);
     if (t + 1 === EARLY) at20 = best;
   }
-  return { at20: at20 - fn.minimum, at40: best - fn.minimum, ownMs };
+  return { at20: at20 - fn.minimum, at40: best - fn.minimum, ownMs, cpuMs };
 }
 
 async function benchmark(fn: TestFunction, samplerName: string, seeds: readonly number[]): Promise<OurResult> {
@@ -139,11 +152,12 @@ async function benchmark(fn: TestFunction, samplerName: string, seeds: readonly 
     regretAt20: median(runs.map((r) => r.at20)),
     regretAt40: median(runs.map((r) => r.at40)),
     msPerTrial: runs.reduce((sum, r) => sum + r.ownMs, 0) / (runs.length * BUDGET),
+    cpuMsPerTrial: runs.reduce((sum, r) => sum + r.cpuMs, 0) / (runs.length * BUDGET),
   };
 }
 
 /** The GP's time per suggestion given n complete trials (random points of Hartmann-6). */
-function suggestionMs(n: number): number {
+function suggestionMs(n: number): { wall: number; cpu: number } {
   const space = functionSpace(hartmann6);
   const random = new RandomSampler({ seed: 99 });
   const trials: FrozenTrial[] = [];
@@ -155,8 +169,16 @@ function suggestionMs(n: number): number {
   const gp = new GPSampler({ seed: 0 });
   const repeats = 3;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (let r = 0; r < repeats; r++) gp.sample({ space, trials, direction: "minimize", trialNumber: n + r });
-  return (performance.now() - started) / repeats;
+  const used = process.cpuUsage(cpu);
+  return { wall: (performance.now() - started) / repeats, cpu: (used.user + used.system) / 1000 / repeats };
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((v) => v.toFixed(2))
+    .join(", ");
 }
 
 function formatNumber(v: number): string {
@@ -177,19 +199,27 @@ async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   const peers = readPeers();
   console.log(`Sampler benchmark: budget ${BUDGET}, seeds 0-${options.seeds.length - 1}, medians over seeds, through Study ask/tell.`);
-  console.log(`Peer figures: ../shared/bench/peers.json (${Object.keys(peers.peers).join(", ")}).\n`);
+  console.log(`Peer figures: ../shared/bench/peers.json (${Object.keys(peers.peers).join(", ")}).`);
+  console.log(`ms/trial is wall-clock own time (ask + tell, objective excluded); cpu ms/trial is this process's CPU time.`);
+  console.log(`Machine load average at start: ${loadAverage()} (timings grow with other load on the machine).\n`);
   const verdicts: string[] = [];
   for (const fn of options.functions) {
     const peerEntry = peers.functions[fn.name];
-    const rows: string[][] = [["optimiser", "regret@20", "regret@40", "ms/trial"]];
+    const rows: string[][] = [["optimiser", "regret@20", "regret@40", "ms/trial", "cpu ms/trial"]];
     const ours: Record<string, OurResult> = {};
     for (const name of options.samplers) {
       const result = await benchmark(fn, name, options.seeds);
       ours[name] = result;
-      rows.push([`ours: ${name}`, formatNumber(result.regretAt20), formatNumber(result.regretAt40), result.msPerTrial.toFixed(2)]);
+      rows.push([
+        `ours: ${name}`,
+        formatNumber(result.regretAt20),
+        formatNumber(result.regretAt40),
+        result.msPerTrial.toFixed(2),
+        result.cpuMsPerTrial.toFixed(2),
+      ]);
     }
     for (const [peer, result] of Object.entries(peerEntry?.results ?? {})) {
-      rows.push([`peer: ${peer}`, formatNumber(result.median_regret_at_20), formatNumber(result.median_final_regret), result.ms_per_trial.toFixed(2)]);
+      rows.push([`peer: ${peer}`, formatNumber(result.median_regret_at_20), formatNumber(result.median_final_regret), result.ms_per_trial.toFixed(2), "-"]);
     }
     console.log(`${fn.name} — ${peerEntry?.domain ?? "(no peer figures for this function)"}`);
     console.log(table(rows));
@@ -209,18 +239,19 @@ async function main(): Promise<void> {
     console.log("");
   }
   if (options.scaling) {
-    const rows: string[][] = [["observed trials", "gp ms/suggestion"]];
+    const rows: string[][] = [["observed trials", "gp ms/suggestion", "cpu ms"]];
     let at500 = NaN;
     for (const n of SCALING_SIZES) {
       const ms = suggestionMs(n);
-      if (n === 500) at500 = ms;
-      rows.push([String(n), ms.toFixed(0)]);
+      if (n === 500) at500 = ms.wall;
+      rows.push([String(n), ms.wall.toFixed(0), ms.cpu.toFixed(0)]);
     }
     console.log("GP time per suggestion (the sampler called directly; Hartmann-6, random complete trials):");
     console.log(table(rows));
     console.log(`goal: < ${GOAL_MS_PER_SUGGESTION_AT_500} ms at 500 trials: ${at500 < GOAL_MS_PER_SUGGESTION_AT_500 ? "met" : "MISSED"}\n`);
   }
   if (verdicts.length > 0) console.log(`Summary: ${verdicts.join("; ")}.`);
+  console.log(`Machine load average at end: ${loadAverage()}.`);
 }
 
 main().catch((error: unknown) => {

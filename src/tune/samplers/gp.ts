@@ -135,7 +135,8 @@ export class GPSampler implements Sampler {
     const hyper = fitHyperparameters(
       { n: fitIndices.length, groupCount: G, pairDistances: pairwiseGroupDistances(layout, fitX, fitIndices.length), y: Float64Array.from(fitIndices, (i) => y[i] as number) },
       createRng(this.seed, "gp", context.trialNumber, "fit"),
-      { restarts: this.fitRestarts },
+      // Past 100 observations the fit data are capped and the posterior is well determined: one start.
+      { restarts: observations.length > 100 ? 0 : this.fitRestarts },
     );
 
     // Condition on every observation plus the pending points at the mean (standardised 0).
@@ -155,6 +156,7 @@ export class GPSampler implements Sampler {
     const result = maximizeLogExpectedImprovement(gp, transform, best, {
       basePoints: this.basePoints(transform.parameterCount, context.trialNumber, Math.max(64, Math.round(this.candidates * effort))),
       polishStarts: effort < 1 ? 3 : 5,
+      polishIterations: effort < 1 ? 20 : 30,
       incumbents,
       rng: createRng(this.seed, "gp", context.trialNumber, "candidates"),
       exclude: tried,
