@@ -20,7 +20,7 @@ import type { Params } from "../tune/types";
 import type { TensorFlow } from "./backend";
 import { historyKeys, resolveMetricName } from "./metrics";
 import { deriveSeed, permutation, seededRandom, withSeededMathRandom } from "./random";
-import { describe, type TrainingData, type TrainingFold } from "./trainingData";
+import { describeValue, type TrainingData, type TrainingFold } from "./trainingData";
 
 /** What the trainer needs of a running trial (the tuning engine's trial satisfies it). */
 export interface TrialReporter {
@@ -307,7 +307,7 @@ export function checkBuiltModel(value: unknown, builderName = "buildModel"): tfj
     typeof (value as tfjs.LayersModel).compile === "function" &&
     Array.isArray((value as tfjs.LayersModel).layers);
   if (!looksLikeModel) {
-    throw new TrainingSetupError(`${builderName} returned ${describe(value)}, expected a compiled tf.LayersModel (call model.compile(...))`);
+    throw new TrainingSetupError(`${builderName} returned ${describeValue(value)}, expected a compiled tf.LayersModel (call model.compile(...))`);
   }
   const model = value as tfjs.LayersModel;
   if (model.optimizer == null || model.loss == null) {

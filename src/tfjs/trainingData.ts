@@ -123,7 +123,7 @@ function asTensor(
       throw new Error(`${name} must hold numbers in equal-length rows: ${error instanceof Error ? error.message : String(error)}`);
     }
   } else {
-    throw new Error(`${name} must be a tf.Tensor or an array of rows, but got ${describe(data)}`);
+    throw new Error(`${name} must be a tf.Tensor or an array of rows, but got ${describeValue(data)}`);
   }
   if (tensor.dtype === "string") throw new Error(`${name} holds strings; expected numbers`);
   checkFinite(tf, tensor, name);
@@ -174,7 +174,7 @@ function checkSameTrailingShape(a: tfjs.Tensor, b: tfjs.Tensor, aName: string, b
 }
 
 /** A short description of a value for error messages. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   if (typeof value === "function") return "a function";
