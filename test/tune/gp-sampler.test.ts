@@ -113,6 +113,19 @@ describe("GPSampler", () => {
     assert.ok(distanceTo66(next) < distanceTo66(ask(history)));
   });
 
+  test("keeps proposing valid, distinct points for a constant objective and for values near the float range", () => {
+    for (const objective of [() => 7, (p: Params) => ((p["x"] as number) > 2 ? 1e300 : (-1e300 * (p["y"] as number)) / 15)]) {
+      const sampler = new GPSampler({ seed: 6, startupTrials: 4 });
+      const history: FrozenTrial[] = [];
+      for (let t = 0; t < 10; t++) {
+        const params = sampler.sample({ space: braninSpace, trials: history, direction: "minimize", trialNumber: t });
+        assert.ok(Number.isFinite(params["x"]) && Number.isFinite(params["y"]), `trial ${t}: ${JSON.stringify(params)}`);
+        assert.ok(!history.some((h) => JSON.stringify(h.params) === JSON.stringify(params)), `trial ${t} repeats a point`);
+        history.push(makeTrial(t, braninSpace, params, objective(params)));
+      }
+    }
+  });
+
   test("rejects bad options with the rule and the value", () => {
     assert.throws(() => new GPSampler({ startupTrials: 0 }), /`startupTrials` must be an integer ≥ 1, but got startupTrials=0/);
     assert.throws(() => new GPSampler({ seed: Number.NaN }), /`seed` must be a finite number/);

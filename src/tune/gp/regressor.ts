@@ -27,18 +27,30 @@ export interface Standardized {
   readonly scale: number;
 }
 
-/** Rescales `values` (n ≥ 1, finite) to mean 0 and standard deviation 1. */
+/**
+ * Rescales `values` (n ≥ 1, finite) to mean 0 and standard deviation 1. The sums run on values
+ * divided by their largest magnitude, so values near the float range (±1e300) do not overflow.
+ */
 export function standardize(values: ArrayLike<number>): Standardized {
   const n = values.length;
   if (n === 0) throw new RangeError("standardize: needs at least one value, but got none");
+  let magnitude = 0;
+  for (let i = 0; i < n; i++) magnitude = Math.max(magnitude, Math.abs(values[i] as number));
+  if (!Number.isFinite(magnitude)) throw new RangeError("standardize: every value must be finite, but got ±Infinity or NaN");
+  const unit = magnitude > 0 ? magnitude : 1;
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += values[i] as number;
+  for (let i = 0; i < n; i++) mean += (values[i] as number) / unit;
   mean /= n;
   let variance = 0;
-  for (let i = 0; i < n; i++) variance += ((values[i] as number) - mean) ** 2;
+  for (let i = 0; i < n; i++) variance += ((values[i] as number) / unit - mean) ** 2;
   variance /= n;
-  const scale = variance > 0 && Number.isFinite(variance) ? Math.sqrt(variance) : 1;
-  return { values: Float64Array.from(values, (v) => (v - mean) / scale), mean, scale };
+  const deviation = variance > 1e-300 ? Math.sqrt(variance) : 0;
+  if (deviation === 0) return { values: new Float64Array(n), mean: mean * unit, scale: 1 };
+  return {
+    values: Float64Array.from(values, (v) => (v / unit - mean) / deviation),
+    mean: mean * unit,
+    scale: deviation * unit,
+  };
 }
 
 /** Posterior means and variances (each m). */

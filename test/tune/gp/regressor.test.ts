@@ -62,6 +62,11 @@ describe("GaussianProcess", () => {
     assert.equal(s.mean, 2.5);
     assert.ok(Math.abs(s.values.reduce((a, b) => a + b * b, 0) / 4 - 1) < 1e-14);
     assert.deepEqual(Array.from(standardize([5, 5]).values), [0, 0]);
+    // Values near the float range do not overflow.
+    const huge = standardize([1e300, -1e300, 1e300, -1e300]);
+    assert.deepEqual(Array.from(huge.values), [1, -1, 1, -1]);
+    assert.equal(huge.scale, 1e300);
+    assert.throws(() => standardize([1, Infinity]), /must be finite/);
     assert.throws(() => standardize([]), /at least one value/);
   });
 
