@@ -202,6 +202,8 @@ async function trainFold(
         initialEpoch: e,
         batchSize: options.batchSize,
         shuffle: false,
+        // Yield to the event loop after every batch, so interrupts, timers and live updates run mid-epoch.
+        yieldEvery: "batch",
         validationData: [fold.xValidation, fold.yValidation],
         verbose: 0,
         callbacks: {

@@ -1,0 +1,476 @@
+/**
+ * `%%tune`: searches the hyperparameters of a model builder (`--model`) or a free objective
+ * (`--objective`) defined in earlier cells, shows the search live, and binds the study.
+ *
+ * Order of work: parse and check everything (space, options, names, data, one model built and
+ * checked) before any training, so bad input fails at once with the line and what was expected;
+ * then run the study; then bind and show the result, also when interrupted.
+ */
+import { randomInt } from "node:crypto";
+import type * as tfjs from "@tensorflow/tfjs";
+import { MagicError, type CellMagic, type MagicContext, type ParsedArgs } from "../magic/types";
+import { LiveView, type PlotlyEmbedding } from "../render";
+import { loadTensorFlow, type LoadedTensorFlow } from "../tfjs/backend";
+import { metricDirection } from "../tfjs/metrics";
+import { deriveSeed } from "../tfjs/random";
+import { checkTrialSetup, disposeModel, trainTrial, type ModelBuilder } from "../tfjs/train";
+import { prepareTrainingData, type DataInput, type TrainingData, type Validation } from "../tfjs/trainingData";
+import { GPSampler, GridSampler, RandomSampler } from "../tune/samplers";
+import { MedianPruner, SuccessiveHalvingPruner } from "../tune/pruners";
+import { JournalStorage } from "../tune/storage/journal";
+import { createStudy, TooManyFailuresError, type Objective, type ObjectiveResult, type Study } from "../tune/study";
+import { TrialPruned, type Trial } from "../tune/trial";
+import type { Params, Pruner, Sampler, SearchSpace, StudyDirection } from "../tune/types";
+import { countStates, NotebookStudy } from "./notebook-study";
+import { TUNE_HELP, TUNE_OPTIONS, type PrunerName, type Strategy } from "./options";
+import { parseSearchSpace } from "./space-grammar";
+
+/** What `%%tune` shares across cells of one kernel session. */
+export interface TuneSession {
+  /** Whether plotly.js is already in the notebook page. */
+  readonly embedding: PlotlyEmbedding;
+  /** Loads TensorFlow.js once (default: {@link loadTensorFlow}). */
+  readonly loadTensorFlow?: () => Promise<LoadedTensorFlow>;
+  /** Shortest time between live updates, ms (default 1000). */
+  readonly liveIntervalMs?: number;
+}
+
+/** The options of one `%%tune` call, checked and typed. */
+interface TuneOptions {
+  readonly model?: string;
+  readonly objective?: string;
+  readonly data?: readonly [string, string];
+  readonly validationData?: readonly [string, string];
+  readonly validation?: number;
+  readonly cv?: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly metric?: string;
+  readonly direction?: StudyDirection;
+  readonly strategy: Strategy;
+  readonly trials?: number;
+  readonly timeout?: number;
+  readonly seed?: number;
+  readonly startupTrials?: number;
+  readonly gridPoints?: number;
+  readonly pruner: PrunerName;
+  readonly storage?: string;
+  readonly name?: string;
+  readonly out: string;
+  readonly keepBest: boolean;
+  readonly maxFailures: number;
+  readonly live: boolean;
+}
+
+/** Default number of trials when neither `--trials` nor a grid says how many. */
+const DEFAULT_TRIALS = 20;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Creates the `%%tune` cell magic for one kernel session. */
+export function createTuneMagic(session: TuneSession): CellMagic {
+  let backendReported = false;
+  return {
+    kind: "cell",
+    name: "tune",
+    summary: "search hyperparameters of a TensorFlow.js model or an objective (grid, random, Bayesian)",
+    help: TUNE_HELP,
+    options: TUNE_OPTIONS,
+    async run(args, body, context, bodyLine) {
+      const options = readOptions(args);
+      const { space } = parseSearchSpace(body, bodyLine);
+      const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
+      if (options.model !== undefined) {
+        const loaded = await (session.loadTensorFlow ?? loadTensorFlow)();
+        if (!backendReported) {
+          context.stdout(`${loaded.description}\n`);
+          backendReported = true;
+        }
+        return runModelSearch(session, options, space, seed, context, loaded);
+      }
+      return runObjectiveSearch(session, options, space, seed, context);
+    },
+  };
+}
+
+/** Reads and cross-checks the parsed options; every problem is a MagicError on the magic's line. */
+function readOptions(args: ParsedArgs): TuneOptions {
+  const string = (name: string): string | undefined => args[name] as string | undefined;
+  const number = (name: string): number | undefined => args[name] as number | undefined;
+  const pair = (name: string): readonly [string, string] | undefined => {
+    const value = args[name] as readonly string[] | undefined;
+    if (value === undefined) return undefined;
+    if (value.length !== 2 || !value.every((v) => IDENTIFIER.test(v))) {
+      throw new MagicError(`--${kebab(name)} expects two variable names "X,Y", got "${value.join(",")}"`, 1);
+    }
+    return [value[0]!, value[1]!];
+  };
+  const options: TuneOptions = {
+    ...optional("model", string("model")),
+    ...optional("objective", string("objective")),
+    ...optional("data", pair("data")),
+    ...optional("validationData", pair("validationData")),
+    ...optional("validation", number("validation")),
+    ...optional("cv", number("cv")),
+    epochs: number("epochs") ?? 10,
+    batchSize: number("batchSize") ?? 32,
+    ...optional("metric", string("metric")),
+    ...optional("direction", string("direction") as StudyDirection | undefined),
+    strategy: (string("strategy") ?? "bayes") as Strategy,
+    ...optional("trials", number("trials")),
+    ...optional("timeout", number("timeout")),
+    ...optional("seed", number("seed")),
+    ...optional("startupTrials", number("startupTrials")),
+    ...optional("gridPoints", number("gridPoints")),
+    pruner: (string("pruner") ?? "none") as PrunerName,
+    ...optional("storage", string("storage")),
+    ...optional("name", string("name")),
+    out: string("out") ?? "study",
+    keepBest: (args["keepBest"] as boolean | undefined) ?? true,
+    maxFailures: number("maxFailures") ?? 10,
+    live: (args["live"] as boolean | undefined) ?? true,
+  };
+  const fail = (message: string): never => {
+    throw new MagicError(message, 1);
+  };
+  if ((options.model === undefined) === (options.objective === undefined)) {
+    fail("give either --model FN (a function returning a compiled tf.LayersModel) or --objective FN (a function returning a number)");
+  }
+  for (const name of ["model", "objective", "out"] as const) {
+    const value = options[name];
+    if (value !== undefined && !IDENTIFIER.test(value)) fail(`--${name} expects a variable name, got "${value}"`);
+  }
+  if (options.model !== undefined && options.data === undefined) fail("--model needs --data X,Y: the training inputs and targets");
+  if (options.objective !== undefined) {
+    for (const name of ["data", "validationData", "validation", "cv"] as const) {
+      if (options[name] !== undefined) fail(`--${kebab(name)} is for --model; an --objective uses its own data`);
+    }
+  }
+  const validations = [options.validation, options.cv, options.validationData].filter((v) => v !== undefined);
+  if (validations.length > 1) fail("give only one of --validation, --cv and --validation-data");
+  if (options.validation !== undefined && !(options.validation > 0 && options.validation < 1)) {
+    fail(`--validation is the fraction held out, between 0 and 1 (exclusive), got ${options.validation}`);
+  }
+  if (options.cv !== undefined && options.cv < 2) fail(`--cv needs at least 2 folds, got ${options.cv}`);
+  if (options.epochs < 1) fail(`--epochs must be at least 1, got ${options.epochs}`);
+  if (options.batchSize < 1) fail(`--batch-size must be at least 1, got ${options.batchSize}`);
+  if (options.trials !== undefined && options.trials < 1) fail(`--trials must be at least 1, got ${options.trials}`);
+  if (options.timeout !== undefined && !(options.timeout > 0)) fail(`--timeout must be a positive number of seconds, got ${options.timeout}`);
+  if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
+  if (options.gridPoints !== undefined && options.strategy !== "grid") fail("--grid-points is for --strategy grid");
+  if (options.startupTrials !== undefined && options.strategy !== "bayes") fail("--startup-trials is for --strategy bayes");
+  return options;
+}
+
+/** `{ key: value }` when value is defined, else `{}` (for exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** `batchSize` → `batch-size`, as the option is written. */
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** A notebook variable, or a MagicError naming it and what was expected. */
+function lookupVariable(context: MagicContext, name: string, expected: string): unknown {
+  if (!context.has(name)) {
+    throw new MagicError(`unknown ${expected} "${name}": define it in an earlier cell (and run that cell)`, 1);
+  }
+  return context.lookup(name);
+}
+
+function lookupFunction(context: MagicContext, name: string, option: string): (...args: never[]) => unknown {
+  const value = lookupVariable(context, name, "function");
+  if (typeof value !== "function") {
+    throw new MagicError(`--${option} ${name}: expected a function, but ${name} is ${describeKind(value)}`, 1);
+  }
+  return value as (...args: never[]) => unknown;
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value === "object" ? `an object (${(value as object).constructor?.name ?? "Object"})` : `a ${typeof value}`;
+}
+
+/** The sampler a strategy names. */
+function makeSampler(options: TuneOptions, seed: number): Sampler {
+  switch (options.strategy) {
+    case "bayes":
+      return new GPSampler({ seed, ...optional("startupTrials", options.startupTrials) });
+    case "random":
+      return new RandomSampler({ seed });
+    case "sobol":
+      return new RandomSampler({ seed, sobol: true });
+    case "grid":
+      return new GridSampler({ seed, ...optional("pointsPerDimension", options.gridPoints) });
+  }
+}
+
+/** The pruner a name denotes (undefined for none). */
+function makePruner(name: PrunerName): Pruner | undefined {
+  switch (name) {
+    case "none":
+      return undefined;
+    case "median":
+      return new MedianPruner({ startupTrials: 5, warmupSteps: 2 });
+    case "asha":
+      return new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 });
+  }
+}
+
+/** How many trials a grid has, or undefined when the space is not finite. */
+function gridSize(space: SearchSpace): number | undefined {
+  let size = 1;
+  for (const dist of Object.values(space)) {
+    if (dist.kind === "categorical") size *= dist.choices.length;
+    else if (dist.kind === "int") size *= Math.floor((dist.high - dist.low) / dist.step) + 1;
+    else if (dist.kind === "float") {
+      if (dist.step === undefined) return undefined;
+      size *= Math.floor((dist.high - dist.low) / dist.step + 1e-9) + 1;
+    }
+  }
+  return size;
+}
+
+/** Creates (or resumes from --storage) the study, reporting a resume. */
+async function openStudy(options: TuneOptions, seed: number, direction: StudyDirection, metric: string, context: MagicContext): Promise<Study> {
+  const pruner = makePruner(options.pruner);
+  let storage: JournalStorage | undefined;
+  if (options.storage !== undefined) {
+    try {
+      storage = JournalStorage.open(options.storage);
+    } catch (error) {
+      throw new MagicError(`--storage ${options.storage}: ${error instanceof Error ? error.message : String(error)}`, 1);
+    }
+  }
+  let study: Study;
+  try {
+    study = await createStudy({
+      studyName: options.name ?? options.out,
+      direction,
+      metric,
+      seed,
+      sampler: makeSampler(options, seed),
+      maxConsecutiveFailures: options.maxFailures,
+      ...optional("pruner", pruner),
+      ...optional("storage", storage),
+    });
+  } catch (error) {
+    throw new MagicError(error instanceof Error ? error.message : String(error), 1);
+  }
+  if (study.trials.length > 0) {
+    context.stdout(`Resuming study "${study.studyName}" from ${options.storage}: ${countStates(study.trials)}.\n`);
+  }
+  return study;
+}
+
+/** How many trials are left to run: `--trials` counts the study's finished trials. */
+function remainingTrials(options: TuneOptions, space: SearchSpace, study: Study): number {
+  const planned = options.trials ?? (options.strategy === "grid" ? (gridSize(space) ?? DEFAULT_TRIALS) : DEFAULT_TRIALS);
+  const finished = study.trials.filter((t) => t.state === "complete" || t.state === "pruned" || t.state === "failed").length;
+  return Math.max(0, planned - finished);
+}
+
+/** Runs the study with the live view, binds the result and shows the summary. */
+async function runSearch(
+  session: TuneSession,
+  options: TuneOptions,
+  space: SearchSpace,
+  study: Study,
+  objective: Objective,
+  context: MagicContext,
+  bound: NotebookStudy,
+): Promise<void> {
+  context.assign(options.out, bound);
+  const trials = remainingTrials(options, space, study);
+  const live = options.live ? new LiveView({ output: context, embedding: session.embedding, ...optional("intervalMs", session.liveIntervalMs) }) : undefined;
+  const refresh = live === undefined ? undefined : setInterval(() => live.update(bound.data()), session.liveIntervalMs ?? 1000);
+  refresh?.unref();
+  live?.update(bound.data());
+  context.interruptCooperatively();
+  const started = Date.now();
+  let failure: unknown;
+  let summary: { message: string; trialsRun: number } = { message: "nothing to do", trialsRun: 0 };
+  try {
+    if (trials > 0) {
+      summary = await study.optimize(objective, {
+        trials,
+        space,
+        signal: context.signal,
+        ...optional("timeout", options.timeout),
+        callbacks: [() => live?.update(bound.data())],
+      });
+    } else {
+      summary = { message: `the study already has ${options.trials ?? DEFAULT_TRIALS} finished trials (raise --trials to run more)`, trialsRun: 0 };
+    }
+  } catch (error) {
+    failure = error;
+  } finally {
+    if (refresh !== undefined) clearInterval(refresh);
+    live?.finish(bound.data());
+  }
+  bound.lastSearch = { message: failure instanceof Error ? failure.message : summary.message, trialsRun: summary.trialsRun, wallTimeMs: Date.now() - started };
+  context.stdout(`${searchReport(bound, bound.lastSearch)}\n`);
+  if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);
+  if (failure !== undefined) throw failure;
+  if (context.signal.aborted) {
+    throw new InterruptedSearch(`search interrupted; the ${bound.trials.length} trials so far are kept in \`${options.out}\``);
+  }
+  for (const bundle of bound.figures(undefined, true)) context.display(bundle);
+}
+
+/** The search stopped because the user interrupted it. */
+export class InterruptedSearch extends Error {
+  override readonly name = "KeyboardInterrupt";
+}
+
+/** "30 trials (28 complete, 2 pruned) in 1 min 3 s; best #7: val_acc = 0.97 with {...}". */
+function searchReport(bound: NotebookStudy, search: { message: string; wallTimeMs: number }): string {
+  const best = bound.bestTrial;
+  const seconds = search.wallTimeMs / 1000;
+  const time = seconds >= 60 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${seconds.toFixed(1)} s`;
+  const bestText =
+    best === undefined
+      ? "no trial completed"
+      : `best trial #${best.number}: ${bound.metric} = ${formatValue(best.value)} with ${JSON.stringify(best.params)}`;
+  return `${capitalize(search.message)} (${time}). Study "${bound.name}": ${countStates(bound.trials)}; ${bestText}.`;
+}
+
+function formatValue(value: number | undefined): string {
+  return value === undefined ? "-" : Number(value.toPrecision(6)).toString();
+}
+
+function capitalize(text: string): string {
+  return text.length === 0 ? text : text[0]!.toUpperCase() + text.slice(1);
+}
+
+/** A representative point of the space, for checking a builder before the search. */
+function representativeParams(space: SearchSpace): Params {
+  const params: Record<string, Params[string]> = {};
+  for (const [name, dist] of Object.entries(space)) {
+    if (dist.kind === "categorical") params[name] = dist.choices[0]!;
+    else if (dist.kind === "fixed") params[name] = dist.value;
+    else params[name] = dist.low;
+  }
+  return params;
+}
+
+/** `--model`: trains the builder's models on `--data`, one per trial. */
+async function runModelSearch(
+  session: TuneSession,
+  options: TuneOptions,
+  space: SearchSpace,
+  seed: number,
+  context: MagicContext,
+  loaded: LoadedTensorFlow,
+): Promise<undefined> {
+  const { tf } = loaded;
+  const builder = lookupFunction(context, options.model!, "model") as unknown as ModelBuilder;
+  const [xName, yName] = options.data!;
+  const x = lookupVariable(context, xName, "variable") as DataInput;
+  const y = lookupVariable(context, yName, "variable") as DataInput;
+  let validation: Validation;
+  if (options.cv !== undefined) validation = { kind: "folds", k: options.cv };
+  else if (options.validationData !== undefined) {
+    const [vxName, vyName] = options.validationData;
+    validation = {
+      kind: "data",
+      x: lookupVariable(context, vxName, "variable") as DataInput,
+      y: lookupVariable(context, vyName, "variable") as DataInput,
+    };
+  } else validation = { kind: "fraction", fraction: options.validation ?? 0.2 };
+
+  let data: TrainingData;
+  try {
+    data = prepareTrainingData(tf, x, y, { validation, seed: deriveSeed(seed, "data") }, { x: xName, y: yName });
+  } catch (error) {
+    throw new MagicError(`--data ${xName},${yName}: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+  const bound: { study?: NotebookStudy } = {};
+  try {
+    const requested = options.metric ?? "val_loss";
+    const trainOptions = { seed: deriveSeed(seed, "check"), dataNames: { x: xName, y: yName } };
+    let metric: string;
+    try {
+      const params = { ...representativeParams(space) };
+      metric = await checkTrialSetup(builder, params, data, { ...trainOptions, metric: requested });
+    } catch (error) {
+      throw new MagicError(`--model ${options.model}: ${error instanceof Error ? error.message : String(error)}`, 1);
+    }
+    const direction = options.direction ?? metricDirection(metric);
+    if (direction === undefined) {
+      throw new MagicError(`cannot tell whether ${metric} should go up or down: add --direction minimize or --direction maximize`, 1);
+    }
+    const study = await openStudy(options, seed, direction, metric, context);
+    const notebookStudy = new NotebookStudy(study, space, session.embedding, options.trials);
+    bound.study = notebookStudy;
+    const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
+      const params = trial.params;
+      const epochs = typeof params["epochs"] === "number" ? params["epochs"] : options.epochs;
+      const batchSize = typeof params["batchSize"] === "number" ? params["batchSize"] : options.batchSize;
+      const result = await trainTrial(tf, builder, params, data, {
+        epochs,
+        batchSize,
+        metric,
+        seed: deriveSeed(seed, "trial", trial.number),
+        reporter: trial,
+        signal: context.signal,
+        keepModel: options.keepBest,
+        dataNames: { x: xName, y: yName },
+      });
+      keepIfBest(notebookStudy, study, result.model, result.value, result.pruned);
+      trial.setUserAttr("epochs", result.epochsRun);
+      if (result.pruned) throw new TrialPruned(`pruned after ${result.epochsRun} epochs`);
+      return result.metrics;
+    };
+    await runSearch(session, options, space, study, objective, context, notebookStudy);
+  } finally {
+    data.dispose();
+  }
+  return undefined;
+}
+
+/** Keeps `model` as the study's best model when its value beats the best so far; disposes it otherwise. */
+function keepIfBest(bound: NotebookStudy, study: Study, model: tfjs.LayersModel | undefined, value: number, pruned: boolean): void {
+  if (model === undefined) return;
+  const best = study.bestValue;
+  if (!pruned && Number.isFinite(value) && (best === undefined || study.isBetter(value, best) || bound.bestModel === undefined)) {
+    if (bound.bestModel !== undefined) disposeModel(bound.bestModel);
+    bound.bestModel = model;
+  } else {
+    disposeModel(model);
+  }
+}
+
+/** `--objective`: calls `g(params, trial)` per trial. */
+async function runObjectiveSearch(
+  session: TuneSession,
+  options: TuneOptions,
+  space: SearchSpace,
+  seed: number,
+  context: MagicContext,
+): Promise<undefined> {
+  const fn = lookupFunction(context, options.objective!, "objective") as unknown as (params: Params, trial: Trial) => unknown;
+  const metric = options.metric ?? "value";
+  const direction = options.direction ?? metricDirection(metric) ?? "minimize";
+  if (options.direction === undefined && metricDirection(metric) === undefined) {
+    context.stdout(`Minimising ${metric} (pass --direction maximize to maximise it).\n`);
+  }
+  const study = await openStudy(options, seed, direction, metric, context);
+  const bound = new NotebookStudy(study, space, session.embedding, options.trials);
+  const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
+    const result = await fn(trial.params, trial);
+    if (typeof result === "number") return result;
+    if (typeof result === "object" && result !== null && !Array.isArray(result)) {
+      const record = result as Record<string, unknown>;
+      if (!(metric in record)) {
+        throw new Error(`${options.objective} returned a record without "${metric}" (it has ${Object.keys(record).join(", ") || "no keys"}); pass --metric NAME`);
+      }
+      return record as Readonly<Record<string, number>>;
+    }
+    throw new Error(`${options.objective} returned ${describeKind(result)}; expected a number or a record of metrics`);
+  };
+  await runSearch(session, options, space, study, objective, context, bound);
+  return undefined;
+}
