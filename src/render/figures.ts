@@ -5,7 +5,7 @@
  */
 
 import type { TrialState } from "../tune/types";
-import { formatNumber, roundSignificant as round } from "./format";
+import { formatNumber, formatParamValue, roundSignificant as round } from "./format";
 import {
   cellText,
   cellValue,
@@ -15,7 +15,7 @@ import {
   type SliceInfo,
   type StudyInfo,
 } from "./info";
-import { alignedTable, progressText, trialsText } from "./text";
+import { alignedTable, progressText, trialsText, type TextAlign } from "./text";
 
 /** One Plotly trace (a plain JSON object). */
 export type PlotlyTrace = Readonly<Record<string, unknown>>;
@@ -278,7 +278,11 @@ export function parallelCoordinates(info: StudyInfo): StudyFigure {
       ],
       layout: { ...baseLayout(title, 420), margin: { l: 70, r: 70, t: 90, b: 40 } },
     },
-    text: `${title}: ${complete.length} complete trials over ${parameters.map((p) => p.name).join(", ")}`,
+    text: `${title}\n${alignedTable(
+      ["#", ...parameters.map((p) => p.name), info.metric],
+      complete.map((r) => [String(r.number), ...parameters.map((p) => formatParamValue(r.params[p.name])), formatNumber(r.value as number)]),
+      ["right", ...parameters.map((p): TextAlign => (p.scale === "category" ? "left" : "right")), "right"],
+    )}`,
   };
 }
 
@@ -358,10 +362,12 @@ export function slicePlot(info: StudyInfo, slice: SliceInfo): StudyFigure {
       hovertemplate: `${hover}<extra>pruned</extra>`,
     });
   }
+  const categories = parameter.categories ?? [];
+  const order = (x: number | string) => (typeof x === "number" ? x : categories.indexOf(x));
   const xaxis: Record<string, unknown> = { title: { text: parameter.name } };
   if (parameter.scale === "log") xaxis.type = "log";
   if (parameter.scale === "category") {
-    Object.assign(xaxis, { type: "category", categoryorder: "array", categoryarray: parameter.categories ?? [] });
+    Object.assign(xaxis, { type: "category", categoryorder: "array", categoryarray: categories });
   }
   return {
     name,
@@ -375,7 +381,13 @@ export function slicePlot(info: StudyInfo, slice: SliceInfo): StudyFigure {
         yaxis: { title: { text: info.metric } },
       },
     },
-    text: `${title} (${parameter.scale} axis): ${complete.length} complete, ${pruned.length} pruned trials`,
+    text: `${title} (${parameter.scale} axis)\n${alignedTable(
+      [parameter.name, info.metric, "#", "state"],
+      [...points]
+        .sort((a, b) => order(a.x) - order(b.x))
+        .map((p) => [typeof p.x === "number" ? formatNumber(p.x) : p.x, formatNumber(p.value), String(p.number), p.state]),
+      [parameter.scale === "category" ? "left" : "right", "right", "right", "left"],
+    )}`,
   };
 }
 
@@ -425,7 +437,17 @@ export function intermediatePlot(info: StudyInfo, curves: readonly LearningCurve
         yaxis: { title: { text: info.metric } },
       },
     },
-    text: `${heading}: ${curves.length} trials (${curves.filter((c) => c.state === "pruned").length} pruned)`,
+    text: `${heading}\n${alignedTable(
+      ["#", "state", "steps", "first", "last"],
+      curves.map((c) => [
+        String(c.number),
+        c.state,
+        String(c.steps.length),
+        formatNumber(c.values[0]),
+        formatNumber(c.values[c.values.length - 1]),
+      ]),
+      ["right", "left", "right", "right", "right"],
+    )}`,
   };
 }
 

@@ -108,6 +108,16 @@ describe("slicePlots", () => {
     assert.deepEqual(axis(4).categoryarray, ["16", "32", "64"]);
   });
 
+  it("has a text table ordered by the parameter (categoricals in declared order)", () => {
+    const firstColumn = (text: string) => text.split("\n").slice(3).map((line) => line.trim().split(/\s+/)[0]);
+    const activations = firstColumn(slices[3].text);
+    const rank = (a: string) => ["relu", "tanh", "elu"].indexOf(a);
+    assert.deepEqual(activations, [...activations].sort((a, b) => rank(a) - rank(b)));
+    assert.equal(activations.length, 28);
+    const lrs = firstColumn(slices[0].text).map(Number);
+    assert.deepEqual(lrs, [...lrs].sort((a, b) => a - b));
+  });
+
   it("keeps raw values on log axes (Plotly takes logs itself) and marks pruned points", () => {
     const lr = slices[0].figure.data;
     const xs = trace(lr, "complete").x as number[];
