@@ -187,6 +187,17 @@ export function historyPlot(info: StudyInfo): StudyFigure {
       hovertemplate: `after trial %{x}<br>best ${metric} %{y}<extra></extra>`,
     },
   ];
+  if (info.best !== undefined) {
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: `best (trial ${info.best.number})`,
+      x: [info.best.number],
+      y: [round(info.best.value)],
+      marker: { color: "#d4a017", size: 15, symbol: "star", line: { color: "#333333", width: 1 } },
+      hovertemplate: `best: trial %{x}<br>${metric} %{y}<extra></extra>`,
+    });
+  }
   if (pruned.length > 0) {
     data.push({
       type: "scatter",

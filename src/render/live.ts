@@ -45,6 +45,11 @@ export const DEFAULT_LIVE_INTERVAL_MS = 1000;
 /**
  * One live output for one search. Call {@link LiveView.update} whenever a trial changes and
  * {@link LiveView.finish} once at the end.
+ *
+ * When the session has not embedded plotly.js yet, the first update displays it as an output of
+ * its own (never updated, so it stays in the saved notebook). That output belongs to the cell: if
+ * the cell's outputs are cleared (`clear_output`), call `embedding.reset()` so that the next
+ * figure carries the library again.
  */
 export class LiveView {
   /** The display id of the live output. */

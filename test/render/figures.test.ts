@@ -78,10 +78,11 @@ describe("historyPlot", () => {
   it("plots complete values, the best-so-far step line, pruned and failed trials apart", () => {
     const complete = trace(data, "complete");
     assert.equal((complete.x as number[]).length, 26); // 30 − failed − 2 pruned − running
-    const best = trace(data, "best so far");
-    const ys = best.y as number[];
+    const ys = trace(data, "best so far").y as number[];
     assert.ok(ys.every((y, i) => i === 0 || y <= ys[i - 1]), "best so far never rises when minimising");
     assert.deepEqual(trace(data, "pruned").x, [5, 11]);
+    const best = info30.best?.number as number;
+    assert.deepEqual(trace(data, `best (trial ${best})`).x, [best]);
     const failed = trace(data, "failed");
     assert.deepEqual(failed.x, [3]);
     assert.deepEqual(failed.customdata, ["objective returned NaN"]);
