@@ -33,8 +33,6 @@ export interface FitOptions {
   readonly restarts?: number;
   /** L-BFGS iterations per start (default 50). */
   readonly maxIterations?: number;
-  /** Where the first start is (default: the prior means). E.g. a previous fit, to warm-start. */
-  readonly initial?: ArrayLike<number>;
 }
 
 const LENGTH_BOUNDS = [Math.log(0.01), Math.log(100)] as const;
@@ -97,12 +95,12 @@ export function logPosterior(data: LikelihoodData, theta: ArrayLike<number>): { 
 
 /**
  * The θ maximising log p(y|θ) + log p(θ), the best of L-BFGS runs from the first start
- * (`options.initial` or the prior mean) and `restarts` starts drawn from `rng`.
+ * (the prior mean) and `restarts` starts drawn from `rng`.
  */
 export function fitHyperparameters(data: LikelihoodData, rng: Rng, options: FitOptions = {}): FittedHyperparameters {
   const G = data.groupCount;
   const { lower, upper } = hyperparameterBounds(G);
-  const starts: Float64Array[] = [Float64Array.from(options.initial ?? priorMean(G))];
+  const starts: Float64Array[] = [priorMean(G)];
   for (let r = 0; r < (options.restarts ?? 1); r++) {
     const start = priorMean(G);
     for (let g = 0; g < G; g++) start[g] = Math.log(0.05) + rng.next() * (Math.log(2) - Math.log(0.05));

@@ -22,6 +22,7 @@ import { cardinality, enumerateValues } from "../distributions";
 import { SearchSpaceExhaustedError } from "../errors";
 import { fitHyperparameters } from "../gp/fit";
 import { pairwiseGroupDistances } from "../gp/kernel";
+import { NotPositiveDefiniteError } from "../gp/linalg";
 import { maximizeLogExpectedImprovement } from "../gp/optimize-acquisition";
 import { GaussianProcess } from "../gp/regressor";
 import { warpOutputs } from "../gp/output-transform";
@@ -101,9 +102,14 @@ export class GPSampler implements Sampler {
     }
 
     if (observations.length < this.startupTrials) return this.startupSample(context, transform, tried);
-    const chosen = this.suggest(context, transform, observations, pending, tried);
-    if (chosen !== undefined) return chosen;
-    return this.untriedConfiguration(context, transform, tried);
+    let chosen: Params | undefined;
+    try {
+      chosen = this.suggest(context, transform, observations, pending, tried);
+    } catch (error) {
+      // Degenerate data (the kernel matrix stays indefinite even with jitter): search at random.
+      if (!(error instanceof NotPositiveDefiniteError)) throw error;
+    }
+    return chosen ?? this.untriedConfiguration(context, transform, tried);
   }
 
   /** The random sampler's choice, unless it repeats a tried configuration of a discrete space. */
