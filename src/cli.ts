@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * `tunelab`: the command line of the kernel.
+ *   tunelab kernel --connection-file F [--js]
+ *   tunelab install [--user | --sys-prefix | --prefix P] [--name N] [--display-name D]
+ *   tunelab uninstall [--user | --sys-prefix | --prefix P] [--name N]
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { installKernelspecs, uninstallKernelspecs, type InstallTarget } from "./kernel/install";
+import { tunelabVersion } from "./kernel/info";
+
+const USAGE = `Usage: tunelab <command> [options]
+
+Commands:
+  kernel --connection-file FILE [--js]   run the kernel (Jupyter starts this from kernel.json)
+  install [target] [--name N] [--display-name D]
+                                         write the kernelspecs (N, default "tunelab", and N-js)
+  uninstall [target] [--name N]          remove them
+
+Targets (where Jupyter looks for kernelspecs):
+  --user            $JUPYTER_DATA_DIR, or ~/.local/share/jupyter
+  --sys-prefix      <sys.prefix>/share/jupyter (/usr for Debian's python3, or $CONDA_PREFIX/$VIRTUAL_ENV)
+  --prefix P        P/share/jupyter
+  (none)            $JUPYTER_DATA_DIR if set, else /usr/local/share/jupyter
+
+Options:
+  -h, --help        show this help
+  -v, --version     show the version`;
+
+function fail(message: string): never {
+  process.stderr.write(`tunelab: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function targetOf(values: { user?: boolean; "sys-prefix"?: boolean; prefix?: string }): InstallTarget {
+  const chosen = [values.user === true, values["sys-prefix"] === true, values.prefix !== undefined].filter(Boolean).length;
+  if (chosen > 1) fail("choose at most one of --user, --sys-prefix and --prefix");
+  if (values.user === true) return { kind: "user" };
+  if (values["sys-prefix"] === true) return { kind: "sys-prefix" };
+  if (values.prefix !== undefined) return { kind: "prefix", prefix: values.prefix };
+  return { kind: "default" };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (command === "-v" || command === "--version") {
+    process.stdout.write(`tunelab ${tunelabVersion()}\n`);
+    return;
+  }
+  const parse = (options: NonNullable<ParseArgsConfig["options"]>): Record<string, unknown> => {
+    try {
+      return parseArgs({ args: [...rest], options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: false, strict: true }).values;
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  };
+  switch (command) {
+    case "kernel": {
+      const values = parse({ "connection-file": { type: "string", short: "f" }, js: { type: "boolean" } }) as { "connection-file"?: string; js?: boolean; help?: boolean };
+      if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
+      const connectionFile = values["connection-file"];
+      if (connectionFile === undefined) fail("kernel needs --connection-file FILE (Jupyter passes {connection_file})");
+      const { startKernel } = await import("./kernel/kernel");
+      await startKernel({ connectionFile, language: values.js === true ? "javascript" : "typescript" });
+      return;
+    }
+    case "install": {
+      const values = parse({
+        user: { type: "boolean" },
+        "sys-prefix": { type: "boolean" },
+        prefix: { type: "string" },
+        name: { type: "string" },
+        "display-name": { type: "string" },
+      }) as { user?: boolean; "sys-prefix"?: boolean; prefix?: string; name?: string; "display-name"?: string; help?: boolean };
+      if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
+      const displayName = values["display-name"];
+      const installed = installKernelspecs({ target: targetOf(values), name: values.name ?? "tunelab", ...(displayName === undefined ? {} : { displayName }) });
+      for (const spec of installed) process.stdout.write(`Installed kernelspec ${spec.name} in ${spec.directory}\n`);
+      return;
+    }
+    case "uninstall": {
+      const values = parse({ user: { type: "boolean" }, "sys-prefix": { type: "boolean" }, prefix: { type: "string" }, name: { type: "string" } }) as {
+        user?: boolean;
+        "sys-prefix"?: boolean;
+        prefix?: string;
+        name?: string;
+        help?: boolean;
+      };
+      if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
+      const name = values.name ?? "tunelab";
+      const removed = uninstallKernelspecs({ target: targetOf(values), name });
+      if (removed.length === 0) fail(`no kernelspec named ${name} found there`);
+      for (const directory of removed) process.stdout.write(`Removed ${directory}\n`);
+      return;
+    }
+    default:
+      fail(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`tunelab: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,167 @@
+/**
+ * The display API that cells use: `display(value)`, updates by display id, `clearOutput()`,
+ * `input()`, the `Symbol.for("Jupyter.display")` protocol, and a drop-in for tslab's public module
+ * (`import * as tslab from "tslab"` keeps working in cells).
+ */
+import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
+import type { DisplayOptions, MimeBundle } from "../magic/types";
+import { currentScope, logAside } from "./output";
+
+/** Objects with a method under this symbol render as the MIME bundle it returns. */
+export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
+/** Plain text of a value, as `util.inspect` shows it, without ANSI colour. */
+export function plainText(value: unknown): string {
+  return typeof value === "string" ? value : inspect(value, { colors: false, depth: 4, maxArrayLength: 100 });
+}
+
+/** The MIME bundle for a value: its own bundle when it has one, plus `text/plain`. */
+export function toMimeBundle(value: unknown): Record<string, unknown> {
+  const render = (value as { [JUPYTER_DISPLAY]?: unknown } | null | undefined)?.[JUPYTER_DISPLAY];
+  if (typeof render === "function") {
+    const bundle = (render as () => unknown).call(value);
+    if (typeof bundle === "object" && bundle !== null) {
+      const data = { ...(bundle as Record<string, unknown>) };
+      if (!("text/plain" in data)) data["text/plain"] = inspect(value, { colors: false, depth: 2 });
+      return data;
+    }
+  }
+  return { "text/plain": inspect(value, { colors: false, depth: 4, maxArrayLength: 100 }) };
+}
+
+function isMimeBundle(value: unknown): value is MimeBundle {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((k) => /^[\w.+-]+\/[\w.+-]+$/.test(k));
+}
+
+function scopeOrWarn(what: string) {
+  const scope = currentScope();
+  if (scope === undefined) {
+    logAside(`${what} called outside of a cell; ignored`);
+    return undefined;
+  }
+  if (!scope.isOpen) {
+    logAside(`${what} from interrupted cell ${scope.executionCount} dropped`);
+    return undefined;
+  }
+  return scope;
+}
+
+/** Options of {@link display}: `raw` treats the value as a MIME bundle as it is. */
+export interface DisplayCallOptions extends DisplayOptions {
+  readonly raw?: boolean;
+}
+
+/** A handle on a displayed output, to update it in place. */
+export interface DisplayHandle {
+  readonly displayId: string;
+  update(value: unknown): void;
+}
+
+/**
+ * Shows `value` in the cell's output: a MIME bundle (`{"text/html": ...}`) as it is, an object with a
+ * `Symbol.for("Jupyter.display")` method as its bundle, anything else as text.
+ */
+export function display(value: unknown, options: DisplayCallOptions = {}): void {
+  show(value, options);
+}
+
+/** Like {@link display}, returning a handle to update the output in place. */
+export function show(value: unknown, options: DisplayCallOptions = {}): DisplayHandle {
+  const displayId = options.displayId ?? randomBytes(8).toString("hex");
+  const bundle = options.raw === true || isMimeBundle(value) ? (value as MimeBundle) : toMimeBundle(value);
+  const base = options.metadata === undefined ? { displayId } : { displayId, metadata: options.metadata };
+  scopeOrWarn("display")?.sink.display(bundle, base);
+  return { displayId, update: (next: unknown) => updateDisplay(displayId, next) };
+}
+
+/** Replaces the output shown under `displayId` with `value`. */
+export function updateDisplay(displayId: string, value: unknown, metadata?: Readonly<Record<string, unknown>>): void {
+  const bundle = isMimeBundle(value) ? value : toMimeBundle(value);
+  scopeOrWarn("updateDisplay")?.sink.updateDisplay(displayId, bundle, metadata);
+}
+
+/** Clears the cell's output (with `wait`, just before the next output arrives). */
+export function clearOutput(wait = false): void {
+  scopeOrWarn("clearOutput")?.sink.clearOutput(wait);
+}
+
+/** Asks the user for a line of text (an `input_request` on the stdin channel). */
+export function input(prompt = "", options: { readonly password?: boolean } = {}): Promise<string> {
+  const scope = scopeOrWarn("input");
+  if (scope === undefined) return Promise.reject(new Error("input() can only be called while a cell runs"));
+  return scope.sink.input(prompt, options.password === true);
+}
+
+/** Browser-style alias of {@link input}. */
+export function prompt(message = ""): Promise<string> {
+  return input(message);
+}
+
+/** Shortcuts for common MIME types, shaped like tslab's `Display`. */
+export class MimeDisplay {
+  private shown = false;
+  /** @param displayId when set, every call after the first replaces the previous output */
+  constructor(private readonly displayId?: string) {}
+  javascript(s: string): void { this.raw("text/javascript", s); }
+  html(s: string): void { this.raw("text/html", s); }
+  markdown(s: string): void { this.raw("text/markdown", s); }
+  latex(s: string): void { this.raw("text/latex", s); }
+  svg(s: string): void { this.raw("image/svg+xml", s); }
+  png(b: Uint8Array): void { this.raw("image/png", b); }
+  jpeg(b: Uint8Array): void { this.raw("image/jpeg", b); }
+  gif(b: Uint8Array): void { this.raw("image/gif", b); }
+  pdf(b: Uint8Array): void { this.raw("application/pdf", b); }
+  text(s: string): void { this.raw("text/plain", s); }
+  raw(contentType: string, b: string | Uint8Array): void {
+    const data = typeof b === "string" ? b : Buffer.from(b).toString("base64");
+    const bundle = { [contentType]: data };
+    if (this.displayId !== undefined && this.shown) {
+      updateDisplay(this.displayId, bundle);
+      return;
+    }
+    this.shown = true;
+    display(bundle, this.displayId === undefined ? { raw: true } : { raw: true, displayId: this.displayId });
+  }
+}
+
+/** What `require("tslab")` returns inside cells: tslab's public API, wired to this kernel. */
+export function createTslabCompat(versions: { tslab: string; typescript: string; node: string }) {
+  return {
+    versions,
+    display: new MimeDisplay(),
+    newDisplay: () => new MimeDisplay(randomBytes(8).toString("hex")),
+  };
+}
+
+/** What `require("tunelab")` returns inside cells. */
+export const tunelabModule = {
+  display,
+  show,
+  updateDisplay,
+  clearOutput,
+  input,
+  prompt,
+  html: (s: string) => display({ "text/html": s }),
+  markdown: (s: string) => display({ "text/markdown": s }),
+  newDisplay: () => new MimeDisplay(randomBytes(8).toString("hex")),
+  JUPYTER_DISPLAY,
+};
+
+/** TypeScript declarations of the cell globals and of the `tunelab` module (fed to the converter). */
+export const CELL_DECLARATIONS = `
+declare global {
+  /** Shows a value (a MIME bundle, an object with Symbol.for("Jupyter.display"), or anything as text). */
+  function display(value: unknown, options?: { displayId?: string; metadata?: Record<string, unknown>; raw?: boolean }): void;
+  /** Replaces the output shown under displayId. */
+  function updateDisplay(displayId: string, value: unknown, metadata?: Record<string, unknown>): void;
+  /** Clears the cell output; with wait, just before the next output. */
+  function clearOutput(wait?: boolean): void;
+  /** Asks the user for a line of text on the stdin channel. */
+  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
+  /** Alias of input(). */
+  function prompt(message?: string): Promise<string>;
+}
+`;

@@ -1,0 +1,320 @@
+/**
+ * The one adapter over tslab: its converter turns a cell of TypeScript (or JavaScript) into
+ * JavaScript with declarations carried from cell to cell; this module runs the result, reports
+ * values and errors as data, and answers completion, inspection and is_complete.
+ *
+ * Interrupts: the code of a cell runs inside `vm.runInThisContext({ breakOnSigint: true })`, and
+ * `async` functions of cells are compiled to generators driven by {@link installGuardedAwaiter}, so
+ * every resumption after an `await` runs inside such a call too. A SIGINT then stops a busy loop
+ * wherever it is in cell code, as a catchable error, with the event loop and globals intact.
+ */
+import * as vm from "node:vm";
+import * as path from "node:path";
+import Module from "node:module";
+import * as ts from "@tslab/typescript-for-tslab";
+import { createConverter, isCompleteCode, type Converter, type Diagnostic } from "tslab/dist/converter";
+import { printQuickInfo } from "tslab/dist/inspect";
+import { CELL_DECLARATIONS, createTslabCompat, toMimeBundle, tunelabModule } from "./display";
+import { currentScope } from "./output";
+
+/** Which language the engine compiles. */
+export type Language = "typescript" | "javascript";
+
+/** An error of a cell, in the shape of Jupyter's `error` content. */
+export interface CellError {
+  readonly ename: string;
+  readonly evalue: string;
+  readonly traceback: readonly string[];
+}
+
+/** What running a cell gave. */
+export type RunOutcome =
+  | { readonly status: "ok"; readonly hasValue: boolean; readonly value: unknown }
+  | ({ readonly status: "error" } & CellError);
+
+/** Completion candidates replacing `code[start, end)`. */
+export interface Completion {
+  readonly start: number;
+  readonly end: number;
+  readonly matches: readonly string[];
+}
+
+/** `is_complete` verdict with the indent to continue with. */
+export type Completeness = { readonly status: "complete" } | { readonly status: "incomplete"; readonly indent: string } | { readonly status: "invalid" };
+
+/** Name of the error raised when a SIGINT stops cell code. */
+export const INTERRUPTED = "Interrupted";
+
+const SIGINT_CODE = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+
+/** Runs cells of one language in this process's global context. */
+export class Engine {
+  private readonly converter: Converter;
+  private prevDecl = "";
+  private readonly locals: Record<string, unknown>;
+  private readonly require: NodeJS.Require;
+  private readonly sideOutputs = new Map<string, string>();
+  private cellNumber = 0;
+
+  /**
+   * @param language TypeScript or JavaScript
+   * @param rootDir where cell imports are resolved from (the notebook's directory)
+   */
+  constructor(readonly language: Language, readonly rootDir: string = process.cwd()) {
+    installGuardedAwaiter();
+    this.converter = createConverter({ isJS: language === "javascript" });
+    const declarationProblems = this.converter.addModule("__tunelab_globals__", CELL_DECLARATIONS);
+    if (declarationProblems.length > 0) throw new Error(`cell declarations do not compile: ${declarationProblems[0]?.messageText}`);
+    this.locals = createLocals();
+    this.require = this.createCellRequire();
+    const globals = globalThis as Record<string, unknown>;
+    globals["__tunelab__"] = { exports: this.locals, require: this.require };
+    for (const name of ["display", "updateDisplay", "clearOutput", "input", "prompt"] as const) globals[name] = tunelabModule[name];
+  }
+
+  /** Compiles and runs `code`; resolves with its last expression's value or its error. */
+  async run(code: string): Promise<RunOutcome> {
+    this.cellNumber += 1;
+    const converted = this.converter.convert(this.prevDecl, code);
+    for (const side of converted.sideOutputs ?? []) this.sideOutputs.set(side.path, side.data);
+    if (converted.diagnostics.length > 0) return compileError(converted.diagnostics);
+    if (converted.output === undefined) {
+      this.prevDecl = converted.declOutput ?? this.prevDecl;
+      return { status: "ok", hasValue: false, value: undefined };
+    }
+    const script = guardAsync(wrapCell(converted.output, converted.hasToplevelAwait === true));
+    try {
+      const result: unknown = vm.runInThisContext(script, { filename: `cell-${this.cellNumber}.js`, breakOnSigint: true });
+      if (converted.hasToplevelAwait === true) await result;
+    } catch (error) {
+      // Declarations that ran before the error still exist; keep their types when the cell got that far.
+      return runtimeError(error);
+    }
+    this.prevDecl = converted.declOutput ?? this.prevDecl;
+    const name = converted.lastExpressionVar;
+    if (name === undefined || !(name in this.locals)) return { status: "ok", hasValue: false, value: undefined };
+    const value = this.locals[name];
+    delete this.locals[name];
+    return { status: "ok", hasValue: value !== undefined, value };
+  }
+
+  /** Runs `code` like a cell and returns its value, throwing its error (for magics). */
+  async evaluate(code: string): Promise<unknown> {
+    const outcome = await this.run(code);
+    if (outcome.status === "error") {
+      const error = new Error(outcome.evalue);
+      error.name = outcome.ename;
+      throw error;
+    }
+    return outcome.value;
+  }
+
+  /** Whether an earlier cell defined `name`. */
+  has(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.locals, name);
+  }
+
+  /** The value of `name` defined by earlier cells, or `undefined`. */
+  lookup(name: string): unknown {
+    return this.locals[name];
+  }
+
+  /** Binds `name` for later cells (typed `any` unless a cell declared it). */
+  assign(name: string, value: unknown): void {
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`cannot assign ${JSON.stringify(name)}: expected a JavaScript identifier`);
+    this.locals[name] = value;
+    if (!new RegExp(`\\b(let|const|var|function|class)\\s+${name.replace(/\$/g, "\\$")}\\b`).test(this.prevDecl)) {
+      this.prevDecl += `\nexport declare let ${name}: any;\n`;
+    }
+  }
+
+  /** Completion candidates at `cursor` (a UTF-16 offset into `code`). */
+  complete(code: string, cursor: number): Completion {
+    const info = this.converter.complete(this.prevDecl, code, cursor);
+    // tslab matches case-insensitively; prefer the candidates that match the typed case.
+    const typed = code.slice(info.start, cursor);
+    const exact = info.candidates.filter((name) => name.startsWith(typed));
+    return { start: info.start, end: info.end, matches: exact.length > 0 ? exact : info.candidates };
+  }
+
+  /** The documentation of the symbol at `cursor`, or `undefined` when there is none. */
+  inspect(code: string, cursor: number): string | undefined {
+    const info = this.converter.inspect(this.prevDecl, code, cursor);
+    if (info === undefined || info === null) return undefined;
+    const text = printQuickInfo(info);
+    return text === "" ? undefined : text;
+  }
+
+  /** Whether `code` is a complete cell, needs more lines, or cannot parse at all. */
+  isComplete(code: string): Completeness {
+    const kind = this.language === "javascript" ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+    const file = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, kind);
+    type ParseDiagnostic = { start: number; length: number; messageText: unknown };
+    const problems = (file as unknown as { parseDiagnostics?: readonly ParseDiagnostic[] }).parseDiagnostics ?? [];
+    if (problems.length === 0) return { status: "complete" };
+    // Only "... expected" at the very end means the code stops early; anything else cannot parse.
+    const atEnd = (d: ParseDiagnostic) => d.start === code.length && d.length === 0 && typeof d.messageText === "string" && d.messageText.endsWith(" expected.");
+    if (!problems.every(atEnd)) return { status: "invalid" };
+    const verdict = isCompleteCode(code);
+    return verdict.completed ? { status: "invalid" } : { status: "incomplete", indent: verdict.indent ?? "" };
+  }
+
+  /** Forgets every declaration and value (a restart without a new process). */
+  reset(): void {
+    this.prevDecl = "";
+    for (const name of Object.keys(this.locals)) delete this.locals[name];
+  }
+
+  /** Releases the compiler's watchers so the process can exit. */
+  close(): void {
+    this.converter.close();
+  }
+
+  private createCellRequire(): NodeJS.Require {
+    const base = Module.createRequire(path.join(this.rootDir, "cell.js"));
+    const compat = createTslabCompat({ tslab: tslabVersion(), typescript: ts.version, node: process.version });
+    const sideModules = new Map<string, unknown>();
+    const sideOutputs = this.sideOutputs;
+    const rootDir = this.rootDir;
+    const cellRequire = (id: string): unknown => {
+      if (id === "tslab") return compat;
+      if (id === "tunelab") return tunelabModule;
+      if (id.startsWith("./") || id.startsWith("../")) {
+        let file = path.join(rootDir, id).replace(/\\/g, "/");
+        if (path.extname(file) === "") file += ".js";
+        const source = sideOutputs.get(file);
+        if (source !== undefined) {
+          if (!sideModules.has(file)) {
+            const mod = new Module(file);
+            mod.filename = file;
+            (mod as unknown as { _compile(src: string, file: string): void })._compile(source, file);
+            sideModules.set(file, mod.exports);
+          }
+          return sideModules.get(file);
+        }
+      }
+      return base(id);
+    };
+    return Object.assign(cellRequire, { resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions }) as NodeJS.Require;
+  }
+}
+
+/** The exports object of cells: named imports arrive via defineProperty and must stay writable. */
+function createLocals(): Record<string, unknown> {
+  const target: Record<string, unknown> = {};
+  return new Proxy(target, {
+    defineProperty: (_t, prop, attributes) => {
+      if (prop === "__esModule") return true;
+      target[prop as string] = attributes.get ? attributes.get() : attributes.value;
+      return true;
+    },
+  });
+}
+
+function wrapCell(output: string, hasTopLevelAwait: boolean): string {
+  const prefix = hasTopLevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
+  return `${prefix}${output}\n})(__tunelab__.exports, __tunelab__.require)`;
+}
+
+/**
+ * Compiles `async` functions in `script` to generators (ES2016 output) so that their
+ * resumptions go through the guarded `__awaiter`; scripts without `async` are left as they are.
+ */
+function guardAsync(script: string): string {
+  if (!/\basync\b/.test(script)) return script;
+  return ts.transpileModule(script, {
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2016,
+      module: ts.ModuleKind.None,
+      useDefineForClassFields: true,
+      noImplicitUseStrict: true,
+      allowJs: true,
+    },
+    fileName: "cell.js",
+  }).outputText;
+}
+
+let awaiterInstalled = false;
+
+/**
+ * Defines the global `__awaiter` used by compiled `async` functions: each step of the generator
+ * runs inside `vm` with `breakOnSigint`, so that a SIGINT interrupts a busy loop after an await.
+ */
+export function installGuardedAwaiter(): void {
+  if (awaiterInstalled) return;
+  awaiterInstalled = true;
+  const stepScript = new vm.Script("__tunelab_step__()", { filename: "tunelab-await-step" });
+  let pending: (() => IteratorResult<unknown>) | undefined;
+  const globals = globalThis as Record<string, unknown>;
+  globals["__tunelab_step__"] = () => {
+    const step = pending;
+    pending = undefined;
+    return step?.();
+  };
+  const runGuarded = (step: () => IteratorResult<unknown>): IteratorResult<unknown> => {
+    pending = step;
+    return stepScript.runInThisContext({ breakOnSigint: true }) as IteratorResult<unknown>;
+  };
+  globals["__awaiter"] = function awaiter(thisArg: unknown, args: unknown, P: PromiseConstructor | undefined, generator: (...a: unknown[]) => Generator) {
+    const PromiseType = P ?? Promise;
+    return new PromiseType((resolve, reject) => {
+      let iterator: Generator | undefined;
+      const advance = (kind: "start" | "next" | "throw", value?: unknown): void => {
+        if (kind !== "start" && currentScope()?.isOpen === false) {
+          // The cell that started this function was interrupted: stop its leftover work here.
+          kind = "throw";
+          value = Object.assign(new Error("execution was interrupted"), { name: INTERRUPTED });
+        }
+        let result: IteratorResult<unknown>;
+        try {
+          result = runGuarded(() => {
+            if (kind === "start") iterator = generator.apply(thisArg, (args as unknown[] | undefined) ?? []);
+            const it = iterator as Generator;
+            return kind === "throw" ? it.throw(value) : it.next(value);
+          });
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        if (result.done) resolve(result.value);
+        else
+          PromiseType.resolve(result.value).then(
+            (v) => advance("next", v),
+            (e: unknown) => advance("throw", e),
+          );
+      };
+      advance("start");
+    });
+  };
+}
+
+function tslabVersion(): string {
+  try {
+    return (require("tslab/package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function compileError(diagnostics: readonly Diagnostic[]): RunOutcome {
+  const lines = diagnostics.map((d) => `${d.fileName ? `${d.fileName} ` : ""}${d.start.line + 1}:${d.start.character + 1} - ${d.messageText}`);
+  return { status: "error", ename: "CompileError", evalue: lines[0] ?? "compile error", traceback: lines };
+}
+
+function runtimeError(error: unknown): RunOutcome {
+  if ((error as { code?: unknown } | null)?.code === SIGINT_CODE) {
+    return { status: "error", ename: INTERRUPTED, evalue: "execution was interrupted", traceback: [`${INTERRUPTED}: execution was interrupted`] };
+  }
+  if (error instanceof Error) {
+    const frames: string[] = [];
+    for (const line of (error.stack ?? "").split("\n")) {
+      if (!line.startsWith("    at ")) continue;
+      if (/Script\.runInThisContext|sigintHandlersWrap|tunelab-await-step/.test(line)) break;
+      frames.push(line);
+    }
+    frames.unshift(`${error.name}: ${error.message}`);
+    return { status: "error", ename: error.name, evalue: error.message, traceback: frames };
+  }
+  const text = toMimeBundle(error)["text/plain"] as string;
+  return { status: "error", ename: "Uncaught", evalue: text, traceback: [`Uncaught ${text}`] };
+}

@@ -1,0 +1,79 @@
+/**
+ * Routes what running code prints to the cell that started it. Every cell runs inside an
+ * {@link AsyncLocalStorage} scope; `process.stdout.write`/`process.stderr.write` are patched once
+ * to look the scope up, so output from timers and promises started by cell N goes to cell N even
+ * when it happens later. A scope closed by an interrupt drops its output (logged aside).
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { writeSync } from "node:fs";
+import type { DisplayOptions, MimeBundle } from "../magic/types";
+
+/** Where a cell's output goes; implemented by the kernel for each execute_request. */
+export interface OutputSink {
+  stream(name: "stdout" | "stderr", text: string): void;
+  display(bundle: MimeBundle, options?: DisplayOptions): void;
+  updateDisplay(displayId: string, bundle: MimeBundle, metadata?: Readonly<Record<string, unknown>>): void;
+  clearOutput(wait: boolean): void;
+  /** Asks the user for a line on the stdin channel; rejects when the client does not allow stdin. */
+  input(prompt: string, password: boolean): Promise<string>;
+}
+
+/** The output scope of one cell. */
+export class CellScope {
+  private open = true;
+  constructor(readonly executionCount: number, readonly sink: OutputSink) {}
+
+  /** False after the cell was interrupted: its leftover work must not print into later cells. */
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Stops routing: later output from this cell's leftover work is dropped and logged. */
+  close(): void {
+    this.open = false;
+  }
+}
+
+const storage = new AsyncLocalStorage<CellScope>();
+
+/** The scope of the code running now, if it was started by a cell. */
+export function currentScope(): CellScope | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` inside `scope`: everything it starts (timers, promises) inherits the scope. */
+export function runInScope<T>(scope: CellScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/** Writes a line to the kernel's own log (fd 2), bypassing cell routing. */
+export function logAside(text: string): void {
+  try {
+    writeSync(2, text.endsWith("\n") ? text : `${text}\n`);
+  } catch {
+    // The log is best effort.
+  }
+}
+
+let installed = false;
+
+/** Patches stdout/stderr once so writes from cell code become `stream` messages of their cell. */
+export function installOutputRouting(): void {
+  if (installed) return;
+  installed = true;
+  for (const name of ["stdout", "stderr"] as const) {
+    const stream = process[name];
+    const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    const routed = (chunk: unknown, encodingOrCallback?: unknown, callback?: unknown): boolean => {
+      const scope = storage.getStore();
+      if (scope === undefined) return original(chunk, encodingOrCallback, callback);
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
+      if (scope.isOpen) scope.sink.stream(name, text);
+      else logAside(`[dropped ${name} of interrupted cell ${scope.executionCount}] ${text}`);
+      const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
+      if (typeof done === "function") queueMicrotask(() => (done as () => void)());
+      return true;
+    };
+    stream.write = routed as typeof stream.write;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Messages between the main thread (which runs cells) and the transport worker (which owns the
+ * sockets), and the shared flags through which the worker sees whether a cell is running.
+ */
+import type { Channel, Envelope, Message } from "./messages";
+
+/** Worker → main. */
+export type WorkerEvent =
+  | { readonly kind: "ready" }
+  | { readonly kind: "request"; readonly channel: "shell" | "control" | "stdin"; readonly envelope: Envelope }
+  | { readonly kind: "interrupt" }
+  | { readonly kind: "shutdown"; readonly restart: boolean }
+  | { readonly kind: "fatal"; readonly error: string }
+  | { readonly kind: "closed" };
+
+/** Main → worker. */
+export type MainCommand =
+  | { readonly kind: "send"; readonly channel: Exclude<Channel, "heartbeat">; readonly identities: readonly Uint8Array[]; readonly message: Message }
+  | { readonly kind: "close" };
+
+/** Indices into the shared Int32Array of {@link createSharedState}. */
+export const enum SharedSlot {
+  /** 1 while a cell runs. */
+  Running = 0,
+  /** Incremented when a cell starts, to tell cells apart. */
+  Generation = 1,
+  /** 1 when the running cell declared it stops by itself after the interrupt signal. */
+  Cooperative = 2,
+}
+
+/** The flags shared by both threads. */
+export function createSharedState(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+}
+
+/** What the worker is started with. */
+export interface TransportOptions {
+  readonly connectionFile: string;
+  readonly session: string;
+  readonly shared: Int32Array;
+  /** How long the worker waits for a cell to stop by itself before sending SIGINT, in ms. */
+  readonly graceMs: number;
+  /** The same wait for cells that declared cooperative interrupts, in ms. */
+  readonly cooperativeGraceMs: number;
+}

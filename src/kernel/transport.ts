@@ -1,0 +1,225 @@
+/**
+ * The transport worker: a worker thread that owns all five sockets, so heartbeat and control keep
+ * answering while the main thread is blocked in a cell. It verifies and decodes incoming messages
+ * (dropping bad ones with a log line), forwards them to the main thread, signs and sends what the
+ * main thread asks, and carries out interrupts and shutdowns itself.
+ *
+ * Interrupts: the main thread is told first (it aborts the cell's signal and settles a cell that
+ * waits on an await). If the cell still runs after a grace period, the worker sends SIGINT to the
+ * process; cell code runs under `breakOnSigint`, so a busy loop throws and the cell ends.
+ * As a last resort (code outside cells, e.g. a timer callback, spinning), it terminates execution
+ * through the inspector.
+ */
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { Session } from "node:inspector";
+import * as zmq from "zeromq";
+import { endpoint, readConnectionFile, type ConnectionInfo } from "./connection";
+import { createMessage, replyType, type Envelope, type Message } from "./messages";
+import { SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
+import { decodeMessage, encodeMessage, Signer } from "./wire";
+import { log } from "./log";
+
+/** How often the worker checks that the parent process is alive, in ms. */
+const PARENT_POLL_MS = 1000;
+
+class Transport {
+  private readonly signer: Signer;
+  private readonly shell = new zmq.Router();
+  private readonly control = new zmq.Router();
+  private readonly stdin = new zmq.Router();
+  private readonly iopub = new zmq.Publisher();
+  private readonly heartbeat = new zmq.Reply();
+  private sendChain: Promise<void> = Promise.resolve();
+  private inspector: Session | undefined;
+  private interrupting = false;
+
+  constructor(private readonly info: ConnectionInfo, private readonly options: TransportOptions) {
+    this.signer = new Signer(info.key);
+    for (const socket of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) socket.linger = 1000;
+  }
+
+  async start(): Promise<void> {
+    const info = this.info;
+    await Promise.all([
+      this.shell.bind(endpoint(info, info.shellPort)),
+      this.control.bind(endpoint(info, info.controlPort)),
+      this.stdin.bind(endpoint(info, info.stdinPort)),
+      this.iopub.bind(endpoint(info, info.iopubPort)),
+      this.heartbeat.bind(endpoint(info, info.hbPort)),
+    ]);
+    void this.echoHeartbeats();
+    void this.receive(this.shell, "shell");
+    void this.receive(this.control, "control");
+    void this.receive(this.stdin, "stdin");
+    this.watchParent();
+    post({ kind: "ready" });
+  }
+
+  /** Sends `message` on `channel`, in order with earlier sends. */
+  send(channel: "shell" | "control" | "iopub" | "stdin", identities: readonly Uint8Array[], message: Message): Promise<void> {
+    const socket = { shell: this.shell, control: this.control, iopub: this.iopub, stdin: this.stdin }[channel];
+    const topic = channel === "iopub" ? [Buffer.from(`kernel.${this.options.session}.${message.header.msg_type}`)] : identities;
+    const frames = encodeMessage(message, this.signer, topic);
+    this.sendChain = this.sendChain.then(
+      () => socket.send(frames),
+      () => socket.send(frames),
+    ).catch((error: unknown) => log(`send on ${channel} failed: ${(error as Error).message}`));
+    return this.sendChain;
+  }
+
+  /** Resolves when everything queued so far was handed to the sockets. */
+  flush(): Promise<void> {
+    return this.sendChain;
+  }
+
+  close(): void {
+    for (const socket of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) socket.close();
+  }
+
+  private async echoHeartbeats(): Promise<void> {
+    try {
+      for await (const frames of this.heartbeat) await this.heartbeat.send(frames);
+    } catch (error) {
+      if (!this.heartbeat.closed) log(`heartbeat stopped: ${(error as Error).message}`);
+    }
+  }
+
+  private async receive(socket: zmq.Router, channel: "shell" | "control" | "stdin"): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        const decoded = decodeMessage(frames, this.signer);
+        if (!decoded.ok) {
+          log(`dropped a message on ${channel}: ${decoded.reason} (${decoded.detail})`);
+          continue;
+        }
+        if (channel === "control" && this.handleControl(decoded.envelope)) continue;
+        post({ kind: "request", channel, envelope: decoded.envelope });
+      }
+    } catch (error) {
+      if (!socket.closed) log(`${channel} socket stopped: ${(error as Error).message}`);
+    }
+  }
+
+  /** Control requests the worker answers itself; returns false for those the main thread answers. */
+  private handleControl(envelope: Envelope): boolean {
+    const request = envelope.message;
+    const type = request.header.msg_type;
+    if (type !== "interrupt_request" && type !== "shutdown_request") return false;
+    const session = this.options.session;
+    this.send("iopub", [], createMessage("status", session, { execution_state: "busy" }, request.header));
+    if (type === "interrupt_request") {
+      this.send("control", envelope.identities, createMessage(replyType(type), session, { status: "ok" }, request.header));
+      this.send("iopub", [], createMessage("status", session, { execution_state: "idle" }, request.header));
+      void this.interrupt();
+      return true;
+    }
+    const restart = request.content["restart"] === true;
+    this.send("control", envelope.identities, createMessage(replyType(type), session, { status: "ok", restart }, request.header));
+    this.send("iopub", [], createMessage("status", session, { execution_state: "idle" }, request.header));
+    void this.sendChain.then(() => this.shutdown(restart));
+    return true;
+  }
+
+  /** Interrupts the running cell: main thread first, then SIGINT, then inspector termination. */
+  async interrupt(): Promise<void> {
+    post({ kind: "interrupt" });
+    if (this.interrupting) return;
+    this.interrupting = true;
+    try {
+      const shared = this.options.shared;
+      const generation = Atomics.load(shared, SharedSlot.Generation);
+      const stillRunning = () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Generation) === generation;
+      const grace = () => (Atomics.load(shared, SharedSlot.Cooperative) === 1 ? this.options.cooperativeGraceMs : this.options.graceMs);
+      if (!(await waitUntilStopped(stillRunning, grace))) return;
+      log("interrupt: the cell did not stop by itself; sending SIGINT");
+      process.kill(process.pid, "SIGINT");
+      if (!(await waitUntilStopped(stillRunning, () => 500))) return;
+      log("interrupt: SIGINT did not stop the cell; terminating JavaScript execution through the inspector");
+      this.terminateMainThread();
+    } finally {
+      this.interrupting = false;
+    }
+  }
+
+  private terminateMainThread(): void {
+    try {
+      if (this.inspector === undefined) {
+        this.inspector = new Session();
+        this.inspector.connectToMainThread();
+      }
+      this.inspector.post("Runtime.terminateExecution", (error) => {
+        if (error) log(`terminateExecution failed: ${error.message}`);
+      });
+    } catch (error) {
+      log(`cannot reach the main thread through the inspector: ${(error as Error).message}`);
+    }
+  }
+
+  private shutdown(restart: boolean): void {
+    post({ kind: "shutdown", restart });
+    // If the main thread is stuck it cannot exit by itself.
+    setTimeout(() => {
+      log("main thread did not exit after shutdown_request; killing the process");
+      process.kill(process.pid, "SIGKILL");
+    }, 3000).unref();
+  }
+
+  /** Exits when the process that started the kernel dies (its pid changes to a reaper). */
+  private watchParent(): void {
+    const initialParent = process.ppid;
+    const jupyterParent = Number(process.env["JPY_PARENT_PID"] ?? "0");
+    const timer = setInterval(() => {
+      let alive = process.ppid === initialParent;
+      if (alive && jupyterParent > 1) {
+        try {
+          process.kill(jupyterParent, 0);
+        } catch {
+          alive = false;
+        }
+      }
+      if (!alive) {
+        log("parent process died; exiting");
+        process.kill(process.pid, "SIGTERM");
+        setTimeout(() => process.kill(process.pid, "SIGKILL"), 1000).unref();
+      }
+    }, PARENT_POLL_MS);
+    timer.unref();
+  }
+}
+
+/** Resolves false as soon as `running()` is false, true if it is still true after `limit()` ms. */
+async function waitUntilStopped(running: () => boolean, limit: () => number): Promise<boolean> {
+  const started = Date.now();
+  while (running()) {
+    if (Date.now() - started >= limit()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return false;
+}
+
+function post(event: WorkerEvent): void {
+  parentPort?.postMessage(event);
+}
+
+if (!isMainThread && parentPort !== null && (workerData as { transport?: unknown } | null)?.transport !== undefined) {
+  const options = (workerData as { transport: TransportOptions }).transport;
+  let transport: Transport | undefined;
+  try {
+    transport = new Transport(readConnectionFile(options.connectionFile), options);
+  } catch (error) {
+    post({ kind: "fatal", error: (error as Error).message });
+  }
+  if (transport !== undefined) {
+    const running = transport;
+    parentPort.on("message", (command: MainCommand) => {
+      if (command.kind === "send") void running.send(command.channel, command.identities, command.message);
+      else if (command.kind === "close") {
+        void running.flush().then(() => {
+          running.close();
+          post({ kind: "closed" });
+        });
+      }
+    });
+    running.start().catch((error: unknown) => post({ kind: "fatal", error: `cannot bind sockets: ${(error as Error).message}` }));
+  }
+}
