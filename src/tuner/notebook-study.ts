@@ -17,8 +17,8 @@ export interface SearchSummary {
   readonly message: string;
   readonly trialsRun: number;
   readonly wallTimeMs: number;
-  /** The TensorFlow.js backend used, when models were trained. */
-  readonly backend?: string;
+  /** Time spent inside the objective (building and training models), summed over trials. */
+  readonly objectiveMs: number;
 }
 
 /** A study as bound in the notebook by `%%tune --out NAME`. */

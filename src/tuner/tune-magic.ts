@@ -289,12 +289,21 @@ async function runSearch(
   refresh?.unref();
   live?.update(bound.data());
   context.interruptCooperatively();
+  let objectiveMs = 0;
+  const timedObjective: Objective = async (trial) => {
+    const start = performance.now();
+    try {
+      return await objective(trial);
+    } finally {
+      objectiveMs += performance.now() - start;
+    }
+  };
   const started = Date.now();
   let failure: unknown;
   let summary: { message: string; trialsRun: number } = { message: "nothing to do", trialsRun: 0 };
   try {
     if (trials > 0) {
-      summary = await study.optimize(objective, {
+      summary = await study.optimize(timedObjective, {
         trials,
         space,
         signal: context.signal,
@@ -310,7 +319,12 @@ async function runSearch(
     if (refresh !== undefined) clearInterval(refresh);
     live?.finish(bound.data());
   }
-  bound.lastSearch = { message: failure instanceof Error ? failure.message : summary.message, trialsRun: summary.trialsRun, wallTimeMs: Date.now() - started };
+  bound.lastSearch = {
+    message: failure instanceof Error ? failure.message : summary.message,
+    trialsRun: summary.trialsRun,
+    wallTimeMs: Date.now() - started,
+    objectiveMs,
+  };
   context.stdout(`${searchReport(bound, bound.lastSearch)}\n`);
   if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);
   if (failure !== undefined) throw failure;
