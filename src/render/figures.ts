@@ -7,147 +7,34 @@
 import type { TrialState } from "../tune/types";
 import { formatNumber, formatParamValue, roundSignificant as round } from "./format";
 import {
-  cellText,
-  cellValue,
-  progressLine,
+  MARGIN,
+  STATE_COLORS,
+  baseLayout,
+  directionWord,
+  emptyFigure,
+  escapeHtml,
+  type PlotlyTrace,
+  type StudyFigure,
+} from "./figure-types";
+import {
   type LearningCurve,
   type ParameterInfo,
   type SliceInfo,
   type StudyInfo,
 } from "./info";
-import { alignedTable, progressText, trialsText, type TextAlign } from "./text";
+import { alignedTable, type TextAlign } from "./text";
 
-/** One Plotly trace (a plain JSON object). */
-export type PlotlyTrace = Readonly<Record<string, unknown>>;
-
-/** A Plotly figure as the `application/vnd.plotly.v1+json` MIME type carries it (minus config). */
-export interface PlotlyFigure {
-  readonly data: readonly PlotlyTrace[];
-  readonly layout: Readonly<Record<string, unknown>>;
-}
-
-/** A sort key of a table cell: numbers sort numerically, strings alphabetically, null last. */
-export type SortKey = number | string | null;
-
-/** What the HTML of a trials table needs to sort and filter it in the browser. */
-export interface TableControls {
-  /** (columns, rows) the raw value behind each cell. */
-  readonly sortKeys: readonly (readonly SortKey[])[];
-  /** The index of the state column, for the state filter. */
-  readonly stateColumn: number;
-}
-
-/** A figure ready to become a MIME bundle. */
-export interface StudyFigure {
-  /** A short stable identifier: "trials", "history", "parallel", "slice:lr", "intermediate", "importance". */
-  readonly name: string;
-  readonly figure: PlotlyFigure;
-  /** The `text/plain` form of the figure. */
-  readonly text: string;
-  /** Set for the trials table: the HTML adds click-to-sort headers and a state filter. */
-  readonly table?: TableControls;
-}
-
-/** Colours of trial states, shared by every figure. */
-export const STATE_COLORS: Readonly<Record<TrialState, string>> = {
-  complete: "#1f77b4",
-  pruned: "#ff7f0e",
-  failed: "#d62728",
-  running: "#2ca02c",
-  waiting: "#7f7f7f",
-};
-
-/** Background of the best trial's row. */
-export const BEST_ROW_COLOR = "#fff3b0";
-const ROW_COLOR = "#fff";
-const HEADER_COLOR = "#e8eef7";
-
-const MARGIN = { l: 60, r: 30, t: 50, b: 50 };
-
-function baseLayout(title: string, height: number): Record<string, unknown> {
-  return { title: { text: title, x: 0.02 }, height, margin: MARGIN, hovermode: "closest" };
-}
-
-/** A figure with no data and a centred note (used when a study has nothing to show yet). */
-function emptyFigure(title: string, note: string): PlotlyFigure {
-  return {
-    data: [],
-    layout: {
-      ...baseLayout(title, 260),
-      xaxis: { visible: false },
-      yaxis: { visible: false },
-      annotations: [{ text: note, showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { size: 14 } }],
-    },
-  };
-}
-
-function directionWord(info: StudyInfo): string {
-  return info.direction === "minimize" ? "lower is better" : "higher is better";
-}
-
-/**
- * The trials table: one row per trial by number, every parameter, the metric(s), the duration and
- * the failure reason; the best trial's row highlighted. `title` defaults to the study's name.
- */
-export function trialsTable(info: StudyInfo, title?: string): StudyFigure {
-  const { columns, rows } = info.table;
-  const texts = columns.map((column) => rows.map((row) => escapeHtml(cellText(row, column)))); // (columns, rows)
-  const fill = columns.map(() => rows.map((row) => (row.isBest ? BEST_ROW_COLOR : ROW_COLOR)));
-  const stateColors = rows.map((row) => STATE_COLORS[row.state]);
-  const fontColors = columns.map((column) => (column.kind === "state" ? stateColors : "#222222"));
-  // Plotly shares the width out in proportion to these: ~7 px a character plus 16 px of padding;
-  // headers get room for the sort arrow; long text (errors) wraps instead of widening its column.
-  const widths = columns.map((column, c) => {
-    const characters = Math.max(column.title.length + 2, ...texts[c].map((t) => t.length));
-    return 7 * Math.min(characters, 22) + 16;
-  });
-  const rowHeight = 24;
-  const height = Math.min(560, 110 + rowHeight * Math.max(1, rows.length));
-  const sortKeys = columns.map((column) =>
-    rows.map((row): SortKey => {
-      const value = cellValue(row, column);
-      if (value === undefined || value === null) return null;
-      return typeof value === "number" ? round(value) : String(value);
-    }),
-  );
-  return {
-    name: "trials",
-    figure: {
-      data: [
-        {
-          type: "table",
-          columnwidth: widths,
-          header: {
-            values: columns.map((c) => `<b>${escapeHtml(c.title)}</b>`),
-            fill: { color: HEADER_COLOR },
-            align: "left",
-            height: 28,
-          },
-          cells: {
-            values: texts,
-            fill: { color: fill },
-            font: { color: fontColors },
-            align: columns.map((c) => (c.kind === "state" || c.kind === "error" || c.kind === "param" ? "left" : "right")),
-            height: rowHeight,
-          },
-        },
-      ],
-      layout: {
-        ...baseLayout(title ?? tableTitle(info), height),
-        margin: { l: 10, r: 10, t: 40, b: 10 },
-      },
-    },
-    text: trialsText(info),
-    table: { sortKeys, stateColumn: columns.findIndex((c) => c.kind === "state") },
-  };
-}
-
-function tableTitle(info: StudyInfo): string {
-  const name = info.studyName === undefined ? "trials" : `${info.studyName}: trials`;
-  const best =
-    info.best === undefined ? "" : ` — best ${info.metric} ${formatNumber(info.best.value)} (trial ${info.best.number})`;
-  return `${name} (${info.direction} ${info.metric})${best}`;
-}
+export {
+  BEST_ROW_COLOR,
+  STATE_COLORS,
+  escapeHtml,
+  type PlotlyFigure,
+  type PlotlyTrace,
+  type SortKey,
+  type StudyFigure,
+  type TableControls,
+} from "./figure-types";
+export { trialsTable } from "./table-figure";
 
 /**
  * Optimisation history: each trial's value by trial number and the best-so-far line; pruned
@@ -463,7 +350,7 @@ export function intermediatePlot(info: StudyInfo, curves: readonly LearningCurve
 }
 
 /** The x axis of learning curves: whole-number ticks when every step is a whole number. */
-function stepAxis(curves: readonly LearningCurve[]): Record<string, unknown> {
+export function stepAxis(curves: readonly LearningCurve[]): Record<string, unknown> {
   const steps = curves.flatMap((c) => c.steps);
   const axis: Record<string, unknown> = { title: { text: "step" } };
   if (steps.every(Number.isInteger)) {
@@ -511,50 +398,4 @@ export function importancePlot(info: StudyInfo): StudyFigure {
       ["left", "right", "right"],
     ),
   };
-}
-
-/**
- * The live view: the progress line as the title, the trials table and, when a trial is running
- * and reports intermediate values, its learning curve under the table.
- */
-export function liveFigure(info: StudyInfo): StudyFigure {
-  const table = trialsTable(info, progressLine(info));
-  const running = info.curves.filter((c) => c.state === "running");
-  if (running.length === 0) return { ...table, name: "live", text: progressText(info) };
-  const curves = intermediatePlot(info, running, "running trial");
-  const tableTrace = { ...table.figure.data[0], domain: { x: [0, 1], y: [0.42, 1] } };
-  const tableHeight = table.figure.layout.height as number;
-  return {
-    ...table,
-    name: "live",
-    text: progressText(info),
-    figure: {
-      data: [tableTrace, ...curves.figure.data],
-      layout: {
-        ...table.figure.layout,
-        height: tableHeight + 260,
-        xaxis: { ...stepAxis(running), domain: [0.05, 0.98] },
-        yaxis: { title: { text: info.metric }, domain: [0, 0.32] },
-        annotations: [
-          {
-            text: `learning curve of running trial ${running.map((c) => c.number).join(", ")}`,
-            showarrow: false,
-            xref: "paper",
-            yref: "paper",
-            x: 0.05,
-            xanchor: "left",
-            y: 0.36,
-            font: { size: 13 },
-          },
-        ],
-        showlegend: false,
-        margin: { l: 50, r: 10, t: 40, b: 40 },
-      },
-    },
-  };
-}
-
-/** Escapes text placed in Plotly labels (which interpret a subset of HTML). */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

@@ -28,6 +28,7 @@ export * from "./format";
 export * from "./importance";
 export * from "./info";
 export * from "./live";
+export * from "./live-figure";
 export * from "./plotly-library";
 export * from "./text";
 

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { MagicContext } from "../magic/types";
 import { figureBundle, libraryBundle, type PlotlyEmbedding } from "./bundle";
-import { liveFigure } from "./figures";
+import { liveFigure } from "./live-figure";
 import { studyInfo, type StudyData } from "./info";
 
 /** The clock and timers the view uses (inject a fake one in tests). */
