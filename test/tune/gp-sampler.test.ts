@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import { categorical, floatDistribution, intDistribution } from "../../src/tune/distributions";
 import { SearchSpaceExhaustedError } from "../../src/tune/errors";
 import { GPSampler } from "../../src/tune/samplers/gp";
+import { createStudy } from "../../src/tune/study";
 import { RandomSampler } from "../../src/tune/samplers/random";
 import type { FrozenTrial, Params, Sampler, SearchSpace } from "../../src/tune/types";
 import { makeTrial, runSamplerContract, simulate } from "./sampler-contract";
@@ -140,6 +141,21 @@ describe("GPSampler", () => {
         assert.ok(Number.isFinite(params["x"]) && Number.isFinite(params["y"]), `trial ${t}: ${JSON.stringify(params)}`);
         assert.ok(!history.some((h) => JSON.stringify(h.params) === JSON.stringify(params)), `trial ${t} repeats a point`);
         history.push(makeTrial(t, braninSpace, params, objective(params)));
+      }
+    }
+  });
+
+  test("works through a study: optimize finds Branin's minimum, and trials asked at once differ", { timeout: 60_000 }, async () => {
+    const study = await createStudy({ sampler: new GPSampler({ seed: 8 }), seed: 8 });
+    await study.optimize((trial) => branin(trial.params), { trials: 25, space: braninSpace });
+    assert.ok((study.bestValue as number) - 0.397887 < 0.1, `best value ${study.bestValue}`);
+    const batch = await Promise.all([study.ask(braninSpace), study.ask(braninSpace), study.ask(braninSpace)]);
+    for (let i = 0; i < batch.length; i++) {
+      for (let j = i + 1; j < batch.length; j++) {
+        const a = batch[i]?.params as Params;
+        const b = batch[j]?.params as Params;
+        const distance = Math.hypot(((a["x"] as number) - (b["x"] as number)) / 15, ((a["y"] as number) - (b["y"] as number)) / 15);
+        assert.ok(distance > 1e-3, `trials asked at once are at the same point: ${JSON.stringify(a)} ${JSON.stringify(b)}`);
       }
     }
   });
