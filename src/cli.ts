@@ -9,6 +9,9 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { installKernelspecs, uninstallKernelspecs, type InstallTarget } from "./kernel/install";
 import { tunelabVersion } from "./kernel/info";
 
+/** Read first thing, so that a parent dying while the kernel loads is still noticed. */
+const LAUNCH_PARENT_PID = process.ppid;
+
 const USAGE = `Usage: tunelab <command> [options]
 
 Commands:
@@ -65,7 +68,7 @@ async function main(argv: readonly string[]): Promise<void> {
       const connectionFile = values["connection-file"];
       if (connectionFile === undefined) fail("kernel needs --connection-file FILE (Jupyter passes {connection_file})");
       const { startKernel } = await import("./kernel/kernel");
-      await startKernel({ connectionFile, language: values.js === true ? "javascript" : "typescript" });
+      await startKernel({ connectionFile, language: values.js === true ? "javascript" : "typescript", parentPid: LAUNCH_PARENT_PID });
       return;
     }
     case "install": {

@@ -149,19 +149,3 @@ export const tunelabModule = {
   newDisplay: () => new MimeDisplay(randomBytes(8).toString("hex")),
   JUPYTER_DISPLAY,
 };
-
-/** TypeScript declarations of the cell globals and of the `tunelab` module (fed to the converter). */
-export const CELL_DECLARATIONS = `
-declare global {
-  /** Shows a value (a MIME bundle, an object with Symbol.for("Jupyter.display"), or anything as text). */
-  function display(value: unknown, options?: { displayId?: string; metadata?: Record<string, unknown>; raw?: boolean }): void;
-  /** Replaces the output shown under displayId. */
-  function updateDisplay(displayId: string, value: unknown, metadata?: Record<string, unknown>): void;
-  /** Clears the cell output; with wait, just before the next output. */
-  function clearOutput(wait?: boolean): void;
-  /** Asks the user for a line of text on the stdin channel. */
-  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
-  /** Alias of input(). */
-  function prompt(message?: string): Promise<string>;
-}
-`;

@@ -14,8 +14,9 @@ import Module from "node:module";
 import * as ts from "@tslab/typescript-for-tslab";
 import { createConverter, isCompleteCode, type Converter, type Diagnostic } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
-import { CELL_DECLARATIONS, createTslabCompat, toMimeBundle, tunelabModule } from "./display";
+import { createTslabCompat, toMimeBundle, tunelabModule } from "./display";
 import { currentScope } from "./output";
+import { installVirtualPackages } from "./virtual-packages";
 
 /** Which language the engine compiles. */
 export type Language = "typescript" | "javascript";
@@ -62,9 +63,8 @@ export class Engine {
    */
   constructor(readonly language: Language, readonly rootDir: string = process.cwd()) {
     installGuardedAwaiter();
+    installVirtualPackages(rootDir);
     this.converter = createConverter({ isJS: language === "javascript" });
-    const declarationProblems = this.converter.addModule("__tunelab_globals__", CELL_DECLARATIONS);
-    if (declarationProblems.length > 0) throw new Error(`cell declarations do not compile: ${declarationProblems[0]?.messageText}`);
     this.locals = createLocals();
     this.require = this.createCellRequire();
     const globals = globalThis as Record<string, unknown>;

@@ -21,6 +21,8 @@ export interface OutputSink {
 /** The output scope of one cell. */
 export class CellScope {
   private open = true;
+  /** Whether dropped output was already reported in the kernel log. */
+  droppedReported = false;
   constructor(readonly executionCount: number, readonly sink: OutputSink) {}
 
   /** False after the cell was interrupted: its leftover work must not print into later cells. */
@@ -69,7 +71,10 @@ export function installOutputRouting(): void {
       if (scope === undefined) return original(chunk, encodingOrCallback, callback);
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
       if (scope.isOpen) scope.sink.stream(name, text);
-      else logAside(`[dropped ${name} of interrupted cell ${scope.executionCount}] ${text}`);
+      else if (!scope.droppedReported) {
+        scope.droppedReported = true;
+        logAside(`dropping output of interrupted cell ${scope.executionCount} (its leftover work still runs); first: ${JSON.stringify(text.slice(0, 200))}`);
+      }
       const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
       if (typeof done === "function") queueMicrotask(() => (done as () => void)());
       return true;

@@ -38,6 +38,8 @@ export interface TransportOptions {
   readonly connectionFile: string;
   readonly session: string;
   readonly shared: Int32Array;
+  /** The parent process id at launch; the kernel exits when it changes (the parent died). */
+  readonly parentPid: number;
   /** How long the worker waits for a cell to stop by itself before sending SIGINT, in ms. */
   readonly graceMs: number;
   /** The same wait for cells that declared cooperative interrupts, in ms. */

@@ -37,6 +37,8 @@ export interface KernelOptions {
   readonly graceMs?: number;
   /** ms to wait for a cell that declared cooperative interrupts (default 10000). */
   readonly cooperativeGraceMs?: number;
+  /** The parent pid at launch (default: `process.ppid` now); a change means the parent died. */
+  readonly parentPid?: number;
 }
 
 type Handler = (envelope: Envelope, channel: "shell" | "control") => Promise<void> | void;
@@ -86,6 +88,7 @@ export class Kernel {
       connectionFile: options.connectionFile,
       session: this.session,
       shared: this.shared,
+      parentPid: options.parentPid ?? process.ppid,
       graceMs: options.graceMs ?? 150,
       cooperativeGraceMs: options.cooperativeGraceMs ?? 10_000,
     };

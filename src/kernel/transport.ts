@@ -16,7 +16,7 @@ import * as zmq from "zeromq";
 import { endpoint, readConnectionFile, type ConnectionInfo } from "./connection";
 import { createMessage, replyType, type Envelope, type Message } from "./messages";
 import { SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
-import { decodeMessage, encodeMessage, Signer } from "./wire";
+import { decodeMessage, DEFAULT_WIRE_LIMITS, encodeMessage, Signer, type WireLimits } from "./wire";
 import { log } from "./log";
 
 /** How often the worker checks that the parent process is alive, in ms. */
@@ -32,6 +32,7 @@ class Transport {
   private sendChain: Promise<void> = Promise.resolve();
   private inspector: Session | undefined;
   private interrupting = false;
+  private readonly limits: WireLimits = wireLimitsFromEnvironment();
 
   constructor(private readonly info: ConnectionInfo, private readonly options: TransportOptions) {
     this.signer = new Signer(info.key);
@@ -87,7 +88,7 @@ class Transport {
   private async receive(socket: zmq.Router, channel: "shell" | "control" | "stdin"): Promise<void> {
     try {
       for await (const frames of socket) {
-        const decoded = decodeMessage(frames, this.signer);
+        const decoded = decodeMessage(frames, this.signer, this.limits);
         if (!decoded.ok) {
           log(`dropped a message on ${channel}: ${decoded.reason} (${decoded.detail})`);
           continue;
@@ -166,7 +167,7 @@ class Transport {
 
   /** Exits when the process that started the kernel dies (its pid changes to a reaper). */
   private watchParent(): void {
-    const initialParent = process.ppid;
+    const initialParent = this.options.parentPid;
     const jupyterParent = Number(process.env["JPY_PARENT_PID"] ?? "0");
     const timer = setInterval(() => {
       let alive = process.ppid === initialParent;
@@ -195,6 +196,13 @@ async function waitUntilStopped(running: () => boolean, limit: () => number): Pr
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return false;
+}
+
+/** {@link DEFAULT_WIRE_LIMITS}, with `TUNELAB_MAX_MESSAGE_BYTES` overriding the size limit. */
+function wireLimitsFromEnvironment(): WireLimits {
+  const configured = Number(process.env["TUNELAB_MAX_MESSAGE_BYTES"] ?? "");
+  if (!Number.isInteger(configured) || configured <= 0) return DEFAULT_WIRE_LIMITS;
+  return { ...DEFAULT_WIRE_LIMITS, maxMessageBytes: configured };
 }
 
 function post(event: WorkerEvent): void {

@@ -1,0 +1,89 @@
+/**
+ * Type declarations for what the kernel provides to cells, served to tslab's compiler as if they
+ * were installed packages under the notebook directory's `node_modules`: the `tunelab` module
+ * (`import { display } from "tunelab"`) and an `@types` package declaring the cell globals.
+ * Nothing is written to disk: the compiler's file system (`ts.sys`) is extended in memory.
+ */
+import * as path from "node:path";
+import * as ts from "@tslab/typescript-for-tslab";
+
+const DISPLAY_OPTIONS = "{ displayId?: string; metadata?: Record<string, unknown>; raw?: boolean }";
+
+/** Declarations shared by the module and the globals. */
+const API = `
+/** A handle on a displayed output, to update it in place. */
+interface TunelabDisplayHandle { readonly displayId: string; update(value: unknown): void; }
+/** Shortcuts for common MIME types (like tslab's Display). */
+interface TunelabMimeDisplay {
+  javascript(s: string): void; html(s: string): void; markdown(s: string): void; latex(s: string): void;
+  svg(s: string): void; png(b: Uint8Array): void; jpeg(b: Uint8Array): void; gif(b: Uint8Array): void;
+  pdf(b: Uint8Array): void; text(s: string): void; raw(contentType: string, b: string | Uint8Array): void;
+}`;
+
+const GLOBALS = `${API}
+/** Shows a value: a MIME bundle ({"text/html": ...}), an object with Symbol.for("Jupyter.display"), or anything as text. */
+declare function display(value: unknown, options?: ${DISPLAY_OPTIONS}): void;
+/** Replaces the output shown under displayId. */
+declare function updateDisplay(displayId: string, value: unknown, metadata?: Record<string, unknown>): void;
+/** Clears the cell output; with wait, just before the next output arrives. */
+declare function clearOutput(wait?: boolean): void;
+/** Asks the user for a line of text (input_request on the stdin channel). */
+declare function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
+/** Alias of input(). */
+declare function prompt(message?: string): Promise<string>;
+`;
+
+const MODULE = `${API.replace(/interface /g, "export interface ")}
+/** Shows a value: a MIME bundle, an object with Symbol.for("Jupyter.display"), or anything as text. */
+export declare function display(value: unknown, options?: ${DISPLAY_OPTIONS}): void;
+/** Like display, returning a handle to update the output in place. */
+export declare function show(value: unknown, options?: ${DISPLAY_OPTIONS}): TunelabDisplayHandle;
+/** Replaces the output shown under displayId. */
+export declare function updateDisplay(displayId: string, value: unknown, metadata?: Record<string, unknown>): void;
+/** Clears the cell output; with wait, just before the next output arrives. */
+export declare function clearOutput(wait?: boolean): void;
+/** Asks the user for a line of text (input_request on the stdin channel). */
+export declare function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
+/** Alias of input(). */
+export declare function prompt(message?: string): Promise<string>;
+/** Displays HTML. */
+export declare function html(s: string): void;
+/** Displays Markdown. */
+export declare function markdown(s: string): void;
+/** A display whose later calls replace its output. */
+export declare function newDisplay(): TunelabMimeDisplay;
+/** The symbol of self-rendering objects: obj[JUPYTER_DISPLAY]() returns a MIME bundle. */
+export declare const JUPYTER_DISPLAY: unique symbol;
+`;
+
+let installedFor: string | undefined;
+
+/** Makes the virtual packages visible to compilers created afterwards for `rootDir`. */
+export function installVirtualPackages(rootDir: string): void {
+  if (installedFor !== undefined) return;
+  installedFor = rootDir;
+  const norm = (p: string) => p.replace(/\\/g, "/");
+  const modules = norm(path.join(rootDir, "node_modules"));
+  const files = new Map<string, string>([
+    [`${modules}/tunelab/package.json`, JSON.stringify({ name: "tunelab", version: "0.0.0", types: "index.d.ts" })],
+    [`${modules}/tunelab/index.d.ts`, MODULE],
+    [`${modules}/@types/tunelab__cell-globals/package.json`, JSON.stringify({ name: "@types/tunelab__cell-globals", version: "0.0.0", types: "index.d.ts" })],
+    [`${modules}/@types/tunelab__cell-globals/index.d.ts`, GLOBALS],
+  ]);
+  const directories = new Set<string>();
+  for (const file of files.keys()) {
+    for (let dir = path.posix.dirname(file); dir.startsWith(modules); dir = path.posix.dirname(dir)) directories.add(dir);
+  }
+  const sys = ts.sys;
+  const { fileExists, readFile, directoryExists, getDirectories, realpath } = sys;
+  sys.fileExists = (p) => files.has(norm(p)) || fileExists.call(sys, p);
+  sys.readFile = (p, encoding) => files.get(norm(p)) ?? readFile.call(sys, p, encoding);
+  sys.directoryExists = (p) => directories.has(norm(p)) || directoryExists.call(sys, p);
+  sys.getDirectories = (p) => {
+    const real = directoryExists.call(sys, p) ? getDirectories.call(sys, p) : [];
+    const prefix = `${norm(p).replace(/\/$/, "")}/`;
+    const virtual = [...directories].filter((d) => d.startsWith(prefix) && !d.slice(prefix.length).includes("/")).map((d) => d.slice(prefix.length));
+    return [...new Set([...real, ...virtual])];
+  };
+  if (realpath !== undefined) sys.realpath = (p) => (files.has(norm(p)) || directories.has(norm(p)) ? p : realpath.call(sys, p));
+}
