@@ -6,14 +6,21 @@
  *
  * The study caches its trials in memory and writes each change through its storage; a journal
  * storage lets a new process resume the study by name, continuing its trial numbering.
+ *
+ * With a shared storage (PostgreSQL: see {@link SharedStudyStorage}) several workers run one
+ * study at once. Then every `ask` first fails trials whose worker stopped heartbeating (their
+ * parameters are enqueued again), reads the trials other workers changed since the last read (so
+ * the sampler sees their results, and their running trials as pending), and takes its trial from
+ * the storage, which numbers it and hands each waiting trial to one worker only. While a trial
+ * runs, the study heartbeats it every `storage.heartbeatIntervalMs`.
  */
 import { cardinality, contains, distributionToJSON, enumerateValues, sampleUniform, validateDistribution } from "./distributions";
 import { SearchSpaceExhaustedError } from "./errors";
 import { createRng } from "./rng";
 import { RandomSampler } from "./samplers/random";
 import { MemoryStorage } from "./storage/memory";
-import type { StudyStorage, TrialUpdate } from "./storage/storage";
-import { applyTrialUpdate } from "./storage/storage";
+import type { SharedStudyStorage, StudyStorage, TrialUpdate } from "./storage/storage";
+import { applyTrialUpdate, isSharedStorage, StaleTrialError } from "./storage/storage";
 import { Trial, TrialPruned, type TrialHost } from "./trial";
 import type {
   Distribution,
@@ -85,6 +92,13 @@ export interface OptimizeOptions {
   /** Sample every trial's parameters jointly from this space up front (see {@link Study.ask}). */
   readonly space?: SearchSpace;
   readonly callbacks?: readonly OptimizeCallback[];
+  /**
+   * Count `trials` over the whole study rather than this call: stop once the study holds `trials`
+   * finished (complete or pruned) trials, whoever ran them. With a shared storage, workers start a
+   * trial only while finished and running trials are fewer than `trials`, and otherwise wait for
+   * the running ones (re-running any whose worker dies), so the study ends with exactly `trials`.
+   */
+  readonly countStudyTrials?: boolean;
 }
 
 /** Why `optimize` stopped. */
@@ -121,6 +135,31 @@ export interface StudyJSON {
   readonly trials: readonly FrozenTrial[];
 }
 
+/** With a shared storage, how many times a point another worker drew at the same moment is redrawn. */
+const SHARED_DUPLICATE_REDRAWS = 3;
+
+/** Longest wait (ms) between looks at a study whose remaining trials other workers are running. */
+const MAX_FULL_STUDY_POLL_MS = 500;
+
+/** Resolves after `ms`, or at once when `signal` is aborted. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Whether every dimension of `space` has finitely many values. */
+function isFiniteSpace(space: SearchSpace): boolean {
+  return Object.values(space).every((dist) => Number.isFinite(cardinality(dist)));
+}
+
 /** Above this many combinations a discrete space is not listed to find an untried point. */
 const MAX_LISTED_COMBINATIONS = 100_000;
 
@@ -148,8 +187,20 @@ export class Study {
   private writeError: unknown = undefined;
   /** `enqueue`, `ask` and `tell` run one at a time, in call order, so trial numbers never collide. */
   private serial: Promise<unknown> = Promise.resolve();
+  /** The storage, when it is shared by several workers. */
+  private readonly shared: SharedStudyStorage | undefined;
+  /** What the shared storage has told this study so far (see {@link SharedStudyStorage.readTrialChanges}). */
+  private changeCursor: number;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
 
-  private constructor(options: StudyOptions, direction: StudyDirection, metric: string, storage: StudyStorage, trials: FrozenTrial[]) {
+  private constructor(
+    options: StudyOptions,
+    direction: StudyDirection,
+    metric: string,
+    storage: StudyStorage,
+    trials: FrozenTrial[],
+    changeCursor: number,
+  ) {
     this.studyName = options.studyName ?? "study";
     this.direction = direction;
     this.metric = metric;
@@ -161,6 +212,8 @@ export class Study {
     this.duplicateRetries = options.duplicateRetries ?? 20;
     this.clock = options.clock ?? Date.now;
     this.cache = trials;
+    this.shared = isSharedStorage(storage) ? storage : undefined;
+    this.changeCursor = changeCursor;
   }
 
   /** See {@link createStudy}. */
@@ -189,7 +242,13 @@ export class Study {
     if (options.metric !== undefined && record.metric !== undefined && record.metric !== options.metric) {
       throw new RangeError(`study "${name}" is stored with metric "${record.metric}", but "${options.metric}" was asked for`);
     }
-    // Trials left running by a process that died can never be told: record them as failed.
+    if (isSharedStorage(storage)) {
+      // Other workers may be running trials right now: only those that stopped heartbeating are failed.
+      await storage.failStaleTrials(name);
+      const changes = await storage.readTrialChanges(name, 0);
+      return new Study(options, direction, metric, storage, [...changes.trials], changes.cursor);
+    }
+    // One process at a time: trials left running by a process that died can never be told.
     const trials = await storage.readTrials(name);
     for (const trial of trials) {
       if (trial.state !== "running") continue;
@@ -201,7 +260,7 @@ export class Study {
       await storage.updateTrial(name, trial.number, update);
       trials[trial.number] = applyTrialUpdate(trial, update);
     }
-    return new Study(options, direction, metric, storage, trials);
+    return new Study(options, direction, metric, storage, trials, 0);
   }
 
   /** Every trial, in number order (a snapshot). */
@@ -252,8 +311,35 @@ export class Study {
       intermediateValues: [],
       userAttrs: {},
     });
-    this.cache = await this.storage.readTrials(this.studyName);
+    await this.refreshNow();
     return number;
+  }
+
+  /**
+   * Reads the trials that changed in the storage since the study last looked (all of them for a
+   * storage that is not shared): other workers' new, running and finished trials.
+   */
+  refresh(): Promise<void> {
+    return this.exclusive(() => this.refreshNow());
+  }
+
+  private async refreshNow(): Promise<void> {
+    await this.flush();
+    if (this.shared === undefined) {
+      this.cache = await this.storage.readTrials(this.studyName);
+      return;
+    }
+    const changes = await this.shared.readTrialChanges(this.studyName, this.changeCursor);
+    this.changeCursor = changes.cursor;
+    for (const trial of changes.trials) {
+      this.cache[trial.number] = trial;
+      const live = this.live.get(trial.number);
+      if (live === undefined) continue;
+      live.updateSnapshot(trial);
+      // Failed by another worker (this one stalled past the heartbeat timeout): no longer ours.
+      if (trial.state !== "running") this.live.delete(trial.number);
+    }
+    this.updateHeartbeat();
   }
 
   /**
@@ -266,42 +352,17 @@ export class Study {
    * sees the running ones (with their parameters) as pending.
    */
   ask(space?: SearchSpace): Promise<Trial> {
-    return this.exclusive(() => this.askNow(space));
+    return this.exclusive(async () => {
+      if (this.shared !== undefined) return (await this.askShared(this.shared, space, undefined)) as Trial;
+      return this.askNow(space);
+    });
   }
 
   private async askNow(space?: SearchSpace): Promise<Trial> {
     await this.flush();
     const waiting = this.cache.find((trial) => trial.state === "waiting");
     const number = waiting?.number ?? this.cache.length;
-    const enqueued = waiting?.params ?? {};
-    const presets = new Map<string, { value: ParamValue; dist?: Distribution }>();
-    for (const [name, value] of Object.entries(enqueued)) presets.set(name, { value: value as ParamValue });
-
-    let params: Record<string, ParamValue> = {};
-    let distributions: SearchSpace = {};
-    if (space !== undefined) {
-      for (const [name, dist] of Object.entries(space)) {
-        validateDistribution(dist);
-        if (name in enqueued && !contains(dist, enqueued[name])) {
-          throw new RangeError(
-            `trial ${number}: the enqueued value ${JSON.stringify(enqueued[name])} of "${name}" is not in ${JSON.stringify(distributionToJSON(dist))}`,
-          );
-        }
-      }
-      const missing = Object.keys(space).filter((name) => !(name in enqueued));
-      const sampled = missing.length > 0 ? this.sampleJointly(space, number) : {};
-      for (const name of Object.keys(space)) params[name] = (name in enqueued ? enqueued[name] : sampled[name]) as ParamValue;
-      if (missing.length === Object.keys(space).length) params = this.avoidDuplicate(space, params, number);
-      distributions = space;
-      for (const name of Object.keys(space)) presets.delete(name);
-    } else {
-      const joint = this.intersectionSpace();
-      const free = Object.fromEntries(Object.entries(joint).filter(([name]) => !(name in enqueued)));
-      if (Object.keys(free).length > 0) {
-        const sampled = this.sampleJointly(free, number);
-        for (const [name, dist] of Object.entries(free)) presets.set(name, { value: sampled[name] as ParamValue, dist });
-      }
-    }
+    const { params, distributions, presets } = this.chooseParams(space, number, waiting?.params ?? {});
 
     const startedAt = this.clock();
     let snapshot: FrozenTrial;
@@ -327,10 +388,120 @@ export class Study {
       }
       snapshot = { number, state: "running", params, distributions, metrics: {}, intermediateValues: [], userAttrs: {}, startedAt };
     }
-    this.cache[number] = snapshot;
+    return this.goLive(snapshot, presets);
+  }
+
+  /**
+   * `ask` on a shared storage: fail stale trials, take a trial from the storage (a waiting one, else
+   * a new number), refresh, sample with every worker's trials in view, store the parameters. In a
+   * finite space the parameters are written, then checked against other workers' trials, and drawn
+   * again on a clash: of two workers that drew one point at once, at least one sees the other.
+   * Resolves to `undefined` when `limit` (see {@link SharedStudyStorage.startTrial}) is reached.
+   */
+  private async askShared(shared: SharedStudyStorage, space: SearchSpace | undefined, limit: number | undefined): Promise<Trial | undefined> {
+    await this.flush();
+    await shared.failStaleTrials(this.studyName);
+    const started = await shared.startTrial(this.studyName, { startedAt: this.clock(), ...(limit === undefined ? {} : { limit }) });
+    if (started === undefined) return undefined;
+    await this.refreshNow();
+    const number = started.number;
+    const enqueued = started.params;
+    let snapshot = started;
+    let choice = this.chooseParams(space, number, enqueued);
+    for (let attempt = 0; ; attempt++) {
+      const update: TrialUpdate = { params: choice.params, distributions: choice.distributions };
+      if (Object.keys(choice.params).length > 0 || Object.keys(choice.distributions).length > 0) {
+        await this.storage.updateTrial(this.studyName, number, update);
+      }
+      snapshot = applyTrialUpdate(started, update);
+      this.cache[number] = snapshot;
+      if (space === undefined || !choice.sampledAll || !isFiniteSpace(space) || attempt >= SHARED_DUPLICATE_REDRAWS) break;
+      await this.refreshNow();
+      if (!this.clashes(space, choice.params, number)) break;
+      choice = this.chooseParams(space, number, enqueued);
+    }
+    return this.goLive(snapshot, choice.presets);
+  }
+
+  /** Whether a trial other than `number` (not waiting) holds the point `params` of `space`. */
+  private clashes(space: SearchSpace, params: Params, number: number): boolean {
+    const names = Object.keys(space);
+    const key = JSON.stringify(names.map((name) => params[name]));
+    return this.cache.some(
+      (trial) =>
+        trial.number !== number &&
+        trial.state !== "waiting" &&
+        names.every((name) => name in trial.params) &&
+        JSON.stringify(names.map((name) => trial.params[name])) === key,
+    );
+  }
+
+  /** Makes `snapshot` the study's live trial, heartbeating it when the storage is shared. */
+  private goLive(snapshot: FrozenTrial, presets: ReadonlyMap<string, { value: ParamValue; dist?: Distribution }>): Trial {
+    this.cache[snapshot.number] = snapshot;
     const trial = new Trial(this.host, snapshot, presets);
-    this.live.set(number, trial);
+    this.live.set(snapshot.number, trial);
+    this.updateHeartbeat();
     return trial;
+  }
+
+  /** Heartbeats the live trials every `heartbeatIntervalMs` while there are any (shared storage only). */
+  private updateHeartbeat(): void {
+    const shared = this.shared;
+    if (shared === undefined) return;
+    if (this.live.size === 0) {
+      if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = undefined;
+      return;
+    }
+    if (this.heartbeatTimer !== undefined) return;
+    this.heartbeatTimer = setInterval(() => {
+      // A failed heartbeat is not fatal: if they keep failing, the trial goes stale and is re-run.
+      shared.recordHeartbeat(this.studyName, [...this.live.keys()]).catch(() => undefined);
+    }, shared.heartbeatIntervalMs);
+    // Heartbeats alone must not keep the process alive.
+    this.heartbeatTimer.unref();
+  }
+
+  /**
+   * The parameters of trial `number` (see {@link ask}): `params` and `distributions` to store now,
+   * `presets` for the trial to use when the objective suggests them, and whether every parameter
+   * of `space` was sampled (none enqueued).
+   */
+  private chooseParams(
+    space: SearchSpace | undefined,
+    number: number,
+    enqueued: Params,
+  ): { params: Record<string, ParamValue>; distributions: SearchSpace; presets: Map<string, { value: ParamValue; dist?: Distribution }>; sampledAll: boolean } {
+    const presets = new Map<string, { value: ParamValue; dist?: Distribution }>();
+    for (const [name, value] of Object.entries(enqueued)) presets.set(name, { value: value as ParamValue });
+
+    let params: Record<string, ParamValue> = {};
+    let distributions: SearchSpace = {};
+    if (space !== undefined) {
+      for (const [name, dist] of Object.entries(space)) {
+        validateDistribution(dist);
+        if (name in enqueued && !contains(dist, enqueued[name])) {
+          throw new RangeError(
+            `trial ${number}: the enqueued value ${JSON.stringify(enqueued[name])} of "${name}" is not in ${JSON.stringify(distributionToJSON(dist))}`,
+          );
+        }
+      }
+      const missing = Object.keys(space).filter((name) => !(name in enqueued));
+      const sampled = missing.length > 0 ? this.sampleJointly(space, number) : {};
+      for (const name of Object.keys(space)) params[name] = (name in enqueued ? enqueued[name] : sampled[name]) as ParamValue;
+      if (missing.length === Object.keys(space).length) params = this.avoidDuplicate(space, params, number);
+      distributions = space;
+      for (const name of Object.keys(space)) presets.delete(name);
+      return { params, distributions, presets, sampledAll: missing.length === Object.keys(space).length };
+    }
+    const joint = this.intersectionSpace();
+    const free = Object.fromEntries(Object.entries(joint).filter(([name]) => !(name in enqueued)));
+    if (Object.keys(free).length > 0) {
+      const sampled = this.sampleJointly(free, number);
+      for (const [name, dist] of Object.entries(free)) presets.set(name, { value: sampled[name] as ParamValue, dist });
+    }
+    return { params, distributions, presets, sampledAll: false };
   }
 
   /**
@@ -344,18 +515,29 @@ export class Study {
 
   private async tellNow(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
     const number = typeof trial === "number" ? trial : trial.number;
-    await this.flush();
     const current = this.cache[number];
     if (current === undefined) throw new RangeError(`study "${this.studyName}" has no trial ${number}`);
     if (current.state !== "running") {
       throw new Error(`trial ${number} is ${current.state}; only a running trial can be told (once)`);
     }
     const update = this.outcome(current, result);
-    await this.storage.updateTrial(this.studyName, number, update);
+    try {
+      // The trial's queued writes (parameters, intermediate values) land before its result.
+      await this.flush();
+      await this.storage.updateTrial(this.studyName, number, update);
+    } catch (error) {
+      if (error instanceof StaleTrialError) {
+        // Another worker failed it (no heartbeat in time) and offered its parameters again.
+        this.live.delete(number);
+        await this.refreshNow();
+      }
+      throw error;
+    }
     const final = applyTrialUpdate(current, update);
     this.cache[number] = final;
     this.live.get(number)?.updateSnapshot(final);
     this.live.delete(number);
+    this.updateHeartbeat();
     return final;
   }
 
@@ -366,7 +548,7 @@ export class Study {
    * failed and the search goes on, up to `maxConsecutiveFailures` in a row.
    */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<OptimizeSummary> {
-    const { trials = Infinity, timeout, signal, space, callbacks = [] } = options;
+    const { trials = Infinity, timeout, signal, space, callbacks = [], countStudyTrials = false } = options;
     if (options.trials === undefined && timeout === undefined && signal === undefined) {
       throw new RangeError("optimize needs `trials`, `timeout` or `signal` to know when to stop (trials: Infinity runs until the space is exhausted)");
     }
@@ -376,15 +558,31 @@ export class Study {
     let run = 0;
     let failuresInRow = 0;
     const stop = (stopReason: StopReason, message: string): OptimizeSummary => ({ trialsRun: run, stopReason, message });
+    const studyFull = (): OptimizeSummary =>
+      stop("trials", `the study has ${this.finishedCount()} finished trials (${run} run by this worker)`);
     for (;;) {
-      if (run >= trials) return stop("trials", `ran ${run} trial${run === 1 ? "" : "s"}`);
+      if (!countStudyTrials && run >= trials) return stop("trials", `ran ${run} trial${run === 1 ? "" : "s"}`);
       if (signal?.aborted) return stop("aborted", `interrupted after ${run} trial${run === 1 ? "" : "s"}; every finished trial is kept`);
       if (timeout !== undefined && (this.clock() - start) / 1000 >= timeout) {
         return stop("timeout", `timed out after ${timeout} s and ${run} trial${run === 1 ? "" : "s"}`);
       }
       let trial: Trial;
       try {
-        trial = await this.ask(space);
+        const shared = this.shared;
+        if (countStudyTrials && shared !== undefined) {
+          const started = await this.exclusive(() => this.askShared(shared, space, trials));
+          if (started === undefined) {
+            // Finished and running trials reach the target: wait for the running ones to end (or go stale).
+            await this.refresh();
+            if (this.finishedCount() >= trials) return studyFull();
+            await sleep(Math.min(shared.heartbeatIntervalMs, MAX_FULL_STUDY_POLL_MS), signal);
+            continue;
+          }
+          trial = started;
+        } else {
+          if (countStudyTrials && this.finishedCount() >= trials) return studyFull();
+          trial = await this.ask(space);
+        }
       } catch (error) {
         if (error instanceof SearchSpaceExhaustedError) return stop("exhausted", `${error.message}; ran ${run} trials`);
         throw error;
@@ -404,7 +602,14 @@ export class Study {
           result = { state: "failed", error: signal?.aborted ? `interrupted: ${reason}` : reason };
         }
       }
-      const frozen = await this.tell(trial, result);
+      let frozen: FrozenTrial;
+      try {
+        frozen = await this.tell(trial, result);
+      } catch (error) {
+        // This worker stalled past the heartbeat timeout: the trial was failed and is re-run elsewhere.
+        if (error instanceof StaleTrialError) continue;
+        throw error;
+      }
       run += 1;
       if (exhausted !== undefined) return stop("exhausted", `${exhausted.message}; ran ${run} trials`);
       for (const callback of callbacks) await callback(this, frozen);
@@ -415,6 +620,11 @@ export class Study {
         failuresInRow = 0;
       }
     }
+  }
+
+  /** How many trials are complete or pruned (in this study's view; see {@link refresh}). */
+  private finishedCount(): number {
+    return this.cache.filter((trial) => trial.state === "complete" || trial.state === "pruned").length;
   }
 
   /** The study as JSON: its name, direction, metric, best trial number and every trial. */

@@ -75,3 +75,79 @@ export function applyTrialUpdate(trial: FrozenTrial, update: TrialUpdate): Froze
 
 /** A parameter value as stored: any JSON scalar. */
 export type StoredParamValue = ParamValue;
+
+/** What {@link SharedStudyStorage.startTrial} is asked to do. */
+export interface StartTrialRequest {
+  /** The trial's start time (milliseconds since the epoch), as the worker's clock says. */
+  readonly startedAt: number;
+  /**
+   * Start nothing (resolve to `undefined`) when the study already holds this many trials that are
+   * complete, pruned or running: how workers sharing a study stop at exactly N finished trials.
+   */
+  readonly limit?: number;
+}
+
+/** Trials changed since a cursor, and the cursor to ask from next time. */
+export interface TrialChanges {
+  /** The changed trials (created, updated or failed by any worker), in number order. */
+  readonly trials: readonly FrozenTrial[];
+  /** Pass this to the next {@link SharedStudyStorage.readTrialChanges}. */
+  readonly cursor: number;
+}
+
+/**
+ * A storage that several worker processes use at once (PostgreSQL). On top of the plain
+ * contract, every operation that hands out work is atomic across workers:
+ * - {@link startTrial} gives each waiting trial to exactly one worker, and numbers new trials
+ *   in the database;
+ * - workers heartbeat their running trials, and {@link failStaleTrials} fails a trial whose
+ *   heartbeat stopped (exactly once, whichever worker notices) and enqueues its parameters again;
+ * - {@link readTrialChanges} reads only what changed since the last read, so a study can refresh
+ *   its view of other workers' trials before every sample.
+ * A trial that is already finished cannot be changed: {@link updateTrial} then rejects with a
+ * {@link StaleTrialError}.
+ */
+export interface SharedStudyStorage extends StudyStorage {
+  /** How often a study heartbeats each running trial (ms). */
+  readonly heartbeatIntervalMs: number;
+  /** A running trial with no heartbeat for this long (ms) is failed and its parameters offered again. */
+  readonly staleTrialTimeoutMs: number;
+  /**
+   * Atomically claims the lowest-numbered waiting trial (setting it running), or else creates a new
+   * running trial with no parameters yet; either way with a fresh heartbeat. Resolves to the trial,
+   * or to `undefined` when `request.limit` is reached.
+   */
+  startTrial(studyName: string, request: StartTrialRequest): Promise<FrozenTrial | undefined>;
+  /** Marks running trials `numbers` as alive now (finished ones are left alone). */
+  recordHeartbeat(studyName: string, numbers: readonly number[]): Promise<void>;
+  /**
+   * Fails every running trial of the study whose last heartbeat is older than
+   * {@link staleTrialTimeoutMs}, and enqueues a waiting trial with each one's parameters.
+   * Resolves to the numbers of the trials it failed (each stale trial is failed by one caller only).
+   */
+  failStaleTrials(studyName: string): Promise<number[]>;
+  /** Trials changed since `cursor` (0: every trial). */
+  readTrialChanges(studyName: string, cursor: number): Promise<TrialChanges>;
+}
+
+/** Whether `storage` is shared by several workers (has heartbeats and atomic trial hand-out). */
+export function isSharedStorage(storage: StudyStorage): storage is SharedStudyStorage {
+  const candidate = storage as Partial<SharedStudyStorage>;
+  return typeof candidate.startTrial === "function" && typeof candidate.failStaleTrials === "function" && typeof candidate.readTrialChanges === "function";
+}
+
+/**
+ * A change to a trial that has already finished, typically because its worker stopped heartbeating
+ * and another worker failed it: the trial keeps its final state and the change is not applied.
+ */
+export class StaleTrialError extends Error {
+  override readonly name = "StaleTrialError";
+  readonly trialNumber: number;
+  constructor(studyName: string, trialNumber: number, state: TrialState, reason: string | undefined) {
+    super(
+      `trial ${trialNumber} of study "${studyName}" is already ${state}${reason === undefined ? "" : ` (${reason})`}; ` +
+        `it cannot change any more`,
+    );
+    this.trialNumber = trialNumber;
+  }
+}
