@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { PlotlyEmbedding, renderStudy, studyInfo } from "../../src/render";
+import { LiveView, PlotlyEmbedding, renderStudy, studyInfo } from "../../src/render";
 import type { MimeBundle } from "../../src/magic/types";
 import { ARTIFACTS, clickHeader, launchChromium, offlinePage, shownNumbers, type Browser, type Page } from "./browser-helpers";
 import { T0, sampleStudy } from "./fixtures";
@@ -87,6 +87,7 @@ describe("bundles in real Jupyter front ends, offline", () => {
   let bundles: MimeBundle[];
   let browser: Browser;
   let server: ChildProcess | undefined;
+  let serverUrl: string | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "tunelab-notebook-"));
@@ -103,6 +104,21 @@ describe("bundles in real Jupyter front ends, offline", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await launchChromium();
   });
+
+  /** Starts the classic Notebook server on a free port (once) and returns its base URL. */
+  async function startServer(): Promise<string> {
+    if (serverUrl !== undefined) return serverUrl;
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = spawn(
+      JUPYTER,
+      ["notebook", "--no-browser", "--allow-root", `--port=${port}`, "--ip=127.0.0.1", "--NotebookApp.token=", "--NotebookApp.password=", `--notebook-dir=${dir}`],
+      { env, stdio: "ignore" },
+    );
+    await waitForHttp(`${base}/api`, 30_000);
+    serverUrl = base;
+    return base;
+  }
 
   after(async () => {
     await browser?.close();
@@ -142,14 +158,7 @@ describe("bundles in real Jupyter front ends, offline", () => {
       { env, encoding: "utf8" },
     );
     assert.equal(sign.status, 0, `signing the notebook failed: ${sign.stderr}`);
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    server = spawn(
-      JUPYTER,
-      ["notebook", "--no-browser", "--allow-root", `--port=${port}`, "--ip=127.0.0.1", "--NotebookApp.token=", "--NotebookApp.password=", `--notebook-dir=${dir}`],
-      { env, stdio: "ignore" },
-    );
-    await waitForHttp(`${base}/api`, 30_000);
+    const base = await startServer();
     const blocked: string[] = [];
     const errors: string[] = [];
     const page = await offlinePage(browser, [base], blocked, errors);
@@ -161,6 +170,53 @@ describe("bundles in real Jupyter front ends, offline", () => {
     await page.waitForFunction(`document.getElementById("${tableId}").getAttribute("data-sort") === "${lossColumn}:asc"`);
     assert.equal((await shownNumbers(page, tableId))[0], info.best?.number);
     await page.screenshot({ path: join(ARTIFACTS, "render-classic-notebook.png"), fullPage: false });
+    assert.deepEqual(blocked.filter((url) => /plotly/i.test(url)), []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it("the classic Notebook shows the live view as one output updated in place, the library output apart", async () => {
+    writeFileSync(join(dir, "live.ipynb"), notebookJson([])); // two empty cells
+    const messages: { type: "display_data" | "update_display_data"; data: MimeBundle; displayId?: string }[] = [];
+    const view = new LiveView({
+      output: {
+        display: (data, options) => messages.push({ type: "display_data", data, ...(options?.displayId === undefined ? {} : { displayId: options.displayId }) }),
+        updateDisplay: (displayId, data) => messages.push({ type: "update_display_data", data, displayId }),
+      },
+      embedding: new PlotlyEmbedding(),
+      intervalMs: 0, // show every state; throttling is unit-tested with a fake clock
+      clock: { now: () => now, setTimer: () => assert.fail("no timer expected"), clearTimer: () => undefined },
+    });
+    for (const count of [5, 15, 30]) view.update({ ...sampleStudy(count, { withRunning: true }), plannedTrials: 30 });
+    view.finish(sampleStudy(30));
+    assert.deepEqual(messages.map((m) => m.type), ["display_data", "display_data", "update_display_data", "update_display_data", "update_display_data"]);
+
+    const base = await startServer();
+    const blocked: string[] = [];
+    const errors: string[] = [];
+    const page = await offlinePage(browser, [base], blocked, errors);
+    await page.goto(`${base}/notebooks/live.ipynb`);
+    await page.waitForFunction(`window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded`, undefined, { timeout: 30_000 });
+    assert.equal(await page.evaluate<string>(`typeof window.Plotly`), "undefined");
+    // Running a cell first clears its outputs (which also marks them trusted), then the kernel's
+    // iopub messages reach the cell's output area.
+    await page.evaluate(`Jupyter.notebook.get_cell(0).output_area.clear_output(false)`);
+    for (const message of messages) {
+      await page.evaluate(`Jupyter.notebook.get_cell(0).output_area.handle_output(${JSON.stringify({
+        header: { msg_type: message.type },
+        content: { data: message.data, metadata: {}, transient: message.displayId === undefined ? {} : { display_id: message.displayId } },
+      }).replace(/</g, "\\u003c")})`);
+    }
+    await page.waitForFunction(
+      `(() => { const title = document.querySelector(".tunelab-figure .gtitle");
+        return title !== null && title.textContent.startsWith("30 of 30 trials done"); })()`,
+      undefined,
+      { timeout: 60_000 },
+    );
+    const outputs = await page.evaluate<number>(`Jupyter.notebook.get_cell(0).output_area.outputs.length`);
+    assert.equal(outputs, 2, "the library output and the live output");
+    assert.equal(await page.evaluate<number>(`document.querySelectorAll(".tunelab-figure").length`), 1);
+    await page.screenshot({ path: join(ARTIFACTS, "render-classic-live.png"), fullPage: false });
     assert.deepEqual(blocked.filter((url) => /plotly/i.test(url)), []);
     assert.deepEqual(errors, []);
     await page.close();
