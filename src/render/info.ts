@@ -176,6 +176,14 @@ export function validateStudyData(study: StudyData): void {
         `study data: trial ${trial.number} has state ${JSON.stringify(trial.state)}; expected one of ${TRIAL_STATES.join(", ")}`,
       );
     }
+    for (const field of ["params", "distributions", "metrics"] as const) {
+      if (trial[field] === null || typeof trial[field] !== "object") {
+        throw new Error(`study data: trial ${trial.number} has no \`${field}\` object; expected a record (possibly empty)`);
+      }
+    }
+    if (!Array.isArray(trial.intermediateValues)) {
+      throw new Error(`study data: trial ${trial.number}: \`intermediateValues\` must be an array of {step, value}`);
+    }
     if (trial.state === "complete" && !(typeof trial.value === "number" && Number.isFinite(trial.value))) {
       throw new Error(`study data: trial ${trial.number} is complete but its value is ${String(trial.value)}; expected a finite number`);
     }

@@ -165,5 +165,7 @@ describe("studyInfo: edge cases and bad input", () => {
     bad({ ...base, trials: [trial(0, { state: "done" as never })] }, /state "done"; expected one of waiting, running/);
     bad({ ...base, trials: [trial(0, { state: "complete", value: Number.NaN })] }, /complete but its value is NaN; expected a finite number/);
     bad({ ...base, trials: [], plannedTrials: -1 }, /`plannedTrials` must be a non-negative integer/);
+    bad({ ...base, trials: [{ ...trial(0, { state: "running" }), metrics: undefined }] }, /trial 0 has no `metrics` object; expected a record/);
+    bad({ ...base, trials: [{ ...trial(0, { state: "running" }), intermediateValues: {} }] }, /`intermediateValues` must be an array/);
   });
 });
