@@ -40,9 +40,13 @@ export interface GPSamplerOptions {
   readonly startupTrials?: number;
   /** Start-up trials from a scrambled Sobol sequence rather than independent uniforms (default true). */
   readonly sobolStartup?: boolean;
-  /** Sobol candidates scored per suggestion (default 512). */
+  /**
+   * Sobol candidates scored per suggestion (default 512), besides perturbations of the best trials.
+   * Past 100 observations (pending included) this shrinks as 100/n, to at least 64, because
+   * scoring a candidate costs O(n²).
+   */
   readonly candidates?: number;
-  /** Random restarts of the hyperparameter fit beyond the first start (default 1). */
+  /** Random restarts of the hyperparameter fit beyond the first start (default 1; none past 100 observations). */
   readonly fitRestarts?: number;
   /** At most this many trials are used to fit hyperparameters (the best half and a spread of the rest; default 100). */
   readonly maxFitTrials?: number;
