@@ -15,6 +15,9 @@
  *     spread out), and returns the maximiser of log EI over Sobol candidates, perturbations of the
  *     best trials and their gradient polish — snapped to ints/steps and never a configuration
  *     already tried or pending.
+ * Large studies are bounded: the hyperparameters are fitted on at most `maxFitTrials` trials and
+ * the GP is conditioned on at most `maxModelTrials` (in both cases the best half and an even
+ * spread of the rest), so the time per suggestion stops growing with the number of trials.
  * All randomness comes from (seed, trial number), so the answer depends only on the seed and the
  * context.
  */
@@ -46,10 +49,15 @@ export interface GPSamplerOptions {
    * scoring a candidate costs O(n²).
    */
   readonly candidates?: number;
-  /** Random restarts of the hyperparameter fit beyond the first start (default 1; none past 100 observations). */
+  /** Random restarts of the hyperparameter fit beyond the first start (default 1; none past `maxFitTrials` observations). */
   readonly fitRestarts?: number;
-  /** At most this many trials are used to fit hyperparameters (the best half and a spread of the rest; default 100). */
+  /** At most this many trials are used to fit hyperparameters (the best half and a spread of the rest; default 64). */
   readonly maxFitTrials?: number;
+  /**
+   * At most this many trials condition the GP (chosen the same way; default 500), so that the time
+   * per suggestion stops growing with the size of the study.
+   */
+  readonly maxModelTrials?: number;
 }
 
 /** One modelled observation. */
@@ -73,6 +81,7 @@ export class GPSampler implements Sampler {
   private readonly candidates: number;
   private readonly fitRestarts: number;
   private readonly maxFitTrials: number;
+  private readonly maxModelTrials: number;
   /** Start-up trials and anything the GP cannot model. */
   private readonly fallback: RandomSampler;
 
@@ -83,7 +92,8 @@ export class GPSampler implements Sampler {
     this.startupTrials = positiveInteger("startupTrials", options.startupTrials ?? 10, 1);
     this.candidates = positiveInteger("candidates", options.candidates ?? 512, 1);
     this.fitRestarts = positiveInteger("fitRestarts", options.fitRestarts ?? 1, 0);
-    this.maxFitTrials = positiveInteger("maxFitTrials", options.maxFitTrials ?? 100, 2);
+    this.maxFitTrials = positiveInteger("maxFitTrials", options.maxFitTrials ?? 64, 2);
+    this.maxModelTrials = positiveInteger("maxModelTrials", options.maxModelTrials ?? 500, 2);
     this.fallback = new RandomSampler({ seed, sobol: options.sobolStartup ?? true });
   }
 
@@ -91,7 +101,7 @@ export class GPSampler implements Sampler {
     const transform = new SpaceTransform(context.space);
     if (transform.parameterCount === 0) return this.fallback.sample(context);
 
-    const observations: Observation[] = [];
+    let observations: Observation[] = [];
     const pending: Float64Array[] = [];
     const tried = new Set<string>();
     const sign = context.direction === "maximize" ? -1 : 1;
@@ -106,6 +116,10 @@ export class GPSampler implements Sampler {
     }
 
     if (observations.length < this.startupTrials) return this.startupSample(context, transform, tried);
+    if (observations.length > this.maxModelTrials) {
+      const kept = boundedSubset(Float64Array.from(observations, (o) => o.y), this.maxModelTrials);
+      observations = kept.map((i) => observations[i] as Observation);
+    }
     let chosen: Params | undefined;
     try {
       chosen = this.suggest(context, transform, observations, pending, tried);
@@ -139,14 +153,14 @@ export class GPSampler implements Sampler {
     const y = warpOutputs(raw).values;
 
     // Hyperparameters from (a bounded subset of) the real observations.
-    const fitIndices = fitSubset(y, this.maxFitTrials);
+    const fitIndices = boundedSubset(y, this.maxFitTrials);
     const fitX = new Float64Array(fitIndices.length * D);
     fitIndices.forEach((i, r) => fitX.set((observations[i] as Observation).x, r * D));
     const hyper = fitHyperparameters(
       { n: fitIndices.length, groupCount: G, pairDistances: pairwiseGroupDistances(layout, fitX, fitIndices.length), y: Float64Array.from(fitIndices, (i) => y[i] as number) },
       createRng(this.seed, "gp", context.trialNumber, "fit"),
-      // Past 100 observations the fit data are capped and the posterior is well determined: one start.
-      { restarts: observations.length > 100 ? 0 : this.fitRestarts },
+      // With more observations than the fit uses, the optimum is well determined: one start.
+      { restarts: observations.length > this.maxFitTrials ? 0 : this.fitRestarts },
     );
 
     // Condition on every observation plus the pending points at the mean (standardised 0).
@@ -197,8 +211,8 @@ export class GPSampler implements Sampler {
   }
 }
 
-/** Indices (into y) of at most `limit` observations: the best half, then an even spread of the rest. */
-function fitSubset(y: Float64Array, limit: number): number[] {
+/** Indices (into y, ascending) of at most `limit` observations: the best half, then an even spread of the rest. */
+function boundedSubset(y: Float64Array, limit: number): number[] {
   const all = Array.from(y.keys());
   if (all.length <= limit) return all;
   const byValue = [...all].sort((a, b) => (y[a] as number) - (y[b] as number) || a - b);
