@@ -55,6 +55,14 @@ describe("GPSampler", () => {
     assert.ok(gp.filter((r, i) => r < (random[i] as number)).length >= 4, `GP ${gp} vs random ${random}`);
   });
 
+  test("still optimises when the study outgrows its caps on fitted and modelled trials", { timeout: 60_000 }, () => {
+    const regrets = [0, 1, 2].map(
+      (seed) => bestFound(new GPSampler({ seed, maxFitTrials: 8, maxModelTrials: 14 }), braninSpace, branin, 30) - 0.397887,
+    );
+    const random = [0, 1, 2].map((seed) => bestFound(new RandomSampler({ seed }), braninSpace, branin, 30) - 0.397887);
+    assert.ok(median(regrets) < median(random) / 3, `median regret with 8 fitted and 14 modelled trials ${median(regrets)}, random ${median(random)}`);
+  });
+
   test("never repeats a configuration of a discrete space, and reports exhaustion at its end", { timeout: 60_000 }, () => {
     const space: SearchSpace = { n: intDistribution(0, 5), c: categorical(["a", "b", "c"]), k: intDistribution(0, 20, { step: 10 }) };
     const run = simulate(new GPSampler({ seed: 1, startupTrials: 3 }), space, 60);
