@@ -12,8 +12,9 @@
  * per suggestion) and for every candidate point, and the GP has hard time goals (≤ 35 ms of own
  * time per trial at 40 trials, < 0.5 s per suggestion at 500). ml-matrix's CholeskyDecomposition
  * (JAMA-style, element `get`/`set`, a full symmetry check, array-of-rows storage and conversions)
- * measured 5–7× slower than the loops below at n = 40…500, and its `solve` ten times slower. The
- * tests check these routines against ml-matrix (products, LU determinant and solves).
+ * measured 3× (n = 500) to 10× (n = 40) slower than the loops below, and its `solve` ten times
+ * slower. The tests check these routines against ml-matrix (its Cholesky factor, products, LU
+ * determinant).
  */
 
 /** A Cholesky factor with the jitter that was needed to make the matrix positive definite. */
