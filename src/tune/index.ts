@@ -47,5 +47,15 @@ export * from "./pruners/index";
 export { MemoryStorage, StorageError } from "./storage/memory";
 export { JournalStorage } from "./storage/journal";
 export type { JournalOptions, ReplayReport } from "./storage/journal";
-export { applyTrialUpdate } from "./storage/storage";
-export type { NewTrial, StudyRecord, StudyStorage, TrialUpdate } from "./storage/storage";
+export { PostgresConnectionError, PostgresStorage } from "./storage/postgres";
+export type { PostgresOptions } from "./storage/postgres";
+export { applyTrialUpdate, isSharedStorage, StaleTrialError } from "./storage/storage";
+export type {
+  NewTrial,
+  SharedStudyStorage,
+  StartTrialRequest,
+  StudyRecord,
+  StudyStorage,
+  TrialChanges,
+  TrialUpdate,
+} from "./storage/storage";

@@ -166,6 +166,69 @@ describe("PostgresStorage: concurrency", () => {
   });
 });
 
+describe("PostgresStorage: studies in one process", () => {
+  test("two studies sharing one storage with countStudyTrials stop at exactly the study's total", async () => {
+    await withStorages(2, async ([a, b]) => {
+      const name = freshName("count");
+      const space = { x: floatDistribution(-1, 1) };
+      const first = await createStudy({ storage: a as PostgresStorage, studyName: name, seed: 1 });
+      const second = await createStudy({ storage: b as PostgresStorage, studyName: name, seed: 2 });
+      const objective = async (trial: { params: Record<string, unknown> }): Promise<number> => {
+        await delay(20);
+        return (trial.params["x"] as number) ** 2;
+      };
+      const [one, two] = await Promise.all([
+        first.optimize(objective, { trials: 9, space, countStudyTrials: true }),
+        second.optimize(objective, { trials: 9, space, countStudyTrials: true }),
+      ]);
+      assert.equal(one.trialsRun + two.trialsRun, 9);
+      assert.match(one.message, /^the study has 9 finished trials \(\d+ run by this worker\)$/);
+      const trials = await (a as PostgresStorage).readTrials(name);
+      assert.deepEqual(trials.map((t) => t.state), Array(9).fill("complete"));
+      await first.refresh();
+      assert.deepEqual(first.trials, trials, "refresh brings in the other study's trials");
+      const again = await first.optimize(objective, { trials: 9, space, countStudyTrials: true });
+      assert.equal(again.trialsRun, 0, "a full study runs nothing more");
+    });
+  });
+
+  test("a worker that stalls past the timeout has its trial re-run elsewhere; its late result is refused and it carries on", async () => {
+    // Worker A heartbeats rarely (a stall, as far as B can tell); B fails A's trial after 300 ms of silence.
+    const slow = await PostgresStorage.connect(url(), { heartbeatIntervalMs: 60_000, staleTrialTimeoutMs: 120_000 });
+    const quick = await PostgresStorage.connect(url(), { heartbeatIntervalMs: 50, staleTrialTimeoutMs: 300 });
+    try {
+      const name = freshName("stall");
+      const space = { x: floatDistribution(-1, 1) };
+      const a = await createStudy({ storage: slow, studyName: name, seed: 1 });
+      let stalls = 1;
+      const aRun = a.optimize(
+        async (trial) => {
+          if (stalls-- > 0) await delay(900);
+          return trial.params["x"] as number;
+        },
+        { trials: 3, space, countStudyTrials: true },
+      );
+      await delay(500);
+      const b = await createStudy({ storage: quick, studyName: name, seed: 2 });
+      const bSummary = await b.optimize((trial) => trial.params["x"] as number, { trials: 3, space, countStudyTrials: true });
+      const aSummary = await aRun;
+      const trials = await quick.readTrials(name);
+      const stalled = trials[0] as FrozenTrial;
+      assert.equal(stalled.state, "failed");
+      assert.match(stalled.error ?? "", /no heartbeat for over 0\.3 s/);
+      assert.equal(stalled.value, undefined, "the late result was not stored");
+      const rerun = trials.find((t) => t.userAttrs["retryOf"] === 0) as FrozenTrial;
+      assert.equal(rerun.state, "complete");
+      assert.deepEqual(rerun.params, stalled.params);
+      assert.equal(trials.filter((t) => t.state === "complete").length, 3);
+      assert.equal(aSummary.trialsRun + bSummary.trialsRun, 3, "the refused trial is not counted");
+    } finally {
+      await slow.close();
+      await quick.close();
+    }
+  });
+});
+
 /** A worker process (test/tune/fixtures/postgres-worker) and the lines it printed. */
 interface Worker {
   readonly name: string;
