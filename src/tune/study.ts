@@ -332,12 +332,14 @@ export class Study {
     const changes = await this.shared.readTrialChanges(this.studyName, this.changeCursor);
     this.changeCursor = changes.cursor;
     for (const trial of changes.trials) {
-      this.cache[trial.number] = trial;
       const live = this.live.get(trial.number);
+      // This worker's own running trials: its cache is ahead of the storage (writes are queued).
+      if (live !== undefined && trial.state === "running") continue;
+      this.cache[trial.number] = trial;
       if (live === undefined) continue;
-      live.updateSnapshot(trial);
       // Failed by another worker (this one stalled past the heartbeat timeout): no longer ours.
-      if (trial.state !== "running") this.live.delete(trial.number);
+      live.updateSnapshot(trial);
+      this.live.delete(trial.number);
     }
     this.updateHeartbeat();
   }
@@ -403,24 +405,33 @@ export class Study {
     await shared.failStaleTrials(this.studyName);
     const started = await shared.startTrial(this.studyName, { startedAt: this.clock(), ...(limit === undefined ? {} : { limit }) });
     if (started === undefined) return undefined;
-    await this.refreshNow();
     const number = started.number;
     const enqueued = started.params;
-    let snapshot = started;
-    let choice = this.chooseParams(space, number, enqueued);
-    for (let attempt = 0; ; attempt++) {
-      const update: TrialUpdate = { params: choice.params, distributions: choice.distributions };
-      if (Object.keys(choice.params).length > 0 || Object.keys(choice.distributions).length > 0) {
-        await this.storage.updateTrial(this.studyName, number, update);
-      }
-      snapshot = applyTrialUpdate(started, update);
-      this.cache[number] = snapshot;
-      if (space === undefined || !choice.sampledAll || !isFiniteSpace(space) || attempt >= SHARED_DUPLICATE_REDRAWS) break;
+    try {
       await this.refreshNow();
-      if (!this.clashes(space, choice.params, number)) break;
-      choice = this.chooseParams(space, number, enqueued);
+      let snapshot = started;
+      let choice = this.chooseParams(space, number, enqueued);
+      for (let attempt = 0; ; attempt++) {
+        const update: TrialUpdate = { params: choice.params, distributions: choice.distributions };
+        if (Object.keys(choice.params).length > 0 || Object.keys(choice.distributions).length > 0) {
+          await this.storage.updateTrial(this.studyName, number, update);
+        }
+        snapshot = applyTrialUpdate(started, update);
+        this.cache[number] = snapshot;
+        if (space === undefined || !choice.sampledAll || !isFiniteSpace(space) || attempt >= SHARED_DUPLICATE_REDRAWS) break;
+        await this.refreshNow();
+        if (!this.clashes(space, choice.params, number)) break;
+        choice = this.chooseParams(space, number, enqueued);
+      }
+      return this.goLive(snapshot, choice.presets);
+    } catch (error) {
+      // The storage already handed this trial out: end it rather than leave it to go stale.
+      const reason = error instanceof Error ? error.message : String(error);
+      const update: TrialUpdate = { state: "failed", completedAt: this.clock(), error: `no parameters could be chosen: ${reason}` };
+      await this.storage.updateTrial(this.studyName, number, update).catch(() => undefined);
+      this.cache[number] = applyTrialUpdate(this.cache[number] ?? started, update);
+      throw error;
     }
-    return this.goLive(snapshot, choice.presets);
   }
 
   /** Whether a trial other than `number` (not waiting) holds the point `params` of `space`. */

@@ -11,7 +11,7 @@ import { extname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 
-import { floatDistribution } from "../../src/tune/distributions";
+import { floatDistribution, intDistribution } from "../../src/tune/distributions";
 import { PostgresStorage } from "../../src/tune/storage/postgres";
 import { StaleTrialError, type NewTrial } from "../../src/tune/storage/storage";
 import { createStudy } from "../../src/tune/study";
@@ -189,6 +189,19 @@ describe("PostgresStorage: studies in one process", () => {
       assert.deepEqual(first.trials, trials, "refresh brings in the other study's trials");
       const again = await first.optimize(objective, { trials: 9, space, countStudyTrials: true });
       assert.equal(again.trialsRun, 0, "a full study runs nothing more");
+    });
+  });
+
+  test("an exhausted space ends the search, and the trial the storage handed out is failed, not left running", async () => {
+    await withStorages(1, async ([storage]) => {
+      const name = freshName("exhausted");
+      const study = await createStudy({ storage: storage as PostgresStorage, studyName: name, seed: 3 });
+      const summary = await study.optimize(() => 1, { trials: 5, space: { bit: intDistribution(0, 1) }, countStudyTrials: true });
+      assert.equal(summary.stopReason, "exhausted");
+      const trials = await (storage as PostgresStorage).readTrials(name);
+      assert.deepEqual(trials.map((t) => t.state), ["complete", "complete", "failed"]);
+      assert.match(trials[2]?.error ?? "", /^no parameters could be chosen: .*every point of bit has been tried/);
+      assert.deepEqual(study.trials, trials);
     });
   });
 
