@@ -310,10 +310,10 @@ async function startWorkers(studyName: string, names: readonly string[], heartbe
 const STUDY_TRIALS = 30;
 const OBJECTIVE_MS = 250;
 /** A trial completed this long before another started must be in that trial's sampling context. */
-const VISIBILITY_SLACK_MS = 1000;
+const VISIBILITY_SLACK_MS = 1500;
 
 /** The checks common to both multi-worker runs; returns the study's trials. */
-async function checkSharedStudy(name: string, workers: readonly Worker[]): Promise<FrozenTrial[]> {
+async function checkSharedStudy(name: string, workers: readonly Worker[], report: (message: string) => void): Promise<FrozenTrial[]> {
   const storage = await PostgresStorage.connect(url());
   try {
     const trials = await storage.readTrials(name);
@@ -341,6 +341,7 @@ async function checkSharedStudy(name: string, workers: readonly Worker[]): Promi
       const pending = trial.userAttrs["sawPending"] as number[];
       pendingFromOthers += pending.filter((n) => byNumber.get(n)?.userAttrs["worker"] !== trial.userAttrs["worker"]).length;
     }
+    report(`${crossWorkerChecks} results seen across workers; ${pendingFromOthers} running trials of other workers seen as pending`);
     assert.ok(crossWorkerChecks >= 20, `the samplers saw other workers' results (${crossWorkerChecks} checks)`);
     assert.ok(pendingFromOthers >= 5, `the samplers saw other workers' running trials as pending (${pendingFromOthers})`);
     return trials;
@@ -350,19 +351,19 @@ async function checkSharedStudy(name: string, workers: readonly Worker[]): Promi
 }
 
 describe("PostgresStorage: worker processes sharing a study", () => {
-  test("three workers run one 30-trial GP study: 30 complete, no duplicate, every result seen by the others", { timeout: 90_000 }, async () => {
+  test("three workers run one 30-trial GP study: 30 complete, no duplicate, every result seen by the others", { timeout: 90_000 }, async (t) => {
     const name = freshName("workers");
     const workers = await startWorkers(name, ["A", "B", "C"], 500, 10_000);
     const exits = await Promise.all(workers.map((w) => w.exit));
     for (const [i, exit] of exits.entries()) assert.equal(exit.code, 0, `worker ${workers[i]?.name} failed: ${exit.stderr}`);
-    const trials = await checkSharedStudy(name, workers);
+    const trials = await checkSharedStudy(name, workers, (message) => t.diagnostic(message));
     assert.equal(trials.length, STUDY_TRIALS, "no trial was failed or wasted");
     for (const worker of workers) assert.ok(worker.told.length >= 3, `worker ${worker.name} ran ${worker.told.length} trials`);
   });
 
-  test("a worker killed mid-trial: its trial fails after the heartbeat timeout and is re-run; the study still ends at 30", { timeout: 90_000 }, async () => {
+  test("a worker killed mid-trial: its trial fails after the heartbeat timeout and is re-run; the study still ends at 30", { timeout: 90_000 }, async (t) => {
     const name = freshName("killed");
-    const workers = await startWorkers(name, ["A", "B", "C"], 150, 1500);
+    const workers = await startWorkers(name, ["A", "B", "C"], 200, 3000);
     const [victim, ...survivors] = workers as [Worker, Worker, Worker];
     await victim.waitFor(/^told /);
     const line = await victim.waitFor(new RegExp(`^start (?!(${victim.told.join("|")})$)`));
@@ -372,10 +373,10 @@ describe("PostgresStorage: worker processes sharing a study", () => {
     assert.equal(victimExit.signal, "SIGKILL");
     const exits = await Promise.all(survivors.map((w) => w.exit));
     for (const [i, exit] of exits.entries()) assert.equal(exit.code, 0, `worker ${survivors[i]?.name} failed: ${exit.stderr}`);
-    const trials = await checkSharedStudy(name, workers);
+    const trials = await checkSharedStudy(name, workers, (message) => t.diagnostic(message));
     const killed = trials[killedTrial] as FrozenTrial;
     assert.equal(killed.state, "failed", `trial ${killedTrial} (running when its worker was killed) is failed`);
-    assert.match(killed.error ?? "", /no heartbeat for over 1\.5 s/);
+    assert.match(killed.error ?? "", /no heartbeat for over 3 s/);
     const rerun = trials.filter((t) => t.userAttrs["retryOf"] === killedTrial);
     assert.equal(rerun.length, 1, "its configuration was offered again once");
     assert.equal(rerun[0]?.state, "complete", "and re-run to completion");
