@@ -11,6 +11,8 @@ import { extname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 
+import { Client } from "pg";
+
 import { floatDistribution, intDistribution } from "../../src/tune/distributions";
 import { PostgresStorage } from "../../src/tune/storage/postgres";
 import { StaleTrialError, type NewTrial } from "../../src/tune/storage/storage";
@@ -422,6 +424,24 @@ describe("PostgresStorage: connecting", () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  test("workers connecting at once to an empty database create the schema once, without error", async () => {
+    const admin = new Client({ connectionString: url() });
+    await admin.connect();
+    try {
+      await admin.query("CREATE DATABASE tunelab_fresh");
+    } finally {
+      await admin.end();
+    }
+    const fresh = url().replace(/\/postgres$/, "/tunelab_fresh");
+    const storages = await Promise.all(Array.from({ length: 6 }, () => PostgresStorage.connect(fresh)));
+    try {
+      await (storages[0] as PostgresStorage).createStudy({ name: "s", direction: "minimize", createdAt: 0 });
+      assert.deepEqual(await (storages[5] as PostgresStorage).listStudies(), ["s"]);
+    } finally {
+      await Promise.all(storages.map((s) => s.close()));
     }
   });
 

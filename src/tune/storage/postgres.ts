@@ -71,6 +71,9 @@ const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS tunelab_trials_state ON tunelab_trials (study_id, state)`,
 ];
 
+/** The object {@link SCHEMA} creates last. */
+const SCHEMA_LAST_OBJECT = "tunelab_trials_state";
+
 /** What a locked study row tells a transaction. */
 interface LockedStudy {
   readonly id: number;
@@ -126,10 +129,15 @@ export class PostgresStorage implements SharedStudyStorage {
     pool.on("error", () => undefined);
     const storage = new PostgresStorage(target.display, pool, heartbeatIntervalMs, staleTrialTimeoutMs);
     try {
-      await storage.transaction(async (client) => {
-        await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY]);
-        for (const statement of SCHEMA) await client.query(statement);
-      });
+      // The last object of the schema exists once the schema does: then skip the locked creation
+      // (CREATE INDEX IF NOT EXISTS would briefly lock the trials table against other workers).
+      const present = await storage.query<{ present: boolean }>(`SELECT to_regclass('${SCHEMA_LAST_OBJECT}') IS NOT NULL AS present`);
+      if (present[0]?.present !== true) {
+        await storage.transaction(async (client) => {
+          await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY]);
+          for (const statement of SCHEMA) await client.query(statement);
+        });
+      }
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw connectionError(error, target, connectTimeoutMs);
