@@ -19,6 +19,7 @@
  *   ∂k/∂log σ_f²   = k
  *   ∂k/∂x_c        = σ_f² · dm/ds · 2 (x_c − y_c) / ℓ_g²   (numeric column c of group g)
  */
+import { Matrix } from "ml-matrix";
 import type { FeatureLayout } from "./transform";
 
 const SQRT5 = Math.sqrt(5);
@@ -151,19 +152,19 @@ export function inverseSquaredLengths(params: KernelParams): Float64Array {
 /**
  * K (n, n), the kernel matrix of n points from their pairwise distances
  * ({@link pairwiseGroupDistances}); `diagonalAddition` (e.g. the noise variance) is added to
- * the diagonal.
+ * the diagonal. Exactly symmetric (each pair is computed once and written to both triangles).
  */
-export function kernelMatrix(pairDistances: Float64Array, n: number, params: KernelParams, diagonalAddition = 0): Float64Array {
+export function kernelMatrix(pairDistances: Float64Array, n: number, params: KernelParams, diagonalAddition = 0): Matrix {
   const inv = inverseSquaredLengths(params);
   const groupCount = inv.length;
-  const k = new Float64Array(n * n);
+  const k = new Matrix(n, n);
   let p = 0;
   for (let i = 0; i < n; i++) {
-    k[i * n + i] = params.signalVariance + diagonalAddition;
+    k.set(i, i, params.signalVariance + diagonalAddition);
     for (let j = i + 1; j < n; j++) {
       const value = params.signalVariance * maternCorrelation(scaledSquaredDistance(pairDistances, p * groupCount, inv));
-      k[i * n + j] = value;
-      k[j * n + i] = value;
+      k.set(i, j, value);
+      k.set(j, i, value);
       p++;
     }
   }
@@ -171,15 +172,15 @@ export function kernelMatrix(pairDistances: Float64Array, n: number, params: Ker
 }
 
 /**
- * The kernel between m points `a` (m, D) and n points `b` (n, D): (m, n) row-major.
+ * K(A, B) (m, n), the kernel between m points `a` (m, D) and n points `b` (n, D), both row-major.
  */
-export function crossKernel(layout: FeatureLayout, a: Float64Array, m: number, b: Float64Array, n: number, params: KernelParams): Float64Array {
+export function crossKernel(layout: FeatureLayout, a: Float64Array, m: number, b: Float64Array, n: number, params: KernelParams): Matrix {
   const width = layout.width;
   const inv = inverseSquaredLengths(params);
-  const out = new Float64Array(m * n);
+  const out = new Matrix(m, n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      out[i * n + j] = params.signalVariance * maternCorrelation(scaledDistanceAt(layout, a, i * width, b, j * width, inv));
+      out.set(i, j, params.signalVariance * maternCorrelation(scaledDistanceAt(layout, a, i * width, b, j * width, inv)));
     }
   }
   return out;

@@ -4,14 +4,18 @@
  * Notation and shapes:
  *   n, m, D    observations, query points, feature columns
  *   X          (n, D) observed feature vectors, row-major;  y (n) standardised observations
- *   K_y        (n, n) K_f(X, X) + σ_n²·I = L·Lᵀ;  α = K_y⁻¹ y (n)
- *   k_*        (n) k(X, x_*) for one query x_* (D)
- *   μ(x_*)     k_*ᵀ α
+ *   K_y        (n, n) K_f(X, X) + σ_n²·I = L·Lᵀ;  α = K_y⁻¹ y (n, 1)
+ *   K_*        (m, n) k(x_*, X) for m queries, one row k_*ᵀ per query x_* (D)
+ *   μ(x_*)     k_*ᵀ α                (all m at once: K_*·α)
  *   σ²(x_*)    σ_f² − vᵀv with v = L⁻¹ k_*  (the variance of the latent function, noise excluded)
- *   ∇μ         Σ_i α_i ∂k(x_*, x_i)/∂x_*;  ∇σ² = −2 Σ_i w_i ∂k(x_*, x_i)/∂x_*, w = K_y⁻¹ k_* = L⁻ᵀ v
+ *   d_c        (n) ∂k_* / ∂x_c for a numeric column c (one-hot columns are not moved by gradients)
+ *   ∂μ/∂x_c    d_cᵀ α
+ *   ∂σ²/∂x_c   −2 d_cᵀ K_y⁻¹ k_* = −2 (L⁻¹ d_c)ᵀ v   (forward solves only: k_* and every d_c as one block)
+ * The matrices are ml-matrix `Matrix` objects (linalg.ts).
  */
+import { Matrix } from "ml-matrix";
 import { crossKernel, inverseSquaredLengths, kernelMatrix, pairwiseGroupDistances, scaledDistanceAt, type KernelParams } from "./kernel";
-import { cholesky, solveCholesky, solveLower, solveLowerRows, solveLowerTransposed, type CholeskyFactor } from "./linalg";
+import { cholesky, LowerTriangularSolver, solveCholesky, type CholeskyFactor } from "./linalg";
 import type { FeatureLayout } from "./transform";
 
 /** The smallest variance reported, so that log σ stays finite at observed points. */
@@ -77,8 +81,10 @@ export class GaussianProcess {
   readonly noiseVariance: number;
   /** Cholesky factor of K_y. */
   readonly factor: CholeskyFactor;
-  /** (n) α = K_y⁻¹ y. */
-  readonly alpha: Float64Array;
+  /** (n, 1) α = K_y⁻¹ y. */
+  readonly alpha: Matrix;
+  /** v = L⁻¹ k_* for blocks of queries. */
+  private readonly lowerSolver: LowerTriangularSolver;
   /** (G) 1 / ℓ_g². */
   private readonly inverseSquaredLengths: Float64Array;
 
@@ -92,29 +98,25 @@ export class GaussianProcess {
     this.x = x;
     this.kernel = kernel;
     this.noiseVariance = noiseVariance;
-    this.factor = cholesky(kernelMatrix(pairwiseGroupDistances(layout, x, n), n, kernel, noiseVariance), n);
-    this.alpha = solveCholesky(this.factor, y);
+    this.factor = cholesky(kernelMatrix(pairwiseGroupDistances(layout, x, n), n, kernel, noiseVariance));
+    this.alpha = solveCholesky(this.factor, Matrix.columnVector(y));
+    this.lowerSolver = new LowerTriangularSolver(this.factor);
     this.inverseSquaredLengths = inverseSquaredLengths(kernel);
   }
 
   /** μ and σ² at m points `points` (m, D). */
   predict(points: Float64Array, m: number): Prediction {
-    const n = this.n;
-    const kStar = crossKernel(this.layout, points, m, this.x, n, this.kernel); // (m, n)
-    const v = solveLowerRows(this.factor, kStar, m); // (m, n): row r is L⁻¹ k_*(r)
-    const mean = new Float64Array(m);
-    const variance = new Float64Array(m);
-    for (let r = 0; r < m; r++) {
-      let mu = 0;
-      let vv = 0;
-      for (let i = 0; i < n; i++) {
-        mu += (kStar[r * n + i] as number) * (this.alpha[i] as number);
-        vv += (v[r * n + i] as number) ** 2;
-      }
-      mean[r] = mu;
-      variance[r] = Math.max(MIN_VARIANCE, this.kernel.signalVariance - vv);
-    }
+    const kStar = crossKernel(this.layout, points, m, this.x, this.n, this.kernel); // (m, n)
+    const mean = Float64Array.from(kStar.mmul(this.alpha).getColumn(0));
+    const sf2 = this.kernel.signalVariance;
+    const variance = Float64Array.from(this.explainedVariances(kStar), (vv) => Math.max(MIN_VARIANCE, sf2 - vv));
     return { mean, variance };
+  }
+
+  /** vᵀv (m) for each row k_*ᵀ of `kStar` (m, n), v = L⁻¹ k_*. */
+  private explainedVariances(kStar: Matrix): number[] {
+    const v = this.lowerSolver.solveRows(kStar); // (m, n): row r is (L⁻¹ k_*(r))ᵀ
+    return v.mul(v).sum("row");
   }
 
   /** μ, σ² and their gradients at one point `point` (D). */
@@ -122,45 +124,34 @@ export class GaussianProcess {
     const { n, layout } = this;
     const D = layout.width;
     const sf2 = this.kernel.signalVariance;
-    // k_* (n) and dm/ds (n) at every training point, sharing √s and the exponential.
-    const kStar = new Float64Array(n);
-    const slopes = new Float64Array(n);
+    // The numeric columns c_1 … c_Q and 2/ℓ_g² of each.
+    const numeric: { column: number; scale: number }[] = [];
+    layout.groups.forEach((group, g) => {
+      if (group.kind === "numeric") numeric.push({ column: group.column, scale: 2 * (this.inverseSquaredLengths[g] as number) });
+    });
+    // (1 + Q, n): row 0 is k_*ᵀ, row j is d_{c_j}ᵀ with ∂k(x_*, x_i)/∂x_c = dm/ds · 2 (x_c − x_ic) / ℓ_g²
+    // (kernel.ts); √s and exp(−√5·r) are shared.
+    const rhs = new Matrix(1 + numeric.length, n);
     for (let i = 0; i < n; i++) {
       const s = scaledDistanceAt(layout, point, 0, this.x, i * D, this.inverseSquaredLengths);
       const r = Math.sqrt(s);
       const decay = Math.exp(-SQRT5 * r);
-      kStar[i] = sf2 * (1 + SQRT5 * r + (5 / 3) * s) * decay;
-      slopes[i] = sf2 * (-5 / 6) * (1 + SQRT5 * r) * decay;
+      rhs.set(0, i, sf2 * (1 + SQRT5 * r + (5 / 3) * s) * decay);
+      const slope = sf2 * (-5 / 6) * (1 + SQRT5 * r) * decay;
+      numeric.forEach(({ column, scale }, j) => rhs.set(1 + j, i, slope * scale * ((point[column] as number) - (this.x[i * D + column] as number))));
     }
-    const v = solveLower(this.factor, kStar);
-    const w = solveLowerTransposed(this.factor, v);
-    let mean = 0;
-    let vv = 0;
-    for (let i = 0; i < n; i++) {
-      mean += (kStar[i] as number) * (this.alpha[i] as number);
-      vv += (v[i] as number) ** 2;
-    }
-    // ∂k(x_*, x_i)/∂x_c = dm/ds · 2 (x_c − x_ic) / ℓ_g² in numeric columns (kernel.ts).
+    // (1 + Q, 1): μ = k_*ᵀα, then ∂μ/∂x_{c_j} = d_{c_j}ᵀα.
+    const meanAndGradient = rhs.mmul(this.alpha);
+    // Rows v = L⁻¹k_*, then L⁻¹d_{c_j}; their products with v: vᵀv (as in predict), then −½ ∂σ²/∂x_{c_j}.
+    const solved = this.lowerSolver.solveRows(rhs);
+    const products = solved.mmul(solved.getRowVector(0).transpose());
+    const raw = sf2 - products.get(0, 0);
     const meanGradient = new Float64Array(D);
     const varianceGradient = new Float64Array(D);
-    const groups = layout.groups;
-    for (let g = 0; g < groups.length; g++) {
-      const group = groups[g] as FeatureLayout["groups"][number];
-      if (group.kind !== "numeric") continue;
-      const c = group.column;
-      const scale = 2 * (this.inverseSquaredLengths[g] as number);
-      let dMean = 0;
-      let dVariance = 0;
-      for (let i = 0; i < n; i++) {
-        const dk = (slopes[i] as number) * scale * ((point[c] as number) - (this.x[i * D + c] as number));
-        dMean += (this.alpha[i] as number) * dk;
-        dVariance += -2 * (w[i] as number) * dk;
-      }
-      meanGradient[c] = dMean;
-      varianceGradient[c] = dVariance;
-    }
-    const raw = sf2 - vv;
-    if (raw < MIN_VARIANCE) varianceGradient.fill(0);
-    return { mean, variance: Math.max(MIN_VARIANCE, raw), meanGradient, varianceGradient };
+    numeric.forEach(({ column }, j) => {
+      meanGradient[column] = meanAndGradient.get(1 + j, 0);
+      varianceGradient[column] = raw < MIN_VARIANCE ? 0 : -2 * products.get(1 + j, 0);
+    });
+    return { mean: meanAndGradient.get(0, 0), variance: Math.max(MIN_VARIANCE, raw), meanGradient, varianceGradient };
   }
 }
