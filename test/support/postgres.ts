@@ -3,7 +3,7 @@
  * listening on 127.0.0.1 only (on a free port, plus a Unix socket inside that directory), trust
  * authentication, no fsync. `stop()` kills it (`pg_ctl stop -m immediate`) and deletes the
  * directory; a server still running when the process exits is stopped too, so a failing test does
- * not leave one behind.
+ * not leave one behind (nor does SIGINT or SIGTERM; only SIGKILL of the test process can).
  *
  * PostgreSQL refuses to run as root: as root, every server command runs as the `postgres` system
  * user (created by Debian's `postgresql` package, see scripts/system-deps.sh), which owns the
@@ -94,9 +94,17 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
   running.add(stopNow);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.on("exit", () => {
+    const stopAll = (): void => {
       for (const stop of [...running]) stop();
-    });
+    };
+    process.on("exit", stopAll);
+    // Interrupted (Ctrl-C, a runner's timeout): stop the servers, then die of the same signal.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        stopAll();
+        process.kill(process.pid, signal);
+      });
+    }
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

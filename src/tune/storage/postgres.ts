@@ -84,7 +84,21 @@ interface LockedStudy {
 
 const FINISHED = new Set(["complete", "failed", "pruned"]);
 
-/** A {@link SharedStudyStorage} in a PostgreSQL database. */
+/**
+ * A {@link SharedStudyStorage} in a PostgreSQL database. Every worker runs the same code:
+ *
+ * ```ts
+ * const storage = await PostgresStorage.connect("postgres://tuner@db.internal/tunelab", { staleTrialTimeoutMs: 120_000 });
+ * const study = await createStudy({ storage, studyName: "digits", sampler: new GPSampler() });
+ * await study.optimize(objective, { trials: 30, space, countStudyTrials: true }); // 30 for the study, not per worker
+ * await storage.close();
+ * ```
+ *
+ * Workers of one study should agree on `staleTrialTimeoutMs` (each judges staleness by its own),
+ * and an objective must not block the event loop for that long, or its heartbeats stop and its
+ * trial is failed and re-run elsewhere (its late result is then refused with a StaleTrialError,
+ * which `optimize` skips).
+ */
 export class PostgresStorage implements SharedStudyStorage {
   /** The connection string with its password masked, for messages. */
   readonly location: string;
