@@ -112,12 +112,13 @@ export class NotebookStudy {
     return { [Symbol.for("Jupyter.display")]: () => bundle ?? { "text/plain": `no ${kind} figure` } };
   }
 
-  /** Frees the kept model's tensors. */
+  /** Frees the kept model's tensors and closes the study's storage (a file or a database connection). */
   dispose(): void {
     if (this.bestModel !== undefined) {
       disposeModel(this.bestModel);
       this.bestModel = undefined;
     }
+    void this.study.storage.close();
   }
 
   /** Shown as the trials table when the study is a cell's last expression. */

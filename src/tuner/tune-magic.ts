@@ -18,6 +18,8 @@ import { prepareTrainingData, type DataInput, type TrainingData, type Validation
 import { GPSampler, GridSampler, RandomSampler } from "../tune/samplers";
 import { MedianPruner, SuccessiveHalvingPruner } from "../tune/pruners";
 import { JournalStorage } from "../tune/storage/journal";
+import { PostgresStorage } from "../tune/storage/postgres";
+import { isSharedStorage, type StudyStorage } from "../tune/storage/storage";
 import { createStudy, TooManyFailuresError, type Objective, type ObjectiveResult, type Study } from "../tune/study";
 import { TrialPruned, type Trial } from "../tune/trial";
 import type { Params, Pruner, Sampler, SearchSpace, StudyDirection } from "../tune/types";
@@ -233,17 +235,24 @@ function gridSize(space: SearchSpace): number | undefined {
   return size;
 }
 
+/** Whether `--storage` names a PostgreSQL database rather than a journal file. */
+function isDatabaseUrl(storage: string): boolean {
+  return /^postgres(ql)?:\/\//.test(storage);
+}
+
+/** Opens `--storage`: a PostgreSQL database (shared by several workers) or a journal file. */
+async function openStorage(location: string): Promise<StudyStorage> {
+  try {
+    return isDatabaseUrl(location) ? await PostgresStorage.connect(location) : JournalStorage.open(location);
+  } catch (error) {
+    throw new MagicError(`--storage: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+}
+
 /** Creates (or resumes from --storage) the study, reporting a resume. */
 async function openStudy(options: TuneOptions, seed: number, direction: StudyDirection, metric: string, context: MagicContext): Promise<Study> {
   const pruner = makePruner(options.pruner);
-  let storage: JournalStorage | undefined;
-  if (options.storage !== undefined) {
-    try {
-      storage = JournalStorage.open(options.storage);
-    } catch (error) {
-      throw new MagicError(`--storage ${options.storage}: ${error instanceof Error ? error.message : String(error)}`, 1);
-    }
-  }
+  const storage = options.storage === undefined ? undefined : await openStorage(options.storage);
   let study: Study;
   try {
     study = await createStudy({
@@ -257,17 +266,24 @@ async function openStudy(options: TuneOptions, seed: number, direction: StudyDir
       ...optional("storage", storage),
     });
   } catch (error) {
+    await storage?.close();
     throw new MagicError(error instanceof Error ? error.message : String(error), 1);
   }
   if (study.trials.length > 0) {
-    context.stdout(`Resuming study "${study.studyName}" from ${options.storage}: ${countStates(study.trials)}.\n`);
+    const where = options.storage !== undefined && isDatabaseUrl(options.storage) ? "the database" : options.storage;
+    context.stdout(`Resuming study "${study.studyName}" from ${where}: ${countStates(study.trials)}.\n`);
   }
   return study;
 }
 
+/** The number of trials the study should have (`--trials`, the grid's size, or the default). */
+function plannedTrials(options: TuneOptions, space: SearchSpace): number {
+  return options.trials ?? (options.strategy === "grid" ? (gridSize(space) ?? DEFAULT_TRIALS) : DEFAULT_TRIALS);
+}
+
 /** How many trials are left to run: `--trials` counts the study's finished trials. */
 function remainingTrials(options: TuneOptions, space: SearchSpace, study: Study): number {
-  const planned = options.trials ?? (options.strategy === "grid" ? (gridSize(space) ?? DEFAULT_TRIALS) : DEFAULT_TRIALS);
+  const planned = plannedTrials(options, space);
   const finished = study.trials.filter((t) => t.state === "complete" || t.state === "pruned" || t.state === "failed").length;
   return Math.max(0, planned - finished);
 }
@@ -283,7 +299,9 @@ async function runSearch(
   bound: NotebookStudy,
 ): Promise<void> {
   context.assign(options.out, bound);
-  const trials = remainingTrials(options, space, study);
+  // A shared study counts every worker's finished trials; otherwise this run makes up the rest.
+  const shared = isSharedStorage(study.storage);
+  const trials = shared ? plannedTrials(options, space) : remainingTrials(options, space, study);
   const live = options.live ? new LiveView({ output: context, embedding: session.embedding, ...optional("intervalMs", session.liveIntervalMs) }) : undefined;
   const refresh = live === undefined ? undefined : setInterval(() => live.update(bound.data()), session.liveIntervalMs ?? 1000);
   refresh?.unref();
@@ -305,6 +323,7 @@ async function runSearch(
     if (trials > 0) {
       summary = await study.optimize(timedObjective, {
         trials,
+        countStudyTrials: shared,
         space,
         signal: context.signal,
         ...optional("timeout", options.timeout),

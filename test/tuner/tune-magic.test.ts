@@ -17,6 +17,7 @@ import { loadTable } from "../../src/tfjs/csv";
 import { oneHot } from "../../src/tfjs/data";
 import { NotebookStudy, registerTuneMagics } from "../../src/tuner";
 import { FakeContext } from "../magic/fake-context";
+import { startThrowawayPostgres } from "../support/postgres";
 
 const iris = loadTable(join(__dirname, "../../../notebooks/data/iris.csv"));
 
@@ -183,4 +184,30 @@ test("a study in a journal file resumes where it stopped", async () => {
   const firstParams = (first.context.lookup("study") as NotebookStudy).trials.map((t) => t.params);
   assert.deepEqual(study.trials.slice(0, 5).map((t) => t.params), firstParams);
   assert.ok(readFileSync(storage, "utf8").split("\n").length > 8);
+});
+
+test("two notebooks share one PostgreSQL study: --trials counts the study's finished trials", async () => {
+  const server = await startThrowawayPostgres();
+  try {
+    const cell = `%%tune --objective f --strategy bayes --trials 8 --seed 4 --storage ${server.url} --name shared --no-live\nx: uniform(-3, 3)`;
+    const workers = await Promise.all([notebook(), notebook()]);
+    for (const worker of workers) {
+      worker.context.assign("f", async (p: Record<string, number>) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return (p["x"]! - 1) ** 2;
+      });
+    }
+    await Promise.all(workers.map((worker) => worker.run(cell)));
+    const studies = workers.map((worker) => worker.context.lookup("study") as NotebookStudy);
+    await studies[0]!.study.refresh();
+    const finished = studies[0]!.trials.filter((t) => t.state === "complete");
+    assert.equal(finished.length, 8);
+    assert.equal(new Set(finished.map((t) => t.params["x"])).size, 8, "no configuration evaluated twice");
+    for (const study of studies) study.dispose();
+    const bad = await notebook();
+    bad.context.assign("f", () => 0);
+    await assert.rejects(bad.run(cell.replace(server.url, "postgres://nobody@127.0.0.1:1/none")), /--storage: cannot reach PostgreSQL at 127\.0\.0\.1:1/);
+  } finally {
+    await server.stop();
+  }
 });
