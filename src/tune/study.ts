@@ -99,6 +99,13 @@ export interface OptimizeOptions {
    * the running ones (re-running any whose worker dies), so the study ends with exactly `trials`.
    */
   readonly countStudyTrials?: boolean;
+  /**
+   * How many trials run at once (default 1): while fewer are running, another is asked, so an
+   * objective that awaits work done elsewhere (worker threads, other processes) keeps N busy. The
+   * sampler sees the running trials as pending; `trials` is never exceeded. Which parameters a
+   * trial gets can then depend on which trials finished first.
+   */
+  readonly concurrency?: number;
 }
 
 /** Why `optimize` stopped. */
@@ -153,6 +160,15 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+/** A promise with its resolve function (Node 20 has no `Promise.withResolvers`). */
+function deferred(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 /** Whether every dimension of `space` has finitely many values. */
@@ -557,79 +573,169 @@ export class Study {
    * `signal` is aborted or the sampler has nothing left to try, whichever comes first; a running
    * trial is always finished. A trial whose objective throws or returns NaN/±∞ is recorded as
    * failed and the search goes on, up to `maxConsecutiveFailures` in a row.
+   *
+   * With `concurrency: N`, up to N trials run at once: a new trial is asked while others run (the
+   * sampler sees those as pending), never more than `trials` in all. Once any stop condition holds
+   * no trial is started, and the call resolves when the running ones have been told.
    */
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<OptimizeSummary> {
-    const { trials = Infinity, timeout, signal, space, callbacks = [], countStudyTrials = false } = options;
+    const { trials = Infinity, timeout, signal, space, callbacks = [], countStudyTrials = false, concurrency = 1 } = options;
     if (options.trials === undefined && timeout === undefined && signal === undefined) {
       throw new RangeError("optimize needs `trials`, `timeout` or `signal` to know when to stop (trials: Infinity runs until the space is exhausted)");
     }
     if (!(trials >= 0)) throw new RangeError(`trials must be a non-negative number, but got ${trials}`);
     if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(`timeout must be a non-negative number of seconds, but got ${timeout}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`concurrency must be a positive integer (trials run at once), but got ${concurrency}`);
+    }
     const start = this.clock();
+    /** Trials this call has running or has told (a stale one given up is taken back). */
+    let started = 0;
     let run = 0;
     let failuresInRow = 0;
-    const stop = (stopReason: StopReason, message: string): OptimizeSummary => ({ trialsRun: run, stopReason, message });
-    const studyFull = (): OptimizeSummary =>
-      stop("trials", `the study has ${this.finishedCount()} finished trials (${run} run by this worker)`);
-    for (;;) {
-      if (!countStudyTrials && run >= trials) return stop("trials", `ran ${run} trial${run === 1 ? "" : "s"}`);
-      if (signal?.aborted) return stop("aborted", `interrupted after ${run} trial${run === 1 ? "" : "s"}; every finished trial is kept`);
-      if (timeout !== undefined && (this.clock() - start) / 1000 >= timeout) {
-        return stop("timeout", `timed out after ${timeout} s and ${run} trial${run === 1 ? "" : "s"}`);
-      }
-      let trial: Trial;
+    let stopped: { reason: StopReason; message: () => string } | undefined;
+    let fatal: { error: unknown } | undefined;
+    /** Wakes lanes that wait for a running trial of this call to end. */
+    let trialEnded = deferred();
+    const plural = (n: number): string => `${n} trial${n === 1 ? "" : "s"}`;
+    const stopWith = (reason: StopReason, message: () => string): void => {
+      stopped ??= { reason, message };
+    };
+    const halted = (): boolean => stopped !== undefined || fatal !== undefined;
+    /** Called whenever a trial of this call ends or is given back. */
+    const wakeLanes = (): void => {
+      const wake = trialEnded;
+      trialEnded = deferred();
+      wake.resolve();
+    };
+
+    /** Calls the callbacks, then counts failures in a row (a failure while interrupted does not count). */
+    const runCallbacks = async (frozen: FrozenTrial): Promise<void> => {
       try {
-        const shared = this.shared;
-        if (countStudyTrials && shared !== undefined) {
-          const started = await this.exclusive(() => this.askShared(shared, space, trials));
-          if (started === undefined) {
-            // Finished and running trials reach the target: wait for the running ones to end (or go stale).
-            await this.refresh();
-            if (this.finishedCount() >= trials) return studyFull();
-            await sleep(Math.min(shared.heartbeatIntervalMs, MAX_FULL_STUDY_POLL_MS), signal);
-            continue;
-          }
-          trial = started;
-        } else {
-          if (countStudyTrials && this.finishedCount() >= trials) return studyFull();
-          trial = await this.ask(space);
-        }
+        for (const callback of callbacks) await callback(this, frozen);
       } catch (error) {
-        if (error instanceof SearchSpaceExhaustedError) return stop("exhausted", `${error.message}; ran ${run} trials`);
-        throw error;
+        fatal ??= { error };
+        return;
       }
-      let result: TellResult;
-      let exhausted: SearchSpaceExhaustedError | undefined;
-      try {
-        result = this.interpret(await objective(trial));
-      } catch (error) {
-        if (error instanceof TrialPruned) {
-          result = { state: "pruned" };
-        } else if (error instanceof SearchSpaceExhaustedError) {
-          exhausted = error;
-          result = { state: "failed", error: error.message };
-        } else {
-          const reason = error instanceof Error ? error.message : String(error);
-          result = { state: "failed", error: signal?.aborted ? `interrupted: ${reason}` : reason };
-        }
-      }
-      let frozen: FrozenTrial;
-      try {
-        frozen = await this.tell(trial, result);
-      } catch (error) {
-        // This worker stalled past the heartbeat timeout: the trial was failed and is re-run elsewhere.
-        if (error instanceof StaleTrialError) continue;
-        throw error;
-      }
-      run += 1;
-      if (exhausted !== undefined) return stop("exhausted", `${exhausted.message}; ran ${run} trials`);
-      for (const callback of callbacks) await callback(this, frozen);
       if (frozen.state === "failed" && !signal?.aborted) {
         failuresInRow += 1;
-        if (failuresInRow >= this.maxConsecutiveFailures) throw new TooManyFailuresError(failuresInRow, frozen.error ?? "unknown error");
+        if (failuresInRow >= this.maxConsecutiveFailures) {
+          fatal ??= { error: new TooManyFailuresError(failuresInRow, frozen.error ?? "unknown error") };
+        }
       } else {
         failuresInRow = 0;
       }
+    };
+
+    /** One lane: asks, runs and tells trials one after another while the search goes on. */
+    const lane = async (): Promise<void> => {
+      while (!halted()) {
+        if (!countStudyTrials && started >= trials) {
+          // Every remaining trial is running in some lane; one may yet be given up (stale) and re-run.
+          if (started > run) {
+            await trialEnded.promise;
+            continue;
+          }
+          return stopWith("trials", () => `ran ${plural(run)}`);
+        }
+        if (signal?.aborted) return stopWith("aborted", () => `interrupted after ${plural(run)}; every finished trial is kept`);
+        if (timeout !== undefined && (this.clock() - start) / 1000 >= timeout) {
+          return stopWith("timeout", () => `timed out after ${timeout} s and ${plural(run)}`);
+        }
+        const studyFull = (): void =>
+          stopWith("trials", () => `the study has ${this.finishedCount()} finished trials (${run} run by this worker)`);
+        let trial: Trial;
+        started += 1;
+        try {
+          const shared = this.shared;
+          if (countStudyTrials && shared !== undefined) {
+            const asked = await this.exclusive(() => this.askShared(shared, space, trials));
+            if (asked === undefined) {
+              started -= 1;
+              // Finished and running trials reach the target: wait for the running ones to end (or go stale).
+              await this.refresh();
+              if (this.finishedCount() >= trials) return studyFull();
+              await sleep(Math.min(shared.heartbeatIntervalMs, MAX_FULL_STUDY_POLL_MS), signal);
+              continue;
+            }
+            trial = asked;
+          } else {
+            if (countStudyTrials && this.finishedCount() + (started - 1 - run) >= trials) {
+              started -= 1;
+              if (started === run) return studyFull();
+              // This call's running trials may reach the target, or fail and leave room.
+              await trialEnded.promise;
+              continue;
+            }
+            trial = await this.ask(space);
+          }
+        } catch (error) {
+          started -= 1;
+          wakeLanes();
+          if (error instanceof SearchSpaceExhaustedError) return stopWith("exhausted", () => `${error.message}; ran ${plural(run)}`);
+          fatal ??= { error };
+          return;
+        }
+        const ended = await this.runTrial(trial, objective, signal);
+        if (ended.kind === "stale") {
+          // This worker stalled past the heartbeat timeout: the trial was failed and is re-run elsewhere.
+          started -= 1;
+        } else if (ended.kind === "error") {
+          started -= 1;
+          fatal ??= { error: ended.error };
+        } else {
+          run += 1;
+          const { frozen, exhausted } = ended;
+          if (exhausted !== undefined) {
+            stopWith("exhausted", () => `${exhausted.message}; ran ${plural(run)}`);
+          } else {
+            await runCallbacks(frozen);
+          }
+        }
+        wakeLanes();
+      }
+    };
+
+    await Promise.all(Array.from({ length: concurrency }, lane));
+    if (fatal !== undefined) throw fatal.error;
+    const { reason, message } = stopped ?? { reason: "trials" as const, message: () => `ran ${plural(run)}` };
+    return { trialsRun: run, stopReason: reason, message: message() };
+  }
+
+  /**
+   * Runs the objective on `trial` and tells the study its outcome: the told snapshot (and the
+   * exhaustion error when the objective found the space exhausted), `stale` when this worker's
+   * trial was failed by another worker meanwhile, or the error that telling threw.
+   */
+  private async runTrial(
+    trial: Trial,
+    objective: Objective,
+    signal: AbortSignal | undefined,
+  ): Promise<
+    | { readonly kind: "told"; readonly frozen: FrozenTrial; readonly exhausted: SearchSpaceExhaustedError | undefined }
+    | { readonly kind: "stale" }
+    | { readonly kind: "error"; readonly error: unknown }
+  > {
+    let result: TellResult;
+    let exhausted: SearchSpaceExhaustedError | undefined;
+    try {
+      result = this.interpret(await objective(trial));
+    } catch (error) {
+      if (error instanceof TrialPruned) {
+        result = { state: "pruned" };
+      } else if (error instanceof SearchSpaceExhaustedError) {
+        exhausted = error;
+        result = { state: "failed", error: error.message };
+      } else {
+        const reason = error instanceof Error ? error.message : String(error);
+        result = { state: "failed", error: signal?.aborted ? `interrupted: ${reason}` : reason };
+      }
+    }
+    try {
+      return { kind: "told", frozen: await this.tell(trial, result), exhausted };
+    } catch (error) {
+      if (error instanceof StaleTrialError) return { kind: "stale" };
+      return { kind: "error", error };
     }
   }
 
