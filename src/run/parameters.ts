@@ -1,0 +1,94 @@
+/**
+ * Notebook parameters, as papermill has them: `--param name=value` values are injected as a new
+ * code cell tagged `injected-parameters`, right after the cell tagged `parameters` (or at the top
+ * when none is tagged), replacing a cell injected by an earlier run. The kernel lets a later cell
+ * redeclare a `const`/`let`, so the injected cell declares each name again with the keyword the
+ * parameters cell used for it (`const` when it does not declare it).
+ */
+import { newCellId, tagsOf, joinText, splitLines, type CodeCell, type Notebook } from "./notebook";
+
+/** The tag of the cell holding the defaults. */
+export const PARAMETERS_TAG = "parameters";
+/** The tag of the cell `tunelab run` writes. */
+export const INJECTED_TAG = "injected-parameters";
+
+/** One `--param` value: a name and its JSON value. */
+export interface Parameter {
+  readonly name: string;
+  readonly value: unknown;
+}
+
+/** Raised for a `--param` that is not `name=value` with a usable name. */
+export class ParameterError extends Error {
+  override readonly name = "ParameterError";
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * Parses `name=value`: the value is JSON when it parses as JSON (`3`, `true`, `[1,2]`, `"x"`),
+ * otherwise the text itself as a string.
+ */
+export function parseParameter(text: string): Parameter {
+  const at = text.indexOf("=");
+  if (at <= 0) throw new ParameterError(`--param expects name=value, got ${JSON.stringify(text)}`);
+  const name = text.slice(0, at).trim();
+  if (!IDENTIFIER.test(name)) {
+    throw new ParameterError(`--param name must be a JavaScript identifier (letters, digits, _ and $, not starting with a digit), got ${JSON.stringify(name)}`);
+  }
+  const raw = text.slice(at + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  return { name, value };
+}
+
+/** What {@link injectParameters} did. */
+export interface Injection {
+  /** Index of the injected cell in `notebook.cells`. */
+  readonly index: number;
+  /** Names given that the parameters cell does not declare (papermill warns about these too). */
+  readonly undeclared: readonly string[];
+  /** Whether a cell tagged `parameters` was found. */
+  readonly foundParametersCell: boolean;
+}
+
+/** Inserts (or replaces) the injected-parameters cell in `notebook`. No parameters: no change. */
+export function injectParameters(notebook: Notebook, parameters: readonly Parameter[]): Injection | undefined {
+  if (parameters.length === 0) return undefined;
+  const previous = notebook.cells.findIndex((cell) => tagsOf(cell).includes(INJECTED_TAG));
+  if (previous >= 0) notebook.cells.splice(previous, 1);
+  const parametersAt = notebook.cells.findIndex((cell) => cell.cell_type === "code" && tagsOf(cell).includes(PARAMETERS_TAG));
+  const defaults = parametersAt >= 0 ? joinText(notebook.cells[parametersAt]!.source) : "";
+  const declared = declaredNames(defaults);
+  const latest = new Map(parameters.map((p) => [p.name, p.value] as const));
+  const lines = ["// Parameters injected by tunelab run", ...[...latest].map(([name, value]) => `${declared.get(name) ?? "const"} ${name} = ${literal(value)};`)];
+  const cell: CodeCell = {
+    cell_type: "code",
+    metadata: { tags: [INJECTED_TAG] },
+    source: splitLines(lines.join("\n")),
+    execution_count: null,
+    outputs: [],
+  };
+  if (notebook.nbformat_minor >= 5) cell.id = newCellId();
+  const index = parametersAt >= 0 ? parametersAt + 1 : 0;
+  notebook.cells.splice(index, 0, cell);
+  return { index, undeclared: [...latest.keys()].filter((name) => !declared.has(name)), foundParametersCell: parametersAt >= 0 };
+}
+
+/** Top-level `const|let|var name` declarations of a parameters cell: name → keyword. */
+function declaredNames(code: string): Map<string, "const" | "let" | "var"> {
+  const found = new Map<string, "const" | "let" | "var">();
+  for (const match of code.matchAll(/^\s*(?:export\s+)?(const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)/gm)) {
+    found.set(match[2]!, match[1] as "const" | "let" | "var");
+  }
+  return found;
+}
+
+/** A TypeScript literal for a JSON value (JSON is valid TypeScript; undefined has no JSON). */
+function literal(value: unknown): string {
+  return value === undefined ? "undefined" : JSON.stringify(value);
+}
