@@ -30,6 +30,11 @@ export interface TrialReporter {
   shouldPrune(): boolean;
 }
 
+/** What the trainer reads of an `AbortSignal`. */
+export interface AbortFlag {
+  readonly aborted: boolean;
+}
+
 /** What a model builder is told besides the parameters. */
 export interface BuildContext {
   /** The trial's seed; pass it to `trialInitializers(tf, seed)` to seed initialisers explicitly. */
@@ -54,8 +59,12 @@ export interface TrainOptions {
   readonly seed: number;
   /** Receives `report(value, step)` after every epoch and is asked `shouldPrune()`. */
   readonly reporter?: TrialReporter;
-  /** When aborted, training stops after the current batch and {@link TrainingAbortedError} is thrown. */
-  readonly signal?: AbortSignal;
+  /**
+   * When aborted, training stops after the current batch and {@link TrainingAbortedError} is thrown.
+   * Read after every batch; any object with `aborted` will do (a worker thread passes a view of a
+   * shared flag, since its event loop is busy training).
+   */
+  readonly signal?: AbortFlag;
   /** Keep the trained model (the last fold's) and return it; default false (it is disposed). */
   readonly keepModel?: boolean;
   /** Seed `Math.random` while building and fitting (see the module comment); default true. */
@@ -267,10 +276,7 @@ async function buildCheckedModel<P>(
   f: number,
   options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
 ): Promise<{ model: tfjs.LayersModel; metric: string }> {
-  const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
-  const build = async (): Promise<unknown> => buildModel(params, context);
-  const built = await ((options.seedMathRandom ?? true) ? withSeededMathRandom(context.seed, build) : build());
-  const model = checkOrDispose(built);
+  const model = await buildTrialModel(buildModel, params, f, options);
   try {
     checkModelFitsData(model, data.folds[f]!, options.dataNames ?? { x: "x", y: "y" });
     return { model, metric: resolveMetric(options.metric, model) };
@@ -278,6 +284,25 @@ async function buildCheckedModel<P>(
     disposeModel(model);
     throw error;
   }
+}
+
+/**
+ * Builds the model of fold `f` of a trial exactly as {@link trainTrial} does (with the build seed
+ * `deriveSeed(seed, "build", f)`, `Math.random` seeded unless `seedMathRandom` is false) and
+ * checks that it is a compiled `tf.LayersModel`. A worker-thread pool builds models this way in
+ * the main thread and sends their topology and initial weights, so the seeded initialisation holds.
+ * @throws TrainingSetupError when the builder returns no compiled model (which is then disposed)
+ */
+export async function buildTrialModel<P>(
+  buildModel: ModelBuilder<P>,
+  params: P,
+  f: number,
+  options: Pick<TrainOptions, "seed" | "seedMathRandom">,
+): Promise<tfjs.LayersModel> {
+  const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
+  const build = async (): Promise<unknown> => buildModel(params, context);
+  const built = await ((options.seedMathRandom ?? true) ? withSeededMathRandom(context.seed, build) : build());
+  return checkOrDispose(built);
 }
 
 /**

@@ -1,0 +1,235 @@
+/**
+ * A pool of worker threads that train trials: each thread loads TensorFlow.js with the main
+ * thread's backend once and makes its tensors of the search's training data once (shared memory,
+ * see {@link shareTrainingData}); then each {@link TrainingPool.train} sends one trial's models
+ * (as data) to an idle thread. Per epoch the thread's report reaches the caller's reporter and the
+ * pruning answer goes back through shared memory; an abort reaches the thread at its next batch.
+ * {@link TrainingPool.close} terminates every thread.
+ */
+import { extname, join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { BackendName } from "../backend";
+import { TrainingAbortedError, TrainingSetupError, type TrialReporter } from "../train";
+import type { TrainingData } from "../trainingData";
+import { Control, PruneAnswer, type ErrorData, type FromWorker, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
+import { UnserialisableModelError, weightBuffers, type ModelDescription } from "./model-transfer";
+import { shareTrainingData } from "./shared-data";
+
+/** Options of {@link TrainingPool.start}. */
+export interface PoolOptions {
+  /** Number of worker threads, at least 1. */
+  readonly size: number;
+  /** The main thread's backend; every thread selects the same one. */
+  readonly backend: BackendName;
+  /** The search's prepared data, copied once into shared memory for all threads. */
+  readonly data: TrainingData;
+}
+
+/** One worker thread and what it is doing. */
+interface Slot {
+  readonly index: number;
+  readonly worker: Worker;
+  /** Shared with the thread: see {@link Control}. */
+  readonly control: Int32Array;
+  /** Where the thread's next messages go. */
+  listener: ((message: FromWorker) => void) | undefined;
+  /** Why the thread is gone, once it is. */
+  failure: Error | undefined;
+  /** Rejects the work in progress when the thread dies. */
+  onFailure: ((error: Error) => void) | undefined;
+}
+
+/** The worker thread's script: compiled JavaScript next to this file, or TypeScript under tsx. */
+const WORKER_SCRIPT = join(__dirname, `worker${extname(__filename)}`);
+/** Starts a thread on {@link WORKER_SCRIPT}; from TypeScript sources (tests under tsx) through tsx's require hook. */
+function newWorker(): Worker {
+  if (extname(WORKER_SCRIPT) !== ".ts") return new Worker(WORKER_SCRIPT);
+  return new Worker(`require("tsx/cjs"); require(${JSON.stringify(WORKER_SCRIPT)});`, { eval: true });
+}
+
+/** A pool of worker threads training trials; start it with {@link TrainingPool.start}. */
+export class TrainingPool {
+  private readonly idle: Slot[];
+  private readonly waiting: { resolve: (slot: Slot) => void; reject: (error: Error) => void }[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly slots: readonly Slot[],
+    /** The backend every thread runs. */
+    readonly backend: string,
+  ) {
+    this.idle = [...slots];
+  }
+
+  /** Number of threads. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** "2 workers (worker threads, wasm)". */
+  get description(): string {
+    return `${this.size} worker${this.size === 1 ? "" : "s"} (worker threads, ${this.backend})`;
+  }
+
+  /**
+   * Starts `size` threads and waits until each has loaded TensorFlow.js and the data.
+   * @throws Error when a thread cannot start (the others are terminated)
+   */
+  static async start(options: PoolOptions): Promise<TrainingPool> {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new RangeError(`a training pool needs a positive whole number of threads, but got ${options.size}`);
+    }
+    const data = shareTrainingData(options.data);
+    const slots: Slot[] = [];
+    try {
+      const backends = await Promise.all(
+        Array.from({ length: options.size }, async (_unused, index) => {
+          const control = new Int32Array(new SharedArrayBuffer(Control.length * Int32Array.BYTES_PER_ELEMENT));
+          const slot = startSlot(index, control);
+          slots.push(slot);
+          const reply = await exchange(slot, { type: "init", backend: options.backend, data, control: control.buffer as SharedArrayBuffer });
+          if (reply.type === "initFailed") throw new Error(`worker thread ${index + 1} could not start: ${reply.error.message}`);
+          if (reply.type !== "ready") throw new Error(`worker thread ${index + 1} answered ${reply.type} to init`);
+          return reply.backend;
+        }),
+      );
+      return new TrainingPool(slots, backends[0]!);
+    } catch (error) {
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+      throw error;
+    }
+  }
+
+  /**
+   * Checks that a thread can rebuild `model` (its layer classes, optimizer and loss are known there).
+   * @throws UnserialisableModelError when it cannot
+   */
+  async probe(model: ModelDescription): Promise<void> {
+    const slot = await this.acquire();
+    try {
+      const reply = await exchange(slot, { type: "probe", model });
+      if (reply.type === "probed" && reply.error !== undefined) throw new UnserialisableModelError(reply.error.message);
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  /**
+   * Trains one trial on an idle thread (waiting for one when all are busy). The job's weight
+   * buffers are transferred: the caller must not use them afterwards.
+   * @throws TrainingAbortedError when `signal` aborts; TrainingSetupError or Error as {@link trainTrial} would
+   */
+  async train(job: TrainJob, reporter?: TrialReporter, signal?: AbortSignal): Promise<WorkerTraining> {
+    const slot = await this.acquire();
+    const { control } = slot;
+    Atomics.store(control, Control.abort, 0);
+    const abort = (): void => {
+      Atomics.store(control, Control.abort, 1);
+      Atomics.notify(control, Control.prune);
+    };
+    if (signal?.aborted === true) abort();
+    signal?.addEventListener("abort", abort);
+    try {
+      const reply = await exchange(
+        slot,
+        { type: "train", job },
+        job.models.flatMap(weightBuffers),
+        (message) => {
+          if (message.type !== "epoch") return;
+          let answer: number = PruneAnswer.goOn;
+          try {
+            reporter?.report(message.value, message.step);
+            if (reporter?.shouldPrune() === true) answer = PruneAnswer.prune;
+          } finally {
+            Atomics.store(control, Control.prune, answer);
+            Atomics.notify(control, Control.prune);
+          }
+        },
+      );
+      if (reply.type === "trainFailed") throw errorFromData(reply.error);
+      if (reply.type !== "trained") throw new Error(`worker thread ${slot.index + 1} answered ${reply.type} to train`);
+      return reply.training;
+    } finally {
+      signal?.removeEventListener("abort", abort);
+      this.release(slot);
+    }
+  }
+
+  /** Terminates every thread (work in progress is rejected). Safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new Error("the training pool was closed");
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private acquire(): Promise<Slot> {
+    if (this.closed) return Promise.reject(new Error("the training pool is closed"));
+    const slot = this.idle.pop();
+    if (slot !== undefined) return Promise.resolve(slot);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private release(slot: Slot): void {
+    if (this.closed) return;
+    const next = this.waiting.shift();
+    if (next !== undefined) next.resolve(slot);
+    else this.idle.push(slot);
+  }
+}
+
+/** Starts one thread; its death rejects whatever it was doing and every later exchange. */
+function startSlot(index: number, control: Int32Array): Slot {
+  const worker = newWorker();
+  const slot: Slot = { index, worker, control, listener: undefined, failure: undefined, onFailure: undefined };
+  const fail = (error: Error): void => {
+    slot.failure ??= error;
+    slot.onFailure?.(slot.failure);
+  };
+  worker.on("message", (message: FromWorker) => slot.listener?.(message));
+  worker.on("error", (error) => fail(new Error(`worker thread ${index + 1} failed: ${error.message}`)));
+  worker.on("exit", (code) => fail(new Error(`worker thread ${index + 1} stopped (exit code ${code})`)));
+  return slot;
+}
+
+/**
+ * Sends `message` and resolves with the thread's first answer that is not an epoch report
+ * (epoch reports go to `onEpoch`).
+ */
+function exchange(slot: Slot, message: ToWorker, transfer: ArrayBuffer[] = [], onEpoch?: (message: FromWorker) => void): Promise<FromWorker> {
+  if (slot.failure !== undefined) return Promise.reject(slot.failure);
+  return new Promise<FromWorker>((resolve, reject) => {
+    const done = (): void => {
+      slot.listener = undefined;
+      slot.onFailure = undefined;
+    };
+    slot.listener = (reply) => {
+      if (reply.type === "epoch") {
+        onEpoch?.(reply);
+        return;
+      }
+      done();
+      resolve(reply);
+    };
+    slot.onFailure = (error) => {
+      done();
+      reject(error);
+    };
+    slot.worker.postMessage(message, transfer);
+  });
+}
+
+/** The error a thread reported, as the class the main thread's trainer would have thrown. */
+function errorFromData(error: ErrorData): Error {
+  switch (error.name) {
+    case "AbortError":
+      return new TrainingAbortedError(error.epochsRun ?? 0, error.batchesRun ?? 0);
+    case "TrainingSetupError":
+      return new TrainingSetupError(error.message);
+    case "UnserialisableModelError":
+      return new UnserialisableModelError(error.message);
+    default:
+      return new Error(error.message);
+  }
+}
