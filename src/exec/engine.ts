@@ -12,7 +12,7 @@ import * as vm from "node:vm";
 import * as path from "node:path";
 import Module from "node:module";
 import * as ts from "@tslab/typescript-for-tslab";
-import { createConverter, isCompleteCode, type Converter, type Diagnostic } from "tslab/dist/converter";
+import { createConverter, isCompleteCode, type ConvertResult, type Converter, type Diagnostic } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { createTslabCompat, toMimeBundle, tunelabModule } from "./display";
 import { currentScope } from "./output";
@@ -48,6 +48,9 @@ export const INTERRUPTED = "Interrupted";
 
 const SIGINT_CODE = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
 
+/** How many conversions are remembered for re-run cells. */
+const CONVERSION_CACHE_SIZE = 64;
+
 /** Runs cells of one language in this process's global context. */
 export class Engine {
   private readonly converter: Converter;
@@ -56,6 +59,8 @@ export class Engine {
   private readonly require: NodeJS.Require;
   private readonly sideOutputs = new Map<string, string>();
   private cellNumber = 0;
+  /** Recent conversions by declarations + code, oldest first (an LRU). */
+  private readonly conversions = new Map<string, ConvertResult>();
 
   /**
    * @param language TypeScript or JavaScript
@@ -75,7 +80,7 @@ export class Engine {
   /** Compiles and runs `code`; resolves with its last expression's value or its error. */
   async run(code: string): Promise<RunOutcome> {
     this.cellNumber += 1;
-    const converted = this.converter.convert(this.prevDecl, code);
+    const converted = this.convert(code);
     for (const side of converted.sideOutputs ?? []) this.sideOutputs.set(side.path, side.data);
     if (converted.diagnostics.length > 0) return compileError(converted.diagnostics);
     if (converted.output === undefined) {
@@ -96,6 +101,27 @@ export class Engine {
     const value = this.locals[name];
     delete this.locals[name];
     return { status: "ok", hasValue: value !== undefined, value };
+  }
+
+  /**
+   * tslab's conversion of `code` after the current declarations. Re-running an unchanged cell
+   * with unchanged declarations reuses the earlier result (no compiler pass), unless the cell
+   * imports local files, whose contents may have changed.
+   */
+  private convert(code: string): ConvertResult {
+    const key = `${this.prevDecl}\u0000${code}`;
+    const cached = this.conversions.get(key);
+    if (cached !== undefined) {
+      this.conversions.delete(key);
+      this.conversions.set(key, cached);
+      return cached;
+    }
+    const converted = this.converter.convert(this.prevDecl, code);
+    if (converted.sideOutputs === undefined && !/\b(import|require)\b/.test(code)) {
+      this.conversions.set(key, converted);
+      if (this.conversions.size > CONVERSION_CACHE_SIZE) this.conversions.delete(this.conversions.keys().next().value as string);
+    }
+    return converted;
   }
 
   /** Runs `code` like a cell and returns its value, throwing its error (for magics). */
@@ -235,6 +261,17 @@ function guardAsync(script: string): string {
 }
 
 let awaiterInstalled = false;
+let forcedInterrupt: () => boolean = () => false;
+
+/**
+ * Sets the probe that compiled `async` functions of cells check at every resumption: when it
+ * returns true they throw an `Interrupted` error instead of continuing. This stops loops that
+ * never yield to the event loop (e.g. `while (true) await null;`), which neither a message nor
+ * a SIGINT outside `vm` could reach.
+ */
+export function setForcedInterruptProbe(probe: () => boolean): void {
+  forcedInterrupt = probe;
+}
 
 /**
  * Defines the global `__awaiter` used by compiled `async` functions: each step of the generator
@@ -260,7 +297,7 @@ export function installGuardedAwaiter(): void {
     return new PromiseType((resolve, reject) => {
       let iterator: Generator | undefined;
       const advance = (kind: "start" | "next" | "throw", value?: unknown): void => {
-        if (kind !== "start" && currentScope()?.isOpen === false) {
+        if (kind !== "start" && (currentScope()?.isOpen === false || forcedInterrupt())) {
           // The cell that started this function was interrupted: stop its leftover work here.
           kind = "throw";
           value = Object.assign(new Error("execution was interrupted"), { name: INTERRUPTED });
@@ -302,7 +339,7 @@ function compileError(diagnostics: readonly Diagnostic[]): RunOutcome {
 }
 
 function runtimeError(error: unknown): RunOutcome {
-  if ((error as { code?: unknown } | null)?.code === SIGINT_CODE) {
+  if ((error as { code?: unknown } | null)?.code === SIGINT_CODE || (error instanceof Error && error.name === INTERRUPTED)) {
     return { status: "error", ename: INTERRUPTED, evalue: "execution was interrupted", traceback: [`${INTERRUPTED}: execution was interrupted`] };
   }
   if (error instanceof Error) {

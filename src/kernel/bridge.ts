@@ -26,17 +26,21 @@ export const enum SharedSlot {
   Generation = 1,
   /** 1 when the running cell declared it stops by itself after the interrupt signal. */
   Cooperative = 2,
+  /** The generation the worker decided to stop by force (awaits in cell code then throw). */
+  Forced = 3,
 }
 
 /** The flags shared by both threads. */
 export function createSharedState(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  return new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
 }
 
 /** What the worker is started with. */
 export interface TransportOptions {
   readonly connectionFile: string;
   readonly session: string;
+  /** The kernel's language, for the kernel_info_reply the worker sends itself. */
+  readonly language: "typescript" | "javascript";
   readonly shared: Int32Array;
   /** The parent process id at launch; the kernel exits when it changes (the parent died). */
   readonly parentPid: number;

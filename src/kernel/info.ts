@@ -1,5 +1,4 @@
 /** The `kernel_info_reply` content. */
-import * as ts from "@tslab/typescript-for-tslab";
 import type { Language } from "../exec/engine";
 import { PROTOCOL_VERSION, type Content } from "./messages";
 
@@ -12,9 +11,19 @@ export function tunelabVersion(): string {
   }
 }
 
-/** What `kernel_info_request` answers for a kernel of `language`. */
+/** The version of tslab's TypeScript, read without loading the compiler. */
+function typescriptVersion(): string {
+  try {
+    return (require("@tslab/typescript-for-tslab/package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** What `kernel_info_request` answers for a kernel of `language` (cheap: no compiler loaded). */
 export function kernelInfo(language: Language): Content {
   const typescript = language === "typescript";
+  const ts = { version: typescriptVersion() };
   return {
     status: "ok",
     protocol_version: PROTOCOL_VERSION,

@@ -19,7 +19,7 @@ import {
   type MimeBundle,
   type OutputSink as MagicOutputSink,
 } from "../magic";
-import { Engine, INTERRUPTED, type Language, type RunOutcome } from "../exec/engine";
+import { Engine, INTERRUPTED, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
 import { CellScope, installOutputRouting, runInScope, type OutputSink } from "../exec/output";
 import { toMimeBundle } from "../exec/display";
 import { createSharedState, SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
@@ -70,7 +70,7 @@ export class Kernel {
   readonly session = randomUUID();
   private readonly shared = createSharedState();
   private readonly worker: Worker;
-  private readonly engine: Engine;
+  private engineInstance: Engine | undefined;
   private readonly magics: MagicRegistry = createDefaultRegistry();
   private readonly history = new History();
   private readonly handlers: Record<string, Handler>;
@@ -80,13 +80,25 @@ export class Kernel {
   private executionCount = 0;
   private running: RunningCell | undefined;
   private readonly pendingInputs = new Map<string, (value: string) => void>();
+  private readonly language: Language;
+
+  /** The execution engine, created on first use (loading the compiler takes seconds). */
+  private get engine(): Engine {
+    this.engineInstance ??= new Engine(this.language, process.cwd());
+    return this.engineInstance;
+  }
 
   constructor(options: KernelOptions) {
     installOutputRouting();
-    this.engine = new Engine(options.language, process.cwd());
+    this.language = options.language;
+    const shared = this.shared;
+    setForcedInterruptProbe(
+      () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Forced) === Atomics.load(shared, SharedSlot.Generation),
+    );
     const transport: TransportOptions = {
       connectionFile: options.connectionFile,
       session: this.session,
+      language: options.language,
       shared: this.shared,
       parentPid: options.parentPid ?? process.ppid,
       graceMs: options.graceMs ?? 150,
@@ -113,9 +125,9 @@ export class Kernel {
       this.worker.on("message", (event: WorkerEvent) => {
         switch (event.kind) {
           case "ready":
-            this.publish("status", { execution_state: "starting" });
-            this.publish("status", { execution_state: "idle" });
             resolve();
+            // Load the compiler now that the sockets answer; requests wait in the queue meanwhile.
+            setImmediate(() => this.engine);
             break;
           case "fatal":
             reject(new Error(event.error));
@@ -292,7 +304,7 @@ export class Kernel {
 
   private shutdown(): void {
     log("shutdown requested");
-    this.engine.close();
+    this.engineInstance?.close();
     this.post({ kind: "close" });
     // Exit once the worker has flushed and closed its sockets (or after a delay if it cannot).
     setTimeout(() => process.exit(0), 2000).unref();

@@ -18,6 +18,10 @@ import { createMessage, replyType, type Envelope, type Message } from "./message
 import { SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
 import { decodeMessage, DEFAULT_WIRE_LIMITS, encodeMessage, Signer, type WireLimits } from "./wire";
 import { log } from "./log";
+import { kernelInfo } from "./info";
+
+/** How long an interrupt waits for a requested cell to start, in ms. */
+const PENDING_CELL_WAIT_MS = 15_000;
 
 /** How often the worker checks that the parent process is alive, in ms. */
 const PARENT_POLL_MS = 1000;
@@ -32,6 +36,8 @@ class Transport {
   private sendChain: Promise<void> = Promise.resolve();
   private inspector: Session | undefined;
   private interrupting = false;
+  /** execute_requests forwarded to the main thread and not answered yet. */
+  private executesInFlight = 0;
   private readonly limits: WireLimits = wireLimitsFromEnvironment();
 
   constructor(private readonly info: ConnectionInfo, private readonly options: TransportOptions) {
@@ -53,6 +59,7 @@ class Transport {
     void this.receive(this.control, "control");
     void this.receive(this.stdin, "stdin");
     this.watchParent();
+    await this.send("iopub", [], createMessage("status", this.options.session, { execution_state: "starting" }));
     post({ kind: "ready" });
   }
 
@@ -60,6 +67,7 @@ class Transport {
   send(channel: "shell" | "control" | "iopub" | "stdin", identities: readonly Uint8Array[], message: Message): Promise<void> {
     const socket = { shell: this.shell, control: this.control, iopub: this.iopub, stdin: this.stdin }[channel];
     const topic = channel === "iopub" ? [Buffer.from(`kernel.${this.options.session}.${message.header.msg_type}`)] : identities;
+    if (message.header.msg_type === "execute_reply") this.executesInFlight = Math.max(0, this.executesInFlight - 1);
     const frames = encodeMessage(message, this.signer, topic);
     this.sendChain = this.sendChain.then(
       () => socket.send(frames),
@@ -94,6 +102,11 @@ class Transport {
           continue;
         }
         if (channel === "control" && this.handleControl(decoded.envelope)) continue;
+        if (channel !== "stdin" && decoded.envelope.message.header.msg_type === "kernel_info_request") {
+          this.answerKernelInfo(channel, decoded.envelope);
+          continue;
+        }
+        if (channel === "shell" && decoded.envelope.message.header.msg_type === "execute_request") this.executesInFlight += 1;
         post({ kind: "request", channel, envelope: decoded.envelope });
       }
     } catch (error) {
@@ -121,6 +134,19 @@ class Transport {
     return true;
   }
 
+  /**
+   * kernel_info is static, so the worker answers it at once on shell and control: the kernel
+   * is ready as soon as its sockets are bound, while the compiler still loads on the main thread
+   * (requests sent meanwhile wait in the main thread's queue).
+   */
+  private answerKernelInfo(channel: "shell" | "control", envelope: Envelope): void {
+    const request = envelope.message;
+    const session = this.options.session;
+    this.send("iopub", [], createMessage("status", session, { execution_state: "busy" }, request.header));
+    this.send(channel, envelope.identities, createMessage("kernel_info_reply", session, kernelInfo(this.options.language), request.header));
+    this.send("iopub", [], createMessage("status", session, { execution_state: "idle" }, request.header));
+  }
+
   /** Interrupts the running cell: main thread first, then SIGINT, then inspector termination. */
   async interrupt(): Promise<void> {
     post({ kind: "interrupt" });
@@ -128,11 +154,19 @@ class Transport {
     this.interrupting = true;
     try {
       const shared = this.options.shared;
+      // A cell requested before the interrupt may not have started yet (e.g. while the compiler
+      // loads); it is the one to stop, and once it runs the main thread may not see messages.
+      const started = Date.now();
+      while (Atomics.load(shared, SharedSlot.Running) === 0 && this.executesInFlight > 0 && Date.now() - started < PENDING_CELL_WAIT_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      if (Atomics.load(shared, SharedSlot.Running) === 1) post({ kind: "interrupt" });
       const generation = Atomics.load(shared, SharedSlot.Generation);
       const stillRunning = () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Generation) === generation;
       const grace = () => (Atomics.load(shared, SharedSlot.Cooperative) === 1 ? this.options.cooperativeGraceMs : this.options.graceMs);
       if (!(await waitUntilStopped(stillRunning, grace))) return;
       log("interrupt: the cell did not stop by itself; sending SIGINT");
+      Atomics.store(shared, SharedSlot.Forced, generation);
       process.kill(process.pid, "SIGINT");
       if (!(await waitUntilStopped(stillRunning, () => 500))) return;
       log("interrupt: SIGINT did not stop the cell; terminating JavaScript execution through the inspector");

@@ -1,0 +1,160 @@
+/**
+ * `npm run bench:kernel`: start-to-ready time (launch until the kernel_info reply) and execute
+ * round-trip latency (median and p99 over 200 executions of a trivial cell, request sent until
+ * both execute_reply and the idle status arrived) for tunelab, tslab and ipykernel, measured in
+ * one run by one Python client (jupyter_client from /usr/bin/python3), printed side by side.
+ *
+ * Also shown: launch until the first trivial cell's result (tunelab answers kernel_info as soon
+ * as its sockets are bound and loads the compiler after, so this is where the compiler shows).
+ *
+ * Goals: start-to-ready no slower than tslab; round trip no slower than ipykernel.
+ * Options: --starts N (default 3), --executions N (default 200), --json.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { installKernelspecs } from "../src/kernel/install";
+
+const PYTHON = "/usr/bin/python3";
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The measuring client: one process, kernels one after another, same code for each. */
+const CLIENT = String.raw`
+import json, statistics, subprocess, sys, time
+from jupyter_client.manager import KernelManager
+
+names, starts, executions = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3])
+cells = {"tunelab": "1", "tslab": "1", "python3": "1"}
+
+def wait_for(kc, msg_id, timeout=120, iopub=True):
+    got_reply, got_idle = False, not iopub
+    deadline = time.time() + timeout
+    while not got_idle:
+        msg = kc.get_iopub_msg(timeout=deadline - time.time())
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            got_idle = True
+    while not got_reply:
+        msg = kc.get_shell_msg(timeout=deadline - time.time())
+        got_reply = msg["parent_header"].get("msg_id") == msg_id
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+results = {}
+managers = []
+try:
+    for name in names:
+        ready, first = [], []
+        km = kc = None
+        print("measuring", name, file=sys.stderr, flush=True)
+        for i in range(starts):
+            km = KernelManager(kernel_name=name)
+            managers.append(km)
+            t0 = time.perf_counter()
+            # kernels must not hold this client's pipes (an orphan would keep the benchmark waiting)
+            km.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            kc = km.client()
+            kc.start_channels()
+            msg_id = kc.kernel_info()
+            while True:
+                reply = kc.get_shell_msg(timeout=120)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            ready.append(time.perf_counter() - t0)
+            # shell only: right after start the iopub subscription may not be connected yet
+            wait_for(kc, kc.execute(cells[name]), iopub=False)
+            first.append(time.perf_counter() - t0)
+            if i < starts - 1:
+                kc.stop_channels()
+                km.shutdown_kernel(now=True)
+        time.sleep(0.5)
+        for _ in range(5):
+            wait_for(kc, kc.execute(cells[name]))
+        latencies = []
+        for _ in range(executions):
+            t0 = time.perf_counter()
+            wait_for(kc, kc.execute(cells[name]))
+            latencies.append(time.perf_counter() - t0)
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        results[name] = {
+            "ready_ms": [round(r * 1000, 1) for r in ready],
+            "ready_median_ms": round(statistics.median(ready) * 1000, 1),
+            "first_result_median_ms": round(statistics.median(first) * 1000, 1),
+            "rtt_median_ms": round(statistics.median(latencies) * 1000, 3),
+            "rtt_p99_ms": round(percentile(latencies, 0.99) * 1000, 3),
+        }
+
+finally:
+    for manager in managers:
+        if manager.is_alive():
+            manager.shutdown_kernel(now=True)
+print(json.dumps(results))
+`;
+
+interface Figures {
+  readonly ready_ms: number[];
+  readonly ready_median_ms: number;
+  readonly first_result_median_ms: number;
+  readonly rtt_median_ms: number;
+  readonly rtt_p99_ms: number;
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { starts: { type: "string" }, executions: { type: "string" }, json: { type: "boolean" } } });
+  const starts = Number(values.starts ?? "3");
+  const executions = Number(values.executions ?? "200");
+  if (!Number.isInteger(starts) || starts < 1 || !Number.isInteger(executions) || executions < 1) {
+    throw new Error(`--starts and --executions must be positive integers, got ${values.starts} and ${values.executions}`);
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), "tunelab-bench-"));
+  try {
+    installKernelspecs({ target: { kind: "user" }, name: "tunelab", environment: { env: { JUPYTER_DATA_DIR: dataDir }, home: dataDir, sysPrefix: "/usr" } });
+    // tslab's own installer needs Python and a global binary; write its kernelspec the way it does.
+    const tslabDir = path.join(dataDir, "kernels", "tslab");
+    mkdirSync(tslabDir, { recursive: true });
+    const tslabBin = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
+    writeFileSync(
+      path.join(tslabDir, "kernel.json"),
+      JSON.stringify({ argv: [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript (tslab)", language: "typescript" }),
+    );
+    const env = { ...process.env, JUPYTER_DATA_DIR: dataDir, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+    const kernels = ["tunelab", "tslab", "python3"];
+    const result = spawnSync(PYTHON, ["-c", CLIENT, kernels.join(","), String(starts), String(executions)], {
+      env,
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 20 * 60 * 1000,
+    });
+    if (result.status !== 0) throw new Error(`benchmark client failed (${result.status}):\n${result.stderr}`);
+    const figures = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as Record<string, Figures>;
+    if (values.json === true) {
+      process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+      return;
+    }
+    const label: Record<string, string> = { tunelab: "tunelab", tslab: "tslab 1.0.22", python3: "ipykernel" };
+    const rows = kernels.map((k) => {
+      const f = figures[k] as Figures;
+      return [label[k] as string, f.ready_median_ms.toFixed(0), f.first_result_median_ms.toFixed(0), f.rtt_median_ms.toFixed(2), f.rtt_p99_ms.toFixed(2), f.ready_ms.map((r) => r.toFixed(0)).join(" ")];
+    });
+    const header = ["kernel", "start-to-ready ms (median)", "launch-to-first-result ms", "round trip ms (median)", "round trip ms (p99)", "each start ms"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+    const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join("  ");
+    process.stdout.write(`Kernel benchmark: ${starts} starts, ${executions} executions of a trivial cell each (Node ${process.version})\n`);
+    process.stdout.write(`${line(header)}\n${rows.map(line).join("\n")}\n`);
+    const t = figures["tunelab"] as Figures;
+    const ts = figures["tslab"] as Figures;
+    const py = figures["python3"] as Figures;
+    process.stdout.write(
+      `goal start-to-ready <= tslab: ${t.ready_median_ms <= ts.ready_median_ms ? "met" : "NOT met"} (${t.ready_median_ms} vs ${ts.ready_median_ms} ms)\n` +
+        `goal round trip <= ipykernel: ${t.rtt_median_ms <= py.rtt_median_ms ? "met" : "NOT met"} (${t.rtt_median_ms} vs ${py.rtt_median_ms} ms median)\n`,
+    );
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main();
