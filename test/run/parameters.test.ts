@@ -1,0 +1,53 @@
+/** `--param` parsing and injection into a notebook, on their own. */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { injectParameters, parseParameter, ParameterError } from "../../src/run/parameters";
+import { joinText, type Cell } from "../../src/run/notebook";
+import { code, markdown, notebookOf } from "./helpers";
+
+describe("parseParameter", () => {
+  test("reads the value as JSON when it parses, else as a string", () => {
+    assert.deepEqual(parseParameter("lr=0.01"), { name: "lr", value: 0.01 });
+    assert.deepEqual(parseParameter("on=true"), { name: "on", value: true });
+    assert.deepEqual(parseParameter("sizes=[1, 2]"), { name: "sizes", value: [1, 2] });
+    assert.deepEqual(parseParameter('quoted="a b"'), { name: "quoted", value: "a b" });
+    assert.deepEqual(parseParameter("name=adam"), { name: "name", value: "adam" });
+    assert.deepEqual(parseParameter("eq=a=b"), { name: "eq", value: "a=b" });
+    assert.deepEqual(parseParameter("empty="), { name: "empty", value: "" });
+  });
+
+  test("rejects what is not name=value with a usable name", () => {
+    assert.throws(() => parseParameter("lr"), (e: unknown) => e instanceof ParameterError && /expects name=value, got "lr"/.test(e.message));
+    assert.throws(() => parseParameter("=1"), /expects name=value/);
+    assert.throws(() => parseParameter("1x=1"), /must be a JavaScript identifier .* got "1x"/);
+  });
+});
+
+describe("injectParameters", () => {
+  const source = (cell: Cell | undefined) => joinText(cell?.source ?? "");
+
+  test("inserts after the parameters cell, keeping each name's declaration keyword", () => {
+    const notebook = notebookOf([markdown("# t"), code("let epochs = 5;\nconst lr: number = 0.1;", ["parameters"]), code("epochs")]);
+    const injection = injectParameters(notebook, [
+      { name: "epochs", value: 20 },
+      { name: "lr", value: 0.5 },
+      { name: "extra", value: { a: [1] } },
+      { name: "epochs", value: 30 },
+    ]);
+    assert.deepEqual(injection, { index: 2, undeclared: ["extra"], foundParametersCell: true });
+    const cell = notebook.cells[2]!;
+    assert.deepEqual(cell.metadata.tags, ["injected-parameters"]);
+    assert.equal(source(cell), '// Parameters injected by tunelab run\nlet epochs = 30;\nconst lr = 0.5;\nconst extra = {"a":[1]};');
+    assert.match(cell.id ?? "", /^[0-9a-f]{8}$/, "nbformat 4.5 cells need an id");
+    assert.equal(source(notebook.cells[3]), "epochs");
+  });
+
+  test("replaces an earlier injected cell, goes to the top without a parameters cell, does nothing without parameters", () => {
+    const notebook = notebookOf([code("1"), code("const old = 1;", ["injected-parameters"]), code("2")]);
+    assert.equal(injectParameters(notebook, []), undefined);
+    assert.equal(notebook.cells.length, 3);
+    const injection = injectParameters(notebook, [{ name: "fresh", value: "x" }]);
+    assert.deepEqual(injection, { index: 0, undeclared: ["fresh"], foundParametersCell: false });
+    assert.deepEqual(notebook.cells.map(source), ['// Parameters injected by tunelab run\nconst fresh = "x";', "1", "2"]);
+  });
+});
