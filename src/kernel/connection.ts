@@ -31,7 +31,7 @@ export function readConnectionFile(path: string): ConnectionInfo {
 
 /** Validates an already parsed connection file (`source` is used in error messages). */
 export function parseConnectionInfo(raw: unknown, source = "connection file"): ConnectionInfo {
-  if (typeof raw !== "object" || raw === null) throw new Error(`${source}: expected a JSON object`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${source}: expected a JSON object`);
   const record = raw as Record<string, unknown>;
   const port = (name: string): number => {
     const value = record[name];
