@@ -37,6 +37,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "out", type: "string", metavar: "VAR", default: "study", description: "variable the study is bound to" },
   { name: "keepBest", type: "boolean", default: true, description: "keep the best trial's trained model as study.bestModel (--no-keep-best to dispose it)" },
   { name: "maxFailures", type: "integer", metavar: "N", default: 10, description: "stop after this many consecutive failed trials" },
+  { name: "workers", type: "integer", metavar: "N", default: 1, description: "--model: train N trials at once on worker threads (see below)" },
   { name: "live", type: "boolean", default: true, description: "show the progress line and trials table while the search runs (--no-live for none)" },
 ];
 
@@ -51,6 +52,13 @@ Example:
   lr:         loguniform(1e-4, 1e-1)
   activation: choice("relu", "tanh", "elu")
   batchSize:  [16, 32, 64]
+
+--workers N trains N trials at once, each on its own worker thread with the notebook's backend:
+the builder still runs in the notebook (so its seeded initial weights are kept), and the model
+crosses to a thread as its JSON topology, compile settings and weights. The same --seed gives
+the same metrics for the same parameters as with one worker, but which parameters are tried can
+depend on which trials finish first. A model that cannot cross (custom layers, a loss or metric
+given as a function) is trained one trial at a time in the notebook instead, as the output says.
 
 The study is bound to --out: study.bestParams, study.bestValue, study.bestModel, study.trials,
 study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it shows its trials.`;

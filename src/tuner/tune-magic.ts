@@ -13,7 +13,8 @@ import { LiveView, type PlotlyEmbedding } from "../render";
 import { loadTensorFlow, type LoadedTensorFlow } from "../tfjs/backend";
 import { metricDirection } from "../tfjs/metrics";
 import { deriveSeed } from "../tfjs/random";
-import { checkTrialSetup, disposeModel, trainTrial, type ModelBuilder } from "../tfjs/train";
+import { trainTrialInPool, type TrainingPool } from "../tfjs/pool";
+import { checkTrialSetup, disposeModel, trainTrial, type ModelBuilder, type TrialTraining } from "../tfjs/train";
 import { prepareTrainingData, type DataInput, type TrainingData, type Validation } from "../tfjs/trainingData";
 import { GPSampler, GridSampler, RandomSampler } from "../tune/samplers";
 import { MedianPruner, SuccessiveHalvingPruner } from "../tune/pruners";
@@ -26,6 +27,7 @@ import type { Params, Pruner, Sampler, SearchSpace, StudyDirection } from "../tu
 import { countStates, NotebookStudy } from "./notebook-study";
 import { TUNE_HELP, TUNE_OPTIONS, type PrunerName, type Strategy } from "./options";
 import { parseSearchSpace } from "./space-grammar";
+import { PooledBestModel, startWorkerTraining, type TrainingMode } from "./worker-search";
 
 /** What `%%tune` shares across cells of one kernel session. */
 export interface TuneSession {
@@ -62,6 +64,7 @@ interface TuneOptions {
   readonly keepBest: boolean;
   readonly maxFailures: number;
   readonly live: boolean;
+  readonly workers: number;
 }
 
 /** Default number of trials when neither `--trials` nor a grid says how many. */
@@ -130,6 +133,7 @@ function readOptions(args: ParsedArgs): TuneOptions {
     keepBest: (args["keepBest"] as boolean | undefined) ?? true,
     maxFailures: number("maxFailures") ?? 10,
     live: (args["live"] as boolean | undefined) ?? true,
+    workers: number("workers") ?? 1,
   };
   const fail = (message: string): never => {
     throw new MagicError(message, 1);
@@ -157,6 +161,10 @@ function readOptions(args: ParsedArgs): TuneOptions {
   if (options.batchSize < 1) fail(`--batch-size must be at least 1, got ${options.batchSize}`);
   if (options.trials !== undefined && options.trials < 1) fail(`--trials must be at least 1, got ${options.trials}`);
   if (options.timeout !== undefined && !(options.timeout > 0)) fail(`--timeout must be a positive number of seconds, got ${options.timeout}`);
+  if (options.workers < 1) fail(`--workers must be at least 1, got ${options.workers}`);
+  if (options.workers > 1 && options.objective !== undefined) {
+    fail("--workers is for --model (models trained on worker threads); an --objective runs in the notebook's thread");
+  }
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
   if (options.gridPoints !== undefined && options.strategy !== "grid") fail("--grid-points is for --strategy grid");
   if (options.startupTrials !== undefined && options.strategy !== "bayes") fail("--startup-trials is for --strategy bayes");
@@ -297,6 +305,7 @@ async function runSearch(
   objective: Objective,
   context: MagicContext,
   bound: NotebookStudy,
+  concurrency = 1,
 ): Promise<void> {
   context.assign(options.out, bound);
   // A shared study counts every worker's finished trials; otherwise this run makes up the rest.
@@ -326,6 +335,7 @@ async function runSearch(
         countStudyTrials: shared,
         space,
         signal: context.signal,
+        concurrency,
         ...optional("timeout", options.timeout),
         callbacks: [() => live?.update(bound.data())],
       });
@@ -421,6 +431,7 @@ async function runModelSearch(
     throw new MagicError(`--data ${xName},${yName}: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
   const bound: { study?: NotebookStudy } = {};
+  let pool: TrainingPool | undefined;
   try {
     const requested = options.metric ?? "val_loss";
     const trainOptions = { seed: deriveSeed(seed, "check"), dataNames: { x: xName, y: yName } };
@@ -435,14 +446,19 @@ async function runModelSearch(
     if (direction === undefined) {
       throw new MagicError(`cannot tell whether ${metric} should go up or down: add --direction minimize or --direction maximize`, 1);
     }
+    const mode: TrainingMode | undefined =
+      options.workers > 1 ? await startWorkerTraining(loaded, options.workers, builder, representativeParams(space), data, trainOptions.seed) : undefined;
+    if (mode !== undefined) context.stdout(`${mode.note}\n`);
+    pool = mode?.kind === "threads" ? mode.pool : undefined;
     const study = await openStudy(options, seed, direction, metric, context);
     const notebookStudy = new NotebookStudy(study, space, session.embedding, options.trials);
     bound.study = notebookStudy;
+    const pooledBest = new PooledBestModel(notebookStudy, study);
     const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
       const params = trial.params;
       const epochs = typeof params["epochs"] === "number" ? params["epochs"] : options.epochs;
       const batchSize = typeof params["batchSize"] === "number" ? params["batchSize"] : options.batchSize;
-      const result = await trainTrial(tf, builder, params, data, {
+      const perTrial = {
         epochs,
         batchSize,
         metric,
@@ -451,14 +467,24 @@ async function runModelSearch(
         signal: context.signal,
         keepModel: options.keepBest,
         dataNames: { x: xName, y: yName },
-      });
-      keepIfBest(notebookStudy, study, result.model, result.value, result.pruned);
+      };
+      let result: Omit<TrialTraining, "model">;
+      if (pool === undefined) {
+        const trained = await trainTrial(tf, builder, params, data, perTrial);
+        keepIfBest(notebookStudy, study, trained.model, trained.value, trained.pruned);
+        result = trained;
+      } else {
+        const trained = await trainTrialInPool(tf, pool, builder, params, data.folds.length, perTrial);
+        await pooledBest.offer(trained);
+        result = trained;
+      }
       trial.setUserAttr("epochs", result.epochsRun);
       if (result.pruned) throw new TrialPruned(`pruned after ${result.epochsRun} epochs`);
       return result.metrics;
     };
-    await runSearch(session, options, space, study, objective, context, notebookStudy);
+    await runSearch(session, options, space, study, objective, context, notebookStudy, pool?.size ?? 1);
   } finally {
+    await pool?.close();
     data.dispose();
   }
   return undefined;

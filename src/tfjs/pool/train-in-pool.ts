@@ -10,6 +10,19 @@ import { buildTrialModel, disposeModel, type ModelBuilder, type TrainOptions, ty
 import { describeModel, restoreModel, type ModelDescription } from "./model-transfer";
 import type { TrainingPool } from "./pool";
 
+/** The end of the last build started in this thread. */
+let lastBuild: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs builds one after another: a build seeds `Math.random` for its whole (async) scope, so two
+ * trials of a search that runs several at once must not build at the same time.
+ */
+function oneBuildAtATime<T>(build: () => Promise<T>): Promise<T> {
+  const next = lastBuild.then(build, build);
+  lastBuild = next.catch(() => undefined);
+  return next;
+}
+
 /** What a trial trained on a thread produced: {@link TrialTraining} without the model. */
 export interface PooledTraining extends Omit<TrialTraining, "model"> {
   /** Rebuilds the trained model in this thread (when `keepModel` was set; the caller owns it). */
@@ -29,15 +42,18 @@ export async function trainTrialInPool<P>(
   foldCount: number,
   options: Omit<TrainOptions, "signal" | "seedMathRandom"> & { readonly signal?: AbortSignal },
 ): Promise<PooledTraining> {
-  const models: ModelDescription[] = [];
-  for (let f = 0; f < foldCount; f++) {
-    const model = await buildTrialModel(buildModel, params, f, options);
-    try {
-      models.push(describeModel(model));
-    } finally {
-      disposeModel(model);
+  const models = await oneBuildAtATime(async () => {
+    const described: ModelDescription[] = [];
+    for (let f = 0; f < foldCount; f++) {
+      const model = await buildTrialModel(buildModel, params, f, options);
+      try {
+        described.push(describeModel(model));
+      } finally {
+        disposeModel(model);
+      }
     }
-  }
+    return described;
+  });
   const { model, ...training } = await pool.train(
     {
       models,
