@@ -136,8 +136,22 @@ export function createTslabCompat(versions: { tslab: string; typescript: string;
   };
 }
 
+let magicRegistrar: ((magic: unknown) => void) | undefined;
+
+/** Lets the kernel receive magics that cells register with `registerMagic` from "tunelab". */
+export function setMagicRegistrar(registrar: (magic: unknown) => void): void {
+  magicRegistrar = registrar;
+}
+
+/** Adds a line or cell magic (see src/magic/types.ts) to the kernel's registry, from a cell. */
+export function registerMagic(magic: unknown): void {
+  if (magicRegistrar === undefined) throw new Error("registerMagic is only available inside the tunelab kernel");
+  magicRegistrar(magic);
+}
+
 /** What `require("tunelab")` returns inside cells. */
 export const tunelabModule = {
+  registerMagic,
   display,
   show,
   updateDisplay,

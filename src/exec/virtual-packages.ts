@@ -52,6 +52,22 @@ export declare function html(s: string): void;
 export declare function markdown(s: string): void;
 /** A display whose later calls replace its output. */
 export declare function newDisplay(): TunelabMimeDisplay;
+/** What a magic's run receives: see MagicContext in tunelab's src/magic/types.ts. */
+export interface MagicContext {
+  evaluate(code: string): Promise<unknown>; lookup(name: string): unknown; has(name: string): boolean; assign(name: string, value: unknown): void;
+  display(bundle: Record<string, unknown>, options?: { displayId?: string; metadata?: Record<string, unknown> }): void;
+  updateDisplay(displayId: string, bundle: Record<string, unknown>, metadata?: Record<string, unknown>): void;
+  clearOutput(wait?: boolean): void; stdout(text: string): void; stderr(text: string): void;
+  readonly signal: AbortSignal; interruptCooperatively(): void; readonly executionCount: number;
+}
+/** A line magic (%name args) or cell magic (%%name args + body) defined in a notebook. */
+export type NotebookMagic =
+  | { kind: "line"; name: string; summary: string; help?: string; options?: readonly unknown[]; positionals?: readonly unknown[];
+      run(args: Record<string, unknown>, context: MagicContext): unknown }
+  | { kind: "cell"; name: string; summary: string; help?: string; options?: readonly unknown[]; positionals?: readonly unknown[];
+      run(args: Record<string, unknown>, body: string, context: MagicContext, bodyLine: number): unknown };
+/** Registers a magic in the kernel, usable from the next cell on. */
+export declare function registerMagic(magic: NotebookMagic): void;
 /** The symbol of self-rendering objects: obj[JUPYTER_DISPLAY]() returns a MIME bundle. */
 export declare const JUPYTER_DISPLAY: unique symbol;
 `;

@@ -14,6 +14,7 @@ import {
   MagicError,
   runCell,
   alignedCode,
+  type Magic,
   type MagicContext,
   type MagicRegistry,
   type MimeBundle,
@@ -21,7 +22,7 @@ import {
 } from "../magic";
 import { Engine, INTERRUPTED, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
 import { CellScope, installOutputRouting, runInScope, type OutputSink } from "../exec/output";
-import { toMimeBundle } from "../exec/display";
+import { setMagicRegistrar, toMimeBundle } from "../exec/display";
 import { createSharedState, SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
 import { History, parseHistoryQuery } from "./history";
 import { log } from "./log";
@@ -91,6 +92,7 @@ export class Kernel {
   constructor(options: KernelOptions) {
     installOutputRouting();
     this.language = options.language;
+    setMagicRegistrar((magic) => this.magics.register(magic as Magic));
     const shared = this.shared;
     setForcedInterruptProbe(
       () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Forced) === Atomics.load(shared, SharedSlot.Generation),

@@ -239,6 +239,41 @@ def interrupted_work_does_not_print_into_later_cells(k):
     check(not late, f"interrupted cell kept printing: {late[:2]}")
 
 
+@scenario
+def cooperative_interrupt_of_a_magic(k):
+    content, _, _ = k.execute(
+        "import { registerMagic } from 'tunelab';\n"
+        "registerMagic({ kind: 'line', name: 'patient', summary: 'stops by itself after an interrupt',\n"
+        "  async run(_args, ctx) {\n"
+        "    ctx.interruptCooperatively();\n"
+        "    while (!ctx.signal.aborted) await new Promise((r) => setTimeout(r, 10));\n"
+        "    await new Promise((r) => setTimeout(r, 500));\n"
+        "    ctx.stdout('finished its bookkeeping\\n');\n"
+        "    return 'partial result';\n"
+        "  } });\n"
+        "registerMagic({ kind: 'line', name: 'stubborn', summary: 'ignores the signal',\n"
+        "  async run() { await new Promise(() => {}); } });"
+    )
+    check(content["status"] == "ok", content)
+    msg_id = k.kc.execute("%patient")
+    time.sleep(0.3)
+    start = time.time()
+    k.km.interrupt_kernel()
+    reply = k.reply(msg_id, timeout=15)
+    elapsed = time.time() - start
+    check(reply["content"]["status"] == "ok", f"a cooperative magic finishes normally: {reply['content']}")
+    check(0.45 <= elapsed < 5, f"the kernel waited {elapsed:.2f}s (expected the magic's 0.5 s, not the 150 ms grace)")
+    outputs = k.outputs(msg_id)
+    check("finished its bookkeeping" in streams(outputs), types(outputs))
+    check(any(m["msg_type"] == "execute_result" and m["content"]["data"]["text/plain"] == "'partial result'" for m in outputs), types(outputs))
+    msg_id = k.kc.execute("%stubborn")
+    time.sleep(0.3)
+    start = time.time()
+    k.km.interrupt_kernel()
+    reply = k.reply(msg_id, timeout=5)
+    check(reply["content"]["ename"] == "Interrupted" and time.time() - start < 1.0, reply["content"])
+
+
 # ---- queue semantics ------------------------------------------------------------------------
 
 def queued(k, cells):
