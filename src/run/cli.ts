@@ -43,8 +43,10 @@ kernels allow across cells:
     let epochs = 20;
 
 Exit status: 0 when every cell ran (or --allow-errors), 1 when a cell failed or the run was
-interrupted (Ctrl-C interrupts the running cell and writes what was done), 2 for bad usage or
-a file that is not a notebook.`;
+interrupted (Ctrl-C interrupts the running cell and writes what was done; a second Ctrl-C quits
+at once, writing nothing, status 130), 2 for bad usage or a file that is not a notebook.
+
+Set TUNELAB_RUN_DEBUG=1 to see the kernel's own log on stderr.`;
 
 /** What the options asked for, once checked. */
 interface RunRequest {
@@ -99,8 +101,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   const interrupt = new AbortController();
   const onSigint = () => {
-    if (interrupt.signal.aborted) return;
-    say("tunelab run: interrupted; stopping the running cell and writing what was done");
+    if (interrupt.signal.aborted) {
+      // A second Ctrl-C does not wait: the kernel exits by itself once its parent is gone.
+      process.stderr.write("tunelab run: interrupted twice; exiting without writing the notebook\n");
+      process.exit(130);
+    }
+    say("tunelab run: interrupted; stopping the running cell and writing what was done (Ctrl-C again to quit at once)");
     interrupt.abort();
   };
   process.on("SIGINT", onSigint);

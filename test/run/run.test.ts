@@ -193,6 +193,20 @@ describe("tunelab run", () => {
     assertNoKernelLeft(dir);
   });
 
+  test("a kernel that dies in a cell fails that cell clearly and stops the run", async () => {
+    const dir = tempDir();
+    const input = writeFixture(dir, "dies.ipynb", notebookOf([code('console.log("before");'), code("process.exit(3);"), code('"never"')]));
+    const result = await runCli([input, "--allow-errors", "-q"], { tmp: dir });
+    assert.equal(result.code, 1, result.stderr);
+    const cells = codeCells(readJson(path.join(dir, "dies.out.ipynb")));
+    assert.equal(streams(cells[0]!, "stdout"), "before\n");
+    const error = cells[1]!.outputs.find((o) => o.output_type === "error");
+    assert.ok(error !== undefined && error.output_type === "error");
+    assert.equal(error.ename, "DeadKernelError");
+    assert.equal(cells[2]!.execution_count, null);
+    assertNoKernelLeft(dir);
+  });
+
   test("a JavaScript notebook runs in the JavaScript kernel", async () => {
     const dir = tempDir();
     const input = writeFixture(dir, "plain.ipynb", notebookOf([code("const x = 2;\nx * 21"), code("typeof require")], "javascript"));
