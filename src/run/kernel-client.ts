@@ -71,6 +71,8 @@ export class KernelClient {
   private exited = false;
   private readonly exitPromise: Promise<void>;
   private closed = false;
+  /** The content of the kernel's kernel_info_reply (language_info, implementation, ...). */
+  info: Content = {};
   /** The last lines the kernel wrote to stderr. */
   stderrTail = "";
 
@@ -227,7 +229,10 @@ export class KernelClient {
       });
       const remaining = Math.max(1, deadline - Date.now());
       const answered = await withTimeout(reply, Math.min(remaining, 2000), "kernel_info_reply").then(
-        () => true,
+        (message) => {
+          this.info = message.content;
+          return true;
+        },
         () => false,
       );
       if (answered && !sawIopub) await withTimeout(iopubSeen, 500, "iopub").catch(() => undefined);

@@ -120,7 +120,9 @@ describe("tunelab run", () => {
     const result = await runCli([path.join(ROOT, "notebooks", "00-typescript-basics.ipynb"), "-o", output], { tmp: dir });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(nbformatProblems(output), "");
-    const cells = codeCells(readJson(output));
+    const notebook = readJson(output);
+    assert.equal((notebook.metadata["language_info"] as { name: string }).name, "typescript", "language_info comes from kernel_info_reply");
+    const cells = codeCells(notebook);
     assert.ok(cells.every((c, i) => c.execution_count === i + 1));
     assert.ok(cells.every((c) => !c.outputs.some((o) => o.output_type === "error")));
     assert.equal(plain(cells[0]!.outputs[0]), "3");
@@ -212,8 +214,9 @@ describe("tunelab run", () => {
     const input = writeFixture(dir, "plain.ipynb", notebookOf([code("const x = 2;\nx * 21"), code("typeof require")], "javascript"));
     const result = await runCli([input, "-q"], { tmp: dir });
     assert.equal(result.code, 0, result.stderr);
-    const cells = codeCells(readJson(path.join(dir, "plain.out.ipynb")));
-    assert.equal(plain(cells[0]!.outputs[0]), "42");
+    const notebook = readJson(path.join(dir, "plain.out.ipynb"));
+    assert.equal((notebook.metadata["language_info"] as { name: string }).name, "javascript");
+    assert.equal(plain(codeCells(notebook)[0]!.outputs[0]), "42");
     assertNoKernelLeft(dir);
   });
 
