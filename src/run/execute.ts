@@ -57,7 +57,7 @@ export async function executeNotebook(notebook: Notebook, options: ExecuteOption
   const client = await KernelClient.start({ language: options.language, cwd: options.cwd });
   try {
     // As nbclient does: the notebook records the language of the kernel that ran it.
-    const languageInfo = client.info["language_info"];
+    const languageInfo = client.kernelInfo["language_info"];
     if (typeof languageInfo === "object" && languageInfo !== null) notebook.metadata["language_info"] = languageInfo;
     return await runCells(client, notebook, options);
   } finally {

@@ -71,26 +71,34 @@ export class KernelClient {
   private exited = false;
   private readonly exitPromise: Promise<void>;
   private closed = false;
-  /** The content of the kernel's kernel_info_reply (language_info, implementation, ...). */
-  info: Content = {};
-  /** The last lines the kernel wrote to stderr. */
-  stderrTail = "";
+  private info: Content = {};
+  private stderrTail = "";
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly connection: ConnectionFile,
     private readonly scratchDir: string,
+    echoStderr: boolean,
   ) {
     this.signer = new Signer(connection.key);
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+      if (echoStderr) process.stderr.write(chunk);
+    });
     const routingId = `tunelab-run-${this.session}`;
     // stdin must share the shell socket's identity: the kernel routes input_request by it.
     this.shell.routingId = routingId;
     this.stdin.routingId = routingId;
     for (const socket of [this.shell, this.control, this.stdin, this.iopub]) socket.linger = 0;
     this.exitPromise = new Promise((resolve) => {
-      child.once("exit", () => {
+      const exited = () => {
         this.exited = true;
         resolve();
+      };
+      child.once("exit", exited);
+      child.once("error", (error) => {
+        this.stderrTail += `\ncannot start the kernel: ${error.message}`;
+        exited();
       });
     });
   }
@@ -116,12 +124,7 @@ export class KernelClient {
     const args = [KERNEL_CLI, "kernel", "--connection-file", connectionFile, ...(options.language === "javascript" ? ["--js"] : [])];
     // Own process group: a Ctrl-C in the terminal reaches `tunelab run`, which interrupts by message.
     const child = spawn(process.execPath, args, { cwd: options.cwd, stdio: ["ignore", "ignore", "pipe"], detached: true });
-    const client = new KernelClient(child, connection, scratchDir);
-    const echo = options.echoKernelStderr ?? Boolean(process.env["TUNELAB_RUN_DEBUG"]);
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-      client.stderrTail = (client.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-      if (echo) process.stderr.write(chunk);
-    });
+    const client = new KernelClient(child, connection, scratchDir, options.echoKernelStderr ?? Boolean(process.env["TUNELAB_RUN_DEBUG"]));
     try {
       await client.connect(options.startupTimeoutMs ?? 60_000);
     } catch (error) {
@@ -129,6 +132,16 @@ export class KernelClient {
       throw error;
     }
     return client;
+  }
+
+  /** The content of the kernel's kernel_info_reply (language_info, implementation, ...). */
+  get kernelInfo(): Content {
+    return this.info;
+  }
+
+  /** The last lines the kernel wrote to stderr (kept for error messages). */
+  get kernelStderr(): string {
+    return this.stderrTail;
   }
 
   /** Whether the kernel process has exited. */

@@ -2,8 +2,10 @@
  * Notebook parameters, as papermill has them: `--param name=value` values are injected as a new
  * code cell tagged `injected-parameters`, right after the cell tagged `parameters` (or at the top
  * when none is tagged), replacing a cell injected by an earlier run. The kernel lets a later cell
- * redeclare a `const`/`let`, so the injected cell declares each name again with the keyword the
- * parameters cell used for it (`const` when it does not declare it).
+ * redeclare a `const`/`let`, so the injected cell declares each name again with the keyword and
+ * the type annotation the parameters cell used (`const` when it does not declare the name; without
+ * an annotation a number, string or boolean gets the wide type, so that `const mode = "sgd"`
+ * does not narrow `mode` to the literal `"sgd"` and break later comparisons with `"adam"`).
  */
 import { newCellId, tagsOf, joinText, splitLines, type CodeCell, type Notebook } from "./notebook";
 
@@ -65,7 +67,7 @@ export function injectParameters(notebook: Notebook, parameters: readonly Parame
   const defaults = parametersAt >= 0 ? joinText(notebook.cells[parametersAt]!.source) : "";
   const declared = declaredNames(defaults);
   const latest = new Map(parameters.map((p) => [p.name, p.value] as const));
-  const lines = ["// Parameters injected by tunelab run", ...[...latest].map(([name, value]) => `${declared.get(name) ?? "const"} ${name} = ${literal(value)};`)];
+  const lines = ["// Parameters injected by tunelab run", ...[...latest].map(([name, value]) => declaration(name, value, declared.get(name)))];
   const cell: CodeCell = {
     cell_type: "code",
     metadata: { tags: [INJECTED_TAG] },
@@ -79,13 +81,31 @@ export function injectParameters(notebook: Notebook, parameters: readonly Parame
   return { index, undeclared: [...latest.keys()].filter((name) => !declared.has(name)), foundParametersCell: parametersAt >= 0 };
 }
 
-/** Top-level `const|let|var name` declarations of a parameters cell: name → keyword. */
-function declaredNames(code: string): Map<string, "const" | "let" | "var"> {
-  const found = new Map<string, "const" | "let" | "var">();
-  for (const match of code.matchAll(/^\s*(?:export\s+)?(const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)/gm)) {
-    found.set(match[2]!, match[1] as "const" | "let" | "var");
+/** How the parameters cell declares a name. */
+interface Declared {
+  readonly keyword: "const" | "let" | "var";
+  /** The type annotation, if it has one (`number[]` in `const sizes: number[] = [1];`). */
+  readonly type: string | undefined;
+}
+
+/** Top-level `const|let|var name[: Type] =` declarations of a parameters cell, one per line. */
+function declaredNames(code: string): Map<string, Declared> {
+  const found = new Map<string, Declared>();
+  for (const match of code.matchAll(/^[ \t]*(?:export\s+)?(const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*(?::([^=\n]+?))?\s*=(?!>)/gm)) {
+    found.set(match[2]!, { keyword: match[1] as Declared["keyword"], type: match[3]?.trim() });
   }
   return found;
+}
+
+/** `const name: Type = value;` for one parameter. */
+function declaration(name: string, value: unknown, declared: Declared | undefined): string {
+  const type = declared?.type ?? wideType(value);
+  return `${declared?.keyword ?? "const"} ${name}${type === undefined ? "" : `: ${type}`} = ${literal(value)};`;
+}
+
+/** `number`, `string` or `boolean` for such values; undefined where inference is already wide. */
+function wideType(value: unknown): string | undefined {
+  return typeof value === "number" || typeof value === "string" || typeof value === "boolean" ? typeof value : undefined;
 }
 
 /** A TypeScript literal for a JSON value (JSON is valid TypeScript; undefined has no JSON). */

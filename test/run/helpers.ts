@@ -52,8 +52,8 @@ function cellId(): string {
 export function fixtureNotebook(): Notebook {
   return notebookOf([
     markdown("# Fixture notebook\n\nSome *markdown*, and `<b>` in code."),
-    code('const rate = 0.1;\nlet label = "base";\nconst sizes: number[] = [1];', ["parameters"]),
-    code('console.log("rate", rate, "label", label, "sizes", JSON.stringify(sizes));\nconsole.log("second line");\nconsole.error("to stderr");'),
+    code('const rate = 0.1;\nlet label = "base";\nconst sizes: number[] = [1];\nconst mode = "adam";', ["parameters"]),
+    code('console.log("rate", rate, "label", label, "sizes", JSON.stringify(sizes), "mode", mode === "adam" ? "is adam" : "is not adam");\nconsole.log("second line");\nconsole.error("to stderr");'),
     code("const total = rate * 10;\ntotal"),
     code('display({ "text/html": "<b>working</b>", "text/plain": "working" }, { displayId: "progress" });\ndisplay({ "text/plain": "unrelated" });'),
     code('updateDisplay("progress", { "text/html": "<i>done</i>", "text/plain": "done" });\n"updated"'),

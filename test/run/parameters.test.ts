@@ -27,17 +27,18 @@ describe("injectParameters", () => {
   const source = (cell: Cell | undefined) => joinText(cell?.source ?? "");
 
   test("inserts after the parameters cell, keeping each name's declaration keyword", () => {
-    const notebook = notebookOf([markdown("# t"), code("let epochs = 5;\nconst lr: number = 0.1;", ["parameters"]), code("epochs")]);
+    const notebook = notebookOf([markdown("# t"), code("let epochs = 5;\nconst lr: number = 0.1;\nconst pick = (n: number) => n;", ["parameters"]), code("epochs")]);
     const injection = injectParameters(notebook, [
       { name: "epochs", value: 20 },
       { name: "lr", value: 0.5 },
       { name: "extra", value: { a: [1] } },
       { name: "epochs", value: 30 },
+      { name: "pick", value: 1 },
     ]);
     assert.deepEqual(injection, { index: 2, undeclared: ["extra"], foundParametersCell: true });
     const cell = notebook.cells[2]!;
     assert.deepEqual(cell.metadata.tags, ["injected-parameters"]);
-    assert.equal(source(cell), '// Parameters injected by tunelab run\nlet epochs = 30;\nconst lr = 0.5;\nconst extra = {"a":[1]};');
+    assert.equal(source(cell), '// Parameters injected by tunelab run\nlet epochs: number = 30;\nconst lr: number = 0.5;\nconst extra = {"a":[1]};\nconst pick: number = 1;');
     assert.match(cell.id ?? "", /^[0-9a-f]{8}$/, "nbformat 4.5 cells need an id");
     assert.equal(source(notebook.cells[3]), "epochs");
   });
@@ -48,6 +49,6 @@ describe("injectParameters", () => {
     assert.equal(notebook.cells.length, 3);
     const injection = injectParameters(notebook, [{ name: "fresh", value: "x" }]);
     assert.deepEqual(injection, { index: 0, undeclared: ["fresh"], foundParametersCell: false });
-    assert.deepEqual(notebook.cells.map(source), ['// Parameters injected by tunelab run\nconst fresh = "x";', "1", "2"]);
+    assert.deepEqual(notebook.cells.map(source), ['// Parameters injected by tunelab run\nconst fresh: string = "x";', "1", "2"]);
   });
 });

@@ -43,7 +43,7 @@ describe("tunelab run", () => {
   test("stops at the first error, injects --param values after the parameters cell, writes valid nbformat", async () => {
     const dir = tempDir();
     const input = writeFixture(dir, "fixture.ipynb", fixtureNotebook());
-    const result = await runCli([input, "--param", "rate=0.5", "-p", "label=tuned", "--param", "sizes=[2,3]"], { tmp: dir });
+    const result = await runCli([input, "--param", "rate=0.5", "-p", "label=tuned", "--param", "sizes=[2,3]", "--param", "mode=sgd"], { tmp: dir });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /deliberate failure 5/);
     const output = path.join(dir, "fixture.out.ipynb");
@@ -53,9 +53,10 @@ describe("tunelab run", () => {
     const injected = notebook.cells[2]!;
     assert.equal(injected.cell_type, "code");
     assert.deepEqual(injected.metadata.tags, ["injected-parameters"]);
-    assert.match(text(injected.source), /^const rate = 0\.5;$/m);
-    assert.match(text(injected.source), /^let label = "tuned";$/m);
-    assert.match(text(injected.source), /^const sizes = \[2,3\];$/m);
+    assert.match(text(injected.source), /^const rate: number = 0\.5;$/m);
+    assert.match(text(injected.source), /^let label: string = "tuned";$/m);
+    assert.match(text(injected.source), /^const sizes: number\[\] = \[2,3\];$/m);
+    assert.match(text(injected.source), /^const mode: string = "sgd";$/m, "a wide type, so that `mode === \"adam\"` still type-checks");
 
     const cells = codeCells(notebook);
     const [parameters, params, printing, total, displays, update, failing, afterError] = cells as [CodeCell, CodeCell, CodeCell, CodeCell, CodeCell, CodeCell, CodeCell, CodeCell];
@@ -65,7 +66,7 @@ describe("tunelab run", () => {
     );
     assert.deepEqual(parameters.outputs, []);
     assert.deepEqual(params.outputs, []);
-    assert.equal(streams(printing, "stdout"), "rate 0.5 label tuned sizes [2,3]\nsecond line\n");
+    assert.equal(streams(printing, "stdout"), "rate 0.5 label tuned sizes [2,3] mode is not adam\nsecond line\n");
     assert.equal(streams(printing, "stderr"), "to stderr\n");
     assert.equal(printing.outputs.length, 2, "consecutive stdout writes merge into one stream output");
     assert.equal(total.outputs[0]?.output_type, "execute_result");
@@ -89,8 +90,8 @@ describe("tunelab run", () => {
     const rerun = readJson(path.join(dir, "again.ipynb"));
     const injectedCells = rerun.cells.filter((c) => (c.metadata.tags ?? []).includes("injected-parameters"));
     assert.equal(injectedCells.length, 1);
-    assert.equal(text(injectedCells[0]!.source).trim(), "// Parameters injected by tunelab run\nconst rate = 2;");
-    assert.equal(streams(codeCells(rerun)[2]!, "stdout"), "rate 2 label base sizes [1]\nsecond line\n");
+    assert.equal(text(injectedCells[0]!.source).trim(), "// Parameters injected by tunelab run\nconst rate: number = 2;");
+    assert.equal(streams(codeCells(rerun)[2]!, "stdout"), "rate 2 label base sizes [1] mode is adam\nsecond line\n");
   });
 
   test("--allow-errors runs every cell and exits 0; the defaults apply without --param", async () => {
@@ -107,7 +108,7 @@ describe("tunelab run", () => {
       cells.map((c) => c.execution_count),
       [1, 2, 3, 4, 5, 6, 7],
     );
-    assert.equal(streams(cells[1]!, "stdout"), "rate 0.1 label base sizes [1]\nsecond line\n");
+    assert.equal(streams(cells[1]!, "stdout"), "rate 0.1 label base sizes [1] mode is adam\nsecond line\n");
     assert.ok(cells[5]!.outputs.some((o) => o.output_type === "error"));
     assert.equal(streams(cells[6]!, "stdout"), "after the error 2\n");
     assert.equal(existsSync(path.join(dir, "fixture.out.ipynb")), false, "--output replaces the default path");
