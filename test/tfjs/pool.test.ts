@@ -4,9 +4,12 @@
  * every thread terminated (the test process must exit).
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { extname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type * as tfjs from "@tensorflow/tfjs";
-import { loadTensorFlow, type LoadedTensorFlow, type TensorFlow } from "../../src/tfjs/backend";
+import { loadTensorFlow, type BackendName, type LoadedTensorFlow, type TensorFlow } from "../../src/tfjs/backend";
 import { describeModel, TrainingPool, trainTrialInPool, UnserialisableModelError } from "../../src/tfjs/pool";
 import { disposeModel, TrainingAbortedError, trainTrial } from "../../src/tfjs/train";
 import { prepareTrainingData, type TrainingData } from "../../src/tfjs/trainingData";
@@ -54,6 +57,25 @@ describe("TrainingPool", () => {
     assert.deepEqual(b!.history, hereB.history);
     assert.equal(a!.epochsRun, 3);
     assert.notDeepEqual(a!.history, b!.history, "different trials differ");
+  });
+
+  test("with k folds, the thread trains the k models built here and equals training here", async () => {
+    const { x, y } = breastCancer();
+    const folds = prepareTrainingData(tf, x, y, { validation: { kind: "folds", k: 2 }, seed: 3 });
+    const foldPool = await TrainingPool.start({ size: 1, backend: loaded.backend, data: folds });
+    try {
+      const build = denseClassifier(tf);
+      const reporter = new RecordingReporter();
+      const there = await trainTrialInPool(tf, foldPool, build, params, folds.folds.length, { ...options(21), epochs: 2, reporter });
+      const here = await trainTrial(tf, build, params, folds, { ...options(21), epochs: 2 });
+      assert.deepEqual(there.history, here.history);
+      assert.equal(there.value, here.value);
+      assert.equal(there.epochsRun, 4);
+      assert.deepEqual(reporter.reports.map((r) => r.step), [0, 1, 2, 3], "steps run on over the folds");
+    } finally {
+      await foldPool.close();
+      folds.dispose();
+    }
   });
 
   test("each epoch is reported here, and a prune answered here stops the thread at once", async () => {
@@ -117,6 +139,28 @@ describe("TrainingPool", () => {
     const description = describeModel(layered);
     disposeModel(layered);
     await assert.rejects(pool.probe(description), (error: unknown) => error instanceof UnserialisableModelError && /TestOnlyDoubling/.test(error.message));
+  });
+
+  test("a thread that cannot start its backend fails the start with the reason", async () => {
+    await assert.rejects(
+      TrainingPool.start({ size: 1, backend: "quantum" as BackendName, data }),
+      /worker thread 1 could not start/,
+    );
+  });
+
+  test("a process that used a pool and closed it exits by itself: no thread is left", async () => {
+    const script = join(__dirname, "fixtures", `pool-exit${extname(__filename)}`);
+    const child = spawn(process.execPath, [...process.execArgv, script], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+    clearTimeout(timer);
+    assert.equal(signal, null, `the process had to be killed: still running 60 s later (${out})`);
+    assert.equal(code, 0, err);
+    assert.equal(out, "trained 1\nclosed\n");
   });
 
   test("after close, nothing more is trained", async () => {

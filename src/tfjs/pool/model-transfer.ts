@@ -72,7 +72,9 @@ export function describeModel(model: tfjs.LayersModel): ModelDescription {
 export async function restoreModel(tf: TensorFlow, description: ModelDescription): Promise<tfjs.LayersModel> {
   let model: tfjs.LayersModel;
   try {
-    model = await tf.models.modelFromJSON({ modelTopology: description.topology as tfjs.io.ModelArtifacts["modelTopology"] } as tfjs.io.ModelArtifacts as never);
+    // The topology is model.toJSON()'s own output, read back from JSON: a dictionary of JSON values.
+    const config: Parameters<TensorFlow["models"]["modelFromJSON"]>[0] = { modelTopology: description.topology as Record<string, never> };
+    model = await tf.models.modelFromJSON(config);
   } catch (error) {
     throw new UnserialisableModelError(`its topology cannot be rebuilt here (${messageOf(error)})`);
   }

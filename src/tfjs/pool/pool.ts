@@ -108,7 +108,8 @@ export class TrainingPool {
     const slot = await this.acquire();
     try {
       const reply = await exchange(slot, { type: "probe", model });
-      if (reply.type === "probed" && reply.error !== undefined) throw new UnserialisableModelError(reply.error.message);
+      if (reply.type !== "probed") throw new Error(`worker thread ${slot.index + 1} answered ${reply.type} to probe`);
+      if (reply.error !== undefined) throw new UnserialisableModelError(reply.error.message);
     } finally {
       this.release(slot);
     }
@@ -155,6 +156,12 @@ export class TrainingPool {
     }
   }
 
+  /** An error when every thread has died, naming the first death; undefined while one lives. */
+  private noThreadLeft(): Error | undefined {
+    if (this.slots.some((slot) => slot.failure === undefined)) return undefined;
+    return new Error(`every worker thread of the pool has stopped (${this.slots[0]!.failure!.message})`);
+  }
+
   /** Terminates every thread (work in progress is rejected). Safe to call more than once. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -166,13 +173,25 @@ export class TrainingPool {
 
   private acquire(): Promise<Slot> {
     if (this.closed) return Promise.reject(new Error("the training pool is closed"));
-    const slot = this.idle.pop();
+    const lost = this.noThreadLeft();
+    if (lost !== undefined) return Promise.reject(lost);
+    let slot = this.idle.pop();
+    while (slot?.failure !== undefined) slot = this.idle.pop(); // died while idle: never handed out
     if (slot !== undefined) return Promise.resolve(slot);
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
+  /**
+   * Gives a thread back. A thread that died is not reused: the pool goes on with the others, and
+   * when none is left, whoever waits gets the reason.
+   */
   private release(slot: Slot): void {
     if (this.closed) return;
+    if (slot.failure !== undefined) {
+      const lost = this.noThreadLeft();
+      if (lost !== undefined) for (const waiter of this.waiting.splice(0)) waiter.reject(lost);
+      return;
+    }
     const next = this.waiting.shift();
     if (next !== undefined) next.resolve(slot);
     else this.idle.push(slot);
