@@ -136,7 +136,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     say(`tunelab run: wrote ${request.htmlPath}`);
   }
   if (result.status === "completed") return 0;
-  const where = result.failedCell === undefined ? "" : ` at cell ${result.failedCell}`;
+  const where = result.failedCell === undefined ? "" : ` at cell ${result.failedCell + 1} of ${notebook.cells.length}`;
   const why = result.firstError === undefined ? "" : `: ${result.firstError}`;
   process.stderr.write(`tunelab run: ${result.status === "interrupted" ? "interrupted" : "stopped"}${where}${why}\n`);
   return 1;
@@ -166,9 +166,15 @@ function parseRunArguments(argv: readonly string[]): RunRequest | "help" {
   if (kernel !== undefined && kernel !== "typescript" && kernel !== "javascript") {
     throw new UsageError(`--kernel expects typescript or javascript, got ${JSON.stringify(kernel)}`);
   }
+  const outputPath = values.output ?? defaultOutputPath(notebookPath);
+  for (const [option, file] of [["--output", outputPath], ["--html", values.html]] as const) {
+    if (file !== undefined && !existsSync(path.dirname(path.resolve(file)))) {
+      throw new UsageError(`${option}: the folder of ${file} does not exist (${path.dirname(path.resolve(file))})`);
+    }
+  }
   return {
     notebookPath,
-    outputPath: values.output ?? defaultOutputPath(notebookPath),
+    outputPath,
     htmlPath: values.html,
     parameters: (values.param ?? []).map(parseParameter),
     allowErrors: values["allow-errors"] === true,

@@ -238,6 +238,7 @@ describe("tunelab run", () => {
     cases.push({ args: [fine, "--param", "not-a-name=3"], message: /must be a JavaScript identifier/ });
     cases.push({ args: [fine, "--timeout", "soon"], message: /--timeout expects a positive number of seconds/ });
     cases.push({ args: [fine, "--frobnicate"], message: /Unknown option '--frobnicate'/ });
+    cases.push({ args: [fine, "--html", path.join(dir, "no", "such", "dir", "x.html")], message: /--html: the folder of .*x\.html does not exist/ });
     for (const { args, message } of cases) {
       const result = await runCli(args, { tmp: dir, timeoutMs: 20_000 });
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
