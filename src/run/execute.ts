@@ -105,6 +105,7 @@ async function runCell(
 ): Promise<CellStatus> {
   const collected = new CellOutputs(cell.outputs, displays);
   let wake: () => void = () => undefined;
+  const idle = new Promise<void>((resolve) => (wake = resolve));
   const onIopub = (message: Message) => {
     collected.apply(message);
     if (message.header.msg_type === "execute_input" && typeof message.content["execution_count"] === "number") {
@@ -126,7 +127,6 @@ async function runCell(
     { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: options.allowErrors !== true },
     onIopub,
   );
-  const idle = new Promise<void>((resolve) => (wake = resolve));
   const finished = Promise.all([reply, idle]);
 
   let stop: "timeout" | "interrupted" | undefined;
