@@ -92,7 +92,7 @@ export class Engine {
       const result: unknown = vm.runInThisContext(script, { filename: `cell-${this.cellNumber}.js`, breakOnSigint: true });
       if (converted.hasToplevelAwait === true) await result;
     } catch (error) {
-      // Declarations that ran before the error still exist; keep their types when the cell got that far.
+      // As in tslab, a failed cell does not add its declarations' types for later cells.
       return runtimeError(error);
     }
     this.prevDecl = converted.declOutput ?? this.prevDecl;

@@ -17,7 +17,6 @@ import {
   type Magic,
   type MagicContext,
   type MagicRegistry,
-  type MimeBundle,
   type OutputSink as MagicOutputSink,
 } from "../magic";
 import { Engine, INTERRUPTED, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
@@ -342,14 +341,15 @@ export class Kernel {
 
   private onStdin(message: Message): void {
     if (message.header.msg_type !== "input_reply") return;
-    const parentId = (message.parent_header as Partial<Header>).msg_id ?? "";
-    const resolve = this.pendingInputs.get(parentId) ?? (this.pendingInputs.size === 1 ? [...this.pendingInputs.values()][0] : undefined);
+    let requestId = (message.parent_header as Partial<Header>).msg_id ?? "";
+    // Some clients omit the parent header; with a single pending request there is no ambiguity.
+    if (!this.pendingInputs.has(requestId) && this.pendingInputs.size === 1) requestId = [...this.pendingInputs.keys()][0] as string;
+    const resolve = this.pendingInputs.get(requestId);
     if (resolve === undefined) {
       log("input_reply without a pending input_request; ignored");
       return;
     }
-    this.pendingInputs.delete(parentId);
-    if (this.pendingInputs.size === 1 && !this.pendingInputs.has(parentId)) this.pendingInputs.clear();
+    this.pendingInputs.delete(requestId);
     resolve(typeof message.content["value"] === "string" ? (message.content["value"] as string) : "");
   }
 
@@ -483,5 +483,3 @@ function safe<T>(fn: () => T): T | undefined {
     return undefined;
   }
 }
-
-export type { MimeBundle };
