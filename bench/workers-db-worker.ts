@@ -22,6 +22,10 @@ async function main(): Promise<void> {
   const data = digitsData(tf, 1);
   const storage = await PostgresStorage.connect(url!, { heartbeatIntervalMs: 1000, staleTrialTimeoutMs: 30_000 });
   const study = await createStudy({ storage, studyName: studyName!, direction: "maximize", metric: DIGITS_METRIC, sampler: new RandomSampler({ seed: 1 }), seed: Number(seed) });
+  const build = digitsModel(tf);
+  // Warm-up, as in the in-process runs: the first trial compiles the wasm kernels.
+  const warmUp = { units: 32, lr: 1e-3, dropout: 0, activation: "relu" };
+  await trainTrial(tf, build, warmUp, data, { epochs: 1, batchSize: DIGITS_BATCH_SIZE, metric: DIGITS_METRIC, seed: 0 });
   process.stdout.write("ready\n");
   await new Promise<void>((resolve) => {
     const lines = createInterface({ input: process.stdin });
@@ -31,7 +35,6 @@ async function main(): Promise<void> {
       resolve();
     });
   });
-  const build = digitsModel(tf);
   const summary = await study.optimize(
     async (trial) =>
       (

@@ -42,7 +42,16 @@ export async function startWorkerTraining(
   } finally {
     disposeModel(model);
   }
-  const pool = await TrainingPool.start({ size: workers, backend: loaded.backend, data });
+  let pool: TrainingPool;
+  try {
+    pool = await TrainingPool.start({ size: workers, backend: loaded.backend, data });
+  } catch (error) {
+    // e.g. a native backend whose addon cannot load in a worker thread
+    return {
+      kind: "notebook",
+      note: `--workers ${workers}: training one trial at a time in the notebook's thread, because the worker threads could not start: ${error instanceof Error ? error.message : String(error)}.`,
+    };
+  }
   try {
     await pool.probe(description);
   } catch (error) {

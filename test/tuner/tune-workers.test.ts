@@ -9,10 +9,10 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { createDefaultRegistry, runCell } from "../../src/magic";
 import { MagicError } from "../../src/magic/types";
 import { PlotlyEmbedding } from "../../src/render";
-import { loadTensorFlow } from "../../src/tfjs/backend";
+import { loadTensorFlow, type BackendName } from "../../src/tfjs/backend";
 import { loadTable } from "../../src/tfjs/csv";
 import { oneHot } from "../../src/tfjs/data";
-import { NotebookStudy, registerTuneMagics } from "../../src/tuner";
+import { NotebookStudy, registerTuneMagics, type TuneSession } from "../../src/tuner";
 import { FakeContext } from "../magic/fake-context";
 import { dataDirectory } from "../tfjs/fixtures";
 
@@ -23,10 +23,14 @@ lr: loguniform(1e-3, 1e-1)
 activation: choice("relu", "tanh")`;
 
 /** A fresh context with iris data, a serialisable builder and one whose loss is a function. */
-async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs }> {
+async function notebook(session: Partial<TuneSession> = {}): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs }> {
   const { tf } = await loadTensorFlow();
   const registry = createDefaultRegistry();
-  registerTuneMagics(registry, { embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })), liveIntervalMs: 0 });
+  registerTuneMagics(registry, {
+    embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })),
+    liveIntervalMs: 0,
+    ...session,
+  });
   const context = new FakeContext();
   context.assign("xTrain", iris.x);
   context.assign("yTrain", oneHot(iris.y));
@@ -90,6 +94,17 @@ test("a model that cannot be sent to a thread is trained in the notebook, and th
   const notes = context.stdoutText().match(/--workers 2: training one trial at a time in the notebook's thread[^\n]*/g) ?? [];
   assert.equal(notes.length, 1, "said once");
   assert.match(notes[0]!, /loss must be given by name/);
+  study.dispose();
+});
+
+test("when the threads cannot start (their backend does not load there), the notebook's thread trains, and the output says why", async () => {
+  const real = await loadTensorFlow();
+  // A backend only the notebook has, as a native addon that cannot load in a worker thread would be.
+  const { context, run } = await notebook({ loadTensorFlow: async () => ({ ...real, backend: "quantum" as BackendName }) });
+  await run(`%%tune --model buildModel --data xTrain,yTrain --epochs 1 --metric val_loss --strategy random --trials 2 --seed 2 --workers 2 --no-live\n${SPACE}`);
+  const study = context.lookup("study") as NotebookStudy;
+  assert.equal(study.trials.filter((t) => t.state === "complete").length, 2);
+  assert.match(context.stdoutText(), /--workers 2: training one trial at a time in the notebook's thread, because the worker threads could not start: worker thread \d could not start/);
   study.dispose();
 });
 
