@@ -3,6 +3,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import { describe, test } from "node:test";
 
 import { floatDistribution } from "../../src/tune/distributions";
+import { PostgresStorage } from "../../src/tune/storage/postgres";
+import { startThrowawayPostgres } from "../support/postgres";
 import { GPSampler } from "../../src/tune/samplers/gp";
 import { RandomSampler } from "../../src/tune/samplers/random";
 import { createStudy, TooManyFailuresError, type Trial } from "../../src/tune/index";
@@ -144,6 +146,35 @@ describe("optimize with concurrency", () => {
     assert.equal(study.trials.filter((t) => t.state === "complete").length, 5);
     assert.ok(study.trials.every((t) => t.state !== "running"));
     assert.equal(calls, study.trials.length);
+  });
+
+  test("two workers with two lanes each on one PostgreSQL study: exactly `trials` finished, each trial run once", async () => {
+    const server = await startThrowawayPostgres();
+    const storages = await Promise.all([0, 1].map(() => PostgresStorage.connect(server.url, { heartbeatIntervalMs: 200, staleTrialTimeoutMs: 10_000 })));
+    try {
+      const studies = await Promise.all(storages.map((storage, i) => createStudy({ storage, studyName: "lanes", seed: i + 1, sampler: new RandomSampler({ seed: i + 1 }) })));
+      const runs: number[] = [];
+      const summaries = await Promise.all(
+        studies.map((study) =>
+          study.optimize(
+            async (trial) => {
+              runs.push(trial.number);
+              await delay(25);
+              return trial.params["x"] as number;
+            },
+            { trials: 9, space, concurrency: 2, countStudyTrials: true },
+          ),
+        ),
+      );
+      const trials = (await storages[0]!.readTrials("lanes")) ?? [];
+      assert.equal(trials.filter((t) => t.state === "complete").length, 9);
+      assert.ok(trials.every((t) => t.state === "complete"), JSON.stringify(trials.map((t) => t.state)));
+      assert.deepEqual([...runs].sort((a, b) => a - b), trials.map((t) => t.number), "each trial run by one lane of one worker");
+      assert.equal(summaries[0]!.trialsRun + summaries[1]!.trialsRun, 9);
+    } finally {
+      await Promise.all(storages.map((storage) => storage.close()));
+      await server.stop();
+    }
   });
 
   test("rejects a concurrency that is not a positive integer", async () => {
