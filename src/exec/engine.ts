@@ -15,7 +15,7 @@ import * as ts from "@tslab/typescript-for-tslab";
 import { createConverter, isCompleteCode, type ConvertResult, type Converter, type Diagnostic } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { createTslabCompat, toMimeBundle, tunelabModule } from "./display";
-import { currentScope } from "./output";
+import { currentScope, logAside } from "./output";
 import { installVirtualPackages } from "./virtual-packages";
 
 /** Which language the engine compiles. */
@@ -261,7 +261,54 @@ function guardAsync(script: string): string {
 }
 
 let awaiterInstalled = false;
+let pendingStep: (() => unknown) | undefined;
+let stepScript: vm.Script | undefined;
+
+/** Runs `step` inside `vm` with `breakOnSigint`, so that a SIGINT stops a busy loop in it. */
+function runGuarded<T>(step: () => T): T {
+  stepScript ??= new vm.Script("__tunelab_step__()", { filename: "tunelab-await-step" });
+  pendingStep = step;
+  return stepScript.runInThisContext({ breakOnSigint: true }) as T;
+}
+
+/**
+ * Wraps `setTimeout`, `setInterval` and `setImmediate` so that callbacks scheduled by cells run
+ * guarded too: a busy loop in a timer callback is stopped by SIGINT (and logged) instead of
+ * leaving the kernel stuck. Callbacks scheduled by the kernel itself are not touched.
+ */
+function guardTimerCallbacks(): void {
+  const globals = globalThis as Record<string, unknown>;
+  for (const name of ["setTimeout", "setInterval", "setImmediate"] as const) {
+    const original = globals[name] as (this: unknown, callback: unknown, ...rest: unknown[]) => unknown;
+    const wrapped = function (this: unknown, callback: unknown, ...rest: unknown[]): unknown {
+      if (typeof callback !== "function" || currentScope() === undefined) return original.call(this, callback, ...rest);
+      const guarded = (...args: unknown[]) => {
+        try {
+          return runGuarded(() => (callback as (...a: unknown[]) => unknown)(...args));
+        } catch (error) {
+          if ((error as { code?: unknown } | null)?.code !== SIGINT_CODE) throw error;
+          logAside(`interrupted a ${name} callback of cell ${currentScope()?.executionCount ?? "?"}`);
+          callbackInterrupted();
+          return undefined;
+        }
+      };
+      return original.call(this, guarded, ...rest);
+    };
+    const { prototype: _prototype, ...descriptors } = Object.getOwnPropertyDescriptors(original);
+    Object.defineProperties(wrapped, descriptors);
+    globals[name] = wrapped;
+  }
+}
 let forcedInterrupt: () => boolean = () => false;
+let callbackInterrupted: () => void = () => undefined;
+
+/**
+ * Sets what happens when a SIGINT stopped a timer callback of a cell (the cell itself may be
+ * waiting on something else and must then be interrupted too).
+ */
+export function setCallbackInterruptedListener(listener: () => void): void {
+  callbackInterrupted = listener;
+}
 
 /**
  * Sets the probe that compiled `async` functions of cells check at every resumption: when it
@@ -280,18 +327,13 @@ export function setForcedInterruptProbe(probe: () => boolean): void {
 export function installGuardedAwaiter(): void {
   if (awaiterInstalled) return;
   awaiterInstalled = true;
-  const stepScript = new vm.Script("__tunelab_step__()", { filename: "tunelab-await-step" });
-  let pending: (() => IteratorResult<unknown>) | undefined;
   const globals = globalThis as Record<string, unknown>;
   globals["__tunelab_step__"] = () => {
-    const step = pending;
-    pending = undefined;
+    const step = pendingStep;
+    pendingStep = undefined;
     return step?.();
   };
-  const runGuarded = (step: () => IteratorResult<unknown>): IteratorResult<unknown> => {
-    pending = step;
-    return stepScript.runInThisContext({ breakOnSigint: true }) as IteratorResult<unknown>;
-  };
+  guardTimerCallbacks();
   globals["__awaiter"] = function awaiter(thisArg: unknown, args: unknown, P: PromiseConstructor | undefined, generator: (...a: unknown[]) => Generator) {
     const PromiseType = P ?? Promise;
     return new PromiseType((resolve, reject) => {
@@ -304,7 +346,7 @@ export function installGuardedAwaiter(): void {
         }
         let result: IteratorResult<unknown>;
         try {
-          result = runGuarded(() => {
+          result = runGuarded((): IteratorResult<unknown> => {
             if (kind === "start") iterator = generator.apply(thisArg, (args as unknown[] | undefined) ?? []);
             const it = iterator as Generator;
             return kind === "throw" ? it.throw(value) : it.next(value);
@@ -340,6 +382,7 @@ function compileError(diagnostics: readonly Diagnostic[]): RunOutcome {
 
 function runtimeError(error: unknown): RunOutcome {
   if ((error as { code?: unknown } | null)?.code === SIGINT_CODE || (error instanceof Error && error.name === INTERRUPTED)) {
+    logAside(`cell stopped by ${(error as { code?: unknown }).code === SIGINT_CODE ? "SIGINT" : "forced interrupt"}`);
     return { status: "error", ename: INTERRUPTED, evalue: "execution was interrupted", traceback: [`${INTERRUPTED}: execution was interrupted`] };
   }
   if (error instanceof Error) {

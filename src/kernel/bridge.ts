@@ -28,11 +28,13 @@ export const enum SharedSlot {
   Cooperative = 2,
   /** The generation the worker decided to stop by force (awaits in cell code then throw). */
   Forced = 3,
+  /** When the worker last sent SIGINT to the process (ms since {@link TransportOptions.epochMs}). */
+  SelfSigintAt = 4,
 }
 
 /** The flags shared by both threads. */
 export function createSharedState(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
+  return new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
 }
 
 /** What the worker is started with. */
@@ -42,6 +44,8 @@ export interface TransportOptions {
   /** The kernel's language, for the kernel_info_reply the worker sends itself. */
   readonly language: "typescript" | "javascript";
   readonly shared: Int32Array;
+  /** Time origin of {@link SharedSlot.SelfSigintAt}, a `Date.now()` value. */
+  readonly epochMs: number;
   /** The parent process id at launch; the kernel exits when it changes (the parent died). */
   readonly parentPid: number;
   /** How long the worker waits for a cell to stop by itself before sending SIGINT, in ms. */

@@ -19,7 +19,7 @@ import {
   type MagicRegistry,
   type OutputSink as MagicOutputSink,
 } from "../magic";
-import { Engine, INTERRUPTED, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
+import { Engine, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
 import { CellScope, installOutputRouting, runInScope, type OutputSink } from "../exec/output";
 import { setMagicRegistrar, toMimeBundle } from "../exec/display";
 import { createSharedState, SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
@@ -51,6 +51,9 @@ interface RunningCell {
   settle(outcome: RunOutcome): void;
 }
 
+/** A SIGINT seen this soon after the worker sent one is taken to be that one, in ms. */
+const SELF_SIGINT_WINDOW_MS = 1000;
+
 const INTERRUPTED_OUTCOME: RunOutcome = {
   status: "error",
   ename: INTERRUPTED,
@@ -81,6 +84,7 @@ export class Kernel {
   private running: RunningCell | undefined;
   private readonly pendingInputs = new Map<string, (value: string) => void>();
   private readonly language: Language;
+  private readonly epochMs = Date.now();
 
   /** The execution engine, created on first use (loading the compiler takes seconds). */
   private get engine(): Engine {
@@ -92,6 +96,7 @@ export class Kernel {
     installOutputRouting();
     this.language = options.language;
     setMagicRegistrar((magic) => this.magics.register(magic as Magic));
+    setCallbackInterruptedListener(() => this.interrupt());
     const shared = this.shared;
     setForcedInterruptProbe(
       () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Forced) === Atomics.load(shared, SharedSlot.Generation),
@@ -101,6 +106,7 @@ export class Kernel {
       session: this.session,
       language: options.language,
       shared: this.shared,
+      epochMs: this.epochMs,
       parentPid: options.parentPid ?? process.ppid,
       graceMs: options.graceMs ?? 150,
       cooperativeGraceMs: options.cooperativeGraceMs ?? 10_000,
@@ -151,7 +157,7 @@ export class Kernel {
         log(`transport worker failed: ${error.message}`);
         reject(error);
       });
-      process.on("SIGINT", () => this.interrupt());
+      process.on("SIGINT", () => this.onSigint());
     });
   }
 
@@ -294,9 +300,21 @@ export class Kernel {
     });
   }
 
+  /**
+   * SIGINT from outside (interrupt_mode "signal") interrupts like interrupt_request. A SIGINT the
+   * transport worker sent itself is already being handled; when its JavaScript handler runs late
+   * (the signal arrived outside guarded cell code), it must not hit the next cell.
+   */
+  private onSigint(): void {
+    const selfAt = Atomics.load(this.shared, SharedSlot.SelfSigintAt);
+    if (selfAt > 0 && Date.now() - this.epochMs - selfAt < SELF_SIGINT_WINDOW_MS) return;
+    this.interrupt();
+  }
+
   private interrupt(): void {
     const cell = this.running;
     if (cell === undefined) return;
+    log(`interrupting cell ${cell.scope.executionCount}`);
     cell.abort.abort(new InterruptError());
     // A cooperative cell finishes by itself; others waiting on an await are settled now (a busy
     // one cannot be reached here: the transport worker's SIGINT stops it).

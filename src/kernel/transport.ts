@@ -20,6 +20,12 @@ import { decodeMessage, DEFAULT_WIRE_LIMITS, encodeMessage, Signer, type WireLim
 import { log } from "./log";
 import { kernelInfo } from "./info";
 
+/** How long a forced interrupt waits for the cell to stop at an await before SIGINT, in ms. */
+const FORCED_AWAIT_WAIT_MS = 60;
+
+/** How long SIGINT gets before the inspector terminates execution (last resort), in ms. */
+const SIGINT_WAIT_MS = 3000;
+
 /** How long an interrupt waits for a requested cell to start, in ms. */
 const PENDING_CELL_WAIT_MS = 15_000;
 
@@ -165,10 +171,16 @@ class Transport {
       const stillRunning = () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Generation) === generation;
       const grace = () => (Atomics.load(shared, SharedSlot.Cooperative) === 1 ? this.options.cooperativeGraceMs : this.options.graceMs);
       if (!(await waitUntilStopped(stillRunning, grace))) return;
-      log("interrupt: the cell did not stop by itself; sending SIGINT");
+      // Awaits in cell code check this flag and throw: enough for loops that await.
       Atomics.store(shared, SharedSlot.Forced, generation);
+      if (!(await waitUntilStopped(stillRunning, () => FORCED_AWAIT_WAIT_MS))) return;
+      // A busy loop never reaches an await: SIGINT stops it where cell code runs under breakOnSigint.
+      // (Sent only now: a SIGINT arriving while no cell code runs would stay pending in Node and
+      // stop the next cell instead.)
+      log("interrupt: the cell did not stop at an await; sending SIGINT");
+      Atomics.store(shared, SharedSlot.SelfSigintAt, Math.max(1, Date.now() - this.options.epochMs));
       process.kill(process.pid, "SIGINT");
-      if (!(await waitUntilStopped(stillRunning, () => 500))) return;
+      if (!(await waitUntilStopped(stillRunning, () => SIGINT_WAIT_MS))) return;
       log("interrupt: SIGINT did not stop the cell; terminating JavaScript execution through the inspector");
       this.terminateMainThread();
     } finally {

@@ -180,6 +180,8 @@ INTERRUPT_CASES = {
     "blocking loop": "while (true) {}",
     "pending await": "await new Promise(() => {})",
     "busy loop after await": "await new Promise((r) => setTimeout(r, 20)); for (;;) {}",
+    "busy loop in a timer callback": "setTimeout(() => { while (true) {} }, 0); await new Promise((r) => setTimeout(r, 100000))",
+    "await loop that never yields": "let spins = 0; while (true) { spins++; await null; }",
 }
 
 
