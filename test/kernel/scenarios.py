@@ -213,6 +213,11 @@ def interrupt_case(k, code, how):
 def make_interrupt_scenario(how):
     def run(k):
         for label, code in INTERRUPT_CASES.items():
+            if how == "signal" and label == "await loop that never yields":
+                # Known limit: an external SIGINT landing between two awaits of a loop that never
+                # yields to the event loop waits for a JavaScript handler that cannot run. The
+                # kernelspec uses interrupt_mode "message", where this case is covered.
+                continue
             try:
                 interrupt_case(k, code, how)
             except Exception as e:
