@@ -251,13 +251,32 @@ export class Kernel {
         if (historyEntry) historyEntry.output = String(data["text/plain"] ?? "");
         this.publish("execute_result", { execution_count: count, data, metadata: {} }, request.header);
       }
-      this.reply(envelope, "shell", { status: "ok", execution_count: count, payload, user_expressions: {} });
+      const userExpressions = await this.userExpressions(content["user_expressions"]);
+      this.reply(envelope, "shell", { status: "ok", execution_count: count, payload, user_expressions: userExpressions });
       return;
     }
     const error = { ename: outcome.ename, evalue: outcome.evalue, traceback: [...outcome.traceback] };
     if (!silent) this.publish("error", error, request.header);
     this.reply(envelope, "shell", { status: "error", execution_count: count, ...error });
     if (stopOnError) this.aborting = true;
+  }
+
+  /** Evaluates `user_expressions` after a successful cell, as ipykernel does (each on its own). */
+  private async userExpressions(requested: unknown): Promise<Content> {
+    const results: Content = {};
+    if (typeof requested !== "object" || requested === null) return results;
+    for (const [name, expression] of Object.entries(requested as Record<string, unknown>)) {
+      if (typeof expression !== "string") {
+        results[name] = { status: "error", ename: "TypeError", evalue: "a user expression must be a string", traceback: [] };
+        continue;
+      }
+      const outcome = await this.engine.run(expression);
+      results[name] =
+        outcome.status === "ok"
+          ? { status: "ok", data: toMimeBundle(outcome.value), metadata: {} }
+          : { status: "error", ename: outcome.ename, evalue: outcome.evalue, traceback: [...outcome.traceback] };
+    }
+    return results;
   }
 
   /** Runs a cell (through the magic system when it has magics) and settles it on interrupt. */

@@ -11,6 +11,7 @@ import { PYTHON, run, temporaryKernelspecs } from "./helpers";
 const GROUPS: Record<string, readonly string[]> = {
   "execution and display": [
     "message_sequence",
+    "user_expressions",
     "type_error_has_line_and_column",
     "runtime_error_fields",
     "top_level_await_and_rich_values",

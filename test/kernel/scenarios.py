@@ -112,6 +112,13 @@ def message_sequence(k):
 
 
 @scenario
+def user_expressions(k):
+    content, _, _ = k.execute("const ue = 20", user_expressions={"doubled": "ue * 2", "broken": "ue.nope()"})
+    check(content["user_expressions"]["doubled"] == {"status": "ok", "data": {"text/plain": "40"}, "metadata": {}}, content)
+    check(content["user_expressions"]["broken"]["status"] == "error", content)
+
+
+@scenario
 def type_error_has_line_and_column(k):
     content, outputs, _ = k.execute("const ok = 1;\nconst s: string = 5;")
     check(content["status"] == "error", content)

@@ -1,7 +1,7 @@
 /** Connection files, history queries, cursor offsets and kernelspec installation rules. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -19,6 +19,20 @@ test("connection files: defaults, bad ports and unknown signature schemes are re
   assert.throws(() => parseConnectionInfo({ ...ports, shell_port: "x" }), /"shell_port" must be a port number/);
   assert.throws(() => parseConnectionInfo({ ...ports, key: "k", signature_scheme: "hmac-md5" }), /unsupported "signature_scheme" "hmac-md5"; expected one of hmac-sha256/);
   assert.throws(() => parseConnectionInfo([]), /expected a JSON object/);
+});
+
+test("the kernel refuses to start with an unknown signature scheme", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "tunelab-scheme-"));
+  try {
+    const file = path.join(dir, "connection.json");
+    writeFileSync(file, JSON.stringify({ ...ports, ip: "127.0.0.1", transport: "tcp", key: "secret", signature_scheme: "hmac-md5" }));
+    const cli = path.resolve(__dirname, "..", "..", "src", "cli.js");
+    const result = spawnSync(process.execPath, [cli, "kernel", "--connection-file", file], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /unsupported "signature_scheme" "hmac-md5"; expected one of hmac-sha256/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("history: tail, range, glob search, unique, output", () => {
