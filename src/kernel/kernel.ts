@@ -20,7 +20,7 @@ import {
   type OutputSink as MagicOutputSink,
 } from "../magic";
 import { Engine, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
-import { CellScope, installOutputRouting, runInScope, type OutputSink } from "../exec/output";
+import { CellScope, currentScope, installOutputRouting, runInScope, type OutputSink } from "../exec/output";
 import { setMagicRegistrar, toMimeBundle } from "../exec/display";
 import { createSharedState, SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
 import { History, parseHistoryQuery } from "./history";
@@ -74,7 +74,7 @@ export class Kernel {
   private readonly shared = createSharedState();
   private readonly worker: Worker;
   private engineInstance: Engine | undefined;
-  private readonly magics: MagicRegistry = createDefaultRegistry();
+  private readonly magics: MagicRegistry = createDefaultRegistry({ currentOutput: () => magicSinkOf(currentScope()) });
   private readonly history = new History();
   private readonly handlers: Record<string, Handler>;
   private readonly queue: Envelope[] = [];
@@ -96,6 +96,7 @@ export class Kernel {
     installOutputRouting();
     this.language = options.language;
     setMagicRegistrar((magic) => this.magics.register(magic as Magic));
+    registerProjectMagics(this.magics);
     setCallbackInterruptedListener(() => this.interrupt());
     const shared = this.shared;
     setForcedInterruptProbe(
@@ -475,6 +476,30 @@ export class Kernel {
     log(`comm_open for unknown target ${JSON.stringify(content["target_name"])}; closing it`);
     this.publish("comm_close", { comm_id: content["comm_id"], data: {} }, envelope.message.header);
   }
+}
+
+/** `%%tune` and `%tune_plot` (src/tuner); a broken tuner must not take the kernel down with it. */
+function registerProjectMagics(registry: MagicRegistry): void {
+  try {
+    const tuner = require("../tuner") as typeof import("../tuner");
+    const render = require("../render/bundle") as typeof import("../render/bundle");
+    tuner.registerTuneMagics(registry, { embedding: new render.PlotlyEmbedding() });
+  } catch (error) {
+    log(`%%tune is unavailable: ${(error as Error).message}`);
+  }
+}
+
+/** The magic system's view of a cell's output (for `%%capture`'s `show()`). */
+function magicSinkOf(scope: CellScope | undefined): MagicOutputSink | undefined {
+  if (scope === undefined) return undefined;
+  const sink = scope.sink;
+  return {
+    stdout: (text) => sink.stream("stdout", text),
+    stderr: (text) => sink.stream("stderr", text),
+    display: (bundle, options) => sink.display(bundle, options),
+    updateDisplay: (id, bundle, metadata) => sink.updateDisplay(id, bundle, metadata),
+    clearOutput: (wait) => sink.clearOutput(wait === true),
+  };
 }
 
 /** Raised into cells (as the abort reason) when the user interrupts. */

@@ -23,6 +23,7 @@ const GROUPS: Record<string, readonly string[]> = {
     "stdin_input",
     "completion_and_inspection_in_magic_cells",
     "magics",
+    "tune_magic_through_the_kernel",
   ],
   interrupts: ["interrupt_by_message", "interrupt_by_control", "interrupt_by_signal", "interrupted_work_does_not_print_into_later_cells", "cooperative_interrupt_of_a_magic"],
   "queue and wire": ["stop_on_error_aborts_queued_cells", "stop_on_error_false_keeps_running", "bad_messages_are_dropped"],

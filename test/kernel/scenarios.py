@@ -408,6 +408,17 @@ def magics(k):
     check("max" in content["payload"][0]["data"]["text/plain"], content["payload"])
 
 
+@scenario
+def tune_magic_through_the_kernel(k):
+    content, _, _ = k.execute("function objective(p: { x: number }) { return (p.x - 2) ** 2; }")
+    check(content["status"] == "ok", content)
+    content, outputs, _ = k.execute("%%tune --objective objective --direction minimize --strategy random --trials 6 --seed 3 --out study\nx: uniform(-5, 5)")
+    check(content["status"] == "ok", content)
+    check(any(m["msg_type"] == "display_data" for m in outputs) and any(m["msg_type"] == "update_display_data" for m in outputs), types(outputs))
+    check(k.value("study.trials.length") == "6", "six trials bound to study")
+    check(k.value("study.bestValue < 9") == "true", "best value of a quadratic over [-5, 5]")
+
+
 # ---- wire security --------------------------------------------------------------------------
 
 @scenario
