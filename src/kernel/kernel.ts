@@ -159,6 +159,10 @@ export class Kernel {
         reject(error);
       });
       process.on("SIGINT", () => this.onSigint());
+      // Errors thrown by leftover work of cells (timers, unawaited promises) must not end the
+      // kernel: they go to the stderr of the cell that started the work.
+      process.on("uncaughtException", (error) => reportStray("Uncaught", error));
+      process.on("unhandledRejection", (reason) => reportStray("Unhandled promise rejection", reason));
     });
   }
 
@@ -476,6 +480,14 @@ export class Kernel {
     log(`comm_open for unknown target ${JSON.stringify(content["target_name"])}; closing it`);
     this.publish("comm_close", { comm_id: content["comm_id"], data: {} }, envelope.message.header);
   }
+}
+
+/** Shows an error nobody caught on the stderr of the cell whose work threw it (or in the log). */
+function reportStray(kind: string, error: unknown): void {
+  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  const scope = currentScope();
+  if (scope !== undefined && scope.isOpen) scope.sink.stream("stderr", `${kind}: ${text}\n`);
+  else log(`${kind} outside a running cell: ${text}`);
 }
 
 /** `%%tune` and `%tune_plot` (src/tuner); a broken tuner must not take the kernel down with it. */

@@ -14,6 +14,7 @@ const GROUPS: Record<string, readonly string[]> = {
     "user_expressions",
     "type_error_has_line_and_column",
     "runtime_error_fields",
+    "stray_errors_do_not_end_the_kernel",
     "top_level_await_and_rich_values",
     "display_update_and_clear",
     "output_goes_to_the_cell_that_printed",

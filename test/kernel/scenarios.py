@@ -136,6 +136,16 @@ def runtime_error_fields(k):
 
 
 @scenario
+def stray_errors_do_not_end_the_kernel(k):
+    _, _, first = k.execute("setTimeout(() => { throw new Error('thrown later'); }, 50); Promise.reject(new Error('never caught')); 'started'")
+    time.sleep(0.5)
+    check(k.value("'still here'") == "'still here'", "the kernel died on a stray error")
+    k.drain(0.2)
+    errors = streams(k.iopub.get(first, []), "stderr")
+    check("thrown later" in errors and "never caught" in errors, f"stray errors not shown on the cell's stderr: {errors!r}")
+
+
+@scenario
 def top_level_await_and_rich_values(k):
     check(k.value("await new Promise<number>((r) => setTimeout(() => r(5), 20))") == "5", "top-level await")
     content, outputs, _ = k.execute("({ [Symbol.for('Jupyter.display')]() { return { 'text/html': '<i>me</i>' }; } })")
