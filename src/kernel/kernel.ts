@@ -51,6 +51,12 @@ interface RunningCell {
   settle(outcome: RunOutcome): void;
 }
 
+/** `setImmediate` as it was before cells could wrap it (kernel bookkeeping stays unguarded). */
+const kernelSetImmediate = setImmediate;
+
+/** Buffered stream text is sent once it reaches this many characters. */
+const STREAM_CHUNK = 64 * 1024;
+
 /** A SIGINT seen this soon after the worker sent one is taken to be that one, in ms. */
 const SELF_SIGINT_WINDOW_MS = 1000;
 
@@ -247,8 +253,10 @@ export class Kernel {
     if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
     const historyEntry = storeHistory ? this.history.add(count, code) : undefined;
 
-    const scope = new CellScope(count, this.sinkFor(envelope, allowStdin, silent));
+    const sink = this.sinkFor(envelope, allowStdin, silent);
+    const scope = new CellScope(count, sink);
     const { outcome, payload } = await this.runCell(code, scope);
+    sink.flush();
 
     if (outcome.status === "ok") {
       if (outcome.hasValue && !silent) {
@@ -354,13 +362,38 @@ export class Kernel {
   }
 
   /** Where the output of a cell goes: iopub messages with the request as parent. */
-  private sinkFor(envelope: Envelope, allowStdin: boolean, silent: boolean): OutputSink {
+  private sinkFor(envelope: Envelope, allowStdin: boolean, silent: boolean): OutputSink & { flush(): void } {
     const parent = envelope.message.header;
+    // Stream text is coalesced (per turn of the event loop, or every STREAM_CHUNK characters) so
+    // that a loop printing thousands of lines sends a few messages, not thousands.
+    let buffered: { name: "stdout" | "stderr"; text: string } | undefined;
+    let flushScheduled = false;
+    const flush = () => {
+      if (buffered === undefined) return;
+      const { name, text } = buffered;
+      buffered = undefined;
+      this.publish("stream", { name, text }, parent);
+    };
     const publish = (type: string, content: Content) => {
-      if (!silent) this.publish(type, content, parent);
+      if (silent) return;
+      flush();
+      this.publish(type, content, parent);
     };
     return {
-      stream: (name, text) => publish("stream", { name, text }),
+      flush,
+      stream: (name, text) => {
+        if (silent) return;
+        if (buffered !== undefined && buffered.name !== name) flush();
+        buffered = { name, text: (buffered?.text ?? "") + text };
+        if (buffered.text.length >= STREAM_CHUNK) flush();
+        else if (!flushScheduled) {
+          flushScheduled = true;
+          kernelSetImmediate(() => {
+            flushScheduled = false;
+            flush();
+          });
+        }
+      },
       display: (bundle, options) =>
         publish("display_data", {
           data: bundle,

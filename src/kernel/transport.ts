@@ -49,6 +49,8 @@ class Transport {
   constructor(private readonly info: ConnectionInfo, private readonly options: TransportOptions) {
     this.signer = new Signer(info.key);
     for (const socket of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) socket.linger = 1000;
+    // Bursts of output must not drop status messages (a client waits for "idle").
+    this.iopub.sendHighWaterMark = 100_000;
   }
 
   async start(): Promise<void> {

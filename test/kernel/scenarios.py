@@ -136,6 +136,18 @@ def runtime_error_fields(k):
 
 
 @scenario
+def output_bursts_arrive_whole_and_in_order(k):
+    content, outputs, _ = k.execute("for (let i = 0; i < 20000; i++) console.log(i);\nconsole.error('done');\n'result'")
+    check(content["status"] == "ok", content)
+    lines = streams(outputs).splitlines()
+    check(lines == [str(i) for i in range(20000)], f"got {len(lines)} lines")
+    check(streams(outputs, "stderr") == "done\n", streams(outputs, "stderr"))
+    kinds = types(outputs)
+    check(len(kinds) < 20, f"output was not coalesced: {len(kinds)} messages")
+    check(kinds.index("execute_result") > max(i for i, t in enumerate(kinds) if t == "stream"), kinds)
+
+
+@scenario
 def stray_errors_do_not_end_the_kernel(k):
     _, _, first = k.execute("setTimeout(() => { throw new Error('thrown later'); }, 50); Promise.reject(new Error('never caught')); 'started'")
     time.sleep(0.5)
