@@ -53,3 +53,43 @@ class TunelabTypeScriptKernelTests(jupyter_kernel_test.KernelTests):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TunelabJavaScriptKernelTests(jupyter_kernel_test.KernelTests):
+    """The JavaScript variant (kernelspec tunelab-js): the same protocol, JavaScript cells."""
+
+    kernel_name = "tunelab-js"
+    language_name = "javascript"
+    file_extension = ".js"
+
+    code_hello_world = 'console.log("hello, world")'
+    code_stderr = 'console.error("something went wrong")'
+
+    completion_samples = [
+        {"text": "Math.SQRT", "matches": ["SQRT1_2", "SQRT2"]},
+        {"text": "const word = 'hi'; word.toUpperC", "matches": ["toUpperCase"]},
+    ]
+
+    complete_code_samples = ["1 + 1", "const b = 2;", "function g(x) { return x; }"]
+    incomplete_code_samples = ["function g(x) {", "const b = [1,"]
+    invalid_code_samples = ["let = ;", "x = = 2"]
+
+    code_page_something = "Math.min?"
+
+    code_generate_error = 'throw new TypeError("expected failure")'
+
+    code_execute_result = [
+        {"code": "2 * 21", "result": "42"},
+        {"code": "[3, 1, 2].sort()", "result": "[ 1, 2, 3 ]"},
+    ]
+
+    code_display_data = [
+        {"code": 'display({ "text/markdown": "**bold**" })', "mime": "text/markdown"},
+    ]
+
+    code_history_pattern = "2 * *"
+    supported_history_operations = ("tail", "range", "search")
+
+    code_inspect_sample = "Math.min"
+
+    code_clear_output = "clearOutput()"
