@@ -19,6 +19,7 @@ Commands:
   install [target] [--name N] [--display-name D]
                                          write the kernelspecs (N, default "tunelab", and N-js)
   uninstall [target] [--name N]          remove them
+  run NOTEBOOK.ipynb [options]           execute a notebook headless, without Jupyter (tunelab run --help)
 
 Targets (where Jupyter looks for kernelspecs):
   --user            $JUPYTER_DATA_DIR, or ~/.local/share/jupyter
@@ -62,6 +63,11 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   };
   switch (command) {
+    case "run": {
+      const { runCommand } = await import("./run/cli");
+      process.exitCode = await runCommand(rest);
+      return;
+    }
     case "kernel": {
       const values = parse({ "connection-file": { type: "string", short: "f" }, js: { type: "boolean" } }) as { "connection-file"?: string; js?: boolean; help?: boolean };
       if (values.help === true) return void process.stdout.write(`${USAGE}\n`);

@@ -163,3 +163,14 @@ export const tunelabModule = {
   newDisplay: () => new MimeDisplay(randomBytes(8).toString("hex")),
   JUPYTER_DISPLAY,
 };
+
+let notebookModule: Readonly<Record<string, unknown>> | undefined;
+
+/**
+ * What `import ... from "tunelab"` gives cells: {@link tunelabModule} plus the notebook API (data
+ * helpers, the tuning engine, `plot`), loaded on first import so that starting the kernel stays fast.
+ */
+export function tunelabNotebookModule(): Readonly<Record<string, unknown>> {
+  notebookModule ??= Object.freeze({ ...(require("../notebook/api") as Record<string, unknown>), ...tunelabModule });
+  return notebookModule;
+}

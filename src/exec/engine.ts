@@ -14,7 +14,7 @@ import Module from "node:module";
 import * as ts from "@tslab/typescript-for-tslab";
 import { createConverter, isCompleteCode, type ConvertResult, type Converter, type Diagnostic } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
-import { createTslabCompat, toMimeBundle, tunelabModule } from "./display";
+import { createTslabCompat, toMimeBundle, tunelabModule, tunelabNotebookModule } from "./display";
 import { currentScope, logAside } from "./output";
 import { installVirtualPackages } from "./virtual-packages";
 
@@ -87,6 +87,7 @@ export class Engine {
       this.prevDecl = converted.declOutput ?? this.prevDecl;
       return { status: "ok", hasValue: false, value: undefined };
     }
+    if (TFJS_IMPORT.test(converted.output)) await prepareTensorFlow();
     const script = guardAsync(wrapCell(converted.output, converted.hasToplevelAwait === true));
     try {
       const result: unknown = vm.runInThisContext(script, { filename: `cell-${this.cellNumber}.js`, breakOnSigint: true });
@@ -204,7 +205,7 @@ export class Engine {
     const rootDir = this.rootDir;
     const cellRequire = (id: string): unknown => {
       if (id === "tslab") return compat;
-      if (id === "tunelab") return tunelabModule;
+      if (id === "tunelab") return tunelabNotebookModule();
       if (id.startsWith("./") || id.startsWith("../")) {
         let file = path.join(rootDir, id).replace(/\\/g, "/");
         if (path.extname(file) === "") file += ".js";
@@ -219,10 +220,31 @@ export class Engine {
           return sideModules.get(file);
         }
       }
-      return base(id);
+      try {
+        return base(id);
+      } catch (error) {
+        // A package the notebook's directory lacks but tunelab ships (TensorFlow.js, ...): tunelab's
+        // own copy, which is also the one %%tune trains with.
+        if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" || id.startsWith(".") || path.isAbsolute(id)) throw error;
+        return require(id);
+      }
     };
     return Object.assign(cellRequire, { resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions }) as NodeJS.Require;
   }
+}
+
+/** A compiled cell that loads TensorFlow.js. */
+const TFJS_IMPORT = /require\(["']@tensorflow\/tfjs(-core|-layers)?["']\)/;
+
+/**
+ * Selects the TensorFlow.js backend (tfjs-node, else WebAssembly, else CPU) before the first cell
+ * that imports it runs, so its tensors live on that backend, and tells the user which one it is.
+ */
+async function prepareTensorFlow(): Promise<void> {
+  const backend = require("../tfjs/backend") as typeof import("../tfjs/backend");
+  const loaded = await backend.loadTensorFlow();
+  const notice = backend.takeBackendNotice(loaded);
+  if (notice !== undefined) process.stdout.write(`${notice}\n`);
 }
 
 /** The exports object of cells: named imports arrive via defineProperty and must stay writable. */

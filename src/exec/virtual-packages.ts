@@ -72,6 +72,12 @@ export declare function registerMagic(magic: NotebookMagic): void;
 export declare const JUPYTER_DISPLAY: unique symbol;
 `;
 
+/** The compiled notebook API (data helpers, the tuning engine, `plot`), re-exported by the `tunelab` module. */
+const NOTEBOOK_API = path.join(__dirname, "..", "notebook", "api");
+
+/** tunelab's own `node_modules`: packages it ships (TensorFlow.js, ...) that a notebook's directory may lack. */
+const OWN_MODULES = path.join(__dirname, "..", "..", "..", "node_modules").replace(/\\/g, "/");
+
 let installedFor: string | undefined;
 
 /** Makes the virtual packages visible to compilers created afterwards for `rootDir`. */
@@ -82,7 +88,7 @@ export function installVirtualPackages(rootDir: string): void {
   const modules = norm(path.join(rootDir, "node_modules"));
   const files = new Map<string, string>([
     [`${modules}/tunelab/package.json`, JSON.stringify({ name: "tunelab", version: "0.0.0", types: "index.d.ts" })],
-    [`${modules}/tunelab/index.d.ts`, MODULE],
+    [`${modules}/tunelab/index.d.ts`, `${MODULE}\nexport * from ${JSON.stringify(NOTEBOOK_API.replace(/\\/g, "/"))};\n`],
     [`${modules}/@types/tunelab__cell-globals/package.json`, JSON.stringify({ name: "@types/tunelab__cell-globals", version: "0.0.0", types: "index.d.ts" })],
     [`${modules}/@types/tunelab__cell-globals/index.d.ts`, GLOBALS],
   ]);
@@ -92,14 +98,41 @@ export function installVirtualPackages(rootDir: string): void {
   }
   const sys = ts.sys;
   const { fileExists, readFile, directoryExists, getDirectories, realpath } = sys;
-  sys.fileExists = (p) => files.has(norm(p)) || fileExists.call(sys, p);
-  sys.readFile = (p, encoding) => files.get(norm(p)) ?? readFile.call(sys, p, encoding);
-  sys.directoryExists = (p) => directories.has(norm(p)) || directoryExists.call(sys, p);
+  // A package the notebook's node_modules lacks is looked up in tunelab's own (see OWN_MODULES).
+  const overlay = (p: string): string | undefined => {
+    const file = norm(p);
+    return modules !== OWN_MODULES && file.startsWith(`${modules}/`) ? `${OWN_MODULES}${file.slice(modules.length)}` : undefined;
+  };
+  const onDisk = (p: string): string | undefined => {
+    if (fileExists.call(sys, p)) return p;
+    const own = overlay(p);
+    return own !== undefined && fileExists.call(sys, own) ? own : undefined;
+  };
+  const dirOnDisk = (p: string): string | undefined => {
+    if (directoryExists.call(sys, p)) return p;
+    const own = overlay(p);
+    return own !== undefined && directoryExists.call(sys, own) ? own : undefined;
+  };
+  sys.fileExists = (p) => files.has(norm(p)) || onDisk(p) !== undefined;
+  sys.readFile = (p, encoding) => {
+    const virtual = files.get(norm(p));
+    if (virtual !== undefined) return virtual;
+    const real = onDisk(p);
+    return real === undefined ? undefined : readFile.call(sys, real, encoding);
+  };
+  sys.directoryExists = (p) => directories.has(norm(p)) || dirOnDisk(p) !== undefined;
   sys.getDirectories = (p) => {
-    const real = directoryExists.call(sys, p) ? getDirectories.call(sys, p) : [];
+    const real = dirOnDisk(p);
+    const found = real === undefined ? [] : getDirectories.call(sys, real);
     const prefix = `${norm(p).replace(/\/$/, "")}/`;
     const virtual = [...directories].filter((d) => d.startsWith(prefix) && !d.slice(prefix.length).includes("/")).map((d) => d.slice(prefix.length));
-    return [...new Set([...real, ...virtual])];
+    return [...new Set([...found, ...virtual])];
   };
-  if (realpath !== undefined) sys.realpath = (p) => (files.has(norm(p)) || directories.has(norm(p)) ? p : realpath.call(sys, p));
+  if (realpath !== undefined) {
+    sys.realpath = (p) => {
+      if (files.has(norm(p)) || directories.has(norm(p))) return p;
+      const real = onDisk(p) ?? dirOnDisk(p);
+      return realpath.call(sys, real ?? p);
+    };
+  }
 }

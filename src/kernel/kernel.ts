@@ -527,8 +527,8 @@ function reportStray(kind: string, error: unknown): void {
 function registerProjectMagics(registry: MagicRegistry): void {
   try {
     const tuner = require("../tuner") as typeof import("../tuner");
-    const render = require("../render/bundle") as typeof import("../render/bundle");
-    tuner.registerTuneMagics(registry, { embedding: new render.PlotlyEmbedding() });
+    const session = require("../notebook/session") as typeof import("../notebook/session");
+    tuner.registerTuneMagics(registry, { embedding: session.sessionEmbedding });
   } catch (error) {
     log(`%%tune is unavailable: ${(error as Error).message}`);
   }

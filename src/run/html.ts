@@ -115,10 +115,10 @@ function needsPlotlyLibrary(notebook: Notebook): boolean {
     if (cell.cell_type !== "code") continue;
     for (const output of cell.outputs) {
       if (output.output_type !== "display_data" && output.output_type !== "execute_result") continue;
-      if (output.data[PLOTLY_MIME] === undefined) continue;
-      figures = true;
+      // The library may travel in an output of its own (the live view's), without a figure.
       const html = output.data["text/html"];
       if (html !== undefined && joinText(html as string | string[]).includes(EMBEDDED_LIBRARY_MARK)) return false;
+      if (output.data[PLOTLY_MIME] !== undefined) figures = true;
     }
   }
   return figures;

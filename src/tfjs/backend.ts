@@ -58,6 +58,20 @@ export function loadTensorFlow(): Promise<LoadedTensorFlow> {
   return loaded;
 }
 
+/** Whether the user has been told which backend runs (once per process, shared by every copy of this module). */
+const NOTICE_KEY = Symbol.for("tunelab.tfjs.backendNoticeShown");
+
+/**
+ * The one line that tells the user which backend runs ({@link LoadedTensorFlow.description}) the
+ * first time it is asked for in this process, and `undefined` afterwards.
+ */
+export function takeBackendNotice(loaded: LoadedTensorFlow): string | undefined {
+  const holder = globalThis as unknown as Record<symbol, boolean | undefined>;
+  if (holder[NOTICE_KEY] === true) return undefined;
+  holder[NOTICE_KEY] = true;
+  return loaded.description;
+}
+
 /**
  * The backend order for a `TUNELAB_TFJS_BACKEND` value: the named backend and those after it in
  * the default order (so `wasm` still falls back to `cpu`).

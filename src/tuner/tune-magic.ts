@@ -10,7 +10,7 @@ import { randomInt } from "node:crypto";
 import type * as tfjs from "@tensorflow/tfjs";
 import { MagicError, type CellMagic, type MagicContext, type ParsedArgs } from "../magic/types";
 import { LiveView, type PlotlyEmbedding } from "../render";
-import { loadTensorFlow, type LoadedTensorFlow } from "../tfjs/backend";
+import { loadTensorFlow, takeBackendNotice, type LoadedTensorFlow } from "../tfjs/backend";
 import { metricDirection } from "../tfjs/metrics";
 import { deriveSeed } from "../tfjs/random";
 import { trainTrialInPool, type TrainingPool } from "../tfjs/pool";
@@ -73,7 +73,6 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** Creates the `%%tune` cell magic for one kernel session. */
 export function createTuneMagic(session: TuneSession): CellMagic {
-  let backendReported = false;
   return {
     kind: "cell",
     name: "tune",
@@ -86,10 +85,8 @@ export function createTuneMagic(session: TuneSession): CellMagic {
       const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
       if (options.model !== undefined) {
         const loaded = await (session.loadTensorFlow ?? loadTensorFlow)();
-        if (!backendReported) {
-          context.stdout(`${loaded.description}\n`);
-          backendReported = true;
-        }
+        const notice = takeBackendNotice(loaded);
+        if (notice !== undefined) context.stdout(`${notice}\n`);
         return runModelSearch(session, options, space, seed, context, loaded);
       }
       return runObjectiveSearch(session, options, space, seed, context);
@@ -204,10 +201,11 @@ function describeKind(value: unknown): string {
 }
 
 /** The sampler a strategy names. */
-function makeSampler(options: TuneOptions, seed: number): Sampler {
+function makeSampler(options: TuneOptions, seed: number, planned: number): Sampler {
   switch (options.strategy) {
     case "bayes":
-      return new GPSampler({ seed, ...optional("startupTrials", options.startupTrials) });
+      // Random start-up trials: a quarter of the budget, between 3 and 10, unless given.
+      return new GPSampler({ seed, startupTrials: options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4))) });
     case "random":
       return new RandomSampler({ seed });
     case "sobol":
@@ -258,8 +256,9 @@ async function openStorage(location: string): Promise<StudyStorage> {
 }
 
 /** Creates (or resumes from --storage) the study, reporting a resume. */
-async function openStudy(options: TuneOptions, seed: number, direction: StudyDirection, metric: string, context: MagicContext): Promise<Study> {
+async function openStudy(options: TuneOptions, space: SearchSpace, seed: number, direction: StudyDirection, metric: string, context: MagicContext): Promise<Study> {
   const pruner = makePruner(options.pruner);
+  const planned = plannedTrials(options, space);
   const storage = options.storage === undefined ? undefined : await openStorage(options.storage);
   let study: Study;
   try {
@@ -268,7 +267,7 @@ async function openStudy(options: TuneOptions, seed: number, direction: StudyDir
       direction,
       metric,
       seed,
-      sampler: makeSampler(options, seed),
+      sampler: makeSampler(options, seed, planned),
       maxConsecutiveFailures: options.maxFailures,
       ...optional("pruner", pruner),
       ...optional("storage", storage),
@@ -376,7 +375,7 @@ function searchReport(bound: NotebookStudy, search: { message: string; wallTimeM
   const bestText =
     best === undefined
       ? "no trial completed"
-      : `best trial #${best.number}: ${bound.metric} = ${formatValue(best.value)} with ${JSON.stringify(best.params)}`;
+      : `best trial #${best.number}: ${bound.metric} = ${formatValue(best.value)} with ${JSON.stringify(best.params, (_key, v: unknown) => (typeof v === "number" ? Number(v.toPrecision(4)) : v))}`;
   return `${capitalize(search.message)} (${time}). Study "${bound.name}": ${countStates(bound.trials)}; ${bestText}.`;
 }
 
@@ -450,7 +449,7 @@ async function runModelSearch(
       options.workers > 1 ? await startWorkerTraining(loaded, options.workers, builder, representativeParams(space), data, trainOptions.seed) : undefined;
     if (mode !== undefined) context.stdout(`${mode.note}\n`);
     pool = mode?.kind === "threads" ? mode.pool : undefined;
-    const study = await openStudy(options, seed, direction, metric, context);
+    const study = await openStudy(options, space, seed, direction, metric, context);
     const notebookStudy = new NotebookStudy(study, space, session.embedding, options.trials);
     bound.study = notebookStudy;
     const pooledBest = new PooledBestModel(notebookStudy, study);
@@ -516,7 +515,7 @@ async function runObjectiveSearch(
   if (options.direction === undefined && metricDirection(metric) === undefined) {
     context.stdout(`Minimising ${metric} (pass --direction maximize to maximise it).\n`);
   }
-  const study = await openStudy(options, seed, direction, metric, context);
+  const study = await openStudy(options, space, seed, direction, metric, context);
   const bound = new NotebookStudy(study, space, session.embedding, options.trials);
   const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
     const result = await fn(trial.params, trial);
