@@ -3,6 +3,9 @@
  * blocking the network, and reading / clicking the drawn trials table.
  */
 
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 
 /** Where screenshots and pages go (tests run from the repository root). */
@@ -94,3 +97,82 @@ export async function clickHeader(page: Page, tableId: string, column: number): 
   })()`);
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
 }
+
+/** Debian's Jupyter (classic Notebook 6 and nbconvert), never one from a virtualenv on PATH. */
+export const JUPYTER = "/usr/bin/jupyter";
+
+/** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolvePort(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Waits until `url` answers with a 2xx status, or fails after `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url, { headers })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the Notebook server did not answer at ${url} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A running classic Notebook server. */
+export interface ClassicNotebook {
+  /** Base URL, e.g. `http://127.0.0.1:8888`. */
+  readonly url: string;
+  /** The access token (append `?token=` to the first page opened). */
+  readonly token: string;
+  /** Stops the server (SIGTERM, which shuts its kernels down; SIGKILL to its process group after 10 s). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Debian's classic Notebook on 127.0.0.1 at a free port, serving `notebookDir`, with a random
+ * token and no browser. `env` should point JUPYTER_DATA_DIR / _RUNTIME_DIR / _CONFIG_DIR at
+ * temporary directories. The server runs in a process group of its own, so `stop()` also ends
+ * kernels that outlive it.
+ */
+export async function startClassicNotebook(notebookDir: string, env: NodeJS.ProcessEnv): Promise<ClassicNotebook> {
+  const port = await freePort();
+  const token = randomBytes(24).toString("hex");
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawn(
+    JUPYTER,
+    ["notebook", "--no-browser", "--allow-root", `--port=${port}`, "--ip=127.0.0.1", `--NotebookApp.token=${token}`, "--NotebookApp.password=", `--notebook-dir=${notebookDir}`],
+    { env, stdio: "ignore", detached: true },
+  );
+  const exited = new Promise<void>((r) => server.once("exit", () => r()));
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (server.pid !== undefined) process.kill(-server.pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  const stop = async (): Promise<void> => {
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill("SIGTERM"); // the Notebook shuts its kernels down on SIGTERM
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    }
+    signalGroup("SIGKILL");
+  };
+  try {
+    await waitForHttp(`${url}/api/status`, 30_000, { Authorization: `token ${token}` });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, token, stop };
+}
+

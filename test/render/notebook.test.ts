@@ -12,17 +12,15 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { LiveView, PlotlyEmbedding, renderStudy, studyInfo } from "../../src/render";
 import type { MimeBundle } from "../../src/magic/types";
-import { ARTIFACTS, clickHeader, launchChromium, offlinePage, shownNumbers, type Browser, type Page } from "./browser-helpers";
+import { ARTIFACTS, JUPYTER, clickHeader, freePort, launchChromium, offlinePage, shownNumbers, waitForHttp, type Browser, type Page } from "./browser-helpers";
 import { T0, sampleStudy } from "./fixtures";
 
-const JUPYTER = "/usr/bin/jupyter";
 const JUPYTER_PYTHON = "/usr/bin/python3"; // the interpreter of Debian's jupyter, which has nbformat
 
 const study = sampleStudy(30);
@@ -44,30 +42,6 @@ function notebookJson(bundles: readonly MimeBundle[]): string {
     metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } },
     cells: [cell("first", bundles.slice(0, 2), 1), cell("second", bundles.slice(2), 2)],
   });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolvePort(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the Notebook server did not answer at ${url} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Waits until `count` tunelab figures in the page have drawn their SVG. */
