@@ -11,7 +11,7 @@ export const ROOT = (() => {
   return path.basename(up) === "dist" ? path.dirname(up) : up;
 })();
 
-/** The compiled entry point of `tunelab run` (build first: `npx tsc -p .`). */
+/** The compiled entry point of `tunelab run` (build first: `npm run build`). */
 export const CLI_MAIN = path.join(ROOT, "dist", "src", "run", "cli-main.js");
 
 /** Debian's Python, which has nbformat. */
