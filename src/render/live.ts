@@ -86,6 +86,10 @@ export class LiveView {
     if (this.finished) return;
     const now = this.clock.now();
     if (this.lastShownAt === undefined || now - this.lastShownAt >= this.intervalMs) {
+      // A kept state is older than this one: drop it, or a timer firing late (the event loop
+      // busy training) would show it after this one and the table would shrink.
+      this.cancelTimer();
+      this.pending = undefined;
       this.show(study);
       return;
     }

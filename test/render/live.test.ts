@@ -23,6 +23,10 @@ class FakeClock implements LiveClock {
   get pendingTimers(): number {
     return this.timers.length;
   }
+  /** Moves time on without firing timers, as when the event loop is busy (training a model). */
+  jump(ms: number): void {
+    this.time += ms;
+  }
   advance(ms: number): void {
     const until = this.time + ms;
     for (;;) {
@@ -104,6 +108,20 @@ describe("LiveView", () => {
     assert.equal(view.shown, 2, "nothing new to show");
     view.update(stateAfter(12)); // more than an interval since the last one: shown at once
     assert.equal(view.shown, 3);
+  });
+
+  it("never shows an older state after a newer one, even when a kept state's timer fires late", () => {
+    const { clock, output, view } = setUp(1000);
+    view.update(stateAfter(1)); // shown at t=0
+    clock.jump(100);
+    view.update(stateAfter(5)); // kept; its timer is due at t=1000
+    clock.jump(1400); // the event loop was busy training: the timer has not fired yet
+    view.update(stateAfter(9)); // more than an interval since the last one: shown at once
+    clock.advance(0); // the loop is free again; the stale timer must not show trial 5's state
+    clock.advance(5000);
+    assert.equal(view.shown, 2);
+    assert.equal(clock.pendingTimers, 0);
+    assert.match(output.titles().at(-1) as string, /^8 of 30 trials done/);
   });
 
   it("finish shows the final state at once, cancels the pending one, and ignores later updates", () => {
