@@ -263,7 +263,8 @@ export function slicePlot(info: StudyInfo, slice: SliceInfo): StudyFigure {
   const categories = parameter.categories ?? [];
   const order = (x: number | string) => (typeof x === "number" ? x : categories.indexOf(x));
   const xaxis: Record<string, unknown> = { title: { text: parameter.name } };
-  if (parameter.scale === "log") xaxis.type = "log";
+  // Whole labels between the powers of ten (20, 30 rather than 2, 3, which read as other values).
+  if (parameter.scale === "log") Object.assign(xaxis, { type: "log", minorloglabels: "complete" });
   if (parameter.scale === "category") {
     Object.assign(xaxis, { type: "category", categoryorder: "array", categoryarray: categories });
   }

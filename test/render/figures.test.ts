@@ -103,6 +103,7 @@ describe("slicePlots", () => {
     const axis = (i: number) => slices[i].figure.layout.xaxis as Record<string, unknown>;
     assert.equal(axis(0).type, "log");
     assert.equal(axis(1).type, "log");
+    assert.equal(axis(1).minorloglabels, "complete", "20, 30 between powers of ten, not 2, 3");
     assert.equal(axis(2).type, undefined);
     assert.equal(axis(3).type, "category");
     assert.deepEqual(axis(3).categoryarray, ["relu", "tanh", "elu"]);

@@ -180,6 +180,13 @@ describe("the quickstart notebook in the classic Notebook with the tunelab kerne
     assert.ok(target.trials.includes(trial), `tooltip "${tooltip}" names one of the lowest trials ${target.trials.join(", ")}`);
     assert.match(tooltip, new RegExp(METRIC));
 
+    // The log axis of a slice plot labels 20, 30 … between powers of ten in full.
+    const unitsTicks = await page.evaluate<string[]>(`(() => {
+      const slice = ${figuresOf(cellIndex("%%tune"))}.find((gd) => gd.layout.title.text.endsWith(" vs units"));
+      return [...slice.querySelectorAll(".xtick text")].map((t) => t.textContent);
+    })()`);
+    assert.ok(unitsTicks.includes("20") && !unitsTicks.includes("2"), `units axis labels: ${unitsTicks.join(", ")}`);
+
     // The picture: the search cell's live table and the first plots under it. The Notebook folds
     // outputs over 100 lines into a scroll box; unfold it as a click on its prompt would.
     const tune = cellIndex("%%tune");
