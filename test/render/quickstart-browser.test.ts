@@ -56,6 +56,7 @@ interface LiveSample {
 describe("the quickstart notebook in the classic Notebook with the tunelab kernel", () => {
   let dir: string;
   let spec: ReturnType<typeof temporaryKernelspecs>;
+  let env: NodeJS.ProcessEnv;
   let server: ClassicNotebook | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -68,7 +69,7 @@ describe("the quickstart notebook in the classic Notebook with the tunelab kerne
     cpSync(join(NOTEBOOKS, "01-quickstart.ipynb"), join(dir, NOTEBOOK));
     cpSync(join(NOTEBOOKS, "data"), join(dir, "data"), { recursive: true });
     spec = temporaryKernelspecs();
-    const env = {
+    env = {
       ...spec.env,
       JUPYTER_RUNTIME_DIR: join(dir, ".runtime"),
       JUPYTER_CONFIG_DIR: join(dir, ".config"),
@@ -206,7 +207,7 @@ describe("the quickstart notebook in the classic Notebook with the tunelab kerne
     const figureOutputs = saved.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.[PLOTLY_MIME] !== undefined).length;
     assert.ok(figureOutputs >= 6, `live table, history, parallel coordinates, slices, importance, study table (${figureOutputs})`);
 
-    const result = spawnSync(JUPYTER, ["nbconvert", "--to", "html", "--output-dir", dir, join(dir, NOTEBOOK)], { env: spec.env, encoding: "utf8" });
+    const result = spawnSync(JUPYTER, ["nbconvert", "--to", "html", "--output-dir", dir, join(dir, NOTEBOOK)], { env, encoding: "utf8" });
     assert.equal(result.status, 0, `nbconvert failed: ${result.stderr}`);
     const exportBlocked: string[] = [];
     const exportErrors: string[] = [];
