@@ -13,7 +13,7 @@ node dist/src/cli.js install --user >/dev/null
 notebook="${1:-notebooks/01-quickstart.ipynb}"
 name="$(basename "$notebook" .ipynb)"
 name="${name#01-}"
-echo "tunelab: executing $notebook (a few minutes) ..."
+echo "tunelab: executing $notebook (about a minute) ..."
 /usr/bin/jupyter nbconvert --to notebook --execute "$notebook" \
   --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=tunelab \
   --output-dir build --output "$name.ipynb"
