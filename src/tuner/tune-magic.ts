@@ -81,8 +81,12 @@ export function createTuneMagic(session: TuneSession): CellMagic {
     options: TUNE_OPTIONS,
     async run(args, body, context, bodyLine) {
       const options = readOptions(args);
-      const { space } = parseSearchSpace(body, bodyLine);
+      const { space, lineOf } = parseSearchSpace(body, bodyLine);
+      if (options.strategy === "grid" && options.gridPoints === undefined) checkGridSpace(space, lineOf);
       const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
+      if (options.seed === undefined && options.storage === undefined) {
+        context.stdout(`Seed ${seed} (pass --seed ${seed} to repeat this search).\n`);
+      }
       if (options.model !== undefined) {
         const loaded = await (session.loadTensorFlow ?? loadTensorFlow)();
         const notice = takeBackendNotice(loaded);
@@ -92,6 +96,18 @@ export function createTuneMagic(session: TuneSession): CellMagic {
       return runObjectiveSearch(session, options, space, seed, context);
     },
   };
+}
+
+/** A grid lists every value of every parameter: a float without a step cannot be listed. */
+function checkGridSpace(space: SearchSpace, lineOf: Readonly<Record<string, number>>): void {
+  for (const [name, dist] of Object.entries(space)) {
+    if (dist.kind === "float" && dist.step === undefined) {
+      throw new MagicError(
+        `--strategy grid cannot list the values of "${name}" (a continuous float): give them as a list ([0.1, 0.2, 0.3]), add a step (float(${dist.low}, ${dist.high}, step=...)), or pass --grid-points N`,
+        lineOf[name],
+      );
+    }
+  }
 }
 
 /** Reads and cross-checks the parsed options; every problem is a MagicError on the magic's line. */

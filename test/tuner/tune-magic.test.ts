@@ -109,6 +109,7 @@ test("bad input fails before any training, naming the line and what was expected
   await expectError(`%%tune --model buildModel --data xTrain,yTrain --metric val_f1\n${SPACE}`, /unknown metric "val_f1".*loss.*acc/);
   await expectError(`%%tune --model buildModel\n${SPACE}`, /--model needs --data/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain --strategy annealing\n${SPACE}`, /strategy/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain --strategy grid\nunits: [4, 8]\nlr: loguniform(1e-3, 1e-1)`, /^line 3: --strategy grid cannot list the values of "lr".*--grid-points N/);
   context.assign("yShort", oneHot(iris.y).slice(1));
   await expectError(`%%tune --model buildModel --data xTrain,yShort\n${SPACE}`, /xTrain has 150 rows but yShort has 149/);
   context.assign("notAModel", () => 42);
@@ -210,4 +211,18 @@ test("two notebooks share one PostgreSQL study: --trials counts the study's fini
   } finally {
     await server.stop();
   }
+});
+
+test("without --seed a seed is drawn and printed, and passing it repeats the search", async () => {
+  const first = await notebook();
+  first.context.assign("f", (p: Record<string, number>) => (p["x"]! - 1) ** 2);
+  await first.run(`%%tune --objective f --strategy random --trials 5 --no-live\nx: uniform(-3, 3)`);
+  const seed = /Seed (\d+) \(pass --seed \1 to repeat this search\)/.exec(first.context.stdoutText())?.[1];
+  assert.ok(seed !== undefined, first.context.stdoutText());
+  const second = await notebook();
+  second.context.assign("f", (p: Record<string, number>) => (p["x"]! - 1) ** 2);
+  await second.run(`%%tune --objective f --strategy random --trials 5 --seed ${seed} --no-live\nx: uniform(-3, 3)`);
+  const params = (n: { context: FakeContext }) => (n.context.lookup("study") as NotebookStudy).trials.map((t) => t.params);
+  assert.deepEqual(params(second), params(first));
+  assert.doesNotMatch(second.context.stdoutText(), /Seed \d+ \(pass/);
 });
