@@ -20,7 +20,7 @@ import { createRng } from "./rng";
 import { RandomSampler } from "./samplers/random";
 import { MemoryStorage } from "./storage/memory";
 import type { SharedStudyStorage, StudyStorage, TrialUpdate } from "./storage/storage";
-import { applyTrialUpdate, isSharedStorage, StaleTrialError } from "./storage/storage";
+import { applyTrialUpdate, isSharedStorage, newTrial, StaleTrialError } from "./storage/storage";
 import { Trial, TrialPruned, type TrialHost } from "./trial";
 import type {
   Distribution,
@@ -319,14 +319,7 @@ export class Study {
 
   private async enqueueNow(params: Params): Promise<number> {
     await this.flush();
-    const number = await this.storage.createTrial(this.studyName, {
-      state: "waiting",
-      params: { ...params },
-      distributions: {},
-      metrics: {},
-      intermediateValues: [],
-      userAttrs: {},
-    });
+    const number = await this.storage.createTrial(this.studyName, newTrial("waiting", { params: { ...params } }));
     await this.refreshNow();
     return number;
   }
@@ -390,21 +383,14 @@ export class Study {
       // Enqueued values outside `space` stay in params until the objective suggests them.
       snapshot = applyTrialUpdate(waiting, update);
     } else {
-      const created = await this.storage.createTrial(this.studyName, {
-        state: "running",
-        params,
-        distributions,
-        metrics: {},
-        intermediateValues: [],
-        userAttrs: {},
-        startedAt,
-      });
+      const record = newTrial("running", { params, distributions, startedAt });
+      const created = await this.storage.createTrial(this.studyName, record);
       if (created !== number) {
         throw new Error(
           `storage gave the new trial number ${created}, but study "${this.studyName}" expected ${number}: is another process writing to this study?`,
         );
       }
-      snapshot = { number, state: "running", params, distributions, metrics: {}, intermediateValues: [], userAttrs: {}, startedAt };
+      snapshot = { number, ...record };
     }
     return this.goLive(snapshot, presets);
   }
@@ -849,15 +835,7 @@ export class Study {
   private context(space: SearchSpace, trialNumber: number): SamplingContext {
     const trials = [...this.cache];
     if (trials[trialNumber] === undefined || trials[trialNumber]?.state === "waiting") {
-      trials[trialNumber] = {
-        number: trialNumber,
-        state: "running",
-        params: {},
-        distributions: {},
-        metrics: {},
-        intermediateValues: [],
-        userAttrs: {},
-      };
+      trials[trialNumber] = { number: trialNumber, ...newTrial("running") };
     }
     return { space, trials, direction: this.direction, trialNumber };
   }

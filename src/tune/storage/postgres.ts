@@ -21,6 +21,7 @@ import type { FrozenTrial, StudyDirection } from "../types";
 import { StorageError } from "./memory";
 import {
   applyTrialUpdate,
+  newTrial,
   StaleTrialError,
   type NewTrial,
   type SharedStudyStorage,
@@ -250,15 +251,7 @@ export class PostgresStorage implements SharedStudyStorage {
         await writeTrial(client, study, next, true);
         return next;
       }
-      const trial: NewTrial = {
-        state: "running",
-        params: {},
-        distributions: {},
-        metrics: {},
-        intermediateValues: [],
-        userAttrs: {},
-        startedAt: request.startedAt,
-      };
+      const trial = newTrial("running", { startedAt: request.startedAt });
       await insertTrial(client, study, study.nextTrialNumber, trial);
       return { ...trial, number: study.nextTrialNumber };
     });
@@ -297,14 +290,7 @@ export class PostgresStorage implements SharedStudyStorage {
           error: `no heartbeat for over ${formatSeconds(this.staleTrialTimeoutMs)}: its worker stopped (killed, crashed or cut off); its parameters were enqueued again as trial ${nextNumber}`,
         };
         await writeTrial(client, study, applyTrialUpdate({ ...row.data, number: row.number }, update), false);
-        await insertTrial(client, { ...study, nextTrialNumber: nextNumber }, nextNumber, {
-          state: "waiting",
-          params: row.data.params,
-          distributions: {},
-          metrics: {},
-          intermediateValues: [],
-          userAttrs: { retryOf: row.number },
-        });
+        await insertTrial(client, { ...study, nextTrialNumber: nextNumber }, nextNumber, newTrial("waiting", { params: row.data.params, userAttrs: { retryOf: row.number } }));
         failed.push(row.number);
         nextNumber += 1;
       }

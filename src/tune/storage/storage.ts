@@ -18,6 +18,11 @@ export interface StudyRecord {
 /** A new trial, without its number (the storage assigns it). */
 export type NewTrial = Omit<FrozenTrial, "number">;
 
+/** A trial record that has nothing yet but its state and the given fields (no metrics, reports or attributes). */
+export function newTrial(state: NewTrial["state"], fields: Partial<Omit<NewTrial, "state">> = {}): NewTrial {
+  return { state, params: {}, distributions: {}, metrics: {}, intermediateValues: [], userAttrs: {}, ...fields };
+}
+
 /**
  * A change to a trial. Scalars replace; `params`/`distributions`/`metrics`/`userAttrs` merge by key;
  * `intermediate` is appended (a step already reported is ignored).
