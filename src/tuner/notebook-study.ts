@@ -19,6 +19,11 @@ export interface SearchSummary {
   readonly wallTimeMs: number;
   /** Time spent inside the objective (building and training models), summed over trials. */
   readonly objectiveMs: number;
+  /**
+   * Time before the search loop: reading the options and the space, loading TensorFlow.js,
+   * preparing the data, building one model to check it, opening the study.
+   */
+  readonly setupMs: number;
 }
 
 /** A study as bound in the notebook by `%%tune --out NAME`. */

@@ -41,6 +41,8 @@ export interface TuneSession {
 
 /** The options of one `%%tune` call, checked and typed. */
 interface TuneOptions {
+  /** When the cell started (`performance.now()`), to tell setup time from search time. */
+  readonly cellStartedAt: number;
   readonly model?: string;
   readonly objective?: string;
   readonly data?: readonly [string, string];
@@ -80,7 +82,7 @@ export function createTuneMagic(session: TuneSession): CellMagic {
     help: TUNE_HELP,
     options: TUNE_OPTIONS,
     async run(args, body, context, bodyLine) {
-      const options = readOptions(args);
+      const options = readOptions(args, performance.now());
       const { space, lineOf } = parseSearchSpace(body, bodyLine);
       if (options.strategy === "grid" && options.gridPoints === undefined) checkGridSpace(space, lineOf);
       const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
@@ -111,7 +113,7 @@ function checkGridSpace(space: SearchSpace, lineOf: Readonly<Record<string, numb
 }
 
 /** Reads and cross-checks the parsed options; every problem is a MagicError on the magic's line. */
-function readOptions(args: ParsedArgs): TuneOptions {
+function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOptions {
   const string = (name: string): string | undefined => args[name] as string | undefined;
   const number = (name: string): number | undefined => args[name] as number | undefined;
   const pair = (name: string): readonly [string, string] | undefined => {
@@ -123,6 +125,7 @@ function readOptions(args: ParsedArgs): TuneOptions {
     return [value[0]!, value[1]!];
   };
   const options: TuneOptions = {
+    cellStartedAt,
     ...optional("model", string("model")),
     ...optional("objective", string("objective")),
     ...optional("data", pair("data")),
@@ -322,6 +325,7 @@ async function runSearch(
   bound: NotebookStudy,
   concurrency = 1,
 ): Promise<void> {
+  const setupMs = performance.now() - options.cellStartedAt;
   context.assign(options.out, bound);
   // A shared study counts every worker's finished trials; otherwise this run makes up the rest.
   const shared = isSharedStorage(study.storage);
@@ -368,6 +372,7 @@ async function runSearch(
     trialsRun: summary.trialsRun,
     wallTimeMs: Date.now() - started,
     objectiveMs,
+    setupMs,
   };
   context.stdout(`${searchReport(bound, bound.lastSearch)}\n`);
   if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);
