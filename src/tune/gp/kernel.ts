@@ -172,15 +172,17 @@ export function kernelMatrix(pairDistances: Float64Array, n: number, params: Ker
 }
 
 /**
- * K(A, B) (m, n), the kernel between m points `a` (m, D) and n points `b` (n, D), both row-major.
+ * K(A, B) (m, n) row-major, the kernel between m points `a` (m, D) and n points `b` (n, D), both
+ * row-major. A flat array rather than an ml-matrix `Matrix` (one `Float64Array` per row): the
+ * acquisition scores hundreds of candidates at once.
  */
-export function crossKernel(layout: FeatureLayout, a: Float64Array, m: number, b: Float64Array, n: number, params: KernelParams): Matrix {
+export function crossKernel(layout: FeatureLayout, a: Float64Array, m: number, b: Float64Array, n: number, params: KernelParams): Float64Array {
   const width = layout.width;
   const inv = inverseSquaredLengths(params);
-  const out = new Matrix(m, n);
+  const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      out.set(i, j, params.signalVariance * maternCorrelation(scaledDistanceAt(layout, a, i * width, b, j * width, inv)));
+      out[i * n + j] = params.signalVariance * maternCorrelation(scaledDistanceAt(layout, a, i * width, b, j * width, inv));
     }
   }
   return out;

@@ -6,8 +6,8 @@
  *   y          (n) standardised observations
  *   θ          (G + 2) log hyperparameters [log ℓ_1 … log ℓ_G, log σ_f², log σ_n²]
  *   K_f        (n, n) the kernel matrix (see kernel.ts);  K_y = K_f + σ_n²·I
- *   L          (n, n) Cholesky factor of K_y;  α = K_y⁻¹ y  (n, 1)
- *              (ml-matrix matrices, see linalg.ts)
+ *   L          (n, n) Cholesky factor of K_y (ml-matrix);  α = K_y⁻¹ y  (n, 1)
+ *   K_y⁻¹      (n, n) from L (linalg.ts `LowerTriangularSolver.inverse`, row-major)
  *   log p(y|θ) = −½ yᵀα − Σ_i log L_ii − n/2 · log 2π
  *   W          (n, n) ααᵀ − K_y⁻¹
  *   ∂ log p / ∂θ_j = ½ tr(W · ∂K_y/∂θ_j), with ∂K_y/∂log σ_n² = σ_n²·I and the kernel
@@ -15,7 +15,7 @@
  */
 import { Matrix } from "ml-matrix";
 import { kernelMatrix, kernelParamsFromLog } from "./kernel";
-import { cholesky, inverseFromCholesky, logDeterminant, NotPositiveDefiniteError, solveCholesky } from "./linalg";
+import { cholesky, logDeterminant, LowerTriangularSolver, NotPositiveDefiniteError, solveCholesky } from "./linalg";
 
 /** A data set ready for repeated likelihood evaluations. */
 export interface LikelihoodData {
@@ -58,13 +58,14 @@ export function logMarginalLikelihood(data: LikelihoodData, theta: ArrayLike<num
   const alpha = solveCholesky(factor, yColumn); // (n, 1)
   const value = -0.5 * yColumn.dot(alpha) - 0.5 * logDeterminant(factor) - 0.5 * n * LOG_2PI;
 
-  // W = ααᵀ − K_y⁻¹ (n, n), symmetric.
-  const w = alpha.mmulByTranspose().sub(inverseFromCholesky(factor));
+  // W = ααᵀ − K_y⁻¹ (n, n), symmetric; read entry by entry rather than formed.
+  const a = alpha.getColumn(0);
+  const inverse = new LowerTriangularSolver(factor).inverse(); // (n, n) row-major
 
   const inv = params.lengthScales.map((l) => 1 / (l * l));
   const sf2 = params.signalVariance;
   let traceW = 0;
-  for (let i = 0; i < n; i++) traceW += w.get(i, i);
+  for (let i = 0; i < n; i++) traceW += (a[i] as number) ** 2 - (inverse[i * n + i] as number);
   // ½ Σ_ij W_ij ∂K_ij: diagonal terms (only σ_f² and σ_n² move the diagonal) …
   let signal = 0.5 * traceW * sf2;
   // … and each off-diagonal pair counted twice, times ½.
@@ -74,7 +75,7 @@ export function logMarginalLikelihood(data: LikelihoodData, theta: ArrayLike<num
       const offset = p * G;
       let s = 0;
       for (let g = 0; g < G; g++) s += (pairDistances[offset + g] as number) * (inv[g] as number);
-      const wij = w.get(i, j);
+      const wij = (a[i] as number) * (a[j] as number) - (inverse[i * n + j] as number);
       // m(s) and dm/ds share r = √s and exp(−√5·r).
       const r = Math.sqrt(s);
       const decay = Math.exp(-SQRT5 * r);

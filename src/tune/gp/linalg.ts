@@ -7,11 +7,11 @@
  *   A        (n, n) symmetric positive definite, e.g. K + σ_n²·I
  *   L        (n, n) lower triangular with A = L·Lᵀ (ml-matrix's `lowerTriangularMatrix`)
  *   B        (n, m) a block of m right-hand sides as columns (for `solveCholesky`)
- *   R        (m, n) a block of m right-hand sides as rows (for {@link LowerTriangularSolver})
+ *   R        (m, n) a block of m right-hand sides as rows, row-major (for {@link LowerTriangularSolver})
  *
- * ml-matrix does the factorisation (`CholeskyDecomposition`), A⁻¹·B (`solve`), the diagonal of L
- * and the products. One operation is written here: forward substitution L⁻¹·b for many
- * right-hand sides at once ({@link LowerTriangularSolver}); see its comment for why.
+ * ml-matrix does the factorisation (`CholeskyDecomposition`), A⁻¹·B (`solve`) and the diagonal
+ * of L. Written here, on row-major `Float64Array`s: forward substitution L⁻¹·b for many
+ * right-hand sides at once, and A⁻¹ from it ({@link LowerTriangularSolver}); see its comment for why.
  */
 import { CholeskyDecomposition, Matrix } from "ml-matrix";
 
@@ -82,77 +82,96 @@ export function solveCholesky(factor: CholeskyFactor, b: Matrix): Matrix {
 }
 
 /**
- * A⁻¹ (n, n) from its factor: ml-matrix's `solve` with B = I. (Measured at n = 64, the largest
- * fit set: 2.2 ms, against 1.0 ms via {@link LowerTriangularSolver} and `mmulByTranspose`; the
- * time goals hold with ml-matrix's, so it stays.)
- */
-export function inverseFromCholesky(factor: CholeskyFactor): Matrix {
-  return factor.decomposition.solve(Matrix.eye(factor.n));
-}
-
-/**
- * Forward substitution X = R·L⁻ᵀ, i.e. row q of X is L⁻¹ r_q, for a block R (m, n) of
- * right-hand sides given as rows — the one operation of this module not done by ml-matrix.
+ * Forward substitution with L for many right-hand sides at once, and A⁻¹ from it — the
+ * operations of this module not done by ml-matrix, on row-major `Float64Array`s.
  *
  * Why: every suggestion needs v = L⁻¹ k_* for hundreds of candidates (the posterior variance
  * σ_f² − vᵀv) and, in each of ~30–90 gradient steps of the acquisition polish, for k_* and its
- * derivative in each numeric column (a block of 1 + Q rows). ml-matrix has no triangular solve:
- * the nearest is `CholeskyDecomposition.solve(B)`, which solves both triangles for each column
- * of B with element `get`/`set` down the columns. Measured (Node 20, 2 shared cores, load average
- * ~2.5, the same inputs, interleaved runs): n = 40, m = 600: `solve` 9.0 ms, `solveRows` 2.1 ms;
- * n = 500, m = 7 (one polish step): 12.1 ms vs 0.84 ms; n = 500, m = 100: 161 ms vs 9.4 ms.
- * At 500 observed trials a suggestion predicts at ~270 points and takes ~65 polish steps, so
- * with `solve` these alone would take about 1.2 s against the 0.5 s budget per suggestion; with
- * this solver the whole suggestion takes 0.3–0.35 s.
- * The rows of L are copied once into typed arrays (O(n²)), so build one solver per factor and
- * reuse it.
+ * derivative in each numeric column (a block of 1 + Q rows); every likelihood evaluation of a
+ * hyperparameter fit (~40 per suggestion) needs A⁻¹. ml-matrix has no triangular solve: the
+ * nearest is `CholeskyDecomposition.solve(B)`, which solves both triangles for each column of B
+ * with element `get`/`set` down the columns, and its matrices hold one `Float64Array` per row, so
+ * a block of candidates costs an allocation per candidate. Measured (Node 20, 2 shared cores,
+ * the same inputs, interleaved runs): n = 40, m = 600: `solve` 9.0 ms, row solve 2.1 ms;
+ * n = 500, m = 7 (one polish step): 12.1 ms vs 0.84 ms; n = 500, m = 100: 161 ms vs 9.4 ms;
+ * A⁻¹ at n = 15 (a fit early in a search): `solve(I)` 46 µs, this solver 12 µs, out of ~90 µs
+ * for the whole likelihood evaluation with ml-matrix's inverse.
+ * L is copied once (O(n²)), so build one solver per factor and reuse it.
  */
 export class LowerTriangularSolver {
   /** The order n. */
   readonly n: number;
-  /** Row i of L up to and including its diagonal (i + 1 entries). */
-  private readonly rows: Float64Array[];
+  /** (n, n) L, row-major, upper triangle zero. */
+  private readonly lower: Float64Array;
 
   constructor(factor: CholeskyFactor) {
     const { n, lower } = factor;
     this.n = n;
-    this.rows = Array.from({ length: n }, (_, i) => Float64Array.from({ length: i + 1 }, (_, k) => lower.get(i, k)));
+    this.lower = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k <= i; k++) this.lower[i * n + k] = lower.get(i, k);
+    }
   }
 
-  /** X (m, n) with row q = L⁻¹ (row q of `r`), for `r` (m, n). */
-  solveRows(r: Matrix): Matrix {
-    const { n, rows } = this;
-    if (r.columns !== n) throw new RangeError(`LowerTriangularSolver: right-hand-side rows need n=${n} columns, but got ${r.rows}×${r.columns}`);
-    const m = r.rows;
-    const out = new Matrix(m, n);
-    const block = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)] as const;
-    const [x0, x1, x2, x3] = block;
-    // Four right-hand sides at a time, so each row of L is read once per four solves; a last block
-    // of fewer is padded with zero rows. Each row sees the same operations in the same order as
-    // when solved alone, so the results do not depend on the block a row falls in.
+  /**
+   * X (m, n) row-major with row q = L⁻¹ r_q, for R (m, n) row-major (`r`, m = r.length / n).
+   * Four right-hand sides at a time, so each row of L is read once per four solves; each row sees
+   * the same operations in the same order as when solved alone, so its result does not depend on
+   * the block it falls in.
+   */
+  solve(r: Float64Array): Float64Array {
+    const { n, lower } = this;
+    if (r.length % n !== 0) throw new RangeError(`LowerTriangularSolver: right-hand sides need n=${n} columns, but got ${r.length} values`);
+    const m = r.length / n;
+    const x = new Float64Array(m * n);
     for (let q = 0; q < m; q += 4) {
-      const rhs = (t: number, i: number): number => (q + t < m ? r.get(q + t, i) : 0);
+      // Rows past the end are read as the last row and not kept.
+      const o0 = q * n;
+      const o1 = Math.min(q + 1, m - 1) * n;
+      const o2 = Math.min(q + 2, m - 1) * n;
+      const o3 = Math.min(q + 3, m - 1) * n;
       for (let i = 0; i < n; i++) {
-        const li = rows[i] as Float64Array;
-        let s0 = rhs(0, i);
-        let s1 = rhs(1, i);
-        let s2 = rhs(2, i);
-        let s3 = rhs(3, i);
+        const li = i * n;
+        let s0 = r[o0 + i] as number;
+        let s1 = r[o1 + i] as number;
+        let s2 = r[o2 + i] as number;
+        let s3 = r[o3 + i] as number;
         for (let k = 0; k < i; k++) {
-          const l = li[k] as number;
-          s0 -= l * (x0[k] as number);
-          s1 -= l * (x1[k] as number);
-          s2 -= l * (x2[k] as number);
-          s3 -= l * (x3[k] as number);
+          const l = lower[li + k] as number;
+          s0 -= l * (x[o0 + k] as number);
+          s1 -= l * (x[o1 + k] as number);
+          s2 -= l * (x[o2 + k] as number);
+          s3 -= l * (x[o3 + k] as number);
         }
-        const d = li[i] as number;
-        x0[i] = s0 / d;
-        x1[i] = s1 / d;
-        x2[i] = s2 / d;
-        x3[i] = s3 / d;
+        const d = lower[li + i] as number;
+        x[o0 + i] = s0 / d;
+        x[o1 + i] = s1 / d;
+        x[o2 + i] = s2 / d;
+        x[o3 + i] = s3 / d;
       }
-      for (let t = 0; t < 4 && q + t < m; t++) out.setRow(q + t, block[t]);
     }
-    return out;
+    return x;
+  }
+
+  /**
+   * A⁻¹ (n, n) row-major, exactly symmetric: A⁻¹ = L⁻ᵀ·L⁻¹. With X = L⁻ᵀ (row q of X is
+   * L⁻¹ e_q, a forward solve of the identity), (A⁻¹)_ij = Σ_{k ≥ max(i, j)} X_ik·X_jk, since
+   * (L⁻¹)_ki = 0 for k < i.
+   */
+  inverse(): Float64Array {
+    const n = this.n;
+    const identity = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) identity[i * n + i] = 1;
+    const x = this.solve(identity);
+    const inverse = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let k = i; k < n; k++) s += (x[i * n + k] as number) * (x[j * n + k] as number);
+        inverse[i * n + j] = s;
+        inverse[j * n + i] = s;
+      }
+    }
+    return inverse;
   }
 }

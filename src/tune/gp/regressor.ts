@@ -11,7 +11,8 @@
  *   d_c        (n) ∂k_* / ∂x_c for a numeric column c (one-hot columns are not moved by gradients)
  *   ∂μ/∂x_c    d_cᵀ α
  *   ∂σ²/∂x_c   −2 d_cᵀ K_y⁻¹ k_* = −2 (L⁻¹ d_c)ᵀ v   (forward solves only: k_* and every d_c as one block)
- * The matrices are ml-matrix `Matrix` objects (linalg.ts).
+ * K_y and L are ml-matrix matrices (linalg.ts); K_*, the blocks of v and α are row-major
+ * `Float64Array`s, so that scoring hundreds of candidates allocates a few arrays, not one per row.
  */
 import { Matrix } from "ml-matrix";
 import { crossKernel, inverseSquaredLengths, kernelMatrix, pairwiseGroupDistances, scaledDistanceAt, type KernelParams } from "./kernel";
@@ -81,8 +82,8 @@ export class GaussianProcess {
   readonly noiseVariance: number;
   /** Cholesky factor of K_y. */
   readonly factor: CholeskyFactor;
-  /** (n, 1) α = K_y⁻¹ y. */
-  readonly alpha: Matrix;
+  /** (n) α = K_y⁻¹ y. */
+  readonly alpha: Float64Array;
   /** v = L⁻¹ k_* for blocks of queries. */
   private readonly lowerSolver: LowerTriangularSolver;
   /** (G) 1 / ℓ_g². */
@@ -99,24 +100,30 @@ export class GaussianProcess {
     this.kernel = kernel;
     this.noiseVariance = noiseVariance;
     this.factor = cholesky(kernelMatrix(pairwiseGroupDistances(layout, x, n), n, kernel, noiseVariance));
-    this.alpha = solveCholesky(this.factor, Matrix.columnVector(y));
+    this.alpha = Float64Array.from(solveCholesky(this.factor, Matrix.columnVector(y)).getColumn(0));
     this.lowerSolver = new LowerTriangularSolver(this.factor);
     this.inverseSquaredLengths = inverseSquaredLengths(kernel);
   }
 
   /** μ and σ² at m points `points` (m, D). */
   predict(points: Float64Array, m: number): Prediction {
-    const kStar = crossKernel(this.layout, points, m, this.x, this.n, this.kernel); // (m, n)
-    const mean = Float64Array.from(kStar.mmul(this.alpha).getColumn(0));
+    const { n, alpha } = this;
+    const kStar = crossKernel(this.layout, points, m, this.x, n, this.kernel); // (m, n)
+    const v = this.lowerSolver.solve(kStar); // (m, n): row r is (L⁻¹ k_*(r))ᵀ
     const sf2 = this.kernel.signalVariance;
-    const variance = Float64Array.from(this.explainedVariances(kStar), (vv) => Math.max(MIN_VARIANCE, sf2 - vv));
+    const mean = new Float64Array(m);
+    const variance = new Float64Array(m);
+    for (let r = 0; r < m; r++) {
+      let mu = 0;
+      let explained = 0;
+      for (let i = r * n, a = 0; a < n; i++, a++) {
+        mu += (kStar[i] as number) * (alpha[a] as number);
+        explained += (v[i] as number) ** 2;
+      }
+      mean[r] = mu;
+      variance[r] = Math.max(MIN_VARIANCE, sf2 - explained);
+    }
     return { mean, variance };
-  }
-
-  /** vᵀv (m) for each row k_*ᵀ of `kStar` (m, n), v = L⁻¹ k_*. */
-  private explainedVariances(kStar: Matrix): number[] {
-    const v = this.lowerSolver.solveRows(kStar); // (m, n): row r is (L⁻¹ k_*(r))ᵀ
-    return v.mul(v).sum("row");
   }
 
   /** μ, σ² and their gradients at one point `point` (D). */
@@ -129,29 +136,40 @@ export class GaussianProcess {
     layout.groups.forEach((group, g) => {
       if (group.kind === "numeric") numeric.push({ column: group.column, scale: 2 * (this.inverseSquaredLengths[g] as number) });
     });
-    // (1 + Q, n): row 0 is k_*ᵀ, row j is d_{c_j}ᵀ with ∂k(x_*, x_i)/∂x_c = dm/ds · 2 (x_c − x_ic) / ℓ_g²
+    // (1 + Q, n) row-major: row 0 is k_*ᵀ, row j is d_{c_j}ᵀ with ∂k(x_*, x_i)/∂x_c = dm/ds · 2 (x_c − x_ic) / ℓ_g²
     // (kernel.ts); √s and exp(−√5·r) are shared.
-    const rhs = new Matrix(1 + numeric.length, n);
+    const rows = 1 + numeric.length;
+    const rhs = new Float64Array(rows * n);
     for (let i = 0; i < n; i++) {
       const s = scaledDistanceAt(layout, point, 0, this.x, i * D, this.inverseSquaredLengths);
       const r = Math.sqrt(s);
       const decay = Math.exp(-SQRT5 * r);
-      rhs.set(0, i, sf2 * (1 + SQRT5 * r + (5 / 3) * s) * decay);
+      rhs[i] = sf2 * (1 + SQRT5 * r + (5 / 3) * s) * decay;
       const slope = sf2 * (-5 / 6) * (1 + SQRT5 * r) * decay;
-      numeric.forEach(({ column, scale }, j) => rhs.set(1 + j, i, slope * scale * ((point[column] as number) - (this.x[i * D + column] as number))));
+      numeric.forEach(({ column, scale }, j) => (rhs[(1 + j) * n + i] = slope * scale * ((point[column] as number) - (this.x[i * D + column] as number))));
     }
-    // (1 + Q, 1): μ = k_*ᵀα, then ∂μ/∂x_{c_j} = d_{c_j}ᵀα.
-    const meanAndGradient = rhs.mmul(this.alpha);
-    // Rows v = L⁻¹k_*, then L⁻¹d_{c_j}; their products with v: vᵀv (as in predict), then −½ ∂σ²/∂x_{c_j}.
-    const solved = this.lowerSolver.solveRows(rhs);
-    const products = solved.mmul(solved.getRowVector(0).transpose());
-    const raw = sf2 - products.get(0, 0);
+    // Rows v = L⁻¹k_*, then L⁻¹d_{c_j}.
+    const solved = this.lowerSolver.solve(rhs);
+    // Per row: its product with α (μ, then ∂μ/∂x_{c_j}) and with v (vᵀv as in predict, then −½ ∂σ²/∂x_{c_j}).
+    const withAlpha = new Float64Array(rows);
+    const withV = new Float64Array(rows);
+    for (let j = 0; j < rows; j++) {
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < n; i++) {
+        a += (rhs[j * n + i] as number) * (this.alpha[i] as number);
+        b += (solved[j * n + i] as number) * (solved[i] as number);
+      }
+      withAlpha[j] = a;
+      withV[j] = b;
+    }
+    const raw = sf2 - (withV[0] as number);
     const meanGradient = new Float64Array(D);
     const varianceGradient = new Float64Array(D);
     numeric.forEach(({ column }, j) => {
-      meanGradient[column] = meanAndGradient.get(1 + j, 0);
-      varianceGradient[column] = raw < MIN_VARIANCE ? 0 : -2 * products.get(1 + j, 0);
+      meanGradient[column] = withAlpha[1 + j] as number;
+      varianceGradient[column] = raw < MIN_VARIANCE ? 0 : -2 * (withV[1 + j] as number);
     });
-    return { mean: meanAndGradient.get(0, 0), variance: Math.max(MIN_VARIANCE, raw), meanGradient, varianceGradient };
+    return { mean: withAlpha[0] as number, variance: Math.max(MIN_VARIANCE, raw), meanGradient, varianceGradient };
   }
 }

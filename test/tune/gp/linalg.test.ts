@@ -3,7 +3,6 @@ import { describe, it } from "node:test";
 import { LuDecomposition, Matrix, solve } from "ml-matrix";
 import {
   cholesky,
-  inverseFromCholesky,
   logDeterminant,
   LowerTriangularSolver,
   NotPositiveDefiniteError,
@@ -47,7 +46,7 @@ describe("cholesky", () => {
     const b = randomMatrix(n, 3, "rhs");
     const x = solveCholesky(factor, b);
     assertClose(a.mmul(x).to1DArray(), b.to1DArray(), 1e-12, "A·X");
-    assertClose(a.mmul(inverseFromCholesky(factor)).to1DArray(), Matrix.eye(n).to1DArray(), 1e-12, "A·A⁻¹");
+    assertClose(a.mmul(Matrix.from1DArray(n, n, new LowerTriangularSolver(factor).inverse())).to1DArray(), Matrix.eye(n).to1DArray(), 1e-12, "A·A⁻¹");
     assert.ok(Math.abs(logDeterminant(factor) - Math.log(new LuDecomposition(a).determinant)) < 1e-10);
   });
 
@@ -71,19 +70,18 @@ describe("cholesky", () => {
 });
 
 describe("LowerTriangularSolver", () => {
-  it("solves L·x = r for each row r like ml-matrix's general solve, and each row like alone", () => {
+  it("solves L·x = r for each row r of a row-major block like ml-matrix's general solve, and each row like alone", () => {
     const n = 11;
-    const m = 7; // one block of four rows and three rows on their own
+    const m = 7; // one block of four rows and three rows padded with copies of the last
     const factor = cholesky(randomSpd(n, "rows"));
     const solver = new LowerTriangularSolver(factor);
     const r = randomMatrix(m, n, "rows-rhs");
-    const x = solver.solveRows(r);
-    assert.deepEqual([x.rows, x.columns], [m, n]);
+    const x = Matrix.from1DArray(m, n, solver.solve(Float64Array.from(r.to1DArray())));
     // L·Xᵀ = Rᵀ, and the same as LU's solve of L·Xᵀ = Rᵀ.
     assertClose(factor.lower.mmul(x.transpose()).to1DArray(), r.transpose().to1DArray(), 1e-12, "L·Xᵀ");
     assertClose(x.transpose().to1DArray(), solve(factor.lower, r.transpose()).to1DArray(), 1e-12, "vs solve(L, Rᵀ)");
     for (let q = 0; q < m; q++) {
-      assert.deepEqual(solver.solveRows(r.getRowVector(q)).to1DArray(), x.getRow(q), `row ${q} alone`);
+      assert.deepEqual(Array.from(solver.solve(Float64Array.from(r.getRow(q)))), x.getRow(q), `row ${q} alone`);
     }
   });
 
@@ -91,13 +89,25 @@ describe("LowerTriangularSolver", () => {
     const n = 8;
     const factor = cholesky(randomSpd(n, "quadratic"));
     const b = randomMatrix(1, n, "quadratic-rhs");
-    const v = new LowerTriangularSolver(factor).solveRows(b);
+    const v = new LowerTriangularSolver(factor).solve(Float64Array.from(b.to1DArray()));
     const expected = b.mmul(solveCholesky(factor, b.transpose())).get(0, 0);
-    assert.ok(Math.abs(v.dot(v) - expected) < 1e-12 * expected);
+    const vv = v.reduce((sum, e) => sum + e * e, 0);
+    assert.ok(Math.abs(vv - expected) < 1e-12 * expected);
+  });
+
+  it("inverts A exactly symmetrically, agreeing with ml-matrix's solve of A·X = I", () => {
+    const n = 13;
+    const a = randomSpd(n, "inverse");
+    const factor = cholesky(a);
+    const inverse = new LowerTriangularSolver(factor).inverse();
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) assert.equal(inverse[i * n + j], inverse[j * n + i], `(${i}, ${j})`);
+    }
+    assertClose(inverse, solveCholesky(factor, Matrix.eye(n)).to1DArray(), 1e-10, "vs solve(A, I)");
   });
 
   it("names the expected width when the rows do not match L", () => {
     const solver = new LowerTriangularSolver(cholesky(randomSpd(4, "width")));
-    assert.throws(() => solver.solveRows(new Matrix(2, 5)), /n=4 columns, but got 2×5/);
+    assert.throws(() => solver.solve(new Float64Array(10)), /n=4 columns, but got 10 values/);
   });
 });
