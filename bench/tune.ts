@@ -108,7 +108,10 @@ async function main(): Promise<void> {
     study.dispose();
   }
   console.log("Goal (issue 4): trial overhead outside training (sampling, bookkeeping, rendering) under 3 % of the search's wall time.");
-  console.log("'outside objective' also counts the one-off setup: loading TensorFlow.js, preparing the data, building one model to check it.");
+  console.log(
+    "'outside objective' also counts the one-off setup before the first trial: loading TensorFlow.js, preparing the data, " +
+      "building one model to check it, and the live view's first display (with plotly.js, once per session).",
+  );
   console.log(`Backend: ${description}. Tensors alive at the end: ${tf.memory().numTensors}.`);
 }
 

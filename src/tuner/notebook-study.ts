@@ -20,8 +20,9 @@ export interface SearchSummary {
   /** Time spent inside the objective (building and training models), summed over trials. */
   readonly objectiveMs: number;
   /**
-   * Time before the search loop: reading the options and the space, loading TensorFlow.js,
-   * preparing the data, building one model to check it, opening the study.
+   * Time before the first trial: reading the options and the space, loading TensorFlow.js,
+   * preparing the data, building one model to check it, opening the study, and the live view's
+   * first display (the empty table, and plotly.js the first time in a session).
    */
   readonly setupMs: number;
 }

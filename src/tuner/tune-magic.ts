@@ -325,7 +325,6 @@ async function runSearch(
   bound: NotebookStudy,
   concurrency = 1,
 ): Promise<void> {
-  const setupMs = performance.now() - options.cellStartedAt;
   context.assign(options.out, bound);
   // A shared study counts every worker's finished trials; otherwise this run makes up the rest.
   const shared = isSharedStorage(study.storage);
@@ -333,7 +332,9 @@ async function runSearch(
   const live = options.live ? new LiveView({ output: context, embedding: session.embedding, ...optional("intervalMs", session.liveIntervalMs) }) : undefined;
   const refresh = live === undefined ? undefined : setInterval(() => live.update(bound.data()), session.liveIntervalMs ?? 1000);
   refresh?.unref();
+  // The first display: the empty table, and plotly.js once per session (a few MB to the front end).
   live?.update(bound.data());
+  const setupMs = performance.now() - options.cellStartedAt;
   context.interruptCooperatively();
   let objectiveMs = 0;
   const timedObjective: Objective = async (trial) => {
