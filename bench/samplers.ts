@@ -9,14 +9,13 @@
  * and at 40 evaluations, and milliseconds of our own time per trial. Then the GP sampler's
  * time per suggestion with 100, 200 and 500 observed trials, measured on the sampler directly.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { dirname, join, resolve } from "node:path";
 import { GPSampler } from "../src/tune/samplers/gp";
 import { RandomSampler } from "../src/tune/samplers/random";
 import { createStudy } from "../src/tune/study";
 import type { FrozenTrial, Sampler } from "../src/tune/types";
 import { functionPoint, functionSpace, hartmann6, TEST_FUNCTIONS, type TestFunction } from "./functions";
+import { median, readPeers } from "./peers";
 
 const BUDGET = 40;
 const EARLY = 20;
@@ -32,17 +31,6 @@ const SAMPLERS: Readonly<Record<string, (seed: number) => Sampler>> = {
   "sobol-random": (seed) => new RandomSampler({ seed, sobol: true }),
   gp: (seed) => new GPSampler({ seed }),
 };
-
-interface PeerResult {
-  readonly median_final_regret: number;
-  readonly median_regret_at_20: number;
-  readonly ms_per_trial: number;
-}
-
-interface PeerFile {
-  readonly peers: Readonly<Record<string, string>>;
-  readonly functions: Readonly<Record<string, { readonly domain: string; readonly results: Readonly<Record<string, PeerResult>> }>>;
-}
 
 interface Options {
   readonly functions: readonly TestFunction[];
@@ -88,31 +76,6 @@ function parseArguments(argv: readonly string[]): Options {
     if (!(name in SAMPLERS)) throw new Error(`unknown sampler "${name}"; expected some of ${Object.keys(SAMPLERS).join(", ")}`);
   }
   return { functions, seeds: Array.from({ length: seedCount }, (_, i) => i), samplers, scaling: !argv.includes("--no-scaling") };
-}
-
-/** The repository root: the nearest directory above this file holding package.json. */
-function repositoryRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${__dirname}: cannot locate the repository`);
-    dir = parent;
-  }
-  return dir;
-}
-
-function readPeers(): PeerFile {
-  const path = resolve(repositoryRoot(), "../shared/bench/peers.json");
-  if (!existsSync(path)) {
-    throw new Error(`peer figures not found at ${path}: the benchmark compares with ../shared/bench/peers.json (relative to the repository)`);
-  }
-  return JSON.parse(readFileSync(path, "utf8")) as PeerFile;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** One run: BUDGET trials of `fn` through ask/tell; returns the regrets and our own time. */

@@ -17,6 +17,7 @@ import { loadTensorFlow } from "../src/tfjs/backend";
 import { loadTable } from "../src/tfjs/csv";
 import { standardize, trainTestSplit } from "../src/tfjs/data";
 import { NotebookStudy, registerTuneMagics } from "../src/tuner";
+import { median, readPeers } from "./peers";
 
 const { values } = parseArgs({
   options: {
@@ -73,6 +74,9 @@ async function main(): Promise<void> {
   };
   const trials = Number(values.trials);
   const epochs = Number(values.epochs);
+  const peers = readPeers();
+  /** Per strategy: our trial overhead per trial, and the time in the objective (ms). */
+  const measured = new Map<string, { overheadMsPerTrial: number; objectiveMs: number }>();
   console.log(`bench:tune — quickstart search (breast cancer, ${trials} trials × ${epochs} epochs), ${description}`);
   console.log("strategy  trials  wall s  best val_acc  trials/min  outside objective  of which setup  trial overhead  live updates  sent KB");
   for (const strategy of values.strategies.split(",")) {
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
     // Trial overhead (issue 4): sampling, bookkeeping and rendering, i.e. all but the objective and the one-off setup.
     const trialOverhead = (wallMs - objectiveMs - setupMs) / wallMs;
     const n = study.trials.length;
+    measured.set(strategy, { overheadMsPerTrial: (wallMs - objectiveMs - setupMs) / n, objectiveMs });
     console.log(
       `${strategy.padEnd(8)}  ${String(n).padStart(6)}  ${(wallMs / 1000).toFixed(1).padStart(6)}  ` +
         `${(study.bestValue ?? Number.NaN).toFixed(4).padStart(12)}  ${((n / wallMs) * 60_000).toFixed(1).padStart(10)}  ` +
@@ -108,6 +113,22 @@ async function main(): Promise<void> {
     study.dispose();
   }
   console.log("Goal (issue 4): trial overhead outside training (sampling, bookkeeping, rendering) under 3 % of the search's wall time.");
+  const bayes = measured.get("bayes");
+  if (bayes !== undefined) {
+    // A peer's own time per trial in place of ours, with the same training time: its share of the wall time.
+    const share = (msPerTrial: number): string => {
+      const own = trials * msPerTrial;
+      return `${((own / (bayes.objectiveMs + own)) * 100).toFixed(1)} %`;
+    };
+    const peerTimes = ["skopt_gp", "bayes_opt", "optuna_tpe", "optuna_tpe_mv"].map((peer) => {
+      const ms = median(Object.values(peers.functions).map((f) => f.results[peer]?.ms_per_trial ?? Number.NaN));
+      return `${peer} ${ms.toFixed(1)} ms → ${share(ms)}`;
+    });
+    console.log(
+      `Bayes beside the peers: ours ${bayes.overheadMsPerTrial.toFixed(1)} ms per trial (sampling, bookkeeping, rendering) → ${share(bayes.overheadMsPerTrial)} of the wall time; ` +
+        `peers' own time per trial (../shared/bench/peers.json, median over its 4 functions; sampling only) with this search's training time: ${peerTimes.join(", ")}.`,
+    );
+  }
   console.log(
     "'outside objective' also counts the one-off setup before the first trial: loading TensorFlow.js, preparing the data, " +
       "building one model to check it, and the live view's first display (with plotly.js, once per session).",
