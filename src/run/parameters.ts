@@ -7,6 +7,7 @@
  * an annotation a number, string or boolean gets the wide type, so that `const mode = "sgd"`
  * does not narrow `mode` to the literal `"sgd"` and break later comparisons with `"adam"`).
  */
+import ts from "typescript";
 import { newCellId, tagsOf, joinText, splitLines, type CodeCell, type Notebook } from "./notebook";
 
 /** The tag of the cell holding the defaults. */
@@ -88,11 +89,22 @@ interface Declared {
   readonly type: string | undefined;
 }
 
-/** Top-level `const|let|var name[: Type] =` declarations of a parameters cell, one per line. */
+/**
+ * The top-level `const|let|var name[: Type] = …` declarations of a parameters cell, read with the
+ * TypeScript parser: every name of `let a = 1, b = 2`, types over several lines, `export`ed ones.
+ * Destructuring patterns and declarations without a value are not parameters.
+ */
 function declaredNames(code: string): Map<string, Declared> {
+  const source = ts.createSourceFile("parameters.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found = new Map<string, Declared>();
-  for (const match of code.matchAll(/^[ \t]*(?:export\s+)?(const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*(?::([^=\n]+?))?\s*=(?!>)/gm)) {
-    found.set(match[2]!, { keyword: match[1] as Declared["keyword"], type: match[3]?.trim() });
+  for (const statement of source.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    const { flags, declarations } = statement.declarationList;
+    const keyword = flags & ts.NodeFlags.Const ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
+    for (const declaration of declarations) {
+      if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
+      found.set(declaration.name.text, { keyword, type: declaration.type?.getText(source) });
+    }
   }
   return found;
 }

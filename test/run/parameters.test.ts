@@ -43,6 +43,29 @@ describe("injectParameters", () => {
     assert.equal(source(notebook.cells[3]), "epochs");
   });
 
+  test("finds every name of a declaration list, types over several lines, and exported names", () => {
+    const defaults = [
+      "let epochs = 5, batchSize: number = 32;",
+      "export const layers: Array<{",
+      "  units: number;",
+      "}> = [{ units: 8 }];",
+      "const { hidden } = { hidden: 1 }; // destructuring: not a parameter",
+      "if (epochs > 1) { var inner = 2; } // not top level",
+    ].join("\n");
+    const notebook = notebookOf([code(defaults, ["parameters"])]);
+    const injection = injectParameters(notebook, [
+      { name: "batchSize", value: 64 },
+      { name: "layers", value: [{ units: 16 }] },
+      { name: "hidden", value: 3 },
+      { name: "inner", value: 4 },
+    ]);
+    assert.deepEqual(injection?.undeclared, ["hidden", "inner"]);
+    assert.equal(
+      source(notebook.cells[1]),
+      "// Parameters injected by tunelab run\nlet batchSize: number = 64;\nconst layers: Array<{\n  units: number;\n}> = [{\"units\":16}];\nconst hidden: number = 3;\nconst inner: number = 4;",
+    );
+  });
+
   test("replaces an earlier injected cell, goes to the top without a parameters cell, does nothing without parameters", () => {
     const notebook = notebookOf([code("1"), code("const old = 1;", ["injected-parameters"]), code("2")]);
     assert.equal(injectParameters(notebook, []), undefined);
