@@ -1,0 +1,236 @@
+"""End-to-end scenarios of %%tune through a real jupyter_client and the real tunelab kernel, with
+real TensorFlow.js training on the iris data (notebooks/data/iris.csv).
+
+Usage: /usr/bin/python3 tune_scenarios.py NAME [NAME ...]   (JUPYTER_DATA_DIR must hold the kernelspec)
+Prints one JSON line per scenario, like scenarios.py (whose kernel helpers it uses).
+"""
+import json
+import os
+import sys
+import tempfile
+import time
+
+from scenarios import Kernel, check, main, scenario, streams, types
+
+IRIS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "notebooks", "data", "iris.csv"))
+PLOTLY = "application/vnd.plotly.v1+json"
+SEARCH_TIMEOUT = 240
+
+# What earlier cells of a notebook define: the data and a model builder.
+SETUP = f"""
+import * as tf from "@tensorflow/tfjs";
+import {{ loadTable, oneHot }} from "tunelab";
+const iris = loadTable({json.dumps(IRIS)});
+const xTrain = iris.x;
+const yTrain = oneHot(iris.y);
+function buildModel(p: {{ units: number; lr: number; activation: string }}): tf.LayersModel {{
+  const model = tf.sequential();
+  model.add(tf.layers.dense({{ inputShape: [4], units: p.units, activation: p.activation as "relu" }}));
+  model.add(tf.layers.dense({{ units: 3, activation: "softmax" }}));
+  model.compile({{ optimizer: tf.train.adam(p.lr), loss: "categoricalCrossentropy", metrics: ["accuracy"] }});
+  return model;
+}}
+"""
+
+SPACE = 'units: int(4, 16, log)\nlr: loguniform(1e-3, 1e-1)\nactivation: choice("relu", "tanh")'
+
+
+def setup(k):
+    content, outputs, _ = k.execute(SETUP, timeout=60)
+    check(content["status"] == "ok", f"setup cell failed: {content}")
+    # The backend is announced once per kernel process, by the first cell importing TensorFlow.js.
+    announced = "backend: " in streams(outputs)
+    check(announced != getattr(k, "tensorflow_loaded", False), f"backend announcement {'repeated' if announced else 'missing'}: {streams(outputs)!r}")
+    k.tensorflow_loaded = True
+
+
+def ok(k, code, timeout=SEARCH_TIMEOUT):
+    content, outputs, _ = k.execute(code, timeout=timeout)
+    check(content["status"] == "ok", f"{code.splitlines()[0]!r} failed: {content.get('ename')}: {content.get('evalue')}")
+    return outputs
+
+
+def value(k, expression):
+    """The value of a TypeScript expression, through JSON printed by the kernel."""
+    content, outputs, _ = k.execute(f"console.log(JSON.stringify({expression}))")
+    check(content["status"] == "ok", f"{expression!r} failed: {content}")
+    return json.loads(streams(outputs).strip())
+
+
+@scenario
+def tune_model_search_with_options(k):
+    setup(k)
+    ok(k, "const before = tf.memory().numTensors;")
+    outputs = ok(k, "%%tune --model buildModel --data xTrain,yTrain --cv 3 --epochs 3 --batch-size 16 --metric val_acc \\\n"
+                    "       --strategy bayes --trials 6 --seed 3 --pruner median --out irisStudy\n" + SPACE)
+    check(any(m["msg_type"] == "display_data" and PLOTLY in m["content"]["data"] for m in outputs), types(outputs))
+    check(any(m["msg_type"] == "update_display_data" for m in outputs), f"the live view updates in place: {types(outputs)}")
+    check("Ran 6 trials" in streams(outputs), streams(outputs))
+    check(value(k, "irisStudy.trials.length") == 6, "six trials")
+    states = value(k, "irisStudy.trials.map((t) => t.state)")
+    check(all(s in ("complete", "pruned") for s in states) and "complete" in states, states)
+    check(value(k, "irisStudy.direction") == "maximize", "accuracy is maximised without --direction")
+    check(value(k, "irisStudy.metric") == "val_acc", "the metric")
+    best = value(k, "{ params: irisStudy.bestParams, value: irisStudy.bestValue }")
+    check(set(best["params"]) == {"units", "lr", "activation"} and 0 < best["value"] <= 1, best)
+    check(value(k, "irisStudy.trials.every((t) => t.completedAt >= t.startedAt)"), "each trial has its start and end times")
+    shape = value(k, "tf.tidy(() => (irisStudy.bestModel.predict(tf.tensor2d([xTrain[0]])) as tf.Tensor).shape)")
+    check(shape == [1, 3], f"the best model is kept and predicts: {shape}")
+    csv = value(k, "irisStudy.toCSV()")
+    check(len(csv.strip().splitlines()) == 7 and "units" in csv.splitlines()[0], csv[:300])
+    check(len(value(k, "irisStudy.toJSON().trials")) == 6, "JSON export")
+    # As a cell's last expression, the study shows itself as its trials table.
+    content, outputs, _ = k.execute("irisStudy")
+    results = [m for m in outputs if m["msg_type"] == "execute_result"]
+    check(len(results) == 1 and PLOTLY in results[0]["content"]["data"], types(outputs))
+    # Only the kept model's tensors outlive the search; disposing it leaves none.
+    check(value(k, "tf.memory().numTensors > before"), "the kept model holds tensors")
+    check(value(k, "(irisStudy.dispose(), tf.memory().numTensors - before)") == 0, "tensors leaked by the search")
+
+
+@scenario
+def tune_grid_and_random_strategies(k):
+    setup(k)
+    # A plain list is a grid axis; epochs and batchSize are searched like any parameter.
+    outputs = ok(k, "%%tune --model buildModel --data xTrain,yTrain --validation 0.3 --metric val_loss --strategy grid --no-live --out grid\n"
+                    "units: [4, 8]\nlr: [0.01]\nactivation: [\"relu\", \"tanh\"]\nepochs: [1, 2]\nbatchSize: [32]")
+    check("Ran 8 trials" in streams(outputs), streams(outputs))
+    combos = value(k, "grid.trials.map((t) => [t.params.units, t.params.activation, t.params.epochs].join('/'))")
+    check(len(set(combos)) == 8, f"every grid point once: {combos}")
+    check(value(k, "grid.direction") == "minimize", "a loss is minimised")
+    check(value(k, "grid.trials.every((t) => t.userAttrs.epochs === t.params.epochs)"), "each trial trained its own epochs")
+    outputs = ok(k, "%%tune --model buildModel --data xTrain,yTrain --epochs 2 --metric val_acc --direction maximize --strategy random \\\n"
+                    "       --trials 4 --timeout 120 --seed 9 --no-keep-best --no-live --out rnd\n" + SPACE)
+    check(value(k, "rnd.trials.length") == 4 and value(k, "rnd.bestModel === undefined"), "--no-keep-best disposes every model")
+    content, outputs, _ = k.execute("%%tune --help")
+    check(content["status"] == "ok" and "--strategy" in streams(outputs) + json.dumps([m["content"] for m in outputs]), types(outputs))
+
+
+@scenario
+def tune_no_tensor_leaks(k):
+    setup(k)
+    ok(k, "const start = tf.memory().numTensors;")
+    kept = []
+    for trials, name in ((10, "ten"), (30, "thirty")):
+        ok(k, f"%%tune --model buildModel --data xTrain,yTrain --epochs 1 --batch-size 64 --metric val_acc --strategy random \\\n"
+              f"       --trials {trials} --seed 1 --no-live --out {name}\n" + SPACE)
+        check(value(k, f"{name}.trials.length") == trials, f"{trials} trials")
+        kept.append(value(k, "tf.memory().numTensors - start"))
+        check(value(k, f"({name}.dispose(), tf.memory().numTensors - start)") == 0, f"tensors left after disposing the {trials}-trial study")
+    check(kept[0] == kept[1] and kept[0] > 0, f"only the best model is kept, whatever the number of trials: {kept}")
+
+
+@scenario
+def tune_same_seed_same_trials(k):
+    setup(k)
+    runs = []
+    for name in ("first", "second"):
+        ok(k, f"%%tune --model buildModel --data xTrain,yTrain --epochs 2 --metric val_loss --strategy bayes --trials 5 --seed 11 \\\n"
+              f"       --no-live --no-keep-best --out {name}\n" + SPACE)
+        runs.append(value(k, f"{name}.trials.map((t) => [t.params, t.metrics])"))
+    check(runs[0] == runs[1], f"same seed, different trials:\n{runs[0]}\n{runs[1]}")
+
+
+@scenario
+def tune_free_objective_with_pruning(k):
+    ok(k, """
+import { TrialPruned } from "tunelab";
+let calls = 0;
+async function objective(params: { x: number }, trial: { report(v: number, step: number): void; shouldPrune(): boolean }) {
+  calls++;
+  if (calls === 2) throw new Error("diverged");
+  if (calls === 3) return Number.NaN;
+  let value = 0;
+  for (let step = 0; step < 8; step++) {
+    value = (params.x - 2) ** 2 + 1 / (step + 1);
+    trial.report(value, step);
+    if (trial.shouldPrune()) throw new TrialPruned(`pruned at step ${step}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { value, steps: 8 };
+}""")
+    outputs = ok(k, "%%tune --objective objective --strategy random --trials 14 --seed 5 --pruner asha --out free\nx: uniform(-5, 5)")
+    states = value(k, "free.trials.map((t) => t.state)")
+    check(len(states) == 14, states)
+    check(states[1] == "failed" and "diverged" in value(k, "free.trials[1].error"), states)
+    check(states[2] == "failed" and "NaN" in value(k, "free.trials[2].error"), states)
+    check("pruned" in states and "complete" in states, f"ASHA pruned some trials and the search went on: {states}")
+    check(value(k, "free.direction") == "minimize", "a free objective minimises by default")
+
+
+@scenario
+def tune_interrupt_mid_search(k):
+    setup(k)
+    ok(k, "const beforeSearch = tf.memory().numTensors;")
+    msg_id = k.kc.execute("%%tune --model buildModel --data xTrain,yTrain --epochs 40 --batch-size 8 --metric val_acc --strategy random \\\n"
+                          "       --trials 200 --seed 1 --out stopped\n" + SPACE)
+    # Interrupt once at least two trials have finished (the live table is updated as they do).
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        k.drain(0.5)
+        progress = [m for m in k.iopub.get(msg_id, []) if m["msg_type"] == "update_display_data"]
+        if len(progress) >= 3:
+            break
+    start = time.time()
+    k.km.interrupt_kernel()
+    reply = k.reply(msg_id, timeout=30)
+    elapsed = time.time() - start
+    check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply["content"])
+    check(elapsed < 5, f"the search took {elapsed:.1f} s to stop")
+    check("kept in `stopped`" in reply["content"]["evalue"], reply["content"]["evalue"])
+    states = value(k, "stopped.trials.map((t) => t.state)")
+    check(states.count("complete") >= 1 and len(states) < 200, states)
+    check("running" not in states, f"no trial is left running: {states}")
+    check(value(k, "1 + 1") == 2, "the kernel runs the next cell")
+    check(value(k, "(stopped.dispose(), tf.memory().numTensors - beforeSearch)") == 0, "tensors leaked by the interrupted search")
+
+
+@scenario
+def tune_resume_after_kernel_restart(k):
+    storage = os.path.join(tempfile.mkdtemp(prefix="tunelab-resume-"), "iris.jsonl")
+    cell = ("%%tune --model buildModel --data xTrain,yTrain --epochs 2 --metric val_acc --strategy bayes --trials {n} --seed 4 \\\n"
+            f"       --storage {storage} --name irisResume --no-live --out resumed\n" + SPACE)
+    setup(k)
+    ok(k, cell.format(n=3))
+    before = value(k, "resumed.trials.map((t) => t.params)")
+    k.km.restart_kernel(now=True)
+    k.kc.wait_for_ready(timeout=60)
+    k.tensorflow_loaded = False
+    content, _, _ = k.execute("resumed")
+    check(content["status"] == "error" and "resumed" in content["evalue"], f"the restart cleared the notebook's variables: {content}")
+    setup(k)
+    outputs = ok(k, cell.format(n=5))
+    check('Resuming study "irisResume"' in streams(outputs) and "3 trials (3 complete)" in streams(outputs), streams(outputs))
+    after = value(k, "resumed.trials.map((t) => t.params)")
+    check(len(after) == 5 and after[:3] == before, f"3 kept + 2 new:\n{before}\n{after}")
+
+
+@scenario
+def tune_bad_input_fails_before_training(k):
+    setup(k)
+    ok(k, "const notAModel = (p: unknown) => 42;\nconst yShort = yTrain.slice(1);\nlet builds = 0;\n"
+          "const countingBuild = (p: any) => { builds++; return buildModel(p); };")
+    cases = [
+        ("%%tune --model buildModl --data xTrain,yTrain --out bad\n" + SPACE, 'line 1: unknown function "buildModl"'),
+        ("%%tune --model countingBuild --data xTrain,yNope --out bad\n" + SPACE, 'unknown variable "yNope"'),
+        ("%%tune --model countingBuild --data xTrain,yTrain --out bad\nunits int(4, 16)", 'line 2: expected "name: distribution"'),
+        ("%%tune --model countingBuild --data xTrain,yTrain --out bad\nunits: int(4, 16)\nlr: uniform(0.1)", "line 3:"),
+        ("%%tune --model notAModel --data xTrain,yTrain --out bad\n" + SPACE, "expected a compiled tf.LayersModel"),
+        ("%%tune --model countingBuild --data xTrain,yShort --out bad\n" + SPACE, "xTrain has 150 rows but yShort has 149"),
+        ("%%tune --model countingBuild --data xTrain,yTrain --metric val_f1 --out bad\n" + SPACE, 'unknown metric "val_f1"'),
+    ]
+    for cell, expected in cases:
+        content, outputs, _ = k.execute(cell, timeout=60)
+        check(content["status"] == "error", f"{cell.splitlines()[0]!r} did not fail: {types(outputs)}")
+        text = content["evalue"] + "\n".join(content["traceback"])
+        check(expected in text, f"{cell.splitlines()[0]!r}: expected {expected!r} in {text!r}")
+        check("Ran " not in streams(outputs), f"{cell.splitlines()[0]!r} trained: {streams(outputs)!r}")
+    content, _, _ = k.execute("%%tune --model countingBuild --data xTrain,yTrain --metric val_f1 --out bad\n" + SPACE)
+    check("loss" in content["evalue"] and "acc" in content["evalue"], f"the unknown metric's message lists the history's metrics: {content['evalue']!r}")
+    check(value(k, "builds") <= 2, "only the checks built models, no trial trained")
+    content, _, _ = k.execute("bad")
+    check(content["status"] == "error" and "bad" in content["evalue"], f"no study was bound: {content}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
