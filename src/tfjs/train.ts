@@ -135,7 +135,7 @@ export async function trainTrial<P>(
       metric = built.metric;
       let outcome: FoldOutcome;
       try {
-        outcome = await trainFold(tf, built.model, data, f, metric, options, progress);
+        outcome = await trainFold(tf, built.model, data.folds[f]!, f, data.folds.length, metric, options, progress);
       } catch (error) {
         disposeModel(built.model);
         throw error;
@@ -167,6 +167,41 @@ export async function trainTrial<P>(
   return kept === undefined ? result : { ...result, model: kept };
 }
 
+/** How to refit: a trial's training options without the metric, the reporter and keeping. */
+export type RefitOptions = Pick<TrainOptions, "epochs" | "batchSize" | "seed" | "signal" | "seedMathRandom" | "dataNames">;
+
+/**
+ * Builds a fresh model of `params` and trains it on every row of `data` (the training and the
+ * validation rows of its first fold, which a validation split or k folds make from all of the
+ * data) for `options.epochs`, without validation: after a k-fold search, the best parameters'
+ * model that learnt from all the data, as scikit-learn's `refit`. Built and shuffled with seeds
+ * derived from `options.seed`, like a trial, so the same seed gives the same model.
+ * @throws TrainingAbortedError when `options.signal` aborts (everything made is disposed)
+ * @throws Error when the loss becomes NaN/±∞, or as {@link trainTrial} for a bad builder
+ */
+export async function refitOnAllRows<P>(
+  tf: TensorFlow,
+  buildModel: ModelBuilder<P>,
+  params: P,
+  data: TrainingData,
+  options: RefitOptions,
+): Promise<{ readonly model: tfjs.LayersModel; readonly rows: number }> {
+  const fold = data.folds[0]!;
+  const model = await buildTrialModel(buildModel, params, 0, options);
+  const all = { xTrain: tf.concat([fold.xTrain, fold.xValidation]), yTrain: tf.concat([fold.yTrain, fold.yValidation]) };
+  try {
+    checkModelFitsData(model, fold, options.dataNames ?? { x: "x", y: "y" });
+    const progress: TrialProgress = { history: {}, epochsRun: 0, batchesRun: 0, lastReported: Number.NaN };
+    await trainFold(tf, model, all, 0, 1, "loss", { ...options, metric: "loss" }, progress);
+    return { model, rows: all.xTrain.shape[0]! };
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  } finally {
+    tf.dispose([all.xTrain, all.yTrain]);
+  }
+}
+
 /** What a trial has done so far, over its folds. */
 interface TrialProgress {
   /** Per-epoch metric values, fold after fold. */
@@ -176,6 +211,9 @@ interface TrialProgress {
   lastReported: number;
 }
 
+/** The rows one `fit` trains on, and the validation rows it reports on (none for a refit). */
+type FitRows = Pick<TrainingFold, "xTrain" | "yTrain"> & Partial<Pick<TrainingFold, "xValidation" | "yValidation">>;
+
 /** How one fold's training ended. */
 interface FoldOutcome {
   /** Each metric's value after the fold's last epoch. */
@@ -184,20 +222,20 @@ interface FoldOutcome {
 }
 
 /**
- * Trains `model` on fold `f`, one `fit` call per epoch on rows shuffled by the trial's seeded
- * generator, reporting `metric` after every epoch.
+ * Trains `model` on fold `f` of `foldCount` (its rows in `fold`), one `fit` call per epoch on rows
+ * shuffled by the trial's seeded generator, reporting `metric` after every epoch.
  * @throws TrainingAbortedError when the signal aborts; Error when the metric is not finite
  */
 async function trainFold(
   tf: TensorFlow,
   model: tfjs.LayersModel,
-  data: TrainingData,
+  fold: FitRows,
   f: number,
+  foldCount: number,
   metric: string,
   options: TrainOptions,
   progress: TrialProgress,
 ): Promise<FoldOutcome> {
-  const fold = data.folds[f]!;
   const seeded = options.seedMathRandom ?? true;
   const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
   const last: Record<string, number> = {};
@@ -213,7 +251,7 @@ async function trainFold(
         shuffle: false,
         // Yield to the event loop after every batch, so interrupts, timers and live updates run mid-epoch.
         yieldEvery: "batch",
-        validationData: [fold.xValidation, fold.yValidation],
+        ...(fold.xValidation === undefined || fold.yValidation === undefined ? {} : { validationData: [fold.xValidation, fold.yValidation] as [tfjs.Tensor, tfjs.Tensor] }),
         verbose: 0,
         callbacks: {
           onBatchEnd: () => {
@@ -255,7 +293,7 @@ async function trainFold(
       case "aborted":
         throw new TrainingAbortedError(progress.epochsRun, progress.batchesRun);
       case "nonFinite":
-        throw new Error(`the metric ${metric} was ${stop.value} after epoch ${e + 1}${data.folds.length > 1 ? ` of fold ${f + 1}` : ""}`);
+        throw new Error(`the metric ${metric} was ${stop.value} after epoch ${e + 1}${foldCount > 1 ? ` of fold ${f + 1}` : ""}`);
       case "pruned":
         return { last, pruned: true };
       case "none":
@@ -407,7 +445,7 @@ function hasSparseLoss(model: tfjs.LayersModel): boolean {
 }
 
 /** The training rows of a fold in the order of `order` (new tensors, disposed by the caller). */
-function shuffledRows(tf: TensorFlow, fold: TrainingFold, order: readonly number[]): [tfjs.Tensor, tfjs.Tensor] {
+function shuffledRows(tf: TensorFlow, fold: FitRows, order: readonly number[]): [tfjs.Tensor, tfjs.Tensor] {
   return tf.tidy(() => {
     const indices = tf.tensor1d(order as number[], "int32");
     return [tf.gather(fold.xTrain, indices), tf.gather(fold.yTrain, indices)];

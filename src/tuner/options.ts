@@ -36,6 +36,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "name", type: "string", metavar: "STUDY", description: "study name inside --storage (default: the --out variable name)" },
   { name: "out", type: "string", metavar: "VAR", default: "study", description: "variable the study is bound to" },
   { name: "keepBest", type: "boolean", default: true, description: "keep the best trial's trained model as study.bestModel (--no-keep-best to dispose it)" },
+  { name: "refit", type: "boolean", default: true, description: "with --cv: train the best parameters once more on all of --data and keep that model as study.bestModel (--no-refit keeps the best trial's last-fold model)" },
   { name: "maxFailures", type: "integer", metavar: "N", default: 10, description: "stop after this many consecutive failed trials" },
   { name: "workers", type: "integer", metavar: "N", default: 1, description: "--model: train N trials at once on worker threads (see below)" },
   { name: "live", type: "boolean", default: true, description: "show the progress line and trials table while the search runs (--no-live for none)" },

@@ -14,7 +14,7 @@ import { loadTensorFlow, takeBackendNotice, type LoadedTensorFlow } from "../tfj
 import { metricDirection } from "../tfjs/metrics";
 import { deriveSeed } from "../tfjs/random";
 import { trainTrialInPool, type TrainingPool } from "../tfjs/pool";
-import { checkTrialSetup, disposeModel, trainTrial, type ModelBuilder, type TrialTraining } from "../tfjs/train";
+import { checkTrialSetup, disposeModel, refitOnAllRows, TrainingAbortedError, trainTrial, type ModelBuilder, type TrialTraining } from "../tfjs/train";
 import { prepareTrainingData, type DataInput, type TrainingData, type Validation } from "../tfjs/trainingData";
 import { GPSampler, GridSampler, RandomSampler } from "../tune/samplers";
 import { MedianPruner, SuccessiveHalvingPruner } from "../tune/pruners";
@@ -64,6 +64,8 @@ interface TuneOptions {
   readonly name?: string;
   readonly out: string;
   readonly keepBest: boolean;
+  /** With --cv: train the best parameters on all of --data after the search and keep that model. */
+  readonly refit: boolean;
   readonly maxFailures: number;
   readonly live: boolean;
   readonly workers: number;
@@ -147,6 +149,7 @@ function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOptions {
     ...optional("name", string("name")),
     out: string("out") ?? "study",
     keepBest: (args["keepBest"] as boolean | undefined) ?? true,
+    refit: (args["refit"] as boolean | undefined) ?? true,
     maxFailures: number("maxFailures") ?? 10,
     live: (args["live"] as boolean | undefined) ?? true,
     workers: number("workers") ?? 1,
@@ -324,6 +327,8 @@ async function runSearch(
   context: MagicContext,
   bound: NotebookStudy,
   concurrency = 1,
+  /** Runs after a search that was not interrupted, before the final figures (the --cv refit). */
+  afterSearch?: () => Promise<void>,
 ): Promise<void> {
   context.assign(options.out, bound);
   // A shared study counts every worker's finished trials; otherwise this run makes up the rest.
@@ -381,6 +386,7 @@ async function runSearch(
   if (context.signal.aborted) {
     throw new InterruptedSearch(`search interrupted; the ${bound.trials.length} trials so far are kept in \`${options.out}\``);
   }
+  await afterSearch?.();
   for (const bundle of bound.figures(undefined, true)) context.display(bundle);
 }
 
@@ -477,11 +483,8 @@ async function runModelSearch(
     const pooledBest = new PooledBestModel(notebookStudy, study);
     const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
       const params = trial.params;
-      const epochs = typeof params["epochs"] === "number" ? params["epochs"] : options.epochs;
-      const batchSize = typeof params["batchSize"] === "number" ? params["batchSize"] : options.batchSize;
       const perTrial = {
-        epochs,
-        batchSize,
+        ...trainingLength(params, options),
         metric,
         seed: deriveSeed(seed, "trial", trial.number),
         reporter: trial,
@@ -503,12 +506,63 @@ async function runModelSearch(
       if (result.pruned) throw new TrialPruned(`pruned after ${result.epochsRun} epochs`);
       return result.metrics;
     };
-    await runSearch(session, options, space, study, objective, context, notebookStudy, pool?.size ?? 1);
+    // With --cv the best trial's model is its last fold's: train its parameters on all the data instead.
+    const refit = options.cv !== undefined && options.keepBest && options.refit ? () => refitBest(loaded, builder, data, options, seed, notebookStudy, context) : undefined;
+    await runSearch(session, options, space, study, objective, context, notebookStudy, pool?.size ?? 1, refit);
   } finally {
     await pool?.close();
     data.dispose();
   }
   return undefined;
+}
+
+/** A trial's epochs and batch size: searched parameters of those names, else --epochs and --batch-size. */
+function trainingLength(params: Params, options: TuneOptions): { epochs: number; batchSize: number } {
+  return {
+    epochs: typeof params["epochs"] === "number" ? params["epochs"] : options.epochs,
+    batchSize: typeof params["batchSize"] === "number" ? params["batchSize"] : options.batchSize,
+  };
+}
+
+/**
+ * After a --cv search: trains the best trial's parameters once more on every row of --data (as
+ * scikit-learn's refit) and keeps that model as `study.bestModel` in place of the trial's
+ * last-fold model. If the refit is interrupted or fails, the last-fold model stays.
+ */
+async function refitBest(
+  loaded: LoadedTensorFlow,
+  builder: ModelBuilder,
+  data: TrainingData,
+  options: TuneOptions,
+  seed: number,
+  bound: NotebookStudy,
+  context: MagicContext,
+): Promise<void> {
+  const best = bound.bestTrial;
+  if (best === undefined || bound.bestModel === undefined) return;
+  const [xName, yName] = options.data!;
+  const length = trainingLength(best.params, options);
+  const started = performance.now();
+  try {
+    const { model, rows } = await refitOnAllRows(loaded.tf, builder, best.params, data, {
+      ...length,
+      seed: deriveSeed(seed, "refit"),
+      signal: context.signal,
+      dataNames: { x: xName, y: yName },
+    });
+    disposeModel(bound.bestModel);
+    bound.bestModel = model;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    context.stdout(
+      `Refitted the best parameters (trial #${best.number}) on all ${rows} rows of ${xName},${yName} for ${length.epochs} epochs (${seconds} s): ` +
+        `that model is ${options.out}.bestModel (--no-refit keeps the trial's last-fold model).\n`,
+    );
+  } catch (error) {
+    if (error instanceof TrainingAbortedError) {
+      throw new InterruptedSearch(`refit interrupted; the study and trial #${best.number}'s last-fold model are kept in \`${options.out}\``);
+    }
+    context.stderr(`The refit on all rows failed (${error instanceof Error ? error.message : String(error)}); ${options.out}.bestModel is trial #${best.number}'s last-fold model.\n`);
+  }
 }
 
 /** Keeps `model` as the study's best model when its value beats the best so far; disposes it otherwise. */

@@ -66,6 +66,8 @@ def tune_model_search_with_options(k):
     check(any(m["msg_type"] == "display_data" and PLOTLY in m["content"]["data"] for m in outputs), types(outputs))
     check(any(m["msg_type"] == "update_display_data" for m in outputs), f"the live view updates in place: {types(outputs)}")
     check("Ran 6 trials" in streams(outputs), streams(outputs))
+    check("Refitted the best parameters (trial #" in streams(outputs) and "on all 150 rows of xTrain,yTrain" in streams(outputs),
+          f"with --cv the best parameters are trained on all rows: {streams(outputs)!r}")
     check(value(k, "irisStudy.trials.length") == 6, "six trials")
     states = value(k, "irisStudy.trials.map((t) => t.state)")
     check(all(s in ("complete", "pruned") for s in states) and "complete" in states, states)

@@ -4,7 +4,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { loadTensorFlow, type TensorFlow } from "../../src/tfjs/backend";
 import { trialInitializers } from "../../src/tfjs/initializers";
 import { watchTensors } from "../../src/tfjs/memoryGuard";
-import { checkTrialSetup, disposeModel, TrainingAbortedError, TrainingSetupError, trainTrial, type BuildContext } from "../../src/tfjs/train";
+import { checkTrialSetup, disposeModel, refitOnAllRows, TrainingAbortedError, TrainingSetupError, trainTrial, type BuildContext } from "../../src/tfjs/train";
 import { prepareTrainingData, type TrainingData } from "../../src/tfjs/trainingData";
 import { join } from "node:path";
 import { loadTable } from "../../src/tfjs/csv";
@@ -169,6 +169,29 @@ test("no tensor leaks across 10 trials, and a kept model is all that remains", a
   assert.equal(foldWatch.leaked(), oneModel, "of k fold models only the last is kept");
   disposeModel(keptOfFolds.model!);
   foldWatch.assertNoLeak("k-fold training");
+  folds.dispose();
+});
+
+test("a refit trains the parameters on every row, reproducibly, leaving only its model", async () => {
+  const folds = prepareTrainingData(tf, x, y, { validation: { kind: "folds", k: 3 }, seed: 2 });
+  const watch = watchTensors(tf);
+  const options = { epochs: 2, batchSize: 64, seed: 5 };
+  const refit = async (): Promise<{ rows: number; weights: number[] }> => {
+    const { model, rows } = await refitOnAllRows(tf, denseClassifier(tf), params, folds, options);
+    const weights = Array.from(model.getWeights()[0]!.dataSync());
+    disposeModel(model);
+    return { rows, weights };
+  };
+  const [first, second] = [await refit(), await refit()];
+  assert.equal(first.rows, x.length, "all rows, not one fold's training part");
+  assert.deepEqual(first.weights, second.weights, "same seed, same model");
+  watch.assertNoLeak("refits");
+  // Trained for its epochs: one epoch fewer gives other weights.
+  const shorter = await refitOnAllRows(tf, denseClassifier(tf), params, folds, { ...options, epochs: 1 });
+  assert.notDeepEqual(Array.from(shorter.model.getWeights()[0]!.dataSync()), first.weights);
+  disposeModel(shorter.model);
+  await assert.rejects(refitOnAllRows(tf, denseClassifier(tf), params, folds, { ...options, signal: { aborted: true } }), TrainingAbortedError);
+  watch.assertNoLeak("an aborted refit");
   folds.dispose();
 });
 

@@ -83,6 +83,21 @@ ${SPACE}`;
   assert.ok(context.outputs.some((o) => o.kind === "update"), "the live view updated in place");
 });
 
+test("with --cv the best parameters are refitted on all rows, unless --no-refit", async () => {
+  for (const refit of [true, false]) {
+    const { context, run, tf } = await notebook();
+    const before = tf.memory().numTensors;
+    await run(`%%tune --model buildModel --data xTrain,yTrain --cv 2 --epochs 2 --metric val_acc --strategy random --trials 3 --seed 4 --no-live${refit ? "" : " --no-refit"}\n${SPACE}`);
+    const study = context.lookup("study") as NotebookStudy;
+    assert.ok(study.bestModel !== undefined, "a model is kept either way");
+    const text = context.stdoutText();
+    if (refit) assert.match(text, /Refitted the best parameters \(trial #\d+\) on all 150 rows of xTrain,yTrain for 2 epochs/);
+    else assert.doesNotMatch(text, /Refitted/);
+    study.dispose();
+    assert.equal(tf.memory().numTensors, before, "only the kept model outlived the search");
+  }
+});
+
 test("the same seed gives the same trials and metrics", async () => {
   const results: unknown[] = [];
   for (let i = 0; i < 2; i++) {
