@@ -28,7 +28,7 @@ export interface TableControls {
 
 /** A figure ready to become a MIME bundle. */
 export interface StudyFigure {
-  /** A short stable identifier: "trials", "history", "parallel", "slice:lr", "intermediate", "importance". */
+  /** A short stable identifier: "trials", "history", "parallel", "slices", "intermediate", "importance". */
   readonly name: string;
   readonly figure: PlotlyFigure;
   /** The `text/plain` form of the figure. */

@@ -214,25 +214,44 @@ function dimensionOf(parameter: ParameterInfo, raw: readonly unknown[]): Record<
   return { label, values: numbers.map((v) => round(v)), range: [round(low), round(high)] };
 }
 
+/** Panels per row of the slices figure. */
+const SLICE_COLUMNS = 3;
+
 /**
- * The objective against one parameter: complete trials coloured by trial number, pruned ones as
- * open diamonds. The x axis is logarithmic for log parameters and categorical (choices in declared
- * order) for categoricals.
+ * The objective against each searched parameter: one panel per parameter, in a grid of up to
+ * three columns, sharing one colour scale (trial number) — complete trials coloured, pruned ones
+ * as open diamonds. A panel's x axis is logarithmic for a log parameter and categorical (choices
+ * in declared order) for a categorical. Parameters without points yet are left out; with none at
+ * all the figure is a note.
  */
-export function slicePlot(info: StudyInfo, slice: SliceInfo): StudyFigure {
-  const { parameter, points } = slice;
-  const title = `${info.metric} vs ${parameter.name}`;
-  const name = `slice:${parameter.name}`;
-  if (points.length === 0) return { name, figure: emptyFigure(title, "no trials with a value yet"), text: `${title}: no points` };
-  const complete = points.filter((p) => p.state === "complete");
-  const pruned = points.filter((p) => p.state === "pruned");
-  const x = (p: (typeof points)[number]) => (typeof p.x === "number" ? round(p.x) : p.x);
-  const hover = `${escapeHtml(parameter.name)} %{x}<br>${escapeHtml(info.metric)} %{y}<br>trial %{customdata}`;
-  const data: PlotlyTrace[] = [
-    {
+export function slicesPlot(info: StudyInfo): StudyFigure {
+  const title = `${info.metric} vs each parameter`;
+  const slices = info.slices.filter((slice) => slice.points.length > 0);
+  if (slices.length === 0) return { name: "slices", figure: emptyFigure(title, "no trials with a value yet"), text: `${title}: no points` };
+  const columns = Math.min(SLICE_COLUMNS, slices.length);
+  const rows = Math.ceil(slices.length / columns);
+  const lastNumber = Math.max(...slices.flatMap((slice) => slice.points.map((p) => p.number)));
+  const data: PlotlyTrace[] = [];
+  const layout: Record<string, unknown> = {
+    ...baseLayout(title, 110 + 290 * rows),
+    grid: { rows, columns, pattern: "independent", xgap: 0.16, ygap: 0.32 },
+    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02 + 0.04 / rows, yanchor: "bottom" },
+  };
+  let prunedShown = false;
+  slices.forEach((slice, i) => {
+    const suffix = i === 0 ? "" : String(i + 1);
+    const { parameter, points } = slice;
+    const complete = points.filter((p) => p.state === "complete");
+    const pruned = points.filter((p) => p.state === "pruned");
+    const x = (p: (typeof points)[number]) => (typeof p.x === "number" ? round(p.x) : p.x);
+    const hover = `${escapeHtml(parameter.name)} %{x}<br>${escapeHtml(info.metric)} %{y}<br>trial %{customdata}`;
+    data.push({
       type: "scatter",
       mode: "markers",
       name: "complete",
+      xaxis: `x${suffix}`,
+      yaxis: `y${suffix}`,
+      showlegend: false,
       x: complete.map(x),
       y: complete.map((p) => round(p.value)),
       customdata: complete.map((p) => p.number),
@@ -240,59 +259,62 @@ export function slicePlot(info: StudyInfo, slice: SliceInfo): StudyFigure {
         color: complete.map((p) => p.number),
         colorscale: "Blues",
         cmin: 0,
-        showscale: true,
+        cmax: Math.max(1, lastNumber),
+        showscale: i === 0,
         colorbar: { title: { text: "trial" }, thickness: 12 },
-        size: 9,
+        size: 8,
         line: { color: "#555555", width: 0.5 },
       },
       hovertemplate: `${hover}<extra>complete</extra>`,
-    },
-  ];
-  if (pruned.length > 0) {
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      name: "pruned",
-      x: pruned.map(x),
-      y: pruned.map((p) => round(p.value)),
-      customdata: pruned.map((p) => p.number),
-      marker: { color: STATE_COLORS.pruned, size: 9, symbol: "diamond-open", line: { width: 2 } },
-      hovertemplate: `${hover}<extra>pruned</extra>`,
     });
-  }
-  const categories = parameter.categories ?? [];
-  const order = (x: number | string) => (typeof x === "number" ? x : categories.indexOf(x));
-  const xaxis: Record<string, unknown> = { title: { text: parameter.name } };
-  // Whole labels between the powers of ten (20, 30 rather than 2, 3, which read as other values).
-  if (parameter.scale === "log") Object.assign(xaxis, { type: "log", minorloglabels: "complete" });
-  if (parameter.scale === "category") {
-    Object.assign(xaxis, { type: "category", categoryorder: "array", categoryarray: categories });
-  }
-  return {
-    name,
-    figure: {
-      data,
-      layout: {
-        ...baseLayout(title, 360),
-        showlegend: pruned.length > 0,
-        legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
-        xaxis,
-        yaxis: { title: { text: info.metric } },
-      },
-    },
-    text: `${title} (${parameter.scale} axis)\n${alignedTable(
-      [parameter.name, info.metric, "#", "state"],
-      [...points]
-        .sort((a, b) => order(a.x) - order(b.x))
-        .map((p) => [typeof p.x === "number" ? formatNumber(p.x) : p.x, formatNumber(p.value), String(p.number), p.state]),
-      [parameter.scale === "category" ? "left" : "right", "right", "right", "left"],
-    )}`,
-  };
+    if (pruned.length > 0) {
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        name: "pruned",
+        legendgroup: "pruned",
+        showlegend: !prunedShown,
+        xaxis: `x${suffix}`,
+        yaxis: `y${suffix}`,
+        x: pruned.map(x),
+        y: pruned.map((p) => round(p.value)),
+        customdata: pruned.map((p) => p.number),
+        marker: { color: STATE_COLORS.pruned, size: 8, symbol: "diamond-open", line: { width: 2 } },
+        hovertemplate: `${hover}<extra>pruned</extra>`,
+      });
+      prunedShown = true;
+    }
+    const categories = parameter.categories ?? [];
+    const xaxis: Record<string, unknown> = { title: { text: parameter.name } };
+    // Over at most two decades, whole labels between the powers of ten (20, 30 rather than 2, 3,
+    // which read as other values); over more, a panel a third wide has room for the powers only.
+    if (parameter.scale === "log") Object.assign(xaxis, { type: "log", minorloglabels: decades(parameter) <= 2 ? "complete" : "none" });
+    if (parameter.scale === "category") Object.assign(xaxis, { type: "category", categoryorder: "array", categoryarray: categories });
+    layout[`xaxis${suffix}`] = xaxis;
+    layout[`yaxis${suffix}`] = i % columns === 0 ? { title: { text: info.metric } } : {};
+  });
+  layout["showlegend"] = prunedShown;
+  return { name: "slices", figure: { data, layout }, text: slices.map((slice) => sliceText(info, slice)).join("\n\n") };
 }
 
-/** One slice plot per searched (non-fixed) parameter, in parameter order. */
-export function slicePlots(info: StudyInfo): StudyFigure[] {
-  return info.slices.map((slice) => slicePlot(info, slice));
+/** log10(high / low) of a numeric parameter's range (0 for other kinds). */
+function decades(parameter: ParameterInfo): number {
+  const dist = parameter.distribution;
+  return (dist.kind === "float" || dist.kind === "int") && dist.low > 0 ? Math.log10(dist.high / dist.low) : 0;
+}
+
+/** One parameter's points as a text table, ordered by the parameter (categoricals in declared order). */
+function sliceText(info: StudyInfo, slice: SliceInfo): string {
+  const { parameter, points } = slice;
+  const categories = parameter.categories ?? [];
+  const order = (x: number | string) => (typeof x === "number" ? x : categories.indexOf(x));
+  return `${info.metric} vs ${parameter.name} (${parameter.scale} axis)\n${alignedTable(
+    [parameter.name, info.metric, "#", "state"],
+    [...points]
+      .sort((a, b) => order(a.x) - order(b.x))
+      .map((p) => [typeof p.x === "number" ? formatNumber(p.x) : p.x, formatNumber(p.value), String(p.number), p.state]),
+    [parameter.scale === "category" ? "left" : "right", "right", "right", "left"],
+  )}`;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   importancePlot,
   intermediatePlot,
   parallelCoordinates,
-  slicePlots,
+  slicesPlot,
   trialsTable,
   type StudyFigure,
 } from "./figures";
@@ -76,7 +76,7 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
         if (explicit || (complete > 0 && info.slices.length > 0)) figures.push(parallelCoordinates(info));
         break;
       case "slices":
-        figures.push(...slicePlots(info).filter((_, i) => explicit || info.slices[i].points.length > 0));
+        if (explicit || info.slices.some((slice) => slice.points.length > 0)) figures.push(slicesPlot(info));
         break;
       case "intermediate":
         if (explicit || info.curves.length > 0) figures.push(intermediatePlot(info));

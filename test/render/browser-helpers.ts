@@ -32,7 +32,7 @@ export interface Page {
   evaluate<T>(fn: string): Promise<T>;
   mouse: { click(x: number, y: number): Promise<void>; move(x: number, y: number): Promise<void> };
   selectOption(selector: string, value: string): Promise<unknown>;
-  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
+  screenshot(options: { path: string; fullPage: boolean; clip?: { x: number; y: number; width: number; height: number } }): Promise<unknown>;
   setViewportSize(size: { width: number; height: number }): Promise<void>;
   close(): Promise<void>;
 }

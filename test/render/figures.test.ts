@@ -10,7 +10,7 @@ import {
   logTicks,
   parallelCoordinates,
   renderStudy,
-  slicePlots,
+  slicesPlot,
   studyFigures,
   studyInfo,
   trialsTable,
@@ -95,36 +95,69 @@ describe("historyPlot", () => {
   });
 });
 
-describe("slicePlots", () => {
-  const slices = slicePlots(info30);
+describe("slicesPlot", () => {
+  const slices = slicesPlot(info30);
+  const layout = slices.figure.layout as Record<string, Record<string, unknown>>;
+  const traces = slices.figure.data as Record<string, unknown>[];
+  const panelTraces = (axis: string) => traces.filter((t) => t.xaxis === axis);
 
-  it("draws one figure per searched parameter, with log and category axes", () => {
-    assert.deepEqual(slices.map((s) => s.name), ["slice:lr", "slice:units", "slice:dropout", "slice:activation", "slice:batchSize"]);
-    const axis = (i: number) => slices[i].figure.layout.xaxis as Record<string, unknown>;
-    assert.equal(axis(0).type, "log");
-    assert.equal(axis(1).type, "log");
-    assert.equal(axis(1).minorloglabels, "complete", "20, 30 between powers of ten, not 2, 3");
-    assert.equal(axis(2).type, undefined);
-    assert.equal(axis(3).type, "category");
-    assert.deepEqual(axis(3).categoryarray, ["relu", "tanh", "elu"]);
-    assert.deepEqual(axis(4).categoryarray, ["16", "32", "64"]);
+  it("draws one panel per searched parameter in a grid of three columns, with log and category axes", () => {
+    assert.equal(slices.name, "slices");
+    assert.deepEqual(layout.grid, { rows: 2, columns: 3, pattern: "independent", xgap: 0.16, ygap: 0.32 });
+    const titles = ["xaxis", "xaxis2", "xaxis3", "xaxis4", "xaxis5"].map((axis) => (layout[axis]!.title as { text: string }).text);
+    assert.deepEqual(titles, ["lr", "units", "dropout", "activation", "batchSize"]);
+    assert.equal(layout.xaxis!.type, "log");
+    assert.equal(layout.xaxis!.minorloglabels, "none", "lr spans three decades: the powers of ten only");
+    assert.equal(layout.xaxis2!.type, "log");
+    assert.equal(layout.xaxis2!.minorloglabels, "complete", "units spans 1.2 decades: 20, 30 between powers of ten, not 2, 3");
+    assert.equal(layout.xaxis3!.type, undefined);
+    assert.equal(layout.xaxis4!.type, "category");
+    assert.deepEqual(layout.xaxis4!.categoryarray, ["relu", "tanh", "elu"]);
+    assert.deepEqual(layout.xaxis5!.categoryarray, ["16", "32", "64"]);
+    assert.equal(layout.xaxis6, undefined);
+    // The metric labels the first panel of each row; every panel's traces sit on its own axes.
+    assert.deepEqual((layout.yaxis!.title as { text: string }).text, info30.metric);
+    assert.deepEqual((layout.yaxis4!.title as { text: string }).text, info30.metric);
+    assert.equal(layout.yaxis2!.title, undefined);
+    for (const [axis, y] of [["x", "y"], ["x3", "y3"], ["x5", "y5"]]) {
+      assert.ok(panelTraces(axis!).length >= 1 && panelTraces(axis!).every((t) => t.yaxis === y), `${axis} panel`);
+    }
   });
 
-  it("has a text table ordered by the parameter (categoricals in declared order)", () => {
+  it("shares one colour scale and one pruned legend entry across the panels", () => {
+    const complete = traces.filter((t) => t.name === "complete");
+    assert.equal(complete.length, 5);
+    const markers = complete.map((t) => t.marker as Record<string, unknown>);
+    assert.deepEqual(markers.map((m) => m.showscale), [true, false, false, false, false]);
+    assert.equal(new Set(markers.map((m) => m.cmax)).size, 1);
+    const pruned = traces.filter((t) => t.name === "pruned");
+    assert.equal(pruned.filter((t) => t.showlegend === true).length, 1);
+    assert.equal(layout.showlegend as unknown, true);
+  });
+
+  it("has a text table per parameter, ordered by the parameter (categoricals in declared order)", () => {
+    const sections = slices.text.split("\n\n");
+    assert.equal(sections.length, 5);
     const firstColumn = (text: string) => text.split("\n").slice(3).map((line) => line.trim().split(/\s+/)[0]);
-    const activations = firstColumn(slices[3].text);
+    const activations = firstColumn(sections[3]!);
     const rank = (a: string) => ["relu", "tanh", "elu"].indexOf(a);
-    assert.deepEqual(activations, [...activations].sort((a, b) => rank(a) - rank(b)));
+    assert.deepEqual(activations, [...activations].sort((a, b) => rank(a!) - rank(b!)));
     assert.equal(activations.length, 28);
-    const lrs = firstColumn(slices[0].text).map(Number);
+    const lrs = firstColumn(sections[0]!).map(Number);
     assert.deepEqual(lrs, [...lrs].sort((a, b) => a - b));
   });
 
   it("keeps raw values on log axes (Plotly takes logs itself) and marks pruned points", () => {
-    const lr = slices[0].figure.data;
+    const lr = panelTraces("x") as PlotlyTrace[];
     const xs = trace(lr, "complete").x as number[];
     assert.ok(xs.every((x) => x >= 1e-4 && x <= 1e-1));
     assert.equal((trace(lr, "pruned").x as number[]).length, 2);
+  });
+
+  it("is a note when no trial has a value yet", () => {
+    const empty = slicesPlot(emptyInfo);
+    assert.equal(empty.name, "slices");
+    assert.equal(empty.figure.data.length, 0);
   });
 });
 
@@ -197,7 +230,7 @@ describe("figure sizes and precision", () => {
   it("keeps every bundle after the first under 200 KB for 30 trials", () => {
     const embedding = new PlotlyEmbedding(() => ({ version: "test", source: "window.Plotly = {};", minified: true }));
     const bundles = renderStudy(sampleStudy(30), { embedding, now: NOW });
-    assert.equal(bundles.length, 10); // table, history, parallel, 5 slices, intermediate, importance
+    assert.equal(bundles.length, 6); // table, history, parallel, slices, intermediate, importance
     for (const bundle of bundles.slice(1)) {
       const bytes = Buffer.byteLength(JSON.stringify(bundle));
       assert.ok(bytes < 200_000, `${bytes} bytes`);
@@ -215,7 +248,7 @@ describe("figure sizes and precision", () => {
   it("one complete trial gives the table, history, parallel coordinates and slices", () => {
     const one = studyInfo({ ...sampleStudy(1), plannedTrials: 1 }, NOW);
     assert.deepEqual(studyFigures(one).map((f) => f.name), [
-      "trials", "history", "parallel", "slice:lr", "slice:units", "slice:dropout", "slice:activation", "slice:batchSize", "intermediate",
+      "trials", "history", "parallel", "slices", "intermediate",
     ]);
   });
 });

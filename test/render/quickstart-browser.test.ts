@@ -5,7 +5,7 @@
  * - then the live table and the study's own table hold one row per trial;
  * - a click on the metric's header re-orders the study table's rows;
  * - hovering a point of the optimisation history shows its tooltip;
- * - a screenshot goes to test-artifacts/quickstart-notebook.png;
+ * - screenshots go to test-artifacts/quickstart-notebook.png and quickstart-slices.png;
  * - the notebook as the front end saved it, exported by `jupyter nbconvert --to html` and opened
  *   with every non-file request blocked, draws every Plotly figure.
  * The kernelspec lives in a temporary JUPYTER_DATA_DIR; the server and browser stop even on failure.
@@ -181,10 +181,11 @@ describe("the quickstart notebook in the classic Notebook with the tunelab kerne
     assert.ok(target.trials.includes(trial), `tooltip "${tooltip}" names one of the lowest trials ${target.trials.join(", ")}`);
     assert.match(tooltip, new RegExp(METRIC));
 
-    // The log axis of a slice plot labels 20, 30 … between powers of ten in full.
+    // The log axis of a slice panel labels 20, 30 … between powers of ten in full (units is the
+    // first parameter: the first panel, subplot xy).
     const unitsTicks = await page.evaluate<string[]>(`(() => {
-      const slice = ${figuresOf(cellIndex("%%tune"))}.find((gd) => gd.layout.title.text.endsWith(" vs units"));
-      return [...slice.querySelectorAll(".xtick text")].map((t) => t.textContent);
+      const slices = ${figuresOf(cellIndex("%%tune"))}.find((gd) => gd.layout.title.text.endsWith(" vs each parameter"));
+      return [...slices.querySelectorAll(".subplot.xy .xtick text")].map((t) => t.textContent);
     })()`);
     assert.ok(unitsTicks.includes("20") && !unitsTicks.includes("2"), `units axis labels: ${unitsTicks.join(", ")}`);
 
@@ -195,6 +196,14 @@ describe("the quickstart notebook in the classic Notebook with the tunelab kerne
     await page.setViewportSize({ width: 1280, height: 2000 });
     await page.evaluate(`Jupyter.notebook.get_cell(${tune}).element[0].scrollIntoView({ block: "start" })`);
     await page.screenshot({ path: join(ARTIFACTS, "quickstart-notebook.png"), fullPage: false });
+    // The slices figure alone (the output area is unfolded now).
+    const slicesBox = await page.evaluate<{ x: number; y: number; width: number; height: number }>(`(() => {
+      const gd = ${figuresOf(cellIndex("%%tune"))}.find((gd) => gd.layout.title.text.endsWith(" vs each parameter"));
+      gd.scrollIntoView({ block: "start" });
+      const r = gd.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: Math.min(r.height, 880) };
+    })()`);
+    await page.screenshot({ path: join(ARTIFACTS, "quickstart-slices.png"), fullPage: false, clip: slicesBox });
     await page.setViewportSize({ width: 1280, height: 900 });
     assert.deepEqual(blocked.filter((url) => /plotly/i.test(url)), [], "plotly.js is not fetched");
     assert.deepEqual(pageErrors, []);
