@@ -141,6 +141,11 @@ export class Engine {
     return Object.prototype.hasOwnProperty.call(this.locals, name);
   }
 
+  /** The names earlier cells defined (variables, functions, classes, imports) and magics bound. */
+  names(): string[] {
+    return Object.keys(this.locals);
+  }
+
   /** The value of `name` defined by earlier cells, or `undefined`. */
   lookup(name: string): unknown {
     return this.locals[name];

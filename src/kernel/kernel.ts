@@ -437,6 +437,7 @@ export class Kernel {
       evaluate: async (code) => unwrap(await engine.run(code)),
       lookup: (name) => engine.lookup(name),
       has: (name) => engine.has(name),
+      names: () => engine.names(),
       assign: (name, value) => engine.assign(name, value),
       display: (bundle, options) => sink.display(bundle, options),
       updateDisplay: (id, bundle, metadata) => sink.updateDisplay(id, bundle, metadata),

@@ -52,6 +52,7 @@ export function deriveContext(base: MagicContext, overrides: ContextOverrides = 
       return base.executionCount;
     },
   };
+  if (base.names !== undefined) derived.names = () => base.names!();
   if (base.redirectOutput !== undefined) {
     derived.redirectOutput = <T>(target: OutputSink, run: () => Promise<T>): Promise<T> => base.redirectOutput!(target, run);
   }

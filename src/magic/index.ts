@@ -20,14 +20,18 @@ export type { CaptureMagicOptions, CapturedDisplay } from "./builtins/capture";
 export { createLsmagic, createMagicHelp, formatMagicList } from "./builtins/lsmagic";
 export { formatDuration, formatTiming, measure, timeCellMagic, timeLineMagic } from "./builtins/time";
 export type { Timing } from "./builtins/time";
+export { summarizeVariable, whoMagic, whosMagic } from "./builtins/who";
+export type { VariableSummary } from "./builtins/who";
 
 import { createCaptureMagic, type CaptureMagicOptions } from "./builtins/capture";
 import { createLsmagic, createMagicHelp } from "./builtins/lsmagic";
 import { timeCellMagic, timeLineMagic } from "./builtins/time";
+import { whoMagic, whosMagic } from "./builtins/who";
 import { MagicRegistry } from "./registry";
 
 /**
- * A registry holding the builtin magics: `%lsmagic`, `%magic`, `%time`, `%%time`, `%%capture`.
+ * A registry holding the builtin magics: `%lsmagic`, `%magic`, `%time`, `%%time`, `%%capture`,
+ * `%who`, `%whos`.
  * @param capture how `%%capture` re-emits output later (see {@link CaptureMagicOptions})
  */
 export function createDefaultRegistry(capture: CaptureMagicOptions = {}): MagicRegistry {
@@ -37,5 +41,7 @@ export function createDefaultRegistry(capture: CaptureMagicOptions = {}): MagicR
   registry.register(timeLineMagic);
   registry.register(timeCellMagic);
   registry.register(createCaptureMagic(capture));
+  registry.register(whoMagic);
+  registry.register(whosMagic);
   return registry;
 }

@@ -61,6 +61,8 @@ export interface MagicContext {
    * AsyncLocalStorage-based routing this is `storage.run(sinkTarget, run)`.
    */
   redirectOutput?<T>(sink: OutputSink, run: () => Promise<T>): Promise<T>;
+  /** Optional (needed by `%who`, `%whos`): the names earlier cells defined, for {@link MagicContext.lookup}. */
+  names?(): readonly string[];
 }
 
 /** Where redirected output goes (see {@link MagicContext.redirectOutput}). */

@@ -191,7 +191,7 @@ test("%magic prints the help of every magic", async () => {
   const context = new FakeContext();
   await runCell("%magic", { registry: createDefaultRegistry(), context });
   const usages = context.stdoutText().match(/^Usage: \S+/gm);
-  assert.deepEqual(usages, ["Usage: %lsmagic", "Usage: %magic", "Usage: %time", "Usage: %%capture", "Usage: %%time"]);
+  assert.deepEqual(usages, ["Usage: %lsmagic", "Usage: %magic", "Usage: %time", "Usage: %who", "Usage: %whos", "Usage: %%capture", "Usage: %%time"]);
 });
 
 test("show() without a sink re-emits to the running cell's output the kernel gave", async () => {

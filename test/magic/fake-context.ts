@@ -28,6 +28,8 @@ export class FakeContext implements MagicContext {
   cooperative = false;
   private readonly routing = new AsyncLocalStorage<OutputSink>();
   private readonly sandbox: Record<string, unknown>;
+  /** The sandbox's own globals (console, display, …), which are not the notebook's names. */
+  private readonly builtins: ReadonlySet<string>;
   redirectOutput?: <T>(sink: OutputSink, run: () => Promise<T>) => Promise<T>;
 
   constructor(options: FakeContextOptions = {}) {
@@ -45,6 +47,7 @@ export class FakeContext implements MagicContext {
       setTimeout,
     };
     createContext(this.sandbox);
+    this.builtins = new Set(Object.keys(this.sandbox));
     if (options.withoutRedirect !== true) {
       this.redirectOutput = <T>(sink: OutputSink, run: () => Promise<T>): Promise<T> => this.routing.run(sink, run);
     }
@@ -65,6 +68,11 @@ export class FakeContext implements MagicContext {
 
   has(name: string): boolean {
     return runInContext(`typeof ${name} !== "undefined"`, this.sandbox) === true;
+  }
+
+  /** Top-level `var`/function declarations and assigned names (vm contexts keep let/const apart). */
+  names(): string[] {
+    return Object.keys(this.sandbox).filter((name) => !this.builtins.has(name));
   }
 
   assign(name: string, value: unknown): void {

@@ -49,7 +49,7 @@ test("an unknown magic names the existing ones and suggests the closest", async 
   const registry = createDefaultRegistry();
   await assert.rejects(
     runCell("let a = 1\n%tmie a", { registry, context }),
-    isMagicError(/^line 2: unknown line magic %tmie; did you mean %time\? \(line magics: %lsmagic, %magic, %time; cell magics: %%capture, %%time\)$/),
+    isMagicError(/^line 2: unknown line magic %tmie; did you mean %time\? \(line magics: %lsmagic, %magic, %time, %who, %whos; cell magics: %%capture, %%time\)$/),
   );
   assert.deepEqual(context.evaluated, ["let a = 1\n"], "code before the bad magic ran, as in IPython");
   await assert.rejects(runCell("%%tim\nx", { registry, context }), isMagicError(/unknown cell magic %%tim; did you mean %%time\?/));
