@@ -3,9 +3,7 @@
  * message sequences, interrupts of all kinds, output attribution, stop_on_error, history, comms,
  * stdin, display, magics, bad wire messages, shutdown/restart, parent death, the JS variant.
  */
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { PYTHON, run, temporaryKernelspecs } from "./helpers";
+import { scenarioTests } from "./helpers";
 
 /** Scenario groups; each group shares one kernel process (a failing scenario restarts it). */
 const GROUPS: Record<string, readonly string[]> = {
@@ -32,35 +30,4 @@ const GROUPS: Record<string, readonly string[]> = {
   lifecycle: ["shutdown_with_restart", "javascript_kernel", "exits_when_parent_dies"],
 };
 
-interface ScenarioResult {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly seconds: number;
-}
-
-for (const [group, scenarios] of Object.entries(GROUPS)) {
-  test(`kernel end to end: ${group}`, async (t) => {
-    const spec = temporaryKernelspecs();
-    try {
-      const env = { ...spec.env, TUNELAB_MAX_MESSAGE_BYTES: "200000" };
-      const result = await run(PYTHON, ["scenarios.py", ...scenarios], { env, timeoutMs: 180_000 });
-      const results = new Map<string, ScenarioResult>();
-      for (const line of result.stdout.split("\n")) {
-        if (!line.startsWith("{")) continue;
-        const parsed = JSON.parse(line) as ScenarioResult;
-        results.set(parsed.name, parsed);
-      }
-      for (const name of scenarios) {
-        await t.test(name, () => {
-          const outcome = results.get(name);
-          assert.ok(outcome !== undefined, `scenario ${name} produced no result (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
-          assert.ok(outcome.ok, `${name} failed:\n${outcome.error ?? ""}`);
-        });
-      }
-      assert.equal(result.code, 0, `scenarios.py exited with ${result.code}`);
-    } finally {
-      spec.cleanup();
-    }
-  });
-}
+scenarioTests("kernel end to end", "scenarios.py", GROUPS, { env: { TUNELAB_MAX_MESSAGE_BYTES: "200000" }, timeoutMs: 180_000 });

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
+import { test } from "node:test";
+import assert from "node:assert/strict";
 import { installKernelspecs } from "../../src/kernel/install";
 
 /** Debian's Python, which has jupyter_client (the `python3` on PATH may not). */
@@ -44,4 +46,49 @@ export function run(command: string, args: readonly string[], options: { env: No
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** One scenario's outcome, as the Python scenario scripts print it (one JSON line each). */
+interface ScenarioResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly seconds: number;
+}
+
+/**
+ * One node:test per group of scenarios of a Python script (scenarios.py, tune_scenarios.py),
+ * each scenario a subtest. A group shares one kernel process with a fresh kernelspec; the
+ * script starts a new kernel after a failed scenario.
+ */
+export function scenarioTests(
+  title: string,
+  script: string,
+  groups: Readonly<Record<string, readonly string[]>>,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly timeoutMs: number },
+): void {
+  for (const [group, scenarios] of Object.entries(groups)) {
+    test(`${title}: ${group}`, async (t) => {
+      const spec = temporaryKernelspecs();
+      try {
+        const result = await run(PYTHON, [script, ...scenarios], { env: { ...spec.env, ...options.env }, timeoutMs: options.timeoutMs });
+        const results = new Map<string, ScenarioResult>();
+        for (const line of result.stdout.split("\n")) {
+          if (!line.startsWith("{")) continue;
+          const parsed = JSON.parse(line) as ScenarioResult;
+          results.set(parsed.name, parsed);
+        }
+        for (const name of scenarios) {
+          await t.test(name, () => {
+            const outcome = results.get(name);
+            assert.ok(outcome !== undefined, `scenario ${name} produced no result (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
+            assert.ok(outcome.ok, `${name} failed:\n${outcome.error ?? ""}`);
+          });
+        }
+        assert.equal(result.code, 0, `${script} exited with ${result.code}`);
+      } finally {
+        spec.cleanup();
+      }
+    });
+  }
 }
