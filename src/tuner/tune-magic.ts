@@ -24,7 +24,7 @@ import { isSharedStorage, type StudyStorage } from "../tune/storage/storage";
 import { createStudy, TooManyFailuresError, type Objective, type ObjectiveResult, type Study } from "../tune/study";
 import { TrialPruned, type Trial } from "../tune/trial";
 import type { Params, Pruner, Sampler, SearchSpace, StudyDirection } from "../tune/types";
-import { countStates, NotebookStudy } from "./notebook-study";
+import { countStates, NotebookStudy, type SearchSummary } from "./notebook-study";
 import { TUNE_HELP, TUNE_OPTIONS, type PrunerName, type Strategy } from "./options";
 import { parseSearchSpace } from "./space-grammar";
 import { PooledBestModel, startWorkerTraining, type TrainingMode } from "./worker-search";
@@ -380,7 +380,7 @@ async function runSearch(
     objectiveMs,
     setupMs,
   };
-  context.stdout(`${searchReport(bound, bound.lastSearch)}\n`);
+  context.stdout(`${searchReport(bound, bound.lastSearch, options.model !== undefined ? "training" : "in the objective")}\n`);
   if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);
   if (failure !== undefined) throw failure;
   if (context.signal.aborted) {
@@ -395,11 +395,16 @@ export class InterruptedSearch extends Error {
   override readonly name = "KeyboardInterrupt";
 }
 
-/** "30 trials (28 complete, 2 pruned) in 1 min 3 s; best #7: val_acc = 0.97 with {...}". */
-function searchReport(bound: NotebookStudy, search: { message: string; wallTimeMs: number }): string {
+/**
+ * "Ran 30 trials (1 min 3 s, 98 % of it training). Study "s": 30 trials (28 complete, 2 pruned);
+ * best trial #7: val_acc = 0.97 with {...}." — `objectiveWork` names the time in the objective.
+ */
+function searchReport(bound: NotebookStudy, search: SearchSummary, objectiveWork: string): string {
   const best = bound.bestTrial;
   const seconds = search.wallTimeMs / 1000;
-  const time = seconds >= 60 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${seconds.toFixed(1)} s`;
+  const duration = seconds >= 60 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${seconds.toFixed(1)} s`;
+  const share = search.wallTimeMs > 0 && search.trialsRun > 0 ? `, ${Math.min(100, Math.floor((100 * search.objectiveMs) / search.wallTimeMs))} % of it ${objectiveWork}` : "";
+  const time = `${duration}${share}`;
   const bestText =
     best === undefined
       ? "no trial completed"
