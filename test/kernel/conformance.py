@@ -51,9 +51,6 @@ class TunelabTypeScriptKernelTests(jupyter_kernel_test.KernelTests):
     code_clear_output = "clearOutput()"
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class TunelabJavaScriptKernelTests(jupyter_kernel_test.KernelTests):
     """The JavaScript variant (kernelspec tunelab-js): the same protocol, JavaScript cells."""
@@ -93,3 +90,7 @@ class TunelabJavaScriptKernelTests(jupyter_kernel_test.KernelTests):
     code_inspect_sample = "Math.min"
 
     code_clear_output = "clearOutput()"
+
+
+if __name__ == "__main__":
+    unittest.main()
