@@ -2,7 +2,7 @@
  * The standard test functions of the sampler benchmark, with the bounds and known minima of
  * ../shared/bench/peers.json.
  */
-import type { SearchSpace } from "../src/tune/types";
+import type { SearchSpace } from "../src/engine/types";
 
 /** A test function to minimise over a box. */
 export interface TestFunction {

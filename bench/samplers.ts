@@ -10,10 +10,10 @@
  * time per suggestion with 100, 200 and 500 observed trials, measured on the sampler directly.
  */
 import { loadavg } from "node:os";
-import { GPSampler } from "../src/tune/samplers/gp";
-import { RandomSampler } from "../src/tune/samplers/random";
-import { createStudy } from "../src/tune/study";
-import type { FrozenTrial, Sampler } from "../src/tune/types";
+import { GPSampler } from "../src/engine/samplers/gp";
+import { RandomSampler } from "../src/engine/samplers/random";
+import { createStudy } from "../src/engine/study";
+import type { FrozenTrial, Sampler } from "../src/engine/types";
 import { functionPoint, functionSpace, hartmann6, TEST_FUNCTIONS, type TestFunction } from "./functions";
 import { median, readPeers } from "./peers";
 

@@ -16,7 +16,7 @@ import { PlotlyEmbedding } from "../src/render";
 import { loadTensorFlow } from "../src/tfjs/backend";
 import { loadTable } from "../src/tfjs/csv";
 import { standardize, trainTestSplit } from "../src/tfjs/data";
-import { NotebookStudy, registerTuneMagics } from "../src/tuner";
+import { NotebookStudy, registerTuneMagics } from "../src/magic/tune";
 import { median, readPeers } from "./peers";
 
 const { values } = parseArgs({

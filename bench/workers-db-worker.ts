@@ -10,9 +10,9 @@ import { createInterface } from "node:readline";
 import { loadTensorFlow } from "../src/tfjs/backend";
 import { deriveSeed } from "../src/tfjs/random";
 import { trainTrial } from "../src/tfjs/train";
-import { RandomSampler } from "../src/tune/samplers/random";
-import { PostgresStorage } from "../src/tune/storage/postgres";
-import { createStudy } from "../src/tune/study";
+import { RandomSampler } from "../src/engine/samplers/random";
+import { PostgresStorage } from "../src/engine/storage/postgres";
+import { createStudy } from "../src/engine/study";
 import { DIGITS_BATCH_SIZE, DIGITS_EPOCHS, DIGITS_METRIC, DIGITS_SPACE, digitsData, digitsModel } from "./workers-digits";
 
 async function main(): Promise<void> {

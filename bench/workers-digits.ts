@@ -10,8 +10,8 @@ import { loadTable } from "../src/tfjs/csv";
 import { oneHot } from "../src/tfjs/data";
 import { deriveSeed } from "../src/tfjs/random";
 import { prepareTrainingData, type TrainingData } from "../src/tfjs/trainingData";
-import { categorical, floatDistribution, intDistribution } from "../src/tune/distributions";
-import type { Params, SearchSpace } from "../src/tune/types";
+import { categorical, floatDistribution, intDistribution } from "../src/engine/distributions";
+import type { Params, SearchSpace } from "../src/engine/types";
 
 /** Epochs per trial: about 1–2 s of training per trial on this machine's wasm backend. */
 export const DIGITS_EPOCHS = 10;

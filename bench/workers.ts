@@ -23,10 +23,10 @@ import { TrainingPool, trainTrialInPool } from "../src/tfjs/pool";
 import { deriveSeed } from "../src/tfjs/random";
 import { trainTrial } from "../src/tfjs/train";
 import type { TrainingData } from "../src/tfjs/trainingData";
-import { floatDistribution } from "../src/tune/distributions";
-import { RandomSampler } from "../src/tune/samplers/random";
-import { PostgresStorage } from "../src/tune/storage/postgres";
-import { createStudy } from "../src/tune/study";
+import { floatDistribution } from "../src/engine/distributions";
+import { RandomSampler } from "../src/engine/samplers/random";
+import { PostgresStorage } from "../src/engine/storage/postgres";
+import { createStudy } from "../src/engine/study";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../test/support/postgres";
 import { DIGITS_BATCH_SIZE, DIGITS_EPOCHS, DIGITS_METRIC, DIGITS_SPACE, digitsData, digitsModel } from "./workers-digits";
 

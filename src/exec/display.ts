@@ -171,6 +171,6 @@ let notebookModule: Readonly<Record<string, unknown>> | undefined;
  * helpers, the tuning engine, `plot`), loaded on first import so that starting the kernel stays fast.
  */
 export function tunelabNotebookModule(): Readonly<Record<string, unknown>> {
-  notebookModule ??= Object.freeze({ ...(require("../notebook/api") as Record<string, unknown>), ...tunelabModule });
+  notebookModule ??= Object.freeze({ ...(require("../cell-api/api") as Record<string, unknown>), ...tunelabModule });
   return notebookModule;
 }

@@ -73,7 +73,7 @@ export declare const JUPYTER_DISPLAY: unique symbol;
 `;
 
 /** The compiled notebook API (data helpers, the tuning engine, `plot`), re-exported by the `tunelab` module. */
-const NOTEBOOK_API = path.join(__dirname, "..", "notebook", "api");
+const NOTEBOOK_API = path.join(__dirname, "..", "cell-api", "api");
 
 /** tunelab's own `node_modules`: packages it ships (TensorFlow.js, ...) that a notebook's directory may lack. */
 const OWN_MODULES = path.join(__dirname, "..", "..", "..", "node_modules").replace(/\\/g, "/");

@@ -524,11 +524,11 @@ function reportStray(kind: string, error: unknown): void {
   else log(`${kind} outside a running cell: ${text}`);
 }
 
-/** `%%tune` and `%tune_plot` (src/tuner); a broken tuner must not take the kernel down with it. */
+/** `%%tune` and `%tune_plot` (src/magic/tune); a broken tuner must not take the kernel down with it. */
 function registerProjectMagics(registry: MagicRegistry): void {
   try {
-    const tuner = require("../tuner") as typeof import("../tuner");
-    const session = require("../notebook/session") as typeof import("../notebook/session");
+    const tuner = require("../magic/tune") as typeof import("../magic/tune");
+    const session = require("../cell-api/session") as typeof import("../cell-api/session");
     tuner.registerTuneMagics(registry, { embedding: session.sessionEmbedding });
   } catch (error) {
     log(`%%tune is unavailable: ${(error as Error).message}`);

@@ -3,7 +3,7 @@
  * figure, and escaping for Plotly's label markup.
  */
 
-import type { TrialState } from "../tune/types";
+import type { TrialState } from "../engine/types";
 import type { StudyInfo } from "./info";
 
 /** One Plotly trace (a plain JSON object). */

@@ -4,7 +4,7 @@
  * about MIME types or HTML.
  */
 
-import type { TrialState } from "../tune/types";
+import type { TrialState } from "../engine/types";
 import { formatNumber, formatParamValue, roundSignificant as round } from "./format";
 import {
   MARGIN,

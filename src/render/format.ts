@@ -3,7 +3,7 @@
  * numbers rounded to {@link SIGNIFICANT_DIGITS} so their JSON stays small; text shows fewer.
  */
 
-import type { ParamValue } from "../tune/types";
+import type { ParamValue } from "../engine/types";
 
 /** Significant digits kept in figure JSON (more would only cost bytes). */
 export const SIGNIFICANT_DIGITS = 6;

@@ -20,7 +20,7 @@
  * raw ε² values need not sum to 1. With fewer than 4 complete trials every importance is 0.
  */
 
-import type { ParamValue } from "../tune/types";
+import type { ParamValue } from "../engine/types";
 
 /** How a parameter's values are compared: by order (numbers) or by identity (categories). */
 export type ImportanceScale = "ordered" | "categorical";

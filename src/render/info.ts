@@ -10,7 +10,7 @@ import type {
   SearchSpace,
   StudyDirection,
   TrialState,
-} from "../tune/types";
+} from "../engine/types";
 import { formatDuration, formatNumber, formatParamValue } from "./format";
 import { parameterImportance, type ParameterImportance } from "./importance";
 

@@ -3,7 +3,7 @@
  * TensorFlow.js training history has (`val_acc`, `acc`, `val_loss`), and the direction of
  * well-known metrics.
  */
-import type { StudyDirection } from "../tune/types";
+import type { StudyDirection } from "../engine/types";
 
 /** Spellings of one metric, the first being TensorFlow.js's history key. */
 const ALIASES: readonly (readonly string[])[] = [

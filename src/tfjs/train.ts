@@ -16,7 +16,7 @@
  * `f · epochs + e` (with a validation split, simply the epoch).
  */
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Params } from "../tune/types";
+import type { Params } from "../engine/types";
 import type { TensorFlow } from "./backend";
 import { historyKeys, resolveMetricName } from "./metrics";
 import { deriveSeed, permutation, seededRandom, withSeededMathRandom } from "./random";

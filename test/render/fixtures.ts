@@ -3,7 +3,7 @@
  */
 
 import seedrandom from "seedrandom";
-import type { FrozenTrial, Params, SearchSpace, TrialState } from "../../src/tune/types";
+import type { FrozenTrial, Params, SearchSpace, TrialState } from "../../src/engine/types";
 import type { StudyData } from "../../src/render";
 
 /** A space with every kind of parameter: log float, log int, linear float, categoricals, fixed. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cellText, progressLine, studyInfo, validateStudyData, type StudyData } from "../../src/render";
-import type { FrozenTrial } from "../../src/tune/types";
+import type { FrozenTrial } from "../../src/engine/types";
 import { SPACE, T0, sampleStudy, trial } from "./fixtures";
 
 const base: Omit<StudyData, "trials"> = { space: SPACE, direction: "minimize", metric: "val_loss" };

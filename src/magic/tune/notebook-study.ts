@@ -1,0 +1,151 @@
+/**
+ * The study that `%%tune` binds to its `--out` variable: the engine's {@link Study} plus what a
+ * notebook user wants from it: the best trial's trained model, exports, figures, and a rich
+ * display as the trials table when it is a cell's last expression.
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import { writeFileSync } from "node:fs";
+import type { MimeBundle } from "../types";
+import { disposeModel } from "../../tfjs/train";
+import { figureBundle, renderStudy, studyFigures, studyInfo, type FigureKind, type PlotlyEmbedding, type StudyData } from "../../render";
+import type { Study, StudyJSON } from "../../engine/study";
+import type { FrozenTrial, Params, SearchSpace } from "../../engine/types";
+
+/** What a finished (or interrupted) search says about itself. */
+export interface SearchSummary {
+  /** Why the search stopped, in a sentence. */
+  readonly message: string;
+  readonly trialsRun: number;
+  readonly wallTimeMs: number;
+  /** Time spent inside the objective (building and training models), summed over trials. */
+  readonly objectiveMs: number;
+  /**
+   * Time before the first trial: reading the options and the space, loading TensorFlow.js,
+   * preparing the data, building one model to check it, opening the study, and the live view's
+   * first display (the empty table, and plotly.js the first time in a session).
+   */
+  readonly setupMs: number;
+}
+
+/** A study as bound in the notebook by `%%tune --out NAME`. */
+export class NotebookStudy {
+  /** The best trial's trained model (kept when `--keep-best`, the default; disposed otherwise). */
+  bestModel: tfjs.LayersModel | undefined;
+  /** How the last search of this study went. */
+  lastSearch: SearchSummary | undefined;
+
+  constructor(
+    /** The engine's study: `ask`/`tell`/`optimize` go on from here. */
+    readonly study: Study,
+    /** The search space the cell declared. */
+    readonly space: SearchSpace,
+    private readonly embedding: PlotlyEmbedding,
+    /** How many trials the search was asked for (for progress and time left). */
+    readonly plannedTrials?: number,
+  ) {}
+
+  get name(): string {
+    return this.study.studyName;
+  }
+
+  get direction(): Study["direction"] {
+    return this.study.direction;
+  }
+
+  get metric(): string {
+    return this.study.metric;
+  }
+
+  get trials(): readonly FrozenTrial[] {
+    return this.study.trials;
+  }
+
+  get bestTrial(): FrozenTrial | undefined {
+    return this.study.bestTrial;
+  }
+
+  get bestParams(): Params | undefined {
+    return this.study.bestParams;
+  }
+
+  get bestValue(): number | undefined {
+    return this.study.bestValue;
+  }
+
+  /** The plain data the renderers draw from. */
+  data(): StudyData {
+    return {
+      trials: this.study.trials,
+      space: this.space,
+      direction: this.study.direction,
+      metric: this.study.metric,
+      studyName: this.study.studyName,
+      ...(this.plannedTrials === undefined ? {} : { plannedTrials: this.plannedTrials }),
+    };
+  }
+
+  /** The trials as CSV (one row per trial). */
+  toCSV(): string {
+    return this.study.toCSV();
+  }
+
+  /** The study as JSON (name, direction, metric, best trial, every trial). */
+  toJSON(): StudyJSON {
+    return this.study.toJSON();
+  }
+
+  /** Writes {@link NotebookStudy.toCSV} or {@link NotebookStudy.toJSON} to `path` (by its extension). */
+  save(path: string): string {
+    if (path.endsWith(".csv")) writeFileSync(path, this.toCSV());
+    else if (path.endsWith(".json")) writeFileSync(path, `${JSON.stringify(this.toJSON(), null, 1)}\n`);
+    else throw new Error(`save: expected a path ending in .csv or .json, got "${path}"`);
+    return path;
+  }
+
+  /**
+   * MIME bundles of the study's figures: the `kinds` asked for, or by default every figure with
+   * something to show (the analysis figures only, without the trials table, when `analysisOnly`).
+   */
+  figures(kinds?: readonly FigureKind[], analysisOnly = false): MimeBundle[] {
+    if (kinds !== undefined) return renderStudy(this.data(), { embedding: this.embedding, figures: kinds });
+    const drawn = studyFigures(studyInfo(this.data(), Date.now())).filter((figure) => !analysisOnly || figure.name !== "trials");
+    return drawn.map((figure) => figureBundle(figure, { embedding: this.embedding }));
+  }
+
+  /** One figure, as an object the notebook displays (`study.plot("history")` as a cell's last line). */
+  plot(kind: FigureKind): { [key: symbol]: () => MimeBundle } {
+    const [bundle] = this.figures([kind]);
+    return { [Symbol.for("Jupyter.display")]: () => bundle ?? { "text/plain": `no ${kind} figure` } };
+  }
+
+  /** Frees the kept model's tensors and closes the study's storage (a file or a database connection). */
+  dispose(): void {
+    if (this.bestModel !== undefined) {
+      disposeModel(this.bestModel);
+      this.bestModel = undefined;
+    }
+    void this.study.storage.close();
+  }
+
+  /** Shown as the trials table when the study is a cell's last expression. */
+  [Symbol.for("Jupyter.display")](): MimeBundle {
+    const info = studyInfo(this.data(), Date.now());
+    const [table] = studyFigures(info, ["trials"]);
+    return table === undefined ? { "text/plain": this.toString() } : figureBundle(table, { embedding: this.embedding });
+  }
+
+  toString(): string {
+    const best = this.bestTrial;
+    const counts = countStates(this.trials);
+    const bestText = best === undefined ? "no complete trial yet" : `best #${best.number}: ${this.metric}=${best.value} ${JSON.stringify(best.params)}`;
+    return `Study "${this.name}" (${this.direction} ${this.metric}): ${counts}; ${bestText}`;
+  }
+}
+
+/** "30 trials (27 complete, 2 pruned, 1 failed)". */
+export function countStates(trials: readonly FrozenTrial[]): string {
+  const counts = new Map<string, number>();
+  for (const trial of trials) counts.set(trial.state, (counts.get(trial.state) ?? 0) + 1);
+  const parts = [...counts].map(([state, n]) => `${n} ${state}`);
+  return `${trials.length} trial${trials.length === 1 ? "" : "s"}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}`;
+}

@@ -1,0 +1,38 @@
+/**
+ * `%tune_plot STUDY [FIGURE ...]`: draws a study's figures on demand (the same as
+ * `study.figures()`), e.g. `%tune_plot study history importance`.
+ */
+import { ALL_FIGURES, type FigureKind } from "../../render";
+import { MagicError, type LineMagic } from "../types";
+import { NotebookStudy } from "./notebook-study";
+
+/** Creates the `%tune_plot` line magic. */
+export function createTunePlotMagic(): LineMagic {
+  return {
+    kind: "line",
+    name: "tune_plot",
+    summary: "draw the figures of a study bound by %%tune",
+    help: `Figures: ${ALL_FIGURES.join(", ")} (default: every figure with something to show).`,
+    positionals: [
+      { name: "study", description: "the variable %%tune bound (its --out)", required: true },
+      { name: "figures", description: "which figures", rest: true },
+    ],
+    run(args, context) {
+      const name = args["study"] as string;
+      if (!context.has(name)) throw new MagicError(`unknown variable "${name}": run a %%tune cell with --out ${name} first`);
+      const study = context.lookup(name);
+      if (!(study instanceof NotebookStudy)) {
+        throw new MagicError(`${name} is not a study bound by %%tune (expected the variable named by --out)`);
+      }
+      const requested = (args["figures"] as readonly string[] | undefined) ?? [];
+      for (const kind of requested) {
+        if (!ALL_FIGURES.includes(kind as FigureKind)) {
+          throw new MagicError(`unknown figure "${kind}": expected any of ${ALL_FIGURES.join(", ")}`);
+        }
+      }
+      const bundles = study.figures(requested.length === 0 ? undefined : (requested as FigureKind[]));
+      for (const bundle of bundles) context.display(bundle);
+      return undefined;
+    },
+  };
+}

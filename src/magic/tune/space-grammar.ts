@@ -1,0 +1,328 @@
+/**
+ * The search-space grammar of a `%%tune` cell body: one parameter a line.
+ *
+ * ```
+ * units:      int(16, 256, log)          # integer, log scale
+ * layers:     int(1, 4)                   # integer, linear
+ * dropout:    uniform(0.0, 0.6)           # float; also float(0, 0.6, step=0.1)
+ * lr:         loguniform(1e-4, 1e-1)      # float on a log scale; also float(1e-4, 0.1, log)
+ * activation: choice("relu", "tanh")      # unordered choice of JSON values
+ * batchSize:  [16, 32, 64]                # a plain list: a grid axis / categorical
+ * epochs:     20                          # a fixed value
+ * ```
+ *
+ * Blank lines and comments (`#` or `//` to the end of the line) are ignored. Every error names
+ * the cell line and what was expected.
+ */
+import { MagicError } from "../types";
+import type { Distribution, ParamValue, SearchSpace } from "../../engine/types";
+import { validateDistribution } from "../../engine/distributions";
+
+/** A parsed search space and, for each parameter, the cell line that declared it. */
+export interface ParsedSpace {
+  readonly space: SearchSpace;
+  readonly lineOf: Readonly<Record<string, number>>;
+}
+
+/** The grammar, for `--help` and error messages. */
+export const SPACE_GRAMMAR = `Search space: one parameter a line, "name: distribution".
+  int(low, high[, log][, step=N])     integer in [low, high]
+  float(low, high[, log][, step=S])   real number in [low, high]
+  uniform(low, high)                  same as float(low, high)
+  loguniform(low, high)               same as float(low, high, log)
+  choice(v1, v2, ...)                 one of the values (numbers, "strings", true, false, null)
+  [v1, v2, ...]                       a grid axis: one of the listed values
+  value                               a fixed value (number, "string", true, false, null)
+Comments start with # or //.`;
+
+type Token =
+  | { readonly kind: "number"; readonly value: number; readonly text: string }
+  | { readonly kind: "string"; readonly value: string; readonly text: string }
+  | { readonly kind: "word"; readonly value: string; readonly text: string }
+  | { readonly kind: "punct"; readonly value: "(" | ")" | "[" | "]" | "," | "="; readonly text: string };
+
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
+const WORD = /^[A-Za-z_$][\w$]*/;
+
+/** Splits one distribution expression into tokens; comments are already removed. */
+function tokenize(text: string, line: number): Token[] {
+  const tokens: Token[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const space = /^\s+/.exec(rest);
+    if (space) {
+      rest = rest.slice(space[0].length);
+      continue;
+    }
+    const c = rest[0]!;
+    if ("()[],=".includes(c)) {
+      tokens.push({ kind: "punct", value: c as "(" | ")" | "[" | "]" | "," | "=", text: c });
+      rest = rest.slice(1);
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      const end = findStringEnd(rest, c);
+      if (end < 0) throw new MagicError(`unterminated string ${rest}: add the closing ${c}`, line);
+      const literal = rest.slice(0, end + 1);
+      const json = c === '"' ? literal : `"${literal.slice(1, -1).replace(/\\'/g, "'").replace(/"/g, '\\"')}"`;
+      let value: string;
+      try {
+        value = JSON.parse(json) as string;
+      } catch {
+        throw new MagicError(`invalid string ${literal}`, line);
+      }
+      tokens.push({ kind: "string", value, text: literal });
+      rest = rest.slice(end + 1);
+      continue;
+    }
+    const number = NUMBER.exec(rest);
+    if (number) {
+      tokens.push({ kind: "number", value: Number(number[0]), text: number[0] });
+      rest = rest.slice(number[0].length);
+      continue;
+    }
+    const word = WORD.exec(rest);
+    if (word) {
+      tokens.push({ kind: "word", value: word[0], text: word[0] });
+      rest = rest.slice(word[0].length);
+      continue;
+    }
+    throw new MagicError(`unexpected character "${c}" in "${text.trim()}"`, line);
+  }
+  return tokens;
+}
+
+/** Index of the quote closing the string that opens at 0, or -1. */
+function findStringEnd(text: string, quote: string): number {
+  for (let i = 1; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === quote) return i;
+  }
+  return -1;
+}
+
+/** Removes a trailing `#` or `//` comment that is outside any string. */
+function stripComment(text: string): string {
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== undefined) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "#" || (c === "/" && text[i + 1] === "/")) return text.slice(0, i);
+  }
+  return text;
+}
+
+/** A call argument: a value, or `name=value`. */
+interface Argument {
+  readonly name?: string;
+  /** A bare word such as `log` (not a value). */
+  readonly flag?: boolean;
+  readonly value: ParamValue;
+  readonly text: string;
+}
+
+/** Reads tokens with one-token look-ahead, reporting errors against one cell line. */
+class TokenReader {
+  private index = 0;
+  constructor(private readonly tokens: readonly Token[], readonly line: number) {}
+
+  peek(): Token | undefined {
+    return this.tokens[this.index];
+  }
+
+  next(expected: string): Token {
+    const token = this.tokens[this.index++];
+    if (token === undefined) throw new MagicError(`expected ${expected} but the line ended`, this.line);
+    return token;
+  }
+
+  expect(value: string, expected: string): void {
+    const token = this.next(expected);
+    if (token.text !== value) throw new MagicError(`expected ${expected} but found "${token.text}"`, this.line);
+  }
+
+  atEnd(): boolean {
+    return this.index >= this.tokens.length;
+  }
+
+  /** A JSON scalar: number, string, true, false or null. */
+  scalar(): ParamValue {
+    const token = this.next("a value");
+    if (token.kind === "number" || token.kind === "string") return token.value;
+    if (token.kind === "word") {
+      if (token.value === "true") return true;
+      if (token.value === "false") return false;
+      if (token.value === "null") return null;
+    }
+    throw new MagicError(
+      `expected a value (a number, a "string", true, false or null) but found "${token.text}"`,
+      this.line,
+    );
+  }
+
+  /** `v1, v2, ...` up to the closing bracket, which is consumed. */
+  list(close: ")" | "]"): Argument[] {
+    const items: Argument[] = [];
+    if (this.peek()?.text === close) {
+      this.index++;
+      return items;
+    }
+    for (;;) {
+      const first = this.peek();
+      const second = this.tokens[this.index + 1];
+      let name: string | undefined;
+      if (first?.kind === "word" && second?.text === "=") {
+        name = first.value;
+        this.index += 2;
+      }
+      const start = this.peek();
+      if (name === undefined && start?.kind === "word" && !["true", "false", "null"].includes(start.value)) {
+        this.index++;
+        items.push({ flag: true, value: start.value, text: start.text });
+      } else {
+        const value = this.scalar();
+        items.push(name === undefined ? { value, text: start?.text ?? "" } : { name, value, text: `${name}=${start?.text ?? ""}` });
+      }
+      const separator = this.next(`"," or "${close}"`);
+      if (separator.text === close) return items;
+      if (separator.text !== ",") {
+        throw new MagicError(`expected "," or "${close}" but found "${separator.text}"`, this.line);
+      }
+    }
+  }
+}
+
+const CALL_SIGNATURES: Readonly<Record<string, string>> = {
+  int: "int(low, high[, log][, step=N])",
+  float: "float(low, high[, log][, step=S])",
+  uniform: "uniform(low, high)",
+  loguniform: "loguniform(low, high)",
+  choice: "choice(v1, v2, ...)",
+  fixed: "fixed(value)",
+};
+
+/** Builds the distribution that a call such as `int(16, 256, log)` denotes. */
+function callToDistribution(fn: string, args: readonly Argument[], line: number): Distribution {
+  const signature = CALL_SIGNATURES[fn];
+  if (signature === undefined) {
+    throw new MagicError(
+      `unknown distribution "${fn}": expected one of ${Object.keys(CALL_SIGNATURES).join(", ")}, a [list] or a value`,
+      line,
+    );
+  }
+  const fail = (problem: string): never => {
+    throw new MagicError(`${problem}; expected ${signature}`, line);
+  };
+  const bare = args.find((a) => a.flag === true && !(a.text === "log" && (fn === "int" || fn === "float")));
+  if (bare) {
+    fail(`unexpected word "${bare.text}" (write strings in quotes: "${bare.text}")`);
+  }
+  if (fn === "choice") {
+    if (args.length === 0) fail("choice() needs at least one value");
+    const named = args.find((a) => a.name !== undefined);
+    if (named) fail(`choice() takes no named argument "${named.name}"`);
+    return { kind: "categorical", choices: args.map((a) => a.value) };
+  }
+  if (fn === "fixed") {
+    if (args.length !== 1 || args[0]!.name !== undefined) fail(`fixed() takes exactly one value, got ${args.length}`);
+    return { kind: "fixed", value: args[0]!.value };
+  }
+  const positional = args.filter((a) => a.name === undefined);
+  const named = args.filter((a) => a.name !== undefined);
+  const [lowArg, highArg, ...flags] = positional;
+  if (lowArg === undefined || highArg === undefined) fail(`${fn}() needs low and high, got ${positional.length} value(s)`);
+  const low = lowArg!.value;
+  const high = highArg!.value;
+  if (typeof low !== "number") fail(`low must be a number, got ${lowArg!.text}`);
+  if (typeof high !== "number") fail(`high must be a number, got ${highArg!.text}`);
+  let log = fn === "loguniform";
+  let step: number | undefined;
+  for (const flag of flags) {
+    if (flag.flag === true) log = true;
+    else fail(`unexpected argument "${flag.text}"`);
+  }
+  for (const arg of named) {
+    if (arg.name === "step" && (fn === "int" || fn === "float")) {
+      if (typeof arg.value !== "number") fail(`step must be a number, got ${arg.text}`);
+      step = arg.value as number;
+    } else if (arg.name === "log" && (fn === "int" || fn === "float") && typeof arg.value === "boolean") {
+      log = arg.value;
+    } else fail(`unexpected argument "${arg.text}"`);
+  }
+  if (fn === "int") return { kind: "int", low: low as number, high: high as number, log, step: step ?? 1 };
+  return step === undefined
+    ? { kind: "float", low: low as number, high: high as number, log }
+    : { kind: "float", low: low as number, high: high as number, log, step };
+}
+
+/** Parses one distribution expression (the text after `name:`). */
+export function parseDistribution(text: string, line: number): Distribution {
+  const tokens = tokenize(text, line);
+  if (tokens.length === 0) throw new MagicError(`expected a distribution after ":" (${CALL_SIGNATURES.int}, [a, b], ...)`, line);
+  const reader = new TokenReader(tokens, line);
+  const first = reader.peek()!;
+  let distribution: Distribution;
+  if (first.text === "[") {
+    reader.next("[");
+    const items = reader.list("]");
+    if (items.length === 0) throw new MagicError("a [list] needs at least one value", line);
+    const odd = items.find((a) => a.name !== undefined || a.flag === true);
+    if (odd) throw new MagicError(`a [list] holds values (numbers, "strings", true, false, null), not ${odd.text}`, line);
+    distribution = { kind: "categorical", choices: items.map((a) => a.value) };
+  } else if (first.kind === "word" && tokens[1]?.text === "(") {
+    reader.next("a distribution");
+    reader.expect("(", '"("');
+    distribution = callToDistribution(first.value, reader.list(")"), line);
+  } else if (first.kind === "word" && !["true", "false", "null"].includes(first.value)) {
+    throw new MagicError(
+      `"${first.value}" is not a distribution: expected ${Object.values(CALL_SIGNATURES).join(", ")}, a [list] or a value`,
+      line,
+    );
+  } else {
+    distribution = { kind: "fixed", value: reader.scalar() };
+  }
+  if (!reader.atEnd()) {
+    throw new MagicError(`unexpected "${reader.peek()!.text}" after the distribution`, line);
+  }
+  try {
+    validateDistribution(distribution);
+    return distribution;
+  } catch (error) {
+    throw new MagicError(error instanceof Error ? error.message : String(error), line);
+  }
+}
+
+const PARAMETER_LINE = /^\s*([A-Za-z_$][\w$]*)\s*:(.*)$/;
+
+/**
+ * Parses a `%%tune` body into a search space.
+ * @param body the cell after the magic's line(s)
+ * @param firstLine the 1-based cell line on which `body` starts
+ * @throws MagicError naming the line and what was expected
+ */
+export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
+  const space: Record<string, Distribution> = {};
+  const lineOf: Record<string, number> = {};
+  body.split(/\r?\n/).forEach((raw, index) => {
+    const line = firstLine + index;
+    const text = stripComment(raw);
+    if (text.trim() === "") return;
+    const match = PARAMETER_LINE.exec(text);
+    if (!match) {
+      throw new MagicError(`expected "name: distribution" (for example "lr: loguniform(1e-4, 1e-1)"), got "${text.trim()}"`, line);
+    }
+    const name = match[1]!;
+    if (name in space) {
+      throw new MagicError(`parameter "${name}" is declared twice (first on line ${lineOf[name]})`, line);
+    }
+    space[name] = parseDistribution(match[2]!, line);
+    lineOf[name] = line;
+  });
+  if (Object.keys(space).length === 0) {
+    throw new MagicError(`the search space is empty: add lines such as "lr: loguniform(1e-4, 1e-1)" below the %%tune line`, firstLine);
+  }
+  return { space, lineOf };
+}

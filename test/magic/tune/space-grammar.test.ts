@@ -1,0 +1,77 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseDistribution, parseSearchSpace } from "../../../src/magic/tune/space-grammar";
+import { MagicError } from "../../../src/magic/types";
+
+test("the issue's example space parses into the expected distributions", () => {
+  const body = [
+    "units:      int(16, 256, log)",
+    "dropout:    uniform(0.0, 0.6)",
+    "lr:         loguniform(1e-4, 1e-1)",
+    'activation: choice("relu", "tanh", "elu")',
+    "batchSize:  [16, 32, 64]          # a plain list is a grid axis / categorical",
+  ].join("\n");
+  const { space, lineOf } = parseSearchSpace(body, 3);
+  assert.deepEqual(space, {
+    units: { kind: "int", low: 16, high: 256, log: true, step: 1 },
+    dropout: { kind: "float", low: 0, high: 0.6, log: false },
+    lr: { kind: "float", low: 1e-4, high: 0.1, log: true },
+    activation: { kind: "categorical", choices: ["relu", "tanh", "elu"] },
+    batchSize: { kind: "categorical", choices: [16, 32, 64] },
+  });
+  assert.deepEqual(lineOf, { units: 3, dropout: 4, lr: 5, activation: 6, batchSize: 7 });
+});
+
+test("steps, named log, fixed values, mixed JSON choices and comments", () => {
+  const body = `
+// a comment line
+a: float(0, 1, step=0.25)
+b: int(2, 64, log=true)
+c: int(0, 100, step=10)   // trailing comment
+d: 42
+e: "adam"
+f: [true, false, null, 'single', "x#y"]
+g: fixed(0.5)
+`;
+  const { space } = parseSearchSpace(body, 1);
+  assert.deepEqual(space.a, { kind: "float", low: 0, high: 1, log: false, step: 0.25 });
+  assert.deepEqual(space.b, { kind: "int", low: 2, high: 64, log: true, step: 1 });
+  assert.deepEqual(space.c, { kind: "int", low: 0, high: 100, log: false, step: 10 });
+  assert.deepEqual(space.d, { kind: "fixed", value: 42 });
+  assert.deepEqual(space.e, { kind: "fixed", value: "adam" });
+  assert.deepEqual(space.g, { kind: "fixed", value: 0.5 });
+  assert.equal(space.f?.kind, "categorical");
+});
+
+function assertLineError(body: string, firstLine: number, line: number, pattern: RegExp): void {
+  assert.throws(
+    () => parseSearchSpace(body, firstLine),
+    (error: unknown) => {
+      assert.ok(error instanceof MagicError, `expected a MagicError, got ${String(error)}`);
+      assert.equal(error.line, line);
+      assert.match(error.message, new RegExp(`^line ${line}: `));
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
+}
+
+test("malformed lines name the line and what was expected", () => {
+  assertLineError("units int(16, 256)", 2, 2, /expected "name: distribution"/);
+  assertLineError("a: [1, 2]\nunits: int(16)", 5, 6, /needs low and high.*expected int\(low, high/);
+  assertLineError("lr: gaussian(0, 1)", 2, 2, /unknown distribution "gaussian".*int, float/);
+  assertLineError("lr: uniform(0, 1", 2, 2, /expected "," or "\)" but the line ended/);
+  assertLineError("a: [1, 2]\na: [3]", 2, 3, /declared twice \(first on line 2\)/);
+  assertLineError("a: choice()", 2, 2, /at least one value/);
+  assertLineError("a: int(1, 10, fast)", 2, 2, /unexpected word "fast"/);
+  assertLineError("a: 'open", 2, 2, /unterminated string/);
+  assertLineError("a: relu", 2, 2, /"relu" is not a distribution/);
+  assertLineError("a: [1, 2] extra", 2, 2, /unexpected "extra"/);
+  assertLineError("   \n# only comments\n", 4, 4, /search space is empty/);
+});
+
+test("distribution rules are checked with the values in the message", () => {
+  assert.throws(() => parseDistribution("int(10, 1)", 7), /line 7: .*low.*high.*10.*1/);
+  assert.throws(() => parseDistribution("loguniform(0, 1)", 7), /line 7: .*(low|log).*0/);
+  assert.throws(() => parseDistribution("float(0, 1, log, step=0.1)", 7), /line 7: .*(step|log)/);
+});

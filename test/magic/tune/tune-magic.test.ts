@@ -1,0 +1,244 @@
+/**
+ * `%%tune` through the magic front end (parse → args → run) with real TensorFlow.js training on
+ * the iris data. The kernel is replaced by the magic tests' FakeContext (this unit on its own);
+ * the end-to-end tests through a real Jupyter client live in test/kernel.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type * as tfjs from "@tensorflow/tfjs";
+import { createDefaultRegistry, runCell } from "../../../src/magic";
+import { MagicError } from "../../../src/magic/types";
+import { PlotlyEmbedding, PLOTLY_MIME } from "../../../src/render";
+import { loadTensorFlow } from "../../../src/tfjs/backend";
+import { loadTable } from "../../../src/tfjs/csv";
+import { oneHot } from "../../../src/tfjs/data";
+import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
+import { FakeContext } from "../fake-context";
+import { startThrowawayPostgres } from "../../support/postgres";
+
+const iris = loadTable(join(__dirname, "../../../notebooks/data/iris.csv"));
+
+/** A fresh context with iris data and a model builder defined, as earlier cells would. */
+async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs; builds: () => number }> {
+  const { tf } = await loadTensorFlow();
+  const registry = createDefaultRegistry();
+  // A tiny library stand-in keeps the bundles small; the real library is tested in test/render.
+  registerTuneMagics(registry, { embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })), liveIntervalMs: 0 });
+  const context = new FakeContext();
+  let builds = 0;
+  context.assign("xTrain", iris.x);
+  context.assign("yTrain", oneHot(iris.y));
+  context.assign("buildModel", (params: Record<string, unknown>) => {
+    builds++;
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: (params["activation"] as string | undefined ?? "relu") as "relu" }));
+    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+    return model;
+  });
+  const run = async (cell: string): Promise<unknown> => (await runCell(cell, { registry, context })).value;
+  return { context, run, tf, builds: () => builds };
+}
+
+const SPACE = `units: int(4, 16, log)
+lr: loguniform(1e-3, 1e-1)
+activation: choice("relu", "tanh")`;
+
+test("a model search trains every trial, binds the study and keeps only the best model", async () => {
+  const { context, run, tf } = await notebook();
+  const before = tf.memory().numTensors;
+  const cell = `%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 3 --batch-size 32 \\
+       --metric val_acc --strategy random --trials 4 --seed 3 --out irisStudy
+${SPACE}`;
+  const value = await run(cell);
+  assert.equal(value, undefined);
+  const study = context.lookup("irisStudy");
+  assert.ok(study instanceof NotebookStudy);
+  assert.equal(study.trials.length, 4);
+  assert.ok(study.trials.every((t) => t.state === "complete"), JSON.stringify(study.trials.map((t) => t.state)));
+  assert.equal(study.direction, "maximize", "accuracy is maximised without --direction");
+  assert.equal(study.metric, "val_acc");
+  for (const trial of study.trials) {
+    assert.ok(trial.value! >= 0 && trial.value! <= 1);
+    assert.equal(trial.intermediateValues.length, 3, "every epoch reports to the trial");
+    assert.ok(["relu", "tanh"].includes(trial.params["activation"] as string));
+  }
+  assert.ok(study.bestModel !== undefined, "the best model is kept");
+  const bestWeights = study.bestModel.getWeights().length;
+  assert.ok(bestWeights > 0);
+  // Only the kept model's tensors (weights and optimizer slots) remain.
+  const kept = tf.memory().numTensors - before;
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before, `the kept model held ${kept} tensors and nothing else leaked`);
+  const text = context.stdoutText();
+  assert.match(text, /backend: (wasm|cpu|tensorflow)/);
+  assert.match(text, /Ran 4 trials \(\d[\d.]* s, \d+ % of it training\)\. Study "irisStudy": 4 trials \(4 complete\); best trial #\d+: val_acc = /);
+  const displays = context.outputs.filter((o) => o.kind === "display");
+  assert.ok(displays.length >= 2, "the live view and the final figures were displayed");
+  const figures = displays.filter((d) => d.kind === "display" && PLOTLY_MIME in d.bundle);
+  assert.ok(figures.length >= 3, "the live table, then history, parallel coordinates and slices");
+  assert.ok(context.outputs.some((o) => o.kind === "update"), "the live view updated in place");
+});
+
+test("with --cv the best parameters are refitted on all rows, unless --no-refit", async () => {
+  for (const refit of [true, false]) {
+    const { context, run, tf } = await notebook();
+    const before = tf.memory().numTensors;
+    await run(`%%tune --model buildModel --data xTrain,yTrain --cv 2 --epochs 2 --metric val_acc --strategy random --trials 3 --seed 4 --no-live${refit ? "" : " --no-refit"}\n${SPACE}`);
+    const study = context.lookup("study") as NotebookStudy;
+    assert.ok(study.bestModel !== undefined, "a model is kept either way");
+    const text = context.stdoutText();
+    if (refit) assert.match(text, /Refitted the best parameters \(trial #\d+\) on all 150 rows of xTrain,yTrain for 2 epochs/);
+    else assert.doesNotMatch(text, /Refitted/);
+    study.dispose();
+    assert.equal(tf.memory().numTensors, before, "only the kept model outlived the search");
+  }
+});
+
+test("the same seed gives the same trials and metrics", async () => {
+  const results: unknown[] = [];
+  for (let i = 0; i < 2; i++) {
+    const { context, run } = await notebook();
+    await run(`%%tune --model buildModel --data xTrain,yTrain --epochs 2 --metric val_loss --strategy bayes --trials 4 --seed 11 --no-live --no-keep-best\n${SPACE}`);
+    const study = context.lookup("study") as NotebookStudy;
+    results.push(study.trials.map((t) => ({ params: t.params, value: t.value })));
+  }
+  assert.deepEqual(results[0], results[1]);
+});
+
+test("bad input fails before any training, naming the line and what was expected", async () => {
+  const { context, run, builds } = await notebook();
+  const expectError = async (cell: string, pattern: RegExp): Promise<void> => {
+    await assert.rejects(run(cell), (error: unknown) => {
+      assert.ok(error instanceof MagicError, `expected a MagicError, got ${String(error)}`);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  };
+  await expectError(`%%tune --model buildModl --data xTrain,yTrain\n${SPACE}`, /^line 1: unknown function "buildModl"/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits int(4, 16)`, /^line 2: expected "name: distribution"/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits: int(4, 16)\nlr: uniform(0.1)`, /^line 3: .*needs low and high/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain --metric val_f1\n${SPACE}`, /unknown metric "val_f1".*loss.*acc/);
+  await expectError(`%%tune --model buildModel\n${SPACE}`, /--model needs --data/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain --strategy annealing\n${SPACE}`, /strategy/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain --strategy grid\nunits: [4, 8]\nlr: loguniform(1e-3, 1e-1)`, /^line 3: --strategy grid cannot list the values of "lr".*--grid-points N/);
+  context.assign("yShort", oneHot(iris.y).slice(1));
+  await expectError(`%%tune --model buildModel --data xTrain,yShort\n${SPACE}`, /xTrain has 150 rows but yShort has 149/);
+  context.assign("notAModel", () => 42);
+  await expectError(`%%tune --model notAModel --data xTrain,yTrain\n${SPACE}`, /notAModel: .*returned .*expected a compiled tf.LayersModel/);
+  assert.ok(builds() <= 1, "only the check of the metric built a model");
+  assert.equal(context.has("study"), false, "no study was bound");
+});
+
+test("a free objective with pruning; a throwing or NaN trial is recorded and the search goes on", async () => {
+  const { context, run } = await notebook();
+  let calls = 0;
+  context.assign("objective", async (params: Record<string, number>, trial: { report(v: number, s: number): void; shouldPrune(): boolean }) => {
+    calls++;
+    if (calls === 2) throw new Error("diverged");
+    if (calls === 3) return Number.NaN;
+    let value = 0;
+    for (let step = 0; step < 10; step++) {
+      value = (params["x"]! - 2) ** 2 + 1 / (step + 1);
+      trial.report(value, step);
+      if (trial.shouldPrune()) throw new Error("unreachable: the magic's trial throws on prune");
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return value;
+  });
+  await run(`%%tune --objective objective --strategy random --trials 12 --seed 5 --pruner median --no-live\nx: uniform(-5, 5)`);
+  const study = context.lookup("study") as NotebookStudy;
+  assert.equal(study.trials.length, 12);
+  const states = study.trials.map((t) => t.state);
+  assert.equal(states[1], "failed");
+  assert.match(study.trials[1]!.error!, /diverged/);
+  assert.equal(states[2], "failed");
+  assert.match(study.trials[2]!.error!, /NaN/);
+  assert.ok(states.includes("complete"));
+  assert.ok(Number.isFinite(study.bestValue));
+  assert.equal(study.direction, "minimize");
+  assert.match(context.stdoutText(), /Ran 12 trials \(\d[\d.]* s, \d+ % of it in the objective\)/);
+});
+
+test("an interrupt stops the search between batches and keeps the finished trials", async () => {
+  const { context, run } = await notebook();
+  let completed = 0;
+  const original = context.lookup("buildModel") as (p: Record<string, unknown>) => tfjs.LayersModel;
+  context.assign("slowBuild", (params: Record<string, unknown>) => {
+    completed++;
+    if (completed === 4) setTimeout(() => context.controller.abort(new Error("interrupted")), 50);
+    return original(params);
+  });
+  await assert.rejects(
+    run(`%%tune --model slowBuild --data xTrain,yTrain --epochs 30 --batch-size 8 --strategy random --trials 20 --seed 1 --no-live\n${SPACE}`),
+    /interrupted/,
+  );
+  assert.ok(context.cooperative, "the magic asked for a cooperative interrupt");
+  const study = context.lookup("study") as NotebookStudy;
+  // The check built one model; trials 1 and 2 finished; trial 3 was interrupted mid-training.
+  assert.equal(study.trials.filter((t) => t.state === "complete").length, 2);
+  assert.ok(study.trials.length <= 3);
+  study.dispose();
+});
+
+test("a study in a journal file resumes where it stopped", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-tune-"));
+  const storage = join(dir, "study.jsonl");
+  const cell = (trials: number): string =>
+    `%%tune --objective f --strategy bayes --trials ${trials} --seed 2 --storage ${storage} --name quad --no-live\nx: uniform(-3, 3)\ny: int(0, 4)`;
+  const first = await notebook();
+  first.context.assign("f", (p: Record<string, number>) => (p["x"]! - 1) ** 2 + p["y"]!);
+  await first.run(cell(5));
+  const second = await notebook();
+  second.context.assign("f", (p: Record<string, number>) => (p["x"]! - 1) ** 2 + p["y"]!);
+  await second.run(cell(8));
+  const study = second.context.lookup("study") as NotebookStudy;
+  assert.equal(study.trials.length, 8, "5 replayed + 3 new: --trials counts the study's finished trials");
+  assert.match(second.context.stdoutText(), /Resuming study "quad" from .*5 trials \(5 complete\)/);
+  const firstParams = (first.context.lookup("study") as NotebookStudy).trials.map((t) => t.params);
+  assert.deepEqual(study.trials.slice(0, 5).map((t) => t.params), firstParams);
+  assert.ok(readFileSync(storage, "utf8").split("\n").length > 8);
+});
+
+test("two notebooks share one PostgreSQL study: --trials counts the study's finished trials", async () => {
+  const server = await startThrowawayPostgres();
+  try {
+    const cell = `%%tune --objective f --strategy bayes --trials 8 --seed 4 --storage ${server.url} --name shared --no-live\nx: uniform(-3, 3)`;
+    const workers = await Promise.all([notebook(), notebook()]);
+    for (const worker of workers) {
+      worker.context.assign("f", async (p: Record<string, number>) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return (p["x"]! - 1) ** 2;
+      });
+    }
+    await Promise.all(workers.map((worker) => worker.run(cell)));
+    const studies = workers.map((worker) => worker.context.lookup("study") as NotebookStudy);
+    await studies[0]!.study.refresh();
+    const finished = studies[0]!.trials.filter((t) => t.state === "complete");
+    assert.equal(finished.length, 8);
+    assert.equal(new Set(finished.map((t) => t.params["x"])).size, 8, "no configuration evaluated twice");
+    for (const study of studies) study.dispose();
+    const bad = await notebook();
+    bad.context.assign("f", () => 0);
+    await assert.rejects(bad.run(cell.replace(server.url, "postgres://nobody@127.0.0.1:1/none")), /--storage: cannot reach PostgreSQL at 127\.0\.0\.1:1/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("without --seed a seed is drawn and printed, and passing it repeats the search", async () => {
+  const first = await notebook();
+  first.context.assign("f", (p: Record<string, number>) => (p["x"]! - 1) ** 2);
+  await first.run(`%%tune --objective f --strategy random --trials 5 --no-live\nx: uniform(-3, 3)`);
+  const seed = /Seed (\d+) \(pass --seed \1 to repeat this search\)/.exec(first.context.stdoutText())?.[1];
+  assert.ok(seed !== undefined, first.context.stdoutText());
+  const second = await notebook();
+  second.context.assign("f", (p: Record<string, number>) => (p["x"]! - 1) ** 2);
+  await second.run(`%%tune --objective f --strategy random --trials 5 --seed ${seed} --no-live\nx: uniform(-3, 3)`);
+  const params = (n: { context: FakeContext }) => (n.context.lookup("study") as NotebookStudy).trials.map((t) => t.params);
+  assert.deepEqual(params(second), params(first));
+  assert.doesNotMatch(second.context.stdoutText(), /Seed \d+ \(pass/);
+});

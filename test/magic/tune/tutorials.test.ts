@@ -1,0 +1,98 @@
+/**
+ * The tutorial notebooks, executed by real Jupyter (`jupyter nbconvert --execute`, Debian's) with
+ * the tunelab kernel: each must run without an error and leave the results it promises. One also
+ * runs from a fresh directory outside the repository, as a new user's notebook would.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { run, temporaryKernelspecs } from "../../kernel/helpers";
+
+const JUPYTER = "/usr/bin/jupyter";
+const NOTEBOOKS = path.resolve(__dirname, "..", "..", "..", "notebooks");
+const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  text?: string | string[];
+  ename?: string;
+  evalue?: string;
+}
+interface Cell {
+  cell_type: string;
+  outputs?: Output[];
+}
+
+const text = (value: unknown): string => (Array.isArray(value) ? value.join("") : typeof value === "string" ? value : "");
+
+/** Executes `notebook` (in its own directory) and returns the executed notebook's file. */
+async function execute(notebook: string, outDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const result = await run(
+    JUPYTER,
+    ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600", notebook, "--output-dir", outDir],
+    { env, cwd: path.dirname(notebook), timeoutMs: 900_000 },
+  );
+  assert.equal(result.code, 0, `nbconvert failed on ${path.basename(notebook)}:\n${result.stderr.slice(-3000)}`);
+  return path.join(outDir, path.basename(notebook));
+}
+
+function outputsOf(file: string): { cells: Cell[]; outputs: Output[]; streams: string } {
+  const cells = (JSON.parse(readFileSync(file, "utf8")) as { cells: Cell[] }).cells.filter((c) => c.cell_type === "code");
+  const outputs = cells.flatMap((c) => c.outputs ?? []);
+  const errors = outputs.filter((o) => o.output_type === "error");
+  assert.deepEqual(errors.map((e) => `${e.ename}: ${e.evalue}`), [], "no cell failed");
+  const streams = outputs.filter((o) => o.output_type === "stream").map((o) => text(o.text)).join("");
+  return { cells, outputs, streams };
+}
+
+test("the tutorials run through nbconvert and show what they promise", async () => {
+  const spec = temporaryKernelspecs();
+  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-tutorials-"));
+  try {
+    const quickstart = await execute(path.join(NOTEBOOKS, "01-quickstart.ipynb"), outDir, spec.env);
+    const q = outputsOf(quickstart);
+    assert.match(q.streams, /backend: (wasm|tensorflow|cpu)/, "the backend is named");
+    assert.match(q.streams, /Study "study": 20 trials \(20 complete\); best trial #\d+: val_acc = 0\.9\d*/);
+    const accuracy = Number(/test accuracy of the best model: ([\d.]+)/.exec(q.streams)?.[1]);
+    assert.ok(accuracy > 0.9, `the kept best model classifies the test set (accuracy ${accuracy})`);
+    const table = q.outputs.find((o) => o.output_type === "execute_result" && o.data?.[PLOTLY_MIME] !== undefined);
+    assert.ok(table !== undefined, "the study shows itself as its trials table");
+    const figures = q.outputs.filter((o) => o.data?.[PLOTLY_MIME] !== undefined);
+    assert.ok(figures.length >= 6, `live table, history, parallel coordinates, slices, importance (${figures.length})`);
+    // Size (issue 5): under 6 MB saved, and every figure after the one carrying plotly.js under 200 KB.
+    assert.ok(statSync(quickstart).size < 6 * 1024 * 1024, `saved notebook is ${statSync(quickstart).size} bytes`);
+    const sizes = q.outputs.filter((o) => o.data !== undefined).map((o) => JSON.stringify(o.data).length);
+    const carrier = sizes.findIndex((s) => s > 1_000_000);
+    assert.ok(carrier >= 0, "plotly.js is embedded once");
+    assert.deepEqual(sizes.filter((s, i) => i !== carrier && s > 200_000), [], "no other output over 200 KB");
+
+    const compare = outputsOf(await execute(path.join(NOTEBOOKS, "02-compare-strategies.ipynb"), outDir, spec.env));
+    for (const name of ["grid", "random", "bayes"]) assert.match(compare.streams, new RegExp(`Study "${name}": 12 trials \\(12 complete\\)`));
+    assert.ok(compare.outputs.some((o) => o.output_type === "execute_result" && o.data?.[PLOTLY_MIME] !== undefined), "the comparison plot");
+
+    const pruning = outputsOf(await execute(path.join(NOTEBOOKS, "03-pruning-digits.ipynb"), outDir, spec.env));
+    const pruned = Number(/(\d+) of 16 trials were stopped early/.exec(pruning.streams)?.[1]);
+    assert.ok(pruned >= 1 && pruned < 16, `the median pruner stopped some trials early (${pruned})`);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+    spec.cleanup();
+  }
+});
+
+test("a notebook in a fresh directory outside the repository finds TensorFlow.js and tunelab", async () => {
+  const spec = temporaryKernelspecs();
+  const home = mkdtempSync(path.join(tmpdir(), "tunelab-user-"));
+  try {
+    mkdirSync(path.join(home, "data"));
+    cpSync(path.join(NOTEBOOKS, "data", "digits.csv.gz"), path.join(home, "data", "digits.csv.gz"));
+    cpSync(path.join(NOTEBOOKS, "03-pruning-digits.ipynb"), path.join(home, "mine.ipynb"));
+    const out = outputsOf(await execute(path.join(home, "mine.ipynb"), home, spec.env));
+    assert.match(out.streams, /Study "digitsStudy": 16 trials/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    spec.cleanup();
+  }
+});
