@@ -38,9 +38,4 @@ export function readPeers(): PeerFile {
   return JSON.parse(readFileSync(path, "utf8")) as PeerFile;
 }
 
-/** The median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+export { median } from "../src/common/stats";

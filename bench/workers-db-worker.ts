@@ -8,7 +8,7 @@
  */
 import { createInterface } from "node:readline";
 import { loadTensorFlow } from "../src/tfjs/backend";
-import { deriveSeed } from "../src/tfjs/random";
+import { deriveSeed } from "../src/common/random";
 import { trainTrial } from "../src/tfjs/train";
 import { RandomSampler } from "../src/engine/samplers/random";
 import { PostgresStorage } from "../src/engine/storage/postgres";

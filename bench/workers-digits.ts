@@ -8,7 +8,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "../src/tfjs/backend";
 import { loadTable } from "../src/tfjs/csv";
 import { oneHot } from "../src/tfjs/data";
-import { deriveSeed } from "../src/tfjs/random";
+import { deriveSeed } from "../src/common/random";
 import { prepareTrainingData, type TrainingData } from "../src/tfjs/trainingData";
 import { categorical, floatDistribution, intDistribution } from "../src/engine/distributions";
 import type { Params, SearchSpace } from "../src/engine/types";

@@ -20,7 +20,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { loadTensorFlow, type LoadedTensorFlow } from "../src/tfjs/backend";
 import { TrainingPool, trainTrialInPool } from "../src/tfjs/pool";
-import { deriveSeed } from "../src/tfjs/random";
+import { deriveSeed } from "../src/common/random";
 import { trainTrial } from "../src/tfjs/train";
 import type { TrainingData } from "../src/tfjs/trainingData";
 import { floatDistribution } from "../src/engine/distributions";

@@ -20,7 +20,8 @@ import type {
   IntDistribution,
   ParamValue,
 } from "./types";
-import type { Rng } from "./rng";
+import type { Rng } from "../common/random";
+import { describeLiteral } from "../common/describe";
 
 /** A distribution or a value that breaks a rule; the message states the rule and the values. */
 export class DistributionError extends Error {
@@ -72,16 +73,6 @@ export function fixed(value: ParamValue): FixedDistribution {
   return dist;
 }
 
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
-  if (value === undefined) return "undefined";
-  try {
-    return JSON.stringify(value) ?? typeof value;
-  } catch {
-    return typeof value;
-  }
-}
 
 function isParamValue(value: unknown): value is ParamValue {
   return (
@@ -95,7 +86,7 @@ function isParamValue(value: unknown): value is ParamValue {
 function checkBounds(kind: string, low: unknown, high: unknown): asserts low is number {
   if (typeof low !== "number" || !Number.isFinite(low) || typeof high !== "number" || !Number.isFinite(high)) {
     throw new DistributionError(
-      `${kind}: \`low\` and \`high\` must be finite numbers, but got (low=${describe(low)}, high=${describe(high)})`,
+      `${kind}: \`low\` and \`high\` must be finite numbers, but got (low=${describeLiteral(low)}, high=${describeLiteral(high)})`,
     );
   }
   if (!(low <= high)) {
@@ -105,7 +96,7 @@ function checkBounds(kind: string, low: unknown, high: unknown): asserts low is 
 
 function checkFloat(d: FloatDistribution): void {
   checkBounds("float", d.low, d.high);
-  if (typeof d.log !== "boolean") throw new DistributionError(`float: \`log\` must be a boolean, but got log=${describe(d.log)}`);
+  if (typeof d.log !== "boolean") throw new DistributionError(`float: \`log\` must be a boolean, but got log=${describeLiteral(d.log)}`);
   if (d.log && !(d.low > 0)) {
     throw new DistributionError(`float: \`low > 0\` must hold when log=true, but got (low=${d.low}, high=${d.high})`);
   }
@@ -114,7 +105,7 @@ function checkFloat(d: FloatDistribution): void {
       throw new DistributionError(`float: \`step\` and \`log\` cannot be used together, but got (step=${d.step}, log=true)`);
     }
     if (typeof d.step !== "number" || !Number.isFinite(d.step) || !(d.step > 0)) {
-      throw new DistributionError(`float: \`step > 0\` must hold, but got step=${describe(d.step)}`);
+      throw new DistributionError(`float: \`step > 0\` must hold, but got step=${describeLiteral(d.step)}`);
     }
     const cells = (d.high - d.low) / d.step;
     if (Math.abs(cells - Math.round(cells)) > GRID_TOLERANCE * Math.max(1, cells)) {
@@ -130,9 +121,9 @@ function checkInt(d: IntDistribution): void {
   if (!Number.isSafeInteger(d.low) || !Number.isSafeInteger(d.high)) {
     throw new DistributionError(`int: \`low\` and \`high\` must be integers, but got (low=${d.low}, high=${d.high})`);
   }
-  if (typeof d.log !== "boolean") throw new DistributionError(`int: \`log\` must be a boolean, but got log=${describe(d.log)}`);
+  if (typeof d.log !== "boolean") throw new DistributionError(`int: \`log\` must be a boolean, but got log=${describeLiteral(d.log)}`);
   if (!Number.isSafeInteger(d.step) || d.step < 1) {
-    throw new DistributionError(`int: \`step\` must be a positive integer, but got step=${describe(d.step)}`);
+    throw new DistributionError(`int: \`step\` must be a positive integer, but got step=${describeLiteral(d.step)}`);
   }
   if (d.log && !(d.low >= 1)) {
     throw new DistributionError(`int: \`low >= 1\` must hold when log=true, but got (low=${d.low}, high=${d.high})`);
@@ -149,18 +140,18 @@ function checkInt(d: IntDistribution): void {
 
 function checkCategorical(d: CategoricalDistribution): void {
   if (!Array.isArray(d.choices) || d.choices.length === 0) {
-    throw new DistributionError(`categorical: \`choices\` must be a non-empty list, but got choices=${describe(d.choices)}`);
+    throw new DistributionError(`categorical: \`choices\` must be a non-empty list, but got choices=${describeLiteral(d.choices)}`);
   }
   d.choices.forEach((choice, i) => {
     if (!isParamValue(choice)) {
       throw new DistributionError(
-        `categorical: every choice must be a finite number, string, boolean or null, but got choices[${i}]=${describe(choice)}`,
+        `categorical: every choice must be a finite number, string, boolean or null, but got choices[${i}]=${describeLiteral(choice)}`,
       );
     }
     const first = d.choices.indexOf(choice);
     if (first !== i) {
       throw new DistributionError(
-        `categorical: choices must be distinct, but got ${describe(choice)} at indices ${first} and ${i}`,
+        `categorical: choices must be distinct, but got ${describeLiteral(choice)} at indices ${first} and ${i}`,
       );
     }
   });
@@ -168,7 +159,7 @@ function checkCategorical(d: CategoricalDistribution): void {
 
 function checkFixed(d: FixedDistribution): void {
   if (!isParamValue(d.value)) {
-    throw new DistributionError(`fixed: the value must be a finite number, string, boolean or null, but got ${describe(d.value)}`);
+    throw new DistributionError(`fixed: the value must be a finite number, string, boolean or null, but got ${describeLiteral(d.value)}`);
   }
 }
 
@@ -185,7 +176,7 @@ export function validateDistribution(dist: Distribution): void {
       return checkFixed(dist);
     default:
       throw new DistributionError(
-        `\`kind\` must be one of "float", "int", "categorical", "fixed", but got kind=${describe((dist as { kind?: unknown }).kind)}`,
+        `\`kind\` must be one of "float", "int", "categorical", "fixed", but got kind=${describeLiteral((dist as { kind?: unknown }).kind)}`,
       );
   }
 }
@@ -216,7 +207,7 @@ export function distributionToJSON(dist: Distribution): DistributionJSON {
 export function distributionFromJSON(json: unknown): Distribution {
   const value: unknown = typeof json === "string" ? parseJSON(json) : json;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new DistributionError(`a distribution must be a JSON object, but got ${describe(value)}`);
+    throw new DistributionError(`a distribution must be a JSON object, but got ${describeLiteral(value)}`);
   }
   const o = value as Record<string, unknown>;
   switch (o["kind"]) {
@@ -257,7 +248,7 @@ export function distributionFromJSON(json: unknown): Distribution {
     }
     default:
       throw new DistributionError(
-        `\`kind\` must be one of "float", "int", "categorical", "fixed", but got kind=${describe(o["kind"])}`,
+        `\`kind\` must be one of "float", "int", "categorical", "fixed", but got kind=${describeLiteral(o["kind"])}`,
       );
   }
 }
@@ -357,7 +348,7 @@ export function contains(dist: Distribution, value: unknown): boolean {
  */
 export function toInternal(dist: Distribution, value: ParamValue): number {
   if (!contains(dist, value)) {
-    throw new DistributionError(`value ${describe(value)} is not in the distribution ${JSON.stringify(distributionToJSON(dist))}`);
+    throw new DistributionError(`value ${describeLiteral(value)} is not in the distribution ${JSON.stringify(distributionToJSON(dist))}`);
   }
   switch (dist.kind) {
     case "float":

@@ -25,8 +25,8 @@ export {
 } from "./distributions";
 export type { DistributionJSON, FloatOptions, IntOptions } from "./distributions";
 export { SearchSpaceExhaustedError } from "./errors";
-export { createRng, shuffleInPlace } from "./rng";
-export type { Rng, StreamPart } from "./rng";
+export { createRng, shuffleInPlace } from "../common/random";
+export type { Rng, StreamPart } from "../common/random";
 export { SOBOL_MAX_DIMENSIONS, SobolSequence } from "./sobol";
 export type { SobolOptions } from "./sobol";
 export { Trial, TrialPruned } from "./trial";

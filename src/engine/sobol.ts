@@ -15,7 +15,7 @@
  *               Both keep every (t, m, s)-net property of the unscrambled sequence, in particular
  *               each dimension's first 2^k points fall one in each interval [i/2^k, (i+1)/2^k).
  */
-import { createRng } from "./rng";
+import { createRng } from "../common/random";
 
 /**
  * Joe–Kuo direction data for dimensions 2…64 of new-joe-kuo-6.21201: [s (degree), a (inner

@@ -16,7 +16,7 @@
  */
 import { cardinality, contains, distributionToJSON, enumerateValues, sampleUniform, validateDistribution } from "./distributions";
 import { SearchSpaceExhaustedError } from "./errors";
-import { createRng } from "./rng";
+import { createRng } from "../common/random";
 import { RandomSampler } from "./samplers/random";
 import { MemoryStorage } from "./storage/memory";
 import type { SharedStudyStorage, StudyStorage, TrialUpdate } from "./storage/storage";
@@ -34,6 +34,7 @@ import type {
   StudyDirection,
   TrialState,
 } from "./types";
+import { messageOf } from "../common/errors";
 
 /** Options of {@link createStudy}. */
 export interface StudyOptions {
@@ -428,7 +429,7 @@ export class Study {
       return this.goLive(snapshot, choice.presets);
     } catch (error) {
       // The storage already handed this trial out: end it rather than leave it to go stale.
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       const update: TrialUpdate = { state: "failed", completedAt: this.clock(), error: `no parameters could be chosen: ${reason}` };
       await this.storage.updateTrial(this.studyName, number, update).catch(() => undefined);
       this.cache[number] = applyTrialUpdate(this.cache[number] ?? started, update);
@@ -713,7 +714,7 @@ export class Study {
         exhausted = error;
         result = { state: "failed", error: error.message };
       } else {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = messageOf(error);
         result = { state: "failed", error: signal?.aborted ? `interrupted: ${reason}` : reason };
       }
     }

@@ -18,7 +18,7 @@ export type { MagicCompletion } from "./complete";
 export { CapturedOutput, createCaptureMagic } from "./builtins/capture";
 export type { CaptureMagicOptions, CapturedDisplay } from "./builtins/capture";
 export { createLsmagic, createMagicHelp, formatMagicList } from "./builtins/lsmagic";
-export { formatDuration, formatTiming, measure, timeCellMagic, timeLineMagic } from "./builtins/time";
+export { formatTimingDuration, formatTiming, measure, timeCellMagic, timeLineMagic } from "./builtins/time";
 export type { Timing } from "./builtins/time";
 export { summarizeVariable, whoMagic, whosMagic } from "./builtins/who";
 export type { VariableSummary } from "./builtins/who";

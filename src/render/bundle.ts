@@ -15,6 +15,7 @@ import type { MimeBundle } from "../magic/types";
 import { DRAW_SCRIPT, TABLE_SCRIPT } from "./browser-script";
 import type { StudyFigure } from "./figures";
 import { loadPlotlyLibrary, type PlotlyLibrary } from "./plotly-library";
+import { escapeHtml } from "../common/html";
 
 /** The MIME type of Plotly figure JSON. */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
@@ -110,7 +111,7 @@ function tableControlsHtml(id: string, figure: StudyFigure): string {
   const table = figure.table;
   if (table === undefined) return "";
   const states = table.stateColumn < 0 ? [] : [...new Set(table.sortKeys[table.stateColumn])].filter((s): s is string => typeof s === "string");
-  const options = states.map((s) => `<option value="${escapeAttribute(s)}">${escapeAttribute(s)}</option>`).join("");
+  const options = states.map((s) => `<option value="${escapeHtml(s)}">${escapeHtml(s)}</option>`).join("");
   return (
     `<style>#${id} g.column-block#header { cursor: pointer !important; }</style>` +
     `<div style="font:12px sans-serif;margin:2px 0 0 10px">` +
@@ -129,6 +130,4 @@ function escapeScript(source: string): string {
   return source.replace(/<\/(script)/gi, "<\\/$1");
 }
 
-function escapeAttribute(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+

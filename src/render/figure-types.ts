@@ -75,7 +75,4 @@ export function directionWord(info: StudyInfo): string {
   return info.direction === "minimize" ? "lower is better" : "higher is better";
 }
 
-/** Escapes text placed in Plotly labels (which interpret a subset of HTML). */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+

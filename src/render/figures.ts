@@ -12,7 +12,6 @@ import {
   baseLayout,
   directionWord,
   emptyFigure,
-  escapeHtml,
   type PlotlyTrace,
   type StudyFigure,
 } from "./figure-types";
@@ -23,11 +22,11 @@ import {
   type StudyInfo,
 } from "./info";
 import { alignedTable, type TextAlign } from "./text";
+import { escapeHtml } from "../common/html";
 
 export {
   BEST_ROW_COLOR,
   STATE_COLORS,
-  escapeHtml,
   type PlotlyFigure,
   type PlotlyTrace,
   type SortKey,

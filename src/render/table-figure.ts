@@ -4,7 +4,8 @@
  */
 
 import { formatNumber, roundSignificant as round } from "./format";
-import { BEST_ROW_COLOR, STATE_COLORS, baseLayout, escapeHtml, type SortKey, type StudyFigure } from "./figure-types";
+import { BEST_ROW_COLOR, STATE_COLORS, baseLayout, type SortKey, type StudyFigure } from "./figure-types";
+import { escapeHtml } from "../common/html";
 import { cellText, cellValue, type StudyInfo } from "./info";
 import { trialsText } from "./text";
 

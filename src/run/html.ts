@@ -10,6 +10,7 @@ import { marked } from "marked";
 import { loadPlotlyLibrary } from "../render/plotly-library";
 import { PLOTLY_MIME } from "../render/bundle";
 import { joinText, type Cell, type MimeBundle, type Notebook, type Output } from "./notebook";
+import { escapeHtml } from "../common/html";
 
 /** MIME types shown, best first. */
 export const MIME_PREFERENCE = ["text/html", "image/png", "image/jpeg", "image/svg+xml", "text/markdown", "text/latex", "application/json", "text/plain"] as const;
@@ -138,10 +139,7 @@ function firstHeading(notebook: Notebook): string | undefined {
   return undefined;
 }
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+
 
 const STYLE = `
 body { margin: 0; background: #fff; color: #1f2328; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }

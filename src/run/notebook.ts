@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { describeKind } from "../common/describe";
 
 /** A string, or the list of its lines (each but the last ending in "\n"), as nbformat stores text. */
 export type MultilineString = string | string[];
@@ -106,24 +107,24 @@ export function readNotebook(file: string): Notebook {
 
 /** Checks the shape `tunelab run` relies on; `source` names the file in errors. */
 export function parseNotebook(raw: unknown, source = "notebook"): Notebook {
-  if (!isRecord(raw)) throw new NotebookError(`${source} is not a notebook: expected a JSON object with "cells", got ${describe(raw)}`);
+  if (!isRecord(raw)) throw new NotebookError(`${source} is not a notebook: expected a JSON object with "cells", got ${describeKind(raw)}`);
   if (raw["nbformat"] !== 4) {
     throw new NotebookError(`${source} is not a notebook this tool runs: expected "nbformat": 4, got ${JSON.stringify(raw["nbformat"]) ?? "nothing"}`);
   }
-  if (!Array.isArray(raw["cells"])) throw new NotebookError(`${source}: expected "cells" to be a list, got ${describe(raw["cells"])}`);
+  if (!Array.isArray(raw["cells"])) throw new NotebookError(`${source}: expected "cells" to be a list, got ${describeKind(raw["cells"])}`);
   raw["cells"].forEach((cell: unknown, index) => {
     const where = `${source}: cell ${index}`;
-    if (!isRecord(cell)) throw new NotebookError(`${where} must be an object, got ${describe(cell)}`);
+    if (!isRecord(cell)) throw new NotebookError(`${where} must be an object, got ${describeKind(cell)}`);
     const type = cell["cell_type"];
     if (type !== "code" && type !== "markdown" && type !== "raw") {
       throw new NotebookError(`${where}: "cell_type" must be "code", "markdown" or "raw", got ${JSON.stringify(type) ?? "nothing"}`);
     }
     const text = cell["source"];
     if (typeof text !== "string" && !(Array.isArray(text) && text.every((line) => typeof line === "string"))) {
-      throw new NotebookError(`${where}: "source" must be a string or a list of strings, got ${describe(text)}`);
+      throw new NotebookError(`${where}: "source" must be a string or a list of strings, got ${describeKind(text)}`);
     }
     if (cell["metadata"] === undefined) cell["metadata"] = {};
-    if (!isRecord(cell["metadata"])) throw new NotebookError(`${where}: "metadata" must be an object, got ${describe(cell["metadata"])}`);
+    if (!isRecord(cell["metadata"])) throw new NotebookError(`${where}: "metadata" must be an object, got ${describeKind(cell["metadata"])}`);
     if (type === "code") {
       if (!Array.isArray(cell["outputs"])) cell["outputs"] = [];
       if (cell["execution_count"] === undefined) cell["execution_count"] = null;
@@ -184,8 +185,3 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (Array.isArray(value)) return "a list";
-  return value === null ? "null" : `a ${typeof value}`;
-}

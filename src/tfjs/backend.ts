@@ -12,6 +12,7 @@
  */
 import { dirname, sep } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
+import { messageOf } from "../common/errors";
 
 /** The TensorFlow.js namespace (`import * as tf from "@tensorflow/tfjs"`). */
 export type TensorFlow = typeof tfjs;
@@ -213,6 +214,3 @@ function isModuleNotFound(error: unknown, id: string): boolean {
   );
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -6,7 +6,7 @@
  *
  * Notation: n rows, p features, K classes.
  */
-import { permutation, seededRandom } from "./random";
+import { permutation, seededRandom } from "../common/random";
 
 /** A matrix as rows, shape (n, p). */
 export type Matrix = readonly (readonly number[])[];

@@ -8,6 +8,6 @@ export * from "./data";
 export * from "./initializers";
 export * from "./memoryGuard";
 export * from "./metrics";
-export * from "./random";
+export * from "../common/random";
 export * from "./train";
 export * from "./trainingData";

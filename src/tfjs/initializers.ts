@@ -14,7 +14,7 @@
  * ```
  */
 import type { TensorFlow } from "./backend";
-import { deriveSeed } from "./random";
+import { deriveSeed } from "../common/random";
 
 /** Initialisers of `tf.initializers` that take a seed. */
 export type SeededInitializerName =

@@ -19,8 +19,10 @@ import type * as tfjs from "@tensorflow/tfjs";
 import type { Params } from "../engine/types";
 import type { TensorFlow } from "./backend";
 import { historyKeys, resolveMetricName } from "./metrics";
-import { deriveSeed, permutation, seededRandom, withSeededMathRandom } from "./random";
-import { describeValue, type TrainingData, type TrainingFold } from "./trainingData";
+import { deriveSeed, permutation, seededRandom, withSeededMathRandom } from "../common/random";
+import type { TrainingData, TrainingFold } from "./trainingData";
+import { messageOf } from "../common/errors";
+import { describeKind } from "../common/describe";
 
 /** What the trainer needs of a running trial (the tuning engine's trial satisfies it). */
 export interface TrialReporter {
@@ -372,7 +374,7 @@ export function checkBuiltModel(value: unknown, builderName = "buildModel"): tfj
     typeof (value as tfjs.LayersModel).compile === "function" &&
     Array.isArray((value as tfjs.LayersModel).layers);
   if (!looksLikeModel) {
-    throw new TrainingSetupError(`${builderName} returned ${describeValue(value)}, expected a compiled tf.LayersModel (call model.compile(...))`);
+    throw new TrainingSetupError(`${builderName} returned ${describeKind(value)}, expected a compiled tf.LayersModel (call model.compile(...))`);
   }
   const model = value as tfjs.LayersModel;
   if (model.optimizer == null || model.loss == null) {
@@ -410,7 +412,7 @@ function resolveMetric(requested: string, model: tfjs.LayersModel): string {
   try {
     return resolveMetricName(requested, historyKeys(model.metricsNames, true));
   } catch (error) {
-    throw new TrainingSetupError(error instanceof Error ? error.message : String(error));
+    throw new TrainingSetupError(messageOf(error));
   }
 }
 

@@ -6,6 +6,8 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "./backend";
 import { checkSameRowCount, classIndices, kFold, splitIndices, type Fold } from "./data";
+import { messageOf } from "../common/errors";
+import { describeKind } from "../common/describe";
 
 /** Training data as a tensor or nested arrays (rows first). */
 export type DataInput = tfjs.Tensor | readonly unknown[];
@@ -120,10 +122,10 @@ function asTensor(
     try {
       tensor = keep(tf.tensor(data as number[]));
     } catch (error) {
-      throw new Error(`${name} must hold numbers in equal-length rows: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${name} must hold numbers in equal-length rows: ${messageOf(error)}`);
     }
   } else {
-    throw new Error(`${name} must be a tf.Tensor or an array of rows, but got ${describeValue(data)}`);
+    throw new Error(`${name} must be a tf.Tensor or an array of rows, but got ${describeKind(data)}`);
   }
   if (tensor.dtype === "string") throw new Error(`${name} holds strings; expected numbers`);
   checkFinite(tf, tensor, name);
@@ -173,14 +175,3 @@ function checkSameTrailingShape(a: tfjs.Tensor, b: tfjs.Tensor, aName: string, b
   }
 }
 
-/** A short description of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "function") return "a function";
-  if (typeof value === "object") {
-    const name = (value as object).constructor?.name;
-    return name !== undefined && name !== "Object" ? `a ${name}` : "an object";
-  }
-  return `${typeof value} ${JSON.stringify(value)}`;
-}

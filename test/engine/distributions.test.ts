@@ -19,7 +19,7 @@ import {
   toInternal,
   toUnit,
 } from "../../src/engine/distributions";
-import { createRng } from "../../src/engine/rng";
+import { createRng } from "../../src/common/random";
 import type { Distribution } from "../../src/engine/types";
 
 const examples: Distribution[] = [

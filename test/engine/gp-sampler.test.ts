@@ -8,6 +8,7 @@ import { createStudy } from "../../src/engine/study";
 import { RandomSampler } from "../../src/engine/samplers/random";
 import type { FrozenTrial, Params, Sampler, SearchSpace } from "../../src/engine/types";
 import { makeTrial, runSamplerContract, simulate } from "./sampler-contract";
+import { median } from "../../src/common/stats";
 
 runSamplerContract("gp", (seed) => new GPSampler({ seed, startupTrials: 4 }), { trials: 10 });
 
@@ -37,12 +38,6 @@ function sequentialRun(sampler: Sampler, space: SearchSpace, objective: (p: Para
 /** The best value of `trials` sequential trials. */
 function bestFound(sampler: Sampler, space: SearchSpace, objective: (p: Params) => number, trials: number): number {
   return Math.min(...sequentialRun(sampler, space, objective, trials).values);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 describe("GPSampler", () => {

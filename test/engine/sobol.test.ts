@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { createRng, shuffleInPlace } from "../../src/engine/rng";
+import { createRng, shuffleInPlace } from "../../src/common/random";
 import { directionNumbers, SOBOL_MAX_DIMENSIONS, SobolSequence } from "../../src/engine/sobol";
 
 describe("SobolSequence", () => {

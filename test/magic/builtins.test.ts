@@ -4,7 +4,7 @@ import {
   CapturedOutput,
   MagicError,
   createDefaultRegistry,
-  formatDuration,
+  formatTimingDuration,
   formatMagicList,
   formatTiming,
   measure,
@@ -21,17 +21,17 @@ function busyWait(milliseconds: number): void {
 }
 
 test("durations print like IPython: 3 significant digits in s/ms/µs/ns, whole units from a minute", () => {
-  assert.equal(formatDuration(0), "0 ns");
-  assert.equal(formatDuration(1.5), "1.5 s");
-  assert.equal(formatDuration(59.99), "60 s");
-  assert.equal(formatDuration(0.0153), "15.3 ms");
-  assert.equal(formatDuration(0.123456), "123 ms");
-  assert.equal(formatDuration(2.5e-6), "2.5 µs");
-  assert.equal(formatDuration(4e-9), "4 ns");
-  assert.equal(formatDuration(1e-12), "0.001 ns");
-  assert.equal(formatDuration(125), "2min 5s");
-  assert.equal(formatDuration(3725.5), "1h 2min 5s");
-  assert.equal(formatDuration(86_401), "1d 1s");
+  assert.equal(formatTimingDuration(0), "0 ns");
+  assert.equal(formatTimingDuration(1.5), "1.5 s");
+  assert.equal(formatTimingDuration(59.99), "60 s");
+  assert.equal(formatTimingDuration(0.0153), "15.3 ms");
+  assert.equal(formatTimingDuration(0.123456), "123 ms");
+  assert.equal(formatTimingDuration(2.5e-6), "2.5 µs");
+  assert.equal(formatTimingDuration(4e-9), "4 ns");
+  assert.equal(formatTimingDuration(1e-12), "0.001 ns");
+  assert.equal(formatTimingDuration(125), "2min 5s");
+  assert.equal(formatTimingDuration(3725.5), "1h 2min 5s");
+  assert.equal(formatTimingDuration(86_401), "1d 1s");
   assert.equal(
     formatTiming({ user: 0.012, system: 0.002, wall: 0.0153 }),
     "CPU times: user 12 ms, sys: 2 ms, total: 14 ms\nWall time: 15.3 ms\n",

@@ -13,7 +13,7 @@
  *                log σ_n²  ~ N(log 1e-3, 2²)     little noise unless the data demand it
  *   bounds     ℓ ∈ [0.01, 100], σ_f² ∈ [0.01, 100], σ_n² ∈ [1e-6, 1]
  */
-import type { Rng } from "../rng";
+import type { Rng } from "../../common/random";
 import { kernelParamsFromLog, type KernelParams } from "./kernel";
 import { minimizeBounded } from "./lbfgs";
 import { logMarginalLikelihood, type LikelihoodData } from "./likelihood";

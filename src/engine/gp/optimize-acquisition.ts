@@ -15,7 +15,7 @@
  *   snap       decode → encode: ints and steps to their grid, then rescored; a configuration whose
  *              key is in `exclude` (already evaluated or pending) is never returned
  */
-import type { Rng } from "../rng";
+import type { Rng } from "../../common/random";
 import { logExpectedImprovement } from "./acquisition";
 import { minimizeBounded } from "./lbfgs";
 import type { GaussianProcess } from "./regressor";

@@ -3,6 +3,7 @@
  * median of the complete trials' intermediate values at the same step.
  */
 import type { FrozenTrial, Pruner, PruningContext } from "../types";
+import { median } from "../../common/stats";
 
 /** Options of {@link MedianPruner}. */
 export interface MedianPrunerOptions {
@@ -53,12 +54,6 @@ export class MedianPruner implements Pruner {
 
 function valueAtStep(trial: FrozenTrial, step: number): number | undefined {
   return trial.intermediateValues.find((iv) => iv.step === step)?.value;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function nonNegativeInteger(name: string, value: number): number {

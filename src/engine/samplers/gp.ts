@@ -30,7 +30,7 @@ import { maximizeLogExpectedImprovement } from "../gp/optimize-acquisition";
 import { GaussianProcess } from "../gp/regressor";
 import { warpOutputs } from "../gp/output-transform";
 import { paramsKey, SpaceTransform } from "../gp/transform";
-import { createRng } from "../rng";
+import { createRng } from "../../common/random";
 import { SOBOL_MAX_DIMENSIONS, SobolSequence } from "../sobol";
 import type { Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
 import { RandomSampler } from "./random";

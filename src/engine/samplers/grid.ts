@@ -5,7 +5,7 @@
  */
 import { cardinality, contains, enumerateValues, fromUnit } from "../distributions";
 import { SearchSpaceExhaustedError } from "../errors";
-import { createRng, shuffleInPlace } from "../rng";
+import { createRng, shuffleInPlace } from "../../common/random";
 import type { Distribution, Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
 
 export { SearchSpaceExhaustedError } from "../errors";

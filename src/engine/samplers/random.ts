@@ -3,7 +3,7 @@
  * values of ints, steps and choices), or from a scrambled Sobol sequence for a more even cover.
  */
 import { fromUnit } from "../distributions";
-import { createRng } from "../rng";
+import { createRng } from "../../common/random";
 import { SOBOL_MAX_DIMENSIONS, SobolSequence } from "../sobol";
 import type { Params, ParamValue, Sampler, SamplingContext } from "../types";
 

@@ -7,17 +7,13 @@
  */
 import { currentMagicOutput, withMagicOutputTo } from "../context";
 import { MagicError, type CellMagic, type DisplayOptions, type MimeBundle, type OutputSink } from "../types";
+import { escapeHtml } from "../../common/html";
 
 /** One display captured: its bundle, metadata and display id. */
 export interface CapturedDisplay {
   readonly data: MimeBundle;
   readonly metadata?: Readonly<Record<string, unknown>>;
   readonly displayId?: string;
-}
-
-/** Escapes text for HTML. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[char] ?? char);
 }
 
 /** Where {@link CapturedOutput.show} writes by default until the kernel sets a target. */

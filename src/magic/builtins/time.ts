@@ -45,7 +45,7 @@ const LONG_UNITS = [
  * A duration in seconds as IPython prints it: three significant digits in s, ms, µs or ns below
  * a minute (`1.23 ms`, `0 ns`), whole units above (`2min 5s`, `1h 3min`).
  */
-export function formatDuration(seconds: number): string {
+export function formatTimingDuration(seconds: number): string {
   if (seconds >= 60) {
     const parts: string[] = [];
     let left = seconds;
@@ -69,8 +69,8 @@ export function formatDuration(seconds: number): string {
 export function formatTiming(timing: Timing): string {
   const total = timing.user + timing.system;
   return (
-    `CPU times: user ${formatDuration(timing.user)}, sys: ${formatDuration(timing.system)}, total: ${formatDuration(total)}\n` +
-    `Wall time: ${formatDuration(timing.wall)}\n`
+    `CPU times: user ${formatTimingDuration(timing.user)}, sys: ${formatTimingDuration(timing.system)}, total: ${formatTimingDuration(total)}\n` +
+    `Wall time: ${formatTimingDuration(timing.wall)}\n`
   );
 }
 

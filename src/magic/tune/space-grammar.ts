@@ -17,6 +17,7 @@
 import { MagicError } from "../types";
 import type { Distribution, ParamValue, SearchSpace } from "../../engine/types";
 import { validateDistribution } from "../../engine/distributions";
+import { messageOf } from "../../common/errors";
 
 /** A parsed search space and, for each parameter, the cell line that declared it. */
 export interface ParsedSpace {
@@ -291,7 +292,7 @@ export function parseDistribution(text: string, line: number): Distribution {
     validateDistribution(distribution);
     return distribution;
   } catch (error) {
-    throw new MagicError(error instanceof Error ? error.message : String(error), line);
+    throw new MagicError(messageOf(error), line);
   }
 }
 

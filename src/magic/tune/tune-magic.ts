@@ -9,10 +9,10 @@
 import { randomInt } from "node:crypto";
 import type * as tfjs from "@tensorflow/tfjs";
 import { MagicError, type CellMagic, type MagicContext, type ParsedArgs } from "../types";
-import { LiveView, type PlotlyEmbedding } from "../../render";
+import { LiveView, formatDuration, type PlotlyEmbedding } from "../../render";
 import { loadTensorFlow, takeBackendNotice, type LoadedTensorFlow } from "../../tfjs/backend";
 import { metricDirection } from "../../tfjs/metrics";
-import { deriveSeed } from "../../tfjs/random";
+import { deriveSeed } from "../../common/random";
 import { trainTrialInPool, type TrainingPool } from "../../tfjs/pool";
 import { checkTrialSetup, disposeModel, refitOnAllRows, TrainingAbortedError, trainTrial, type ModelBuilder, type TrialTraining } from "../../tfjs/train";
 import { prepareTrainingData, type DataInput, type TrainingData, type Validation } from "../../tfjs/trainingData";
@@ -28,6 +28,8 @@ import { countStates, NotebookStudy, type SearchSummary } from "./notebook-study
 import { TUNE_HELP, TUNE_OPTIONS, type PrunerName, type Strategy } from "./options";
 import { parseSearchSpace } from "./space-grammar";
 import { PooledBestModel, startWorkerTraining, type TrainingMode } from "./worker-search";
+import { messageOf } from "../../common/errors";
+import { describeKind } from "../../common/describe";
 
 /** What `%%tune` shares across cells of one kernel session. */
 export interface TuneSession {
@@ -216,11 +218,6 @@ function lookupFunction(context: MagicContext, name: string, option: string): (.
   return value as (...args: never[]) => unknown;
 }
 
-function describeKind(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return typeof value === "object" ? `an object (${(value as object).constructor?.name ?? "Object"})` : `a ${typeof value}`;
-}
 
 /** The sampler a strategy names. */
 function makeSampler(options: TuneOptions, seed: number, planned: number): Sampler {
@@ -273,7 +270,7 @@ async function openStorage(location: string): Promise<StudyStorage> {
   try {
     return isDatabaseUrl(location) ? await PostgresStorage.connect(location) : JournalStorage.open(location);
   } catch (error) {
-    throw new MagicError(`--storage: ${error instanceof Error ? error.message : String(error)}`, 1);
+    throw new MagicError(`--storage: ${messageOf(error)}`, 1);
   }
 }
 
@@ -296,7 +293,7 @@ async function openStudy(options: TuneOptions, space: SearchSpace, seed: number,
     });
   } catch (error) {
     await storage?.close();
-    throw new MagicError(error instanceof Error ? error.message : String(error), 1);
+    throw new MagicError(messageOf(error), 1);
   }
   if (study.trials.length > 0) {
     const where = options.storage !== undefined && isDatabaseUrl(options.storage) ? "the database" : options.storage;
@@ -401,8 +398,7 @@ export class InterruptedSearch extends Error {
  */
 function searchReport(bound: NotebookStudy, search: SearchSummary, objectiveWork: string): string {
   const best = bound.bestTrial;
-  const seconds = search.wallTimeMs / 1000;
-  const duration = seconds >= 60 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${seconds.toFixed(1)} s`;
+  const duration = formatDuration(search.wallTimeMs);
   const share = search.wallTimeMs > 0 && search.trialsRun > 0 ? `, ${Math.min(100, Math.floor((100 * search.objectiveMs) / search.wallTimeMs))} % of it ${objectiveWork}` : "";
   const time = `${duration}${share}`;
   const bestText =
@@ -460,7 +456,7 @@ async function runModelSearch(
   try {
     data = prepareTrainingData(tf, x, y, { validation, seed: deriveSeed(seed, "data") }, { x: xName, y: yName });
   } catch (error) {
-    throw new MagicError(`--data ${xName},${yName}: ${error instanceof Error ? error.message : String(error)}`, 1);
+    throw new MagicError(`--data ${xName},${yName}: ${messageOf(error)}`, 1);
   }
   const bound: { study?: NotebookStudy } = {};
   let pool: TrainingPool | undefined;
@@ -472,7 +468,7 @@ async function runModelSearch(
       const params = { ...representativeParams(space) };
       metric = await checkTrialSetup(builder, params, data, { ...trainOptions, metric: requested });
     } catch (error) {
-      throw new MagicError(`--model ${options.model}: ${error instanceof Error ? error.message : String(error)}`, 1);
+      throw new MagicError(`--model ${options.model}: ${messageOf(error)}`, 1);
     }
     const direction = options.direction ?? metricDirection(metric);
     if (direction === undefined) {
@@ -566,7 +562,7 @@ async function refitBest(
     if (error instanceof TrainingAbortedError) {
       throw new InterruptedSearch(`refit interrupted; the study and trial #${best.number}'s last-fold model are kept in \`${options.out}\``);
     }
-    context.stderr(`The refit on all rows failed (${error instanceof Error ? error.message : String(error)}); ${options.out}.bestModel is trial #${best.number}'s last-fold model.\n`);
+    context.stderr(`The refit on all rows failed (${messageOf(error)}); ${options.out}.bestModel is trial #${best.number}'s last-fold model.\n`);
   }
 }
 

@@ -9,6 +9,7 @@ import type { TrainingData } from "../../tfjs/trainingData";
 import type { Study } from "../../engine/study";
 import type { Params } from "../../engine/types";
 import type { NotebookStudy } from "./notebook-study";
+import { messageOf } from "../../common/errors";
 
 /** How a model search trains its trials. */
 export type TrainingMode =
@@ -49,7 +50,7 @@ export async function startWorkerTraining(
     // e.g. a native backend whose addon cannot load in a worker thread
     return {
       kind: "notebook",
-      note: `--workers ${workers}: training one trial at a time in the notebook's thread, because the worker threads could not start: ${error instanceof Error ? error.message : String(error)}.`,
+      note: `--workers ${workers}: training one trial at a time in the notebook's thread, because the worker threads could not start: ${messageOf(error)}.`,
     };
   }
   try {

@@ -8,6 +8,7 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "../backend";
 import { disposeModel } from "../train";
+import { messageOf } from "../../common/errors";
 
 /** One weight tensor as data. */
 export interface WeightData {
@@ -112,6 +113,3 @@ function checkNamedByStrings(what: "loss" | "metrics", value: unknown): void {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,5 +1,5 @@
 /** Shared helpers of the GP maths tests: a seeded source and finite-difference gradients. */
-import { createRng, type Rng } from "../../../src/engine/rng";
+import { createRng, type Rng } from "../../../src/common/random";
 
 /** A seeded RNG for a test. */
 export function testRng(name: string): Rng {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deriveSeed, permutation, seededRandom, trialSeed, withSeededMathRandom } from "../../src/tfjs/random";
+import { deriveSeed, permutation, seededRandom, trialSeed, withSeededMathRandom } from "../../src/common/random";
 
 test("derived seeds are deterministic, distinct per path, and never 0", () => {
   assert.equal(deriveSeed(7, "trial", 3), deriveSeed(7, "trial", 3));

@@ -1,0 +1,31 @@
+/** Short descriptions of values for error messages ("expected a function, but got a string"). */
+
+/**
+ * What kind of value `value` is, with an article: "a number", "a string", "a function", "an array
+ * of 3", "a Tensor" (class instances by their class), "an object", "null", "undefined".
+ */
+export function describeKind(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "object") {
+    const name = (value as object).constructor?.name;
+    return name !== undefined && name !== "Object" ? `a ${name}` : "an object";
+  }
+  return `a ${typeof value}`;
+}
+
+/**
+ * A value as it would be written in source: strings quoted, numbers, booleans and null as
+ * themselves, other values as JSON where they have a JSON form, else their type.
+ */
+export function describeLiteral(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  if (value === undefined) return "undefined";
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
