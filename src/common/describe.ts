@@ -1,8 +1,9 @@
-/** Short descriptions of values for error messages ("expected a function, but got a string"). */
+/** Short descriptions of values for error messages ("expected a function, but lr is number 0.1"). */
 
 /**
- * What kind of value `value` is, with an article: "a number", "a string", "a function", "an array
- * of 3", "a Tensor" (class instances by their class), "an object", "null", "undefined".
+ * What kind of value `value` is: "a function", "an array of 3", "a Tensor" (class instances by
+ * their class), "an object", "null", "undefined", and primitives with their value ("number 3",
+ * `string "relu"`), so that a message says both what was expected and what came.
  */
 export function describeKind(value: unknown): string {
   if (value === null) return "null";
@@ -12,7 +13,10 @@ export function describeKind(value: unknown): string {
     const name = (value as object).constructor?.name;
     return name !== undefined && name !== "Object" ? `a ${name}` : "an object";
   }
-  return `a ${typeof value}`;
+  if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return `a symbol (${String(value.description)})`;
+  if (typeof value === "bigint") return `bigint ${value}n`;
+  return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /**

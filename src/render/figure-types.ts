@@ -1,6 +1,6 @@
 /**
- * What every figure builder shares: the figure types, state colours, the base layout, the empty
- * figure, and escaping for Plotly's label markup.
+ * What every figure builder shares: the figure types, state colours, the base layout and the empty
+ * figure (label text is escaped with `escapeHtml` of src/common/html.ts).
  */
 
 import type { TrialState } from "../engine/types";
