@@ -4,6 +4,7 @@
 import { inspect as inspectValue } from "node:util";
 import { formatHelp, parseArgs, type ArgsOutcome } from "./args";
 import { deriveContext } from "./context";
+import { expandMagicLine } from "./expand";
 import { parseCell, type CellMagicCall, type CodeSegment, type HelpRequest, type LineMagicCall } from "./parse";
 import { prefix, type MagicRegistry } from "./registry";
 import { MagicError, type MagicBase, type MagicContext, type MimeBundle } from "./types";
@@ -103,17 +104,33 @@ function argLines(cell: string, argStart: number): (offset: number) => number {
   return (offset) => cell.slice(0, argStart + offset).split("\n").length;
 }
 
-function parseMagicArgs(magic: MagicBase, kind: "line" | "cell", call: LineMagicCall | CellMagicCall, cell: string): ArgsOutcome {
-  return parseArgs(call.argText, magic, {
-    label: `${prefix(kind)}${magic.name}`,
-    lineOf: argLines(cell, call.argStart),
+/**
+ * A magic's arguments: its line, with `{expression}` and `$name` expanded unless the magic opts out
+ * (see expand.ts), parsed against its option specs. Lines in messages are lines of the cell.
+ */
+async function parseMagicArgs(
+  magic: MagicBase,
+  kind: "line" | "cell",
+  call: LineMagicCall | CellMagicCall,
+  cell: string,
+  context: MagicContext,
+): Promise<ArgsOutcome> {
+  const label = `${prefix(kind)}${magic.name}`;
+  const lineOf = argLines(cell, call.argStart);
+  const expanded =
+    magic.expandsLine === false
+      ? undefined
+      : await expandMagicLine(call.argText, (expression) => context.evaluate(expression), label, lineOf);
+  return parseArgs(expanded?.text ?? call.argText, magic, {
+    label,
+    lineOf: expanded === undefined ? lineOf : (offset) => lineOf(expanded.sourceOffset[offset] ?? call.argText.length),
     line: call.line,
   });
 }
 
 async function runLineMagic(call: LineMagicCall, cell: string, options: RunCellOptions): Promise<unknown> {
   const magic = options.registry.line(call.name, call.line);
-  const parsed = parseMagicArgs(magic, "line", call, cell);
+  const parsed = await parseMagicArgs(magic, "line", call, cell, options.context);
   if (parsed.kind === "help") {
     options.context.stdout(formatHelp(magic));
     return undefined;
@@ -128,7 +145,7 @@ async function runCellMagic(
   payload: PagerPayload[],
 ): Promise<unknown> {
   const magic = options.registry.cell(call.name, call.line);
-  const parsed = parseMagicArgs(magic, "cell", call, cell);
+  const parsed = await parseMagicArgs(magic, "cell", call, cell, options.context);
   if (parsed.kind === "help") {
     options.context.stdout(formatHelp(magic));
     return undefined;

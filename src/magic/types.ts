@@ -117,6 +117,11 @@ export interface MagicBase {
   readonly help?: string;
   readonly options?: readonly OptionSpec[];
   readonly positionals?: readonly PositionalSpec[];
+  /**
+   * Whether `{expression}` and `$name` in the magic's line are expanded before its arguments are
+   * parsed, as IPython does (default true). A magic whose line is code (`%time`) sets false.
+   */
+  readonly expandsLine?: boolean;
 }
 
 /**

@@ -115,6 +115,26 @@ describe("tunelab run", () => {
     assertNoKernelLeft(dir);
   });
 
+  test("--param reaches a magic's line through {expression} expansion: %%tune --trials {trials}", async () => {
+    const dir = tempDir();
+    const input = writeFixture(
+      dir,
+      "expand.ipynb",
+      notebookOf([
+        code("const trials = 2;", ["parameters"]),
+        code("function square(params: { x: number }): number {\n  return params.x ** 2;\n}"),
+        code("%%tune --objective square --trials {trials} --strategy random --seed 1 --no-live --out found\nx: float(-1, 1)"),
+        code("found.trials.length"),
+      ]),
+    );
+    const output = path.join(dir, "expand.out.ipynb");
+    const result = await runCli([input, "--param", "trials=5", "--output", output], { tmp: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const cells = codeCells(readJson(output));
+    assert.equal(plain(cells[cells.length - 1]!.outputs[0]), "5", "the injected trials=5 replaced the notebook's 2");
+    assertNoKernelLeft(dir);
+  });
+
   test("runs notebooks/00-typescript-basics.ipynb", async () => {
     const dir = tempDir();
     const output = path.join(dir, "basics.ipynb");

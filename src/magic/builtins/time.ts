@@ -86,6 +86,7 @@ export const timeLineMagic: LineMagic = {
   name: "time",
   summary: "Time one run of a TypeScript statement or expression (CPU and wall time).",
   positionals: [{ name: "code", description: "the TypeScript to run (the rest of the line)", required: true, raw: true }],
+  expandsLine: false, // the line is code: its braces and `$` are TypeScript's
   help: "Example:\n  %time fib(25)\nThe value of the expression becomes the cell's result when %time is on the last line.",
   run: (args, context) => timeCode(String(args["code"]), context),
 };
