@@ -17,9 +17,10 @@ import { loadTable } from "../../../src/tfjs/csv";
 import { oneHot } from "../../../src/tfjs/data";
 import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
 import { FakeContext } from "../fake-context";
+import { dataDirectory } from "../../tfjs/fixtures";
 import { startThrowawayPostgres } from "../../support/postgres";
 
-const iris = loadTable(join(__dirname, "../../../notebooks/data/iris.csv"));
+const iris = loadTable(join(dataDirectory(), "iris.csv"));
 
 /** A fresh context with iris data and a model builder defined, as earlier cells would. */
 async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs; builds: () => number }> {
