@@ -482,6 +482,7 @@ async function runModelSearch(
     const notebookStudy = new NotebookStudy(study, space, session.embedding, options.trials);
     bound.study = notebookStudy;
     const pooledBest = new PooledBestModel(notebookStudy, study);
+    const kept: { value?: number } = {};
     const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
       const params = trial.params;
       const perTrial = {
@@ -496,7 +497,7 @@ async function runModelSearch(
       let result: Omit<TrialTraining, "model">;
       if (pool === undefined) {
         const trained = await trainTrial(tf, builder, params, data, perTrial);
-        keepIfBest(notebookStudy, study, trained.model, trained.value, trained.pruned);
+        keepIfBest(notebookStudy, study, kept, trained.model, trained.value, trained.pruned);
         result = trained;
       } else {
         const trained = await trainTrialInPool(tf, pool, builder, params, data.folds.length, perTrial);
@@ -566,13 +567,16 @@ async function refitBest(
   }
 }
 
-/** Keeps `model` as the study's best model when its value beats the best so far; disposes it otherwise. */
-function keepIfBest(bound: NotebookStudy, study: Study, model: tfjs.LayersModel | undefined, value: number, pruned: boolean): void {
+/**
+ * Keeps `model` as the study's best model when its value beats the best model kept in this run
+ * (`kept`, as {@link PooledBestModel} does); disposes it otherwise.
+ */
+function keepIfBest(bound: NotebookStudy, study: Study, kept: { value?: number }, model: tfjs.LayersModel | undefined, value: number, pruned: boolean): void {
   if (model === undefined) return;
-  const best = study.bestValue;
-  if (!pruned && Number.isFinite(value) && (best === undefined || study.isBetter(value, best) || bound.bestModel === undefined)) {
+  if (!pruned && Number.isFinite(value) && (kept.value === undefined || study.isBetter(value, kept.value))) {
     if (bound.bestModel !== undefined) disposeModel(bound.bestModel);
     bound.bestModel = model;
+    kept.value = value;
   } else {
     disposeModel(model);
   }

@@ -243,3 +243,31 @@ test("without --seed a seed is drawn and printed, and passing it repeats the sea
   assert.deepEqual(params(second), params(first));
   assert.doesNotMatch(second.context.stdoutText(), /Seed \d+ \(pass/);
 });
+
+test("a resumed study keeps the best model trained in this run, not the first one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-tune-"));
+  const storage = join(dir, "study.jsonl");
+  // A first run whose only trial no model can beat: val_loss 0.
+  const first = await notebook();
+  first.context.assign("f", () => 0);
+  await first.run(`%%tune --objective f --metric val_loss --strategy random --trials 1 --seed 1 --storage ${storage} --name s --no-live\n${SPACE}`);
+  const { context, run, tf } = await notebook();
+  const paramsOf = new Map<tfjs.LayersModel, Record<string, unknown>>();
+  const original = context.lookup("buildModel") as (p: Record<string, unknown>) => tfjs.LayersModel;
+  context.assign("tracked", (params: Record<string, unknown>) => {
+    const model = original(params);
+    paramsOf.set(model, params);
+    return model;
+  });
+  await run(`%%tune --model tracked --data xTrain,yTrain --epochs 2 --strategy random --trials 4 --seed 3 --storage ${storage} --name s --no-live\n${SPACE}`);
+  const study = context.lookup("study") as NotebookStudy;
+  const trained = study.trials.filter((t) => t.number > 0 && t.state === "complete");
+  assert.equal(trained.length, 3);
+  const bestOfRun = trained.reduce((a, b) => (b.value! < a.value! ? b : a));
+  assert.equal(study.bestTrial?.number, 0, "the first run's trial stays the study's best");
+  assert.ok(study.bestModel !== undefined, "a model of this run is kept");
+  assert.deepEqual(paramsOf.get(study.bestModel), bestOfRun.params, `the kept model is trial #${bestOfRun.number}'s`);
+  const before = tf.memory().numTensors;
+  study.dispose();
+  assert.ok(tf.memory().numTensors < before);
+});
