@@ -271,3 +271,16 @@ test("a resumed study keeps the best model trained in this run, not the first on
   study.dispose();
   assert.ok(tf.memory().numTensors < before);
 });
+
+test("an objective's return is read by the study's rule: a record without the metric fails its trial, keeping its metrics", async () => {
+  const { context, run } = await notebook();
+  let calls = 0;
+  context.assign("g", (p: Record<string, number>) => (++calls === 2 ? { other: 1 } : calls === 3 ? "text" : { loss: (p["x"]! - 1) ** 2, other: 2 }));
+  await run(`%%tune --objective g --metric loss --strategy random --trials 4 --seed 1 --no-live\nx: uniform(-3, 3)`);
+  const study = context.lookup("study") as NotebookStudy;
+  assert.deepEqual(study.trials.map((t) => t.state), ["complete", "failed", "failed", "complete"]);
+  assert.match(study.trials[1]!.error!, /without the study's metric "loss"/);
+  assert.deepEqual(study.trials[1]!.metrics, { other: 1 });
+  assert.match(study.trials[2]!.error!, /expected a number or a record of metrics/);
+  assert.equal(study.trials[0]!.metrics["other"], 2);
+});
