@@ -34,10 +34,10 @@ export interface RefitSummary {
   readonly out: string;
 }
 
-/** "Refitted the best parameters (trial #3) on all 150 rows of x,y for 20 epochs (1.2 s): …". */
+/** "Refitted the best parameters (trial #3) on all 150 rows of x,y for 20 epochs (1 min 05 s): …". */
 export function refitReport(refit: RefitSummary): string {
   return (
-    `Refitted the best parameters (trial #${refit.trialNumber}) on all ${refit.rows} rows of ${refit.data} for ${refit.epochs} epochs (${(refit.durationMs / 1000).toFixed(1)} s): ` +
+    `Refitted the best parameters (trial #${refit.trialNumber}) on all ${refit.rows} rows of ${refit.data} for ${refit.epochs} epochs (${formatDuration(refit.durationMs)}): ` +
     `that model is ${refit.out}.bestModel (--no-refit keeps the trial's last-fold model).`
   );
 }

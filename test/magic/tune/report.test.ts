@@ -29,4 +29,6 @@ test("no trial run: no share; no trial complete: said so", () => {
 test("the refit line", () => {
   const text = refitReport({ trialNumber: 4, rows: 150, data: "x,y", epochs: 20, durationMs: 1234, out: "study" });
   assert.match(text, /^Refitted the best parameters \(trial #4\) on all 150 rows of x,y for 20 epochs \(1\.2 s\): that model is study\.bestModel/);
+  const long = refitReport({ trialNumber: 4, rows: 150, data: "x,y", epochs: 20, durationMs: 119_600, out: "study" });
+  assert.match(long, /for 20 epochs \(2 min 00 s\)/, "render's formatDuration, never \"119.6 s\" or \"1 min 60 s\"");
 });
