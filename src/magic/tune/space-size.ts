@@ -7,6 +7,7 @@
  * engine's search-space module; this file is the magic's one place for them until it exists.
  */
 import { MagicError } from "../types";
+import { cardinality } from "../../engine/distributions";
 import type { Study } from "../../engine/study";
 import type { SearchSpace } from "../../engine/types";
 import type { TuneOptions } from "./options";
@@ -26,18 +27,15 @@ export function checkGridSpace(space: SearchSpace, lineOf: Readonly<Record<strin
   }
 }
 
-/** How many trials a grid has, or undefined when the space is not finite. */
+/**
+ * How many trials a grid has (the product of the engine's {@link cardinality} of each parameter,
+ * so with the grid sampler's own tolerance for stepped floats), or undefined when the space is
+ * not finite. With `--grid-points` the sampler thins or fills numeric axes, which this does not
+ * count: such a grid ends when the sampler finds it exhausted.
+ */
 function gridSize(space: SearchSpace): number | undefined {
-  let size = 1;
-  for (const dist of Object.values(space)) {
-    if (dist.kind === "categorical") size *= dist.choices.length;
-    else if (dist.kind === "int") size *= Math.floor((dist.high - dist.low) / dist.step) + 1;
-    else if (dist.kind === "float") {
-      if (dist.step === undefined) return undefined;
-      size *= Math.floor((dist.high - dist.low) / dist.step + 1e-9) + 1;
-    }
-  }
-  return size;
+  const size = Object.values(space).reduce((product, dist) => product * cardinality(dist), 1);
+  return Number.isFinite(size) ? size : undefined;
 }
 
 /** The number of trials the study should have (`--trials`, the grid's size, or the default). */

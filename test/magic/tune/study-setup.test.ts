@@ -21,6 +21,10 @@ test("the trial budget: --trials, else a grid's size, else 20; finished trials c
   const grid: SearchSpace = { a: categorical(["x", "y", "z"]), n: intDistribution(1, 4), f: floatDistribution(0, 1, { step: 0.25 }) };
   assert.equal(plannedTrials({ strategy: "grid" }, grid), 3 * 4 * 5);
   assert.equal(plannedTrials({ strategy: "grid", trials: 7 }, grid), 7);
+  // The grid sampler's tolerance: (0.7 - 0.1) / 0.2 is 2.9999999999999996, so 4 values.
+  assert.equal(plannedTrials({ strategy: "grid" }, { f: floatDistribution(0.1, 0.7, { step: 0.2 }) }), 4);
+  // (1 - 0) / step is 3 - 5e-9: within the sampler's tolerance (1e-8) it lists 4 values, and so the grid has 4.
+  assert.equal(plannedTrials({ strategy: "grid" }, { f: floatDistribution(0, 1, { step: 1 / (3 - 5e-9) }) }), 4);
   assert.equal(plannedTrials({ strategy: "random" }, grid), 20);
   const states: FrozenTrial["state"][] = ["complete", "pruned", "failed", "running"];
   const trials = states.map((state, number) => ({ number, state }) as unknown as FrozenTrial);
