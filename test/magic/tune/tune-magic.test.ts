@@ -76,7 +76,7 @@ ${SPACE}`;
   assert.equal(tf.memory().numTensors, before, `the kept model held ${kept} tensors and nothing else leaked`);
   const text = context.stdoutText();
   assert.match(text, /backend: (wasm|cpu|tensorflow)/);
-  assert.match(text, /Ran 4 trials \(\d[\d.]* s, \d+ % of it training\)\. Study "irisStudy": 4 trials \(4 complete\); best trial #\d+: val_acc = /);
+  assert.match(text, /Ran 4 trials \(\d[\d.]* m?s, \d+ % of it training\)\. Study "irisStudy": 4 trials \(4 complete\); best trial #\d+: val_acc = /);
   const displays = context.outputs.filter((o) => o.kind === "display");
   assert.ok(displays.length >= 2, "the live view and the final figures were displayed");
   const figures = displays.filter((d) => d.kind === "display" && PLOTLY_MIME in d.bundle);
@@ -161,7 +161,7 @@ test("a free objective with pruning; a throwing or NaN trial is recorded and the
   assert.ok(states.includes("complete"));
   assert.ok(Number.isFinite(study.bestValue));
   assert.equal(study.direction, "minimize");
-  assert.match(context.stdoutText(), /Ran 12 trials \(\d[\d.]* s, \d+ % of it in the objective\)/);
+  assert.match(context.stdoutText(), /Ran 12 trials \(\d[\d.]* m?s, \d+ % of it in the objective\)/);
 });
 
 test("an interrupt stops the search between batches and keeps the finished trials", async () => {
