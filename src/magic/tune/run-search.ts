@@ -11,7 +11,7 @@ import type { SearchSpace } from "../../engine/types";
 import type { NotebookStudy } from "./notebook-study";
 import { optional, type TuneOptions } from "./options";
 import { searchReport } from "./report";
-import { DEFAULT_TRIALS, plannedTrials, remainingTrials } from "./space-size";
+import { plannedTrials, remainingTrials } from "./space-size";
 import type { TuneSession } from "./tune-magic";
 
 /** The search stopped because the user interrupted it. */
@@ -75,7 +75,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
         callbacks: [() => live?.update(bound.data())],
       });
     } else {
-      summary = { message: `the study already has ${options.trials ?? DEFAULT_TRIALS} finished trials (raise --trials to run more)`, trialsRun: 0 };
+      summary = { message: `the study already has ${plannedTrials(options, space)} finished trials (raise --trials to run more)`, trialsRun: 0 };
     }
   } catch (error) {
     failure = error;

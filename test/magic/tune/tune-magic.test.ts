@@ -284,3 +284,14 @@ test("an objective's return is read by the study's rule: a record without the me
   assert.match(study.trials[2]!.error!, /expected a number or a record of metrics/);
   assert.equal(study.trials[0]!.metrics["other"], 2);
 });
+
+test("rerunning a finished grid says how many trials the grid has", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-tune-"));
+  const cell = `%%tune --objective f --strategy grid --seed 1 --storage ${join(dir, "grid.jsonl")} --no-live\nx: [1, 2, 3]`;
+  for (let run = 0; run < 2; run++) {
+    const nb = await notebook();
+    nb.context.assign("f", (p: Record<string, number>) => p["x"]!);
+    await nb.run(cell);
+    if (run === 1) assert.match(nb.context.stdoutText(), /The study already has 3 finished trials \(raise --trials to run more\)/);
+  }
+});
