@@ -11,7 +11,8 @@ export { NotebookStudy, countStates } from "./notebook-study";
 export type { SearchSummary } from "./notebook-study";
 export { parseSearchSpace, parseDistribution, SPACE_GRAMMAR } from "./space-grammar";
 export type { ParsedSpace } from "./space-grammar";
-export { createTuneMagic, InterruptedSearch } from "./tune-magic";
+export { createTuneMagic } from "./tune-magic";
+export { InterruptedSearch } from "./run-search";
 export type { TuneSession } from "./tune-magic";
 export { createTunePlotMagic } from "./plot-magic";
 

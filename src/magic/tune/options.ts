@@ -1,8 +1,9 @@
 /**
- * The options of `%%tune`, declared once: the magic system parses them, types them and prints
- * them in `%%tune --help`.
+ * The options of `%%tune`, declared once (the magic system parses them, types them and prints
+ * them in `%%tune --help`), and read from the parsed arguments into a checked {@link TuneOptions}.
  */
-import type { OptionSpec } from "../types";
+import { MagicError, type OptionSpec, type ParsedArgs } from "../types";
+import type { StudyDirection } from "../../engine/types";
 import { SPACE_GRAMMAR } from "./space-grammar";
 
 /** Search strategies, as named on the command line. */
@@ -63,3 +64,130 @@ given as a function) is trained one trial at a time in the notebook instead, as 
 
 The study is bound to --out: study.bestParams, study.bestValue, study.bestModel, study.trials,
 study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it shows its trials.`;
+
+/**
+ * The options of one `%%tune` call, checked and typed: each field is the option of that name
+ * (`batchSize` is `--batch-size`), with its default filled in where it has one.
+ */
+export interface TuneOptions {
+  /** When the cell started (`performance.now()`), to tell setup time from search time. */
+  readonly cellStartedAt: number;
+  readonly model?: string;
+  readonly objective?: string;
+  readonly data?: readonly [string, string];
+  readonly validationData?: readonly [string, string];
+  readonly validation?: number;
+  readonly cv?: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly metric?: string;
+  readonly direction?: StudyDirection;
+  readonly strategy: Strategy;
+  readonly trials?: number;
+  readonly timeout?: number;
+  readonly seed?: number;
+  readonly startupTrials?: number;
+  readonly gridPoints?: number;
+  readonly pruner: PrunerName;
+  readonly storage?: string;
+  readonly name?: string;
+  readonly out: string;
+  readonly keepBest: boolean;
+  /** With --cv: train the best parameters on all of --data after the search and keep that model. */
+  readonly refit: boolean;
+  readonly maxFailures: number;
+  readonly live: boolean;
+  readonly workers: number;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Reads and cross-checks the parsed options (one of --model and --objective, validation options
+ * only for --model, ranges, options that belong to one strategy); every problem is a MagicError
+ * on the magic's line. `cellStartedAt` is kept to tell setup time from search time.
+ */
+export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOptions {
+  const string = (name: string): string | undefined => args[name] as string | undefined;
+  const number = (name: string): number | undefined => args[name] as number | undefined;
+  const pair = (name: string): readonly [string, string] | undefined => {
+    const value = args[name] as readonly string[] | undefined;
+    if (value === undefined) return undefined;
+    if (value.length !== 2 || !value.every((v) => IDENTIFIER.test(v))) {
+      throw new MagicError(`--${kebab(name)} expects two variable names "X,Y", got "${value.join(",")}"`, 1);
+    }
+    return [value[0]!, value[1]!];
+  };
+  const options: TuneOptions = {
+    cellStartedAt,
+    ...optional("model", string("model")),
+    ...optional("objective", string("objective")),
+    ...optional("data", pair("data")),
+    ...optional("validationData", pair("validationData")),
+    ...optional("validation", number("validation")),
+    ...optional("cv", number("cv")),
+    epochs: number("epochs") ?? 10,
+    batchSize: number("batchSize") ?? 32,
+    ...optional("metric", string("metric")),
+    ...optional("direction", string("direction") as StudyDirection | undefined),
+    strategy: (string("strategy") ?? "bayes") as Strategy,
+    ...optional("trials", number("trials")),
+    ...optional("timeout", number("timeout")),
+    ...optional("seed", number("seed")),
+    ...optional("startupTrials", number("startupTrials")),
+    ...optional("gridPoints", number("gridPoints")),
+    pruner: (string("pruner") ?? "none") as PrunerName,
+    ...optional("storage", string("storage")),
+    ...optional("name", string("name")),
+    out: string("out") ?? "study",
+    keepBest: (args["keepBest"] as boolean | undefined) ?? true,
+    refit: (args["refit"] as boolean | undefined) ?? true,
+    maxFailures: number("maxFailures") ?? 10,
+    live: (args["live"] as boolean | undefined) ?? true,
+    workers: number("workers") ?? 1,
+  };
+  const fail = (message: string): never => {
+    throw new MagicError(message, 1);
+  };
+  if ((options.model === undefined) === (options.objective === undefined)) {
+    fail("give either --model FN (a function returning a compiled tf.LayersModel) or --objective FN (a function returning a number)");
+  }
+  for (const name of ["model", "objective", "out"] as const) {
+    const value = options[name];
+    if (value !== undefined && !IDENTIFIER.test(value)) fail(`--${name} expects a variable name, got "${value}"`);
+  }
+  if (options.model !== undefined && options.data === undefined) fail("--model needs --data X,Y: the training inputs and targets");
+  if (options.objective !== undefined) {
+    for (const name of ["data", "validationData", "validation", "cv"] as const) {
+      if (options[name] !== undefined) fail(`--${kebab(name)} is for --model; an --objective uses its own data`);
+    }
+  }
+  const validations = [options.validation, options.cv, options.validationData].filter((v) => v !== undefined);
+  if (validations.length > 1) fail("give only one of --validation, --cv and --validation-data");
+  if (options.validation !== undefined && !(options.validation > 0 && options.validation < 1)) {
+    fail(`--validation is the fraction held out, between 0 and 1 (exclusive), got ${options.validation}`);
+  }
+  if (options.cv !== undefined && options.cv < 2) fail(`--cv needs at least 2 folds, got ${options.cv}`);
+  if (options.epochs < 1) fail(`--epochs must be at least 1, got ${options.epochs}`);
+  if (options.batchSize < 1) fail(`--batch-size must be at least 1, got ${options.batchSize}`);
+  if (options.trials !== undefined && options.trials < 1) fail(`--trials must be at least 1, got ${options.trials}`);
+  if (options.timeout !== undefined && !(options.timeout > 0)) fail(`--timeout must be a positive number of seconds, got ${options.timeout}`);
+  if (options.workers < 1) fail(`--workers must be at least 1, got ${options.workers}`);
+  if (options.workers > 1 && options.objective !== undefined) {
+    fail("--workers is for --model (models trained on worker threads); an --objective runs in the notebook's thread");
+  }
+  if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
+  if (options.gridPoints !== undefined && options.strategy !== "grid") fail("--grid-points is for --strategy grid");
+  if (options.startupTrials !== undefined && options.strategy !== "bayes") fail("--startup-trials is for --strategy bayes");
+  return options;
+}
+
+/** `{ key: value }` when value is defined, else `{}` (for exactOptionalPropertyTypes). */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** `batchSize` → `batch-size`, as the option is written. */
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

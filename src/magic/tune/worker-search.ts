@@ -1,14 +1,12 @@
 /**
  * `%%tune --workers N`: starts the worker-thread pool for a model search, or says why the search
- * trains in the notebook's thread instead, and keeps the best model of trials trained on threads.
+ * trains in the notebook's thread instead.
  */
 import type { LoadedTensorFlow } from "../../tfjs/backend";
-import { describeModel, TrainingPool, UnserialisableModelError, type PooledTraining } from "../../tfjs/pool";
+import { describeModel, TrainingPool, UnserialisableModelError } from "../../tfjs/pool";
 import { buildTrialModel, disposeModel, type ModelBuilder } from "../../tfjs/train";
 import type { TrainingData } from "../../tfjs/trainingData";
-import type { Study } from "../../engine/study";
 import type { Params } from "../../engine/types";
-import type { NotebookStudy } from "./notebook-study";
 import { messageOf } from "../../common/errors";
 
 /** How a model search trains its trials. */
@@ -61,34 +59,4 @@ export async function startWorkerTraining(
     throw error;
   }
   return { kind: "threads", pool, note: `Training ${workers} trials at once: ${pool.description}.` };
-}
-
-/**
- * Keeps the best trained model of trials that finish in any order: the decision is taken when a
- * trial's result arrives (against the best kept so far), the model is rebuilt in this thread, and
- * a rebuild overtaken by a better trial meanwhile is disposed.
- */
-export class PooledBestModel {
-  private keptValue: number | undefined;
-  private generation = 0;
-
-  constructor(
-    private readonly bound: NotebookStudy,
-    private readonly study: Study,
-  ) {}
-
-  /** Keeps the trial's model as `bound.bestModel` when it beats the one kept so far. */
-  async offer(training: PooledTraining): Promise<void> {
-    if (training.restoreModel === undefined || training.pruned || !Number.isFinite(training.value)) return;
-    if (this.keptValue !== undefined && !this.study.isBetter(training.value, this.keptValue)) return;
-    this.keptValue = training.value;
-    const mine = ++this.generation;
-    const model = await training.restoreModel();
-    if (mine !== this.generation) {
-      disposeModel(model);
-      return;
-    }
-    if (this.bound.bestModel !== undefined) disposeModel(this.bound.bestModel);
-    this.bound.bestModel = model;
-  }
 }

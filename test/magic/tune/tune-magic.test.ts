@@ -17,9 +17,10 @@ import { loadTable } from "../../../src/tfjs/csv";
 import { oneHot } from "../../../src/tfjs/data";
 import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
 import { FakeContext } from "../fake-context";
+import { dataDirectory } from "../../tfjs/fixtures";
 import { startThrowawayPostgres } from "../../support/postgres";
 
-const iris = loadTable(join(__dirname, "../../../notebooks/data/iris.csv"));
+const iris = loadTable(join(dataDirectory(), "iris.csv"));
 
 /** A fresh context with iris data and a model builder defined, as earlier cells would. */
 async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs; builds: () => number }> {
@@ -75,7 +76,7 @@ ${SPACE}`;
   assert.equal(tf.memory().numTensors, before, `the kept model held ${kept} tensors and nothing else leaked`);
   const text = context.stdoutText();
   assert.match(text, /backend: (wasm|cpu|tensorflow)/);
-  assert.match(text, /Ran 4 trials \(\d[\d.]* s, \d+ % of it training\)\. Study "irisStudy": 4 trials \(4 complete\); best trial #\d+: val_acc = /);
+  assert.match(text, /Ran 4 trials \(\d[\d.]* m?s, \d+ % of it training\)\. Study "irisStudy": 4 trials \(4 complete\); best trial #\d+: val_acc = /);
   const displays = context.outputs.filter((o) => o.kind === "display");
   assert.ok(displays.length >= 2, "the live view and the final figures were displayed");
   const figures = displays.filter((d) => d.kind === "display" && PLOTLY_MIME in d.bundle);
@@ -160,7 +161,7 @@ test("a free objective with pruning; a throwing or NaN trial is recorded and the
   assert.ok(states.includes("complete"));
   assert.ok(Number.isFinite(study.bestValue));
   assert.equal(study.direction, "minimize");
-  assert.match(context.stdoutText(), /Ran 12 trials \(\d[\d.]* s, \d+ % of it in the objective\)/);
+  assert.match(context.stdoutText(), /Ran 12 trials \(\d[\d.]* m?s, \d+ % of it in the objective\)/);
 });
 
 test("an interrupt stops the search between batches and keeps the finished trials", async () => {
@@ -241,4 +242,56 @@ test("without --seed a seed is drawn and printed, and passing it repeats the sea
   const params = (n: { context: FakeContext }) => (n.context.lookup("study") as NotebookStudy).trials.map((t) => t.params);
   assert.deepEqual(params(second), params(first));
   assert.doesNotMatch(second.context.stdoutText(), /Seed \d+ \(pass/);
+});
+
+test("a resumed study keeps the best model trained in this run, not the first one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-tune-"));
+  const storage = join(dir, "study.jsonl");
+  // A first run whose only trial no model can beat: val_loss 0.
+  const first = await notebook();
+  first.context.assign("f", () => 0);
+  await first.run(`%%tune --objective f --metric val_loss --strategy random --trials 1 --seed 1 --storage ${storage} --name s --no-live\n${SPACE}`);
+  const { context, run, tf } = await notebook();
+  const paramsOf = new Map<tfjs.LayersModel, Record<string, unknown>>();
+  const original = context.lookup("buildModel") as (p: Record<string, unknown>) => tfjs.LayersModel;
+  context.assign("tracked", (params: Record<string, unknown>) => {
+    const model = original(params);
+    paramsOf.set(model, params);
+    return model;
+  });
+  await run(`%%tune --model tracked --data xTrain,yTrain --epochs 2 --strategy random --trials 4 --seed 3 --storage ${storage} --name s --no-live\n${SPACE}`);
+  const study = context.lookup("study") as NotebookStudy;
+  const trained = study.trials.filter((t) => t.number > 0 && t.state === "complete");
+  assert.equal(trained.length, 3);
+  const bestOfRun = trained.reduce((a, b) => (b.value! < a.value! ? b : a));
+  assert.equal(study.bestTrial?.number, 0, "the first run's trial stays the study's best");
+  assert.ok(study.bestModel !== undefined, "a model of this run is kept");
+  assert.deepEqual(paramsOf.get(study.bestModel), bestOfRun.params, `the kept model is trial #${bestOfRun.number}'s`);
+  const before = tf.memory().numTensors;
+  study.dispose();
+  assert.ok(tf.memory().numTensors < before);
+});
+
+test("an objective's return is read by the study's rule: a record without the metric fails its trial, keeping its metrics", async () => {
+  const { context, run } = await notebook();
+  let calls = 0;
+  context.assign("g", (p: Record<string, number>) => (++calls === 2 ? { other: 1 } : calls === 3 ? "text" : { loss: (p["x"]! - 1) ** 2, other: 2 }));
+  await run(`%%tune --objective g --metric loss --strategy random --trials 4 --seed 1 --no-live\nx: uniform(-3, 3)`);
+  const study = context.lookup("study") as NotebookStudy;
+  assert.deepEqual(study.trials.map((t) => t.state), ["complete", "failed", "failed", "complete"]);
+  assert.match(study.trials[1]!.error!, /without the study's metric "loss"/);
+  assert.deepEqual(study.trials[1]!.metrics, { other: 1 });
+  assert.match(study.trials[2]!.error!, /expected a number or a record of metrics/);
+  assert.equal(study.trials[0]!.metrics["other"], 2);
+});
+
+test("rerunning a finished grid says how many trials the grid has", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-tune-"));
+  const cell = `%%tune --objective f --strategy grid --seed 1 --storage ${join(dir, "grid.jsonl")} --no-live\nx: [1, 2, 3]`;
+  for (let run = 0; run < 2; run++) {
+    const nb = await notebook();
+    nb.context.assign("f", (p: Record<string, number>) => p["x"]!);
+    await nb.run(cell);
+    if (run === 1) assert.match(nb.context.stdoutText(), /The study already has 3 finished trials \(raise --trials to run more\)/);
+  }
 });

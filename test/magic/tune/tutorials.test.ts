@@ -9,9 +9,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { run, temporaryKernelspecs } from "../../kernel/helpers";
+import { dataDirectory } from "../../tfjs/fixtures";
 
 const JUPYTER = "/usr/bin/jupyter";
-const NOTEBOOKS = path.resolve(__dirname, "..", "..", "..", "notebooks");
+const NOTEBOOKS = path.dirname(dataDirectory());
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 interface Output {

@@ -1,0 +1,101 @@
+/**
+ * Running a `%%tune` study in the notebook: binds the study to `--out`, runs the engine's optimize
+ * loop with the live view, times it, prints the report, and turns the way it ended (done,
+ * interrupted, too many failures) into the cell's outcome.
+ */
+import { MagicError, type MagicContext } from "../types";
+import { LiveView } from "../../render";
+import { isSharedStorage } from "../../engine/storage/storage";
+import { TooManyFailuresError, type Objective, type Study } from "../../engine/study";
+import type { SearchSpace } from "../../engine/types";
+import type { NotebookStudy } from "./notebook-study";
+import { optional, type TuneOptions } from "./options";
+import { searchReport } from "./report";
+import { plannedTrials, remainingTrials } from "./space-size";
+import type { TuneSession } from "./tune-magic";
+
+/** The search stopped because the user interrupted it. */
+export class InterruptedSearch extends Error {
+  override readonly name = "KeyboardInterrupt";
+}
+
+/** One search to run: the study, its objective, and how to show and finish it. */
+export interface SearchRun {
+  readonly session: TuneSession;
+  readonly options: TuneOptions;
+  readonly space: SearchSpace;
+  readonly study: Study;
+  readonly objective: Objective;
+  readonly context: MagicContext;
+  /** The study as bound to `--out`. */
+  readonly bound: NotebookStudy;
+  /** Trials run at once (default 1). */
+  readonly concurrency?: number;
+  /** What the time in the objective is spent on, for the report ("training", "in the objective"). */
+  readonly objectiveWork: string;
+  /** Runs after a search that was not interrupted, before the final figures (the --cv refit). */
+  readonly afterSearch?: () => Promise<void>;
+}
+
+/** Runs the study with the live view, binds the result and shows the summary. */
+export async function runSearch(run: SearchRun): Promise<void> {
+  const { session, options, space, study, objective, context, bound } = run;
+  context.assign(options.out, bound);
+  // A shared study counts every worker's finished trials; otherwise this run makes up the rest.
+  const shared = isSharedStorage(study.storage);
+  const trials = shared ? plannedTrials(options, space) : remainingTrials(options, space, study);
+  const live = options.live ? new LiveView({ output: context, embedding: session.embedding, ...optional("intervalMs", session.liveIntervalMs) }) : undefined;
+  const refresh = live === undefined ? undefined : setInterval(() => live.update(bound.data()), session.liveIntervalMs ?? 1000);
+  refresh?.unref();
+  // The first display: the empty table, and plotly.js once per session (a few MB to the front end).
+  live?.update(bound.data());
+  const setupMs = performance.now() - options.cellStartedAt;
+  context.interruptCooperatively();
+  let objectiveMs = 0;
+  const timedObjective: Objective = async (trial) => {
+    const start = performance.now();
+    try {
+      return await objective(trial);
+    } finally {
+      objectiveMs += performance.now() - start;
+    }
+  };
+  const started = Date.now();
+  let failure: unknown;
+  let summary: { message: string; trialsRun: number } = { message: "nothing to do", trialsRun: 0 };
+  try {
+    if (trials > 0) {
+      summary = await study.optimize(timedObjective, {
+        trials,
+        countStudyTrials: shared,
+        space,
+        signal: context.signal,
+        concurrency: run.concurrency ?? 1,
+        ...optional("timeout", options.timeout),
+        callbacks: [() => live?.update(bound.data())],
+      });
+    } else {
+      summary = { message: `the study already has ${plannedTrials(options, space)} finished trials (raise --trials to run more)`, trialsRun: 0 };
+    }
+  } catch (error) {
+    failure = error;
+  } finally {
+    if (refresh !== undefined) clearInterval(refresh);
+    live?.finish(bound.data());
+  }
+  bound.lastSearch = {
+    message: failure instanceof Error ? failure.message : summary.message,
+    trialsRun: summary.trialsRun,
+    wallTimeMs: Date.now() - started,
+    objectiveMs,
+    setupMs,
+  };
+  context.stdout(`${searchReport(bound, bound.lastSearch, run.objectiveWork)}\n`);
+  if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);
+  if (failure !== undefined) throw failure;
+  if (context.signal.aborted) {
+    throw new InterruptedSearch(`search interrupted; the ${bound.trials.length} trials so far are kept in \`${options.out}\``);
+  }
+  await run.afterSearch?.();
+  for (const bundle of bound.figures(undefined, true)) context.display(bundle);
+}

@@ -1,0 +1,99 @@
+/**
+ * Study setup for `%%tune`: the sampler a `--strategy` names, the pruner a `--pruner` names, the
+ * storage `--storage` names (a journal file or a PostgreSQL database), and opening the study
+ * (a new one, or the one of the same name in the storage, resumed).
+ */
+import { MagicError, type MagicContext } from "../types";
+import { GPSampler, GridSampler, RandomSampler } from "../../engine/samplers";
+import { MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
+import { JournalStorage } from "../../engine/storage/journal";
+import { PostgresStorage } from "../../engine/storage/postgres";
+import type { StudyStorage } from "../../engine/storage/storage";
+import { createStudy, type Study } from "../../engine/study";
+import type { Pruner, Sampler, SearchSpace, StudyDirection } from "../../engine/types";
+import { messageOf } from "../../common/errors";
+import { countStates } from "./notebook-study";
+import { optional, type PrunerName, type TuneOptions } from "./options";
+import { plannedTrials } from "./space-size";
+
+/**
+ * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian
+ * search starts with a quarter of it (between 3 and 10) as random trials unless
+ * `--startup-trials` says how many.
+ */
+export function makeSampler(options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints">, seed: number, planned: number): Sampler {
+  switch (options.strategy) {
+    case "bayes":
+      return new GPSampler({ seed, startupTrials: options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4))) });
+    case "random":
+      return new RandomSampler({ seed });
+    case "sobol":
+      return new RandomSampler({ seed, sobol: true });
+    case "grid":
+      return new GridSampler({ seed, ...optional("pointsPerDimension", options.gridPoints) });
+  }
+}
+
+/** The pruner `--pruner` names (undefined for none). */
+export function makePruner(name: PrunerName): Pruner | undefined {
+  switch (name) {
+    case "none":
+      return undefined;
+    case "median":
+      return new MedianPruner({ startupTrials: 5, warmupSteps: 2 });
+    case "asha":
+      return new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 });
+  }
+}
+
+/** Whether `--storage` names a PostgreSQL database rather than a journal file. */
+export function isDatabaseUrl(storage: string): boolean {
+  return /^postgres(ql)?:\/\//.test(storage);
+}
+
+/** Opens `--storage`: a PostgreSQL database (shared by several workers) or a journal file. */
+export async function openStorage(location: string): Promise<StudyStorage> {
+  try {
+    return isDatabaseUrl(location) ? await PostgresStorage.connect(location) : JournalStorage.open(location);
+  } catch (error) {
+    throw new MagicError(`--storage: ${messageOf(error)}`, 1);
+  }
+}
+
+/**
+ * Creates the study, or resumes the one named `--name` (default: `--out`) in `--storage`, and
+ * says so in the cell's output when it resumes. Failures are MagicErrors on the magic's line.
+ */
+export async function openStudy(
+  options: TuneOptions,
+  space: SearchSpace,
+  seed: number,
+  direction: StudyDirection,
+  metric: string,
+  context: MagicContext,
+): Promise<Study> {
+  const pruner = makePruner(options.pruner);
+  const planned = plannedTrials(options, space);
+  const storage = options.storage === undefined ? undefined : await openStorage(options.storage);
+  let study: Study;
+  try {
+    study = await createStudy({
+      studyName: options.name ?? options.out,
+      direction,
+      metric,
+      seed,
+      sampler: makeSampler(options, seed, planned),
+      maxConsecutiveFailures: options.maxFailures,
+      ...optional("pruner", pruner),
+      ...optional("storage", storage),
+    });
+  } catch (error) {
+    await storage?.close();
+    throw new MagicError(messageOf(error), 1);
+  }
+  if (study.trials.length > 0) {
+    const where = options.storage !== undefined && isDatabaseUrl(options.storage) ? "the database" : options.storage;
+    context.stdout(`Resuming study "${study.studyName}" from ${where}: ${countStates(study.trials)}.\n`);
+  }
+  return study;
+}

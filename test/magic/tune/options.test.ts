@@ -1,0 +1,47 @@
+/** Reading and cross-checking `%%tune`'s parsed options (no training). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readOptions } from "../../../src/magic/tune/options";
+import type { ParsedArgs } from "../../../src/magic/types";
+import { MagicError } from "../../../src/magic/types";
+
+test("defaults are filled in and the cell's start is kept", () => {
+  const options = readOptions({ model: "build", data: ["x", "y"] }, 12);
+  assert.equal(options.cellStartedAt, 12);
+  assert.equal(options.epochs, 10);
+  assert.equal(options.batchSize, 32);
+  assert.equal(options.strategy, "bayes");
+  assert.equal(options.pruner, "none");
+  assert.equal(options.out, "study");
+  assert.equal(options.keepBest, true);
+  assert.equal(options.refit, true);
+  assert.equal(options.live, true);
+  assert.equal(options.workers, 1);
+  assert.equal(options.maxFailures, 10);
+  assert.deepEqual(options.data, ["x", "y"]);
+  assert.equal("trials" in options, false, "an option not given is absent, not undefined");
+});
+
+test("cross-checks fail on the magic's line with what was expected", () => {
+  const fails = (args: ParsedArgs, pattern: RegExp): void => {
+    assert.throws(
+      () => readOptions(args, 0),
+      (error: unknown) => error instanceof MagicError && pattern.test(error.message) && /^line 1: /.test(error.message),
+    );
+  };
+  fails({}, /either --model FN .* or --objective FN/);
+  fails({ model: "m", objective: "o" }, /either --model/);
+  fails({ model: "m" }, /--model needs --data X,Y/);
+  fails({ model: "m", data: ["x"] }, /--data expects two variable names "X,Y", got "x"/);
+  fails({ model: "m", data: ["x", "y"], validationData: ["a", "1b"] }, /--validation-data expects two variable names/);
+  fails({ model: "not-a-name", data: ["x", "y"] }, /--model expects a variable name/);
+  fails({ objective: "f", cv: 3 }, /--cv is for --model/);
+  fails({ model: "m", data: ["x", "y"], cv: 3, validation: 0.2 }, /only one of --validation, --cv and --validation-data/);
+  fails({ model: "m", data: ["x", "y"], validation: 1 }, /between 0 and 1/);
+  fails({ model: "m", data: ["x", "y"], cv: 1 }, /--cv needs at least 2 folds/);
+  fails({ objective: "f", workers: 2 }, /--workers is for --model/);
+  fails({ objective: "f", gridPoints: 3 }, /--grid-points is for --strategy grid/);
+  fails({ objective: "f", strategy: "random", startupTrials: 3 }, /--startup-trials is for --strategy bayes/);
+  fails({ objective: "f", trials: 0 }, /--trials must be at least 1/);
+  fails({ objective: "f", timeout: 0 }, /--timeout must be a positive number/);
+});
