@@ -14,10 +14,11 @@
  * the storage, which numbers it and hands each waiting trial to one worker only. While a trial
  * runs, the study heartbeats it every `storage.heartbeatIntervalMs`.
  */
-import { cardinality, contains, distributionToJSON, enumerateValues, sampleUniform, validateDistribution } from "./distributions";
+import { contains, distributionToJSON, sampleUniform, validateDistribution } from "./distributions";
 import { SearchSpaceExhaustedError } from "./errors";
 import { createRng } from "../common/random";
 import { RandomSampler } from "./samplers/random";
+import { heldPointKeys, intersectionSpace, isFiniteSpace, pointKey, spaceSize, untriedPoints } from "./search-space";
 import { MemoryStorage } from "./storage/memory";
 import type { SharedStudyStorage, StudyStorage, TrialUpdate } from "./storage/storage";
 import { applyTrialUpdate, isSharedStorage, newTrial, StaleTrialError } from "./storage/storage";
@@ -171,14 +172,6 @@ function deferred(): { readonly promise: Promise<void>; readonly resolve: () => 
   });
   return { promise, resolve };
 }
-
-/** Whether every dimension of `space` has finitely many values. */
-function isFiniteSpace(space: SearchSpace): boolean {
-  return Object.values(space).every((dist) => Number.isFinite(cardinality(dist)));
-}
-
-/** Above this many combinations a discrete space is not listed to find an untried point. */
-const MAX_LISTED_COMBINATIONS = 100_000;
 
 /** Creates a study, or resumes the one of the same name in `options.storage`. */
 export function createStudy(options: StudyOptions = {}): Promise<Study> {
@@ -439,15 +432,8 @@ export class Study {
 
   /** Whether a trial other than `number` (not waiting) holds the point `params` of `space`. */
   private clashes(space: SearchSpace, params: Params, number: number): boolean {
-    const names = Object.keys(space);
-    const key = JSON.stringify(names.map((name) => params[name]));
-    return this.cache.some(
-      (trial) =>
-        trial.number !== number &&
-        trial.state !== "waiting" &&
-        names.every((name) => name in trial.params) &&
-        JSON.stringify(names.map((name) => trial.params[name])) === key,
-    );
+    const key = pointKey(space, params);
+    return key !== undefined && heldPointKeys(space, this.cache, (trial) => trial.number === number || trial.state === "waiting").has(key);
   }
 
   /** Makes `snapshot` the study's live trial, heartbeating it when the storage is shared. */
@@ -509,7 +495,7 @@ export class Study {
       for (const name of Object.keys(space)) presets.delete(name);
       return { params, distributions, presets, sampledAll: missing.length === Object.keys(space).length };
     }
-    const joint = this.intersectionSpace();
+    const joint = intersectionSpace(this.cache);
     const free = Object.fromEntries(Object.entries(joint).filter(([name]) => !(name in enqueued)));
     if (Object.keys(free).length > 0) {
       const sampled = this.sampleJointly(free, number);
@@ -855,25 +841,6 @@ export class Study {
     }
   }
 
-  /** The parameters (with equal distributions) shared by every complete trial. */
-  private intersectionSpace(): SearchSpace {
-    let joint: Record<string, Distribution> | undefined;
-    for (const trial of this.cache) {
-      if (trial.state !== "complete") continue;
-      if (joint === undefined) {
-        joint = { ...trial.distributions };
-        continue;
-      }
-      for (const [name, dist] of Object.entries(joint)) {
-        const other = trial.distributions[name];
-        if (other === undefined || JSON.stringify(distributionToJSON(other)) !== JSON.stringify(distributionToJSON(dist))) {
-          delete joint[name];
-        }
-      }
-    }
-    return joint ?? {};
-  }
-
   /**
    * In a space where every dimension is finite, replaces a point some trial already holds by an
    * untried one: drawn uniformly among all untried points when the space can be listed, else by up
@@ -881,40 +848,17 @@ export class Study {
    * {@link SearchSpaceExhaustedError} when every point has been tried.
    */
   private avoidDuplicate(space: SearchSpace, params: Record<string, ParamValue>, number: number): Record<string, ParamValue> {
-    const names = Object.keys(space);
-    const sizes = names.map((name) => cardinality(space[name] as Distribution));
-    if (names.length === 0 || sizes.some((n) => !Number.isFinite(n))) return params;
-    const keyOf = (p: Params): string | undefined =>
-      names.every((name) => name in p) ? JSON.stringify(names.map((name) => p[name])) : undefined;
-    const taken = new Set<string>();
-    for (const trial of this.cache) {
-      if (trial.number === number || trial.state === "waiting") continue;
-      const key = keyOf(trial.params);
-      if (key !== undefined) taken.add(key);
-    }
-    if (!taken.has(keyOf(params) as string)) return params;
-    const total = sizes.reduce((a, b) => a * b, 1);
-    if (taken.size >= total) throw new SearchSpaceExhaustedError(total, `every point of ${names.join(", ")} has been tried`);
+    if (Object.keys(space).length === 0 || !isFiniteSpace(space)) return params;
+    const taken = heldPointKeys(space, this.cache, (trial) => trial.number === number || trial.state === "waiting");
+    if (!taken.has(pointKey(space, params) as string)) return params;
+    const total = spaceSize(space);
+    if (taken.size >= total) throw new SearchSpaceExhaustedError(total, `every point of ${Object.keys(space).join(", ")} has been tried`);
     const rng = createRng(this.seed, "duplicate", number);
-    if (total <= MAX_LISTED_COMBINATIONS) {
-      const axes = names.map((name) => enumerateValues(space[name] as Distribution));
-      const untried: Record<string, ParamValue>[] = [];
-      for (let index = 0; index < total; index++) {
-        let rest = index;
-        const point: Record<string, ParamValue> = {};
-        for (let p = names.length - 1; p >= 0; p--) {
-          const axis = axes[p] as ParamValue[];
-          point[names[p] as string] = axis[rest % axis.length] as ParamValue;
-          rest = Math.floor(rest / axis.length);
-        }
-        if (!taken.has(keyOf(point) as string)) untried.push(point);
-      }
-      const chosen = untried[rng.int(untried.length)] as Record<string, ParamValue>;
-      return Object.fromEntries(names.map((name) => [name, chosen[name] as ParamValue]));
-    }
+    const untried = untriedPoints(space, taken);
+    if (untried !== undefined) return untried[rng.int(untried.length)] as Record<string, ParamValue>;
     for (let attempt = 0; attempt < this.duplicateRetries; attempt++) {
-      const point = Object.fromEntries(names.map((name) => [name, sampleUniform(space[name] as Distribution, rng)]));
-      if (!taken.has(keyOf(point) as string)) return point;
+      const point = Object.fromEntries(Object.entries(space).map(([name, dist]) => [name, sampleUniform(dist, rng)]));
+      if (!taken.has(pointKey(space, point) as string)) return point;
     }
     return params;
   }
