@@ -1,8 +1,8 @@
 /**
  * The search space as a set of points, and the study's budget over it: how many points a space
  * has, which they are, when two parameter records are the same point, which points no trial holds
- * yet, and the space every complete trial shares. The study, every sampler and the `%%tune` front
- * end use these, so each rule is written once.
+ * yet, the space every complete trial shares, and which trials count as finished. The study, every
+ * sampler and the `%%tune` front end use these, so each rule is written once.
  *
  * Notation:
  *   S        a search space: P named distributions d_1 … d_P, in key order
@@ -19,7 +19,7 @@
  * parameter of S (other keys are ignored, key order does not matter).
  */
 import { cardinality, contains, distributionsEqual, enumerateValues, snap } from "./distributions";
-import type { Distribution, FrozenTrial, Params, ParamValue, SearchSpace } from "./types";
+import type { Distribution, FrozenTrial, Params, ParamValue, SearchSpace, TrialState } from "./types";
 
 /** Above this many points a finite space is not listed (to find untried points); samplers draw at random instead. */
 export const MAX_LISTED_POINTS = 100_000;
@@ -227,4 +227,40 @@ export function intersectionSpace(trials: Iterable<FrozenTrial>): SearchSpace {
     }
   }
   return joint ?? {};
+}
+
+// ---- the budget: which trials count -------------------------------------------------------
+
+/** The states of a finished trial. */
+export type FinishedState = Extract<TrialState, "complete" | "pruned">;
+
+/**
+ * The states that count toward a study's number of trials (`--trials`, `optimize({ trials,
+ * countStudyTrials })`, a shared storage's `limit`): a trial that produced a result, complete or
+ * pruned. A failed trial is over too (see {@link isTerminal}) but is not finished in this sense:
+ * it has no result, and another trial takes its place. (Optuna's `TrialState.is_finished()` also
+ * counts failures; the README and the tests of this project say "finished" without them.)
+ */
+export const FINISHED_STATES: readonly FinishedState[] = ["complete", "pruned"];
+
+/** Whether a trial in `state` counts as finished (see {@link FINISHED_STATES}). */
+export function isFinished(state: TrialState): state is FinishedState {
+  return (FINISHED_STATES as readonly TrialState[]).includes(state);
+}
+
+/** Whether a trial in `state` is over and can never change again: complete, pruned or failed. */
+export function isTerminal(state: TrialState): boolean {
+  return state === "complete" || state === "pruned" || state === "failed";
+}
+
+/** How many of `trials` are finished (see {@link FINISHED_STATES}). */
+export function finishedCount(trials: Iterable<FrozenTrial>): number {
+  let count = 0;
+  for (const trial of trials) if (isFinished(trial.state)) count += 1;
+  return count;
+}
+
+/** How many more trials a study of `trials` must finish to hold `planned` finished ones (≥ 0). */
+export function remainingTrials(planned: number, trials: Iterable<FrozenTrial>): number {
+  return Math.max(0, planned - finishedCount(trials));
 }

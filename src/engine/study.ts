@@ -18,7 +18,7 @@ import { contains, distributionToJSON, sampleUniform, validateDistribution } fro
 import { SearchSpaceExhaustedError } from "./errors";
 import { createRng } from "../common/random";
 import { RandomSampler } from "./samplers/random";
-import { heldPointKeys, intersectionSpace, isFiniteSpace, pointKey, spaceSize, untriedPoints } from "./search-space";
+import { finishedCount, heldPointKeys, intersectionSpace, isFiniteSpace, pointKey, spaceSize, untriedPoints } from "./search-space";
 import { MemoryStorage } from "./storage/memory";
 import type { SharedStudyStorage, StudyStorage, TrialUpdate } from "./storage/storage";
 import { applyTrialUpdate, isSharedStorage, newTrial, StaleTrialError } from "./storage/storage";
@@ -96,7 +96,7 @@ export interface OptimizeOptions {
   readonly callbacks?: readonly OptimizeCallback[];
   /**
    * Count `trials` over the whole study rather than this call: stop once the study holds `trials`
-   * finished (complete or pruned) trials, whoever ran them. With a shared storage, workers start a
+   * finished trials (complete or pruned: `FINISHED_STATES` of the search-space module), whoever ran them. With a shared storage, workers start a
    * trial only while finished and running trials are fewer than `trials`, and otherwise wait for
    * the running ones (re-running any whose worker dies), so the study ends with exactly `trials`.
    */
@@ -712,9 +712,9 @@ export class Study {
     }
   }
 
-  /** How many trials are complete or pruned (in this study's view; see {@link refresh}). */
+  /** How many trials are finished (complete or pruned: see FINISHED_STATES) in this study's view (see {@link refresh}). */
   private finishedCount(): number {
-    return this.cache.filter((trial) => trial.state === "complete" || trial.state === "pruned").length;
+    return finishedCount(this.cache);
   }
 
   /** The study as JSON: its name, direction, metric, best trial number and every trial. */

@@ -30,7 +30,7 @@ import { GaussianProcess } from "../gp/regressor";
 import { warpOutputs } from "../gp/output-transform";
 import { SpaceTransform } from "../gp/transform";
 import { createRng } from "../../common/random";
-import { spaceSize, untriedPoints } from "../search-space";
+import { isFinished, spaceSize, untriedPoints } from "../search-space";
 import { SOBOL_MAX_DIMENSIONS, SobolSequence } from "../sobol";
 import type { Params, Sampler, SamplingContext } from "../types";
 import { RandomSampler } from "./random";
@@ -107,7 +107,7 @@ export class GPSampler implements Sampler {
       const x = transform.encode(trial.params);
       if (x === undefined) continue;
       tried.add(transform.key(x));
-      const modelled = (trial.state === "complete" || trial.state === "pruned") && trial.value !== undefined && Number.isFinite(trial.value);
+      const modelled = isFinished(trial.state) && trial.value !== undefined && Number.isFinite(trial.value);
       if (modelled) observations.push({ x, y: sign * (trial.value as number) });
       else if (trial.state === "running" || trial.state === "waiting") pending.push(x);
     }

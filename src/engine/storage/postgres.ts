@@ -17,6 +17,7 @@
  */
 import { Pool, type PoolClient, type PoolConfig } from "pg";
 
+import { FINISHED_STATES, isTerminal } from "../search-space";
 import type { FrozenTrial, StudyDirection } from "../types";
 import { StorageError } from "./memory";
 import {
@@ -82,8 +83,6 @@ interface LockedStudy {
   readonly change: number;
   readonly nextTrialNumber: number;
 }
-
-const FINISHED = new Set(["complete", "failed", "pruned"]);
 
 /**
  * A {@link SharedStudyStorage} in a PostgreSQL database. Every worker runs the same code:
@@ -202,7 +201,7 @@ export class PostgresStorage implements SharedStudyStorage {
         [study.id, number],
       );
       const data = rows.rows[0]?.data as NewTrial;
-      if (FINISHED.has(data.state)) throw new StaleTrialError(studyName, number, data.state, data.error);
+      if (isTerminal(data.state)) throw new StaleTrialError(studyName, number, data.state, data.error);
       const next = applyTrialUpdate({ ...data, number }, update);
       await writeTrial(client, study, next, data.state !== "running" && next.state === "running");
     });
@@ -235,9 +234,10 @@ export class PostgresStorage implements SharedStudyStorage {
     return this.transaction(async (client) => {
       const study = await this.lockStudy(client, studyName);
       if (request.limit !== undefined) {
+        // Finished trials (the one rule: FINISHED_STATES) and the running ones that may finish.
         const counted = await client.query<{ count: string }>(
-          `SELECT count(*) FROM tunelab_trials WHERE study_id = $1 AND state IN ('complete', 'pruned', 'running')`,
-          [study.id],
+          `SELECT count(*) FROM tunelab_trials WHERE study_id = $1 AND state = ANY($2::text[])`,
+          [study.id, [...FINISHED_STATES, "running"]],
         );
         if (Number(counted.rows[0]?.count) >= request.limit) return undefined;
       }
