@@ -14,3 +14,16 @@ export class SearchSpaceExhaustedError extends Error {
     this.size = size;
   }
 }
+
+/** `optimize` gave up because too many trials failed in a row (the objective is likely broken). */
+export class TooManyFailuresError extends Error {
+  override readonly name = "TooManyFailuresError";
+  readonly lastError: string;
+  constructor(count: number, lastError: string) {
+    super(
+      `stopping the search: the last ${count} trials failed in a row (the last with: ${lastError}); ` +
+        `check the objective, or raise maxConsecutiveFailures`,
+    );
+    this.lastError = lastError;
+  }
+}

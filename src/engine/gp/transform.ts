@@ -14,6 +14,7 @@
  * columns; the kernel treats the block as one unordered (Hamming-type) dimension.
  */
 import { contains, fromUnit, toUnit } from "../distributions";
+import { pointKey } from "../search-space";
 import type { Distribution, Params, ParamValue, SearchSpace } from "../types";
 
 /** One kernel dimension: a numeric column, or the one-hot block of a categorical. */
@@ -136,15 +137,13 @@ export class SpaceTransform {
     return x;
   }
 
-  /** A key naming the configuration `x` decodes to (equal keys ⇔ equal parameter values). */
+  /**
+   * The identity of the configuration `x` decodes to: its `pointKey` in the space (the
+   * search-space module's one rule for "the same point").
+   */
   key(x: ArrayLike<number>): string {
-    return paramsKey(this.decode(x));
+    return pointKey(this.space, this.decode(x)) as string;
   }
-}
-
-/** A key for a configuration, stable under key order. */
-export function paramsKey(params: Params): string {
-  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
 }
 
 function isDiscrete(dist: Distribution): boolean {

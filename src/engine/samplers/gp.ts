@@ -21,7 +21,6 @@
  * All randomness comes from (seed, trial number), so the answer depends only on the seed and the
  * context.
  */
-import { cardinality, enumerateValues } from "../distributions";
 import { SearchSpaceExhaustedError } from "../errors";
 import { fitHyperparameters } from "../gp/fit";
 import { pairwiseGroupDistances } from "../gp/kernel";
@@ -29,10 +28,11 @@ import { NotPositiveDefiniteError } from "../gp/linalg";
 import { maximizeLogExpectedImprovement } from "../gp/optimize-acquisition";
 import { GaussianProcess } from "../gp/regressor";
 import { warpOutputs } from "../gp/output-transform";
-import { paramsKey, SpaceTransform } from "../gp/transform";
+import { SpaceTransform } from "../gp/transform";
 import { createRng } from "../../common/random";
+import { isFinished, spaceSize, untriedPoints } from "../search-space";
 import { SOBOL_MAX_DIMENSIONS, SobolSequence } from "../sobol";
-import type { Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
+import type { Params, Sampler, SamplingContext } from "../types";
 import { RandomSampler } from "./random";
 
 /** Options of {@link GPSampler}. */
@@ -66,9 +66,6 @@ interface Observation {
   /** The value to minimise (negated when the study maximises). */
   readonly y: number;
 }
-
-/** The largest finite space that is enumerated to find an untried configuration. */
-const MAX_ENUMERATED = 100_000;
 
 /**
  * The GP-Bayesian sampler: Matérn-5/2 ARD kernel, hyperparameters by penalised marginal likelihood,
@@ -110,7 +107,7 @@ export class GPSampler implements Sampler {
       const x = transform.encode(trial.params);
       if (x === undefined) continue;
       tried.add(transform.key(x));
-      const modelled = (trial.state === "complete" || trial.state === "pruned") && trial.value !== undefined && Number.isFinite(trial.value);
+      const modelled = isFinished(trial.state) && trial.value !== undefined && Number.isFinite(trial.value);
       if (modelled) observations.push({ x, y: sign * (trial.value as number) });
       else if (trial.state === "running" || trial.state === "waiting") pending.push(x);
     }
@@ -198,15 +195,14 @@ export class GPSampler implements Sampler {
   }
 
   /**
-   * An untried configuration drawn at random. For a finite space, the untried ones are enumerated
-   * (up to {@link MAX_ENUMERATED}) and none left means exhaustion; otherwise the random sampler's
-   * choice is returned.
+   * An untried configuration drawn at random. For a finite space, the untried ones are listed (up
+   * to `MAX_LISTED_POINTS`, see the search-space module) and none left means exhaustion; otherwise
+   * the random sampler's choice is returned. `tried` holds point keys (`transform.key`).
    */
   private untriedConfiguration(context: SamplingContext, transform: SpaceTransform, tried: ReadonlySet<string>): Params {
-    const size = transform.discrete ? spaceSize(context.space) : Infinity;
-    if (size > MAX_ENUMERATED) return this.fallback.sample(context);
-    const untried = enumerateSpace(context.space).filter((params) => !tried.has(paramsKey(params)));
-    if (untried.length === 0) throw new SearchSpaceExhaustedError(size, "GP sampler");
+    const untried = transform.discrete ? untriedPoints(context.space, tried) : undefined;
+    if (untried === undefined) return this.fallback.sample(context);
+    if (untried.length === 0) throw new SearchSpaceExhaustedError(spaceSize(context.space), "GP sampler");
     return untried[createRng(this.seed, "gp", context.trialNumber, "untried").int(untried.length)] as Params;
   }
 }
@@ -221,21 +217,6 @@ function boundedSubset(y: Float64Array, limit: number): number[] {
   const spreadCount = limit - bestCount;
   const spread = Array.from({ length: spreadCount }, (_, k) => rest[Math.floor((k * rest.length) / spreadCount)] as number);
   return [...byValue.slice(0, bestCount), ...spread].sort((a, b) => a - b);
-}
-
-/** The number of configurations of a space (Infinity if a float is continuous). */
-function spaceSize(space: SearchSpace): number {
-  return Object.values(space).reduce((product, dist) => product * cardinality(dist), 1);
-}
-
-/** Every configuration of a finite space, parameters in the space's key order. */
-function enumerateSpace(space: SearchSpace): Params[] {
-  let configurations: Record<string, ParamValue>[] = [{}];
-  for (const [name, dist] of Object.entries(space)) {
-    const values = enumerateValues(dist);
-    configurations = configurations.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
-  }
-  return configurations;
 }
 
 function positiveInteger(name: string, value: number, minimum: number): number {

@@ -6,6 +6,7 @@
 import { cardinality, contains, enumerateValues, fromUnit } from "../distributions";
 import { SearchSpaceExhaustedError } from "../errors";
 import { createRng, shuffleInPlace } from "../../common/random";
+import { PointGrid } from "../search-space";
 import type { Distribution, Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
 
 export { SearchSpaceExhaustedError } from "../errors";
@@ -28,12 +29,8 @@ export interface GridSamplerOptions {
 }
 
 interface Grid {
-  readonly names: readonly string[];
-  /** (nParams, nValues_p): the values of each parameter. */
-  readonly axes: readonly (readonly ParamValue[])[];
-  /** (nParams): value key → index on that axis. */
-  readonly lookup: readonly Map<string, number>[];
-  readonly size: number;
+  /** The combinations and their mixed-radix numbering (see the search-space module). */
+  readonly points: PointGrid;
   /** The visiting order: a permutation of 0…size−1. */
   readonly order: Uint32Array;
 }
@@ -61,22 +58,22 @@ export class GridSampler implements Sampler {
 
   /** The number of combinations of `space` (throws, naming the parameter, if one cannot be listed). */
   size(space: SearchSpace): number {
-    return this.gridFor(space).size;
+    return this.gridFor(space).points.size;
   }
 
   sample(context: SamplingContext): Params {
-    const grid = this.gridFor(context.space);
+    const { points, order } = this.gridFor(context.space);
     const taken = new Set<number>();
     for (const trial of context.trials) {
       if (trial.number === context.trialNumber) continue;
-      const index = combinationIndex(grid, trial.params);
+      const index = points.indexOf(trial.params);
       if (index !== undefined) taken.add(index);
     }
-    for (let i = 0; i < grid.size; i++) {
-      const combination = grid.order[i] as number;
-      if (!taken.has(combination)) return combinationParams(grid, combination);
+    for (let i = 0; i < points.size; i++) {
+      const combination = order[i] as number;
+      if (!taken.has(combination)) return points.pointAt(combination);
     }
-    throw new SearchSpaceExhaustedError(grid.size, `grid over ${grid.names.join(", ") || "no parameters"}`);
+    throw new SearchSpaceExhaustedError(points.size, `grid over ${points.names.join(", ") || "no parameters"}`);
   }
 
   private gridFor(space: SearchSpace): Grid {
@@ -91,8 +88,8 @@ export class GridSampler implements Sampler {
 
   private buildGrid(space: SearchSpace): Grid {
     const names = Object.keys(space);
-    const axes = names.map((name) => this.axisValues(name, space[name] as Distribution));
-    const size = axes.reduce((product, axis) => product * axis.length, 1);
+    const points = new PointGrid(space, names.map((name) => this.axisValues(name, space[name] as Distribution)));
+    const { axes, size } = points;
     if (size > MAX_GRID_SIZE) {
       throw new RangeError(
         `GridSampler: the grid has ${size} combinations (${names.map((n, i) => `${n}: ${axes[i]?.length}`).join(", ")}), ` +
@@ -105,8 +102,7 @@ export class GridSampler implements Sampler {
       const shuffled = shuffleInPlace(Array.from(order), createRng(this.options.seed, "grid", JSON.stringify(names)));
       order.set(shuffled);
     }
-    const lookup = axes.map((axis) => new Map(axis.map((value, i) => [valueKey(value), i] as const)));
-    return { names, axes, lookup, size, order };
+    return { points, order };
   }
 
   private axisValues(name: string, dist: Distribution): ParamValue[] {
@@ -120,7 +116,7 @@ export class GridSampler implements Sampler {
           );
         }
       }
-      return dedupe(explicit);
+      return [...explicit];
     }
     const ppd = this.options.pointsPerDimension;
     const n = cardinality(dist);
@@ -138,7 +134,8 @@ export class GridSampler implements Sampler {
     const points = Array.from({ length: ppd }, (_, k) =>
       ppd === 1 ? fromUnit(dist, 0.5) : endpointValue(dist, k / (ppd - 1)),
     );
-    return dedupe(points);
+    // Repeated values (two u_k in one cell) are dropped by the PointGrid.
+    return points;
   }
 }
 
@@ -149,43 +146,4 @@ function endpointValue(dist: Distribution, u: number): ParamValue {
     if (u === 1) return dist.high;
   }
   return fromUnit(dist, u);
-}
-
-function valueKey(value: ParamValue): string {
-  return JSON.stringify(value);
-}
-
-function dedupe(values: readonly ParamValue[]): ParamValue[] {
-  const seen = new Set<string>();
-  return values.filter((value) => {
-    const key = valueKey(value);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** Mixed-radix index of `params` in the grid (first parameter most significant), if it is a grid point. */
-function combinationIndex(grid: Grid, params: Params): number | undefined {
-  let index = 0;
-  for (let p = 0; p < grid.names.length; p++) {
-    const name = grid.names[p] as string;
-    if (!(name in params)) return undefined;
-    const position = grid.lookup[p]?.get(valueKey(params[name] as ParamValue));
-    if (position === undefined) return undefined;
-    index = index * (grid.axes[p] as readonly ParamValue[]).length + position;
-  }
-  return index;
-}
-
-function combinationParams(grid: Grid, combination: number): Params {
-  const params: Record<string, ParamValue> = {};
-  let rest = combination;
-  for (let p = grid.names.length - 1; p >= 0; p--) {
-    const axis = grid.axes[p] as readonly ParamValue[];
-    params[grid.names[p] as string] = axis[rest % axis.length] as ParamValue;
-    rest = Math.floor(rest / axis.length);
-  }
-  // Keep the space's key order.
-  return Object.fromEntries(grid.names.map((name) => [name, params[name] as ParamValue]));
 }

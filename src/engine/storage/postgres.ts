@@ -17,8 +17,10 @@
  */
 import { Pool, type PoolClient, type PoolConfig } from "pg";
 
+import { FINISHED_STATES, isTerminal } from "../search-space";
 import type { FrozenTrial, StudyDirection } from "../types";
 import { StorageError } from "./memory";
+import { connectionError, formatSeconds, parseConnectionString } from "./postgres-connection";
 import {
   applyTrialUpdate,
   newTrial,
@@ -31,6 +33,8 @@ import {
   type TrialUpdate,
 } from "./storage";
 
+export { maskPassword, parseConnectionString, PostgresConnectionError } from "./postgres-connection";
+
 /** Options of {@link PostgresStorage.connect}. */
 export interface PostgresOptions {
   /** Give up connecting after this many milliseconds (default 5000). */
@@ -42,9 +46,6 @@ export interface PostgresOptions {
   /** Most connections this storage opens at once (default 4). */
   readonly maxConnections?: number;
 }
-
-/** The server could not be reached or refused us; the message names where and why, never the password. */
-export class PostgresConnectionError extends StorageError {}
 
 /** Arbitrary, fixed: the advisory lock that serialises schema creation across workers. */
 const SCHEMA_LOCK_KEY = 7_417_230_611;
@@ -82,8 +83,6 @@ interface LockedStudy {
   readonly change: number;
   readonly nextTrialNumber: number;
 }
-
-const FINISHED = new Set(["complete", "failed", "pruned"]);
 
 /**
  * A {@link SharedStudyStorage} in a PostgreSQL database. Every worker runs the same code:
@@ -202,7 +201,7 @@ export class PostgresStorage implements SharedStudyStorage {
         [study.id, number],
       );
       const data = rows.rows[0]?.data as NewTrial;
-      if (FINISHED.has(data.state)) throw new StaleTrialError(studyName, number, data.state, data.error);
+      if (isTerminal(data.state)) throw new StaleTrialError(studyName, number, data.state, data.error);
       const next = applyTrialUpdate({ ...data, number }, update);
       await writeTrial(client, study, next, data.state !== "running" && next.state === "running");
     });
@@ -235,9 +234,10 @@ export class PostgresStorage implements SharedStudyStorage {
     return this.transaction(async (client) => {
       const study = await this.lockStudy(client, studyName);
       if (request.limit !== undefined) {
+        // Finished trials (the one rule: FINISHED_STATES) and the running ones that may finish.
         const counted = await client.query<{ count: string }>(
-          `SELECT count(*) FROM tunelab_trials WHERE study_id = $1 AND state IN ('complete', 'pruned', 'running')`,
-          [study.id],
+          `SELECT count(*) FROM tunelab_trials WHERE study_id = $1 AND state = ANY($2::text[])`,
+          [study.id, [...FINISHED_STATES, "running"]],
         );
         if (Number(counted.rows[0]?.count) >= request.limit) return undefined;
       }
@@ -371,80 +371,4 @@ async function writeTrial(client: PoolClient, study: LockedStudy, trial: FrozenT
       WHERE study_id = $1 AND number = $2`,
     [study.id, number, trial.state, JSON.stringify(data), study.change, started],
   );
-}
-
-/** Where a connection string points, for messages (the password masked). */
-interface ConnectionTarget {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly database: string;
-  readonly display: string;
-}
-
-const EXPECTED_FORM = "expected postgres://user[:password]@host[:port]/database";
-
-/** Checks the form of a connection string; throws a {@link PostgresConnectionError} naming what is wrong. */
-export function parseConnectionString(url: string): ConnectionTarget {
-  const masked = maskPassword(url);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new PostgresConnectionError(`malformed PostgreSQL connection string "${masked}": ${EXPECTED_FORM}`);
-  }
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new PostgresConnectionError(
-      `malformed PostgreSQL connection string "${masked}": the scheme is "${parsed.protocol.replace(/:$/, "")}"; ${EXPECTED_FORM}`,
-    );
-  }
-  const socketHost = parsed.searchParams.get("host");
-  const host = decodeURIComponent(parsed.hostname) || socketHost || "localhost";
-  const port = parsed.port === "" ? 5432 : Number(parsed.port);
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
-  if (database.includes("/")) {
-    throw new PostgresConnectionError(`malformed PostgreSQL connection string "${masked}": "${database}" is not a database name; ${EXPECTED_FORM}`);
-  }
-  const user = decodeURIComponent(parsed.username) || process.env["PGUSER"] || process.env["USER"] || "postgres";
-  return { host, port, user, database: database || user, display: masked };
-}
-
-/** `url` with any password replaced by `****`. */
-export function maskPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, "$1:****@");
-}
-
-/** A clear error for a failure to connect, or the error itself if it is not one. */
-function connectionError(error: unknown, target: ConnectionTarget, timeoutMs: number): Error {
-  const where = `${target.host}:${target.port}`;
-  const { code, message } = error as { code?: string; message?: string };
-  const text = message ?? String(error);
-  const reach = (reason: string): PostgresConnectionError =>
-    new PostgresConnectionError(`cannot reach PostgreSQL at ${where} (${reason}); the connection string was "${target.display}"`);
-  switch (code) {
-    case "ECONNREFUSED":
-      return reach("connection refused");
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return reach(`host "${target.host}" not found`);
-    case "ETIMEDOUT":
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return reach(code === "ETIMEDOUT" ? `no answer within ${formatSeconds(timeoutMs)}` : "no route to the host");
-    case "ENOENT":
-      return reach(`no server socket at ${target.host}`);
-    case "28P01":
-    case "28000":
-      return new PostgresConnectionError(`PostgreSQL at ${where} refused user "${target.user}": ${text}`);
-    case "3D000":
-      return new PostgresConnectionError(`PostgreSQL at ${where} has no database "${target.database}": ${text}`);
-    default:
-      if (/timeout/i.test(text)) return reach(`no answer within ${formatSeconds(timeoutMs)}`);
-      if (/terminated|ECONNRESET/i.test(text) || code === "ECONNRESET") return reach(`the connection was closed: ${text}`);
-      return error instanceof Error ? error : new Error(text);
-  }
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
 }

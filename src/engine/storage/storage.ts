@@ -87,7 +87,8 @@ export interface StartTrialRequest {
   readonly startedAt: number;
   /**
    * Start nothing (resolve to `undefined`) when the study already holds this many trials that are
-   * complete, pruned or running: how workers sharing a study stop at exactly N finished trials.
+   * finished (`FINISHED_STATES` of the search-space module: complete or pruned) or running: how
+   * workers sharing a study stop at exactly N finished trials.
    */
   readonly limit?: number;
 }
@@ -109,8 +110,8 @@ export interface TrialChanges {
  *   heartbeat stopped (exactly once, whichever worker notices) and enqueues its parameters again;
  * - {@link readTrialChanges} reads only what changed since the last read, so a study can refresh
  *   its view of other workers' trials before every sample.
- * A trial that is already finished cannot be changed: {@link updateTrial} then rejects with a
- * {@link StaleTrialError}.
+ * A trial that is already over (`isTerminal` of the search-space module: complete, pruned or
+ * failed) cannot be changed: {@link updateTrial} then rejects with a {@link StaleTrialError}.
  */
 export interface SharedStudyStorage extends StudyStorage {
   /** How often a study heartbeats each running trial (ms). */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { paramsKey, SpaceTransform } from "../../../src/engine/gp/transform";
+import { SpaceTransform } from "../../../src/engine/gp/transform";
+import { paramsKey } from "../../../src/engine/search-space";
 import type { SearchSpace } from "../../../src/engine/types";
 import { testRng } from "./helpers";
 

@@ -1,0 +1,62 @@
+/**
+ * A study's trials as data: the JSON export (name, direction, metric, best trial, every trial)
+ * and a CSV table with one row per trial.
+ */
+import type { StudyJSON } from "./study-types";
+import type { FrozenTrial, StudyDirection } from "./types";
+
+/** The JSON export of a study from its parts. */
+export function studyToJSON(
+  studyName: string,
+  direction: StudyDirection,
+  metric: string,
+  bestTrial: FrozenTrial | undefined,
+  trials: readonly FrozenTrial[],
+): StudyJSON {
+  return { studyName, direction, metric, bestTrial: bestTrial?.number ?? null, trials };
+}
+
+/**
+ * The trials as CSV, one row per trial: number, state, value, `params_<name>` and
+ * `metrics_<name>` columns (in order of first appearance), started_at, completed_at,
+ * duration_ms, error. Values are JSON (strings bare), quoted when they hold `"`, `,` or a newline.
+ */
+export function trialsToCSV(trials: readonly FrozenTrial[]): string {
+  const paramNames = firstAppearance(trials.map((t) => Object.keys(t.params)));
+  const metricNames = firstAppearance(trials.map((t) => Object.keys(t.metrics)));
+  const header = [
+    "number",
+    "state",
+    "value",
+    ...paramNames.map((n) => `params_${n}`),
+    ...metricNames.map((n) => `metrics_${n}`),
+    "started_at",
+    "completed_at",
+    "duration_ms",
+    "error",
+  ];
+  const rows = trials.map((t) => [
+    t.number,
+    t.state,
+    t.value,
+    ...paramNames.map((n) => t.params[n]),
+    ...metricNames.map((n) => t.metrics[n]),
+    t.startedAt,
+    t.completedAt,
+    t.startedAt !== undefined && t.completedAt !== undefined ? t.completedAt - t.startedAt : undefined,
+    t.error,
+  ]);
+  return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+}
+
+function firstAppearance(lists: readonly (readonly string[])[]): string[] {
+  const seen = new Set<string>();
+  for (const list of lists) for (const name of list) seen.add(name);
+  return [...seen];
+}
+
+function csvField(value: unknown): string {
+  if (value === undefined) return "";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,248 @@
+/**
+ * The optimize loop: runs an objective on trial after trial until a stop condition holds.
+ *
+ * One call is an {@link OptimizeLoop}: an explicit state (trials started and run by this call,
+ * failures in a row, why it stopped, the fatal error if any) shared by `concurrency` lanes. Each
+ * lane repeats: check the stop conditions (this call's trial count, abort, timeout), start a
+ * trial (or wait while the study's remaining trials are running elsewhere), run and tell it, call
+ * the callbacks, count failures. The loop knows the study only through {@link OptimizeHost}, so
+ * it can be driven by a fake host in tests.
+ */
+import { SearchSpaceExhaustedError, TooManyFailuresError } from "./errors";
+import type { OptimizeOptions, OptimizeSummary, StopReason } from "./study-types";
+import type { TrialRun } from "./study-tell";
+import type { Trial } from "./trial";
+import type { FrozenTrial, SearchSpace } from "./types";
+
+/** Longest wait (ms) between looks at a study whose remaining trials other workers are running. */
+const MAX_FULL_STUDY_POLL_MS = 500;
+
+/** What the loop needs from the study. */
+export interface OptimizeHost {
+  readonly clock: () => number;
+  readonly maxConsecutiveFailures: number;
+  /** Starts a trial (see `Study.ask`). */
+  ask(space: SearchSpace | undefined): Promise<Trial>;
+  /**
+   * On a shared storage: starts a trial unless the study's finished and running trials reach
+   * `limit` (then `undefined`); `heartbeatIntervalMs` bounds how often a full study is looked at.
+   */
+  readonly shared:
+    | { askWithin(space: SearchSpace | undefined, limit: number): Promise<Trial | undefined>; readonly heartbeatIntervalMs: number }
+    | undefined;
+  /** Runs the objective on `trial` and tells the study (see `runAndTell`). */
+  runTrial(trial: Trial, signal: AbortSignal | undefined): Promise<TrialRun>;
+  /** Reads what other workers changed. */
+  refresh(): Promise<void>;
+  /** The study's finished trials, in its current view (see `finishedCount` of the search-space module). */
+  finishedCount(): number;
+  /** The callbacks of this call, bound to the study. */
+  readonly callbacks: readonly ((trial: FrozenTrial) => void | Promise<void>)[];
+}
+
+/** Resolves after `ms`, or at once when `signal` is aborted. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** A promise with its resolve function (Node 20 has no `Promise.withResolvers`). */
+function deferred(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+function plural(n: number): string {
+  return `${n} trial${n === 1 ? "" : "s"}`;
+}
+
+/** `OptimizeOptions` with defaults filled in. */
+interface LoopSettings {
+  readonly trials: number;
+  readonly timeout: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly space: SearchSpace | undefined;
+  readonly countStudyTrials: boolean;
+}
+
+/** The state of one `optimize` call, shared by its lanes (see the module comment). */
+export class OptimizeLoop {
+  /** Trials this call has running or has told (a stale one given up is taken back). */
+  started = 0;
+  /** Trials this call has told. */
+  run = 0;
+  /** Failed trials in a row (a failure while interrupted does not count). */
+  failuresInRow = 0;
+  /** Why the loop stopped; the message is built when the summary is. */
+  stopped: { readonly reason: StopReason; readonly message: () => string } | undefined;
+  /** The error `optimize` rethrows once every lane has ended. */
+  fatal: { readonly error: unknown } | undefined;
+  private readonly startedAt: number;
+  /** Wakes lanes that wait for a running trial of this call to end. */
+  private trialEnded = deferred();
+
+  constructor(
+    private readonly host: OptimizeHost,
+    private readonly settings: LoopSettings,
+  ) {
+    this.startedAt = host.clock();
+  }
+
+  /** Whether the loop has stopped or failed: lanes start no more trials. */
+  get halted(): boolean {
+    return this.stopped !== undefined || this.fatal !== undefined;
+  }
+
+  /** One lane: asks, runs and tells trials one after another while the search goes on. */
+  async lane(): Promise<void> {
+    const { trials, countStudyTrials, signal, timeout } = this.settings;
+    while (!this.halted) {
+      if (!countStudyTrials && this.started >= trials) {
+        // Every remaining trial is running in some lane; one may yet be given up (stale) and re-run.
+        if (this.started > this.run) {
+          await this.trialEnded.promise;
+          continue;
+        }
+        return this.stop("trials", () => `ran ${plural(this.run)}`);
+      }
+      if (signal?.aborted) return this.stop("aborted", () => `interrupted after ${plural(this.run)}; every finished trial is kept`);
+      if (timeout !== undefined && (this.host.clock() - this.startedAt) / 1000 >= timeout) {
+        return this.stop("timeout", () => `timed out after ${timeout} s and ${plural(this.run)}`);
+      }
+      const trial = await this.startTrial();
+      if (trial === "done") return;
+      if (trial === "again") continue;
+      await this.finishTrial(await this.host.runTrial(trial, signal));
+      this.wakeLanes();
+    }
+  }
+
+  /** What the call did, once every lane has ended. */
+  summary(): OptimizeSummary {
+    const { reason, message } = this.stopped ?? { reason: "trials" as const, message: () => `ran ${plural(this.run)}` };
+    return { trialsRun: this.run, stopReason: reason, message: message() };
+  }
+
+  /** Records the first reason to stop. */
+  private stop(reason: StopReason, message: () => string): void {
+    this.stopped ??= { reason, message };
+  }
+
+  private stopStudyFull(): void {
+    this.stop("trials", () => `the study has ${this.host.finishedCount()} finished trials (${this.run} run by this worker)`);
+  }
+
+  /** Called whenever a trial of this call ends or is given back. */
+  private wakeLanes(): void {
+    const wake = this.trialEnded;
+    this.trialEnded = deferred();
+    wake.resolve();
+  }
+
+  /**
+   * Starts a trial for this lane; "again" when the lane should look again (it waited for room in
+   * the study), "done" when the lane ends (the study is full, the space exhausted, or an error).
+   */
+  private async startTrial(): Promise<Trial | "again" | "done"> {
+    const { trials, countStudyTrials, space, signal } = this.settings;
+    this.started += 1;
+    try {
+      const shared = this.host.shared;
+      if (countStudyTrials && shared !== undefined) {
+        const asked = await shared.askWithin(space, trials);
+        if (asked !== undefined) return asked;
+        this.started -= 1;
+        // Finished and running trials reach the target: wait for the running ones to end (or go stale).
+        await this.host.refresh();
+        if (this.host.finishedCount() >= trials) {
+          this.stopStudyFull();
+          return "done";
+        }
+        await sleep(Math.min(shared.heartbeatIntervalMs, MAX_FULL_STUDY_POLL_MS), signal);
+        return "again";
+      }
+      if (countStudyTrials && this.host.finishedCount() + (this.started - 1 - this.run) >= trials) {
+        this.started -= 1;
+        if (this.started === this.run) {
+          this.stopStudyFull();
+          return "done";
+        }
+        // This call's running trials may reach the target, or fail and leave room.
+        await this.trialEnded.promise;
+        return "again";
+      }
+      return await this.host.ask(space);
+    } catch (error) {
+      this.started -= 1;
+      this.wakeLanes();
+      if (error instanceof SearchSpaceExhaustedError) this.stop("exhausted", () => `${error.message}; ran ${plural(this.run)}`);
+      else this.fatal ??= { error };
+      return "done";
+    }
+  }
+
+  /** Counts a trial that ran: told (callbacks, failures in a row), given up (stale) or failed to tell. */
+  private async finishTrial(ended: TrialRun): Promise<void> {
+    if (ended.kind === "stale") {
+      // This worker stalled past the heartbeat timeout: the trial was failed and is re-run elsewhere.
+      this.started -= 1;
+    } else if (ended.kind === "error") {
+      this.started -= 1;
+      this.fatal ??= { error: ended.error };
+    } else {
+      this.run += 1;
+      const { frozen, exhausted } = ended;
+      if (exhausted !== undefined) this.stop("exhausted", () => `${exhausted.message}; ran ${plural(this.run)}`);
+      else await this.runCallbacks(frozen);
+    }
+  }
+
+  /** Calls the callbacks, then counts failures in a row (a failure while interrupted does not count). */
+  private async runCallbacks(frozen: FrozenTrial): Promise<void> {
+    try {
+      for (const callback of this.host.callbacks) await callback(frozen);
+    } catch (error) {
+      this.fatal ??= { error };
+      return;
+    }
+    if (frozen.state === "failed" && !this.settings.signal?.aborted) {
+      this.failuresInRow += 1;
+      if (this.failuresInRow >= this.host.maxConsecutiveFailures) {
+        this.fatal ??= { error: new TooManyFailuresError(this.failuresInRow, frozen.error ?? "unknown error") };
+      }
+    } else {
+      this.failuresInRow = 0;
+    }
+  }
+}
+
+/**
+ * Runs the loop (see `Study.optimize` for the contract): validates `options`, runs `concurrency`
+ * lanes, rethrows the fatal error if any, else says why it stopped.
+ */
+export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptions): Promise<OptimizeSummary> {
+  const { trials = Infinity, timeout, signal, space, countStudyTrials = false, concurrency = 1 } = options;
+  if (options.trials === undefined && timeout === undefined && signal === undefined) {
+    throw new RangeError("optimize needs `trials`, `timeout` or `signal` to know when to stop (trials: Infinity runs until the space is exhausted)");
+  }
+  if (!(trials >= 0)) throw new RangeError(`trials must be a non-negative number, but got ${trials}`);
+  if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(`timeout must be a non-negative number of seconds, but got ${timeout}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer (trials run at once), but got ${concurrency}`);
+  }
+  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials });
+  await Promise.all(Array.from({ length: concurrency }, () => loop.lane()));
+  if (loop.fatal !== undefined) throw loop.fatal.error;
+  return loop.summary();
+}

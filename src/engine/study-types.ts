@@ -1,0 +1,103 @@
+/**
+ * The public vocabulary of a study: its options, what an objective returns, what `tell` accepts,
+ * the options and summary of `optimize`, and the JSON export. The study's parts (ask, tell, the
+ * optimize loop, export) share these types; `study.ts` re-exports them.
+ */
+import type { Sampler, Pruner, StudyDirection, TrialState, FrozenTrial, SearchSpace } from "./types";
+import type { StudyStorage } from "./storage/storage";
+import type { Study } from "./study";
+import type { Trial } from "./trial";
+
+/** Options of {@link createStudy}. */
+export interface StudyOptions {
+  /** The study's name in its storage (default "study"); an existing study of that name is resumed. */
+  readonly studyName?: string;
+  /** Default "minimize". Must match the stored study's direction when resuming. */
+  readonly direction?: StudyDirection;
+  /** Default `new RandomSampler({ seed })`. */
+  readonly sampler?: Sampler;
+  /** Default: no pruning. */
+  readonly pruner?: Pruner;
+  /** Default: a fresh {@link MemoryStorage}. */
+  readonly storage?: StudyStorage;
+  /** The study's own seed (duplicate avoidance, default sampler); default 0. */
+  readonly seed?: number;
+  /**
+   * The metric that is the objective value when an objective returns a record of metrics
+   * (default "value"; a plain number is stored under this name too).
+   */
+  readonly metric?: string;
+  /** `optimize` stops with {@link TooManyFailuresError} after this many failed trials in a row (default 10). */
+  readonly maxConsecutiveFailures?: number;
+  /** In a discrete space too large to list, how many random redraws replace a duplicate (default 20). */
+  readonly duplicateRetries?: number;
+  /** Milliseconds since the epoch (default `Date.now`); injectable for tests. */
+  readonly clock?: () => number;
+}
+
+/** What an objective returns: the value, or a record of metrics holding the study's metric. */
+export type ObjectiveResult = number | Readonly<Record<string, number>>;
+
+/** The function a study optimises. It may be async. */
+export type Objective = (trial: Trial) => ObjectiveResult | Promise<ObjectiveResult>;
+
+/** What `tell` accepts: a value (NaN/±∞ fail the trial) or an explicit outcome. */
+export type TellResult =
+  | number
+  | {
+      readonly state: Extract<TrialState, "complete" | "failed" | "pruned">;
+      readonly value?: number;
+      readonly metrics?: Readonly<Record<string, number>>;
+      readonly error?: string;
+    };
+
+/** Called after each trial `optimize` runs. */
+export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
+
+/** Options of {@link Study.optimize}. At least one of `trials`, `timeout` and `signal` is required. */
+export interface OptimizeOptions {
+  /** Run this many trials (Infinity: until exhausted, timed out or aborted). */
+  readonly trials?: number;
+  /** Start no new trial after this many seconds. */
+  readonly timeout?: number;
+  /** Start no new trial once aborted; the trials done are kept. */
+  readonly signal?: AbortSignal;
+  /** Sample every trial's parameters jointly from this space up front (see {@link Study.ask}). */
+  readonly space?: SearchSpace;
+  readonly callbacks?: readonly OptimizeCallback[];
+  /**
+   * Count `trials` over the whole study rather than this call: stop once the study holds `trials`
+   * finished trials (complete or pruned: `FINISHED_STATES` of the search-space module), whoever ran them. With a shared storage, workers start a
+   * trial only while finished and running trials are fewer than `trials`, and otherwise wait for
+   * the running ones (re-running any whose worker dies), so the study ends with exactly `trials`.
+   */
+  readonly countStudyTrials?: boolean;
+  /**
+   * How many trials run at once (default 1): while fewer are running, another is asked, so an
+   * objective that awaits work done elsewhere (worker threads, other processes) keeps N busy. The
+   * sampler sees the running trials as pending; `trials` is never exceeded. Which parameters a
+   * trial gets can then depend on which trials finished first.
+   */
+  readonly concurrency?: number;
+}
+
+/** Why `optimize` stopped. */
+export type StopReason = "trials" | "timeout" | "aborted" | "exhausted";
+
+/** What `optimize` did. */
+export interface OptimizeSummary {
+  /** Trials run by this call. */
+  readonly trialsRun: number;
+  readonly stopReason: StopReason;
+  /** A sentence saying why the search stopped. */
+  readonly message: string;
+}
+
+/** The JSON export of a study. */
+export interface StudyJSON {
+  readonly studyName: string;
+  readonly direction: StudyDirection;
+  readonly metric: string;
+  readonly bestTrial: number | null;
+  readonly trials: readonly FrozenTrial[];
+}
