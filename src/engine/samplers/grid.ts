@@ -6,7 +6,7 @@
 import { cardinality, contains, enumerateValues, fromUnit } from "../distributions";
 import { SearchSpaceExhaustedError } from "../errors";
 import { createRng, shuffleInPlace } from "../../common/random";
-import { PointGrid } from "../search-space";
+import { PointGrid, productSize } from "../search-space";
 import type { Distribution, Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
 
 export { SearchSpaceExhaustedError } from "../errors";
@@ -88,14 +88,18 @@ export class GridSampler implements Sampler {
 
   private buildGrid(space: SearchSpace): Grid {
     const names = Object.keys(space);
-    const points = new PointGrid(space, names.map((name) => this.axisValues(name, space[name] as Distribution)));
-    const { axes, size } = points;
-    if (size > MAX_GRID_SIZE) {
+    // The size comes from the axes' lengths, before any axis is listed: int(0, 2e9) must fail
+    // here, not after two billion values have been put in an array.
+    const lengths = names.map((name) => this.axisLength(name, space[name] as Distribution));
+    const bound = productSize(lengths);
+    if (bound > MAX_GRID_SIZE) {
       throw new RangeError(
-        `GridSampler: the grid has ${size} combinations (${names.map((n, i) => `${n}: ${axes[i]?.length}`).join(", ")}), ` +
+        `GridSampler: the grid has ${bound} combinations (${names.map((n, i) => `${n}: ${lengths[i]}`).join(", ")}), ` +
           `more than the ${MAX_GRID_SIZE} supported; list fewer values or use random or Bayesian search`,
       );
     }
+    const points = new PointGrid(space, names.map((name) => this.axisValues(name, space[name] as Distribution)));
+    const { size } = points;
     const order = new Uint32Array(size);
     for (let i = 0; i < size; i++) order[i] = i;
     if (this.options.seed !== undefined) {
@@ -103,6 +107,18 @@ export class GridSampler implements Sampler {
       order.set(shuffled);
     }
     return { points, order };
+  }
+
+  /** How many values {@link axisValues} lists for `name`, without listing them (at most; repeats are dropped later). */
+  private axisLength(name: string, dist: Distribution): number {
+    const explicit = this.options.values?.[name];
+    if (explicit !== undefined) return explicit.length;
+    const n = cardinality(dist);
+    const ppd = this.options.pointsPerDimension;
+    if (dist.kind === "categorical" || dist.kind === "fixed") return n;
+    if (ppd !== undefined && n > ppd) return ppd;
+    if (!Number.isFinite(n)) throw continuousAxisError(name, dist);
+    return n;
   }
 
   private axisValues(name: string, dist: Distribution): ParamValue[] {
@@ -122,12 +138,7 @@ export class GridSampler implements Sampler {
     const n = cardinality(dist);
     if (dist.kind === "categorical" || dist.kind === "fixed") return enumerateValues(dist);
     if (ppd === undefined || n <= ppd) {
-      if (!Number.isFinite(n)) {
-        throw new RangeError(
-          `GridSampler: parameter "${name}" is a continuous float (low=${dist.low}, high=${dist.high}); ` +
-            `a grid needs its values: give \`values.${name}\`, a \`step\`, or \`pointsPerDimension\``,
-        );
-      }
+      if (!Number.isFinite(n)) throw continuousAxisError(name, dist);
       return enumerateValues(dist);
     }
     // Evenly spaced in the unit interval's value cells: u_k = k/(ppd−1), ends included.
@@ -146,4 +157,13 @@ function endpointValue(dist: Distribution, u: number): ParamValue {
     if (u === 1) return dist.high;
   }
   return fromUnit(dist, u);
+}
+
+/** The error for a continuous float on a grid: it has no list of values to try. */
+function continuousAxisError(name: string, dist: Distribution): RangeError {
+  const bounds = dist.kind === "float" ? ` (low=${dist.low}, high=${dist.high})` : "";
+  return new RangeError(
+    `GridSampler: parameter "${name}" is a continuous float${bounds}; ` +
+      `a grid needs its values: give \`values.${name}\`, a \`step\`, or \`pointsPerDimension\``,
+  );
 }

@@ -5,13 +5,12 @@
  */
 import { MagicError, type MagicContext } from "../types";
 import { LiveView } from "../../render";
-import { isSharedStorage } from "../../engine/storage/storage";
 import { TooManyFailuresError, type Objective, type Study } from "../../engine/study";
 import type { SearchSpace } from "../../engine/types";
 import type { NotebookStudy } from "./notebook-study";
 import { optional, type TuneOptions } from "./options";
 import { searchReport } from "./report";
-import { plannedTrials, remainingTrials } from "./space-size";
+import { plannedTrials, trialsLeft } from "./space-size";
 import type { TuneSession } from "./tune-magic";
 
 /** The search stopped because the user interrupted it. */
@@ -41,9 +40,9 @@ export interface SearchRun {
 export async function runSearch(run: SearchRun): Promise<void> {
   const { session, options, space, study, objective, context, bound } = run;
   context.assign(options.out, bound);
-  // A shared study counts every worker's finished trials; otherwise this run makes up the rest.
-  const shared = isSharedStorage(study.storage);
-  const trials = shared ? plannedTrials(options, space) : remainingTrials(options, space, study);
+  // --trials counts the study's finished trials (complete or pruned): with --storage those of
+  // earlier runs and other workers too; a failed trial frees its place.
+  const trials = plannedTrials(options, space);
   const live = options.live ? new LiveView({ output: context, embedding: session.embedding, ...optional("intervalMs", session.liveIntervalMs) }) : undefined;
   const refresh = live === undefined ? undefined : setInterval(() => live.update(bound.data()), session.liveIntervalMs ?? 1000);
   refresh?.unref();
@@ -64,10 +63,10 @@ export async function runSearch(run: SearchRun): Promise<void> {
   let failure: unknown;
   let summary: { message: string; trialsRun: number } = { message: "nothing to do", trialsRun: 0 };
   try {
-    if (trials > 0) {
+    if (trialsLeft(options, space, study.trials) > 0) {
       summary = await study.optimize(timedObjective, {
         trials,
-        countStudyTrials: shared,
+        countStudyTrials: options.storage !== undefined,
         space,
         signal: context.signal,
         concurrency: run.concurrency ?? 1,

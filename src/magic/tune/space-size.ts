@@ -1,51 +1,68 @@
 /**
- * How many trials a `%%tune` search plans and has left: the size of a finite (grid) space, the
- * check that a grid can list every parameter, and what counts as a finished trial.
- *
- * // engine search-space module: switch when it lands
- * Everything here is finite-space arithmetic and the meaning of "finished", which belong to the
- * engine's search-space module; this file is the magic's one place for them until it exists.
+ * How many trials a `%%tune` search plans and has left, and the up-front checks of a grid. The
+ * arithmetic (sizes, "finished") is the engine's search-space module; this file applies it to the
+ * magic's options and turns its answers into MagicErrors on the right line.
  */
+import { messageOf } from "../../common/errors";
+import { continuousParameters, finiteSpaceSize, remainingTrials } from "../../engine/search-space";
+import { GridSampler } from "../../engine/samplers";
+import type { FrozenTrial, SearchSpace } from "../../engine/types";
 import { MagicError } from "../types";
-import { cardinality } from "../../engine/distributions";
-import type { Study } from "../../engine/study";
-import type { SearchSpace } from "../../engine/types";
 import type { TuneOptions } from "./options";
 
 /** Default number of trials when neither `--trials` nor a grid says how many. */
 export const DEFAULT_TRIALS = 20;
 
-/** A grid lists every value of every parameter: a float without a step cannot be listed. */
-export function checkGridSpace(space: SearchSpace, lineOf: Readonly<Record<string, number>>): void {
-  for (const [name, dist] of Object.entries(space)) {
-    if (dist.kind === "float" && dist.step === undefined) {
-      throw new MagicError(
-        `--strategy grid cannot list the values of "${name}" (a continuous float): give them as a list ([0.1, 0.2, 0.3]), add a step (float(${dist.low}, ${dist.high}, step=...)), or pass --grid-points N`,
-        lineOf[name],
-      );
-    }
+/**
+ * A grid lists every value of every parameter: a float without a step cannot be listed (unless
+ * `--grid-points` says how many values to take), and the grid must stay within the grid sampler's
+ * limit. Both are checked before anything is listed, so a huge axis fails at once.
+ */
+export function checkGridSpace(space: SearchSpace, lineOf: Readonly<Record<string, number>>, gridPoints?: number): void {
+  const continuous = gridPoints === undefined ? continuousParameters(space)[0] : undefined;
+  if (continuous !== undefined) {
+    const dist = space[continuous]!;
+    const bounds = dist.kind === "float" ? `float(${dist.low}, ${dist.high}, step=...)` : "a step";
+    throw new MagicError(
+      `--strategy grid cannot list the values of "${continuous}" (a continuous float): give them as a list ([0.1, 0.2, 0.3]), add a step (${bounds}), or pass --grid-points N`,
+      lineOf[continuous],
+    );
+  }
+  try {
+    new GridSampler(gridPoints === undefined ? {} : { pointsPerDimension: gridPoints }).size(space);
+  } catch (error) {
+    // Name the line of the longest axis: that is the one to shorten.
+    const names = Object.keys(space);
+    const lengths = names.map((name) => axisLength(space, name, gridPoints));
+    const longest = names[lengths.indexOf(Math.max(...lengths))];
+    throw new MagicError(`--strategy grid: ${messageOf(error).replace(/^GridSampler: /, "")}`, longest === undefined ? 1 : lineOf[longest]);
   }
 }
 
+function axisLength(space: SearchSpace, name: string, gridPoints: number | undefined): number {
+  const size = finiteSpaceSize({ [name]: space[name]! }) ?? Infinity;
+  return gridPoints === undefined ? size : Math.min(size, gridPoints);
+}
+
 /**
- * How many trials a grid has (the product of the engine's {@link cardinality} of each parameter,
- * so with the grid sampler's own tolerance for stepped floats), or undefined when the space is
- * not finite. With `--grid-points` the sampler thins or fills numeric axes, which this does not
- * count: such a grid ends when the sampler finds it exhausted.
+ * How many points the grid search will try: the grid sampler's own count (with `--grid-points` it
+ * thins or fills numeric axes), or undefined when the space cannot be listed.
  */
-function gridSize(space: SearchSpace): number | undefined {
-  const size = Object.values(space).reduce((product, dist) => product * cardinality(dist), 1);
-  return Number.isFinite(size) ? size : undefined;
+function gridSize(space: SearchSpace, gridPoints: number | undefined): number | undefined {
+  if (gridPoints === undefined) return finiteSpaceSize(space);
+  try {
+    return new GridSampler({ pointsPerDimension: gridPoints }).size(space);
+  } catch {
+    return undefined;
+  }
 }
 
-/** The number of trials the study should have (`--trials`, the grid's size, or the default). */
-export function plannedTrials(options: Pick<TuneOptions, "trials" | "strategy">, space: SearchSpace): number {
-  return options.trials ?? (options.strategy === "grid" ? (gridSize(space) ?? DEFAULT_TRIALS) : DEFAULT_TRIALS);
+/** The number of finished trials the study should hold (`--trials`, the grid's size, or the default). */
+export function plannedTrials(options: Pick<TuneOptions, "trials" | "strategy" | "gridPoints">, space: SearchSpace): number {
+  return options.trials ?? (options.strategy === "grid" ? (gridSize(space, options.gridPoints) ?? DEFAULT_TRIALS) : DEFAULT_TRIALS);
 }
 
-/** How many trials are left to run: `--trials` counts the study's finished trials. */
-export function remainingTrials(options: Pick<TuneOptions, "trials" | "strategy">, space: SearchSpace, study: Pick<Study, "trials">): number {
-  const planned = plannedTrials(options, space);
-  const finished = study.trials.filter((t) => t.state === "complete" || t.state === "pruned" || t.state === "failed").length;
-  return Math.max(0, planned - finished);
+/** How many more trials must finish (the engine's rule of "finished": complete or pruned). */
+export function trialsLeft(options: Pick<TuneOptions, "trials" | "strategy" | "gridPoints">, space: SearchSpace, trials: readonly FrozenTrial[]): number {
+  return remainingTrials(plannedTrials(options, space), trials);
 }

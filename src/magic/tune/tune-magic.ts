@@ -38,7 +38,7 @@ export function createTuneMagic(session: TuneSession): CellMagic {
     async run(args, body, context, bodyLine) {
       const options = readOptions(args, performance.now());
       const { space, lineOf } = parseSearchSpace(body, bodyLine);
-      if (options.strategy === "grid" && options.gridPoints === undefined) checkGridSpace(space, lineOf);
+      if (options.strategy === "grid") checkGridSpace(space, lineOf, options.gridPoints);
       const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
       if (options.seed === undefined && options.storage === undefined) {
         context.stdout(`Seed ${seed} (pass --seed ${seed} to repeat this search).\n`);

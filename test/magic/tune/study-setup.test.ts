@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isDatabaseUrl, makePruner, makeSampler } from "../../../src/magic/tune/study-setup";
-import { checkGridSpace, plannedTrials, remainingTrials } from "../../../src/magic/tune/space-size";
+import { checkGridSpace, plannedTrials, trialsLeft } from "../../../src/magic/tune/space-size";
 import { categorical, floatDistribution, intDistribution } from "../../../src/engine/distributions";
 import { MagicError } from "../../../src/magic/types";
 import type { FrozenTrial, SearchSpace } from "../../../src/engine/types";
@@ -28,8 +28,9 @@ test("the trial budget: --trials, else a grid's size, else 20; finished trials c
   assert.equal(plannedTrials({ strategy: "random" }, grid), 20);
   const states: FrozenTrial["state"][] = ["complete", "pruned", "failed", "running"];
   const trials = states.map((state, number) => ({ number, state }) as unknown as FrozenTrial);
-  assert.equal(remainingTrials({ strategy: "random", trials: 5 }, grid, { trials }), 2);
-  assert.equal(remainingTrials({ strategy: "random", trials: 2 }, grid, { trials }), 0);
+  // Finished is complete or pruned (the engine's rule, as with PostgreSQL): a failed trial frees its place.
+  assert.equal(trialsLeft({ strategy: "random", trials: 5 }, grid, trials), 3);
+  assert.equal(trialsLeft({ strategy: "random", trials: 2 }, grid, trials), 0);
 });
 
 test("a grid cannot list a continuous float: the error names its line", () => {
@@ -39,4 +40,18 @@ test("a grid cannot list a continuous float: the error names its line", () => {
     (error: unknown) => error instanceof MagicError && /^line 3: --strategy grid cannot list the values of "lr"/.test(error.message),
   );
   assert.doesNotThrow(() => checkGridSpace({ n: intDistribution(1, 4) }, { n: 2 }));
+});
+
+test("a grid too large to list fails at once, from the axes' sizes, naming the longest axis's line and the limit", () => {
+  const huge: SearchSpace = { a: categorical(["x", "y"]), x: intDistribution(0, 2_000_000_000) };
+  assert.throws(
+    () => checkGridSpace(huge, { a: 2, x: 3 }),
+    (error: unknown) => error instanceof MagicError && /^line 3: --strategy grid: the grid has 4000000002 combinations \(a: 2, x: 2000000001\), more than the 1000000 supported/.test(error.message),
+  );
+  assert.throws(
+    () => checkGridSpace({ f: floatDistribution(0, 1, { step: 1e-9 }) }, { f: 2 }),
+    (error: unknown) => error instanceof MagicError && /^line 2: .*more than the 1000000 supported/.test(error.message),
+  );
+  // (Listing two billion values first, as before, took seconds and ended the process out of memory.)
+  assert.doesNotThrow(() => checkGridSpace({ x: intDistribution(0, 2_000_000_000) }, { x: 2 }, 5), "--grid-points thins the axis");
 });
