@@ -17,10 +17,11 @@ import {
   type Magic,
   type MagicContext,
   type MagicRegistry,
-  type OutputSink as MagicOutputSink,
+  type OutputSink,
 } from "../magic";
+import { forwardOutput } from "../magic/context";
 import { Engine, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
-import { CellScope, currentScope, installOutputRouting, runInScope, type OutputSink } from "../exec/output";
+import { CellScope, currentScope, installOutputRouting, runInScope, type CellSink } from "../exec/output";
 import { setMagicRegistrar, toMimeBundle } from "../exec/display";
 import { createSharedState, SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
 import { History, parseHistoryQuery } from "./history";
@@ -80,7 +81,7 @@ export class Kernel {
   private readonly shared = createSharedState();
   private readonly worker: Worker;
   private engineInstance: Engine | undefined;
-  private readonly magics: MagicRegistry = createDefaultRegistry({ currentOutput: () => magicSinkOf(currentScope()) });
+  private readonly magics: MagicRegistry = createDefaultRegistry({ currentOutput: () => currentScope()?.sink });
   private readonly history = new History();
   private readonly handlers: Record<string, Handler>;
   private readonly queue: Envelope[] = [];
@@ -362,7 +363,7 @@ export class Kernel {
   }
 
   /** Where the output of a cell goes: iopub messages with the request as parent. */
-  private sinkFor(envelope: Envelope, allowStdin: boolean, silent: boolean): OutputSink & { flush(): void } {
+  private sinkFor(envelope: Envelope, allowStdin: boolean, silent: boolean): CellSink & { flush(): void } {
     const parent = envelope.message.header;
     // Stream text is coalesced (per turn of the event loop, or every STREAM_CHUNK characters) so
     // that a loop printing thousands of lines sends a few messages, not thousands.
@@ -379,9 +380,7 @@ export class Kernel {
       flush();
       this.publish(type, content, parent);
     };
-    return {
-      flush,
-      stream: (name, text) => {
+    const stream = (name: "stdout" | "stderr", text: string) => {
         if (silent) return;
         if (buffered !== undefined && buffered.name !== name) flush();
         buffered = { name, text: (buffered?.text ?? "") + text };
@@ -393,7 +392,11 @@ export class Kernel {
             flush();
           });
         }
-      },
+    };
+    return {
+      flush,
+      stdout: (text) => stream("stdout", text),
+      stderr: (text) => stream("stderr", text),
       display: (bundle, options) =>
         publish("display_data", {
           data: bundle,
@@ -402,7 +405,7 @@ export class Kernel {
         }),
       updateDisplay: (displayId, bundle, metadata) =>
         publish("update_display_data", { data: bundle, metadata: metadata ?? {}, transient: { display_id: displayId } }),
-      clearOutput: (wait) => publish("clear_output", { wait }),
+      clearOutput: (wait) => publish("clear_output", { wait: wait === true }),
       input: (prompt, password) => {
         if (!allowStdin) return Promise.reject(new Error("input() is not available: this client does not allow stdin (allow_stdin is false)"));
         const message = createMessage("input_request", this.session, { prompt, password }, parent);
@@ -434,32 +437,19 @@ export class Kernel {
     const sink = scope.sink;
     const shared = this.shared;
     return {
+      ...forwardOutput(() => sink),
       evaluate: async (code) => unwrap(await engine.run(code)),
       lookup: (name) => engine.lookup(name),
       has: (name) => engine.has(name),
       names: () => engine.names(),
       assign: (name, value) => engine.assign(name, value),
-      display: (bundle, options) => sink.display(bundle, options),
-      updateDisplay: (id, bundle, metadata) => sink.updateDisplay(id, bundle, metadata),
-      clearOutput: (wait) => sink.clearOutput(wait === true),
-      stdout: (text) => sink.stream("stdout", text),
-      stderr: (text) => sink.stream("stderr", text),
       signal: cell.abort.signal,
       interruptCooperatively: () => {
         cell.cooperative = true;
         Atomics.store(shared, SharedSlot.Cooperative, 1);
       },
       executionCount: scope.executionCount,
-      redirectOutput: <T>(target: MagicOutputSink, run: () => Promise<T>): Promise<T> => {
-        const redirected = new CellScope(scope.executionCount, {
-          stream: (name, text) => (name === "stdout" ? target.stdout(text) : target.stderr(text)),
-          display: (bundle, options) => target.display(bundle, options),
-          updateDisplay: (id, bundle, metadata) => target.updateDisplay(id, bundle, metadata),
-          clearOutput: (wait) => target.clearOutput(wait),
-          input: (prompt, password) => sink.input(prompt, password),
-        });
-        return runInScope(redirected, run);
-      },
+      redirectOutput: <T>(target: OutputSink, run: () => Promise<T>): Promise<T> => runInScope(scope.redirectedTo(target), run),
     };
   }
 
@@ -520,7 +510,7 @@ export class Kernel {
 function reportStray(kind: string, error: unknown): void {
   const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
   const scope = currentScope();
-  if (scope !== undefined && scope.isOpen) scope.sink.stream("stderr", `${kind}: ${text}\n`);
+  if (scope !== undefined && scope.isOpen) scope.sink.stderr(`${kind}: ${text}\n`);
   else log(`${kind} outside a running cell: ${text}`);
 }
 
@@ -533,19 +523,6 @@ function registerProjectMagics(registry: MagicRegistry): void {
   } catch (error) {
     log(`%%tune is unavailable: ${(error as Error).message}`);
   }
-}
-
-/** The magic system's view of a cell's output (for `%%capture`'s `show()`). */
-function magicSinkOf(scope: CellScope | undefined): MagicOutputSink | undefined {
-  if (scope === undefined) return undefined;
-  const sink = scope.sink;
-  return {
-    stdout: (text) => sink.stream("stdout", text),
-    stderr: (text) => sink.stream("stderr", text),
-    display: (bundle, options) => sink.display(bundle, options),
-    updateDisplay: (id, bundle, metadata) => sink.updateDisplay(id, bundle, metadata),
-    clearOutput: (wait) => sink.clearOutput(wait === true),
-  };
 }
 
 /** Raised into cells (as the abort reason) when the user interrupts. */
