@@ -9,6 +9,7 @@ import { writeSync } from "node:fs";
 import { forwardOutput } from "../magic/context";
 import type { OutputSink } from "../magic/types";
 
+/** The one output interface, defined with the magic contract (src/magic/types.ts). */
 export type { OutputSink };
 
 /**

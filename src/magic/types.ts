@@ -145,6 +145,7 @@ export interface CellMagic extends MagicBase {
   run(args: ParsedArgs, body: string, context: MagicContext, bodyLine: number): Promise<unknown> | unknown;
 }
 
+/** A line or cell magic. */
 export type Magic = LineMagic | CellMagic;
 
 /**
