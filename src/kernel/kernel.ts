@@ -205,7 +205,7 @@ export class Kernel {
 
   private async handle<T extends RequestType>(type: T, envelope: Envelope, channel: RequestChannel): Promise<void> {
     const route = this.handlers[type] as MainRoute<T> | TransportRoute;
-    if (!route.channels.includes(channel as "shell")) {
+    if (!(route.channels as readonly RequestChannel[]).includes(channel)) {
       log(`ignored ${type} on ${channel}: it is accepted on ${route.channels.join(" and ")}`);
       return;
     }
