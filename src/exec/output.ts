@@ -6,14 +6,17 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { writeSync } from "node:fs";
-import type { DisplayOptions, MimeBundle } from "../magic/types";
+import { forwardOutput } from "../magic/context";
+import type { OutputSink } from "../magic/types";
 
-/** Where a cell's output goes; implemented by the kernel for each execute_request. */
-export interface OutputSink {
-  stream(name: "stdout" | "stderr", text: string): void;
-  display(bundle: MimeBundle, options?: DisplayOptions): void;
-  updateDisplay(displayId: string, bundle: MimeBundle, metadata?: Readonly<Record<string, unknown>>): void;
-  clearOutput(wait: boolean): void;
+/** The one output interface, defined with the magic contract (src/magic/types.ts). */
+export type { OutputSink };
+
+/**
+ * A running cell's {@link OutputSink} together with its stdin channel; implemented by the kernel
+ * for each execute_request.
+ */
+export interface CellSink extends OutputSink {
   /** Asks the user for a line on the stdin channel; rejects when the client does not allow stdin. */
   input(prompt: string, password: boolean): Promise<string>;
 }
@@ -23,7 +26,16 @@ export class CellScope {
   private open = true;
   /** Whether dropped output was already reported in the kernel log. */
   droppedReported = false;
-  constructor(readonly executionCount: number, readonly sink: OutputSink) {}
+  constructor(readonly executionCount: number, readonly sink: CellSink) {}
+
+  /**
+   * A scope of the same cell whose output goes to `target` (for `%%capture`); `input()` still
+   * asks the cell's client. It has its own open flag: closing this scope does not close it.
+   */
+  redirectedTo(target: OutputSink): CellScope {
+    const cell = this.sink;
+    return new CellScope(this.executionCount, { ...forwardOutput(() => target), input: (prompt, password) => cell.input(prompt, password) });
+  }
 
   /** False after the cell was interrupted: its leftover work must not print into later cells. */
   get isOpen(): boolean {
@@ -70,7 +82,7 @@ export function installOutputRouting(): void {
       const scope = storage.getStore();
       if (scope === undefined) return original(chunk, encodingOrCallback, callback);
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
-      if (scope.isOpen) scope.sink.stream(name, text);
+      if (scope.isOpen) scope.sink[name](text);
       else if (!scope.droppedReported) {
         scope.droppedReported = true;
         logAside(`dropping output of interrupted cell ${scope.executionCount} (its leftover work still runs); first: ${JSON.stringify(text.slice(0, 200))}`);

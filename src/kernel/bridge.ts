@@ -37,10 +37,18 @@ export function createSharedState(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
 }
 
+/** The requests the transport worker can answer itself (see `answer` in transport.ts). */
+export const TRANSPORT_REQUESTS = ["kernel_info_request", "interrupt_request", "shutdown_request"] as const;
+
+/** One of {@link TRANSPORT_REQUESTS}. */
+export type TransportRequest = (typeof TRANSPORT_REQUESTS)[number];
+
 /** What the worker is started with. */
 export interface TransportOptions {
   readonly connectionFile: string;
   readonly session: string;
+  /** The requests the worker answers, with the channels it answers them on (from the handler table in kernel.ts). */
+  readonly answers: Readonly<Partial<Record<TransportRequest, readonly ("shell" | "control")[]>>>;
   /** The kernel's language, for the kernel_info_reply the worker sends itself. */
   readonly language: "typescript" | "javascript";
   readonly shared: Int32Array;

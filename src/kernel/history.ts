@@ -14,7 +14,7 @@ export interface HistoryEntry {
 /** A reply row: `[session, line, input]` or `[session, line, [input, output]]`. */
 export type HistoryRow = [number, number, string] | [number, number, [string, string | null]];
 
-/** What a `history_request` asks for (its content, validated). */
+/** What a `history_request` asks for (decoded from its content by `parseHistoryQuery` in requests.ts). */
 export type HistoryQuery =
   | { readonly kind: "tail"; readonly n: number; readonly output: boolean }
   | { readonly kind: "range"; readonly session: number; readonly start: number; readonly stop: number | undefined; readonly output: boolean }
@@ -80,22 +80,4 @@ export function globToRegExp(glob: string): RegExp {
     } else source += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
   }
   return new RegExp(`^${source}$`);
-}
-
-/** Reads a `history_request` content into a query, or explains what is wrong. */
-export function parseHistoryQuery(content: Record<string, unknown>): HistoryQuery | string {
-  const output = content["output"] === true;
-  const number = (name: string): number | undefined => (typeof content[name] === "number" ? (content[name] as number) : undefined);
-  switch (content["hist_access_type"]) {
-    case "tail":
-      return { kind: "tail", n: number("n") ?? 10, output };
-    case "range":
-      return { kind: "range", session: number("session") ?? 0, start: number("start") ?? 1, stop: number("stop"), output };
-    case "search": {
-      const pattern = typeof content["pattern"] === "string" ? (content["pattern"] as string) : "*";
-      return { kind: "search", pattern, n: number("n"), unique: content["unique"] === true, output };
-    }
-    default:
-      return `hist_access_type must be "tail", "range" or "search", got ${JSON.stringify(content["hist_access_type"])}`;
-  }
 }

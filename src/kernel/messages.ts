@@ -42,27 +42,46 @@ export interface Envelope {
 export type ExecutionState = "starting" | "busy" | "idle";
 
 /** `stream` content. */
-export interface StreamContent {
+export type StreamContent = {
   readonly name: "stdout" | "stderr";
   readonly text: string;
-}
+};
 
-/** `display_data` / `update_display_data` / `execute_result` payload. */
-export interface DisplayDataContent {
-  readonly data: Record<string, unknown>;
-  readonly metadata: Record<string, unknown>;
+/** `display_data` / `update_display_data` content (an `execute_result` adds its count). */
+export type DisplayDataContent = {
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly metadata: Readonly<Record<string, unknown>>;
   readonly transient?: { readonly display_id?: string };
-}
+};
 
 /** `error` content, also spread into an error reply. */
-export interface ErrorContent {
+export type ErrorContent = {
   readonly ename: string;
   readonly evalue: string;
   readonly traceback: readonly string[];
+};
+
+/**
+ * The content of each message type the kernel publishes on iopub.
+ * @see https://jupyter-client.readthedocs.io/en/latest/messaging.html#messages-on-the-iopub-pub-sub-channel
+ */
+export interface IopubContents {
+  readonly status: { readonly execution_state: ExecutionState };
+  readonly stream: StreamContent;
+  readonly display_data: DisplayDataContent;
+  readonly update_display_data: DisplayDataContent;
+  readonly execute_input: { readonly code: string; readonly execution_count: number };
+  readonly execute_result: DisplayDataContent & { readonly execution_count: number };
+  readonly error: ErrorContent;
+  readonly clear_output: { readonly wait: boolean };
+  readonly comm_close: { readonly comm_id: string; readonly data: Readonly<Record<string, unknown>> };
 }
 
+/** A message type the kernel publishes on iopub. */
+export type IopubType = keyof IopubContents;
+
 /** Creates a header for a new message of `msgType` in the kernel's `session`. */
-export function createHeader(msgType: string, session: string): Header {
+function createHeader(msgType: string, session: string): Header {
   return {
     msg_id: randomUUID(),
     session,

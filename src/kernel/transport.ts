@@ -2,7 +2,8 @@
  * The transport worker: a worker thread that owns all five sockets, so heartbeat and control keep
  * answering while the main thread is blocked in a cell. It verifies and decodes incoming messages
  * (dropping bad ones with a log line), forwards them to the main thread, signs and sends what the
- * main thread asks, and carries out interrupts and shutdowns itself.
+ * main thread asks, and answers the requests the handler table in kernel.ts gives it
+ * (kernel_info, interrupt, shutdown), carrying out interrupts and shutdowns itself.
  *
  * Interrupts: the main thread is told first (it aborts the cell's signal and settles a cell that
  * waits on an await). If the cell still runs after a grace period, the worker sends SIGINT to the
@@ -14,8 +15,9 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { Session } from "node:inspector";
 import * as zmq from "zeromq";
 import { endpoint, readConnectionFile, type ConnectionInfo } from "./connection";
-import { createMessage, replyType, type Envelope, type Message } from "./messages";
-import { SharedSlot, type MainCommand, type TransportOptions, type WorkerEvent } from "./bridge";
+import { createMessage, replyType, type Content, type Envelope, type Message } from "./messages";
+import { SharedSlot, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
+import { decodeRequest, invalidRequestReply, type ShutdownRequest } from "./requests";
 import { decodeMessage, DEFAULT_WIRE_LIMITS, encodeMessage, Signer, type WireLimits } from "./wire";
 import { log } from "./log";
 import { kernelInfo } from "./info";
@@ -109,12 +111,12 @@ class Transport {
           log(`dropped a message on ${channel}: ${decoded.reason} (${decoded.detail})`);
           continue;
         }
-        if (channel === "control" && this.handleControl(decoded.envelope)) continue;
-        if (channel !== "stdin" && decoded.envelope.message.header.msg_type === "kernel_info_request") {
-          this.answerKernelInfo(channel, decoded.envelope);
+        const type = decoded.envelope.message.header.msg_type;
+        if (channel !== "stdin" && this.answers(type, channel)) {
+          this.answer(type, channel, decoded.envelope);
           continue;
         }
-        if (channel === "shell" && decoded.envelope.message.header.msg_type === "execute_request") this.executesInFlight += 1;
+        if (channel === "shell" && type === "execute_request") this.executesInFlight += 1;
         post({ kind: "request", channel, envelope: decoded.envelope });
       }
     } catch (error) {
@@ -122,37 +124,38 @@ class Transport {
     }
   }
 
-  /** Control requests the worker answers itself; returns false for those the main thread answers. */
-  private handleControl(envelope: Envelope): boolean {
-    const request = envelope.message;
-    const type = request.header.msg_type;
-    if (type !== "interrupt_request" && type !== "shutdown_request") return false;
-    const session = this.options.session;
-    this.send("iopub", [], createMessage("status", session, { execution_state: "busy" }, request.header));
-    if (type === "interrupt_request") {
-      this.send("control", envelope.identities, createMessage(replyType(type), session, { status: "ok" }, request.header));
-      this.send("iopub", [], createMessage("status", session, { execution_state: "idle" }, request.header));
-      void this.interrupt();
-      return true;
-    }
-    const restart = request.content["restart"] === true;
-    this.send("control", envelope.identities, createMessage(replyType(type), session, { status: "ok", restart }, request.header));
-    this.send("iopub", [], createMessage("status", session, { execution_state: "idle" }, request.header));
-    void this.sendChain.then(() => this.shutdown(restart));
-    return true;
+  /** Whether the handler table (kernel.ts) gives `type` on `channel` to this worker. */
+  private answers(type: string, channel: "shell" | "control"): type is TransportRequest {
+    const answers = this.options.answers;
+    return Object.prototype.hasOwnProperty.call(answers, type) && answers[type as TransportRequest]!.includes(channel);
   }
 
   /**
-   * kernel_info is static, so the worker answers it at once on shell and control: the kernel
-   * is ready as soon as its sockets are bound, while the compiler still loads on the main thread
-   * (requests sent meanwhile wait in the main thread's queue).
+   * Answers a request without the main thread, between busy and idle: `kernel_info` (static, so
+   * the kernel is ready as soon as its sockets are bound, while the compiler still loads on the
+   * main thread), and `interrupt` and `shutdown`, which must work while a cell blocks the main
+   * thread. What the request asks for is done after the reply: stopping the cell, or shutting down
+   * once the reply went out.
    */
-  private answerKernelInfo(channel: "shell" | "control", envelope: Envelope): void {
+  private answer(type: TransportRequest, channel: "shell" | "control", envelope: Envelope): void {
     const request = envelope.message;
     const session = this.options.session;
+    const reply = (content: Content) => this.send(channel, envelope.identities, createMessage(replyType(type), session, content, request.header));
     this.send("iopub", [], createMessage("status", session, { execution_state: "busy" }, request.header));
-    this.send(channel, envelope.identities, createMessage("kernel_info_reply", session, kernelInfo(this.options.language), request.header));
+    let then: (() => void) | undefined;
+    const decoded = decodeRequest(type, request.content);
+    if (!decoded.ok) reply(invalidRequestReply(decoded.error));
+    else if (type === "kernel_info_request") reply(kernelInfo(this.options.language));
+    else if (type === "interrupt_request") {
+      reply({ status: "ok" });
+      then = () => void this.interrupt();
+    } else {
+      const restart = (decoded.request as ShutdownRequest).restart;
+      reply({ status: "ok", restart });
+      then = () => void this.sendChain.then(() => this.shutdown(restart));
+    }
     this.send("iopub", [], createMessage("status", session, { execution_state: "idle" }, request.header));
+    then?.();
   }
 
   /** Interrupts the running cell: main thread first, then SIGINT, then inspector termination. */

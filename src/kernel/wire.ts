@@ -17,6 +17,7 @@ export interface WireLimits {
   readonly maxIdentities: number;
 }
 
+/** 64 MiB and 16 identities; `TUNELAB_MAX_MESSAGE_BYTES` overrides the size (see transport.ts). */
 export const DEFAULT_WIRE_LIMITS: WireLimits = { maxMessageBytes: 64 * 1024 * 1024, maxIdentities: 16 };
 
 /** Why a multipart message was dropped. */

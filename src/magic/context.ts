@@ -35,15 +35,11 @@ export function deriveContext(base: MagicContext, overrides: ContextOverrides = 
   const cell = cellOutput.get(base) ?? base;
   const sink = (): OutputSink => magicOutput.getStore() ?? cell;
   const derived: MagicContext = {
+    ...forwardOutput(sink),
     evaluate: overrides.evaluate ?? ((code) => base.evaluate(code)),
     lookup: (name) => base.lookup(name),
     has: (name) => base.has(name),
     assign: (name, value) => base.assign(name, value),
-    display: (bundle, options) => sink().display(bundle, options),
-    updateDisplay: (id, bundle, metadata) => sink().updateDisplay(id, bundle, metadata),
-    clearOutput: (wait) => sink().clearOutput(wait),
-    stdout: (text) => sink().stdout(text),
-    stderr: (text) => sink().stderr(text),
     get signal() {
       return base.signal;
     },
@@ -66,4 +62,15 @@ export function deriveContext(base: MagicContext, overrides: ContextOverrides = 
  */
 export function currentMagicOutput(context: MagicContext): OutputSink {
   return magicOutput.getStore() ?? cellOutput.get(context) ?? context;
+}
+
+/** An {@link OutputSink} whose members write to whatever `target()` returns at the time of the call. */
+export function forwardOutput(target: () => OutputSink): OutputSink {
+  return {
+    stdout: (text) => target().stdout(text),
+    stderr: (text) => target().stderr(text),
+    display: (bundle, options) => target().display(bundle, options),
+    updateDisplay: (id, bundle, metadata) => target().updateDisplay(id, bundle, metadata),
+    clearOutput: (wait) => target().clearOutput(wait),
+  };
 }

@@ -15,8 +15,30 @@ export interface DisplayOptions {
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
-/** What a magic can do to the notebook while it runs. Implemented by the kernel, once per cell. */
-export interface MagicContext {
+/**
+ * Where output goes: the one output interface of the kernel and the magics. The kernel implements
+ * it once per `execute_request` (iopub messages whose parent is the request); `%%capture`
+ * implements it to record; a {@link MagicContext} is one too (the cell's output, or the innermost
+ * capture's).
+ */
+export interface OutputSink {
+  /** Writes to the stdout stream (a `stream` message named `stdout` in a cell). */
+  stdout(text: string): void;
+  /** Writes to the stderr stream. */
+  stderr(text: string): void;
+  /** Shows a MIME bundle (a `display_data` message in a cell). */
+  display(bundle: MimeBundle, options?: DisplayOptions): void;
+  /** Replaces an earlier display with this id (an `update_display_data` message in a cell). */
+  updateDisplay(displayId: string, bundle: MimeBundle, metadata?: Readonly<Record<string, unknown>>): void;
+  /** Clears the output (`clear_output`); with `wait`, just before the next output arrives. */
+  clearOutput(wait?: boolean): void;
+}
+
+/**
+ * What a magic can do to the notebook while it runs. Implemented by the kernel, once per cell.
+ * Its {@link OutputSink} members write to the cell's output.
+ */
+export interface MagicContext extends OutputSink {
   /**
    * Runs TypeScript in the notebook's global context (as if it were a cell of its own, without
    * its own execution count) and resolves to the value of its last expression.
@@ -32,16 +54,6 @@ export interface MagicContext {
   has(name: string): boolean;
   /** Binds `name` in the notebook's global scope so later cells can use it. */
   assign(name: string, value: unknown): void;
-  /** Sends a `display_data` message. */
-  display(bundle: MimeBundle, options?: DisplayOptions): void;
-  /** Sends an `update_display_data` message for an earlier display with this id. */
-  updateDisplay(displayId: string, bundle: MimeBundle, metadata?: Readonly<Record<string, unknown>>): void;
-  /** Sends `clear_output` (with `wait` it clears just before the next output arrives). */
-  clearOutput(wait?: boolean): void;
-  /** Writes to the cell's stdout stream. */
-  stdout(text: string): void;
-  /** Writes to the cell's stderr stream. */
-  stderr(text: string): void;
   /**
    * Aborted when the user interrupts the cell. A magic that watches it and stops by itself
    * (finishing its bookkeeping, showing what it has) should call {@link MagicContext.interruptCooperatively}
@@ -63,15 +75,6 @@ export interface MagicContext {
   redirectOutput?<T>(sink: OutputSink, run: () => Promise<T>): Promise<T>;
   /** Optional (needed by `%who`, `%whos`): the names earlier cells defined, for {@link MagicContext.lookup}. */
   names?(): readonly string[];
-}
-
-/** Where redirected output goes (see {@link MagicContext.redirectOutput}). */
-export interface OutputSink {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  display(bundle: MimeBundle, options?: DisplayOptions): void;
-  updateDisplay(displayId: string, bundle: MimeBundle, metadata?: Readonly<Record<string, unknown>>): void;
-  clearOutput(wait?: boolean): void;
 }
 
 /** How a magic's options are declared; used for parsing, typing and generated `--help`. */
@@ -147,6 +150,7 @@ export interface CellMagic extends MagicBase {
   run(args: ParsedArgs, body: string, context: MagicContext, bodyLine: number): Promise<unknown> | unknown;
 }
 
+/** A line or cell magic. */
 export type Magic = LineMagic | CellMagic;
 
 /**

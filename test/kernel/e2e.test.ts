@@ -26,7 +26,7 @@ const GROUPS: Record<string, readonly string[]> = {
     "tune_magic_through_the_kernel",
   ],
   interrupts: ["interrupt_by_message", "interrupt_by_control", "interrupt_by_signal", "interrupted_work_does_not_print_into_later_cells", "cooperative_interrupt_of_a_magic"],
-  "queue and wire": ["stop_on_error_aborts_queued_cells", "stop_on_error_false_keeps_running", "bad_messages_are_dropped"],
+  "queue and wire": ["stop_on_error_aborts_queued_cells", "stop_on_error_false_keeps_running", "bad_messages_are_dropped", "malformed_content_gets_an_error_reply"],
   lifecycle: ["shutdown_with_restart", "javascript_kernel", "exits_when_parent_dies"],
 };
 

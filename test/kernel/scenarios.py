@@ -487,6 +487,27 @@ def bad_messages_are_dropped(k):
     sock.close()
 
 
+@scenario
+def malformed_content_gets_an_error_reply(k):
+    def ask(msg_type, content, channel="shell"):
+        request = k.kc.session.msg(msg_type, content)
+        (k.kc.shell_channel if channel == "shell" else k.kc.control_channel).send(request)
+        reply = k.reply(request["header"]["msg_id"], channel=channel)
+        check(types(k.outputs(request["header"]["msg_id"])) == ["status", "status"], "busy and idle around a malformed request")
+        return reply["content"]
+
+    content = ask("execute_request", {"code": 5, "silent": False})
+    check(content["status"] == "error" and content["ename"] == "InvalidRequest" and '"code" must be a string' in content["evalue"], content)
+    check(isinstance(content["execution_count"], int), content)
+    content = ask("complete_request", {"code": "Math.", "cursor_pos": "end"})
+    check(content["status"] == "error" and '"cursor_pos" must be an integer' in content["evalue"], content)
+    content = ask("history_request", {"hist_access_type": "everything"})
+    check(content["status"] == "error" and "must be \"tail\", \"range\" or \"search\"" in content["evalue"], content)
+    content = ask("shutdown_request", {"restart": "yes"}, channel="control")
+    check(content["status"] == "error" and '"restart" must be true or false' in content["evalue"], content)
+    check(k.value("6 * 7") == "42", "the kernel still runs cells")
+
+
 # ---- lifecycle ----------------------------------------------------------------------------
 
 @scenario

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseConnectionInfo } from "../../src/kernel/connection";
-import { globToRegExp, History, parseHistoryQuery } from "../../src/kernel/history";
+import { globToRegExp, History } from "../../src/kernel/history";
+import { parseHistoryQuery } from "../../src/kernel/requests";
 import { codePointsToUtf16, utf16ToCodePoints } from "../../src/kernel/offsets";
 import { dataDir, installKernelspecs, uninstallKernelspecs } from "../../src/kernel/install";
 

@@ -1,0 +1,161 @@
+/**
+ * Running cells on the main thread: the execution engine (created on first use), the magic
+ * registry, the {@link MagicContext} of each cell, and interrupts of the running cell as far as
+ * the main thread can carry them out (the transport worker does the rest: see transport.ts).
+ */
+import { Engine, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
+import { CellScope, currentScope, runInScope } from "../exec/output";
+import { setMagicRegistrar, toMimeBundle } from "../exec/display";
+import { alignedCode, createDefaultRegistry, runCell, type Magic, type MagicContext, type MagicRegistry, type OutputSink } from "../magic";
+import { forwardOutput } from "../magic/context";
+import { SharedSlot } from "./bridge";
+import { errorContent, errorOutcome, INTERRUPTED_OUTCOME, InterruptError, unwrap } from "./cell-errors";
+import { log } from "./log";
+import type { Content } from "./messages";
+
+/** What running a cell gives: its outcome and the payload of its reply (pager text of `x?`). */
+export interface CellResult {
+  readonly outcome: RunOutcome;
+  readonly payload: unknown[];
+}
+
+/** A cell being executed, with what is needed to settle it from outside. */
+interface RunningCell {
+  readonly scope: CellScope;
+  readonly abort: AbortController;
+  cooperative: boolean;
+  settle(outcome: RunOutcome): void;
+}
+
+/** Runs cells one at a time and interrupts the running one. */
+export class CellRunner {
+  /** The magics cells can use: the builtins, `%%tune`, and those cells register. */
+  readonly magics: MagicRegistry = createDefaultRegistry({ currentOutput: () => currentScope()?.sink });
+  private engineInstance: Engine | undefined;
+  private running: RunningCell | undefined;
+
+  /** @param shared the flags shared with the transport worker (see {@link SharedSlot}) */
+  constructor(
+    private readonly language: Language,
+    private readonly shared: Int32Array,
+  ) {
+    setMagicRegistrar((magic) => this.magics.register(magic as Magic));
+    registerProjectMagics(this.magics);
+    setCallbackInterruptedListener(() => this.interrupt());
+    setForcedInterruptProbe(
+      () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Forced) === Atomics.load(shared, SharedSlot.Generation),
+    );
+  }
+
+  /** The execution engine, created on first use (loading the compiler takes seconds). */
+  get engine(): Engine {
+    this.engineInstance ??= new Engine(this.language, process.cwd());
+    return this.engineInstance;
+  }
+
+  /** Releases the engine (at shutdown). */
+  close(): void {
+    this.engineInstance?.close();
+  }
+
+  /** Runs a cell (through the magic system when it has magics) in `scope`; settles on interrupt. */
+  run(code: string, scope: CellScope): Promise<CellResult> {
+    return new Promise((resolve) => {
+      const abort = new AbortController();
+      let settled = false;
+      const finish = (outcome: RunOutcome, payload: unknown[] = []) => {
+        if (settled) return;
+        settled = true;
+        this.running = undefined;
+        Atomics.store(this.shared, SharedSlot.Running, 0);
+        Atomics.store(this.shared, SharedSlot.Cooperative, 0);
+        if (outcome.status === "error" && outcome.ename === INTERRUPTED) scope.close();
+        resolve({ outcome, payload });
+      };
+      const cell: RunningCell = { scope, abort, cooperative: false, settle: (outcome) => finish(outcome) };
+      this.running = cell;
+      Atomics.add(this.shared, SharedSlot.Generation, 1);
+      Atomics.store(this.shared, SharedSlot.Running, 1);
+      const context = this.magicContext(cell);
+      runInScope(scope, async () => {
+        try {
+          if (!hasMagicSyntax(code)) return finish(await this.engine.run(code));
+          const result = await runCell(code, {
+            registry: this.magics,
+            context,
+            runCode: async (segment) => unwrap(await this.engine.run(alignedCode(segment))),
+            inspect: (name) => {
+              const text = this.engine.inspect(name, name.length);
+              return text === undefined ? undefined : { "text/plain": text };
+            },
+          });
+          const outcome: RunOutcome = { status: "ok", hasValue: result.value !== undefined, value: result.value };
+          return finish(outcome, [...result.payload]);
+        } catch (error) {
+          return finish(errorOutcome(error, abort.signal));
+        }
+      }).catch((error: unknown) => finish(errorOutcome(error, abort.signal)));
+    });
+  }
+
+  /** Evaluates `user_expressions` after a successful cell, as ipykernel does (each on its own). */
+  async userExpressions(expressions: Readonly<Record<string, string>>): Promise<Content> {
+    const results: Content = {};
+    for (const [name, expression] of Object.entries(expressions)) {
+      const outcome = await this.engine.run(expression);
+      results[name] =
+        outcome.status === "ok" ? { status: "ok", data: toMimeBundle(outcome.value), metadata: {} } : { status: "error", ...errorContent(outcome) };
+    }
+    return results;
+  }
+
+  /**
+   * Interrupts the running cell, if any: aborts its signal, and settles it now unless it declared
+   * it stops by itself (a busy cell cannot be reached here: the transport worker's SIGINT stops it).
+   */
+  interrupt(): void {
+    const cell = this.running;
+    if (cell === undefined) return;
+    log(`interrupting cell ${cell.scope.executionCount}`);
+    cell.abort.abort(new InterruptError());
+    if (!cell.cooperative) cell.settle(INTERRUPTED_OUTCOME);
+  }
+
+  /** The {@link MagicContext} of one cell: the engine's namespace, and the cell's output. */
+  private magicContext(cell: RunningCell): MagicContext {
+    const engine = this.engine;
+    const scope = cell.scope;
+    const shared = this.shared;
+    return {
+      ...forwardOutput(() => scope.sink),
+      evaluate: async (code) => unwrap(await engine.run(code)),
+      lookup: (name) => engine.lookup(name),
+      has: (name) => engine.has(name),
+      names: () => engine.names(),
+      assign: (name, value) => engine.assign(name, value),
+      signal: cell.abort.signal,
+      interruptCooperatively: () => {
+        cell.cooperative = true;
+        Atomics.store(shared, SharedSlot.Cooperative, 1);
+      },
+      executionCount: scope.executionCount,
+      redirectOutput: <T>(target: OutputSink, run: () => Promise<T>): Promise<T> => runInScope(scope.redirectedTo(target), run),
+    };
+  }
+}
+
+/** `%%tune` and `%tune_plot` (src/magic/tune); a broken tuner must not take the kernel down with it. */
+function registerProjectMagics(registry: MagicRegistry): void {
+  try {
+    const tuner = require("../magic/tune") as typeof import("../magic/tune");
+    const session = require("../cell-api/session") as typeof import("../cell-api/session");
+    tuner.registerTuneMagics(registry, { embedding: session.sessionEmbedding });
+  } catch (error) {
+    log(`%%tune is unavailable: ${(error as Error).message}`);
+  }
+}
+
+/** Whether a cell needs the magic system: a line starting with `%`, or a trailing `?`. */
+function hasMagicSyntax(code: string): boolean {
+  return /(^|\n)%/.test(code) || /\?\s*$/.test(code);
+}
