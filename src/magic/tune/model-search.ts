@@ -22,7 +22,8 @@ import { InterruptedSearch, runSearch } from "./run-search";
 import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction, lookupVariable } from "./variables";
-import { startWorkerTraining, type TrainingMode } from "./worker-search";
+import { plannedTrials } from "./space-size";
+import { boundedWorkers, startWorkerTraining, type TrainingMode } from "./worker-search";
 
 /**
  * Runs a `--model` search: reads `--data` (and `--validation-data`), checks one model built from
@@ -66,8 +67,10 @@ export async function runModelSearch(
     if (direction === undefined) {
       throw new MagicError(`cannot tell whether ${metric} should go up or down: add --direction minimize or --direction maximize`, 1);
     }
+    const workers = boundedWorkers(options.workers, plannedTrials(options, space));
+    if (workers.note !== undefined) context.stdout(`${workers.note}\n`);
     const mode: TrainingMode | undefined =
-      options.workers > 1 ? await startWorkerTraining(loaded, options.workers, builder, representativeParams(space), data, checkSeed) : undefined;
+      workers.count > 1 ? await startWorkerTraining(loaded, workers.count, builder, representativeParams(space), data, checkSeed) : undefined;
     if (mode !== undefined) context.stdout(`${mode.note}\n`);
     pool = mode?.kind === "threads" ? mode.pool : undefined;
     const study = await openStudy(options, space, seed, direction, metric, context);

@@ -5,6 +5,7 @@
 import { MagicError, type OptionSpec, type ParsedArgs } from "../types";
 import type { StudyDirection } from "../../engine/types";
 import { SPACE_GRAMMAR } from "./space-grammar";
+import { outNameProblem } from "./names";
 
 /** Search strategies, as named on the command line. */
 export const STRATEGIES = ["bayes", "random", "sobol", "grid"] as const;
@@ -156,6 +157,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     const value = options[name];
     if (value !== undefined && !IDENTIFIER.test(value)) fail(`--${name} expects a variable name, got "${value}"`);
   }
+  const outProblem = outNameProblem(options.out);
+  if (outProblem !== undefined) fail(outProblem);
   if (options.model !== undefined && options.data === undefined) fail("--model needs --data X,Y: the training inputs and targets");
   if (options.objective !== undefined) {
     for (const name of ["data", "validationData", "validation", "cv"] as const) {

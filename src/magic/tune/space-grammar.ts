@@ -18,6 +18,7 @@ import { MagicError } from "../types";
 import type { Distribution, ParamValue, SearchSpace } from "../../engine/types";
 import { validateDistribution } from "../../engine/distributions";
 import { messageOf } from "../../common/errors";
+import { parameterNameProblem } from "./names";
 
 /** A parsed search space and, for each parameter, the cell line that declared it. */
 export interface ParsedSpace {
@@ -316,7 +317,9 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
       throw new MagicError(`expected "name: distribution" (for example "lr: loguniform(1e-4, 1e-1)"), got "${text.trim()}"`, line);
     }
     const name = match[1]!;
-    if (name in space) {
+    const problem = parameterNameProblem(name);
+    if (problem !== undefined) throw new MagicError(problem, line);
+    if (Object.hasOwn(space, name)) {
       throw new MagicError(`parameter "${name}" is declared twice (first on line ${lineOf[name]})`, line);
     }
     space[name] = parseDistribution(match[2]!, line);

@@ -2,6 +2,7 @@
  * `%%tune --workers N`: starts the worker-thread pool for a model search, or says why the search
  * trains in the notebook's thread instead.
  */
+import { availableParallelism } from "node:os";
 import type { LoadedTensorFlow } from "../../tfjs/backend";
 import { describeModel, TrainingPool, UnserialisableModelError } from "../../tfjs/pool";
 import { buildTrialModel, disposeModel, type ModelBuilder } from "../../tfjs/train";
@@ -13,6 +14,28 @@ import { messageOf } from "../../common/errors";
 export type TrainingMode =
   | { readonly kind: "threads"; readonly pool: TrainingPool; readonly note: string }
   | { readonly kind: "notebook"; readonly note: string };
+
+/** The worker threads a search gets, and why fewer than asked when it is bounded. */
+export interface WorkerCount {
+  readonly count: number;
+  /** One line for the cell's output when `count` is below the request. */
+  readonly note?: string;
+}
+
+/**
+ * Bounds `--workers N` by what can run at once: one thread per core the machine gives this
+ * process (`os.availableParallelism()`) and one per planned trial. More threads than cores only
+ * compete for them (each holds its own backend and a copy of the data).
+ */
+export function boundedWorkers(requested: number, plannedTrials: number, cores: number = availableParallelism()): WorkerCount {
+  const count = Math.max(1, Math.min(requested, cores, plannedTrials));
+  if (count >= requested) return { count };
+  const limits = [
+    ...(cores < requested ? [`this machine runs ${cores} thread${cores === 1 ? "" : "s"} at once`] : []),
+    ...(plannedTrials < requested ? [`the search plans ${plannedTrials} trial${plannedTrials === 1 ? "" : "s"}`] : []),
+  ];
+  return { count, note: `--workers ${requested}: ${limits.join(" and ")}, so ${count} ${count === 1 ? "trial runs" : "trials run"} at once.` };
+}
 
 /**
  * Starts `workers` threads on the search's data after checking, with one model built from

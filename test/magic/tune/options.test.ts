@@ -45,3 +45,14 @@ test("cross-checks fail on the magic's line with what was expected", () => {
   fails({ objective: "f", trials: 0 }, /--trials must be at least 1/);
   fails({ objective: "f", timeout: 0 }, /--timeout must be a positive number/);
 });
+
+test("--out refuses reserved words and names every object has", () => {
+  for (const out of ["class", "eval", "undefined", "constructor", "__proto__"]) {
+    assert.throws(
+      () => readOptions({ objective: "f", out }, 0),
+      (error: unknown) => error instanceof MagicError && new RegExp(`^line 1: --out ${out}: `).test(error.message),
+      out,
+    );
+  }
+  assert.equal(readOptions({ objective: "f", out: "search2" }, 0).out, "search2");
+});

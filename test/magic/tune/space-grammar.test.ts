@@ -75,3 +75,15 @@ test("distribution rules are checked with the values in the message", () => {
   assert.throws(() => parseDistribution("loguniform(0, 1)", 7), /line 7: .*(low|log).*0/);
   assert.throws(() => parseDistribution("float(0, 1, log, step=0.1)", 7), /line 7: .*(step|log)/);
 });
+
+test("names every object inherits are refused as parameters with the line; __proto__ too (it would not be a key)", () => {
+  for (const name of ["constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"]) {
+    assert.throws(
+      () => parseSearchSpace(`lr: loguniform(1e-4, 1e-1)\n${name}: [1, 2]`, 2),
+      (error: unknown) => error instanceof MagicError && new RegExp(`^line 3: "${name}" cannot name a parameter`).test(error.message),
+      name,
+    );
+  }
+  // A real duplicate is still reported as one, with the first line.
+  assert.throws(() => parseSearchSpace("a: [1]\na: [2]", 1), /line 2: parameter "a" is declared twice \(first on line 1\)/);
+});

@@ -1,0 +1,35 @@
+/**
+ * Which names a `%%tune` cell may bind: parameter names become keys of the `params` record the
+ * model builder or objective reads, and `--out` becomes a notebook variable.
+ */
+
+/**
+ * Properties every JavaScript object inherits (`constructor`, `toString`, `__proto__`, …): as a
+ * parameter name, `params.toString` would be ambiguous and `__proto__` would not be a key at all.
+ */
+const OBJECT_PROPERTIES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Words that cannot name a variable (JavaScript's reserved words, strict mode's, and TypeScript's own). */
+const RESERVED_WORDS: ReadonlySet<string> = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for function " +
+    "if import in instanceof new null return super switch this throw true try typeof var void while with " +
+    "implements interface let package private protected public static yield await arguments eval " +
+    "undefined NaN Infinity globalThis"
+  ).split(" "),
+);
+
+/** Why `name` cannot be a parameter of the search space, or undefined when it can. */
+export function parameterNameProblem(name: string): string | undefined {
+  if (OBJECT_PROPERTIES.has(name)) {
+    return `"${name}" cannot name a parameter: every JavaScript object already has a property of that name, so params.${name} would not be the parameter (choose another name, e.g. "${name.replace(/^_+|_+$/g, "")}Value")`;
+  }
+  return undefined;
+}
+
+/** Why `name` cannot be the variable `--out` binds, or undefined when it can. */
+export function outNameProblem(name: string): string | undefined {
+  if (RESERVED_WORDS.has(name)) return `--out ${name}: "${name}" is a reserved word and cannot name a variable`;
+  if (OBJECT_PROPERTIES.has(name)) return `--out ${name}: "${name}" is a property of every object and of the notebook's global scope; choose another name`;
+  return undefined;
+}
