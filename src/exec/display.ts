@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import type { DisplayOptions, MimeBundle } from "../magic/types";
-import { currentScope, logAside } from "./output";
+import { currentScope } from "./output";
+import { log } from "../common/log";
 
 /** Objects with a method under this symbol render as the MIME bundle it returns. */
 export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
@@ -39,11 +40,11 @@ function isMimeBundle(value: unknown): value is MimeBundle {
 function scopeOrWarn(what: string) {
   const scope = currentScope();
   if (scope === undefined) {
-    logAside(`${what} called outside of a cell; ignored`);
+    log(`${what} called outside of a cell; ignored`);
     return undefined;
   }
   if (!scope.isOpen) {
-    logAside(`${what} from interrupted cell ${scope.executionCount} dropped`);
+    log(`${what} from interrupted cell ${scope.executionCount} dropped`);
     return undefined;
   }
   return scope;

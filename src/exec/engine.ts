@@ -15,7 +15,8 @@ import * as ts from "@tslab/typescript-for-tslab";
 import { createConverter, isCompleteCode, type ConvertResult, type Converter, type Diagnostic } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { createTslabCompat, toMimeBundle, tunelabModule, tunelabNotebookModule } from "./display";
-import { currentScope, logAside } from "./output";
+import { currentScope } from "./output";
+import { log } from "../common/log";
 import { installVirtualPackages } from "./virtual-packages";
 
 /** Which language the engine compiles. */
@@ -45,6 +46,14 @@ export type Completeness = { readonly status: "complete" } | { readonly status: 
 
 /** Name of the error raised when a SIGINT stops cell code. */
 export const INTERRUPTED = "Interrupted";
+
+/** The outcome of an interrupted cell (SIGINT in a busy loop, or an interrupt between awaits). */
+export const INTERRUPTED_OUTCOME: RunOutcome & { readonly status: "error" } = {
+  status: "error",
+  ename: INTERRUPTED,
+  evalue: "execution was interrupted",
+  traceback: [`${INTERRUPTED}: execution was interrupted`],
+};
 
 const SIGINT_CODE = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
 
@@ -314,7 +323,7 @@ function guardTimerCallbacks(): void {
           return runGuarded(() => (callback as (...a: unknown[]) => unknown)(...args));
         } catch (error) {
           if ((error as { code?: unknown } | null)?.code !== SIGINT_CODE) throw error;
-          logAside(`interrupted a ${name} callback of cell ${currentScope()?.executionCount ?? "?"}`);
+          log(`interrupted a ${name} callback of cell ${currentScope()?.executionCount ?? "?"}`);
           callbackInterrupted();
           return undefined;
         }
@@ -409,8 +418,8 @@ function compileError(diagnostics: readonly Diagnostic[]): RunOutcome {
 
 function runtimeError(error: unknown): RunOutcome {
   if ((error as { code?: unknown } | null)?.code === SIGINT_CODE || (error instanceof Error && error.name === INTERRUPTED)) {
-    logAside(`cell stopped by ${(error as { code?: unknown }).code === SIGINT_CODE ? "SIGINT" : "forced interrupt"}`);
-    return { status: "error", ename: INTERRUPTED, evalue: "execution was interrupted", traceback: [`${INTERRUPTED}: execution was interrupted`] };
+    log(`cell stopped by ${(error as { code?: unknown }).code === SIGINT_CODE ? "SIGINT" : "forced interrupt"}`);
+    return INTERRUPTED_OUTCOME;
   }
   if (error instanceof Error) {
     const frames: string[] = [];

@@ -5,9 +5,9 @@
  * when it happens later. A scope closed by an interrupt drops its output (logged aside).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { writeSync } from "node:fs";
 import { forwardOutput } from "../magic/context";
 import type { OutputSink } from "../magic/types";
+import { log } from "../common/log";
 
 /** The one output interface, defined with the magic contract (src/magic/types.ts). */
 export type { OutputSink };
@@ -60,15 +60,6 @@ export function runInScope<T>(scope: CellScope, fn: () => T): T {
   return storage.run(scope, fn);
 }
 
-/** Writes a line to the kernel's own log (fd 2), bypassing cell routing. */
-export function logAside(text: string): void {
-  try {
-    writeSync(2, text.endsWith("\n") ? text : `${text}\n`);
-  } catch {
-    // The log is best effort.
-  }
-}
-
 let installed = false;
 
 /** Patches stdout/stderr once so writes from cell code become `stream` messages of their cell. */
@@ -85,7 +76,7 @@ export function installOutputRouting(): void {
       if (scope.isOpen) scope.sink[name](text);
       else if (!scope.droppedReported) {
         scope.droppedReported = true;
-        logAside(`dropping output of interrupted cell ${scope.executionCount} (its leftover work still runs); first: ${JSON.stringify(text.slice(0, 200))}`);
+        log(`dropping output of interrupted cell ${scope.executionCount} (its leftover work still runs); first: ${JSON.stringify(text.slice(0, 200))}`);
       }
       const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
       if (typeof done === "function") queueMicrotask(() => (done as () => void)());

@@ -3,22 +3,17 @@
  * `traceback`, as in the `error` iopub message and the error `execute_reply`), and where errors
  * nobody caught are shown.
  */
-import { INTERRUPTED, type RunOutcome } from "../exec/engine";
+import { INTERRUPTED, INTERRUPTED_OUTCOME, type RunOutcome } from "../exec/engine";
 import { currentScope } from "../exec/output";
 import { MagicError } from "../magic";
-import { log } from "./log";
+import { log } from "../common/log";
 import type { ErrorContent } from "./messages";
 
 /** A cell's failed outcome. */
 export type ErrorOutcome = RunOutcome & { readonly status: "error" };
 
-/** The outcome of an interrupted cell. */
-export const INTERRUPTED_OUTCOME: ErrorOutcome = {
-  status: "error",
-  ename: INTERRUPTED,
-  evalue: "execution was interrupted",
-  traceback: [`${INTERRUPTED}: execution was interrupted`],
-};
+/** The outcome of an interrupted cell (defined beside the engine's own). */
+export { INTERRUPTED_OUTCOME };
 
 /** Raised into cells (as the abort reason) when the user interrupts. */
 export class InterruptError extends Error {

@@ -10,7 +10,7 @@ import { alignedCode, createDefaultRegistry, runCell, type Magic, type MagicCont
 import { forwardOutput } from "../magic/context";
 import { SharedSlot } from "./bridge";
 import { errorContent, errorOutcome, INTERRUPTED_OUTCOME, InterruptError, unwrap } from "./cell-errors";
-import { log } from "./log";
+import { log } from "../common/log";
 import type { Content } from "./messages";
 
 /** What running a cell gives: its outcome and the payload of its reply (pager text of `x?`). */

@@ -3,7 +3,7 @@
  * `input_request`s it sends on the stdin channel with their pending answers.
  */
 import type { CellSink } from "../exec/output";
-import { log } from "./log";
+import { log } from "../common/log";
 import { createMessage, type Envelope, type Header, type IopubContents, type IopubType, type Message } from "./messages";
 
 /** Buffered stream text is sent once it reaches this many characters. */

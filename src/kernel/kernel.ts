@@ -16,7 +16,7 @@ import { CellRunner } from "./cell-runner";
 import { createCellSink, StdinRequests } from "./cell-sink";
 import { History } from "./history";
 import { complete, inspect, isComplete } from "./introspection";
-import { log } from "./log";
+import { log } from "../common/log";
 import { createMessage, replyType, type Content, type Envelope, type Header, type IopubContents, type IopubType } from "./messages";
 import { decodeRequest, invalidRequestReply, isRequestType, type CommOpen, type ExecuteRequest, type Requests, type RequestType } from "./requests";
 

@@ -19,7 +19,7 @@ import { createMessage, replyType, type Content, type Envelope, type Message } f
 import { SharedSlot, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
 import { decodeRequest, invalidRequestReply, type ShutdownRequest } from "./requests";
 import { decodeMessage, DEFAULT_WIRE_LIMITS, encodeMessage, Signer, type WireLimits } from "./wire";
-import { log } from "./log";
+import { log } from "../common/log";
 import { kernelInfo } from "./info";
 
 /** How long a forced interrupt waits for the cell to stop at an await before SIGINT, in ms. */

@@ -32,9 +32,9 @@ test("execute_request: defaults, silent forces store_history off, user expressio
 
 test("malformed content is an error naming the field, what it must be and the spec section", () => {
   assert.match(error(decodeRequest("execute_request", {})), /^execute_request: "code" must be a string, got undefined \(see https:\/\/jupyter-client\.readthedocs\.io\/en\/latest\/messaging\.html#execute\)$/);
-  assert.match(error(decodeRequest("execute_request", { code: 5 })), /"code" must be a string, got a number/);
-  assert.match(error(decodeRequest("execute_request", { code: "", silent: "yes" })), /"silent" must be true or false, got a string/);
-  assert.match(error(decodeRequest("execute_request", { code: "", user_expressions: { x: 1 } })), /"user_expressions\.x" must be a string, got a number/);
+  assert.match(error(decodeRequest("execute_request", { code: 5 })), /"code" must be a string, got number 5/);
+  assert.match(error(decodeRequest("execute_request", { code: "", silent: "yes" })), /"silent" must be true or false, got string "yes"/);
+  assert.match(error(decodeRequest("execute_request", { code: "", user_expressions: { x: 1 } })), /"user_expressions\.x" must be a string, got number 1/);
   assert.match(error(decodeRequest("execute_request", { code: "", user_expressions: [] })), /"user_expressions" must be an object, got an array of 0/);
   assert.match(error(decodeRequest("complete_request", { code: "a", cursor_pos: -1 })), /"cursor_pos" must be 0 or more, got -1 \(see .*#completion\)/);
   assert.match(error(decodeRequest("inspect_request", { code: "a", cursor_pos: 1.5 })), /"cursor_pos" must be an integer/);
