@@ -1,11 +1,12 @@
 /**
  * The display API that cells use: `display(value)`, updates by display id, `clearOutput()`,
  * `input()`, the `Symbol.for("Jupyter.display")` protocol, and a drop-in for tslab's public module
- * (`import * as tslab from "tslab"` keeps working in cells).
+ * (`import * as tslab from "tslab"` keeps working in cells). What cells import from "tunelab" is
+ * `src/cell-api/`, which re-exports these.
  */
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
-import type { DisplayOptions, MimeBundle } from "../magic/types";
+import type { DisplayOptions, Magic, MimeBundle } from "../magic/types";
 import { currentScope } from "./output";
 import { log } from "../common/log";
 
@@ -144,34 +145,8 @@ export function setMagicRegistrar(registrar: (magic: unknown) => void): void {
   magicRegistrar = registrar;
 }
 
-/** Adds a line or cell magic (see src/magic/types.ts) to the kernel's registry, from a cell. */
-export function registerMagic(magic: unknown): void {
+/** Adds a line or cell magic (see src/magic/types.ts) to the kernel's registry, usable from the next cell on. */
+export function registerMagic(magic: Magic): void {
   if (magicRegistrar === undefined) throw new Error("registerMagic is only available inside the tunelab kernel");
   magicRegistrar(magic);
-}
-
-/** What `require("tunelab")` returns inside cells. */
-export const tunelabModule = {
-  registerMagic,
-  display,
-  show,
-  updateDisplay,
-  clearOutput,
-  input,
-  prompt,
-  html: (s: string) => display({ "text/html": s }),
-  markdown: (s: string) => display({ "text/markdown": s }),
-  newDisplay: () => new MimeDisplay(randomBytes(8).toString("hex")),
-  JUPYTER_DISPLAY,
-};
-
-let notebookModule: Readonly<Record<string, unknown>> | undefined;
-
-/**
- * What `import ... from "tunelab"` gives cells: {@link tunelabModule} plus the notebook API (data
- * helpers, the tuning engine, `plot`), loaded on first import so that starting the kernel stays fast.
- */
-export function tunelabNotebookModule(): Readonly<Record<string, unknown>> {
-  notebookModule ??= Object.freeze({ ...(require("../cell-api/api") as Record<string, unknown>), ...tunelabModule });
-  return notebookModule;
 }

@@ -12,9 +12,13 @@ import * as vm from "node:vm";
 import * as path from "node:path";
 import Module from "node:module";
 import * as ts from "@tslab/typescript-for-tslab";
+// tslab's internals (not its public API): package.json pins tslab to the exact version they were read from.
 import { createConverter, isCompleteCode, type ConvertResult, type Converter, type Diagnostic } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
-import { createTslabCompat, toMimeBundle, tunelabModule, tunelabNotebookModule } from "./display";
+import { createTslabCompat, toMimeBundle } from "./display";
+// The cell globals set below, typed from their declaration (test/cell-api checks the two agree).
+import * as tunelabModule from "../cell-api/globals";
+import { tunelabNotebookModule } from "../cell-api/runtime";
 import { currentScope } from "./output";
 import { log } from "../common/log";
 import { installVirtualPackages } from "./virtual-packages";

@@ -2,78 +2,33 @@
  * Type declarations for what the kernel provides to cells, served to tslab's compiler as if they
  * were installed packages under the notebook directory's `node_modules`: the `tunelab` module
  * (`import { display } from "tunelab"`) and an `@types` package declaring the cell globals.
- * Nothing is written to disk: the compiler's file system (`ts.sys`) is extended in memory.
+ * Both are one-line re-exports of tsc's declarations for `src/cell-api/` (built with the rest), so
+ * cells are checked against the real types. Nothing is written to disk: the compiler's file
+ * system (`ts.sys`) is extended in memory.
  */
 import * as path from "node:path";
 import * as ts from "@tslab/typescript-for-tslab";
 
-const DISPLAY_OPTIONS = "{ displayId?: string; metadata?: Record<string, unknown>; raw?: boolean }";
+const norm = (p: string) => p.replace(/\\/g, "/");
 
-/** Declarations shared by the module and the globals. */
-const API = `
-/** A handle on a displayed output, to update it in place. */
-interface TunelabDisplayHandle { readonly displayId: string; update(value: unknown): void; }
-/** Shortcuts for common MIME types (like tslab's Display). */
-interface TunelabMimeDisplay {
-  javascript(s: string): void; html(s: string): void; markdown(s: string): void; latex(s: string): void;
-  svg(s: string): void; png(b: Uint8Array): void; jpeg(b: Uint8Array): void; gif(b: Uint8Array): void;
-  pdf(b: Uint8Array): void; text(s: string): void; raw(contentType: string, b: string | Uint8Array): void;
-}`;
+/** The `tunelab` module cells import (its compiled `.d.ts` under `dist/`, or the source under tsx). */
+const CELL_MODULE = path.join(__dirname, "..", "cell-api", "index");
 
-const GLOBALS = `${API}
-/** Shows a value: a MIME bundle ({"text/html": ...}), an object with Symbol.for("Jupyter.display"), or anything as text. */
-declare function display(value: unknown, options?: ${DISPLAY_OPTIONS}): void;
-/** Replaces the output shown under displayId. */
-declare function updateDisplay(displayId: string, value: unknown, metadata?: Record<string, unknown>): void;
-/** Clears the cell output; with wait, just before the next output arrives. */
-declare function clearOutput(wait?: boolean): void;
-/** Asks the user for a line of text (input_request on the stdin channel). */
-declare function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
-/** Alias of input(). */
-declare function prompt(message?: string): Promise<string>;
-`;
+/**
+ * The cell globals' declarations, generated at build time from `src/cell-api/globals.ts` (each
+ * export's own type and TSDoc) by `scripts/cell-globals.mjs` (so under `dist/` only).
+ */
+const CELL_GLOBALS = path.join(__dirname, "..", "cell-api", "globals.global.d.ts");
 
-const MODULE = `${API.replace(/interface /g, "export interface ")}
-/** Shows a value: a MIME bundle, an object with Symbol.for("Jupyter.display"), or anything as text. */
-export declare function display(value: unknown, options?: ${DISPLAY_OPTIONS}): void;
-/** Like display, returning a handle to update the output in place. */
-export declare function show(value: unknown, options?: ${DISPLAY_OPTIONS}): TunelabDisplayHandle;
-/** Replaces the output shown under displayId. */
-export declare function updateDisplay(displayId: string, value: unknown, metadata?: Record<string, unknown>): void;
-/** Clears the cell output; with wait, just before the next output arrives. */
-export declare function clearOutput(wait?: boolean): void;
-/** Asks the user for a line of text (input_request on the stdin channel). */
-export declare function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
-/** Alias of input(). */
-export declare function prompt(message?: string): Promise<string>;
-/** Displays HTML. */
-export declare function html(s: string): void;
-/** Displays Markdown. */
-export declare function markdown(s: string): void;
-/** A display whose later calls replace its output. */
-export declare function newDisplay(): TunelabMimeDisplay;
-/** What a magic's run receives: see MagicContext in tunelab's src/magic/types.ts. */
-export interface MagicContext {
-  evaluate(code: string): Promise<unknown>; lookup(name: string): unknown; has(name: string): boolean; assign(name: string, value: unknown): void;
-  display(bundle: Record<string, unknown>, options?: { displayId?: string; metadata?: Record<string, unknown> }): void;
-  updateDisplay(displayId: string, bundle: Record<string, unknown>, metadata?: Record<string, unknown>): void;
-  clearOutput(wait?: boolean): void; stdout(text: string): void; stderr(text: string): void;
-  readonly signal: AbortSignal; interruptCooperatively(): void; readonly executionCount: number;
+/** `import ... from "tunelab"`: everything `src/cell-api/index.ts` exports, with its own types and docs. */
+function moduleDeclarations(): string {
+  return `export * from ${JSON.stringify(norm(CELL_MODULE))};\n`;
 }
-/** A line magic (%name args) or cell magic (%%name args + body) defined in a notebook. */
-export type NotebookMagic =
-  | { kind: "line"; name: string; summary: string; help?: string; options?: readonly unknown[]; positionals?: readonly unknown[];
-      run(args: Record<string, unknown>, context: MagicContext): unknown }
-  | { kind: "cell"; name: string; summary: string; help?: string; options?: readonly unknown[]; positionals?: readonly unknown[];
-      run(args: Record<string, unknown>, body: string, context: MagicContext, bodyLine: number): unknown };
-/** Registers a magic in the kernel, usable from the next cell on. */
-export declare function registerMagic(magic: NotebookMagic): void;
-/** The symbol of self-rendering objects: obj[JUPYTER_DISPLAY]() returns a MIME bundle. */
-export declare const JUPYTER_DISPLAY: unique symbol;
-`;
 
-/** The compiled notebook API (data helpers, the tuning engine, `plot`), re-exported by the `tunelab` module. */
-const NOTEBOOK_API = path.join(__dirname, "..", "cell-api", "api");
+/** The cell globals (the generated file's `declare global { ... }`). */
+function globalDeclarations(): string {
+  return `/// <reference path=${JSON.stringify(norm(CELL_GLOBALS))} />\nexport {};\n`;
+}
 
 /** tunelab's own `node_modules`: packages it ships (TensorFlow.js, ...) that a notebook's directory may lack. */
 const OWN_MODULES = path.join(__dirname, "..", "..", "..", "node_modules").replace(/\\/g, "/");
@@ -84,13 +39,12 @@ let installedFor: string | undefined;
 export function installVirtualPackages(rootDir: string): void {
   if (installedFor !== undefined) return;
   installedFor = rootDir;
-  const norm = (p: string) => p.replace(/\\/g, "/");
   const modules = norm(path.join(rootDir, "node_modules"));
   const files = new Map<string, string>([
     [`${modules}/tunelab/package.json`, JSON.stringify({ name: "tunelab", version: "0.0.0", types: "index.d.ts" })],
-    [`${modules}/tunelab/index.d.ts`, `${MODULE}\nexport * from ${JSON.stringify(NOTEBOOK_API.replace(/\\/g, "/"))};\n`],
+    [`${modules}/tunelab/index.d.ts`, moduleDeclarations()],
     [`${modules}/@types/tunelab__cell-globals/package.json`, JSON.stringify({ name: "@types/tunelab__cell-globals", version: "0.0.0", types: "index.d.ts" })],
-    [`${modules}/@types/tunelab__cell-globals/index.d.ts`, GLOBALS],
+    [`${modules}/@types/tunelab__cell-globals/index.d.ts`, globalDeclarations()],
   ]);
   const directories = new Set<string>();
   for (const file of files.keys()) {

@@ -91,18 +91,22 @@ describe("figureBundle", () => {
 });
 
 describe("loadPlotlyLibrary", () => {
-  it("minifies the installed plotly.js-dist once and caches it on disk", () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "tunelab-render-"));
+  it("reads the installed plotly.js-dist-min bundle once, writing nothing", () => {
+    const home = mkdtempSync(join(tmpdir(), "tunelab-render-"));
+    const savedHome = process.env["HOME"];
+    process.env["HOME"] = home;
     try {
-      const library = loadPlotlyLibrary({ cacheDir });
+      const library = loadPlotlyLibrary();
       assert.equal(library.minified, true);
       assert.match(library.version, /^4\./);
       assert.match(library.source, /window\.Plotly\s*=/, "defines window.Plotly");
       assert.ok(library.source.length < 6_000_000, `${library.source.length} characters`);
-      assert.deepEqual(readdirSync(cacheDir), [`plotly-${library.version}.min.js`]);
-      assert.equal(loadPlotlyLibrary({ cacheDir }), library); // memory cache
+      assert.deepEqual(readdirSync(home), [], "no home-folder cache");
+      assert.equal(loadPlotlyLibrary(), library); // memory cache
     } finally {
-      rmSync(cacheDir, { recursive: true, force: true });
+      if (savedHome === undefined) delete process.env["HOME"];
+      else process.env["HOME"] = savedHome;
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
