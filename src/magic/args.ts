@@ -1,148 +1,20 @@
 /**
- * Magic arguments: shell-like splitting, parsing against a magic's {@link OptionSpec}s and
- * {@link PositionalSpec}s, and generated `--help` text.
- *
- * Splitting follows POSIX shell quoting: words are separated by blanks; `'…'` is literal; in
- * `"…"` a backslash escapes `"`, `\`, `$` and `` ` ``; outside quotes a backslash escapes any
- * character; a backslash before a line break joins the lines.
+ * Magic arguments: parsing a magic's line against its {@link OptionSpec}s and
+ * {@link PositionalSpec}s (words come from `arg-words.ts`, help text from `help.ts`).
  *
  * Options: `--name value`, `--name=value`, `-n value`, `-n=value`; `--batch-size` also finds an
  * option named `batchSize`; boolean options as `--flag`, `--no-flag`, `--flag=false`; list options
  * as `--x a,b,c` or repeated (`--x a --x b`); `--` ends the options. `--help` (and `-h` unless a
  * magic uses it) asks for the help text instead of running the magic.
  */
+import { ArgReader, type ArgWord } from "./arg-words";
+import { formatPositional, helpIsBuiltin, usageLine } from "./help";
+import { camelCase, kebabCase } from "./option-names";
 import { didYouMean } from "./suggest";
 import { MagicError, type MagicBase, type OptionSpec, type ParsedArgs, type PositionalSpec } from "./types";
 
-/** A word of the argument text, with where it lies in that text. */
-export interface ArgWord {
-  /** The word after quote removal and escapes. */
-  readonly text: string;
-  /** Offsets `[start, end)` of the word's source (quotes included) in the argument text. */
-  readonly start: number;
-  readonly end: number;
-  /** Whether any part of it was quoted or escaped (so `"--help"` is a value, not an option). */
-  readonly quoted: boolean;
-}
-
-/** Reads shell-like words one at a time, so a magic can take the rest of the text verbatim. */
-export class ArgReader {
-  private position = 0;
-
-  constructor(readonly text: string) {}
-
-  /** Skips blanks and line continuations; returns whether any text is left. */
-  hasMore(): boolean {
-    for (;;) {
-      const char = this.text[this.position];
-      if (char === " " || char === "\t" || char === "\r" || char === "\n") this.position++;
-      else if (char === "\\" && /^\\\r?\n/.test(this.text.slice(this.position, this.position + 3))) {
-        this.position += this.text[this.position + 1] === "\r" ? 3 : 2;
-      } else return this.position < this.text.length;
-    }
-  }
-
-  /** The next character to read (after blanks), or `""` at the end. */
-  peek(): string {
-    return this.hasMore() ? this.text[this.position] : "";
-  }
-
-  /** The offset of the next word (after blanks). */
-  offset(): number {
-    this.hasMore();
-    return this.position;
-  }
-
-  /** The rest of the text from the next word on, unsplit, with `\`-newline continuations joined. */
-  rest(): string {
-    this.hasMore();
-    const rest = this.text.slice(this.position).replace(/\\\r?\n/g, " ").trim();
-    this.position = this.text.length;
-    return rest;
-  }
-
-  /**
-   * The next word, or `undefined` at the end.
-   * @throws MagicError for an unterminated quote
-   */
-  next(): ArgWord | undefined {
-    if (!this.hasMore()) return undefined;
-    const { text } = this;
-    const start = this.position;
-    let word = "";
-    let quoted = false;
-    while (this.position < text.length) {
-      const char = text[this.position];
-      if (char === " " || char === "\t" || char === "\r" || char === "\n") break;
-      if (char === "'") {
-        const close = text.indexOf("'", this.position + 1);
-        if (close === -1) throw new MagicError(`unterminated ' quote in the arguments (from "${text.slice(this.position)}"); expected a closing '`);
-        word += text.slice(this.position + 1, close);
-        this.position = close + 1;
-        quoted = true;
-      } else if (char === '"') {
-        word += this.readDoubleQuoted();
-        quoted = true;
-      } else if (char === "\\") {
-        const escaped = text[this.position + 1];
-        if (escaped === undefined) {
-          word += "\\";
-          this.position++;
-        } else if (escaped === "\n" || (escaped === "\r" && text[this.position + 2] === "\n")) {
-          break; // a line continuation ends the word; hasMore() skips it
-        } else {
-          word += escaped;
-          this.position += 2;
-          quoted = true;
-        }
-      } else {
-        word += char;
-        this.position++;
-      }
-    }
-    return { text: word, start, end: this.position, quoted };
-  }
-
-  private readDoubleQuoted(): string {
-    const { text } = this;
-    const open = this.position;
-    let value = "";
-    this.position++;
-    while (this.position < text.length) {
-      const char = text[this.position];
-      if (char === '"') {
-        this.position++;
-        return value;
-      }
-      if (char === "\\") {
-        const escaped = text[this.position + 1];
-        if (escaped === "\n") {
-          this.position += 2;
-          continue;
-        }
-        if (escaped !== undefined && '"\\$`'.includes(escaped)) {
-          value += escaped;
-          this.position += 2;
-          continue;
-        }
-      }
-      value += char;
-      this.position++;
-    }
-    throw new MagicError(`unterminated " quote in the arguments (from ${text.slice(open)}); expected a closing "`);
-  }
-}
-
-/**
- * Splits argument text into words, shell style.
- * @throws MagicError for an unterminated quote
- */
-export function splitArgs(text: string): ArgWord[] {
-  const reader = new ArgReader(text);
-  const words: ArgWord[] = [];
-  for (let word = reader.next(); word !== undefined; word = reader.next()) words.push(word);
-  return words;
-}
+export { ArgReader, splitArgs, type ArgWord } from "./arg-words";
+export { formatHelp, usageLine } from "./help";
 
 /** The outcome of parsing: typed arguments, or a request for the help text. */
 export type ArgsOutcome = { readonly kind: "args"; readonly args: ParsedArgs } | { readonly kind: "help" };
@@ -160,23 +32,6 @@ export interface ArgsSource {
 type Value = string | number | boolean | readonly string[];
 
 const NEGATIVE_NUMBER = /^-(?:\d|\.\d)/;
-
-/** `batch-size` → `batchSize`. */
-function camelCase(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
-}
-
-/** `batchSize` → `batch-size`. */
-function kebabCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
-
-function helpIsBuiltin(options: readonly OptionSpec[]): { long: boolean; short: boolean } {
-  return {
-    long: !options.some((option) => option.name === "help"),
-    short: !options.some((option) => option.short === "h"),
-  };
-}
 
 /**
  * Parses a magic's argument text against its declared options and positionals.
@@ -410,131 +265,3 @@ function describeExpected(option: OptionSpec): string {
   }
 }
 
-function metavar(option: OptionSpec): string {
-  if (option.metavar !== undefined) return option.metavar;
-  switch (option.type) {
-    case "integer":
-      return "N";
-    case "number":
-      return "X";
-    case "list":
-      return `${option.name.toUpperCase()},…`;
-    default:
-      return option.choices !== undefined ? `{${option.choices.join(",")}}` : option.name.toUpperCase();
-  }
-}
-
-/** `--name VALUE`, `--[no-]flag` or `--no-flag`, as the option is written on the command line. */
-function formatOption(option: OptionSpec): string {
-  const long = `--${kebabCase(option.name)}`;
-  if (option.type === "boolean") return option.default === true ? `--no-${kebabCase(option.name)}` : long;
-  return `${long} ${metavar(option)}`;
-}
-
-function formatPositional(positional: PositionalSpec): string {
-  const inner = positional.rest === true || positional.raw === true ? `${positional.name}…` : positional.name;
-  return positional.required === true ? `<${inner}>` : `[<${inner}>]`;
-}
-
-/** How wide generated help is, in characters. */
-const HELP_WIDTH = 100;
-
-/** Breaks `text` into lines of at most `width` characters at spaces (longer words stay whole). */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let current = "";
-  for (const word of text.split(/\s+/).filter((part) => part !== "")) {
-    if (current !== "" && current.length + 1 + word.length > width) {
-      lines.push(current);
-      current = word;
-    } else current = current === "" ? word : `${current} ${word}`;
-  }
-  if (current !== "" || lines.length === 0) lines.push(current);
-  return lines;
-}
-
-/** The usage: `%%tune --model F [--trials N] … <name>`, on one line (see `formatHelp` for wrapping). */
-export function usageLine(magic: MagicBase, label: string): string {
-  return usageParts(magic, label).join(" ");
-}
-
-function usageParts(magic: MagicBase, label: string): string[] {
-  const parts = [label];
-  for (const option of magic.options ?? []) {
-    const text = formatOption(option);
-    parts.push(option.required === true ? text : `[${text}]`);
-  }
-  parts.push("[--help]");
-  for (const positional of magic.positionals ?? []) parts.push(formatPositional(positional));
-  return parts;
-}
-
-/** The usage wrapped to the help width, continuation lines aligned after the label. */
-function wrappedUsage(magic: MagicBase, label: string): string[] {
-  const [head, ...parts] = usageParts(magic, label);
-  const indent = " ".repeat("Usage: ".length + head.length + 1);
-  const lines: string[] = [];
-  let current = `Usage: ${head}`;
-  for (const part of parts) {
-    if (current.length + 1 + part.length > HELP_WIDTH && current.trim() !== "") {
-      lines.push(current);
-      current = `${indent}${part}`;
-    } else current = `${current} ${part}`;
-  }
-  lines.push(current);
-  return lines;
-}
-
-function formatDefault(value: OptionSpec["default"]): string {
-  return Array.isArray(value) ? value.join(",") : String(value);
-}
-
-/** The type, choices, default and requiredness of an option, for the help table. */
-function optionFacts(option: OptionSpec): string {
-  const facts: string[] = [option.type];
-  if (option.choices !== undefined) facts.push(`one of: ${option.choices.join(", ")}`);
-  if (option.required === true) facts.push("required");
-  if (option.default !== undefined) facts.push(`default: ${formatDefault(option.default)}`);
-  return `(${facts.join("; ")})`;
-}
-
-/** Lays out `[term, description]` rows as a two-column table, descriptions wrapped. */
-function table(rows: readonly (readonly [string, string])[]): string[] {
-  const width = Math.min(30, Math.max(...rows.map(([term]) => term.length)));
-  const indent = " ".repeat(width + 4);
-  return rows.flatMap(([term, description]) => {
-    const [first, ...rest] = wrap(description, Math.max(40, HELP_WIDTH - indent.length));
-    const head = term.length > width ? [`  ${term}`, `${indent}${first}`] : [`  ${term.padEnd(width)}  ${first}`];
-    return [...head, ...rest.map((line) => `${indent}${line}`)];
-  });
-}
-
-/**
- * The generated `--help` text of a magic: usage line, summary, arguments, options table (with
- * types, choices and defaults), then the magic's own help body.
- *
- * @param label how the magic is written, e.g. `%%tune` (default: `%name` or `%%name` from `kind`)
- */
-export function formatHelp(magic: MagicBase & { readonly kind?: "line" | "cell" }, label?: string): string {
-  const written = label ?? `${magic.kind === "cell" ? "%%" : "%"}${magic.name}`;
-  const usage = wrappedUsage(magic, written);
-  if (magic.kind === "cell") usage.push(`${" ".repeat("Usage: ".length)}<cell body>`);
-  const lines = [...usage, "", magic.summary];
-  const positionals = magic.positionals ?? [];
-  if (positionals.length > 0) {
-    lines.push("", "Arguments:", ...table(positionals.map((positional) => [positional.name, positional.description])));
-  }
-  const optionRows: [string, string][] = (magic.options ?? []).map((option) => {
-    const short = option.short === undefined ? "" : `-${option.short}, `;
-    const long =
-      option.type === "boolean"
-        ? `--[no-]${kebabCase(option.name)}`
-        : `--${kebabCase(option.name)} ${metavar(option)}`;
-    return [`${short}${long}`, `${option.description} ${optionFacts(option)}`];
-  });
-  const help = helpIsBuiltin(magic.options ?? []);
-  if (help.long) optionRows.push([help.short ? "-h, --help" : "--help", "show this help instead of running the magic"]);
-  lines.push("", "Options:", ...table(optionRows));
-  if (magic.help !== undefined && magic.help.trim() !== "") lines.push("", magic.help.trim());
-  return `${lines.join("\n")}\n`;
-}

@@ -16,6 +16,9 @@
  *   requests so the kernel runs them in order.
  *
  * Offsets are UTF-16 indices into the cell string (JavaScript string indices); lines are 1-based.
+ *
+ * Longer than our usual file: it is one scanner (strings, template literals, comments, regular
+ * expressions, brackets and the magic/help line rules share its state), which reads best whole.
  */
 import { MagicError } from "./types";
 

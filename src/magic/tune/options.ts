@@ -6,6 +6,7 @@ import { MagicError, type OptionSpec, type ParsedArgs } from "../types";
 import type { StudyDirection } from "../../engine/types";
 import { SPACE_GRAMMAR } from "./space-grammar";
 import { outNameProblem } from "./names";
+import { kebabCase } from "../option-names";
 
 /** Search strategies, as named on the command line. */
 export const STRATEGIES = ["bayes", "random", "sobol", "grid"] as const;
@@ -115,7 +116,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     const value = args[name] as readonly string[] | undefined;
     if (value === undefined) return undefined;
     if (value.length !== 2 || !value.every((v) => IDENTIFIER.test(v))) {
-      throw new MagicError(`--${kebab(name)} expects two variable names "X,Y", got "${value.join(",")}"`, 1);
+      throw new MagicError(`--${kebabCase(name)} expects two variable names "X,Y", got "${value.join(",")}"`, 1);
     }
     return [value[0]!, value[1]!];
   };
@@ -162,7 +163,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.model !== undefined && options.data === undefined) fail("--model needs --data X,Y: the training inputs and targets");
   if (options.objective !== undefined) {
     for (const name of ["data", "validationData", "validation", "cv"] as const) {
-      if (options[name] !== undefined) fail(`--${kebab(name)} is for --model; an --objective uses its own data`);
+      if (options[name] !== undefined) fail(`--${kebabCase(name)} is for --model; an --objective uses its own data`);
     }
   }
   const validations = [options.validation, options.cv, options.validationData].filter((v) => v !== undefined);
@@ -190,7 +191,3 @@ export function optional<K extends string, V>(key: K, value: V | undefined): { [
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-/** `batchSize` → `batch-size`, as the option is written. */
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
