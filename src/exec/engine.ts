@@ -23,6 +23,7 @@ import { currentScope } from "./output";
 import { log } from "../common/log";
 import { installVirtualPackages } from "./virtual-packages";
 import { expandShorthand, type ShorthandExpansion } from "./shorthand";
+import { liveTopLevelBindings } from "./live-bindings";
 
 /** Which language the engine compiles. */
 export type Language = "typescript" | "javascript";
@@ -132,7 +133,8 @@ export class Engine {
       return cached;
     }
     const expansion = expandShorthand(code, this.language);
-    const converted = withSourceColumns(this.converter.convert(this.prevDecl, expansion.code), expansion);
+    const compiled = withSourceColumns(this.converter.convert(this.prevDecl, expansion.code), expansion);
+    const converted = compiled.output === undefined ? compiled : { ...compiled, output: liveTopLevelBindings(compiled.output) };
     if (converted.sideOutputs === undefined && !/\b(import|require)\b/.test(code)) {
       this.conversions.set(key, converted);
       if (this.conversions.size > CONVERSION_CACHE_SIZE) this.conversions.delete(this.conversions.keys().next().value as string);
