@@ -74,12 +74,19 @@ export function maskPassword(url: string): string {
 /** `password=value` (also `sslpassword=`), the value quoted or running to `&` or white space. */
 const PASSWORD_PARAMETER = /(\b[a-z_]*password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&\s]*)/gi;
 
-/** `text` with every one of `secrets` (and every URL or parameter-form password) masked. */
+/**
+ * `text` with every one of `secrets` (and every URL or parameter-form password) masked. Secrets
+ * shorter than {@link MIN_REDACTED_LENGTH} are left to the structural masks: replacing a password
+ * such as `1` everywhere would garble every number in the message.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let result = text;
-  for (const secret of secrets) if (secret !== "") result = result.split(secret).join("****");
+  for (const secret of secrets) if (secret.length >= MIN_REDACTED_LENGTH) result = result.split(secret).join("****");
   return maskPassword(result);
 }
+
+/** The shortest secret {@link redact} replaces wherever it appears. */
+const MIN_REDACTED_LENGTH = 4;
 
 /** The password written in `url` (URL form, up to the last `@`), if any. */
 function passwordOf(url: string): string | undefined {

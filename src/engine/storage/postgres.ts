@@ -70,7 +70,8 @@ export interface PostgresOptions {
   readonly maxWorkerDeaths?: number;
   /**
    * Aborting it cancels every query of this storage that is waiting (and a connect in progress);
-   * they reject with a {@link PostgresAbortError}. Each operation also takes its own signal.
+   * they, and every later operation, reject with a {@link PostgresAbortError}. Each operation also
+   * takes its own signal (its last, optional argument), which cancels that operation only.
    */
   readonly signal?: AbortSignal;
 }
