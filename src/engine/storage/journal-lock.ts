@@ -161,12 +161,12 @@ export class JournalLock {
     let reason: string | undefined;
     if (gone === true) reason = `held by ${describeProcess(holder as ProcessIdentity)}, which is gone`;
     else if (gone === undefined && ageMs > this.staleMs) {
-      reason = `${holder === undefined ? "unreadable" : `held by ${describeProcess(holder)}`} for ${Math.round(ageMs / 1000)} s (over ${Math.round(this.staleMs / 1000)} s)`;
+      reason = `${holder === undefined ? "unreadable" : `held by ${describeProcess(holder)}`} for ${duration(ageMs)} (over ${duration(this.staleMs)})`;
     }
     if (reason === undefined) {
       if (Date.now() - start > this.waitLimitMs) {
         throw new StorageError(
-          `the journal lock ${this.path} has been held for over ${Math.round(this.waitLimitMs / 1000)} s by ${holder === undefined ? "an unknown process" : describeProcess(holder)}; ` +
+          `the journal lock ${this.path} has been held for over ${duration(this.waitLimitMs)} by ${holder === undefined ? "an unknown process" : describeProcess(holder)}; ` +
             `if no tunelab process is using the journal, delete the lock file`,
         );
       }
@@ -201,6 +201,11 @@ export class JournalLock {
       // Already gone.
     }
   }
+}
+
+/** `300 ms`, `30 s`. */
+function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 function backoffMs(attempt: number): number {
