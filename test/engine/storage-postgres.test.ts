@@ -193,15 +193,15 @@ describe("PostgresStorage: studies in one process", () => {
     });
   });
 
-  test("an exhausted space ends the search, and the trial the storage handed out is failed, not left running", async () => {
+  test("an exhausted space ends the search without handing out a trial that could only fail, and leaves none running", async () => {
     await withStorages(1, async ([storage]) => {
       const name = freshName("exhausted");
       const study = await createStudy({ storage: storage as PostgresStorage, studyName: name, seed: 3 });
       const summary = await study.optimize(() => 1, { trials: 5, space: { bit: intDistribution(0, 1) }, countStudyTrials: true });
       assert.equal(summary.stopReason, "exhausted");
       const trials = await (storage as PostgresStorage).readTrials(name);
-      assert.deepEqual(trials.map((t) => t.state), ["complete", "complete", "failed"]);
-      assert.match(trials[2]?.error ?? "", /^no parameters could be chosen: .*every point of bit has been tried/);
+      // Every point held is seen before a trial is taken (a trial handed out in a race with another worker is failed, not left running).
+      assert.deepEqual(trials.map((t) => t.state), ["complete", "complete"]);
       assert.deepEqual(study.trials, trials);
     });
   });
