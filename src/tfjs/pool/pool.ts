@@ -52,6 +52,11 @@ export class TrainingPool {
   private readonly idle: Slot[];
   private readonly waiting: { resolve: (slot: Slot) => void; reject: (error: Error) => void }[] = [];
   private closed = false;
+  /**
+   * The signals of running trainings, each with one "abort" listener for all of them (a listener
+   * per trial would put as many on a cell's signal as threads run: Node warns above 10).
+   */
+  private readonly watched = new Map<AbortSignal, { readonly slots: Set<Slot>; readonly listener: () => void }>();
 
   private constructor(
     private readonly slots: readonly Slot[],
@@ -124,12 +129,8 @@ export class TrainingPool {
     const slot = await this.acquire();
     const { control } = slot;
     Atomics.store(control, Control.abort, 0);
-    const abort = (): void => {
-      Atomics.store(control, Control.abort, 1);
-      Atomics.notify(control, Control.prune);
-    };
-    if (signal?.aborted === true) abort();
-    signal?.addEventListener("abort", abort);
+    if (signal?.aborted === true) abortSlot(slot);
+    else if (signal !== undefined) this.watch(signal, slot);
     try {
       const reply = await exchange(
         slot,
@@ -151,9 +152,34 @@ export class TrainingPool {
       if (reply.type !== "trained") throw new Error(`worker thread ${slot.index + 1} answered ${reply.type} to train`);
       return reply.training;
     } finally {
-      signal?.removeEventListener("abort", abort);
+      if (signal !== undefined) this.unwatch(signal, slot);
       this.release(slot);
     }
+  }
+
+  /** Aborts `slot`'s training when `signal` aborts; the first slot on a signal adds the one listener. */
+  private watch(signal: AbortSignal, slot: Slot): void {
+    let entry = this.watched.get(signal);
+    if (entry === undefined) {
+      const slots = new Set<Slot>();
+      const listener = (): void => {
+        for (const running of slots) abortSlot(running);
+      };
+      entry = { slots, listener };
+      this.watched.set(signal, entry);
+      signal.addEventListener("abort", listener, { once: true });
+    }
+    entry.slots.add(slot);
+  }
+
+  /** Undoes {@link TrainingPool.watch}; the last slot on a signal removes the listener. */
+  private unwatch(signal: AbortSignal, slot: Slot): void {
+    const entry = this.watched.get(signal);
+    if (entry === undefined) return;
+    entry.slots.delete(slot);
+    if (entry.slots.size > 0) return;
+    signal.removeEventListener("abort", entry.listener);
+    this.watched.delete(signal);
   }
 
   /** An error when every thread has died, naming the first death; undefined while one lives. */
@@ -196,6 +222,12 @@ export class TrainingPool {
     if (next !== undefined) next.resolve(slot);
     else this.idle.push(slot);
   }
+}
+
+/** Tells `slot`'s thread to stop its training at the next batch (and not to wait for a pruning answer). */
+function abortSlot(slot: Slot): void {
+  Atomics.store(slot.control, Control.abort, 1);
+  Atomics.notify(slot.control, Control.prune);
 }
 
 /** Starts one thread; its death rejects whatever it was doing and every later exchange. */
