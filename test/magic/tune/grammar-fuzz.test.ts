@@ -93,11 +93,8 @@ test("hostile %%tune cells fail with a MagicError naming the line, and a valid s
   assert.equal((notebook.context.lookup("fuzzed") as { trials: unknown[] }).trials.length, 2);
 });
 
-/**
- * The magic line's own quoting errors come from the shared argument splitter
- * (src/magic/arg-words.ts, outside `%%tune`), which names no line: the message is checked here.
- */
-const ARGUMENT_QUOTE = /^unterminated ["'] quote in the arguments/;
+/** The magic line's own quoting errors name the magic's line, the magic and the quote. */
+const ARGUMENT_QUOTE = /^line 1: %%tune: unterminated ["'] quote in the arguments/;
 
 test("an unterminated quote on the magic line is a MagicError saying which quote", async () => {
   const notebook = await irisNotebook();
