@@ -6,7 +6,7 @@
  * pruning answer goes back through shared memory; an abort reaches the thread at its next batch.
  * {@link TrainingPool.close} terminates every thread.
  */
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { BackendName } from "../backend";
 import { TrainingAbortedError, TrainingSetupError, type TrialReporter } from "../train";
@@ -39,12 +39,11 @@ interface Slot {
   onFailure: ((error: Error) => void) | undefined;
 }
 
-/** The worker thread's script: compiled JavaScript next to this file, or TypeScript under tsx. */
-const WORKER_SCRIPT = join(__dirname, `worker${extname(__filename)}`);
-/** Starts a thread on {@link WORKER_SCRIPT}; from TypeScript sources (tests under tsx) through tsx's require hook. */
+/** The worker thread's script: the compiled JavaScript next to this file (tunelab runs from `dist/`). */
+const WORKER_SCRIPT = join(__dirname, "worker.js");
+/** Starts a thread on {@link WORKER_SCRIPT}. */
 function newWorker(): Worker {
-  if (extname(WORKER_SCRIPT) !== ".ts") return new Worker(WORKER_SCRIPT);
-  return new Worker(`require("tsx/cjs"); require(${JSON.stringify(WORKER_SCRIPT)});`, { eval: true });
+  return new Worker(WORKER_SCRIPT);
 }
 
 /** A pool of worker threads training trials; start it with {@link TrainingPool.start}. */
