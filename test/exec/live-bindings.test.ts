@@ -1,23 +1,13 @@
 /** Cells as one program: later assignments seen by earlier functions, and declarations carried whole (real tslab converter). */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Engine, type RunOutcome } from "../../src/exec/engine";
+import { newEngine, valueOf } from "./engine-helpers";
 import { liveTopLevelBindings } from "../../src/exec/live-bindings";
 
-const engines: Engine[] = [];
-after(() => {
-  for (const engine of engines) engine.close();
-});
-
-function valueOf(outcome: RunOutcome): unknown {
-  assert.equal(outcome.status, "ok", JSON.stringify(outcome));
-  return (outcome as { value: unknown }).value;
-}
 
 for (const language of ["typescript", "javascript"] as const) {
   test(`${language}: a later cell's assignment is what earlier functions, callbacks and classes see`, async () => {
-    const engine = new Engine(language);
-    engines.push(engine);
+    const engine = newEngine(language);
     valueOf(await engine.run("let n = 1;\nvar epochs = 10;\nfunction g() { return n; }\nconst build = () => ({ epochs });\nclass C { v = n; get w() { return n * 2; } }"));
     valueOf(await engine.run("n = 5;\nepochs = 30;"));
     assert.equal(valueOf(await engine.run("g()")), 5);
@@ -26,16 +16,14 @@ for (const language of ["typescript", "javascript"] as const) {
   });
 
   test(`${language}: writes inside the declaring cell's functions reach later cells and the cell itself`, async () => {
-    const engine = new Engine(language);
-    engines.push(engine);
+    const engine = newEngine(language);
     assert.equal(valueOf(await engine.run("let count = 0;\nfunction inc() { count++; }\ninc(); inc();\ncount")), 2);
     valueOf(await engine.run("inc();"));
     assert.equal(valueOf(await engine.run("count")), 3);
   });
 
   test(`${language}: inner declarations keep shadowing, loops and blocks keep their own variables`, async () => {
-    const engine = new Engine(language);
-    engines.push(engine);
+    const engine = newEngine(language);
     valueOf(await engine.run("let x = 1;\nfunction own(x) { return x; }\nfunction inner() { let x = 7; return x; }\nlet total = 0;\nfor (let x = 0; x < 3; x++) total += x;\n{ const x = 100; total += x; }"));
     valueOf(await engine.run("x = 2;"));
     assert.equal(valueOf(await engine.run("own(9) + inner()")), 16);
@@ -52,8 +40,7 @@ test("liveTopLevelBindings leaves const, the sync statement and property names a
 });
 
 test("javascript: a require()d module stays declared for every later cell, redeclared or not", async () => {
-  const engine = new Engine("javascript");
-  engines.push(engine);
+  const engine = newEngine("javascript");
   valueOf(await engine.run("const tslab = require('tslab');"));
   valueOf(await engine.run('const fs = require("fs");\nconst tslab = require("tslab");'));
   assert.equal(valueOf(await engine.run("typeof tslab.display.html")), "function");

@@ -1,23 +1,13 @@
 /** Shorthand properties that name earlier cells' declarations, through the real tslab converter. */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Engine, type RunOutcome } from "../../src/exec/engine";
+import { newEngine, valueOf } from "./engine-helpers";
 import { expandShorthand } from "../../src/exec/shorthand";
 
-const engines: Engine[] = [];
-after(() => {
-  for (const engine of engines) engine.close();
-});
-
-function valueOf(outcome: RunOutcome): unknown {
-  assert.equal(outcome.status, "ok", JSON.stringify(outcome));
-  return (outcome as { value: unknown }).value;
-}
 
 for (const language of ["typescript", "javascript"] as const) {
   test(`${language}: { a }, { f, K } and ({ a }) => a see an earlier cell's let, function and class`, async () => {
-    const engine = new Engine(language);
-    engines.push(engine);
+    const engine = newEngine(language);
     valueOf(await engine.run("let a = 1;\nfunction f() { return 2; }\nclass K { static k = 3; }"));
     assert.equal(valueOf(await engine.run("JSON.stringify({ a })")), '{"a":1}');
     assert.equal(valueOf(await engine.run("`${JSON.stringify({ a, b: a + 1 })}`")), '{"a":1,"b":2}');
@@ -31,8 +21,7 @@ for (const language of ["typescript", "javascript"] as const) {
 }
 
 test("a compile error after a shorthand keeps the column the user wrote", async () => {
-  const engine = new Engine("typescript");
-  engines.push(engine);
+  const engine = newEngine("typescript");
   valueOf(await engine.run("let a = 1;"));
   const outcome = await engine.run("const o = { a }; const s: string = 5;");
   assert.equal(outcome.status, "error");
