@@ -1,5 +1,5 @@
 /**
- * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp] [--no-scaling]`
+ * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp,tpe] [--no-scaling]`
  *
  * The sampler benchmark of ../shared/bench/README.md: each sampler minimises each test function
  * (bounds and minima as in peers.json) with a budget of 40 evaluations for seeds 0…9, through the
@@ -11,6 +11,7 @@
  */
 import { loadavg } from "node:os";
 import { GPSampler } from "../src/engine/samplers/gp";
+import { TPESampler } from "../src/engine/samplers/tpe";
 import { RandomSampler } from "../src/engine/samplers/random";
 import { createStudy } from "../src/engine/study";
 import type { FrozenTrial, Sampler } from "../src/engine/types";
@@ -30,6 +31,7 @@ const SAMPLERS: Readonly<Record<string, (seed: number) => Sampler>> = {
   random: (seed) => new RandomSampler({ seed }),
   "sobol-random": (seed) => new RandomSampler({ seed, sobol: true }),
   gp: (seed) => new GPSampler({ seed }),
+  tpe: (seed) => new TPESampler({ seed }),
 };
 
 interface Options {
@@ -201,6 +203,15 @@ async function main(): Promise<void> {
       const line = checks.map(([label, ok]) => `${ok ? "met" : "MISSED"}: ${label}`).join("; ");
       console.log(`gp goals: ${line}`);
       verdicts.push(`${fn.name}: ${checks.every(([, ok]) => ok) ? "all goals met" : "goal missed"}`);
+    }
+    const ourTpe = ours["tpe"];
+    if (ourTpe !== undefined && tpe !== undefined) {
+      const ratio = (a: number, b: number): string => (b === 0 ? "-" : `${(a / b).toFixed(2)}×`);
+      console.log(
+        `tpe beside optuna_tpe: regret@20 ${formatNumber(ourTpe.regretAt20)} vs ${formatNumber(tpe.median_regret_at_20)} (${ratio(ourTpe.regretAt20, tpe.median_regret_at_20)}), ` +
+          `regret@40 ${formatNumber(ourTpe.regretAt40)} vs ${formatNumber(tpe.median_final_regret)} (${ratio(ourTpe.regretAt40, tpe.median_final_regret)}), ` +
+          `ms/trial ${ourTpe.msPerTrial.toFixed(2)} vs ${tpe.ms_per_trial.toFixed(2)} (${ratio(ourTpe.msPerTrial, tpe.ms_per_trial)})`,
+      );
     }
     console.log("");
   }

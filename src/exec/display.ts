@@ -13,9 +13,42 @@ import { log } from "../common/log";
 /** Objects with a method under this symbol render as the MIME bundle it returns. */
 export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
+/**
+ * Symbols Node's async hooks put on promises (and that AsyncLocalStorage adds): `util.inspect`
+ * would show them as `[Symbol(async_id_symbol)]: 295` beside `<pending>`.
+ */
+const ASYNC_HOOK_SYMBOLS: ReadonlySet<string> = new Set(["async_id_symbol", "trigger_async_id_symbol", "kResourceStore", "destroyed"]);
+
+/**
+ * Hides Node's internal async-hook properties of the promises in `value` (itself, or one level
+ * inside an array or a plain object) from `util.inspect`, by making them non-enumerable: Node
+ * reads them by key, so nothing else changes. A promise then shows as `Promise { <pending> }` or
+ * `Promise { 42 }`, as Node's REPL prints it.
+ */
+function hideAsyncHookProperties(value: unknown): void {
+  const hide = (item: unknown): void => {
+    if (!(item instanceof Promise)) return;
+    for (const symbol of Object.getOwnPropertySymbols(item)) {
+      const descriptor = Object.getOwnPropertyDescriptor(item, symbol);
+      if (descriptor?.enumerable === true && descriptor.configurable === true && ASYNC_HOOK_SYMBOLS.has(symbol.description ?? "")) {
+        Object.defineProperty(item, symbol, { ...descriptor, enumerable: false });
+      }
+    }
+  };
+  hide(value);
+  if (Array.isArray(value)) value.slice(0, 100).forEach(hide);
+  else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) Object.values(value).slice(0, 100).forEach(hide);
+}
+
+/** `util.inspect` as the kernel shows values: no colour, Node's internal promise properties hidden. */
+function inspectValue(value: unknown, depth: number): string {
+  hideAsyncHookProperties(value);
+  return inspect(value, { colors: false, depth, maxArrayLength: 100 });
+}
+
 /** Plain text of a value, as `util.inspect` shows it, without ANSI colour. */
 export function plainText(value: unknown): string {
-  return typeof value === "string" ? value : inspect(value, { colors: false, depth: 4, maxArrayLength: 100 });
+  return typeof value === "string" ? value : inspectValue(value, 4);
 }
 
 /** The MIME bundle for a value: its own bundle when it has one, plus `text/plain`. */
@@ -25,11 +58,11 @@ export function toMimeBundle(value: unknown): Record<string, unknown> {
     const bundle = (render as () => unknown).call(value);
     if (typeof bundle === "object" && bundle !== null) {
       const data = { ...(bundle as Record<string, unknown>) };
-      if (!("text/plain" in data)) data["text/plain"] = inspect(value, { colors: false, depth: 2 });
+      if (!("text/plain" in data)) data["text/plain"] = inspectValue(value, 2);
       return data;
     }
   }
-  return { "text/plain": inspect(value, { colors: false, depth: 4, maxArrayLength: 100 }) };
+  return { "text/plain": inspectValue(value, 4) };
 }
 
 function isMimeBundle(value: unknown): value is MimeBundle {

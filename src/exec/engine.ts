@@ -22,6 +22,8 @@ import { tunelabNotebookModule } from "../cell-api/runtime";
 import { log } from "../common/log";
 import { installVirtualPackages } from "./virtual-packages";
 import { guardAsync, installGuardedAwaiter, INTERRUPTED, SIGINT_CODE } from "./guard";
+import { expandShorthand, type ShorthandExpansion } from "./shorthand";
+import { liveTopLevelBindings } from "./live-bindings";
 
 /** Which language the engine compiles. */
 export type Language = "typescript" | "javascript";
@@ -127,7 +129,9 @@ export class Engine {
       this.conversions.set(key, cached);
       return cached;
     }
-    const converted = this.converter.convert(this.prevDecl, code);
+    const expansion = expandShorthand(code, this.language);
+    const compiled = withSourceColumns(this.converter.convert(this.prevDecl, expansion.code), expansion);
+    const converted = compiled.output === undefined ? compiled : { ...compiled, output: liveTopLevelBindings(compiled.output) };
     if (converted.sideOutputs === undefined && !/\b(import|require)\b/.test(code)) {
       this.conversions.set(key, converted);
       if (this.conversions.size > CONVERSION_CACHE_SIZE) this.conversions.delete(this.conversions.keys().next().value as string);
@@ -286,6 +290,13 @@ function tslabVersion(): string {
   } catch {
     return "unknown";
   }
+}
+
+/** A conversion whose diagnostics point at the written cell, not at its shorthand expansion. */
+function withSourceColumns(converted: ConvertResult, expansion: ShorthandExpansion): ConvertResult {
+  if (converted.diagnostics.length === 0) return converted;
+  const map = (pos: Diagnostic["start"]): Diagnostic["start"] => ({ ...pos, character: expansion.toSource(pos.line, pos.character) });
+  return { ...converted, diagnostics: converted.diagnostics.map((d) => ({ ...d, start: map(d.start), end: map(d.end) })) };
 }
 
 function compileError(diagnostics: readonly Diagnostic[]): RunOutcome {

@@ -5,3 +5,5 @@ export { RandomSampler } from "./random";
 export type { RandomSamplerOptions } from "./random";
 export { GPSampler } from "./gp";
 export type { GPSamplerOptions } from "./gp";
+export { TPESampler, goodCount, observationWeights } from "./tpe";
+export type { TPESamplerOptions } from "./tpe";

@@ -9,7 +9,7 @@ import { outNameProblem } from "./names";
 import { kebabCase } from "../option-names";
 
 /** Search strategies, as named on the command line. */
-export const STRATEGIES = ["bayes", "random", "sobol", "grid"] as const;
+export const STRATEGIES = ["bayes", "tpe", "random", "sobol", "grid"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Early-stopping rules, as named on the command line. */
@@ -28,7 +28,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
   { name: "metric", type: "string", metavar: "NAME", description: "metric to optimise: a history name such as val_loss or val_acc (model), or a key of the objective's record (default: val_loss, or loss without validation; value for a number)" },
   { name: "direction", type: "string", choices: ["minimize", "maximize"], description: "optimisation direction (default: inferred from the metric: loss/error down, accuracy/auc up)" },
-  { name: "strategy", type: "string", choices: STRATEGIES, default: "bayes", description: "search strategy: Gaussian-process Bayesian, random, scrambled Sobol, or grid" },
+  { name: "strategy", type: "string", choices: STRATEGIES, default: "bayes", description: "search strategy: Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), random, scrambled Sobol, or grid" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
   { name: "timeout", type: "number", metavar: "SECONDS", description: "stop starting new trials after this many seconds" },
   { name: "seed", type: "integer", metavar: "N", description: "seed for sampling, weight initialisation and shuffling (default: random, printed so the search can be repeated)" },
@@ -182,7 +182,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   }
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
   if (options.gridPoints !== undefined && options.strategy !== "grid") fail("--grid-points is for --strategy grid");
-  if (options.startupTrials !== undefined && options.strategy !== "bayes") fail("--startup-trials is for --strategy bayes");
+  if (options.startupTrials !== undefined && options.strategy !== "bayes" && options.strategy !== "tpe") fail("--startup-trials is for --strategy bayes or tpe");
   return options;
 }
 

@@ -4,7 +4,7 @@
  * (a new one, or the one of the same name in the storage, resumed).
  */
 import { MagicError, type MagicContext } from "../types";
-import { GPSampler, GridSampler, RandomSampler } from "../../engine/samplers";
+import { GPSampler, GridSampler, RandomSampler, TPESampler } from "../../engine/samplers";
 import { MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
@@ -18,13 +18,15 @@ import { plannedTrials } from "./space-size";
 
 /**
  * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian
- * search starts with a quarter of it (between 3 and 10) as random trials unless
+ * and TPE search start with a quarter of it (between 3 and 10) as random trials unless
  * `--startup-trials` says how many.
  */
 export function makeSampler(options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints">, seed: number, planned: number): Sampler {
   switch (options.strategy) {
     case "bayes":
       return new GPSampler({ seed, startupTrials: options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4))) });
+    case "tpe":
+      return new TPESampler({ seed, startupTrials: options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4))) });
     case "random":
       return new RandomSampler({ seed });
     case "sobol":

@@ -1,0 +1,167 @@
+/**
+ * Live top-level variables: after tslab converts a cell, every reference the cell makes to its own
+ * top-level `let`/`var` variables (in functions, callbacks and later statements alike) reads and
+ * writes the notebook's shared binding `exports.x` instead of the cell's local copy.
+ *
+ * Why: tslab runs each cell as a module. A later cell's `n = 5` writes `exports.n`, but a function
+ * declared in the first cell, `function g() { return n; }`, kept reading that cell's local `n`, so
+ * `g()` still returned 1: a silent wrong result (change `epochs` in a later cell and the builder
+ * defined beside it kept the old value). One `.ts` file, Deno's kernel or V8's REPL mode would
+ * return 5.
+ *
+ * The converted cell declares `let n = 1;` and right after it syncs `exports.n = n;`; tslab keeps
+ * that sync on every write it sees (`exports.n = n = 2`). References before the sync stay local
+ * (the binding is being created); every later one, and every one inside a function, becomes
+ * `exports.n`, unless an inner declaration (parameter, `var`/`let`/`const`, function, class, catch
+ * variable) shadows the name there.
+ */
+import * as ts from "@tslab/typescript-for-tslab";
+
+/** A top-level mutable binding of the cell and where its sync statement ends. */
+interface TopLevelBinding {
+  /** Offset of the end of `exports.x = x;` (references before it are the declaration's own). */
+  readonly syncedAt: number;
+}
+
+/** Rewrites the references to the cell's top-level `let`/`var` variables to `exports.x` (see the module comment). */
+export function liveTopLevelBindings(output: string): string {
+  if (!/\b(?:let|var)\b/.test(output)) return output;
+  const file = ts.createSourceFile("cell.js", output, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const bindings = topLevelBindings(file);
+  if (bindings.size === 0) return output;
+  const replacements: { start: number; end: number; text: string }[] = [];
+  const scopes: Set<string>[] = [];
+  const shadowed = (name: string): boolean => scopes.some((scope) => scope.has(name));
+  const visit = (node: ts.Node): void => {
+    const scope = declaredIn(node);
+    if (scope !== undefined) scopes.push(scope);
+    if (ts.isIdentifier(node) && isReference(node)) {
+      const binding = bindings.get(node.text);
+      if (binding !== undefined && !shadowed(node.text) && (isInsideFunction(node) || node.getStart(file) >= binding.syncedAt)) {
+        // A shorthand property `{ x }` keeps its key: `{ x: exports.x }`.
+        const text = ts.isShorthandPropertyAssignment(node.parent) ? `${node.text}: exports.${node.text}` : `exports.${node.text}`;
+        replacements.push({ start: node.getStart(file), end: node.end, text });
+      }
+    }
+    ts.forEachChild(node, visit);
+    if (scope !== undefined) scopes.pop();
+  };
+  visit(file);
+  if (replacements.length === 0) return output;
+  let rewritten = output;
+  for (const { start, end, text } of replacements.sort((a, b) => b.start - a.start)) {
+    rewritten = `${rewritten.slice(0, start)}${text}${rewritten.slice(end)}`;
+  }
+  return rewritten;
+}
+
+/** The cell's top-level `let`/`var` names that tslab syncs to `exports`, with the end of their sync. */
+function topLevelBindings(file: ts.SourceFile): Map<string, TopLevelBinding> {
+  const declared = new Set<string>();
+  for (const statement of file.statements) {
+    if (ts.isVariableStatement(statement) && (statement.declarationList.flags & ts.NodeFlags.Const) === 0) {
+      for (const declaration of statement.declarationList.declarations) bindingNames(declaration.name, declared);
+    }
+  }
+  const bindings = new Map<string, TopLevelBinding>();
+  for (const statement of file.statements) {
+    // `exports.x = x;`
+    if (!ts.isExpressionStatement(statement) || !ts.isBinaryExpression(statement.expression)) continue;
+    const { left, right, operatorToken } = statement.expression;
+    if (operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isIdentifier(right) || !ts.isPropertyAccessExpression(left)) continue;
+    if (!ts.isIdentifier(left.expression) || left.expression.text !== "exports" || left.name.text !== right.text) continue;
+    if (declared.has(right.text) && !bindings.has(right.text)) bindings.set(right.text, { syncedAt: statement.end });
+  }
+  return bindings;
+}
+
+/** Adds the identifiers a binding name declares (`x`, `{ a, b: [c] }`, `...rest`). */
+function bindingNames(name: ts.BindingName, into: Set<string>): void {
+  if (ts.isIdentifier(name)) {
+    into.add(name.text);
+    return;
+  }
+  for (const element of name.elements) {
+    if (ts.isBindingElement(element)) bindingNames(element.name, into);
+  }
+}
+
+/** The names a scope-making node declares for its inside, or undefined when it makes no scope. */
+function declaredIn(node: ts.Node): Set<string> | undefined {
+  const names = new Set<string>();
+  if (ts.isFunctionLike(node)) {
+    for (const parameter of node.parameters) bindingNames(parameter.name, names);
+    if ((ts.isFunctionExpression(node) || ts.isFunctionDeclaration(node)) && node.name !== undefined) names.add(node.name.text);
+    names.add("arguments");
+    const body = (node as { body?: ts.Node }).body;
+    if (body !== undefined) hoistedVars(body, names);
+    return names;
+  }
+  if (ts.isClassLike(node)) {
+    if (ts.isClassExpression(node) && node.name !== undefined) names.add(node.name.text);
+    return names;
+  }
+  if (ts.isBlock(node) || ts.isCaseBlock(node) || ts.isModuleBlock(node)) {
+    const statements = ts.isCaseBlock(node) ? node.clauses.flatMap((clause) => [...clause.statements]) : [...node.statements];
+    for (const statement of statements) lexicalNames(statement, names);
+    return names;
+  }
+  if (ts.isForStatement(node) || ts.isForInStatement(node) || ts.isForOfStatement(node)) {
+    const initializer = node.initializer;
+    if (initializer !== undefined && ts.isVariableDeclarationList(initializer)) {
+      for (const declaration of initializer.declarations) bindingNames(declaration.name, names);
+    }
+    return names;
+  }
+  if (ts.isCatchClause(node)) {
+    if (node.variableDeclaration !== undefined) bindingNames(node.variableDeclaration.name, names);
+    return names;
+  }
+  return undefined;
+}
+
+/** `let`/`const`/`class`/`function` declared directly in a block's statement list. */
+function lexicalNames(statement: ts.Statement, into: Set<string>): void {
+  if (ts.isVariableStatement(statement)) {
+    for (const declaration of statement.declarationList.declarations) bindingNames(declaration.name, into);
+  } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name !== undefined) {
+    into.add(statement.name.text);
+  }
+}
+
+/** Every `var` of a function body (hoisted to the function), not crossing into nested functions; and its direct declarations. */
+function hoistedVars(body: ts.Node, into: Set<string>): void {
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isVariableDeclarationList(node) && (node.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) {
+      for (const declaration of node.declarations) bindingNames(declaration.name, into);
+    }
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  if (ts.isBlock(body)) for (const statement of body.statements) lexicalNames(statement, into);
+}
+
+/** Whether the node lies inside a function or class body (code that may run after later cells). */
+function isInsideFunction(node: ts.Node): boolean {
+  for (let parent = node.parent; parent !== undefined; parent = parent.parent) {
+    if (ts.isFunctionLike(parent) || ts.isClassLike(parent)) return true;
+  }
+  return false;
+}
+
+/** Whether an identifier reads or writes a variable (not a property name, a declaration's own name or a label). */
+function isReference(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (parent === undefined) return false;
+  if (ts.isPropertyAccessExpression(parent) && parent.name === node) return false;
+  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isGetAccessor(parent) || ts.isSetAccessor(parent)) && parent.name === node) return false;
+  if (ts.isBindingElement(parent) && (parent.name === node || parent.propertyName === node)) return false;
+  if (ts.isVariableDeclaration(parent) && parent.name === node) return false;
+  if (ts.isParameter(parent) && parent.name === node) return false;
+  if ((ts.isFunctionDeclaration(parent) || ts.isFunctionExpression(parent) || ts.isClassDeclaration(parent) || ts.isClassExpression(parent)) && parent.name === node) return false;
+  if (ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent)) return false;
+  if (ts.isImportSpecifier(parent) || ts.isImportClause(parent) || ts.isNamespaceImport(parent) || ts.isExportSpecifier(parent)) return false;
+  if (ts.isMetaProperty(parent)) return false;
+  return true;
+}

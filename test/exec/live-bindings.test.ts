@@ -1,0 +1,52 @@
+/** Functions see later cells' assignments to their cell's top-level variables, through the real tslab converter. */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { Engine, type RunOutcome } from "../../src/exec/engine";
+import { liveTopLevelBindings } from "../../src/exec/live-bindings";
+
+const engines: Engine[] = [];
+after(() => {
+  for (const engine of engines) engine.close();
+});
+
+function valueOf(outcome: RunOutcome): unknown {
+  assert.equal(outcome.status, "ok", JSON.stringify(outcome));
+  return (outcome as { value: unknown }).value;
+}
+
+for (const language of ["typescript", "javascript"] as const) {
+  test(`${language}: a later cell's assignment is what earlier functions, callbacks and classes see`, async () => {
+    const engine = new Engine(language);
+    engines.push(engine);
+    valueOf(await engine.run("let n = 1;\nvar epochs = 10;\nfunction g() { return n; }\nconst build = () => ({ epochs });\nclass C { v = n; get w() { return n * 2; } }"));
+    valueOf(await engine.run("n = 5;\nepochs = 30;"));
+    assert.equal(valueOf(await engine.run("g()")), 5);
+    assert.equal(valueOf(await engine.run("build().epochs")), 30);
+    assert.equal(valueOf(await engine.run("new C().v + new C().w")), 15);
+  });
+
+  test(`${language}: writes inside the declaring cell's functions reach later cells and the cell itself`, async () => {
+    const engine = new Engine(language);
+    engines.push(engine);
+    assert.equal(valueOf(await engine.run("let count = 0;\nfunction inc() { count++; }\ninc(); inc();\ncount")), 2);
+    valueOf(await engine.run("inc();"));
+    assert.equal(valueOf(await engine.run("count")), 3);
+  });
+
+  test(`${language}: inner declarations keep shadowing, loops and blocks keep their own variables`, async () => {
+    const engine = new Engine(language);
+    engines.push(engine);
+    valueOf(await engine.run("let x = 1;\nfunction own(x) { return x; }\nfunction inner() { let x = 7; return x; }\nlet total = 0;\nfor (let x = 0; x < 3; x++) total += x;\n{ const x = 100; total += x; }"));
+    valueOf(await engine.run("x = 2;"));
+    assert.equal(valueOf(await engine.run("own(9) + inner()")), 16);
+    assert.equal(valueOf(await engine.run("total + x")), 105);
+  });
+}
+
+test("liveTopLevelBindings leaves const, the sync statement and property names alone", () => {
+  const output = "let n = 1;\nexports.n = n;\nconst k = 2;\nexports.k = k;\nfunction g() { return { n: n, k: k, m: o.n }; }\nexports.g = g;\n";
+  assert.equal(
+    liveTopLevelBindings(output),
+    "let n = 1;\nexports.n = n;\nconst k = 2;\nexports.k = k;\nfunction g() { return { n: exports.n, k: k, m: o.n }; }\nexports.g = g;\n",
+  );
+});
