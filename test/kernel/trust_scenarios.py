@@ -85,26 +85,27 @@ def started_search(m):
     return m["msg_type"] in ("display_data", "stream")
 
 
+def interrupt_search(k, definition, objective, what):
+    """Defines `objective`, starts a search with it, interrupts once it holds the main thread."""
+    pid = kernel_pid(k)
+    content, _, _ = k.execute("const kept = 'state kept';\n" + definition)
+    check(content["status"] == "ok", content)
+    out = objective + "Study"
+    msg_id = k.kc.execute(f"%%tune --objective {objective} --direction minimize --strategy random --trials 20 --seed 1 --out {out}\nx: uniform(0, 1)")
+    wait_for_output(k, msg_id, started_search, "the search's first output")
+    wait_until_main_thread_busy(k, what)
+    interrupt_then_next_cell(k, msg_id, pid)
+    check(k.value(f"{out}.trials.some((t) => t.state === 'running')") == "false", "a trial was left running")
+
+
 @scenario
 def interrupt_sync_busy_tune_objective(k):
-    pid = kernel_pid(k)
-    content, _, _ = k.execute(
-        "const kept = 'state kept';\n"
-        "function busy(p: { x: number }) { const end = Date.now() + 3000; while (Date.now() < end) {} return p.x; }"
-    )
-    check(content["status"] == "ok", content)
-    msg_id = k.kc.execute("%%tune --objective busy --direction minimize --strategy random --trials 20 --seed 1 --out busyStudy\nx: uniform(0, 1)")
-    wait_for_output(k, msg_id, started_search, "the search's first output")
-    wait_until_main_thread_busy(k, "the objective")
-    interrupt_then_next_cell(k, msg_id, pid)
-    check(k.value("busyStudy.trials.some((t) => t.state === 'running')") == "false", "a trial was left running")
+    interrupt_search(k, "function busy(p: { x: number }) { const end = Date.now() + 3000; while (Date.now() < end) {} return p.x; }", "busy", "the objective")
 
 
 @scenario
 def interrupt_batches_slower_than_the_grace_period(k):
-    pid = kernel_pid(k)
-    content, _, _ = k.execute(
-        "const kept = 'state kept';\n"
+    definition = (
         "async function slowBatches(p: { x: number }) {\n"
         "  for (let batch = 0; batch < 100; batch++) {\n"
         "    const end = Date.now() + 4000; while (Date.now() < end) {}\n"  # longer than the 3 s cooperative grace
@@ -113,11 +114,7 @@ def interrupt_batches_slower_than_the_grace_period(k):
         "  return p.x;\n"
         "}"
     )
-    check(content["status"] == "ok", content)
-    msg_id = k.kc.execute("%%tune --objective slowBatches --direction minimize --strategy random --trials 5 --seed 1 --out slowStudy\nx: uniform(0, 1)")
-    wait_for_output(k, msg_id, started_search, "the search's first output")
-    wait_until_main_thread_busy(k, "a batch")
-    interrupt_then_next_cell(k, msg_id, pid)
+    interrupt_search(k, definition, "slowBatches", "a batch")
 
 
 @scenario
