@@ -80,19 +80,30 @@ export function permutation(n: number, random: Rng | RandomSource): number[] {
   return shuffleInPlace(Array.from({ length: n }, (_, i) => i), random);
 }
 
+/** The seeded scopes now open, oldest first, and the `Math.random` they replaced. */
+const openScopes: { readonly random: () => number }[] = [];
+let unseededRandom: () => number = Math.random;
+
 /**
  * Runs `body` with `Math.random` replaced by a generator seeded with `seed`, and restores it
  * afterwards (also when `body` throws). Everything that reads `Math.random` meanwhile (unseeded
  * TensorFlow.js initialisers, dropout masks, other code interleaved at an `await`) draws from
  * the seeded stream, so results are reproducible only when nothing else runs concurrently.
- * Scopes must not overlap: an inner scope restores the outer generator when it ends.
+ *
+ * Scopes may nest or overlap (two trials' async scopes interleaved at their `await`s): when one
+ * ends, `Math.random` becomes the generator of the latest scope still open, or the original one
+ * when none is. (Restoring "what it was when this scope began" would leave a seeded generator in
+ * place for good when an outer-looking scope ends before one opened inside it.)
  */
 export async function withSeededMathRandom<T>(seed: number, body: () => Promise<T>): Promise<T> {
-  const original = Math.random;
-  Math.random = seededRandom(seed);
+  if (openScopes.length === 0) unseededRandom = Math.random;
+  const scope = { random: seededRandom(seed) };
+  openScopes.push(scope);
+  Math.random = scope.random;
   try {
     return await body();
   } finally {
-    Math.random = original;
+    openScopes.splice(openScopes.indexOf(scope), 1);
+    Math.random = openScopes[openScopes.length - 1]?.random ?? unseededRandom;
   }
 }

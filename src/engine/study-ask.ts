@@ -207,6 +207,14 @@ export async function askShared(
 ): Promise<Trial | undefined> {
   await book.flush();
   await shared.failStaleTrials(book.studyName);
+  if (space !== undefined && Object.keys(space).length > 0 && isFiniteSpace(space)) {
+    // Every point held and nothing waiting: say so before taking a trial number that could only fail.
+    await book.refresh();
+    const total = spaceSize(space);
+    if (!book.all.some((trial) => trial.state === "waiting") && heldPointKeys(space, book.all).size >= total) {
+      throw new SearchSpaceExhaustedError(total, `every point of ${Object.keys(space).join(", ")} has been tried`);
+    }
+  }
   const started = await shared.startTrial(book.studyName, { startedAt: setup.clock(), ...(limit === undefined ? {} : { limit }) });
   if (started === undefined) return undefined;
   const number = started.number;

@@ -40,18 +40,34 @@ export interface OptimizeHost {
   readonly callbacks: readonly ((trial: FrozenTrial) => void | Promise<void>)[];
 }
 
-/** Resolves after `ms`, or at once when `signal` is aborted. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
+/**
+ * One "abort" listener for a whole `optimize` call, there only while some lane waits: the lanes'
+ * waits register here rather than each adding a listener to the caller's signal (many lanes
+ * would pass Node's warning threshold of 10). The last wait to end removes it.
+ */
+class AbortWatch {
+  private readonly waiting = new Set<() => void>();
+  private readonly listener = (): void => {
+    for (const wake of [...this.waiting]) wake();
+  };
+
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  /** Resolves after `ms`, or at once when the signal is (or gets) aborted. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.signal?.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiting.delete(done);
+        if (this.waiting.size === 0) this.signal?.removeEventListener("abort", this.listener);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      if (this.waiting.size === 0) this.signal?.addEventListener("abort", this.listener);
+      this.waiting.add(done);
+    });
+  }
 }
 
 /** A promise with its resolve function (Node 20 has no `Promise.withResolvers`). */
@@ -74,6 +90,8 @@ interface LoopSettings {
   readonly signal: AbortSignal | undefined;
   readonly space: SearchSpace | undefined;
   readonly countStudyTrials: boolean;
+  /** The call's one listener on `signal`. */
+  readonly abortWatch: AbortWatch;
 }
 
 /** The state of one `optimize` call, shared by its lanes (see the module comment). */
@@ -155,7 +173,7 @@ export class OptimizeLoop {
    * the study), "done" when the lane ends (the study is full, the space exhausted, or an error).
    */
   private async startTrial(): Promise<Trial | "again" | "done"> {
-    const { trials, countStudyTrials, space, signal } = this.settings;
+    const { trials, countStudyTrials, space, abortWatch } = this.settings;
     this.started += 1;
     try {
       const shared = this.host.shared;
@@ -169,7 +187,7 @@ export class OptimizeLoop {
           this.stopStudyFull();
           return "done";
         }
-        await sleep(Math.min(shared.heartbeatIntervalMs, MAX_FULL_STUDY_POLL_MS), signal);
+        await abortWatch.sleep(Math.min(shared.heartbeatIntervalMs, MAX_FULL_STUDY_POLL_MS));
         return "again";
       }
       if (countStudyTrials && this.host.finishedCount() + (this.started - 1 - this.run) >= trials) {
@@ -241,7 +259,7 @@ export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptio
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer (trials run at once), but got ${concurrency}`);
   }
-  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials });
+  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials, abortWatch: new AbortWatch(signal) });
   await Promise.all(Array.from({ length: concurrency }, () => loop.lane()));
   if (loop.fatal !== undefined) throw loop.fatal.error;
   return loop.summary();

@@ -7,8 +7,8 @@
  * The study caches its trials in memory and writes each change through its storage; a journal
  * storage lets a new process resume the study by name, continuing its trial numbering.
  *
- * With a shared storage (PostgreSQL: see {@link SharedStudyStorage}) several workers run one
- * study at once. Then every `ask` first fails trials whose worker stopped heartbeating (their
+ * With a shared storage (PostgreSQL or a journal file: see {@link SharedStudyStorage}) several
+ * workers run one study at once. Then every `ask` first fails trials whose worker stopped heartbeating (their
  * parameters are enqueued again), reads the trials other workers changed since the last read (so
  * the sampler sees their results, and their running trials as pending), and takes its trial from
  * the storage, which numbers it and hands each waiting trial to one worker only. While a trial

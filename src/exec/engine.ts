@@ -24,6 +24,7 @@ import { installVirtualPackages } from "./virtual-packages";
 import { guardAsync, installGuardedAwaiter, INTERRUPTED, SIGINT_CODE } from "./guard";
 import { expandShorthand, type ShorthandExpansion } from "./shorthand";
 import { liveTopLevelBindings } from "./live-bindings";
+import { carryDeclarations } from "./declarations";
 
 /** Which language the engine compiles. */
 export type Language = "typescript" | "javascript";
@@ -96,7 +97,7 @@ export class Engine {
     for (const side of converted.sideOutputs ?? []) this.sideOutputs.set(side.path, side.data);
     if (converted.diagnostics.length > 0) return compileError(converted.diagnostics);
     if (converted.output === undefined) {
-      this.prevDecl = converted.declOutput ?? this.prevDecl;
+      this.prevDecl = carryDeclarations(this.prevDecl, converted.declOutput ?? this.prevDecl);
       return { status: "ok", hasValue: false, value: undefined };
     }
     if (TFJS_IMPORT.test(converted.output)) await prepareTensorFlow();
@@ -108,7 +109,7 @@ export class Engine {
       // As in tslab, a failed cell does not add its declarations' types for later cells.
       return runtimeError(error);
     }
-    this.prevDecl = converted.declOutput ?? this.prevDecl;
+    this.prevDecl = carryDeclarations(this.prevDecl, converted.declOutput ?? this.prevDecl);
     const name = converted.lastExpressionVar;
     if (name === undefined || !(name in this.locals)) return { status: "ok", hasValue: false, value: undefined };
     const value = this.locals[name];

@@ -11,7 +11,7 @@ import * as ts from "@tslab/typescript-for-tslab";
 
 const norm = (p: string) => p.replace(/\\/g, "/");
 
-/** The `tunelab` module cells import (its compiled `.d.ts` under `dist/`, or the source under tsx). */
+/** The `tunelab` module cells import (its compiled `.d.ts` under `dist/`). */
 const CELL_MODULE = path.join(__dirname, "..", "cell-api", "index");
 
 /**

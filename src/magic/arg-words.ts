@@ -6,6 +6,9 @@
  */
 import { MagicError } from "./types";
 
+/** An unterminated quote in a magic's arguments (the splitter knows no cell line; the parser adds it). */
+export class QuoteError extends MagicError {}
+
 /** A word of the argument text, with where it lies in that text. */
 export interface ArgWord {
   /** The word after quote removal and escapes. */
@@ -68,7 +71,7 @@ export class ArgReader {
       if (char === " " || char === "\t" || char === "\r" || char === "\n") break;
       if (char === "'") {
         const close = text.indexOf("'", this.position + 1);
-        if (close === -1) throw new MagicError(`unterminated ' quote in the arguments (from "${text.slice(this.position)}"); expected a closing '`);
+        if (close === -1) throw new QuoteError(`unterminated ' quote in the arguments (from "${text.slice(this.position)}"); expected a closing '`);
         word += text.slice(this.position + 1, close);
         this.position = close + 1;
         quoted = true;
@@ -121,7 +124,7 @@ export class ArgReader {
       value += char;
       this.position++;
     }
-    throw new MagicError(`unterminated " quote in the arguments (from ${text.slice(open)}); expected a closing "`);
+    throw new QuoteError(`unterminated " quote in the arguments (from ${text.slice(open)}); expected a closing "`);
   }
 }
 

@@ -7,7 +7,7 @@
  * as `--x a,b,c` or repeated (`--x a --x b`); `--` ends the options. `--help` (and `-h` unless a
  * magic uses it) asks for the help text instead of running the magic.
  */
-import { ArgReader, type ArgWord } from "./arg-words";
+import { ArgReader, QuoteError, type ArgWord } from "./arg-words";
 import { formatPositional, helpIsBuiltin, usageLine } from "./help";
 import { camelCase, kebabCase } from "./option-names";
 import { didYouMean } from "./suggest";
@@ -66,6 +66,16 @@ class ArgsParser {
   }
 
   parse(): ArgsOutcome {
+    try {
+      return this.parseWords();
+    } catch (error) {
+      // The splitter's quoting errors know no line: give them the magic's.
+      if (error instanceof QuoteError) this.fail(error.message);
+      throw error;
+    }
+  }
+
+  private parseWords(): ArgsOutcome {
     if (this.asksForHelp()) return { kind: "help" };
     let optionsEnded = false;
     const rawIndex = this.positionals.findIndex((positional) => positional.raw === true);

@@ -1,146 +1,26 @@
 /**
  * The pure "info" step: a study's trials → plain data (table rows, best trial, history, slices,
  * learning curves, importance, progress). No Plotly here; figures and text are built from this.
+ * The shapes are in `info-types.ts`, the trials table in `info-table.ts` (both re-exported here).
  */
 
-import type {
-  Distribution,
-  FrozenTrial,
-  ParamValue,
-  SearchSpace,
-  StudyDirection,
-  TrialState,
-} from "../engine/types";
+import type { Distribution, FrozenTrial, SearchSpace, StudyDirection, TrialState } from "../engine/types";
 import { formatDuration, formatNumber, formatParamValue } from "./format";
 import { parameterImportance, type ParameterImportance } from "./importance";
+import { tableInfo } from "./info-table";
+import type {
+  BestTrialInfo,
+  HistoryPoint,
+  ParameterInfo,
+  ProgressInfo,
+  SliceInfo,
+  SlicePoint,
+  StudyData,
+  StudyInfo,
+} from "./info-types";
 
-/** What the renderers need from a study (the Study class hands this over). */
-export interface StudyData {
-  /** Every trial so far, in any order (they are shown by number). */
-  readonly trials: readonly FrozenTrial[];
-  /** The declared search space; its key order is the column order of parameters. */
-  readonly space: SearchSpace;
-  readonly direction: StudyDirection;
-  /** The name of the objective metric (the trials' `value`). */
-  readonly metric: string;
-  /** How many trials the search will run, when known (for progress and time left). */
-  readonly plannedTrials?: number;
-  readonly studyName?: string;
-}
-
-/** How a parameter is laid out on an axis. */
-export type AxisScale = "linear" | "log" | "category";
-
-/** A parameter as the figures see it. */
-export interface ParameterInfo {
-  readonly name: string;
-  readonly distribution: Distribution;
-  /** `fixed` parameters are shown in the table only. */
-  readonly scale: AxisScale | "fixed";
-  /** For categoricals: the choices as shown, in declared order. */
-  readonly categories?: readonly string[];
-}
-
-/** What a table column holds. */
-export type ColumnKind = "number" | "state" | "param" | "objective" | "metric" | "duration" | "error";
-
-/** A column of the trials table. `key` is the parameter or metric name for those kinds. */
-export interface TableColumn {
-  readonly kind: ColumnKind;
-  readonly key: string;
-  readonly title: string;
-}
-
-/** One trial as a table row. */
-export interface TrialRow {
-  readonly number: number;
-  readonly state: TrialState;
-  readonly params: Readonly<Record<string, ParamValue>>;
-  /** The objective value (complete trials; pruned ones keep their last reported value). */
-  readonly value?: number;
-  readonly metrics: Readonly<Record<string, number>>;
-  /** completedAt − startedAt; for a running trial, now − startedAt. */
-  readonly durationMs?: number;
-  readonly error?: string;
-  readonly isBest: boolean;
-}
-
-/** The trials table: columns in display order and one row per trial, by trial number. */
-export interface TableInfo {
-  readonly columns: readonly TableColumn[];
-  readonly rows: readonly TrialRow[];
-}
-
-/** The best trial: the complete trial with the best value (lowest number on ties). */
-export interface BestTrialInfo {
-  readonly number: number;
-  readonly value: number;
-  readonly params: Readonly<Record<string, ParamValue>>;
-}
-
-/** One trial on the optimisation history. */
-export interface HistoryPoint {
-  readonly number: number;
-  readonly state: TrialState;
-  readonly value?: number;
-  /** The best complete value among trials numbered ≤ this one, when there is one. */
-  readonly bestSoFar?: number;
-  readonly error?: string;
-}
-
-/** One trial on a slice plot. */
-export interface SlicePoint {
-  readonly number: number;
-  readonly state: "complete" | "pruned";
-  /** Numbers for linear/log parameters, the shown category for categoricals. */
-  readonly x: number | string;
-  readonly value: number;
-}
-
-/** The objective against one parameter. */
-export interface SliceInfo {
-  readonly parameter: ParameterInfo;
-  readonly points: readonly SlicePoint[];
-}
-
-/** The intermediate values a trial reported. */
-export interface LearningCurve {
-  readonly number: number;
-  readonly state: TrialState;
-  /** (k,) steps and (k,) values, in report order. */
-  readonly steps: readonly number[];
-  readonly values: readonly number[];
-}
-
-/** Where the search stands. */
-export interface ProgressInfo {
-  /** Trials that ended (complete, pruned or failed). */
-  readonly finished: number;
-  readonly running: number;
-  readonly planned?: number;
-  /** From the first trial's start to `now`. */
-  readonly elapsedMs: number;
-  /** elapsed / finished × (planned − finished), when both are known. */
-  readonly remainingMs?: number;
-  readonly best?: BestTrialInfo;
-}
-
-/** Everything the figures and the text table are built from. */
-export interface StudyInfo {
-  readonly metric: string;
-  readonly direction: StudyDirection;
-  readonly studyName?: string;
-  readonly parameters: readonly ParameterInfo[];
-  /** Metric names other than the objective, in first-seen order. */
-  readonly otherMetrics: readonly string[];
-  readonly table: TableInfo;
-  readonly best?: BestTrialInfo;
-  readonly history: readonly HistoryPoint[];
-  readonly slices: readonly SliceInfo[];
-  readonly curves: readonly LearningCurve[];
-  readonly importance: readonly ParameterImportance[];
-  readonly progress: ProgressInfo;
-}
+export type * from "./info-types";
+export { cellText, cellValue } from "./info-table";
 
 const TRIAL_STATES: readonly TrialState[] = ["waiting", "running", "complete", "failed", "pruned"];
 
@@ -276,74 +156,6 @@ function otherMetricNames(trials: readonly FrozenTrial[], objective: string): st
   const names = new Set<string>();
   for (const trial of trials) for (const name of Object.keys(trial.metrics)) if (name !== objective) names.add(name);
   return [...names];
-}
-
-function durationOf(trial: FrozenTrial, now: number): number | undefined {
-  if (trial.startedAt === undefined) return undefined;
-  if (trial.completedAt !== undefined) return trial.completedAt - trial.startedAt;
-  return trial.state === "running" ? now - trial.startedAt : undefined;
-}
-
-function tableInfo(
-  trials: readonly FrozenTrial[],
-  parameters: readonly ParameterInfo[],
-  metric: string,
-  otherMetrics: readonly string[],
-  best: BestTrialInfo | undefined,
-  now: number,
-): TableInfo {
-  const columns: TableColumn[] = [
-    { kind: "number", key: "number", title: "#" },
-    { kind: "state", key: "state", title: "state" },
-    ...parameters.map((p): TableColumn => ({ kind: "param", key: p.name, title: p.name })),
-    { kind: "objective", key: metric, title: metric },
-    ...otherMetrics.map((m): TableColumn => ({ kind: "metric", key: m, title: m })),
-    { kind: "duration", key: "duration", title: "duration" },
-  ];
-  if (trials.some((t) => t.error !== undefined)) columns.push({ kind: "error", key: "error", title: "error" });
-  const rows = trials.map((trial): TrialRow => {
-    const durationMs = durationOf(trial, now);
-    return {
-      number: trial.number,
-      state: trial.state,
-      params: trial.params,
-      metrics: trial.metrics,
-      isBest: best !== undefined && best.number === trial.number,
-      ...(trial.value === undefined ? {} : { value: trial.value }),
-      ...(durationMs === undefined ? {} : { durationMs }),
-      ...(trial.error === undefined ? {} : { error: trial.error }),
-    };
-  });
-  return { columns, rows };
-}
-
-/** The raw value of a table cell (`undefined` when empty), for sorting and plotting. */
-export function cellValue(row: TrialRow, column: TableColumn): ParamValue | undefined {
-  switch (column.kind) {
-    case "number":
-      return row.number;
-    case "state":
-      return row.state;
-    case "param":
-      return column.key in row.params ? row.params[column.key] : undefined;
-    case "objective":
-      return row.value;
-    case "metric":
-      return row.metrics[column.key];
-    case "duration":
-      return row.durationMs;
-    case "error":
-      return row.error;
-  }
-}
-
-/** The text of a table cell as shown in tables (empty when there is no value). */
-export function cellText(row: TrialRow, column: TableColumn): string {
-  const value = cellValue(row, column);
-  if (value === undefined) return "";
-  if (column.kind === "duration") return formatDuration(value as number);
-  if (column.kind === "error") return String(value);
-  return typeof value === "number" ? formatNumber(value) : formatParamValue(value);
 }
 
 function historyOf(trials: readonly FrozenTrial[], direction: StudyDirection): HistoryPoint[] {

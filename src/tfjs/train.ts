@@ -14,101 +14,22 @@
  *
  * Pruning steps: the epoch count over the trial, i.e. fold f, epoch e reports at step
  * `f · epochs + e` (with a validation split, simply the epoch).
+ *
+ * The epoch loop is here; the options and results are in `train-types.ts`, building and checking
+ * a model in `model-setup.ts` (both re-exported from here).
  */
 import type * as tfjs from "@tensorflow/tfjs";
-import type { Params } from "../engine/types";
 import type { TensorFlow } from "./backend";
-import { historyKeys, resolveMetricName } from "./metrics";
 import { deriveSeed, permutation, seededRandom, withSeededMathRandom } from "../common/random";
 import type { TrainingData, TrainingFold } from "./trainingData";
-import { messageOf } from "../common/errors";
-import { describeKind } from "../common/describe";
+import { buildCheckedModel, buildTrialModel, checkModelFitsData, disposeModel } from "./model-setup";
+import { TrainingAbortedError, TrainingSetupError, type ModelBuilder, type TrainOptions, type TrialTraining } from "./train-types";
 
-/** What the trainer needs of a running trial (the tuning engine's trial satisfies it). */
-export interface TrialReporter {
-  /** Records an intermediate objective value at `step` (0-based). */
-  report(value: number, step: number): void;
-  /** Whether the pruner wants this trial stopped, given what was reported so far. */
-  shouldPrune(): boolean;
-}
-
-/** What the trainer reads of an `AbortSignal`. */
-export interface AbortFlag {
-  readonly aborted: boolean;
-}
-
-/** What a model builder is told besides the parameters. */
-export interface BuildContext {
-  /** The trial's seed; pass it to `trialInitializers(tf, seed)` to seed initialisers explicitly. */
-  readonly seed: number;
-  /** The fold the model is built for (0 with a validation split). */
-  readonly fold: number;
-}
-
-/**
- * The user's function: parameters → a compiled model. It must build a fresh model (and a fresh
- * optimizer) on every call: the trainer disposes both when the trial ends.
- */
-export type ModelBuilder<P = Params> = (params: P, context: BuildContext) => tfjs.LayersModel | Promise<tfjs.LayersModel>;
-
-/** How to train a trial. */
-export interface TrainOptions {
-  readonly epochs: number;
-  readonly batchSize: number;
-  /** The objective metric, e.g. `val_acc`, `val_accuracy`, `val_loss`, `acc`. */
-  readonly metric: string;
-  /** The trial's seed (derive it from the study seed: `trialSeed(studySeed, trialNumber)`). */
-  readonly seed: number;
-  /** Receives `report(value, step)` after every epoch and is asked `shouldPrune()`. */
-  readonly reporter?: TrialReporter;
-  /**
-   * When aborted, training stops after the current batch and {@link TrainingAbortedError} is thrown.
-   * Read after every batch; any object with `aborted` will do (a worker thread passes a view of a
-   * shared flag, since its event loop is busy training).
-   */
-  readonly signal?: AbortFlag;
-  /** Keep the trained model (the last fold's) and return it; default false (it is disposed). */
-  readonly keepModel?: boolean;
-  /** Seed `Math.random` while building and fitting (see the module comment); default true. */
-  readonly seedMathRandom?: boolean;
-  /** Names of x and y in error messages; default "x", "y". */
-  readonly dataNames?: { readonly x: string; readonly y: string };
-}
+export * from "./train-types";
+export { buildTrialModel, checkBuiltModel, checkTrialSetup, disposeModel } from "./model-setup";
 
 /** Why an epoch's fit ended early. */
 type StopReason = "none" | "pruned" | "aborted" | "nonFinite";
-
-/** What a trained trial produced. */
-export interface TrialTraining {
-  /** The objective: the metric's last value, averaged over folds; when pruned, its last reported value. */
-  readonly value: number;
-  /** The history key the metric resolved to (`val_accuracy` → `val_acc`). */
-  readonly metric: string;
-  /** Every history metric's last value, averaged over the folds trained. */
-  readonly metrics: Readonly<Record<string, number>>;
-  /** Per-epoch values of every metric, fold after fold (index = report step). */
-  readonly history: Readonly<Record<string, readonly number[]>>;
-  /** Epochs completed, over all folds. */
-  readonly epochsRun: number;
-  /** Batches completed, over all folds. */
-  readonly batchesRun: number;
-  readonly pruned: boolean;
-  /** The trained model when `keepModel` was set (dispose it with {@link disposeModel}). */
-  readonly model?: tfjs.LayersModel;
-}
-
-/** A problem with the user's builder, model or metric: the search should stop, not just the trial. */
-export class TrainingSetupError extends Error {
-  override readonly name = "TrainingSetupError";
-}
-
-/** Thrown when {@link TrainOptions.signal} aborts training; everything made is already disposed. */
-export class TrainingAbortedError extends Error {
-  override readonly name = "AbortError";
-  constructor(readonly epochsRun: number, readonly batchesRun: number) {
-    super(`training interrupted after ${epochsRun} epoch(s) and ${batchesRun} batch(es)`);
-  }
-}
 
 /**
  * Builds, trains and evaluates one trial.
@@ -303,147 +224,6 @@ async function trainFold(
     }
   }
   return { last, pruned: false };
-}
-
-/**
- * Builds the model of fold `f` (in the seeded scope) and checks it: a compiled `tf.LayersModel`
- * whose input and output fit the data, with the requested metric. Disposes it when a check fails.
- */
-async function buildCheckedModel<P>(
-  buildModel: ModelBuilder<P>,
-  params: P,
-  data: TrainingData,
-  f: number,
-  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
-): Promise<{ model: tfjs.LayersModel; metric: string }> {
-  const model = await buildTrialModel(buildModel, params, f, options);
-  try {
-    checkModelFitsData(model, data.folds[f]!, options.dataNames ?? { x: "x", y: "y" });
-    return { model, metric: resolveMetric(options.metric, model) };
-  } catch (error) {
-    disposeModel(model);
-    throw error;
-  }
-}
-
-/**
- * Builds the model of fold `f` of a trial exactly as {@link trainTrial} does (with the build seed
- * `deriveSeed(seed, "build", f)`, `Math.random` seeded unless `seedMathRandom` is false) and
- * checks that it is a compiled `tf.LayersModel`. A worker-thread pool builds models this way in
- * the main thread and sends their topology and initial weights, so the seeded initialisation holds.
- * @throws TrainingSetupError when the builder returns no compiled model (which is then disposed)
- */
-export async function buildTrialModel<P>(
-  buildModel: ModelBuilder<P>,
-  params: P,
-  f: number,
-  options: Pick<TrainOptions, "seed" | "seedMathRandom">,
-): Promise<tfjs.LayersModel> {
-  const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
-  const build = async (): Promise<unknown> => buildModel(params, context);
-  const built = await ((options.seedMathRandom ?? true) ? withSeededMathRandom(context.seed, build) : build());
-  return checkOrDispose(built);
-}
-
-/**
- * Checks a builder before any training: builds one model with `params`, checks that it is a
- * compiled `tf.LayersModel` fitting the data and that the metric exists, and disposes it.
- * @returns the history key the metric resolves to
- * @throws TrainingSetupError (or the builder's own error) as {@link trainTrial} would
- */
-export async function checkTrialSetup<P>(
-  buildModel: ModelBuilder<P>,
-  params: P,
-  data: TrainingData,
-  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
-): Promise<string> {
-  const { model, metric } = await buildCheckedModel(buildModel, params, data, 0, options);
-  disposeModel(model);
-  return metric;
-}
-
-/**
- * Checks that a builder's return value is a compiled `tf.LayersModel` and returns it typed.
- * @throws TrainingSetupError "buildModel returned X, expected a compiled tf.LayersModel (call model.compile(...))"
- */
-export function checkBuiltModel(value: unknown, builderName = "buildModel"): tfjs.LayersModel {
-  const looksLikeModel =
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as tfjs.LayersModel).fit === "function" &&
-    typeof (value as tfjs.LayersModel).compile === "function" &&
-    Array.isArray((value as tfjs.LayersModel).layers);
-  if (!looksLikeModel) {
-    throw new TrainingSetupError(`${builderName} returned ${describeKind(value)}, expected a compiled tf.LayersModel (call model.compile(...))`);
-  }
-  const model = value as tfjs.LayersModel;
-  if (model.optimizer == null || model.loss == null) {
-    throw new TrainingSetupError(`${builderName} returned a tf.LayersModel that is not compiled; call model.compile({ optimizer, loss, metrics }) before returning it`);
-  }
-  return model;
-}
-
-/** {@link checkBuiltModel}, disposing a model that fails the check (an uncompiled one, say). */
-function checkOrDispose(built: unknown): tfjs.LayersModel {
-  try {
-    return checkBuiltModel(built);
-  } catch (error) {
-    const disposable = built as { dispose?: unknown } | null;
-    if (typeof disposable === "object" && disposable !== null && typeof disposable.dispose === "function") {
-      try {
-        (disposable as { dispose(): void }).dispose();
-      } catch {
-        // not ours to repair: the check's error is the one to report
-      }
-    }
-    throw error;
-  }
-}
-
-/** Disposes a model and its optimizer (which `model.dispose()` leaves alive when it was passed as an object). */
-export function disposeModel(model: tfjs.LayersModel): void {
-  const optimizer = model.optimizer;
-  model.dispose();
-  optimizer?.dispose();
-}
-
-/** The history key of `requested` for this model, validated before any training. */
-function resolveMetric(requested: string, model: tfjs.LayersModel): string {
-  try {
-    return resolveMetricName(requested, historyKeys(model.metricsNames, true));
-  } catch (error) {
-    throw new TrainingSetupError(messageOf(error));
-  }
-}
-
-/** Checks a single-input, single-output model against the data's row shapes. */
-function checkModelFitsData(model: tfjs.LayersModel, fold: TrainingFold, names: { readonly x: string; readonly y: string }): void {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new TrainingSetupError(`the model has ${model.inputs.length} input(s) and ${model.outputs.length} output(s); the trainer supports one of each`);
-  }
-  const compare = (layerShape: readonly (number | null)[], data: tfjs.Tensor, what: string, name: string): void => {
-    const expected = layerShape.slice(1);
-    const actual = data.shape.slice(1);
-    const fits = expected.length === actual.length && expected.every((size, i) => size === null || size === actual[i]);
-    if (!fits) {
-      throw new TrainingSetupError(
-        `the model's ${what} has shape [${expected.map((s) => s ?? "any").join(", ")}] per row, but ${name} rows have shape [${actual.join(", ")}]`,
-      );
-    }
-  };
-  compare(model.inputs[0]!.shape, fold.xTrain, "input", names.x);
-  const outputShape = model.outputs[0]!.shape;
-  // sparse categorical cross-entropy takes class indices, one per row, against K outputs
-  const targetShape = hasSparseLoss(model) ? [...outputShape.slice(0, -1), 1] : outputShape;
-  compare(targetShape, fold.yTrain, hasSparseLoss(model) ? "output (with a sparse loss: one class index)" : "output", names.y);
-}
-
-function hasSparseLoss(model: tfjs.LayersModel): boolean {
-  const losses: unknown[] = Array.isArray(model.loss) ? model.loss : [model.loss];
-  return losses.some((loss) => {
-    const name = typeof loss === "string" ? loss : typeof loss === "function" ? loss.name : "";
-    return /sparse_?categorical_?crossentropy/i.test(name);
-  });
 }
 
 /** The training rows of a fold in the order of `order` (new tensors, disposed by the caller). */

@@ -1,4 +1,4 @@
-/** Functions see later cells' assignments to their cell's top-level variables, through the real tslab converter. */
+/** Cells as one program: later assignments seen by earlier functions, and declarations carried whole (real tslab converter). */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, type RunOutcome } from "../../src/exec/engine";
@@ -49,4 +49,16 @@ test("liveTopLevelBindings leaves const, the sync statement and property names a
     liveTopLevelBindings(output),
     "let n = 1;\nexports.n = n;\nconst k = 2;\nexports.k = k;\nfunction g() { return { n: exports.n, k: k, m: o.n }; }\nexports.g = g;\n",
   );
+});
+
+test("javascript: a require()d module stays declared for every later cell, redeclared or not", async () => {
+  const engine = new Engine("javascript");
+  engines.push(engine);
+  valueOf(await engine.run("const tslab = require('tslab');"));
+  valueOf(await engine.run('const fs = require("fs");\nconst tslab = require("tslab");'));
+  assert.equal(valueOf(await engine.run("typeof tslab.display.html")), "function");
+  assert.equal(valueOf(await engine.run("1 + 1")), 2);
+  assert.equal(valueOf(await engine.run("typeof tslab.display.jpeg + typeof fs.readFileSync")), "functionfunction", "two cells later, both are still known");
+  valueOf(await engine.run("const fs = 3;"));
+  assert.equal(valueOf(await engine.run("fs + 1")), 4, "a redeclaration replaces the carried one");
 });

@@ -11,24 +11,39 @@
  * `/usr/lib/postgresql/<version>/bin`.
  */
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** A running throwaway server. */
 export interface ThrowawayPostgres {
-  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` (with the password, percent-encoded, if one was set) */
   readonly url: string;
   readonly port: number;
   /** Stops the server at once and deletes its files; safe to call twice. */
   stop(): Promise<void>;
+  /** Restarts the server on the same port (`pg_ctl restart -m fast`: open connections are ended). */
+  restart(): Promise<void>;
+  /** Shuts the server down (`pg_ctl stop -m fast`), keeping its files for {@link start}. */
+  shutdown(): Promise<void>;
+  /** Starts a server that was shut down, on the same port. */
+  start(): Promise<void>;
+  /** Freezes every process of the server (SIGSTOP): it accepts TCP connections and answers nothing, as if cut off. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
 }
 
 /** Options of {@link startThrowawayPostgres}. */
 export interface ThrowawayPostgresOptions {
   /** Extra `-c name=value` server settings, e.g. `{ max_connections: "50" }`. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Require this password (SCRAM) of user `postgres` over TCP, instead of trusting every
+   * connection; the Unix socket stays trusted.
+   */
+  readonly password?: string;
 }
 
 const running = new Set<() => void>();
@@ -53,8 +68,14 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
     execFileSync(command, argv, { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
   };
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  const auth = ["-A", "trust"];
+  if (options.password !== undefined) {
+    const pwfile = join(dir, "password");
+    writeFileSync(pwfile, `${options.password}\n`, { mode: 0o644 });
+    auth.splice(0, 2, "--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`);
+  }
   try {
-    run("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
+    run("initdb", ["-D", data, "-U", "postgres", ...auth, "-E", "UTF8", "--no-sync", "--no-instructions"]);
   } catch (error) {
     removeDir();
     throw new Error(`initdb failed in ${dir}: ${commandOutput(error)}`);
@@ -73,10 +94,21 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
     .map(([name, value]) => `-c ${name}=${value}`)
     .join(" ");
   let stopped = false;
+  /** The server's processes: the postmaster (first line of postmaster.pid) and its children. */
+  const signalAll = (signal: NodeJS.Signals): void => {
+    const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(postmaster)], { encoding: "utf8" }).split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  };
   const stopNow = (): void => {
     if (stopped) return;
     stopped = true;
     running.delete(stopNow);
+    try {
+      signalAll("SIGCONT");
+    } catch {
+      // Not running.
+    }
     try {
       run("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w"]);
     } catch {
@@ -106,10 +138,16 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
       });
     }
   }
+  const credentials = options.password === undefined ? "postgres" : `postgres:${encodeURIComponent(options.password)}`;
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://${credentials}@127.0.0.1:${port}/postgres`,
     port,
     stop: async () => stopNow(),
+    restart: async () => run("pg_ctl", ["restart", "-D", data, "-l", log, "-m", "fast", "-w", "-t", "30", "-o", serverOptions]),
+    shutdown: async () => run("pg_ctl", ["stop", "-D", data, "-m", "fast", "-w"]),
+    start: async () => run("pg_ctl", ["start", "-D", data, "-l", log, "-w", "-t", "30", "-o", serverOptions]),
+    pause: () => signalAll("SIGSTOP"),
+    resume: () => signalAll("SIGCONT"),
   };
 }
 

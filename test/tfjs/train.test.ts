@@ -4,7 +4,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { loadTensorFlow, type TensorFlow } from "../../src/tfjs/backend";
 import { trialInitializers } from "../../src/tfjs/initializers";
 import { watchTensors } from "../../src/tfjs/memoryGuard";
-import { checkTrialSetup, disposeModel, refitOnAllRows, TrainingAbortedError, TrainingSetupError, trainTrial, type BuildContext } from "../../src/tfjs/train";
+import { buildTrialModel, checkTrialSetup, disposeModel, refitOnAllRows, TrainingAbortedError, TrainingSetupError, trainTrial, type BuildContext } from "../../src/tfjs/train";
 import { prepareTrainingData, type TrainingData } from "../../src/tfjs/trainingData";
 import { join } from "node:path";
 import { loadTable } from "../../src/tfjs/csv";
@@ -224,6 +224,31 @@ test("an async builder is awaited", async () => {
   const result = await trainTrial(tf, async (p: DenseParams) => build(p), params, data, { epochs: 1, batchSize: 128, metric: "acc", seed: 1 });
   assert.equal(result.metric, "acc");
   data.dispose();
+});
+
+test("overlapping seeded builds (two trials built at once) leave Math.random as it was", async () => {
+  const original = Math.random;
+  const build = denseClassifier(tf);
+  let releaseFirst: () => void = () => undefined;
+  const firstWaits = new Promise<void>((resolve) => {
+    releaseFirst = resolve;
+  });
+  const seen: { during?: () => number } = {};
+  // A opens its scope and waits; B opens its scope inside A's and outlives it.
+  const first = buildTrialModel(async (p: DenseParams) => {
+    await firstWaits;
+    return build(p);
+  }, params, 0, { seed: 1 });
+  const second = buildTrialModel(async (p: DenseParams) => {
+    releaseFirst();
+    await first;
+    seen.during = Math.random;
+    return build(p);
+  }, params, 0, { seed: 2 });
+  const models = await Promise.all([first, second]);
+  assert.notEqual(seen.during, original, "B still ran seeded after A's scope ended");
+  assert.equal(Math.random, original, "no seeded generator is left in place");
+  for (const model of models) disposeModel(model);
 });
 
 test("bad input fails before training with a message saying what was expected", async () => {

@@ -2,202 +2,320 @@
  * An append-only journal file: one JSON line per change to any study in it. Opening the file
  * replays every line to rebuild the studies, so a new process resumes a study by name. A line is
  * written (and by default fsync-ed) before the operation resolves, so whatever was told survives a
- * crash of the process. A torn last line (a crash mid-write) is ignored and cut off before the next
- * append; a malformed line elsewhere is corruption and stops the replay with its line number.
- * Lines appended by another writer of the same file (a second storage object, another process)
- * are read and applied before every operation, so trial numbers stay consistent.
+ * crash of the process.
  *
- * Line format: `{"op":"createStudy","record":{…}}`, `{"op":"createTrial","study":"…","number":n,"trial":{…}}`,
- * `{"op":"updateTrial","study":"…","number":n,"update":{…}}`.
+ * Several processes may use one journal at once (on one machine, or on one NFS share), like
+ * workers on PostgreSQL: it is a {@link SharedStudyStorage}.
+ * - Every write happens under an inter-process lock (`<journal>.lock`, see `journal-lock.ts`):
+ *   catch up on the lines others appended, check, append one whole line in one write, release.
+ *   Trial numbers therefore never collide, and a waiting trial is handed to one process only.
+ * - A running trial's line records its process (host, pid, thread, storage token); the process
+ *   heartbeats it every `heartbeatIntervalMs`. A running trial is failed (when a study is opened,
+ *   and before every ask) only when its process is gone: on this host, no such process (or a
+ *   closed storage object of this process); on another host, no heartbeat for
+ *   `staleTrialTimeoutMs` (by this host's clock, so hosts' clocks should agree). Unlike the
+ *   PostgreSQL storage, its parameters are not enqueued again. A change to a trial that is over
+ *   is refused with a {@link StaleTrialError}.
+ * - A torn last line (a writer killed mid-line) is skipped on replay, reported (`replay.tornBytes`,
+ *   the log) and cut off under the lock before the next append, never glued to. A malformed line
+ *   elsewhere is corruption and stops the replay with its line number, except a torn fragment
+ *   with a whole line glued after it (written by tunelab before the lock), whose line is kept.
+ * - A journal damaged by tunelab before the lock (two lines creating one trial number) opens:
+ *   the second creation is set aside and reported in `replay.setAside` and the log.
+ *
+ * Line format: `{"op":"createStudy","record":{…}}`, `{"op":"createTrial","study":"…","number":n,"trial":{…},"owner":{…}}`,
+ * `{"op":"updateTrial","study":"…","number":n,"update":{…}}`, `{"op":"heartbeat","study":"…","numbers":[…],"at":ms}`.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 
+import { log } from "../../common/log";
+import { isFinished, isTerminal } from "../search-space";
 import type { FrozenTrial } from "../types";
-import { MemoryStorage, StorageError } from "./memory";
-import type { NewTrial, StudyRecord, StudyStorage, TrialUpdate } from "./storage";
-
-type JournalLine =
-  | { readonly op: "createStudy"; readonly record: StudyRecord }
-  | { readonly op: "createTrial"; readonly study: string; readonly number: number; readonly trial: NewTrial }
-  | { readonly op: "updateTrial"; readonly study: string; readonly number: number; readonly update: TrialUpdate };
+import { describeProcess, isGone, JournalLock, newIdentity, retireToken, type JournalLockOptions, type ProcessIdentity } from "./journal-lock";
+import { JournalState, type JournalLine } from "./journal-state";
+import { StorageError } from "./memory";
+import { newTrial, StaleTrialError } from "./storage";
+import type { NewTrial, SharedStudyStorage, StartTrialRequest, StudyRecord, TrialChanges, TrialUpdate } from "./storage";
 
 /** Options of {@link JournalStorage.open}. */
-export interface JournalOptions {
+export interface JournalOptions extends JournalLockOptions {
   /** fsync after every line (default true): survives a machine crash, not only a process crash. */
   readonly fsync?: boolean;
+  /** How often a study heartbeats its running trials, in ms (default 5000). */
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * A running trial of a process on another host with no heartbeat for this long (ms) is failed
+   * (default 60 000). Trials of this host are failed as soon as their process is gone.
+   */
+  readonly staleTrialTimeoutMs?: number;
 }
 
-/** What the replay found. */
+/** What the replay at open found. */
 export interface ReplayReport {
+  /** Lines applied. */
   readonly lines: number;
-  /** Bytes of a torn last line that were cut off (0 when the file ended cleanly). */
+  /** Bytes of a torn last line that were skipped and cut off (0 when the file ended cleanly). */
   readonly tornBytes: number;
+  /** Lines set aside or repaired (a duplicate trial number, a glued torn fragment), with their line numbers. */
+  readonly setAside: readonly string[];
 }
 
-/** A study storage in an append-only JSON-lines file. */
-export class JournalStorage implements StudyStorage {
+/** A study storage in an append-only JSON-lines file, shared safely by several processes. */
+export class JournalStorage implements SharedStudyStorage {
   readonly path: string;
-  readonly replay: ReplayReport;
-  private readonly state: MemoryStorage;
+  readonly heartbeatIntervalMs: number;
+  readonly staleTrialTimeoutMs: number;
+  private readonly state: JournalState;
   private readonly fsync: boolean;
-  private fd: number | undefined;
+  private readonly me: ProcessIdentity;
+  private readonly lock: JournalLock;
+  private closed = false;
   /** Bytes of the file already applied to `state` (always a line boundary). */
-  private known: number;
-  private lineCount: number;
+  private known = 0;
+  /** Lines of the file read so far (applied or set aside). */
+  private lineNumber = 0;
+  private report: ReplayReport = { lines: 0, tornBytes: 0, setAside: [] };
 
-  private constructor(path: string, fd: number, state: MemoryStorage, replay: ReplayReport, fsync: boolean, known: number) {
+  private constructor(path: string, options: JournalOptions) {
     this.path = path;
-    this.fd = fd;
-    this.known = known;
-    this.lineCount = replay.lines;
-    this.state = state;
-    this.replay = replay;
-    this.fsync = fsync;
+    this.fsync = options.fsync ?? true;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000;
+    this.staleTrialTimeoutMs = options.staleTrialTimeoutMs ?? 60_000;
+    if (!(this.staleTrialTimeoutMs > this.heartbeatIntervalMs)) {
+      throw new RangeError(`staleTrialTimeoutMs (${this.staleTrialTimeoutMs}) must exceed heartbeatIntervalMs (${this.heartbeatIntervalMs}), or live trials would be failed`);
+    }
+    this.state = new JournalState(path);
+    this.me = newIdentity();
+    this.lock = new JournalLock(`${path}.lock`, this.me, options);
   }
 
-  /** Opens (creating if absent) the journal at `path` and replays it. */
+  /**
+   * Opens (creating if absent) the journal at `path` and replays it. A torn tail is cut under the
+   * lock; lines set aside are logged and listed in {@link replay}.
+   */
   static open(path: string, options: JournalOptions = {}): JournalStorage {
-    const state = new MemoryStorage();
-    const text = existsSync(path) ? readFileSync(path, "utf8") : "";
-    const replay = replayJournal(path, text, state);
-    const fd = openSync(path, "a+");
-    const known = Buffer.byteLength(text, "utf8") - replay.tornBytes;
-    if (replay.tornBytes > 0) {
-      // Cut the torn tail so the next line starts on a line boundary.
-      ftruncateSync(fd, known);
+    const storage = new JournalStorage(path, options);
+    try {
+      closeSync(openSync(path, "a"));
+      const lines = storage.catchUp(false);
+      let tornBytes = 0;
+      let applied = lines.applied;
+      if (storage.unread() > 0) {
+        const more = storage.lock.runSync(() => storage.catchUp(true));
+        tornBytes = more.cut;
+        applied += more.applied;
+      }
+      const setAside = [...storage.state.setAside];
+      storage.report = { lines: applied, tornBytes, setAside };
+      for (const entry of setAside) log(`journal ${path}: ${entry}`);
+    } catch (error) {
+      retireToken(storage.me.token);
+      throw error;
     }
-    return new JournalStorage(path, fd, state, replay, options.fsync ?? true, known);
+    return storage;
+  }
+
+  /** What the replay at open found. */
+  get replay(): ReplayReport {
+    return this.report;
   }
 
   async createStudy(record: StudyRecord): Promise<StudyRecord> {
-    this.catchUp();
-    if (this.state.hasStudy(record.name)) return this.state.applyCreateStudy(record);
-    this.append({ op: "createStudy", record });
-    return this.state.applyCreateStudy(record);
+    return this.locked(() => {
+      if (!this.state.hasStudy(record.name)) this.append({ op: "createStudy", record });
+      return this.state.record(record.name);
+    });
   }
 
   async loadStudy(name: string): Promise<StudyRecord | undefined> {
-    this.catchUp();
-    return this.state.loadStudy(name);
+    this.catchUp(false);
+    return this.state.hasStudy(name) ? this.state.record(name) : undefined;
   }
 
   async listStudies(): Promise<string[]> {
-    this.catchUp();
-    return this.state.listStudies();
+    this.catchUp(false);
+    return this.state.studyNames();
   }
 
   async createTrial(studyName: string, trial: NewTrial): Promise<number> {
-    this.catchUp();
-    const number = this.state.nextTrialNumber(studyName);
-    this.append({ op: "createTrial", study: studyName, number, trial });
-    return this.state.applyCreateTrial(studyName, trial);
+    return this.locked(() => {
+      const number = this.state.trials(studyName).length;
+      this.append({ op: "createTrial", study: studyName, number, trial, ...(trial.state === "running" ? { owner: this.me } : {}) });
+      return number;
+    });
   }
 
   async updateTrial(studyName: string, number: number, update: TrialUpdate): Promise<void> {
-    this.catchUp();
-    this.state.checkTrial(studyName, number);
-    this.append({ op: "updateTrial", study: studyName, number, update });
-    this.state.applyUpdateTrial(studyName, number, update);
+    await this.locked(() => {
+      const current = this.state.trial(studyName, number);
+      if (isTerminal(current.state)) throw new StaleTrialError(studyName, number, current.state, current.error);
+      const starts = update.state === "running" && current.state !== "running";
+      this.append({ op: "updateTrial", study: studyName, number, update, ...(starts ? { owner: this.me } : {}) });
+    });
   }
 
   async readTrials(studyName: string): Promise<FrozenTrial[]> {
-    this.catchUp();
-    return this.state.readTrials(studyName);
+    this.catchUp(false);
+    return this.state.trials(studyName);
+  }
+
+  async readTrialChanges(studyName: string, cursor: number): Promise<TrialChanges> {
+    this.catchUp(false);
+    return { trials: this.state.changedSince(studyName, cursor), cursor: Math.max(cursor, this.lineNumber) };
+  }
+
+  async startTrial(studyName: string, request: StartTrialRequest): Promise<FrozenTrial | undefined> {
+    return this.locked(() => {
+      const trials = this.state.trials(studyName);
+      if (request.limit !== undefined) {
+        // Finished trials (the one rule: FINISHED_STATES) and the running ones that may finish.
+        const counted = trials.filter((trial) => isFinished(trial.state) || trial.state === "running").length;
+        if (counted >= request.limit) return undefined;
+      }
+      const waiting = trials.find((trial) => trial.state === "waiting");
+      if (waiting !== undefined) {
+        this.append({ op: "updateTrial", study: studyName, number: waiting.number, update: { state: "running", startedAt: request.startedAt }, owner: this.me });
+        return this.state.trial(studyName, waiting.number);
+      }
+      const number = trials.length;
+      this.append({ op: "createTrial", study: studyName, number, trial: newTrial("running", { startedAt: request.startedAt }), owner: this.me });
+      return this.state.trial(studyName, number);
+    });
+  }
+
+  async recordHeartbeat(studyName: string, numbers: readonly number[]): Promise<void> {
+    if (numbers.length === 0) return;
+    await this.locked(() => {
+      const running = numbers.filter((number) => this.state.liveness(studyName, number) !== undefined);
+      if (running.length > 0) this.append({ op: "heartbeat", study: studyName, numbers: running, at: Date.now() });
+    });
+  }
+
+  async failStaleTrials(studyName: string): Promise<number[]> {
+    // A look without the lock first: most of the time nothing is stale.
+    this.catchUp(false);
+    if (this.staleReasons(studyName).length === 0) return [];
+    return this.locked(() =>
+      this.staleReasons(studyName).map(({ number, reason }) => {
+        const update: TrialUpdate = { state: "failed", completedAt: Date.now(), error: reason };
+        this.append({ op: "updateTrial", study: studyName, number, update });
+        return number;
+      }),
+    );
   }
 
   async close(): Promise<void> {
-    if (this.fd !== undefined) {
-      closeSync(this.fd);
-      this.fd = undefined;
-    }
+    if (this.closed) return;
+    this.closed = true;
+    retireToken(this.me.token);
   }
 
-  /** Appends one line; the caller has just caught up, so the file ends where `known` says. */
+  // ---- internals -------------------------------------------------------------------------
+
+  /** The running trials of `studyName` whose process is gone, with the reason to record. */
+  private staleReasons(studyName: string): Array<{ number: number; reason: string }> {
+    const stale: Array<{ number: number; reason: string }> = [];
+    for (const { number, liveness } of this.state.running(studyName)) {
+      const owner = liveness.owner;
+      let reason: string | undefined;
+      if (owner === undefined) {
+        // Written by tunelab before the journal recorded owners, when one process used a journal.
+        reason = "the process running this trial stopped before telling its result (found running on resume)";
+      } else {
+        const gone = isGone(owner);
+        if (gone === true) reason = `the process running this trial (${describeProcess(owner)}) stopped before telling its result`;
+        else if (gone === undefined && Date.now() - liveness.beat > this.staleTrialTimeoutMs) {
+          reason = `the process running this trial (${describeProcess(owner)}) stopped before telling its result: no heartbeat for over ${Math.round(this.staleTrialTimeoutMs / 1000)} s`;
+        }
+      }
+      if (reason !== undefined) stale.push({ number, reason });
+    }
+    return stale;
+  }
+
+  /** Runs `section` under the lock, after catching up (and cutting a dead writer's torn tail). */
+  private locked<T>(section: () => T): Promise<T> {
+    this.checkOpen();
+    return this.lock.run(() => {
+      this.catchUp(true);
+      return section();
+    });
+  }
+
+  /** Appends one whole line in one write and applies it; call under the lock, just caught up. */
   private append(line: JournalLine): void {
-    const fd = this.openFd();
     const bytes = Buffer.from(`${JSON.stringify(line)}\n`, "utf8");
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    if (this.fsync) fsyncSync(fd);
-    this.known += bytes.length;
-    this.lineCount += 1;
-  }
-
-  /** Applies the complete lines other writers appended since this storage last looked. */
-  private catchUp(): void {
-    const fd = this.openFd();
-    const size = fstatSync(fd).size;
-    if (size === this.known) return;
-    if (size < this.known) {
-      throw new StorageError(`the journal ${this.path} shrank from ${this.known} to ${size} bytes while open: it was modified by something other than a journal storage`);
-    }
-    const fresh = Buffer.alloc(size - this.known);
-    let read = 0;
-    while (read < fresh.length) read += readSync(fd, fresh, read, fresh.length - read, this.known + read);
-    const end = fresh.lastIndexOf(0x0a) + 1; // only whole lines; a line being written is read next time
-    if (end === 0) return;
-    const lines = fresh.subarray(0, end).toString("utf8").split("\n").slice(0, -1);
-    for (const raw of lines) {
-      this.lineCount += 1;
-      let line: JournalLine;
-      try {
-        line = JSON.parse(raw) as JournalLine;
-      } catch {
-        throw new StorageError(`journal ${this.path}: line ${this.lineCount} is not valid JSON (the file is corrupt): ${raw.slice(0, 120)}`);
-      }
-      applyLine(this.path, this.lineCount, line, this.state);
-    }
-    this.known += end;
-  }
-
-  private openFd(): number {
-    if (this.fd === undefined) throw new StorageError(`the journal ${this.path} is closed`);
-    return this.fd;
-  }
-}
-
-function replayJournal(path: string, text: string, state: MemoryStorage): ReplayReport {
-  const lines = text.split("\n");
-  // After the last "\n" comes either "" (a clean end) or a torn line.
-  const tail = lines.pop() as string;
-  let tornBytes = Buffer.byteLength(tail, "utf8");
-  let applied = 0;
-  lines.forEach((raw, index) => {
-    const last = index === lines.length - 1 && tail === "";
-    let line: JournalLine;
+    // Opened per write, so NFS revalidates the file (close-to-open consistency).
+    const fd = openSync(this.path, "a");
     try {
-      line = JSON.parse(raw) as JournalLine;
-    } catch {
-      if (last) {
-        // A torn line that happened to end in "\n" cannot occur (the newline is written last),
-        // but an unparseable final line is treated the same way: ignored and cut.
-        tornBytes += Buffer.byteLength(raw, "utf8") + 1;
-        return;
-      }
-      throw new StorageError(`journal ${path}: line ${index + 1} is not valid JSON (the file is corrupt): ${raw.slice(0, 120)}`);
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      if (this.fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    applyLine(path, index + 1, line, state);
-    applied += 1;
-  });
-  return { lines: applied, tornBytes };
-}
+    this.known += bytes.length;
+    this.lineNumber += 1;
+    this.state.apply(line, this.lineNumber);
+  }
 
-function applyLine(path: string, lineNumber: number, line: JournalLine, state: MemoryStorage): void {
-  switch (line.op) {
-    case "createStudy":
-      state.applyCreateStudy(line.record);
-      return;
-    case "createTrial": {
-      const number = state.applyCreateTrial(line.study, line.trial);
-      if (number !== line.number) {
-        throw new StorageError(`journal ${path}: line ${lineNumber} creates trial ${line.number} of "${line.study}", but replay gives it number ${number}`);
-      }
-      return;
+  /** Bytes in the file past what has been applied. */
+  private unread(): number {
+    const fd = openSync(this.path, "r");
+    try {
+      return fstatSync(fd).size - this.known;
+    } finally {
+      closeSync(fd);
     }
-    case "updateTrial":
-      state.applyUpdateTrial(line.study, line.number, line.update);
-      return;
-    default:
-      throw new StorageError(`journal ${path}: line ${lineNumber} has an unknown op ${JSON.stringify((line as { op?: unknown }).op)}`);
+  }
+
+  /**
+   * Applies the whole lines appended since the last look. Without the lock, a line still being
+   * written (no newline yet, or unparseable as the last line) is left for later. Under the lock no
+   * one else is writing, so such a tail is a dead writer's torn fragment: it is cut off and reported.
+   */
+  private catchUp(underLock: boolean): { applied: number; cut: number } {
+    this.checkOpen();
+    const fd = openSync(this.path, underLock ? "r+" : "r");
+    try {
+      const size = fstatSync(fd).size;
+      if (size < this.known) {
+        throw new StorageError(`the journal ${this.path} shrank from ${this.known} to ${size} bytes while open: it was modified by something other than a journal storage`);
+      }
+      if (size === this.known) return { applied: 0, cut: 0 };
+      const fresh = Buffer.alloc(size - this.known);
+      let read = 0;
+      while (read < fresh.length) {
+        const got = readSync(fd, fresh, read, fresh.length - read, this.known + read);
+        if (got === 0) break;
+        read += got;
+      }
+      const end = fresh.lastIndexOf(0x0a) + 1;
+      const lines = end === 0 ? [] : fresh.subarray(0, end).toString("utf8").split("\n").slice(0, -1);
+      let applied = 0;
+      for (const [index, raw] of lines.entries()) {
+        if (!this.state.applyText(raw, this.lineNumber + 1)) {
+          if (index < lines.length - 1 || end < read) {
+            throw new StorageError(`journal ${this.path}: line ${this.lineNumber + 1} is not valid JSON (the file is corrupt): ${raw.slice(0, 120)}`);
+          }
+          break; // an unparseable last line: a torn write (cut below when under the lock)
+        }
+        this.lineNumber += 1;
+        this.known += Buffer.byteLength(raw, "utf8") + 1;
+        applied += 1;
+      }
+      const cut = size - this.known;
+      if (underLock && cut > 0) {
+        ftruncateSync(fd, this.known);
+        log(`journal ${this.path}: skipped and cut off a torn last line of ${cut} bytes (a writer killed mid-line)`);
+      }
+      return { applied, cut: underLock ? cut : 0 };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StorageError(`the journal ${this.path} is closed`);
   }
 }

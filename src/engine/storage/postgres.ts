@@ -14,13 +14,21 @@
  * a reader that has seen every change up to `changed = c` can ask for `changed > c` next time and
  * miss nothing: a refresh reads only the trials that changed. Heartbeats do not take the study lock
  * (they change no trial's data), and trial numbers come from `next_trial_number`, under the lock.
+ *
+ * Off the happy path: a trial whose worker stops heartbeating is failed and its parameters enqueued
+ * again, at most `maxWorkerDeaths` times per configuration (a configuration that kills its worker
+ * is then failed for good, with the reason); every statement has a timeout, connections use TCP
+ * keep-alive, and an AbortSignal cancels a waiting query (postgres-pool.ts); no message shows the
+ * password (postgres-connection.ts). The tables and row writes are in postgres-schema.ts.
  */
-import { Pool, type PoolClient, type PoolConfig } from "pg";
+import type { PoolClient } from "pg";
 
 import { FINISHED_STATES, isTerminal } from "../search-space";
 import type { FrozenTrial, StudyDirection } from "../types";
 import { StorageError } from "./memory";
 import { connectionError, formatSeconds, parseConnectionString } from "./postgres-connection";
+import { PostgresPool } from "./postgres-pool";
+import { insertTrial, SCHEMA, SCHEMA_LAST_OBJECT, SCHEMA_LOCK_KEY, workerDeaths, writeTrial, type LockedStudy } from "./postgres-schema";
 import {
   applyTrialUpdate,
   newTrial,
@@ -33,7 +41,7 @@ import {
   type TrialUpdate,
 } from "./storage";
 
-export { maskPassword, parseConnectionString, PostgresConnectionError } from "./postgres-connection";
+export { maskPassword, parseConnectionString, PostgresAbortError, PostgresConnectionError, PostgresTimeoutError } from "./postgres-connection";
 
 /** Options of {@link PostgresStorage.connect}. */
 export interface PostgresOptions {
@@ -45,43 +53,27 @@ export interface PostgresOptions {
   readonly staleTrialTimeoutMs?: number;
   /** Most connections this storage opens at once (default 4). */
   readonly maxConnections?: number;
-}
-
-/** Arbitrary, fixed: the advisory lock that serialises schema creation across workers. */
-const SCHEMA_LOCK_KEY = 7_417_230_611;
-
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS tunelab_studies (
-     id serial PRIMARY KEY,
-     name text NOT NULL UNIQUE,
-     direction text NOT NULL,
-     metric text,
-     created_at double precision NOT NULL,
-     next_trial_number integer NOT NULL DEFAULT 0,
-     change_count bigint NOT NULL DEFAULT 0
-   )`,
-  `CREATE TABLE IF NOT EXISTS tunelab_trials (
-     study_id integer NOT NULL REFERENCES tunelab_studies (id) ON DELETE CASCADE,
-     number integer NOT NULL,
-     state text NOT NULL,
-     data json NOT NULL,
-     heartbeat_at timestamptz,
-     changed bigint NOT NULL,
-     PRIMARY KEY (study_id, number)
-   )`,
-  `CREATE INDEX IF NOT EXISTS tunelab_trials_changed ON tunelab_trials (study_id, changed)`,
-  `CREATE INDEX IF NOT EXISTS tunelab_trials_state ON tunelab_trials (study_id, state)`,
-];
-
-/** The object {@link SCHEMA} creates last. */
-const SCHEMA_LAST_OBJECT = "tunelab_trials_state";
-
-/** What a locked study row tells a transaction. */
-interface LockedStudy {
-  readonly id: number;
-  /** The `changed` value of this transaction's changes. */
-  readonly change: number;
-  readonly nextTrialNumber: number;
+  /**
+   * A statement with no answer for this long (ms) fails with a {@link PostgresTimeoutError}
+   * (default 30000): the server cancels it (`statement_timeout`, also ending a transaction left
+   * idle this long), and when the server does not answer at all (stopped, or cut off by a
+   * network partition) the client gives up a second later (`query_timeout`).
+   */
+  readonly queryTimeoutMs?: number;
+  /** Idle time (ms) before TCP keep-alive probes start on a connection (default 10000). */
+  readonly keepAliveDelayMs?: number;
+  /**
+   * A configuration whose worker died (stopped heartbeating) this many times is failed for good,
+   * with the reason, instead of being enqueued again (default 3): a configuration that kills its
+   * worker (out of memory, a native crash) is not offered forever.
+   */
+  readonly maxWorkerDeaths?: number;
+  /**
+   * Aborting it cancels every query of this storage that is waiting (and a connect in progress);
+   * they, and every later operation, reject with a {@link PostgresAbortError}. Each operation also
+   * takes its own signal (its last, optional argument), which cancels that operation only.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -104,44 +96,44 @@ export class PostgresStorage implements SharedStudyStorage {
   readonly location: string;
   readonly heartbeatIntervalMs: number;
   readonly staleTrialTimeoutMs: number;
-  private readonly pool: Pool;
+  /** See {@link PostgresOptions.maxWorkerDeaths}. */
+  readonly maxWorkerDeaths: number;
+  private readonly pool: PostgresPool;
   private closed = false;
 
-  private constructor(location: string, pool: Pool, heartbeatIntervalMs: number, staleTrialTimeoutMs: number) {
+  private constructor(location: string, pool: PostgresPool, timing: { heartbeatIntervalMs: number; staleTrialTimeoutMs: number; maxWorkerDeaths: number }) {
     this.location = location;
     this.pool = pool;
-    this.heartbeatIntervalMs = heartbeatIntervalMs;
-    this.staleTrialTimeoutMs = staleTrialTimeoutMs;
+    this.heartbeatIntervalMs = timing.heartbeatIntervalMs;
+    this.staleTrialTimeoutMs = timing.staleTrialTimeoutMs;
+    this.maxWorkerDeaths = timing.maxWorkerDeaths;
   }
 
   /**
    * Connects to `url` (`postgres://user[:password]@host[:port]/database`) and creates the schema if
    * it is missing. Rejects within `connectTimeoutMs` with a {@link PostgresConnectionError} naming
-   * the host and the reason when the server cannot be reached, and at once for a malformed string.
+   * the host and the reason when the server cannot be reached, and at once for a malformed string;
+   * no message of this storage shows the password.
    */
   static async connect(url: string, options: PostgresOptions = {}): Promise<PostgresStorage> {
     const target = parseConnectionString(url);
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5000;
     const staleTrialTimeoutMs = options.staleTrialTimeoutMs ?? 60_000;
-    for (const [name, value] of Object.entries({ connectTimeoutMs, heartbeatIntervalMs, staleTrialTimeoutMs })) {
+    const queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
+    const keepAliveDelayMs = options.keepAliveDelayMs ?? 10_000;
+    const maxWorkerDeaths = options.maxWorkerDeaths ?? 3;
+    for (const [name, value] of Object.entries({ connectTimeoutMs, heartbeatIntervalMs, staleTrialTimeoutMs, queryTimeoutMs, keepAliveDelayMs })) {
       if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number of milliseconds, but got ${value}`);
     }
+    if (!(Number.isInteger(maxWorkerDeaths) && maxWorkerDeaths >= 1)) throw new RangeError(`maxWorkerDeaths must be a whole number from 1, but got ${maxWorkerDeaths}`);
     if (!(staleTrialTimeoutMs > heartbeatIntervalMs)) {
       throw new RangeError(
         `staleTrialTimeoutMs (${staleTrialTimeoutMs}) must exceed heartbeatIntervalMs (${heartbeatIntervalMs}), or live trials would be failed`,
       );
     }
-    const config: PoolConfig = {
-      connectionString: url,
-      connectionTimeoutMillis: connectTimeoutMs,
-      max: options.maxConnections ?? 4,
-      application_name: "tunelab",
-    };
-    const pool = new Pool(config);
-    // An idle connection dropped by the server must not crash the process; the next query reports it.
-    pool.on("error", () => undefined);
-    const storage = new PostgresStorage(target.display, pool, heartbeatIntervalMs, staleTrialTimeoutMs);
+    const pool = new PostgresPool({ url, target, connectTimeoutMs, queryTimeoutMs, keepAliveDelayMs, maxConnections: options.maxConnections ?? 4, signal: options.signal });
+    const storage = new PostgresStorage(target.display, pool, { heartbeatIntervalMs, staleTrialTimeoutMs, maxWorkerDeaths });
     try {
       // The last object of the schema exists once the schema does: then skip the locked creation
       // (CREATE INDEX IF NOT EXISTS would briefly lock the trials table against other workers).
@@ -154,43 +146,45 @@ export class PostgresStorage implements SharedStudyStorage {
       }
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw connectionError(error, target, connectTimeoutMs);
+      throw connectionError(error, target, pool.timeouts());
     }
     return storage;
   }
 
-  async createStudy(record: StudyRecord): Promise<StudyRecord> {
+  async createStudy(record: StudyRecord, signal?: AbortSignal): Promise<StudyRecord> {
     await this.query(
       `INSERT INTO tunelab_studies (name, direction, metric, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING`,
       [record.name, record.direction, record.metric ?? null, record.createdAt],
+      signal,
     );
-    return (await this.loadStudy(record.name)) as StudyRecord;
+    return (await this.loadStudy(record.name, signal)) as StudyRecord;
   }
 
-  async loadStudy(name: string): Promise<StudyRecord | undefined> {
+  async loadStudy(name: string, signal?: AbortSignal): Promise<StudyRecord | undefined> {
     const rows = await this.query<{ name: string; direction: StudyDirection; metric: string | null; created_at: number }>(
       `SELECT name, direction, metric, created_at FROM tunelab_studies WHERE name = $1`,
       [name],
+      signal,
     );
     const row = rows[0];
     if (row === undefined) return undefined;
     return { name: row.name, direction: row.direction, ...(row.metric === null ? {} : { metric: row.metric }), createdAt: row.created_at };
   }
 
-  async listStudies(): Promise<string[]> {
-    const rows = await this.query<{ name: string }>(`SELECT name FROM tunelab_studies ORDER BY id`);
+  async listStudies(signal?: AbortSignal): Promise<string[]> {
+    const rows = await this.query<{ name: string }>(`SELECT name FROM tunelab_studies ORDER BY id`, [], signal);
     return rows.map((row) => row.name);
   }
 
-  async createTrial(studyName: string, trial: NewTrial): Promise<number> {
+  async createTrial(studyName: string, trial: NewTrial, signal?: AbortSignal): Promise<number> {
     return this.transaction(async (client) => {
       const study = await this.lockStudy(client, studyName);
       await insertTrial(client, study, study.nextTrialNumber, trial);
       return study.nextTrialNumber;
-    });
+    }, signal);
   }
 
-  async updateTrial(studyName: string, number: number, update: TrialUpdate): Promise<void> {
+  async updateTrial(studyName: string, number: number, update: TrialUpdate, signal?: AbortSignal): Promise<void> {
     await this.transaction(async (client) => {
       const study = await this.lockStudy(client, studyName);
       if (!Number.isInteger(number) || number < 0 || number >= study.nextTrialNumber) {
@@ -204,22 +198,23 @@ export class PostgresStorage implements SharedStudyStorage {
       if (isTerminal(data.state)) throw new StaleTrialError(studyName, number, data.state, data.error);
       const next = applyTrialUpdate({ ...data, number }, update);
       await writeTrial(client, study, next, data.state !== "running" && next.state === "running");
-    });
+    }, signal);
   }
 
-  async readTrials(studyName: string): Promise<FrozenTrial[]> {
-    return [...(await this.readTrialChanges(studyName, 0)).trials];
+  async readTrials(studyName: string, signal?: AbortSignal): Promise<FrozenTrial[]> {
+    return [...(await this.readTrialChanges(studyName, 0, signal)).trials];
   }
 
-  async readTrialChanges(studyName: string, cursor: number): Promise<TrialChanges> {
+  async readTrialChanges(studyName: string, cursor: number, signal?: AbortSignal): Promise<TrialChanges> {
     const rows = await this.query<{ number: number | null; data: NewTrial | null; changed: string | null }>(
       `SELECT t.number, t.data, t.changed
          FROM tunelab_studies s LEFT JOIN tunelab_trials t ON t.study_id = s.id AND t.changed > $2
         WHERE s.name = $1
         ORDER BY t.number`,
       [studyName, cursor],
+      signal,
     );
-    if (rows.length === 0) throw await this.unknownStudy(studyName);
+    if (rows.length === 0) throw await this.unknownStudy(studyName, signal);
     const trials: FrozenTrial[] = [];
     let latest = cursor;
     for (const row of rows) {
@@ -230,7 +225,7 @@ export class PostgresStorage implements SharedStudyStorage {
     return { trials, cursor: latest };
   }
 
-  async startTrial(studyName: string, request: StartTrialRequest): Promise<FrozenTrial | undefined> {
+  async startTrial(studyName: string, request: StartTrialRequest, signal?: AbortSignal): Promise<FrozenTrial | undefined> {
     return this.transaction(async (client) => {
       const study = await this.lockStudy(client, studyName);
       if (request.limit !== undefined) {
@@ -254,24 +249,31 @@ export class PostgresStorage implements SharedStudyStorage {
       const trial = newTrial("running", { startedAt: request.startedAt });
       await insertTrial(client, study, study.nextTrialNumber, trial);
       return { ...trial, number: study.nextTrialNumber };
-    });
+    }, signal);
   }
 
-  async recordHeartbeat(studyName: string, numbers: readonly number[]): Promise<void> {
+  async recordHeartbeat(studyName: string, numbers: readonly number[], signal?: AbortSignal): Promise<void> {
     if (numbers.length === 0) return;
     await this.query(
       `UPDATE tunelab_trials SET heartbeat_at = now()
         WHERE study_id = (SELECT id FROM tunelab_studies WHERE name = $1) AND number = ANY($2::int[]) AND state = 'running'`,
       [studyName, numbers],
+      signal,
     );
   }
 
-  async failStaleTrials(studyName: string): Promise<number[]> {
+  /**
+   * See {@link SharedStudyStorage.failStaleTrials}; a configuration whose worker has now died
+   * {@link maxWorkerDeaths} times (counted along its `retryOf` chain) is failed for good, with
+   * the trials it killed named, and not enqueued again.
+   */
+  async failStaleTrials(studyName: string, signal?: AbortSignal): Promise<number[]> {
     const staleSql = `state = 'running' AND heartbeat_at < now() - $2 * interval '1 millisecond'`;
     // A cheap look without locks first: most of the time nothing is stale.
     const any = await this.query(
       `SELECT 1 FROM tunelab_trials WHERE study_id = (SELECT id FROM tunelab_studies WHERE name = $1) AND ${staleSql} LIMIT 1`,
       [studyName, this.staleTrialTimeoutMs],
+      signal,
     );
     if (any.length === 0) return [];
     return this.transaction(async (client) => {
@@ -283,19 +285,23 @@ export class PostgresStorage implements SharedStudyStorage {
       );
       let nextNumber = study.nextTrialNumber;
       const failed: number[] = [];
+      const silence = `no heartbeat for over ${formatSeconds(this.staleTrialTimeoutMs)}: its worker stopped (killed, crashed or cut off)`;
       for (const row of stale.rows) {
-        const update: TrialUpdate = {
-          state: "failed",
-          completedAt: Date.now(),
-          error: `no heartbeat for over ${formatSeconds(this.staleTrialTimeoutMs)}: its worker stopped (killed, crashed or cut off); its parameters were enqueued again as trial ${nextNumber}`,
-        };
+        const deaths = await workerDeaths(client, study.id, row.number);
+        const retry = deaths.length < this.maxWorkerDeaths;
+        const error = retry
+          ? `${silence}; its parameters were enqueued again as trial ${nextNumber}`
+          : `${silence}; its parameters stopped a worker ${deaths.length} times (trials ${deaths.join(", ")}), the most allowed (maxWorkerDeaths), so they were not enqueued again`;
+        const update: TrialUpdate = { state: "failed", completedAt: Date.now(), error };
         await writeTrial(client, study, applyTrialUpdate({ ...row.data, number: row.number }, update), false);
-        await insertTrial(client, { ...study, nextTrialNumber: nextNumber }, nextNumber, newTrial("waiting", { params: row.data.params, userAttrs: { retryOf: row.number } }));
+        if (retry) {
+          await insertTrial(client, { ...study, nextTrialNumber: nextNumber }, nextNumber, newTrial("waiting", { params: row.data.params, userAttrs: { retryOf: row.number } }));
+          nextNumber += 1;
+        }
         failed.push(row.number);
-        nextNumber += 1;
       }
       return failed;
-    });
+    }, signal);
   }
 
   async close(): Promise<void> {
@@ -306,30 +312,15 @@ export class PostgresStorage implements SharedStudyStorage {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private async query<Row extends object = Record<string, unknown>>(sql: string, values: readonly unknown[] = []): Promise<Row[]> {
+  private async query<Row extends object = Record<string, unknown>>(sql: string, values: readonly unknown[] = [], signal?: AbortSignal): Promise<Row[]> {
     this.checkOpen();
-    const result = await this.pool.query<Row>(sql, [...values]);
-    return result.rows;
+    return this.pool.query<Row>(sql, values, signal);
   }
 
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.checkOpen();
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    return this.pool.transaction(work, signal);
   }
 
   /** Locks the study's row for this transaction and takes the next change number. */
@@ -343,32 +334,12 @@ export class PostgresStorage implements SharedStudyStorage {
     return { id: row.id, change: Number(row.change_count), nextTrialNumber: row.next_trial_number };
   }
 
-  private async unknownStudy(name: string): Promise<StorageError> {
-    const known = await this.listStudies();
+  private async unknownStudy(name: string, signal?: AbortSignal): Promise<StorageError> {
+    const known = await this.listStudies(signal);
     return new StorageError(`no study named "${name}"${known.length > 0 ? ` (known: ${known.join(", ")})` : ""}`);
   }
 
   private checkOpen(): void {
     if (this.closed) throw new StorageError(`the PostgreSQL storage at ${this.location} is closed`);
   }
-}
-
-/** Inserts trial `number` (the study's next number) and advances the study's numbering. */
-async function insertTrial(client: PoolClient, study: LockedStudy, number: number, trial: NewTrial): Promise<void> {
-  await client.query(
-    `INSERT INTO tunelab_trials (study_id, number, state, data, heartbeat_at, changed)
-     VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'running' THEN now() END, $5)`,
-    [study.id, number, trial.state, JSON.stringify(trial), study.change],
-  );
-  await client.query(`UPDATE tunelab_studies SET next_trial_number = $2 WHERE id = $1`, [study.id, number + 1]);
-}
-
-/** Writes a changed trial; `started` renews its heartbeat (it has just become running). */
-async function writeTrial(client: PoolClient, study: LockedStudy, trial: FrozenTrial, started: boolean): Promise<void> {
-  const { number, ...data } = trial;
-  await client.query(
-    `UPDATE tunelab_trials SET state = $3, data = $4, changed = $5, heartbeat_at = CASE WHEN $6 THEN now() ELSE heartbeat_at END
-      WHERE study_id = $1 AND number = $2`,
-    [study.id, number, trial.state, JSON.stringify(data), study.change, started],
-  );
 }

@@ -19,6 +19,11 @@ const RESERVED_WORDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
+/** Whether every JavaScript object has a property `name` (so a scope lookup finds it without a definition). */
+export function isObjectProperty(name: string): boolean {
+  return OBJECT_PROPERTIES.has(name);
+}
+
 /** Why `name` cannot be a parameter of the search space, or undefined when it can. */
 export function parameterNameProblem(name: string): string | undefined {
   if (OBJECT_PROPERTIES.has(name)) {

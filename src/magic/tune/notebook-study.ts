@@ -10,6 +10,8 @@ import { disposeModel } from "../../tfjs/train";
 import { figureBundle, renderStudy, studyFigures, studyInfo, type FigureKind, type PlotlyEmbedding, type StudyData } from "../../render";
 import type { Study, StudyJSON } from "../../engine/study";
 import type { FrozenTrial, Params, SearchSpace } from "../../engine/types";
+import { messageOf } from "../../common/errors";
+import { log } from "../../common/log";
 
 /** What a finished (or interrupted) search says about itself. */
 export interface SearchSummary {
@@ -33,6 +35,7 @@ export class NotebookStudy {
   bestModel: tfjs.LayersModel | undefined;
   /** How the last search of this study went. */
   lastSearch: SearchSummary | undefined;
+  private disposed = false;
 
   constructor(
     /** The engine's study: `ask`/`tell`/`optimize` go on from here. */
@@ -118,13 +121,19 @@ export class NotebookStudy {
     return { [Symbol.for("Jupyter.display")]: () => bundle ?? { "text/plain": `no ${kind} figure` } };
   }
 
-  /** Frees the kept model's tensors and closes the study's storage (a file or a database connection). */
+  /**
+   * Frees the kept model's tensors and closes the study's storage (a file or a database
+   * connection). Safe to call more than once. `%%tune` calls it on the study a new search's
+   * `--out` replaces (take a model out first with `const m = s.bestModel; s.bestModel = undefined`).
+   */
   dispose(): void {
     if (this.bestModel !== undefined) {
       disposeModel(this.bestModel);
       this.bestModel = undefined;
     }
-    void this.study.storage.close();
+    if (this.disposed) return;
+    this.disposed = true;
+    this.study.storage.close().catch((error: unknown) => log(`closing the storage of study "${this.name}" failed: ${messageOf(error)}`));
   }
 
   /** Shown as the trials table when the study is a cell's last expression. */

@@ -7,7 +7,7 @@ import { MagicError, type MagicContext } from "../types";
 import { LiveView } from "../../render";
 import { TooManyFailuresError, type Objective, type Study } from "../../engine/study";
 import type { SearchSpace } from "../../engine/types";
-import type { NotebookStudy } from "./notebook-study";
+import { NotebookStudy } from "./notebook-study";
 import { optional, type TuneOptions } from "./options";
 import { searchReport } from "./report";
 import { plannedTrials, trialsLeft } from "./space-size";
@@ -36,10 +36,32 @@ export interface SearchRun {
   readonly afterSearch?: () => Promise<void>;
 }
 
+/**
+ * Binds `bound` to `--out` once the search has started (its first trial began, or it ended without
+ * an error: nothing left to run, interrupted): a study the name held before is disposed then (its
+ * kept model's tensors, its journal file or database connection), so a re-run cell does not leak.
+ * Until then the old binding stays, and a search that fails before its first trial keeps it.
+ */
+function binder(context: MagicContext, out: string, bound: NotebookStudy): { bind(): void; readonly done: boolean } {
+  const previous = context.has(out) ? context.lookup(out) : undefined;
+  let done = false;
+  return {
+    bind() {
+      if (done) return;
+      done = true;
+      context.assign(out, bound);
+      if (previous instanceof NotebookStudy && previous !== bound) previous.dispose();
+    },
+    get done() {
+      return done;
+    },
+  };
+}
+
 /** Runs the study with the live view, binds the result and shows the summary. */
 export async function runSearch(run: SearchRun): Promise<void> {
   const { session, options, space, study, objective, context, bound } = run;
-  context.assign(options.out, bound);
+  const binding = binder(context, options.out, bound);
   // --trials counts the study's finished trials (complete or pruned): with --storage those of
   // earlier runs and other workers too; a failed trial frees its place.
   const trials = plannedTrials(options, space);
@@ -52,6 +74,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
   context.interruptCooperatively();
   let objectiveMs = 0;
   const timedObjective: Objective = async (trial) => {
+    binding.bind();
     const start = performance.now();
     try {
       return await objective(trial);
@@ -82,6 +105,12 @@ export async function runSearch(run: SearchRun): Promise<void> {
     if (refresh !== undefined) clearInterval(refresh);
     live?.finish(bound.data());
   }
+  if (failure !== undefined && !binding.done) {
+    // Failed before its first trial: the name keeps what it held; this study's storage is closed.
+    bound.dispose();
+    throw failure instanceof TooManyFailuresError ? new MagicError(failure.message) : failure;
+  }
+  binding.bind();
   bound.lastSearch = {
     message: failure instanceof Error ? failure.message : summary.message,
     trialsRun: summary.trialsRun,

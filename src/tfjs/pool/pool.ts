@@ -6,7 +6,7 @@
  * pruning answer goes back through shared memory; an abort reaches the thread at its next batch.
  * {@link TrainingPool.close} terminates every thread.
  */
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { BackendName } from "../backend";
 import { TrainingAbortedError, TrainingSetupError, type TrialReporter } from "../train";
@@ -39,12 +39,11 @@ interface Slot {
   onFailure: ((error: Error) => void) | undefined;
 }
 
-/** The worker thread's script: compiled JavaScript next to this file, or TypeScript under tsx. */
-const WORKER_SCRIPT = join(__dirname, `worker${extname(__filename)}`);
-/** Starts a thread on {@link WORKER_SCRIPT}; from TypeScript sources (tests under tsx) through tsx's require hook. */
+/** The worker thread's script: the compiled JavaScript next to this file (tunelab runs from `dist/`). */
+const WORKER_SCRIPT = join(__dirname, "worker.js");
+/** Starts a thread on {@link WORKER_SCRIPT}. */
 function newWorker(): Worker {
-  if (extname(WORKER_SCRIPT) !== ".ts") return new Worker(WORKER_SCRIPT);
-  return new Worker(`require("tsx/cjs"); require(${JSON.stringify(WORKER_SCRIPT)});`, { eval: true });
+  return new Worker(WORKER_SCRIPT);
 }
 
 /** A pool of worker threads training trials; start it with {@link TrainingPool.start}. */
@@ -52,6 +51,11 @@ export class TrainingPool {
   private readonly idle: Slot[];
   private readonly waiting: { resolve: (slot: Slot) => void; reject: (error: Error) => void }[] = [];
   private closed = false;
+  /**
+   * The signals of running trainings, each with one "abort" listener for all of them (a listener
+   * per trial would put as many on a cell's signal as threads run: Node warns above 10).
+   */
+  private readonly watched = new Map<AbortSignal, { readonly slots: Set<Slot>; readonly listener: () => void }>();
 
   private constructor(
     private readonly slots: readonly Slot[],
@@ -124,12 +128,8 @@ export class TrainingPool {
     const slot = await this.acquire();
     const { control } = slot;
     Atomics.store(control, Control.abort, 0);
-    const abort = (): void => {
-      Atomics.store(control, Control.abort, 1);
-      Atomics.notify(control, Control.prune);
-    };
-    if (signal?.aborted === true) abort();
-    signal?.addEventListener("abort", abort);
+    if (signal?.aborted === true) abortSlot(slot);
+    else if (signal !== undefined) this.watch(signal, slot);
     try {
       const reply = await exchange(
         slot,
@@ -151,9 +151,34 @@ export class TrainingPool {
       if (reply.type !== "trained") throw new Error(`worker thread ${slot.index + 1} answered ${reply.type} to train`);
       return reply.training;
     } finally {
-      signal?.removeEventListener("abort", abort);
+      if (signal !== undefined) this.unwatch(signal, slot);
       this.release(slot);
     }
+  }
+
+  /** Aborts `slot`'s training when `signal` aborts; the first slot on a signal adds the one listener. */
+  private watch(signal: AbortSignal, slot: Slot): void {
+    let entry = this.watched.get(signal);
+    if (entry === undefined) {
+      const slots = new Set<Slot>();
+      const listener = (): void => {
+        for (const running of slots) abortSlot(running);
+      };
+      entry = { slots, listener };
+      this.watched.set(signal, entry);
+      signal.addEventListener("abort", listener, { once: true });
+    }
+    entry.slots.add(slot);
+  }
+
+  /** Undoes {@link TrainingPool.watch}; the last slot on a signal removes the listener. */
+  private unwatch(signal: AbortSignal, slot: Slot): void {
+    const entry = this.watched.get(signal);
+    if (entry === undefined) return;
+    entry.slots.delete(slot);
+    if (entry.slots.size > 0) return;
+    signal.removeEventListener("abort", entry.listener);
+    this.watched.delete(signal);
   }
 
   /** An error when every thread has died, naming the first death; undefined while one lives. */
@@ -196,6 +221,12 @@ export class TrainingPool {
     if (next !== undefined) next.resolve(slot);
     else this.idle.push(slot);
   }
+}
+
+/** Tells `slot`'s thread to stop its training at the next batch (and not to wait for a pruning answer). */
+function abortSlot(slot: Slot): void {
+  Atomics.store(slot.control, Control.abort, 1);
+  Atomics.notify(slot.control, Control.prune);
 }
 
 /** Starts one thread; its death rejects whatever it was doing and every later exchange. */

@@ -1,0 +1,53 @@
+/**
+ * The declarations carried from cell to cell (tslab's `declOutput`, the `.d.ts` of everything
+ * earlier cells declared), kept whole.
+ *
+ * In the JavaScript kernel, tslab declares `const fs = require("fs")` as `import fs = require("fs");`
+ * (with `/// <reference types="node" />` for Node's modules), but the next cell's declarations
+ * drop such lines (with the TypeScript that tslab ships), so the cell after next failed with
+ * "Cannot find name 'fs'" although `fs` still held its module; tslab's own example notebook
+ * `getting_started_javascript.ipynb` failed there. {@link carryDeclarations} puts back what a
+ * later cell did not declare again.
+ */
+import * as ts from "@tslab/typescript-for-tslab";
+
+/** The names a declaration file declares at its top level. */
+function declaredNames(file: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const addBinding = (name: ts.BindingName): void => {
+    if (ts.isIdentifier(name)) names.add(name.text);
+    else for (const element of name.elements) if (ts.isBindingElement(element)) addBinding(element.name);
+  };
+  for (const statement of file.statements) {
+    if (ts.isVariableStatement(statement)) for (const declaration of statement.declarationList.declarations) addBinding(declaration.name);
+    else if (ts.isImportEqualsDeclaration(statement) || ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isModuleDeclaration(statement)) {
+      if (statement.name !== undefined && ts.isIdentifier(statement.name)) names.add(statement.name.text);
+    } else if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      if (clause?.name !== undefined) names.add(clause.name.text);
+      const bindings = clause?.namedBindings;
+      if (bindings !== undefined && ts.isNamespaceImport(bindings)) names.add(bindings.name.text);
+      if (bindings !== undefined && ts.isNamedImports(bindings)) for (const element of bindings.elements) names.add(element.name.text);
+    }
+  }
+  return names;
+}
+
+/**
+ * `next` plus the `import x = require("…")` declarations of `previous` whose names `next` does not
+ * declare (and the `/// <reference types>` lines they need). Other declarations are tslab's to keep.
+ */
+export function carryDeclarations(previous: string, next: string): string {
+  if (!previous.includes("require(")) return next;
+  const before = ts.createSourceFile("previous.d.ts", previous, ts.ScriptTarget.Latest, true);
+  const after = ts.createSourceFile("next.d.ts", next, ts.ScriptTarget.Latest, true);
+  const declared = declaredNames(after);
+  const carried = before.statements
+    .filter((statement): statement is ts.ImportEqualsDeclaration => ts.isImportEqualsDeclaration(statement) && !declared.has(statement.name.text))
+    .map((statement) => statement.getText(before));
+  if (carried.length === 0) return next;
+  const references = before.typeReferenceDirectives
+    .map((directive) => `/// <reference types="${directive.fileName}" />`)
+    .filter((line) => !next.includes(line));
+  return `${[...references, ...carried].join("\n")}\n${next}`;
+}

@@ -1,0 +1,155 @@
+/**
+ * Building a trial's model and checking it before training (see `train.ts`): the builder runs in
+ * a seeded `Math.random` scope; its return must be a compiled `tf.LayersModel` whose input and
+ * output fit the data and which knows the requested metric. Also `disposeModel`, which frees a
+ * model with its optimizer.
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import { historyKeys, resolveMetricName } from "./metrics";
+import { deriveSeed, withSeededMathRandom } from "../common/random";
+import type { TrainingData, TrainingFold } from "./trainingData";
+import { messageOf } from "../common/errors";
+import { describeKind } from "../common/describe";
+import { TrainingSetupError, type BuildContext, type ModelBuilder, type TrainOptions } from "./train-types";
+
+/**
+ * Builds the model of fold `f` (in the seeded scope) and checks it: a compiled `tf.LayersModel`
+ * whose input and output fit the data, with the requested metric. Disposes it when a check fails.
+ */
+export async function buildCheckedModel<P>(
+  buildModel: ModelBuilder<P>,
+  params: P,
+  data: TrainingData,
+  f: number,
+  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
+): Promise<{ model: tfjs.LayersModel; metric: string }> {
+  const model = await buildTrialModel(buildModel, params, f, options);
+  try {
+    checkModelFitsData(model, data.folds[f]!, options.dataNames ?? { x: "x", y: "y" });
+    return { model, metric: resolveMetric(options.metric, model) };
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  }
+}
+
+/**
+ * Builds the model of fold `f` of a trial exactly as `trainTrial` (train.ts) does (with the build seed
+ * `deriveSeed(seed, "build", f)`, `Math.random` seeded unless `seedMathRandom` is false) and
+ * checks that it is a compiled `tf.LayersModel`. A worker-thread pool builds models this way in
+ * the main thread and sends their topology and initial weights, so the seeded initialisation holds.
+ * @throws TrainingSetupError when the builder returns no compiled model (which is then disposed)
+ */
+export async function buildTrialModel<P>(
+  buildModel: ModelBuilder<P>,
+  params: P,
+  f: number,
+  options: Pick<TrainOptions, "seed" | "seedMathRandom">,
+): Promise<tfjs.LayersModel> {
+  const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
+  const build = async (): Promise<unknown> => buildModel(params, context);
+  const built = await ((options.seedMathRandom ?? true) ? withSeededMathRandom(context.seed, build) : build());
+  return checkOrDispose(built);
+}
+
+/**
+ * Checks a builder before any training: builds one model with `params`, checks that it is a
+ * compiled `tf.LayersModel` fitting the data and that the metric exists, and disposes it.
+ * @returns the history key the metric resolves to
+ * @throws TrainingSetupError (or the builder's own error) as `trainTrial` (train.ts) would
+ */
+export async function checkTrialSetup<P>(
+  buildModel: ModelBuilder<P>,
+  params: P,
+  data: TrainingData,
+  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
+): Promise<string> {
+  const { model, metric } = await buildCheckedModel(buildModel, params, data, 0, options);
+  disposeModel(model);
+  return metric;
+}
+
+/**
+ * Checks that a builder's return value is a compiled `tf.LayersModel` and returns it typed.
+ * @throws TrainingSetupError "buildModel returned X, expected a compiled tf.LayersModel (call model.compile(...))"
+ */
+export function checkBuiltModel(value: unknown, builderName = "buildModel"): tfjs.LayersModel {
+  const looksLikeModel =
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as tfjs.LayersModel).fit === "function" &&
+    typeof (value as tfjs.LayersModel).compile === "function" &&
+    Array.isArray((value as tfjs.LayersModel).layers);
+  if (!looksLikeModel) {
+    throw new TrainingSetupError(`${builderName} returned ${describeKind(value)}, expected a compiled tf.LayersModel (call model.compile(...))`);
+  }
+  const model = value as tfjs.LayersModel;
+  if (model.optimizer == null || model.loss == null) {
+    throw new TrainingSetupError(`${builderName} returned a tf.LayersModel that is not compiled; call model.compile({ optimizer, loss, metrics }) before returning it`);
+  }
+  return model;
+}
+
+/** {@link checkBuiltModel}, disposing a model that fails the check (an uncompiled one, say). */
+function checkOrDispose(built: unknown): tfjs.LayersModel {
+  try {
+    return checkBuiltModel(built);
+  } catch (error) {
+    const disposable = built as { dispose?: unknown } | null;
+    if (typeof disposable === "object" && disposable !== null && typeof disposable.dispose === "function") {
+      try {
+        (disposable as { dispose(): void }).dispose();
+      } catch {
+        // not ours to repair: the check's error is the one to report
+      }
+    }
+    throw error;
+  }
+}
+
+/** Disposes a model and its optimizer (which `model.dispose()` leaves alive when it was passed as an object). */
+export function disposeModel(model: tfjs.LayersModel): void {
+  const optimizer = model.optimizer;
+  model.dispose();
+  optimizer?.dispose();
+}
+
+/** The history key of `requested` for this model, validated before any training. */
+function resolveMetric(requested: string, model: tfjs.LayersModel): string {
+  try {
+    return resolveMetricName(requested, historyKeys(model.metricsNames, true));
+  } catch (error) {
+    throw new TrainingSetupError(messageOf(error));
+  }
+}
+
+/** Checks a single-input, single-output model against the data's row shapes. */
+export function checkModelFitsData(model: tfjs.LayersModel, fold: TrainingFold, names: { readonly x: string; readonly y: string }): void {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new TrainingSetupError(`the model has ${model.inputs.length} input(s) and ${model.outputs.length} output(s); the trainer supports one of each`);
+  }
+  const compare = (layerShape: readonly (number | null)[], data: tfjs.Tensor, what: string, name: string): void => {
+    const expected = layerShape.slice(1);
+    const actual = data.shape.slice(1);
+    const fits = expected.length === actual.length && expected.every((size, i) => size === null || size === actual[i]);
+    if (!fits) {
+      throw new TrainingSetupError(
+        `the model's ${what} has shape [${expected.map((s) => s ?? "any").join(", ")}] per row, but ${name} rows have shape [${actual.join(", ")}]`,
+      );
+    }
+  };
+  compare(model.inputs[0]!.shape, fold.xTrain, "input", names.x);
+  const outputShape = model.outputs[0]!.shape;
+  // sparse categorical cross-entropy takes class indices, one per row, against K outputs
+  const targetShape = hasSparseLoss(model) ? [...outputShape.slice(0, -1), 1] : outputShape;
+  compare(targetShape, fold.yTrain, hasSparseLoss(model) ? "output (with a sparse loss: one class index)" : "output", names.y);
+}
+
+/** Whether the model's loss is a sparse categorical cross-entropy (class indices as targets). */
+function hasSparseLoss(model: tfjs.LayersModel): boolean {
+  const losses: unknown[] = Array.isArray(model.loss) ? model.loss : [model.loss];
+  return losses.some((loss) => {
+    const name = typeof loss === "string" ? loss : typeof loss === "function" ? loss.name : "";
+    return /sparse_?categorical_?crossentropy/i.test(name);
+  });
+}

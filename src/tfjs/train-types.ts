@@ -1,0 +1,89 @@
+/**
+ * The trainer's vocabulary (see `train.ts`): what a model builder is and is told, how to train a
+ * trial, what training produced, and the two errors that end a trial other than by its metric.
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import type { Params } from "../engine/types";
+
+/** What the trainer needs of a running trial (the tuning engine's trial satisfies it). */
+export interface TrialReporter {
+  /** Records an intermediate objective value at `step` (0-based). */
+  report(value: number, step: number): void;
+  /** Whether the pruner wants this trial stopped, given what was reported so far. */
+  shouldPrune(): boolean;
+}
+
+/** What the trainer reads of an `AbortSignal`. */
+export interface AbortFlag {
+  readonly aborted: boolean;
+}
+
+/** What a model builder is told besides the parameters. */
+export interface BuildContext {
+  /** The trial's seed; pass it to `trialInitializers(tf, seed)` to seed initialisers explicitly. */
+  readonly seed: number;
+  /** The fold the model is built for (0 with a validation split). */
+  readonly fold: number;
+}
+
+/**
+ * The user's function: parameters → a compiled model. It must build a fresh model (and a fresh
+ * optimizer) on every call: the trainer disposes both when the trial ends.
+ */
+export type ModelBuilder<P = Params> = (params: P, context: BuildContext) => tfjs.LayersModel | Promise<tfjs.LayersModel>;
+
+/** How to train a trial. */
+export interface TrainOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** The objective metric, e.g. `val_acc`, `val_accuracy`, `val_loss`, `acc`. */
+  readonly metric: string;
+  /** The trial's seed (derive it from the study seed: `trialSeed(studySeed, trialNumber)`). */
+  readonly seed: number;
+  /** Receives `report(value, step)` after every epoch and is asked `shouldPrune()`. */
+  readonly reporter?: TrialReporter;
+  /**
+   * When aborted, training stops after the current batch and {@link TrainingAbortedError} is thrown.
+   * Read after every batch; any object with `aborted` will do (a worker thread passes a view of a
+   * shared flag, since its event loop is busy training).
+   */
+  readonly signal?: AbortFlag;
+  /** Keep the trained model (the last fold's) and return it; default false (it is disposed). */
+  readonly keepModel?: boolean;
+  /** Seed `Math.random` while building and fitting (see the module comment); default true. */
+  readonly seedMathRandom?: boolean;
+  /** Names of x and y in error messages; default "x", "y". */
+  readonly dataNames?: { readonly x: string; readonly y: string };
+}
+
+/** What a trained trial produced. */
+export interface TrialTraining {
+  /** The objective: the metric's last value, averaged over folds; when pruned, its last reported value. */
+  readonly value: number;
+  /** The history key the metric resolved to (`val_accuracy` → `val_acc`). */
+  readonly metric: string;
+  /** Every history metric's last value, averaged over the folds trained. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Per-epoch values of every metric, fold after fold (index = report step). */
+  readonly history: Readonly<Record<string, readonly number[]>>;
+  /** Epochs completed, over all folds. */
+  readonly epochsRun: number;
+  /** Batches completed, over all folds. */
+  readonly batchesRun: number;
+  readonly pruned: boolean;
+  /** The trained model when `keepModel` was set (dispose it with `disposeModel`, model-setup.ts). */
+  readonly model?: tfjs.LayersModel;
+}
+
+/** A problem with the user's builder, model or metric: the search should stop, not just the trial. */
+export class TrainingSetupError extends Error {
+  override readonly name = "TrainingSetupError";
+}
+
+/** Thrown when {@link TrainOptions.signal} aborts training; everything made is already disposed. */
+export class TrainingAbortedError extends Error {
+  override readonly name = "AbortError";
+  constructor(readonly epochsRun: number, readonly batchesRun: number) {
+    super(`training interrupted after ${epochsRun} epoch(s) and ${batchesRun} batch(es)`);
+  }
+}
