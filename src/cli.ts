@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `tunelab`: the command line of the kernel.
- *   tunelab kernel --connection-file F [--js]
+ *   tunelab kernel --connection-file F [--js] [--allow-unsigned-remote]
  *   tunelab install [--user | --sys-prefix | --prefix P] [--name N] [--display-name D]
  *   tunelab uninstall [--user | --sys-prefix | --prefix P] [--name N]
  */
@@ -15,7 +15,10 @@ const LAUNCH_PARENT_PID = process.ppid;
 const USAGE = `Usage: tunelab <command> [options]
 
 Commands:
-  kernel --connection-file FILE [--js]   run the kernel (Jupyter starts this from kernel.json)
+  kernel --connection-file FILE [--js]   run the kernel (Jupyter starts this from kernel.json);
+         [--allow-unsigned-remote]       with an empty key it listens only on loopback or ipc
+                                         unless this flag is given (anyone reaching the ports
+                                         could run code)
   install [target] [--name N] [--display-name D]
                                          write the kernelspecs (N, default "tunelab", and N-js)
   uninstall [target] [--name N]          remove them
@@ -69,12 +72,22 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     case "kernel": {
-      const values = parse({ "connection-file": { type: "string", short: "f" }, js: { type: "boolean" } }) as { "connection-file"?: string; js?: boolean; help?: boolean };
+      const values = parse({ "connection-file": { type: "string", short: "f" }, js: { type: "boolean" }, "allow-unsigned-remote": { type: "boolean" } }) as {
+        "connection-file"?: string;
+        js?: boolean;
+        "allow-unsigned-remote"?: boolean;
+        help?: boolean;
+      };
       if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
       const connectionFile = values["connection-file"];
       if (connectionFile === undefined) fail("kernel needs --connection-file FILE (Jupyter passes {connection_file})");
       const { startKernel } = await import("./kernel/kernel");
-      await startKernel({ connectionFile, language: values.js === true ? "javascript" : "typescript", parentPid: LAUNCH_PARENT_PID });
+      await startKernel({
+        connectionFile,
+        language: values.js === true ? "javascript" : "typescript",
+        parentPid: LAUNCH_PARENT_PID,
+        allowUnsignedRemote: values["allow-unsigned-remote"] === true,
+      });
       return;
     }
     case "install": {

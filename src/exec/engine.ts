@@ -4,9 +4,9 @@
  * values and errors as data, and answers completion, inspection and is_complete.
  *
  * Interrupts: the code of a cell runs inside `vm.runInThisContext({ breakOnSigint: true })`, and
- * `async` functions of cells are compiled to generators driven by {@link installGuardedAwaiter}, so
- * every resumption after an `await` runs inside such a call too. A SIGINT then stops a busy loop
- * wherever it is in cell code, as a catchable error, with the event loop and globals intact.
+ * guard.ts guards the rest of cell code (resumptions after `await`, timer callbacks, functions
+ * called by magics), so a SIGINT stops a busy loop wherever it is in cell code, as a catchable
+ * error, with the event loop and globals intact.
  */
 import * as vm from "node:vm";
 import * as path from "node:path";
@@ -19,9 +19,9 @@ import { createTslabCompat, toMimeBundle } from "./display";
 // The cell globals set below, typed from their declaration (test/cell-api checks the two agree).
 import * as tunelabModule from "../cell-api/globals";
 import { tunelabNotebookModule } from "../cell-api/runtime";
-import { currentScope } from "./output";
 import { log } from "../common/log";
 import { installVirtualPackages } from "./virtual-packages";
+import { guardAsync, installGuardedAwaiter, INTERRUPTED, SIGINT_CODE } from "./guard";
 import { expandShorthand, type ShorthandExpansion } from "./shorthand";
 import { liveTopLevelBindings } from "./live-bindings";
 import { carryDeclarations } from "./declarations";
@@ -51,8 +51,7 @@ export interface Completion {
 /** `is_complete` verdict with the indent to continue with. */
 export type Completeness = { readonly status: "complete" } | { readonly status: "incomplete"; readonly indent: string } | { readonly status: "invalid" };
 
-/** Name of the error raised when a SIGINT stops cell code. */
-export const INTERRUPTED = "Interrupted";
+export { INTERRUPTED, installGuardedAwaiter, setCallbackInterruptedListener, setForcedInterruptProbe } from "./guard";
 
 /** The outcome of an interrupted cell (SIGINT in a busy loop, or an interrupt between awaits). */
 export const INTERRUPTED_OUTCOME: RunOutcome & { readonly status: "error" } = {
@@ -61,8 +60,6 @@ export const INTERRUPTED_OUTCOME: RunOutcome & { readonly status: "error" } = {
   evalue: "execution was interrupted",
   traceback: [`${INTERRUPTED}: execution was interrupted`],
 };
-
-const SIGINT_CODE = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
 
 /** How many conversions are remembered for re-run cells. */
 const CONVERSION_CACHE_SIZE = 64;
@@ -287,130 +284,6 @@ function wrapCell(output: string, hasTopLevelAwait: boolean): string {
   return `${prefix}${output}\n})(__tunelab__.exports, __tunelab__.require)`;
 }
 
-/**
- * Compiles `async` functions in `script` to generators (ES2016 output) so that their
- * resumptions go through the guarded `__awaiter`; scripts without `async` are left as they are.
- */
-function guardAsync(script: string): string {
-  if (!/\basync\b/.test(script)) return script;
-  return ts.transpileModule(script, {
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2016,
-      module: ts.ModuleKind.None,
-      useDefineForClassFields: true,
-      noImplicitUseStrict: true,
-      allowJs: true,
-    },
-    fileName: "cell.js",
-  }).outputText;
-}
-
-let awaiterInstalled = false;
-let pendingStep: (() => unknown) | undefined;
-let stepScript: vm.Script | undefined;
-
-/** Runs `step` inside `vm` with `breakOnSigint`, so that a SIGINT stops a busy loop in it. */
-function runGuarded<T>(step: () => T): T {
-  stepScript ??= new vm.Script("__tunelab_step__()", { filename: "tunelab-await-step" });
-  pendingStep = step;
-  return stepScript.runInThisContext({ breakOnSigint: true }) as T;
-}
-
-/**
- * Wraps `setTimeout`, `setInterval` and `setImmediate` so that callbacks scheduled by cells run
- * guarded too: a busy loop in a timer callback is stopped by SIGINT (and logged) instead of
- * leaving the kernel stuck. Callbacks scheduled by the kernel itself are not touched.
- */
-function guardTimerCallbacks(): void {
-  const globals = globalThis as Record<string, unknown>;
-  for (const name of ["setTimeout", "setInterval", "setImmediate"] as const) {
-    const original = globals[name] as (this: unknown, callback: unknown, ...rest: unknown[]) => unknown;
-    const wrapped = function (this: unknown, callback: unknown, ...rest: unknown[]): unknown {
-      if (typeof callback !== "function" || currentScope() === undefined) return original.call(this, callback, ...rest);
-      const guarded = (...args: unknown[]) => {
-        try {
-          return runGuarded(() => (callback as (...a: unknown[]) => unknown)(...args));
-        } catch (error) {
-          if ((error as { code?: unknown } | null)?.code !== SIGINT_CODE) throw error;
-          log(`interrupted a ${name} callback of cell ${currentScope()?.executionCount ?? "?"}`);
-          callbackInterrupted();
-          return undefined;
-        }
-      };
-      return original.call(this, guarded, ...rest);
-    };
-    const { prototype: _prototype, ...descriptors } = Object.getOwnPropertyDescriptors(original);
-    Object.defineProperties(wrapped, descriptors);
-    globals[name] = wrapped;
-  }
-}
-let forcedInterrupt: () => boolean = () => false;
-let callbackInterrupted: () => void = () => undefined;
-
-/**
- * Sets what happens when a SIGINT stopped a timer callback of a cell (the cell itself may be
- * waiting on something else and must then be interrupted too).
- */
-export function setCallbackInterruptedListener(listener: () => void): void {
-  callbackInterrupted = listener;
-}
-
-/**
- * Sets the probe that compiled `async` functions of cells check at every resumption: when it
- * returns true they throw an `Interrupted` error instead of continuing. This stops loops that
- * never yield to the event loop (e.g. `while (true) await null;`), which neither a message nor
- * a SIGINT outside `vm` could reach.
- */
-export function setForcedInterruptProbe(probe: () => boolean): void {
-  forcedInterrupt = probe;
-}
-
-/**
- * Defines the global `__awaiter` used by compiled `async` functions: each step of the generator
- * runs inside `vm` with `breakOnSigint`, so that a SIGINT interrupts a busy loop after an await.
- */
-export function installGuardedAwaiter(): void {
-  if (awaiterInstalled) return;
-  awaiterInstalled = true;
-  const globals = globalThis as Record<string, unknown>;
-  globals["__tunelab_step__"] = () => {
-    const step = pendingStep;
-    pendingStep = undefined;
-    return step?.();
-  };
-  guardTimerCallbacks();
-  globals["__awaiter"] = function awaiter(thisArg: unknown, args: unknown, P: PromiseConstructor | undefined, generator: (...a: unknown[]) => Generator) {
-    const PromiseType = P ?? Promise;
-    return new PromiseType((resolve, reject) => {
-      let iterator: Generator | undefined;
-      const advance = (kind: "start" | "next" | "throw", value?: unknown): void => {
-        if (kind !== "start" && (currentScope()?.isOpen === false || forcedInterrupt())) {
-          // The cell that started this function was interrupted: stop its leftover work here.
-          kind = "throw";
-          value = Object.assign(new Error("execution was interrupted"), { name: INTERRUPTED });
-        }
-        let result: IteratorResult<unknown>;
-        try {
-          result = runGuarded((): IteratorResult<unknown> => {
-            if (kind === "start") iterator = generator.apply(thisArg, (args as unknown[] | undefined) ?? []);
-            const it = iterator as Generator;
-            return kind === "throw" ? it.throw(value) : it.next(value);
-          });
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        if (result.done) resolve(result.value);
-        else
-          PromiseType.resolve(result.value).then(
-            (v) => advance("next", v),
-            (e: unknown) => advance("throw", e),
-          );
-      };
-      advance("start");
-    });
-  };
-}
 
 function tslabVersion(): string {
   try {

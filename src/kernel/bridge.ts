@@ -8,7 +8,9 @@ import type { Channel, Envelope, Message } from "./messages";
 export type WorkerEvent =
   | { readonly kind: "ready" }
   | { readonly kind: "request"; readonly channel: "shell" | "control" | "stdin"; readonly envelope: Envelope }
-  | { readonly kind: "interrupt" }
+  | { readonly kind: "interrupt"; readonly force?: boolean }
+  /** Asks the main thread to store `seq` in {@link SharedSlot.Pong} (is its event loop free?). */
+  | { readonly kind: "ping"; readonly seq: number }
   | { readonly kind: "shutdown"; readonly restart: boolean }
   | { readonly kind: "fatal"; readonly error: string }
   | { readonly kind: "closed" };
@@ -30,11 +32,13 @@ export const enum SharedSlot {
   Forced = 3,
   /** When the worker last sent SIGINT to the process (ms since {@link TransportOptions.epochMs}). */
   SelfSigintAt = 4,
+  /** The last `ping` the main thread answered (see {@link WorkerEvent}). */
+  Pong = 5,
 }
 
 /** The flags shared by both threads. */
 export function createSharedState(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
+  return new Int32Array(new SharedArrayBuffer(6 * Int32Array.BYTES_PER_ELEMENT));
 }
 
 /** The requests the transport worker can answer itself (see `answer` in transport.ts). */
@@ -60,4 +64,6 @@ export interface TransportOptions {
   readonly graceMs: number;
   /** The same wait for cells that declared cooperative interrupts, in ms. */
   readonly cooperativeGraceMs: number;
+  /** Whether an empty key is accepted on a non-loopback address. */
+  readonly allowUnsignedRemote: boolean;
 }

@@ -4,6 +4,7 @@
  * the main thread can carry them out (the transport worker does the rest: see transport.ts).
  */
 import { Engine, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
+import { guardFunction } from "../exec/guard";
 import { CellScope, currentScope, runInScope } from "../exec/output";
 import { setMagicRegistrar, toMimeBundle } from "../exec/display";
 import { alignedCode, createDefaultRegistry, runCell, type Magic, type MagicContext, type MagicRegistry, type OutputSink } from "../magic";
@@ -112,13 +113,16 @@ export class CellRunner {
   /**
    * Interrupts the running cell, if any: aborts its signal, and settles it now unless it declared
    * it stops by itself (a busy cell cannot be reached here: the transport worker's SIGINT stops it).
+   * With `force` (the worker waited in vain for the cell to stop) a cooperative cell is settled too.
    */
-  interrupt(): void {
+  interrupt(force = false): void {
     const cell = this.running;
     if (cell === undefined) return;
-    log(`interrupting cell ${cell.scope.executionCount}`);
-    cell.abort.abort(new InterruptError());
-    if (!cell.cooperative) cell.settle(INTERRUPTED_OUTCOME);
+    if (!cell.abort.signal.aborted) {
+      log(`interrupting cell ${cell.scope.executionCount}`);
+      cell.abort.abort(new InterruptError());
+    }
+    if (!cell.cooperative || force) cell.settle(INTERRUPTED_OUTCOME);
   }
 
   /** The {@link MagicContext} of one cell: the engine's namespace, and the cell's output. */
@@ -129,7 +133,9 @@ export class CellRunner {
     return {
       ...forwardOutput(() => scope.sink),
       evaluate: async (code) => unwrap(await engine.run(code)),
-      lookup: (name) => engine.lookup(name),
+      // A SIGINT stops a busy loop only in guarded code: a function of the notebook that a magic
+      // calls (an objective of %%tune) is guarded here (see src/exec/guard.ts).
+      lookup: (name) => guardFunction(engine.lookup(name)),
       has: (name) => engine.has(name),
       names: () => engine.names(),
       assign: (name, value) => engine.assign(name, value),

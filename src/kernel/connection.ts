@@ -73,3 +73,30 @@ export function parseConnectionInfo(raw: unknown, source = "connection file"): C
 export function endpoint(info: ConnectionInfo, port: number): string {
   return info.transport === "tcp" ? `tcp://${info.ip}:${port}` : `ipc://${info.ip}-${port}`;
 }
+
+/** Whether only this machine can reach the endpoints (ipc, or tcp on a loopback address). */
+export function isLocalOnly(info: ConnectionInfo): boolean {
+  if (info.transport === "ipc") return true;
+  const ip = info.ip.replace(/^\[|\]$/g, "");
+  return ip === "localhost" || ip === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
+}
+
+/**
+ * What an empty key means for `info`: a warning (only local processes can send code, unsigned),
+ * or, on an address other machines reach, a refusal unless `allowUnsignedRemote`. `undefined`
+ * when the key is set.
+ */
+export function unsignedVerdict(info: ConnectionInfo, allowUnsignedRemote: boolean): { readonly refuse: boolean; readonly message: string } | undefined {
+  if (info.key !== "") return undefined;
+  if (isLocalOnly(info)) {
+    return { refuse: false, message: "warning: the connection file has an empty key: messages are not signed, so any local process that reaches the ports can run code" };
+  }
+  const where = `${info.transport}://${info.ip}`;
+  if (allowUnsignedRemote) {
+    return { refuse: false, message: `warning: unsigned messages accepted on ${where} (--allow-unsigned-remote): anyone who reaches these ports can run code as this user` };
+  }
+  return {
+    refuse: true,
+    message: `refusing to listen on ${where} with an empty key: anyone who reaches these ports could run code as this user (set a key, bind to 127.0.0.1, or pass --allow-unsigned-remote)`,
+  };
+}

@@ -26,10 +26,12 @@ export interface KernelOptions {
   readonly language: Language;
   /** ms to wait for a non-cooperative cell before SIGINT (default 150). */
   readonly graceMs?: number;
-  /** ms to wait for a cell that declared cooperative interrupts (default 10000). */
+  /** ms to wait for a cell that declared cooperative interrupts (default 3000, so an interrupted search ends within 5 s). */
   readonly cooperativeGraceMs?: number;
   /** The parent pid at launch (default: `process.ppid` now); a change means the parent died. */
   readonly parentPid?: number;
+  /** Run with an empty key on a non-loopback address (refused otherwise: anyone there could run code). */
+  readonly allowUnsignedRemote?: boolean;
 }
 
 /** The channels requests arrive on. */
@@ -74,6 +76,8 @@ export class Kernel {
   private readonly stdin: StdinRequests;
   private readonly queue: Envelope[] = [];
   private draining = false;
+  /** Set once the worker closed the sockets on shutdown (its exit is expected then). */
+  private closing = false;
   private aborting = false;
   private executionCount = 0;
   private readonly epochMs = Date.now();
@@ -86,7 +90,7 @@ export class Kernel {
     },
     interrupt_request: {
       channels: ["control"],
-      answeredByTransport: "a busy cell blocks this thread; the worker replies, then stops the cell (this thread's interrupt(), SIGINT, the inspector)",
+      answeredByTransport: "a busy cell blocks this thread; the worker replies, then stops the cell (this thread's interrupt(), SIGINT where cell code is guarded)",
     },
     shutdown_request: {
       channels: ["control"],
@@ -126,7 +130,8 @@ export class Kernel {
       epochMs: this.epochMs,
       parentPid: options.parentPid ?? process.ppid,
       graceMs: options.graceMs ?? 150,
-      cooperativeGraceMs: options.cooperativeGraceMs ?? 10_000,
+      cooperativeGraceMs: options.cooperativeGraceMs ?? 3000,
+      allowUnsignedRemote: options.allowUnsignedRemote === true,
     };
     this.worker = new Worker(path.join(__dirname, "transport.js"), { workerData: { transport } });
   }
@@ -148,19 +153,29 @@ export class Kernel {
             this.onRequest(event.channel, event.envelope);
             break;
           case "interrupt":
-            this.cells.interrupt();
+            this.cells.interrupt(event.force === true);
+            break;
+          case "ping":
+            Atomics.store(this.shared, SharedSlot.Pong, event.seq);
             break;
           case "shutdown":
             this.shutdown();
             break;
           case "closed":
+            this.closing = true;
             void this.worker.terminate().finally(() => process.exit(0));
             break;
         }
       });
       this.worker.on("error", (error) => {
-        log(`transport worker failed: ${error.message}`);
+        log(`transport worker failed: ${error.stack ?? error.message}`);
         reject(error);
+      });
+      // Without the worker there are no sockets and no parent watch: nothing could reach this kernel.
+      this.worker.on("exit", (code) => {
+        if (this.closing) return;
+        log(`transport worker exited (code ${code}); the kernel cannot be reached, exiting`);
+        process.exit(1);
       });
       process.on("SIGINT", () => this.onSigint());
       // Errors thrown by leftover work of cells (timers, unawaited promises) must not end the

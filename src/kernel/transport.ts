@@ -5,16 +5,11 @@
  * main thread asks, and answers the requests the handler table in kernel.ts gives it
  * (kernel_info, interrupt, shutdown), carrying out interrupts and shutdowns itself.
  *
- * Interrupts: the main thread is told first (it aborts the cell's signal and settles a cell that
- * waits on an await). If the cell still runs after a grace period, the worker sends SIGINT to the
- * process; cell code runs under `breakOnSigint`, so a busy loop throws and the cell ends.
- * As a last resort (code outside cells, e.g. a timer callback, spinning), it terminates execution
- * through the inspector.
+ * Interrupts: see {@link Transport.interrupt}.
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { Session } from "node:inspector";
 import * as zmq from "zeromq";
-import { endpoint, readConnectionFile, type ConnectionInfo } from "./connection";
+import { endpoint, readConnectionFile, unsignedVerdict, type ConnectionInfo } from "./connection";
 import { createMessage, replyType, type Content, type Envelope, type Message } from "./messages";
 import { SharedSlot, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
 import { decodeRequest, invalidRequestReply, type ShutdownRequest } from "./requests";
@@ -25,8 +20,11 @@ import { kernelInfo } from "./info";
 /** How long a forced interrupt waits for the cell to stop at an await before SIGINT, in ms. */
 const FORCED_AWAIT_WAIT_MS = 60;
 
-/** How long SIGINT gets before the inspector terminates execution (last resort), in ms. */
+/** How long SIGINT gets to stop the cell before the worker gives up on it, in ms. */
 const SIGINT_WAIT_MS = 3000;
+
+/** How long the main thread gets to answer a ping when an interrupt finds no cell running, in ms. */
+const IDLE_CHECK_MS = 500;
 
 /** How long an interrupt waits for a requested cell to start, in ms. */
 const PENDING_CELL_WAIT_MS = 15_000;
@@ -42,15 +40,23 @@ class Transport {
   private readonly iopub = new zmq.Publisher();
   private readonly heartbeat = new zmq.Reply();
   private sendChain: Promise<void> = Promise.resolve();
-  private inspector: Session | undefined;
+  private pings = 0;
   private interrupting = false;
   /** execute_requests forwarded to the main thread and not answered yet. */
   private executesInFlight = 0;
   private readonly limits: WireLimits = wireLimitsFromEnvironment();
 
   constructor(private readonly info: ConnectionInfo, private readonly options: TransportOptions) {
+    const unsigned = unsignedVerdict(info, options.allowUnsignedRemote);
+    if (unsigned?.refuse === true) throw new Error(unsigned.message);
+    if (unsigned !== undefined) log(unsigned.message);
     this.signer = new Signer(info.key);
-    for (const socket of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) socket.linger = 1000;
+    for (const socket of [this.shell, this.control, this.stdin, this.iopub, this.heartbeat]) {
+      socket.linger = 1000;
+      // ZeroMQ drops (and disconnects) a peer whose frame exceeds this before it is stored whole;
+      // decodeMessage checks the sum of the frames against the same limit.
+      socket.maxMessageSize = this.limits.maxMessageBytes;
+    }
     // Bursts of output must not drop status messages (a client waits for "idle").
     this.iopub.sendHighWaterMark = 100_000;
   }
@@ -158,53 +164,68 @@ class Transport {
     then?.();
   }
 
-  /** Interrupts the running cell: main thread first, then SIGINT, then inspector termination. */
+  /**
+   * Interrupts: the main thread first (it aborts the cell's signal and settles a cell waiting on an
+   * await), then, for a cell still running after its grace period, awaits in cell code throw and
+   * SIGINT stops guarded cell code. When no cell runs but the main thread does not answer (leftover
+   * work of a finished cell spinning, e.g. in a timer), SIGINT too. Nothing here terminates
+   * JavaScript by other means: that aborts Node (see src/exec/guard.ts). A cell still running after
+   * all that is settled as interrupted as soon as the main thread gets control back.
+   */
   async interrupt(): Promise<void> {
     post({ kind: "interrupt" });
     if (this.interrupting) return;
     this.interrupting = true;
     try {
       const shared = this.options.shared;
-      // A cell requested before the interrupt may not have started yet (e.g. while the compiler
-      // loads); it is the one to stop, and once it runs the main thread may not see messages.
-      const started = Date.now();
-      while (Atomics.load(shared, SharedSlot.Running) === 0 && this.executesInFlight > 0 && Date.now() - started < PENDING_CELL_WAIT_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      if (Atomics.load(shared, SharedSlot.Running) === 0) {
+        if (!(await this.mainThreadAnswers(IDLE_CHECK_MS))) {
+          log("interrupt: no cell runs but the main thread is busy (leftover work of a cell?); sending SIGINT");
+          this.sigint();
+          if (!(await this.mainThreadAnswers(SIGINT_WAIT_MS))) log("interrupt: SIGINT did not free the main thread: it runs code outside cells that cannot be stopped safely");
+          return;
+        }
+        // A cell requested before the interrupt may not have started yet (e.g. while the compiler
+        // loads); it is the one to stop, and once it runs the main thread may not see messages.
+        const started = Date.now();
+        while (Atomics.load(shared, SharedSlot.Running) === 0 && this.executesInFlight > 0 && Date.now() - started < PENDING_CELL_WAIT_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        if (Atomics.load(shared, SharedSlot.Running) === 0) return;
+        post({ kind: "interrupt" });
       }
-      if (Atomics.load(shared, SharedSlot.Running) === 1) post({ kind: "interrupt" });
       const generation = Atomics.load(shared, SharedSlot.Generation);
       const stillRunning = () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Generation) === generation;
       const grace = () => (Atomics.load(shared, SharedSlot.Cooperative) === 1 ? this.options.cooperativeGraceMs : this.options.graceMs);
       if (!(await waitUntilStopped(stillRunning, grace))) return;
-      // Awaits in cell code check this flag and throw: enough for loops that await.
+      // Awaits in cell code (and calls of cell functions by magics) check this flag and throw.
       Atomics.store(shared, SharedSlot.Forced, generation);
       if (!(await waitUntilStopped(stillRunning, () => FORCED_AWAIT_WAIT_MS))) return;
       // A busy loop never reaches an await: SIGINT stops it where cell code runs under breakOnSigint.
       // (Sent only now: a SIGINT arriving while no cell code runs would stay pending in Node and
       // stop the next cell instead.)
       log("interrupt: the cell did not stop at an await; sending SIGINT");
-      Atomics.store(shared, SharedSlot.SelfSigintAt, Math.max(1, Date.now() - this.options.epochMs));
-      process.kill(process.pid, "SIGINT");
+      this.sigint();
       if (!(await waitUntilStopped(stillRunning, () => SIGINT_WAIT_MS))) return;
-      log("interrupt: SIGINT did not stop the cell; terminating JavaScript execution through the inspector");
-      this.terminateMainThread();
+      log("interrupt: SIGINT did not stop the cell (it runs code outside cells); it is settled as interrupted when the main thread is free");
+      post({ kind: "interrupt", force: true });
     } finally {
       this.interrupting = false;
     }
   }
 
-  private terminateMainThread(): void {
-    try {
-      if (this.inspector === undefined) {
-        this.inspector = new Session();
-        this.inspector.connectToMainThread();
-      }
-      this.inspector.post("Runtime.terminateExecution", (error) => {
-        if (error) log(`terminateExecution failed: ${error.message}`);
-      });
-    } catch (error) {
-      log(`cannot reach the main thread through the inspector: ${(error as Error).message}`);
-    }
+  /** Sends SIGINT to this process, noting when (see `onSigint` in kernel.ts). */
+  private sigint(): void {
+    Atomics.store(this.options.shared, SharedSlot.SelfSigintAt, Math.max(1, Date.now() - this.options.epochMs));
+    process.kill(process.pid, "SIGINT");
+  }
+
+  /** Whether the main thread's event loop answers a ping within `limitMs`. */
+  private async mainThreadAnswers(limitMs: number): Promise<boolean> {
+    const seq = (this.pings = (this.pings % 0x7fffffff) + 1);
+    post({ kind: "ping", seq });
+    const answered = () => Atomics.load(this.options.shared, SharedSlot.Pong) === seq;
+    return !(await waitUntilStopped(() => !answered(), () => limitMs));
   }
 
   private shutdown(restart: boolean): void {

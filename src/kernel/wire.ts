@@ -20,6 +20,9 @@ export interface WireLimits {
 /** 64 MiB and 16 identities; `TUNELAB_MAX_MESSAGE_BYTES` overrides the size (see transport.ts). */
 export const DEFAULT_WIRE_LIMITS: WireLimits = { maxMessageBytes: 64 * 1024 * 1024, maxIdentities: 16 };
 
+/** How many recent signatures are remembered to refuse replays: jupyter_client's `Session.digest_history_size`. */
+export const REPLAY_MEMORY = 65_536;
+
 /** Why a multipart message was dropped. */
 export type DecodeFailure =
   | "no-delimiter"
@@ -43,9 +46,10 @@ export class Signer {
 
   /**
    * @param key the connection file's key; empty disables signing (as the spec allows)
-   * @param maxRemembered how many recent signatures are kept to detect replays (a bounded LRU)
+   * @param maxRemembered how many recent signatures are kept to detect replays (as jupyter_client's
+   *   Session: {@link REPLAY_MEMORY}, a tenth forgotten when full)
    */
-  constructor(key: string, private readonly maxRemembered = 4096) {
+  constructor(key: string, private readonly maxRemembered = REPLAY_MEMORY) {
     this.key = Buffer.from(key, "utf8");
   }
 
@@ -74,11 +78,17 @@ export class Signer {
     return "ok";
   }
 
+  /**
+   * As jupyter_client's `Session._add_digest`: past the limit a tenth of the memory is forgotten at
+   * once (jupyter_client picks at random; here the oldest go).
+   */
   private remember(signature: string): void {
     this.seen.add(signature);
-    if (this.seen.size > this.maxRemembered) {
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
+    if (this.seen.size <= this.maxRemembered) return;
+    let drop = Math.max(Math.floor(this.seen.size / 10), this.seen.size - this.maxRemembered);
+    for (const old of this.seen) {
+      if (drop-- <= 0) break;
+      this.seen.delete(old);
     }
   }
 }

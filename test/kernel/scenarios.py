@@ -513,6 +513,8 @@ def malformed_content_gets_an_error_reply(k):
 @scenario
 def shutdown_with_restart(k):
     k.execute("const beforeRestart = 1")
+    check(k.value("typeof beforeRestart") == "'number'", "the declaration is visible before the restart")
+    pid = int(k.value("process.pid"))
     request = k.kc.session.msg("shutdown_request", {"restart": True})
     k.kc.control_channel.send(request)
     reply = k.reply(request["header"]["msg_id"], channel="control")
@@ -523,8 +525,10 @@ def shutdown_with_restart(k):
     check(not k.km.is_alive(), "kernel did not exit after shutdown_request")
     k.km.restart_kernel(now=True)
     k.kc.wait_for_ready(timeout=60)
+    check(int(k.value("process.pid")) != pid, "the restart did not start a new kernel process")
+    # A fresh kernel does not know the name: a compile error naming it (it was 'number' before).
     content, _, _ = k.execute("typeof beforeRestart")
-    check(content["status"] == "error" or content["status"] == "ok", content)
+    check(content["status"] == "error" and "beforeRestart" in content["evalue"], f"the restarted kernel still knows beforeRestart: {content}")
     check(k.value("1 + 1") == "2", "restarted kernel does not run cells")
 
 

@@ -169,6 +169,23 @@ describe("tunelab run", () => {
     assertNoKernelLeft(dir);
   });
 
+  test("--allow-errors exits 0 when a runaway timer of a finished cell made a later cell time out", async () => {
+    const dir = tempDir();
+    // The timer spins right after its cell ended, before the next cell arrives: that one waits
+    // in the queue, no cell runs, until --timeout interrupts.
+    const cells = [code("let kept = 41;\nsetTimeout(() => { for (;;) {} }, 0);"), code("kept"), code("kept + 1")];
+    const input = writeFixture(dir, "runaway.ipynb", notebookOf(cells));
+    const result = await runCli([input, "--timeout", "2", "--allow-errors", "-q"], { tmp: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const written = codeCells(readJson(path.join(dir, "runaway.out.ipynb")));
+    assert.ok(
+      written[1]!.outputs.some((o) => o.output_type === "error" && o.ename === "CellTimeoutError"),
+      `the cell behind the runaway timer timed out: ${JSON.stringify(written[1]!.outputs)}`,
+    );
+    assert.equal(plain(written[2]!.outputs[0]), "42", "the kernel kept its state and ran the last cell");
+    assertNoKernelLeft(dir);
+  });
+
   test("SIGINT interrupts the running cell, writes what was done, and exits 1", async () => {
     const dir = tempDir();
     const input = writeFixture(

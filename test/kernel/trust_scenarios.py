@@ -1,0 +1,197 @@
+"""Trust scenarios (issue 12): interrupts that used to kill or wedge the kernel, and hostile wire input.
+
+Usage: /usr/bin/python3 trust_scenarios.py NAME [NAME ...]   (JUPYTER_DATA_DIR must hold the kernelspec)
+Prints one JSON line per scenario, like scenarios.py (whose kernel helpers it uses). Each interrupt
+scenario waits for events (the cell's first output, the main thread not answering), not for time;
+the one time bound is the issue's: the next cell runs within 5 s of the interrupt.
+"""
+import hashlib
+import hmac
+import sys
+import time
+from queue import Empty
+
+import zmq
+from jupyter_client.session import Session
+from jupyter_client.utils import run_sync
+
+from scenarios import Kernel, check, main, scenario, streams, types  # noqa: F401 (Kernel: main's default)
+
+NEXT_CELL_LIMIT_S = 5.0
+
+
+def kernel_pid(k):
+    return int(k.value("process.pid"))
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def wait_for_output(k, msg_id, predicate, what, timeout=60):
+    """Pumps iopub until a message of `msg_id` satisfies `predicate` (the cell is under way)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(predicate(m) for m in k.iopub.get(msg_id, [])):
+            return
+        try:
+            k._pump_iopub(max(0.01, deadline - time.time()))
+        except Empty:
+            pass
+    raise AssertionError(f"{what} did not happen within {timeout} s: {types(k.iopub.get(msg_id, []))}")
+
+
+def main_thread_answers(k, timeout):
+    """Whether the main thread answers an is_complete_request on control within `timeout` s."""
+    request = k.kc.session.msg("is_complete_request", {"code": "1"})
+    k.kc.control_channel.send(request)
+    try:
+        k.reply(request["header"]["msg_id"], timeout=timeout, channel="control")
+        return True
+    except Empty:
+        return False
+
+
+def wait_until_main_thread_busy(k, what, timeout=20):
+    """Waits until the main thread stops answering (the runaway code runs)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not main_thread_answers(k, 0.5):
+            return
+    raise AssertionError(f"{what} never held the main thread: the scenario tests nothing")
+
+
+def interrupt_then_next_cell(k, msg_id, pid):
+    """Interrupts, then checks: the cell ends, the next cell runs within 5 s, state and process kept."""
+    start = time.time()
+    k.km.interrupt_kernel()
+    if msg_id is not None:
+        reply = k.reply(msg_id, timeout=NEXT_CELL_LIMIT_S + 5)
+        check(reply["content"]["status"] == "error" and reply["content"]["ename"] in ("Interrupted", "KeyboardInterrupt"), reply["content"])
+    content, outputs, _ = k.execute("kept", timeout=NEXT_CELL_LIMIT_S + 5)
+    elapsed = time.time() - start
+    check(content["status"] == "ok", f"the next cell failed: {content}")
+    results = [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+    check(results == ["'state kept'"], f"state lost: {results}")
+    check(elapsed < NEXT_CELL_LIMIT_S, f"the next cell ran {elapsed:.1f} s after the interrupt (limit {NEXT_CELL_LIMIT_S} s)")
+    check(k.km.is_alive() and kernel_pid(k) == pid, "the kernel process died or was replaced")
+
+
+def started_search(m):
+    return m["msg_type"] in ("display_data", "stream")
+
+
+def interrupt_search(k, definition, objective, what):
+    """Defines `objective`, starts a search with it, interrupts once it holds the main thread."""
+    pid = kernel_pid(k)
+    content, _, _ = k.execute("const kept = 'state kept';\n" + definition)
+    check(content["status"] == "ok", content)
+    out = objective + "Study"
+    msg_id = k.kc.execute(f"%%tune --objective {objective} --direction minimize --strategy random --trials 20 --seed 1 --out {out}\nx: uniform(0, 1)")
+    wait_for_output(k, msg_id, started_search, "the search's first output")
+    wait_until_main_thread_busy(k, what)
+    interrupt_then_next_cell(k, msg_id, pid)
+    check(k.value(f"{out}.trials.some((t) => t.state === 'running')") == "false", "a trial was left running")
+
+
+@scenario
+def interrupt_sync_busy_tune_objective(k):
+    interrupt_search(k, "function busy(p: { x: number }) { const end = Date.now() + 3000; while (Date.now() < end) {} return p.x; }", "busy", "the objective")
+
+
+@scenario
+def interrupt_batches_slower_than_the_grace_period(k):
+    definition = (
+        "async function slowBatches(p: { x: number }) {\n"
+        "  for (let batch = 0; batch < 100; batch++) {\n"
+        "    const end = Date.now() + 4000; while (Date.now() < end) {}\n"  # longer than the 3 s cooperative grace
+        "    await new Promise((r) => setTimeout(r, 0));\n"
+        "  }\n"
+        "  return p.x;\n"
+        "}"
+    )
+    interrupt_search(k, definition, "slowBatches", "a batch")
+
+
+@scenario
+def interrupt_runaway_timer_of_a_finished_cell(k):
+    pid = kernel_pid(k)
+    content, _, _ = k.execute("const kept = 'state kept';\nsetTimeout(() => { for (;;) {} }, 100);")
+    check(content["status"] == "ok", content)
+    wait_until_main_thread_busy(k, "the runaway timer")
+    interrupt_then_next_cell(k, None, pid)
+    # Again, with the runaway loop in a callback of a callback.
+    content, _, _ = k.execute("setTimeout(() => setTimeout(() => { while (true) {} }, 50), 50);")
+    check(content["status"] == "ok", content)
+    wait_until_main_thread_busy(k, "the second runaway timer")
+    interrupt_then_next_cell(k, None, pid)
+
+
+# ---- hostile wire input -----------------------------------------------------------------------
+
+CHANNELS = ("shell", "control", "stdin")
+BIG_BYTES = 300 * 1024 * 1024
+
+
+def probe(session, sock, channel, after):
+    """Sends a valid request on `sock` and waits for its reply: the kernel read everything sent before."""
+    request = session.msg("is_complete_request", {"code": "1"})
+    sock.send_multipart(session.serialize(request))
+    deadline = time.time() + 60
+    while True:
+        check(sock.poll(max(1, int((deadline - time.time()) * 1000))), f"no reply to a valid request on {channel} after {after}")
+        reply = session.deserialize(session.feed_identities(sock.recv_multipart())[1])
+        if reply["parent_header"].get("msg_id") == request["header"]["msg_id"]:
+            return
+
+
+@scenario
+def hostile_messages_on_every_channel(k):
+    info = k.km.get_connection_info()
+    key = info["key"]
+    session = Session(key=key, signature_scheme=info["signature_scheme"])
+    forger = Session(key=b"not-the-key", signature_scheme=info["signature_scheme"])
+    pid = kernel_pid(k)
+    k.execute("globalThis.hits = 0")
+    rss_before = rss_mb(pid)
+    bump = {"code": "globalThis.hits++", "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+    ctx = zmq.Context.instance()
+    big = bytearray(BIG_BYTES)
+    for channel in CHANNELS:
+        sock = ctx.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 2000)
+        sock.connect(f"{info['transport']}://{info['ip']}:{info[channel + '_port']}")
+        good = session.serialize(session.msg("execute_request", bump))
+        sock.send_multipart(forger.serialize(forger.msg("execute_request", bump)))  # forged: signed with another key
+        unsigned = list(good)
+        unsigned[1] = b""
+        sock.send_multipart(unsigned)  # unsigned
+        sock.send_multipart(good)  # valid: runs on shell and control, ignored on stdin (no code runs from there)
+        sock.send_multipart(good)  # replayed
+        sock.send_multipart([b"<IDS|MSG>", good[1], good[2]])  # truncated
+        if channel != "stdin":
+            probe(session, sock, channel, "the bad messages")
+        header = good[2]
+        sock.send_multipart([b"<IDS|MSG>", hmac.new(key, header, hashlib.sha256).hexdigest().encode(), header, b"{}", b"{}", big], copy=False)  # 300 MB
+        if channel != "stdin":
+            probe(session, sock, channel, "the 300 MB message")
+        sock.close()
+    del big
+    check(k.value("globalThis.hits") == "2", "a forged, unsigned, replayed or truncated message was executed (or a valid one was not)")
+    # The 300 MB messages went last: the kernel must still answer on every channel, its memory bounded.
+    for channel in ("shell", "control"):
+        request = k.kc.session.msg("kernel_info_request", {})
+        (k.kc.shell_channel if channel == "shell" else k.kc.control_channel).send(request)
+        check(k.reply(request["header"]["msg_id"], channel=channel)["content"]["status"] == "ok", f"kernel stopped answering on {channel}")
+    rss_after = rss_mb(pid)
+    check(rss_after - rss_before < 150, f"the kernel's memory grew by {rss_after - rss_before:.0f} MB on 300 MB messages ({rss_before:.0f} -> {rss_after:.0f} MB)")
+    check(k.value("6 * 7") == "42", "the kernel does not run cells any more")
+    check(k.km.is_alive() and kernel_pid(k) == pid, "the kernel process died or was replaced")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
