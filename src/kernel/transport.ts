@@ -44,6 +44,8 @@ class Transport {
   private interrupting = false;
   /** execute_requests forwarded to the main thread and not answered yet. */
   private executesInFlight = 0;
+  /** execute_replies sent so far: an interrupt waits only for the cell in flight when it came. */
+  private executesReplied = 0;
   private readonly limits: WireLimits = wireLimitsFromEnvironment();
 
   constructor(private readonly info: ConnectionInfo, private readonly options: TransportOptions) {
@@ -83,7 +85,10 @@ class Transport {
   send(channel: "shell" | "control" | "iopub" | "stdin", identities: readonly Uint8Array[], message: Message): Promise<void> {
     const socket = { shell: this.shell, control: this.control, iopub: this.iopub, stdin: this.stdin }[channel];
     const topic = channel === "iopub" ? [Buffer.from(`kernel.${this.options.session}.${message.header.msg_type}`)] : identities;
-    if (message.header.msg_type === "execute_reply") this.executesInFlight = Math.max(0, this.executesInFlight - 1);
+    if (message.header.msg_type === "execute_reply") {
+      this.executesInFlight = Math.max(0, this.executesInFlight - 1);
+      this.executesReplied += 1;
+    }
     const frames = encodeMessage(message, this.signer, topic);
     this.sendChain = this.sendChain.then(
       () => socket.send(frames),
@@ -187,11 +192,15 @@ class Transport {
         }
         // A cell requested before the interrupt may not have started yet (e.g. while the compiler
         // loads); it is the one to stop, and once it runs the main thread may not see messages.
+        // Only that cell: once it has replied (it ended before running code that could be
+        // stopped), a cell requested after the interrupt must not be stopped in its place.
         const started = Date.now();
-        while (Atomics.load(shared, SharedSlot.Running) === 0 && this.executesInFlight > 0 && Date.now() - started < PENDING_CELL_WAIT_MS) {
+        const repliedBefore = this.executesReplied;
+        const targetDone = () => this.executesInFlight === 0 || this.executesReplied > repliedBefore;
+        while (Atomics.load(shared, SharedSlot.Running) === 0 && !targetDone() && Date.now() - started < PENDING_CELL_WAIT_MS) {
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
-        if (Atomics.load(shared, SharedSlot.Running) === 0) return;
+        if (Atomics.load(shared, SharedSlot.Running) === 0 || this.executesReplied > repliedBefore) return;
         post({ kind: "interrupt" });
       }
       const generation = Atomics.load(shared, SharedSlot.Generation);
