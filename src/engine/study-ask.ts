@@ -204,9 +204,10 @@ export async function askShared(
   setup: AskSetup,
   space: SearchSpace | undefined,
   limit: number | undefined,
+  signal?: AbortSignal,
 ): Promise<Trial | undefined> {
   await book.flush();
-  await shared.failStaleTrials(book.studyName);
+  await shared.failStaleTrials(book.studyName, signal);
   if (space !== undefined && Object.keys(space).length > 0 && isFiniteSpace(space)) {
     // Every point held and nothing waiting: say so before taking a trial number that could only fail.
     await book.refresh();
@@ -215,7 +216,7 @@ export async function askShared(
       throw new SearchSpaceExhaustedError(total, `every point of ${Object.keys(space).join(", ")} has been tried`);
     }
   }
-  const started = await shared.startTrial(book.studyName, { startedAt: setup.clock(), ...(limit === undefined ? {} : { limit }) });
+  const started = await shared.startTrial(book.studyName, { startedAt: setup.clock(), ...(limit === undefined ? {} : { limit }) }, signal);
   if (started === undefined) return undefined;
   const number = started.number;
   const enqueued = started.params;

@@ -28,7 +28,7 @@ export interface OptimizeHost {
    * `limit` (then `undefined`); `heartbeatIntervalMs` bounds how often a full study is looked at.
    */
   readonly shared:
-    | { askWithin(space: SearchSpace | undefined, limit: number): Promise<Trial | undefined>; readonly heartbeatIntervalMs: number }
+    | { askWithin(space: SearchSpace | undefined, limit: number, signal?: AbortSignal): Promise<Trial | undefined>; readonly heartbeatIntervalMs: number }
     | undefined;
   /** Runs the objective on `trial` and tells the study (see `runAndTell`). */
   runTrial(trial: Trial, signal: AbortSignal | undefined): Promise<TrialRun>;
@@ -134,7 +134,7 @@ export class OptimizeLoop {
         }
         return this.stop("trials", () => `ran ${plural(this.run)}`);
       }
-      if (signal?.aborted) return this.stop("aborted", () => `interrupted after ${plural(this.run)}; every finished trial is kept`);
+      if (signal?.aborted) return this.stopInterrupted();
       if (timeout !== undefined && (this.host.clock() - this.startedAt) / 1000 >= timeout) {
         return this.stop("timeout", () => `timed out after ${timeout} s and ${plural(this.run)}`);
       }
@@ -157,6 +157,10 @@ export class OptimizeLoop {
     this.stopped ??= { reason, message };
   }
 
+  private stopInterrupted(): void {
+    this.stop("aborted", () => `interrupted after ${plural(this.run)}; every finished trial is kept`);
+  }
+
   private stopStudyFull(): void {
     this.stop("trials", () => `the study has ${this.host.finishedCount()} finished trials (${this.run} run by this worker)`);
   }
@@ -173,12 +177,13 @@ export class OptimizeLoop {
    * the study), "done" when the lane ends (the study is full, the space exhausted, or an error).
    */
   private async startTrial(): Promise<Trial | "again" | "done"> {
-    const { trials, countStudyTrials, space, abortWatch } = this.settings;
+    const { trials, countStudyTrials, space, abortWatch, signal } = this.settings;
     this.started += 1;
     try {
       const shared = this.host.shared;
       if (countStudyTrials && shared !== undefined) {
-        const asked = await shared.askWithin(space, trials);
+        // An interrupt cancels a wait for the shared storage (a lock held elsewhere, a stalled server).
+        const asked = await shared.askWithin(space, trials, signal);
         if (asked !== undefined) return asked;
         this.started -= 1;
         // Finished and running trials reach the target: wait for the running ones to end (or go stale).
@@ -205,6 +210,7 @@ export class OptimizeLoop {
       this.started -= 1;
       this.wakeLanes();
       if (error instanceof SearchSpaceExhaustedError) this.stop("exhausted", () => `${error.message}; ran ${plural(this.run)}`);
+      else if (signal?.aborted) this.stopInterrupted();
       else this.fatal ??= { error };
       return "done";
     }

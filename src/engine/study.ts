@@ -229,9 +229,9 @@ export class Study {
   // ---- internals -------------------------------------------------------------------------
 
   /** The optimize loop's way to start a trial within a study-wide limit on a shared storage. */
-  private sharedAsker(shared: SharedStudyStorage): { askWithin(space: SearchSpace | undefined, limit: number): Promise<Trial | undefined>; heartbeatIntervalMs: number } {
+  private sharedAsker(shared: SharedStudyStorage): { askWithin(space: SearchSpace | undefined, limit: number, signal?: AbortSignal): Promise<Trial | undefined>; heartbeatIntervalMs: number } {
     return {
-      askWithin: (space, limit) => this.book.exclusive(() => askShared(this.book, shared, this.askSetup, space, limit)),
+      askWithin: (space, limit, signal) => this.book.exclusive(() => askShared(this.book, shared, this.askSetup, space, limit, signal)),
       heartbeatIntervalMs: shared.heartbeatIntervalMs,
     };
   }

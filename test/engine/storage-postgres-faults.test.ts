@@ -262,6 +262,32 @@ describe("PostgresStorage: a server that restarts or stops answering", () => {
     }
   });
 
+  test("interrupting a search whose ask waits on the study's lock ends it as interrupted, the query cancelled", { timeout: 60_000 }, async () => {
+    const name = freshName("interrupt-ask");
+    // queryTimeoutMs far beyond the test's timeout: only the interrupt can end the wait.
+    const storage = await PostgresStorage.connect(running().url, { queryTimeoutMs: 600_000 });
+    try {
+      const study = await createStudy({ storage, studyName: name, seed: 3 });
+      await study.optimize((trial) => trial.suggestFloat("x", 0, 1), { trials: 1, countStudyTrials: true });
+      const lock = await holdStudyLock(name);
+      try {
+        const controller = new AbortController();
+        const searching = study.optimize((trial) => trial.suggestFloat("x", 0, 1), { trials: 5, countStudyTrials: true, signal: controller.signal });
+        await waitForLockWaiters(lock.admin, 1);
+        controller.abort();
+        const summary = await searching;
+        assert.equal(summary.stopReason, "aborted");
+        assert.equal(summary.trialsRun, 0);
+        await waitForLockWaiters(lock.admin, 0); // the server no longer runs the cancelled query
+      } finally {
+        await lock.release();
+      }
+      assert.equal((await storage.readTrials(name)).length, 1, "the interrupted ask stored nothing");
+    } finally {
+      await storage.close();
+    }
+  });
+
   test("a server that stops answering (SIGSTOP) ends a query in a timeout error, not a hang; an abort ends one too", { timeout: 60_000 }, async () => {
     const name = freshName("stall");
     const storage = await PostgresStorage.connect(running().url, { queryTimeoutMs: 1000, connectTimeoutMs: 1000, maxConnections: 2 });

@@ -121,9 +121,10 @@ export interface SharedStudyStorage extends StudyStorage {
   /**
    * Atomically claims the lowest-numbered waiting trial (setting it running), or else creates a new
    * running trial with no parameters yet; either way with a fresh heartbeat. Resolves to the trial,
-   * or to `undefined` when `request.limit` is reached.
+   * or to `undefined` when `request.limit` is reached. An aborted `signal` (the search was
+   * interrupted) may cancel the wait for the storage and reject.
    */
-  startTrial(studyName: string, request: StartTrialRequest): Promise<FrozenTrial | undefined>;
+  startTrial(studyName: string, request: StartTrialRequest, signal?: AbortSignal): Promise<FrozenTrial | undefined>;
   /** Marks running trials `numbers` as alive now (finished ones are left alone). */
   recordHeartbeat(studyName: string, numbers: readonly number[]): Promise<void>;
   /**
@@ -131,7 +132,7 @@ export interface SharedStudyStorage extends StudyStorage {
    * {@link staleTrialTimeoutMs}, and enqueues a waiting trial with each one's parameters.
    * Resolves to the numbers of the trials it failed (each stale trial is failed by one caller only).
    */
-  failStaleTrials(studyName: string): Promise<number[]>;
+  failStaleTrials(studyName: string, signal?: AbortSignal): Promise<number[]>;
   /** Trials changed since `cursor` (0: every trial). */
   readTrialChanges(studyName: string, cursor: number): Promise<TrialChanges>;
 }
