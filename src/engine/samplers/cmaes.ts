@@ -37,7 +37,11 @@ export interface CmaEsSamplerOptions {
   readonly seed?: number;
   /** Complete or pruned trials from the start-up sampler before CMA-ES takes over (default 10). */
   readonly startupTrials?: number;
-  /** The initial step size in the unit cube (default 0.2). */
+  /**
+   * The initial step size in the unit cube (default 0.1: the run starts at the best start-up
+   * point, so it refines locally; on the benchmark functions at 100 evaluations 0.1 did better
+   * than 0.07, 0.15, 0.2 and 0.3, and IPOP restarts widen the search later).
+   */
   readonly sigma0?: number;
   /** The initial population size λ (default 4 + ⌊3 ln n⌋ for n numeric parameters; at least 2). */
   readonly popsize?: number;
@@ -74,7 +78,7 @@ export class CmaEsSampler implements Sampler {
     const isCount = (minimum: number) => (v: number) => Number.isSafeInteger(v) && v >= minimum;
     this.seed = seed;
     this.startupTrials = validated("startupTrials", options.startupTrials ?? 10, isCount(0), "a non-negative integer");
-    this.sigma0 = validated("sigma0", options.sigma0 ?? 0.2, (v) => Number.isFinite(v) && v > 0, "a positive number");
+    this.sigma0 = validated("sigma0", options.sigma0 ?? 0.1, (v) => Number.isFinite(v) && v > 0, "a positive number");
     this.popsize = options.popsize === undefined ? undefined : validated("popsize", options.popsize, isCount(2), "an integer of at least 2");
     this.restartStrategy = validated("restartStrategy", options.restartStrategy ?? "ipop", (v) => v === "ipop" || v === "none", '"ipop" or "none"');
     this.withMargin = options.withMargin ?? true;
