@@ -19,9 +19,10 @@
  * α = 1/(n·λ), so the marginal probability of leaving the mean's cell across that boundary is
  * at least α and an integer never freezes. A is recomputed from (m, σ, C) each generation, and
  * the update reads y = A⁻¹(x − m)/σ, the step in the space where N(0, C) lives.
- * Stopping (IPOP restarts are the caller's): σ·max_j √C_jj < 1e−10 (σ collapsed), the best and
- * worst values of the last 10 + ⌈30n/λ⌉ generations within 1e−12 (fitness range collapsed),
- * cond(C) > 1e14, or a non-finite state.
+ * Stopping (IPOP restarts are the caller's): σ·max_j √C_jj < 1e−6 (σ collapsed: a millionth of
+ * a parameter's range is finer than any hyperparameter needs; Hansen's 1e−11·σ₀ is for
+ * numerics), the best and worst values of the last 10 + ⌈30n/λ⌉ generations within 1e−12
+ * (fitness range collapsed), cond(C) > 1e14, or a non-finite state.
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import type { Rng } from "../../common/random";
@@ -44,7 +45,7 @@ export interface CmaParameters {
   readonly chiN: number;
 }
 
-const TOL_X = 1e-10;
+const TOL_X = 1e-6;
 const TOL_FUN = 1e-12;
 const MAX_CONDITION = 1e14;
 const MIN_EIGENVALUE = 1e-30;
