@@ -1,5 +1,5 @@
 /**
- * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp,tpe] [--no-scaling]`
+ * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp,tpe,cmaes] [--no-scaling]`
  *
  * The sampler benchmark of ../shared/bench/README.md: each sampler minimises each test function
  * (bounds and minima as in peers.json) with a budget of 40 evaluations for seeds 0…9, through the
@@ -12,11 +12,12 @@
 import { loadavg } from "node:os";
 import { GPSampler } from "../src/engine/samplers/gp";
 import { TPESampler } from "../src/engine/samplers/tpe";
+import { CmaEsSampler } from "../src/engine/samplers/cmaes";
 import { RandomSampler } from "../src/engine/samplers/random";
 import { createStudy } from "../src/engine/study";
 import type { FrozenTrial, Sampler } from "../src/engine/types";
 import { functionPoint, functionSpace, hartmann6, TEST_FUNCTIONS, type TestFunction } from "./functions";
-import { median, readPeers } from "./peers";
+import { median, readPeers, type PeerResult } from "./peers";
 
 const BUDGET = 40;
 const EARLY = 20;
@@ -32,6 +33,7 @@ const SAMPLERS: Readonly<Record<string, (seed: number) => Sampler>> = {
   "sobol-random": (seed) => new RandomSampler({ seed, sobol: true }),
   gp: (seed) => new GPSampler({ seed }),
   tpe: (seed) => new TPESampler({ seed }),
+  cmaes: (seed) => new CmaEsSampler({ seed }),
 };
 
 interface Options {
@@ -143,6 +145,21 @@ function suggestionMs(n: number): { wall: number; cpu: number } {
   return { wall: (performance.now() - started) / repeats, cpu: (used.user + used.system) / 1000 / repeats };
 }
 
+/**
+ * Our CMA-ES beside the peers: a CMA-ES peer when peers.json has one (a name containing "cma"),
+ * else a note that it has none and the best peer's figures at 40 evaluations.
+ */
+function cmaesBesidePeers(ours: OurResult, results: Readonly<Record<string, PeerResult>>): string {
+  const figures = `regret@40 ${formatNumber(ours.regretAt40)}, ms/trial ${ours.msPerTrial.toFixed(2)}`;
+  const cmaPeers = Object.entries(results).filter(([name]) => name.toLowerCase().includes("cma"));
+  if (cmaPeers.length > 0) {
+    return `cmaes ${figures} beside ${cmaPeers.map(([name, r]) => `${name} ${formatNumber(r.median_final_regret)}, ${r.ms_per_trial.toFixed(2)} ms`).join("; ")}`;
+  }
+  const bestPeer = Object.entries(results).sort(([, a], [, b]) => a.median_final_regret - b.median_final_regret)[0];
+  const best = bestPeer === undefined ? "" : `; best peer ${bestPeer[0]} regret@40 ${formatNumber(bestPeer[1].median_final_regret)}`;
+  return `cmaes ${figures}: no CMA-ES peer in peers.json (Optuna's CmaEsSampler not measured)${best}`;
+}
+
 function loadAverage(): string {
   return loadavg()
     .map((v) => v.toFixed(2))
@@ -213,6 +230,8 @@ async function main(): Promise<void> {
           `ms/trial ${ourTpe.msPerTrial.toFixed(2)} vs ${tpe.ms_per_trial.toFixed(2)} (${ratio(ourTpe.msPerTrial, tpe.ms_per_trial)})`,
       );
     }
+    const ourCma = ours["cmaes"];
+    if (ourCma !== undefined && peerEntry !== undefined) console.log(cmaesBesidePeers(ourCma, peerEntry.results));
     console.log("");
   }
   if (options.scaling) {

@@ -7,3 +7,5 @@ export { GPSampler } from "./gp";
 export type { GPSamplerOptions } from "./gp";
 export { TPESampler, goodCount, observationWeights } from "./tpe";
 export type { TPESamplerOptions } from "./tpe";
+export { CmaEsSampler } from "./cmaes";
+export type { CmaEsSamplerOptions } from "./cmaes";

@@ -168,7 +168,7 @@ function argmax<T>(items: readonly T[], score: (item: T) => number): T {
  * trial that records no distribution for a parameter, as a just-asked one may, needs only a value
  * that lies in the space's).
  */
-function fitsSpace(trial: FrozenTrial, space: SearchSpace): boolean {
+export function fitsSpace(trial: FrozenTrial, space: SearchSpace): boolean {
   for (const [name, dist] of Object.entries(space)) {
     if (!Object.hasOwn(trial.params, name)) return false;
     const own = trial.distributions[name];

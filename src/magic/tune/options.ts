@@ -9,7 +9,7 @@ import { outNameProblem } from "./names";
 import { kebabCase } from "../option-names";
 
 /** Search strategies, as named on the command line. */
-export const STRATEGIES = ["bayes", "tpe", "random", "sobol", "grid"] as const;
+export const STRATEGIES = ["bayes", "tpe", "cmaes", "random", "sobol", "grid"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Early-stopping rules, as named on the command line. */
@@ -28,11 +28,11 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
   { name: "metric", type: "string", metavar: "NAME", description: "metric to optimise: a history name such as val_loss or val_acc (model), or a key of the objective's record (default: val_loss, or loss without validation; value for a number)" },
   { name: "direction", type: "string", choices: ["minimize", "maximize"], description: "optimisation direction (default: inferred from the metric: loss/error down, accuracy/auc up)" },
-  { name: "strategy", type: "string", choices: STRATEGIES, default: "bayes", description: "search strategy: Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), random, scrambled Sobol, or grid" },
+  { name: "strategy", type: "string", choices: STRATEGIES, default: "bayes", description: "search strategy: Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), random, scrambled Sobol, or grid" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
   { name: "timeout", type: "number", metavar: "SECONDS", description: "stop starting new trials after this many seconds" },
   { name: "seed", type: "integer", metavar: "N", description: "seed for sampling, weight initialisation and shuffling (default: random, printed so the search can be repeated)" },
-  { name: "startupTrials", type: "integer", metavar: "N", description: "bayes: random trials before the Gaussian process takes over" },
+  { name: "startupTrials", type: "integer", metavar: "N", description: "bayes, tpe, cmaes: random trials before the model (Gaussian process, Parzen estimators, CMA-ES) takes over" },
   { name: "gridPoints", type: "integer", metavar: "N", description: "grid: points per continuous parameter (otherwise list its values)" },
   { name: "pruner", type: "string", choices: PRUNERS, default: "none", description: "early stopping of unpromising trials from their per-epoch metric" },
   { name: "storage", type: "string", metavar: "FILE", description: "journal file that keeps every trial; rerunning the cell resumes the study" },
@@ -182,7 +182,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   }
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
   if (options.gridPoints !== undefined && options.strategy !== "grid") fail("--grid-points is for --strategy grid");
-  if (options.startupTrials !== undefined && options.strategy !== "bayes" && options.strategy !== "tpe") fail("--startup-trials is for --strategy bayes or tpe");
+  if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe or cmaes");
   return options;
 }
 

@@ -4,7 +4,7 @@
  * (a new one, or the one of the same name in the storage, resumed).
  */
 import { MagicError, type MagicContext } from "../types";
-import { GPSampler, GridSampler, RandomSampler, TPESampler } from "../../engine/samplers";
+import { CmaEsSampler, GPSampler, GridSampler, RandomSampler, TPESampler } from "../../engine/samplers";
 import { MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
@@ -17,16 +17,19 @@ import { optional, type PrunerName, type TuneOptions } from "./options";
 import { plannedTrials } from "./space-size";
 
 /**
- * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian
- * and TPE search start with a quarter of it (between 3 and 10) as random trials unless
+ * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian,
+ * TPE and CMA-ES search start with a quarter of it (between 3 and 10) as random trials unless
  * `--startup-trials` says how many.
  */
 export function makeSampler(options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints">, seed: number, planned: number): Sampler {
+  const startupTrials = options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4)));
   switch (options.strategy) {
     case "bayes":
-      return new GPSampler({ seed, startupTrials: options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4))) });
+      return new GPSampler({ seed, startupTrials });
     case "tpe":
-      return new TPESampler({ seed, startupTrials: options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4))) });
+      return new TPESampler({ seed, startupTrials });
+    case "cmaes":
+      return new CmaEsSampler({ seed, startupTrials });
     case "random":
       return new RandomSampler({ seed });
     case "sobol":

@@ -10,6 +10,7 @@ import type { FrozenTrial, SearchSpace } from "../../../src/engine/types";
 test("each strategy and pruner name makes its engine object", () => {
   assert.equal(makeSampler({ strategy: "bayes" }, 1, 20).name, "gp");
   assert.equal(makeSampler({ strategy: "tpe" }, 1, 20).name, "tpe");
+  assert.equal(makeSampler({ strategy: "cmaes" }, 1, 20).name, "cmaes");
   assert.equal(makeSampler({ strategy: "random" }, 1, 20).name, "random");
   assert.equal(makeSampler({ strategy: "grid" }, 1, 20).name, "grid");
   assert.equal(makePruner("none"), undefined);
