@@ -19,20 +19,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { run } from "../kernel/helpers";
+import { PLOTLY_MIME, text, type LooseOutput } from "../support/outputs";
 
 /** The repository root (from `dist/test/newcomer/`). */
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
-interface Output {
-  output_type: string;
-  data?: Record<string, unknown>;
-  text?: string | string[];
-  ename?: string;
-  evalue?: string;
-}
+type Output = LooseOutput;
 
-const text = (value: unknown): string => (Array.isArray(value) ? value.join("") : typeof value === "string" ? value : "");
 
 /** Every path under `dir`, relative to it. */
 function listAll(dir: string, prefix = ""): string[] {

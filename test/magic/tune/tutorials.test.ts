@@ -10,24 +10,17 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { run, temporaryKernelspecs } from "../../kernel/helpers";
 import { dataDirectory } from "../../tfjs/fixtures";
+import { PLOTLY_MIME, text, type LooseOutput } from "../../support/outputs";
 
 const JUPYTER = "/usr/bin/jupyter";
 const NOTEBOOKS = path.dirname(dataDirectory());
-const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
-interface Output {
-  output_type: string;
-  data?: Record<string, unknown>;
-  text?: string | string[];
-  ename?: string;
-  evalue?: string;
-}
+type Output = LooseOutput;
 interface Cell {
   cell_type: string;
   outputs?: Output[];
 }
 
-const text = (value: unknown): string => (Array.isArray(value) ? value.join("") : typeof value === "string" ? value : "");
 
 /** Executes `notebook` (in its own directory) and returns the executed notebook's file. */
 async function execute(notebook: string, outDir: string, env: NodeJS.ProcessEnv): Promise<string> {
