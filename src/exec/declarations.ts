@@ -38,7 +38,9 @@ function declaredNames(file: ts.SourceFile): Set<string> {
  * declare (and the `/// <reference types>` lines they need). Other declarations are tslab's to keep.
  */
 export function carryDeclarations(previous: string, next: string): string {
-  if (!previous.includes("require(")) return next;
+  // Most cells: nothing of that form, or every such line still there (no parse then).
+  const requires = previous.match(/^import [\w$]+ = require\(.*$/gm);
+  if (requires === null || requires.every((line) => next.includes(line))) return next;
   const before = ts.createSourceFile("previous.d.ts", previous, ts.ScriptTarget.Latest, true);
   const after = ts.createSourceFile("next.d.ts", next, ts.ScriptTarget.Latest, true);
   const declared = declaredNames(after);

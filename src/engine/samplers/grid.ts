@@ -86,11 +86,23 @@ export class GridSampler implements Sampler {
     return grid;
   }
 
-  private buildGrid(space: SearchSpace): Grid {
+  /**
+   * How many values each parameter's axis gets, in key order, without listing them (an upper
+   * bound: equal values are merged when listed). Throws for a continuous float that has neither
+   * explicit values nor `pointsPerDimension`.
+   */
+  axisLengths(space: SearchSpace): number[] {
+    return Object.keys(space).map((name) => this.axisLength(name, space[name] as Distribution));
+  }
+
+  /**
+   * Throws, naming each axis's length and the limit, when the grid of `space` would have more than
+   * {@link MAX_GRID_SIZE} points. Computed from the axes' lengths before any axis is listed:
+   * `int(0, 2e9)` must fail here, not after two billion values have been put in an array.
+   */
+  checkSize(space: SearchSpace): void {
     const names = Object.keys(space);
-    // The size comes from the axes' lengths, before any axis is listed: int(0, 2e9) must fail
-    // here, not after two billion values have been put in an array.
-    const lengths = names.map((name) => this.axisLength(name, space[name] as Distribution));
+    const lengths = this.axisLengths(space);
     const bound = productSize(lengths);
     if (bound > MAX_GRID_SIZE) {
       throw new RangeError(
@@ -98,6 +110,11 @@ export class GridSampler implements Sampler {
           `more than the ${MAX_GRID_SIZE} supported; list fewer values or use random or Bayesian search`,
       );
     }
+  }
+
+  private buildGrid(space: SearchSpace): Grid {
+    const names = Object.keys(space);
+    this.checkSize(space);
     const points = new PointGrid(space, names.map((name) => this.axisValues(name, space[name] as Distribution)));
     const { size } = points;
     const order = new Uint32Array(size);

@@ -28,20 +28,16 @@ export function checkGridSpace(space: SearchSpace, lineOf: Readonly<Record<strin
       lineOf[continuous],
     );
   }
+  const sampler = new GridSampler(gridPoints === undefined ? {} : { pointsPerDimension: gridPoints });
   try {
-    new GridSampler(gridPoints === undefined ? {} : { pointsPerDimension: gridPoints }).size(space);
+    sampler.checkSize(space);
   } catch (error) {
     // Name the line of the longest axis: that is the one to shorten.
     const names = Object.keys(space);
-    const lengths = names.map((name) => axisLength(space, name, gridPoints));
+    const lengths = sampler.axisLengths(space);
     const longest = names[lengths.indexOf(Math.max(...lengths))];
     throw new MagicError(`--strategy grid: ${messageOf(error).replace(/^GridSampler: /, "")}`, longest === undefined ? 1 : lineOf[longest]);
   }
-}
-
-function axisLength(space: SearchSpace, name: string, gridPoints: number | undefined): number {
-  const size = finiteSpaceSize({ [name]: space[name]! }) ?? Infinity;
-  return gridPoints === undefined ? size : Math.min(size, gridPoints);
 }
 
 /**
