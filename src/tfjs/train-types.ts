@@ -32,6 +32,23 @@ export interface BuildContext {
  */
 export type ModelBuilder<P = Params> = (params: P, context: BuildContext) => tfjs.LayersModel | Promise<tfjs.LayersModel>;
 
+/**
+ * Metrics computed from a model's predictions on the validation rows (F1, ROC AUC, R², ...), which a
+ * TensorFlow.js history does not have. The trainer predicts on the validation rows and merges
+ * `compute`'s record into the epoch's logs as `val_<name>` for each of `names`, in every epoch
+ * where the objective metric, a pruner or a curve needs them, and always after the last epoch.
+ * Built from metric names by the metrics module; a worker thread rebuilds it from `names`.
+ */
+export interface ValidationMetrics {
+  /** The metrics' names without the `val_` prefix, e.g. `["f1", "auc"]` or `["f1_macro"]`. */
+  readonly names: readonly string[];
+  /**
+   * Each named metric (keys exactly `names`) from the true targets and the model's predictions for
+   * the same rows. Must not keep or dispose its arguments.
+   */
+  compute(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): Record<string, number>;
+}
+
 /** How to train a trial. */
 export interface TrainOptions {
   readonly epochs: number;
@@ -54,6 +71,8 @@ export interface TrainOptions {
   readonly seedMathRandom?: boolean;
   /** Names of x and y in error messages; default "x", "y". */
   readonly dataNames?: { readonly x: string; readonly y: string };
+  /** Metrics from predictions on the validation rows, merged into the logs as `val_<name>`. */
+  readonly validationMetrics?: ValidationMetrics;
 }
 
 /** What a trained trial produced. */
