@@ -9,7 +9,7 @@ import { outNameProblem } from "./names";
 import { kebabCase } from "../option-names";
 
 /** Search strategies, as named on the command line. */
-export const STRATEGIES = ["bayes", "tpe", "cmaes", "random", "sobol", "grid"] as const;
+export const STRATEGIES = ["auto", "bayes", "tpe", "cmaes", "random", "sobol", "grid"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Early-stopping rules, as named on the command line. */
@@ -28,7 +28,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
   { name: "metric", type: "string", metavar: "NAME", description: "metric to optimise: a history name such as val_loss or val_acc (model), or a key of the objective's record (default: val_loss, or loss without validation; value for a number)" },
   { name: "direction", type: "string", choices: ["minimize", "maximize"], description: "optimisation direction (default: inferred from the metric: loss/error down, accuracy/auc up)" },
-  { name: "strategy", type: "string", choices: STRATEGIES, default: "bayes", description: "search strategy: Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), random, scrambled Sobol, or grid" },
+  { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), random, scrambled Sobol, or grid" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
   { name: "timeout", type: "number", metavar: "SECONDS", description: "stop starting new trials after this many seconds" },
   { name: "seed", type: "integer", metavar: "N", description: "seed for sampling, weight initialisation and shuffling (default: random, printed so the search can be repeated)" },
@@ -85,6 +85,8 @@ export interface TuneOptions {
   readonly metric?: string;
   readonly direction?: StudyDirection;
   readonly strategy: Strategy;
+  /** With `--strategy auto`: the later hand-over to another strategy it planned (see auto-strategy.ts). */
+  readonly strategySwitch?: { readonly strategy: Exclude<Strategy, "auto">; readonly atTrial: number; readonly reason: string };
   readonly trials?: number;
   readonly timeout?: number;
   readonly seed?: number;
@@ -132,7 +134,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     batchSize: number("batchSize") ?? 32,
     ...optional("metric", string("metric")),
     ...optional("direction", string("direction") as StudyDirection | undefined),
-    strategy: (string("strategy") ?? "bayes") as Strategy,
+    strategy: (string("strategy") ?? "auto") as Strategy,
     ...optional("trials", number("trials")),
     ...optional("timeout", number("timeout")),
     ...optional("seed", number("seed")),
@@ -181,8 +183,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     fail("--workers is for --model (models trained on worker threads); an --objective runs in the notebook's thread");
   }
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
-  if (options.gridPoints !== undefined && options.strategy !== "grid") fail("--grid-points is for --strategy grid");
-  if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe or cmaes");
+  if (options.gridPoints !== undefined && !["grid", "auto"].includes(options.strategy)) fail("--grid-points is for --strategy grid (or auto, when it chooses grid)");
+  if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes", "auto"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe or cmaes (or auto, when it chooses one)");
   return options;
 }
 

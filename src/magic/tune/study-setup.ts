@@ -5,6 +5,7 @@
  */
 import { MagicError, type MagicContext } from "../types";
 import { CmaEsSampler, GPSampler, GridSampler, RandomSampler, TPESampler } from "../../engine/samplers";
+import { SwitchingSampler } from "../../engine/samplers/switching";
 import { MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
@@ -19,11 +20,31 @@ import { plannedTrials } from "./space-size";
 /**
  * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian,
  * TPE and CMA-ES search start with a quarter of it (between 3 and 10) as random trials unless
- * `--startup-trials` says how many.
+ * `--startup-trials` says how many. A planned hand-over (`strategySwitch`, from `--strategy auto`)
+ * makes a {@link SwitchingSampler} that calls `onSwitch` with one line when it happens.
+ * @throws Error for "auto": resolve it first (auto-strategy.ts)
  */
-export function makeSampler(options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints">, seed: number, planned: number): Sampler {
+export function makeSampler(
+  options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints" | "strategySwitch">,
+  seed: number,
+  planned: number,
+  onSwitch?: (message: string) => void,
+): Sampler {
   const startupTrials = options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4)));
+  const next = options.strategySwitch;
+  if (next !== undefined) {
+    const { strategySwitch: _, ...first } = options;
+    return new SwitchingSampler({
+      first: makeSampler(first, seed, planned),
+      then: makeSampler({ ...first, strategy: next.strategy }, seed, planned),
+      at: next.atTrial,
+      reason: next.reason,
+      ...optional("onSwitch", onSwitch),
+    });
+  }
   switch (options.strategy) {
+    case "auto":
+      throw new Error("--strategy auto must be resolved to a strategy before making the sampler");
     case "bayes":
       return new GPSampler({ seed, startupTrials });
     case "tpe":
@@ -87,7 +108,7 @@ export async function openStudy(
       direction,
       metric,
       seed,
-      sampler: makeSampler(options, seed, planned),
+      sampler: makeSampler(options, seed, planned, (message) => context.stdout(`${message}\n`)),
       maxConsecutiveFailures: options.maxFailures,
       ...optional("pruner", pruner),
       ...optional("storage", storage),
