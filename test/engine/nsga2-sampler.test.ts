@@ -41,9 +41,9 @@ function mixedObjective(p: Readonly<Record<string, unknown>>): [number, number] 
   return [loss, (p["units"] as number) * (p["layers"] as number)];
 }
 
-/** Runs `trials` trials of `fn` with `sampler` through ask/tell. */
-async function runProblem(fn: TwoObjectiveFunction, sampler: Sampler, trials: number, study?: Study): Promise<Study> {
-  const s = study ?? (await createStudy({ directions: ["minimize", "minimize"], sampler }));
+/** Runs `trials` more trials of `fn` through ask/tell, in `study` or a new study with `sampler`. */
+async function runProblem(fn: TwoObjectiveFunction, sampler: Sampler | Study, trials: number): Promise<Study> {
+  const s = "sample" in sampler ? await createStudy({ directions: ["minimize", "minimize"], sampler }) : sampler;
   const space = twoObjectiveSpace(fn);
   for (let t = 0; t < trials; t++) {
     const trial = await s.ask(space);
@@ -71,9 +71,9 @@ describe("NSGA2Sampler", () => {
     const path = join(dir, "resume.jsonl");
     const make = async (): Promise<Study> =>
       createStudy({ studyName: "z", directions: ["minimize", "minimize"], sampler: new NSGA2Sampler({ seed: 2, populationSize: 5 }), storage: await JournalStorage.open(path) });
-    const first = await runProblem(fn, new NSGA2Sampler(), 9, await make());
+    const first = await runProblem(fn, await make(), 9);
     await first.storage.close();
-    const second = await runProblem(fn, new NSGA2Sampler(), 13, await make());
+    const second = await runProblem(fn, await make(), 13);
     assert.deepEqual(second.trials.map((t) => t.params), whole.trials.map((t) => t.params));
     await second.storage.close();
   });

@@ -136,12 +136,12 @@ export function runStorageContract(kind: string, fixture: () => StorageFixture):
         const resumed = await createStudy({ storage: other, studyName: name, directions: ["maximize", "minimize"] });
         assert.deepEqual(resumed.metrics, ["acc", "size"]);
         assert.deepEqual(resumed.trials.slice(0, 5), first.trials);
-        assert.ok(resumed.bestTrials.length > 0);
-        assert.deepEqual(
-          resumed.bestTrials.map((t) => t.number),
-          resumed.trials.filter((t) => !resumed.trials.some((u) => (u.values?.[0] ?? 0) >= (t.values?.[0] ?? 0) && (u.values?.[1] ?? 0) <= (t.values?.[1] ?? 0) && (u.values?.[0] !== t.values?.[0] || u.values?.[1] !== t.values?.[1]))).map((t) => t.number),
-          "the front of the resumed study is the non-dominated trials",
-        );
+        // (acc ↑, size ↓): trial u beats t when no worse in both and better in one.
+        const beats = ([ua, us]: readonly number[], [ta, ts]: readonly number[]): boolean => (ua as number) >= (ta as number) && (us as number) <= (ts as number) && (ua !== ta || us !== ts);
+        const valued = resumed.trials.map((t) => t.values as readonly number[]);
+        const front = valued.flatMap((v, i) => (valued.some((u) => beats(u, v)) ? [] : [i]));
+        assert.ok(front.length > 0);
+        assert.deepEqual(resumed.bestTrials.map((t) => t.number), front, "the resumed study's front is its non-dominated trials");
       } finally {
         await storage.close();
         if (other !== storage) await other.close();
