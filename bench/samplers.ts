@@ -207,9 +207,11 @@ function table(rows: readonly (readonly string[])[]): string {
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   const peers = readPeers();
-  console.log(`Sampler benchmark: budget ${BUDGET}, seeds 0-${options.seeds.length - 1}, medians over seeds, through Study ask/tell.`);
-  console.log(`Peer figures: ../shared/bench/peers.json (${Object.keys(peers.peers).join(", ")}).`);
-  console.log(`ms/trial is wall-clock own time (ask + tell, objective excluded); cpu ms/trial is this process's CPU time.`);
+  if (options.singleObjective) {
+    console.log(`Sampler benchmark: budget ${BUDGET}, seeds 0-${options.seeds.length - 1}, medians over seeds, through Study ask/tell.`);
+    console.log(`Peer figures: ../shared/bench/peers.json (${Object.keys(peers.peers).join(", ")}).`);
+    console.log(`ms/trial is wall-clock own time (ask + tell, objective excluded); cpu ms/trial is this process's CPU time.`);
+  }
   console.log(`Machine load average at start: ${loadAverage()} (timings grow with other load on the machine).\n`);
   const verdicts: string[] = [];
   for (const fn of options.singleObjective ? options.functions : []) {
