@@ -81,6 +81,21 @@ describe("objectives and values", () => {
     assert.match(c.error ?? "", /returned 1 value, but the study has 2 objectives/);
   });
 
+  test("optimize with several trials at once records every trial's values", async () => {
+    const study = await createStudy({ directions: ["minimize", "minimize"], sampler: new NSGA2Sampler({ populationSize: 3, seed: 1 }) });
+    await study.optimize(
+      async (t) => {
+        const x = t.suggestFloat("x", 0, 1);
+        await new Promise((resolve) => setImmediate(resolve));
+        return [x, 1 - x];
+      },
+      { trials: 9, concurrency: 3 },
+    );
+    assert.equal(study.trials.length, 9);
+    for (const t of study.trials) assert.deepEqual(t.values, [t.params["x"], 1 - (t.params["x"] as number)]);
+    assert.equal(study.bestTrials.length, 9, "on the line x + y = 1 no trial dominates another");
+  });
+
   test("a single-objective study is unchanged: no values stored, an array of one value accepted", async () => {
     const study = await createStudy({ direction: "maximize" });
     const told = await study.tell(await study.ask(space), 3);

@@ -10,4 +10,4 @@ export type { TPESamplerOptions } from "./tpe";
 export { CmaEsSampler } from "./cmaes";
 export type { CmaEsSamplerOptions } from "./cmaes";
 export { NSGA2Sampler, simulatedBinaryCrossover } from "./nsga2";
-export type { NSGA2Crossover, NSGA2SamplerOptions } from "./nsga2";
+export type { NSGA2Crossover, NSGA2SamplerOptions, PopulationMember } from "./nsga2";

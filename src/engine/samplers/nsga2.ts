@@ -56,7 +56,7 @@ export interface NSGA2SamplerOptions {
 }
 
 /** A member of a population: a complete trial, its minimisation point, front rank and crowding distance. */
-interface Member {
+export interface PopulationMember {
   readonly trial: FrozenTrial;
   readonly point: readonly number[];
   readonly rank: number;
@@ -154,7 +154,7 @@ export function parentPopulation(
   generation: number,
   populationSize: number,
   directions: readonly StudyDirection[],
-): Member[] {
+): PopulationMember[] {
   const byGeneration: FrozenTrial[][] = Array.from({ length: generation }, () => []);
   for (const trial of trials) {
     if (trial === undefined || trial.state !== "complete") continue;
@@ -162,7 +162,7 @@ export function parentPopulation(
     if (h >= generation || trialValues(trial)?.length !== directions.length) continue;
     (byGeneration[h] as FrozenTrial[]).push(trial);
   }
-  let population: Member[] = [];
+  let population: PopulationMember[] = [];
   for (const offspring of byGeneration) {
     const pool = [...population.map((m) => m.trial), ...offspring];
     population = eliteSelection(pool, populationSize, directions);
@@ -171,9 +171,9 @@ export function parentPopulation(
 }
 
 /** The best `size` of `pool` by front, then crowding distance (ties: lower trial number). */
-function eliteSelection(pool: readonly FrozenTrial[], size: number, directions: readonly StudyDirection[]): Member[] {
+function eliteSelection(pool: readonly FrozenTrial[], size: number, directions: readonly StudyDirection[]): PopulationMember[] {
   const points = pool.map((t) => toMinimization(trialValues(t) as readonly number[], directions));
-  const chosen: Member[] = [];
+  const chosen: PopulationMember[] = [];
   const fronts = nonDominatedSort(points);
   for (let rank = 0; rank < fronts.length && chosen.length < size; rank++) {
     const front = fronts[rank] as number[];
@@ -188,9 +188,9 @@ function eliteSelection(pool: readonly FrozenTrial[], size: number, directions: 
 }
 
 /** The ≺_c-winner of two members drawn at random (the first on a tie). */
-function tournament(population: readonly Member[], rng: Rng): Member {
-  const a = population[rng.int(population.length)] as Member;
-  const b = population[rng.int(population.length)] as Member;
+function tournament(population: readonly PopulationMember[], rng: Rng): PopulationMember {
+  const a = population[rng.int(population.length)] as PopulationMember;
+  const b = population[rng.int(population.length)] as PopulationMember;
   if (a.rank !== b.rank) return a.rank < b.rank ? a : b;
   return b.crowding > a.crowding ? b : a;
 }
