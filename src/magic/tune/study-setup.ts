@@ -10,6 +10,7 @@ import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
 import type { StudyStorage } from "../../engine/storage/storage";
 import { createStudy, type Study } from "../../engine/study";
+import type { Trial } from "../../engine/trial";
 import type { Pruner, Sampler, SearchSpace, StudyDirection } from "../../engine/types";
 import { messageOf } from "../../common/errors";
 import { countStates } from "./notebook-study";
@@ -69,6 +70,14 @@ function fullResource(options: Pick<TuneOptions, "epochs" | "cv">, space: Search
   const searched = space["epochs"];
   const epochs = searched === undefined ? options.epochs : searched.kind === "fixed" ? Number(searched.value) : searched.kind === "categorical" ? Math.max(...searched.choices.map(Number)) : searched.high;
   return Math.max(1, (Number.isFinite(epochs) ? epochs : options.epochs) * (options.cv ?? 1));
+}
+
+/**
+ * Records a starting trial's Hyperband bracket as its user attribute "bracket" (for the table,
+ * the exports and the brackets figure); nothing for other pruners.
+ */
+export function recordBracket(study: Study, trial: Trial): void {
+  if (study.pruner instanceof HyperbandPruner) trial.setUserAttr("bracket", study.pruner.bracketOf(trial.number));
 }
 
 /** Whether `--storage` names a PostgreSQL database rather than a journal file. */
