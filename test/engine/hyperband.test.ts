@@ -121,7 +121,7 @@ describe("a Hyperband study in a journal", () => {
     (live) => {
       live.setUserAttr("bracket", pruner.bracketOf(live.number));
       const x = live.params["x"] as number;
-      if (x > 0.95) throw new Error("diverged"); // a failed trial: recorded, and the search goes on
+      if (live.number === 2) throw new Error("diverged"); // a failed trial: recorded, and the search goes on
       for (let step = 0; step < MAX; step++) {
         live.report(x + 1 / (step + 1), step);
         if (live.shouldPrune()) throw new TrialPruned();
@@ -138,6 +138,7 @@ describe("a Hyperband study in a journal", () => {
     await first.storage.close();
     assert.ok(before.some((t) => t.state === "pruned"), "some trials were pruned");
     assert.ok(before.some((t) => t.state === "complete"));
+    assert.equal(before[2]?.state, "failed");
 
     const pruner = new HyperbandPruner({ maxResource: MAX, reductionFactor: 3 });
     const resumed = await createStudy({ storage: JournalStorage.open(path), studyName: "hb", seed: 5, sampler: new RandomSampler({ seed: 5 }), pruner });

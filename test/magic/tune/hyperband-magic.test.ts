@@ -80,6 +80,29 @@ test("--strategy bohb: TPE fitted at a budget with the hyperband pruner; the jou
   }
 });
 
+test("an interrupt keeps the finished trials of a hyperband search, each with its bracket", async () => {
+  const { context, run } = await irisNotebook();
+  let calls = 0;
+  context.assign("curve", async (params: Record<string, number>, trial: { report(v: number, s: number): void; shouldPrune(): boolean }) => {
+    calls++;
+    if (calls === 6) context.controller.abort(new Error("interrupted"));
+    let value = 0;
+    for (let step = 0; step < 9; step++) {
+      value = (params["x"]! - 0.3) ** 2 + 1 / (step + 1);
+      trial.report(value, step);
+      trial.shouldPrune();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return value;
+  });
+  await assert.rejects(run("%%tune --objective curve --strategy random --pruner hyperband --max-resource 9 --trials 30 --seed 2 --no-live\nx: uniform(0, 1)"), /interrupted/);
+  const study = context.lookup("study") as NotebookStudy;
+  const pruner = new HyperbandPruner({ maxResource: 9 });
+  assert.ok(study.trials.length >= 5 && study.trials.length < 30, `${study.trials.length} trials kept`);
+  for (const trial of study.trials) assert.equal(trial.userAttrs["bracket"], pruner.bracketOf(trial.number));
+  assert.ok(study.trials.filter((t) => t.state === "complete" || t.state === "pruned").length >= 5);
+});
+
 test("hyperband's resources: --epochs × folds unless --max-resource; a searched epochs counts at its largest", () => {
   const base = { strategy: "random", pruner: "hyperband", epochs: 9 } as const;
   assert.equal((makePruner(base) as HyperbandPruner).maxResource, 9);
