@@ -6,6 +6,9 @@ import { bohbMinObservations, chooseBudget } from "../../src/engine/tpe/budget";
 import { TPESampler } from "../../src/engine/samplers/tpe";
 import { floatDistribution } from "../../src/engine/distributions";
 import type { FrozenTrial, SearchSpace, TrialState } from "../../src/engine/types";
+import { runSamplerContract } from "./sampler-contract";
+
+runSamplerContract("tpe fitted at a budget (bohb)", (seed) => new TPESampler({ seed, startupTrials: 4, fitAtBudget: true }));
 
 const space: SearchSpace = { x: floatDistribution(0, 1) };
 
