@@ -11,13 +11,13 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createDefaultRegistry, runCell } from "../src/magic";
-import type { DisplayOptions, MagicContext, MimeBundle } from "../src/magic/types";
 import { PlotlyEmbedding } from "../src/render";
 import { loadTensorFlow } from "../src/tfjs/backend";
 import { loadTable } from "../src/tfjs/csv";
 import { standardize, trainTestSplit } from "../src/tfjs/data";
 import { NotebookStudy, registerTuneMagics } from "../src/magic/tune";
 import { median, readPeers } from "./peers";
+import { BenchContext } from "./bench-context";
 
 const { values } = parseArgs({
   options: {
@@ -26,38 +26,6 @@ const { values } = parseArgs({
     strategies: { type: "string", default: "bayes,random,sobol,grid" },
   },
 });
-
-/** A notebook's globals and outputs without a kernel; outputs are serialised as if sent. */
-class BenchContext implements MagicContext {
-  readonly variables = new Map<string, unknown>();
-  readonly signal = new AbortController().signal;
-  readonly executionCount = 1;
-  sentBytes = 0;
-  updates = 0;
-  async evaluate(): Promise<unknown> {
-    throw new Error("not used by the benchmark");
-  }
-  lookup(name: string): unknown {
-    return this.variables.get(name);
-  }
-  has(name: string): boolean {
-    return this.variables.has(name);
-  }
-  assign(name: string, value: unknown): void {
-    this.variables.set(name, value);
-  }
-  display(bundle: MimeBundle, _options?: DisplayOptions): void {
-    this.sentBytes += JSON.stringify(bundle).length;
-  }
-  updateDisplay(_id: string, bundle: MimeBundle): void {
-    this.updates++;
-    this.sentBytes += JSON.stringify(bundle).length;
-  }
-  clearOutput(): void {}
-  stdout(): void {}
-  stderr(): void {}
-  interruptCooperatively(): void {}
-}
 
 async function main(): Promise<void> {
   const { tf, description } = await loadTensorFlow();

@@ -12,11 +12,13 @@
  * - mostly categorical parameters (at least as many as numeric ones) → TPE: its Parzen estimators
  *   model choices natively, where the GP and CMA-ES relax or ignore them;
  * - more numeric parameters → CMA-ES when the budget allows ≥ {@link CMAES_TRIALS_PER_DIMENSION}
- *   trials a dimension (it tied Optuna's CMA-ES on hartmann6 at 100 trials), else TPE.
+ *   trials a dimension (it tied Optuna's CMA-ES on hartmann6 at 100 trials), else TPE;
+ * - with `--pruner hyperband`, BOHB: TPE fitted at the largest budget with enough observations,
+ *   so the many trials Hyperband stops early still teach the sampler.
  */
 import type { SearchSpace } from "../../engine/types";
 import { finiteSpaceSize } from "../../engine/search-space";
-import type { Strategy } from "./options";
+import type { PrunerName, Strategy } from "./options";
 
 /** A strategy `auto` can choose. */
 export type ConcreteStrategy = Exclude<Strategy, "auto">;
@@ -40,8 +42,9 @@ export const CMAES_TRIALS_PER_DIMENSION = 10;
 /**
  * Chooses a strategy for `space` and a budget of `planned` trials.
  * @param planned the trials the search plans (`--trials`, or the default)
+ * @param pruner the search's `--pruner`
  */
-export function chooseStrategy(space: SearchSpace, planned: number): AutoChoice {
+export function chooseStrategy(space: SearchSpace, planned: number, pruner: PrunerName = "none"): AutoChoice {
   const distributions = Object.values(space).filter((dist) => dist.kind !== "fixed");
   const categorical = distributions.filter((dist) => dist.kind === "categorical").length;
   const numeric = distributions.length - categorical;
@@ -51,6 +54,9 @@ export function chooseStrategy(space: SearchSpace, planned: number): AutoChoice 
     return { strategy: "grid", reason: `the space has ${plural(size, "point")} and the budget of ${plural(planned, "trial")} covers them all` };
   }
   if (distributions.length === 0) return { strategy: "random", reason: "every parameter is fixed" };
+  if (pruner === "hyperband") {
+    return { strategy: "bohb", reason: "--pruner hyperband: BOHB's TPE learns from the trials Hyperband stops early, at the largest budget with enough of them" };
+  }
   if (categorical >= numeric && categorical > 0) {
     return { strategy: "tpe", reason: `${categorical} of the ${plural(distributions.length, "parameter")} are choices, which TPE models natively` };
   }

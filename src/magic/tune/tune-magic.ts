@@ -43,7 +43,7 @@ export function createTuneMagic(session: TuneSession): CellMagic {
       if (read.strategy === "auto") {
         const choice =
           read.gridPoints === undefined
-            ? chooseStrategy(space, plannedTrials({ ...read, strategy: "random" }, space))
+            ? chooseStrategy(space, plannedTrials({ ...read, strategy: "random" }, space), read.pruner)
             : { strategy: "grid" as const, reason: "--grid-points asks for a grid" };
         options = { ...read, strategy: choice.strategy, ...(choice.switchTo === undefined ? {} : { strategySwitch: choice.switchTo }) };
         context.stdout(`Strategy ${choice.strategy} (auto: ${choice.reason}).\n`);

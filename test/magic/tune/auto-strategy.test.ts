@@ -37,6 +37,8 @@ test("mostly choices: TPE; many numeric dimensions: CMA-ES with budget, else TPE
   assert.equal(chooseStrategy(numeric(12), 60).strategy, "tpe");
   assert.equal(chooseStrategy({ a: fixed(1), b: floatDistribution(0, 1) }, 20).strategy, "bayes");
   assert.equal(chooseStrategy({ lr: floatDistribution(0, 1) }, 20).reason.startsWith("1 numeric parameter and 20 trials"), true);
+  assert.equal(chooseStrategy({ lr: floatDistribution(0, 1) }, 20, "hyperband").strategy, "bohb");
+  assert.equal(chooseStrategy({ lr: floatDistribution(0, 1) }, 20, "asha").strategy, "bayes");
 });
 
 test("a planned hand-over makes a switching sampler that says when it switches, by trial number", () => {

@@ -41,7 +41,7 @@ test("cross-checks fail on the magic's line with what was expected", () => {
   fails({ model: "m", data: ["x", "y"], cv: 1 }, /--cv needs at least 2 folds/);
   fails({ objective: "f", workers: 2 }, /--workers is for --model/);
   fails({ objective: "f", strategy: "bayes", gridPoints: 3 }, /--grid-points is for --strategy grid/);
-  fails({ objective: "f", strategy: "random", startupTrials: 3 }, /--startup-trials is for --strategy bayes, tpe or cmaes/);
+  fails({ objective: "f", strategy: "random", startupTrials: 3 }, /--startup-trials is for --strategy bayes, tpe, cmaes or bohb/);
   fails({ objective: "f", trials: 0 }, /--trials must be at least 1/);
   fails({ objective: "f", timeout: 0 }, /--timeout must be a positive number/);
 });
