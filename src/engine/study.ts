@@ -201,7 +201,7 @@ export class Study {
       {
         clock: this.clock,
         maxConsecutiveFailures: this.maxConsecutiveFailures,
-        ask: (space) => this.ask(space),
+        ask: (space, pending) => (pending === undefined ? this.ask(space) : this.book.exclusive(() => askLocal(this.book, this.askSetup, space, pending))),
         shared: shared === undefined ? undefined : this.sharedAsker(shared),
         runTrial: (trial, signal) => runAndTell(objective, trial, this.metric, signal, (t, result) => this.tell(t, result)),
         refresh: () => this.refresh(),

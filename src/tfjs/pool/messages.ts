@@ -36,7 +36,9 @@ export interface TrainJob {
 
 /** Main thread → worker. */
 export type ToWorker =
-  | { readonly type: "init"; readonly backend: BackendName; readonly data: SharedTrainingData; readonly control: SharedArrayBuffer }
+  | { readonly type: "init"; readonly backend: BackendName; readonly control: SharedArrayBuffer }
+  /** The data to train on from now on (the thread's tensors of earlier data are disposed). */
+  | { readonly type: "data"; readonly data: SharedTrainingData }
   | { readonly type: "probe"; readonly model: ModelDescription }
   | { readonly type: "train"; readonly job: TrainJob };
 
@@ -55,6 +57,7 @@ export type WorkerTraining = Omit<TrialTraining, "model"> & { readonly model?: M
 export type FromWorker =
   | { readonly type: "ready"; readonly backend: string }
   | { readonly type: "initFailed"; readonly error: ErrorData }
+  | { readonly type: "dataReady" }
   | { readonly type: "probed"; readonly error?: ErrorData }
   | { readonly type: "epoch"; readonly value: number; readonly step: number }
   | { readonly type: "trained"; readonly training: WorkerTraining }
