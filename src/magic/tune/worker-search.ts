@@ -103,7 +103,8 @@ export async function startWorkerTraining(
     if (error instanceof UnserialisableModelError) return inNotebook(`the model cannot be sent to a worker thread: ${error.message}`);
     throw error;
   }
-  const how = workers.auto === undefined ? pool.backend : `${pool.backend}; ${workers.auto}`;
+  const backend = pool.fallback === undefined ? pool.backend : `${pool.backend}, because ${pool.fallback}`;
+  const how = workers.auto === undefined ? backend : `${backend}; ${workers.auto}`;
   return { kind: "threads", pool, note: `Training ${workers.count} trials at once on worker threads (${how}).` };
 }
 

@@ -55,7 +55,8 @@ export type WorkerTraining = Omit<TrialTraining, "model"> & { readonly model?: M
 
 /** Worker → main thread. */
 export type FromWorker =
-  | { readonly type: "ready"; readonly backend: string }
+  /** Started: the backend the thread runs, and why (the reasons earlier backends did not start). */
+  | { readonly type: "ready"; readonly backend: string; readonly reason: string }
   | { readonly type: "initFailed"; readonly error: ErrorData }
   | { readonly type: "dataReady" }
   | { readonly type: "probed"; readonly error?: ErrorData }

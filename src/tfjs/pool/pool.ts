@@ -86,6 +86,11 @@ export class TrainingPool {
     private readonly slots: readonly Slot[],
     /** The backend every thread runs. */
     readonly backend: string,
+    /**
+     * Why the threads run another backend than the one asked for (a native addon that loads in
+     * the main thread but not in a worker thread), else undefined.
+     */
+    readonly fallback: string | undefined,
   ) {
     this.idleSlots = [...slots];
   }
@@ -141,9 +146,10 @@ export class TrainingPool {
     this.data = shared;
   }
 
-  /** "2 workers (worker threads, wasm)". */
+  /** "2 workers (worker threads, wasm)", with the reason when the threads fell back to another backend. */
   get description(): string {
-    return `${this.size} worker${this.size === 1 ? "" : "s"} (worker threads, ${this.backend})`;
+    const backend = this.fallback === undefined ? this.backend : `${this.backend}: ${this.fallback}`;
+    return `${this.size} worker${this.size === 1 ? "" : "s"} (worker threads, ${backend})`;
   }
 
   /**
@@ -160,7 +166,7 @@ export class TrainingPool {
     const slots: Slot[] = [];
     let pool: TrainingPool | undefined;
     try {
-      const backends = await Promise.all(
+      const started = await Promise.all(
         Array.from({ length: options.size }, async (_unused, index) => {
           const control = new Int32Array(new SharedArrayBuffer(Control.length * Int32Array.BYTES_PER_ELEMENT));
           const slot = startSlot(index, control);
@@ -168,10 +174,12 @@ export class TrainingPool {
           const reply = await exchange(slot, { type: "init", backend: options.backend, control: control.buffer as SharedArrayBuffer });
           if (reply.type === "initFailed") throw new Error(`worker thread ${index + 1} could not start: ${reply.error.message}`);
           if (reply.type !== "ready") throw new Error(`worker thread ${index + 1} answered ${reply.type} to init`);
-          return reply.backend;
+          return reply;
         }),
       );
-      pool = new TrainingPool(slots, backends[0]!);
+      const { backend, reason } = started[0]!;
+      const fallback = backend === options.backend ? undefined : `${options.backend} did not start in a worker thread (${reason})`;
+      pool = new TrainingPool(slots, backend, fallback);
       if (options.data !== undefined) await pool.useData(options.data);
       return pool;
     } catch (error) {

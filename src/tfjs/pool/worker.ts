@@ -1,12 +1,13 @@
 /**
- * A pool's worker thread: loads TensorFlow.js with the main thread's backend once, makes its
+ * A pool's worker thread: loads TensorFlow.js with the main thread's backend once (or, when that
+ * cannot start in a thread, the next one of the main thread's fallback order, saying why), makes its
  * tensors of the shared training data once per dataset (a `data` message replaces them), then trains one trial per `train` message with the
  * same trainer as the main thread ({@link trainTrial}), rebuilding each fold's model from its
  * description. Each epoch's metric goes to the main thread, which answers whether to prune
  * through shared memory; the abort flag is read after every batch.
  */
 import { parentPort } from "node:worker_threads";
-import { selectBackend, type BackendName, type TensorFlow } from "../backend";
+import { orderFromEnvironment, selectBackend, type TensorFlow } from "../backend";
 import { disposeModel, trainTrial, type AbortFlag, type TrialReporter } from "../train";
 import type { TrainingData } from "../trainingData";
 import { Control, PruneAnswer, type ErrorData, type FromWorker, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
@@ -31,9 +32,10 @@ async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case "init":
       try {
-        const loaded = await selectBackend({ order: [message.backend as BackendName] });
+        // The main thread's backend first, then the fallbacks after it, as the main thread chose.
+        const loaded = await selectBackend({ order: orderFromEnvironment(message.backend) });
         state = { tf: loaded.tf, data: undefined, control: new Int32Array(message.control) };
-        post({ type: "ready", backend: loaded.backend });
+        post({ type: "ready", backend: loaded.backend, reason: loaded.reason });
       } catch (error) {
         post({ type: "initFailed", error: errorData(error) });
       }
