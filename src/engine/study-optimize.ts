@@ -223,9 +223,9 @@ export class OptimizeLoop {
       }
       if (this.settings.repeatable && this.settings.concurrency > 1 && this.host.shared === undefined) {
         const asked = await this.askInOrder(space);
-        if (asked !== undefined) return asked;
+        if (asked !== "again") return asked;
         this.started -= 1;
-        return "done";
+        return "again";
       }
       return await this.host.ask(space);
     } catch (error) {
@@ -241,14 +241,18 @@ export class OptimizeLoop {
   /**
    * Asks the call's next trial once every trial of this call `concurrency` or more places before
    * it has been told, showing the sampler the ones in between as running (see
-   * `OptimizeOptions.repeatable`); `undefined` when the loop halts meanwhile.
+   * `OptimizeOptions.repeatable`); "again" after a wait, for the lane to look at the stop
+   * conditions (an abort or the timeout may have come meanwhile) before asking.
    */
-  private askInOrder(space: SearchSpace | undefined): Promise<Trial | undefined> {
-    const ask = async (): Promise<Trial | undefined> => {
+  private askInOrder(space: SearchSpace | undefined): Promise<Trial | "again"> {
+    const ask = async (): Promise<Trial | "again"> => {
       const index = this.asked.length;
       const windowStart = Math.max(0, index - this.settings.concurrency + 1);
-      while (!this.halted && this.asked.slice(0, windowStart).some((asked) => !asked.told)) await this.trialEnded.promise;
-      if (this.halted) return undefined;
+      const mustWait = (): boolean => this.asked.slice(0, windowStart).some((asked) => !asked.told);
+      if (mustWait()) {
+        while (!this.halted && mustWait()) await this.trialEnded.promise;
+        return "again";
+      }
       const trial = await this.host.ask(space, new Set(this.asked.slice(windowStart).map((asked) => asked.number)));
       this.asked.push({ number: trial.number, told: false });
       return trial;

@@ -2,10 +2,11 @@
  * A pool of worker threads that train trials: each thread loads TensorFlow.js with the main
  * thread's backend once and makes its tensors of the training data once per dataset (shared
  * memory, see {@link shareTrainingData}; {@link TrainingPool.useData} sends a dataset only when it
- * differs from the threads' current one, so a pool kept across searches reuses it); then each {@link TrainingPool.train} sends one trial's models
- * (as data) to an idle thread. Per epoch the thread's report reaches the caller's reporter and the
- * pruning answer goes back through shared memory; an abort reaches the thread at its next batch.
- * {@link TrainingPool.close} terminates every thread.
+ * differs from the threads' current one, so a pool kept across searches reuses it); then each
+ * {@link TrainingPool.train} sends one trial's models (as data) to an idle thread. Per epoch the
+ * thread's report reaches the caller's reporter and the pruning answer goes back through shared
+ * memory; an abort reaches the thread at its next batch. {@link TrainingPool.close} terminates
+ * every thread; {@link TrainingPool.idle} lets a pool kept between searches not hold the process.
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -164,7 +165,6 @@ export class TrainingPool {
       for (const [name, value] of Object.entries(nativeThreadSettings(options.size))) process.env[name] ??= value;
     }
     const slots: Slot[] = [];
-    let pool: TrainingPool | undefined;
     try {
       const started = await Promise.all(
         Array.from({ length: options.size }, async (_unused, index) => {
@@ -179,7 +179,7 @@ export class TrainingPool {
       );
       const { backend, reason } = started[0]!;
       const fallback = backend === options.backend ? undefined : `${options.backend} did not start in a worker thread (${reason})`;
-      pool = new TrainingPool(slots, backend, fallback);
+      const pool = new TrainingPool(slots, backend, fallback);
       if (options.data !== undefined) await pool.useData(options.data);
       return pool;
     } catch (error) {
