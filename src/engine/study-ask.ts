@@ -64,6 +64,18 @@ export function samplingContext(
   return { space, trials: view, direction, ...(directions === undefined ? {} : { directions }), trialNumber };
 }
 
+/**
+ * The trials as a sampler should see them when those numbered in `pending` count as running
+ * whatever they have become: parameters kept, values, metrics and reports dropped (see
+ * `OptimizeOptions.repeatable`).
+ */
+export function pendingView(trials: readonly FrozenTrial[], pending: ReadonlySet<number>): readonly FrozenTrial[] {
+  if (pending.size === 0) return trials;
+  return trials.map((trial) =>
+    pending.has(trial.number) ? { number: trial.number, ...newTrial("running", { params: trial.params, distributions: trial.distributions }) } : trial,
+  );
+}
+
 /** Throws, naming the sampler, when it returned a value outside the parameter's distribution. */
 export function checkSampled(sampler: Sampler, name: string, dist: Distribution, value: unknown): void {
   if (!contains(dist, value)) {
@@ -170,13 +182,14 @@ export interface AskSetup extends SamplingSetup {
 
 /**
  * Starts a trial on a storage of one process: the first waiting trial (its enqueued values kept),
- * else a new one numbered after the last. Call it exclusively (see {@link StudyTrials.exclusive}).
+ * else a new one numbered after the last; the sampler sees the trials numbered in `pending` as
+ * running (see {@link pendingView}). Call it exclusively (see {@link StudyTrials.exclusive}).
  */
-export async function askLocal(book: StudyTrials, setup: AskSetup, space: SearchSpace | undefined): Promise<Trial> {
+export async function askLocal(book: StudyTrials, setup: AskSetup, space: SearchSpace | undefined, pending: ReadonlySet<number> = new Set()): Promise<Trial> {
   await book.flush();
   const waiting = book.all.find((trial) => trial.state === "waiting");
   const number = waiting?.number ?? book.all.length;
-  const { params, distributions, presets } = chooseParams(setup, book.all, space, number, waiting?.params ?? {});
+  const { params, distributions, presets } = chooseParams(setup, pendingView(book.all, pending), space, number, waiting?.params ?? {});
 
   const startedAt = setup.clock();
   let snapshot: FrozenTrial;

@@ -5,7 +5,9 @@
  * failures in a row, why it stopped, the fatal error if any) shared by `concurrency` lanes. Each
  * lane repeats: check the stop conditions (this call's trial count, abort, timeout), start a
  * trial (or wait while the study's remaining trials are running elsewhere), run and tell it, call
- * the callbacks, count failures. The loop knows the study only through {@link OptimizeHost}, so
+ * the callbacks, count failures. With `repeatable`, asks are made one after another, each waiting
+ * for the trials `concurrency` places before it, with a fixed window of pending trials shown to the
+ * sampler (see `OptimizeOptions.repeatable`). The loop knows the study only through {@link OptimizeHost}, so
  * it can be driven by a fake host in tests.
  */
 import { SearchSpaceExhaustedError, TooManyFailuresError } from "./errors";
@@ -21,8 +23,11 @@ const MAX_FULL_STUDY_POLL_MS = 500;
 export interface OptimizeHost {
   readonly clock: () => number;
   readonly maxConsecutiveFailures: number;
-  /** Starts a trial (see `Study.ask`). */
-  ask(space: SearchSpace | undefined): Promise<Trial>;
+  /**
+   * Starts a trial (see `Study.ask`); on a storage of one process, with the trials numbered in
+   * `pending` shown to the sampler as running (see `OptimizeOptions.repeatable`).
+   */
+  ask(space: SearchSpace | undefined, pending?: ReadonlySet<number>): Promise<Trial>;
   /**
    * On a shared storage: starts a trial unless the study's finished and running trials reach
    * `limit` (then `undefined`); `heartbeatIntervalMs` bounds how often a full study is looked at.
@@ -90,6 +95,10 @@ interface LoopSettings {
   readonly signal: AbortSignal | undefined;
   readonly space: SearchSpace | undefined;
   readonly countStudyTrials: boolean;
+  /** Trials run at once. */
+  readonly concurrency: number;
+  /** Ask in trial order with a fixed pending window (see `OptimizeOptions.repeatable`). */
+  readonly repeatable: boolean;
   /** The call's one listener on `signal`. */
   readonly abortWatch: AbortWatch;
 }
@@ -109,6 +118,10 @@ export class OptimizeLoop {
   private readonly startedAt: number;
   /** Wakes lanes that wait for a running trial of this call to end. */
   private trialEnded = deferred();
+  /** With `repeatable`: the trials this call asked, in order, and whether each has been told. */
+  private readonly asked: { readonly number: number; told: boolean }[] = [];
+  /** With `repeatable`: the end of the last ask, so asks happen one after another. */
+  private lastAsk: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly host: OptimizeHost,
@@ -141,7 +154,10 @@ export class OptimizeLoop {
       const trial = await this.startTrial();
       if (trial === "done") return;
       if (trial === "again") continue;
-      await this.finishTrial(await this.host.runTrial(trial, signal));
+      const ended = await this.host.runTrial(trial, signal);
+      const entry = this.asked.find((asked) => asked.number === trial.number);
+      if (entry !== undefined) entry.told = true;
+      await this.finishTrial(ended);
       this.wakeLanes();
     }
   }
@@ -205,6 +221,12 @@ export class OptimizeLoop {
         await this.trialEnded.promise;
         return "again";
       }
+      if (this.settings.repeatable && this.settings.concurrency > 1 && this.host.shared === undefined) {
+        const asked = await this.askInOrder(space);
+        if (asked !== "again") return asked;
+        this.started -= 1;
+        return "again";
+      }
       return await this.host.ask(space);
     } catch (error) {
       this.started -= 1;
@@ -214,6 +236,30 @@ export class OptimizeLoop {
       else this.fatal ??= { error };
       return "done";
     }
+  }
+
+  /**
+   * Asks the call's next trial once every trial of this call `concurrency` or more places before
+   * it has been told, showing the sampler the ones in between as running (see
+   * `OptimizeOptions.repeatable`); "again" after a wait, for the lane to look at the stop
+   * conditions (an abort or the timeout may have come meanwhile) before asking.
+   */
+  private askInOrder(space: SearchSpace | undefined): Promise<Trial | "again"> {
+    const ask = async (): Promise<Trial | "again"> => {
+      const index = this.asked.length;
+      const windowStart = Math.max(0, index - this.settings.concurrency + 1);
+      const mustWait = (): boolean => this.asked.slice(0, windowStart).some((asked) => !asked.told);
+      if (mustWait()) {
+        while (!this.halted && mustWait()) await this.trialEnded.promise;
+        return "again";
+      }
+      const trial = await this.host.ask(space, new Set(this.asked.slice(windowStart).map((asked) => asked.number)));
+      this.asked.push({ number: trial.number, told: false });
+      return trial;
+    };
+    const next = this.lastAsk.then(ask);
+    this.lastAsk = next.catch(() => undefined);
+    return next;
   }
 
   /** Counts a trial that ran: told (callbacks, failures in a row), given up (stale) or failed to tell. */
@@ -256,7 +302,7 @@ export class OptimizeLoop {
  * lanes, rethrows the fatal error if any, else says why it stopped.
  */
 export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptions): Promise<OptimizeSummary> {
-  const { trials = Infinity, timeout, signal, space, countStudyTrials = false, concurrency = 1 } = options;
+  const { trials = Infinity, timeout, signal, space, countStudyTrials = false, concurrency = 1, repeatable = false } = options;
   if (options.trials === undefined && timeout === undefined && signal === undefined) {
     throw new RangeError("optimize needs `trials`, `timeout` or `signal` to know when to stop (trials: Infinity runs until the space is exhausted)");
   }
@@ -265,7 +311,7 @@ export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptio
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer (trials run at once), but got ${concurrency}`);
   }
-  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials, abortWatch: new AbortWatch(signal) });
+  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials, concurrency, repeatable, abortWatch: new AbortWatch(signal) });
   await Promise.all(Array.from({ length: concurrency }, () => loop.lane()));
   if (loop.fatal !== undefined) throw loop.fatal.error;
   return loop.summary();

@@ -96,9 +96,18 @@ export interface OptimizeOptions {
    * How many trials run at once (default 1): while fewer are running, another is asked, so an
    * objective that awaits work done elsewhere (worker threads, other processes) keeps N busy. The
    * sampler sees the running trials as pending; `trials` is never exceeded. Which parameters a
-   * trial gets can then depend on which trials finished first.
+   * trial gets can then depend on which trials finished first, unless `repeatable` is set.
    */
   readonly concurrency?: number;
+  /**
+   * With `concurrency: N` on a storage of one process: the call's k-th trial is asked only once
+   * its trials up to k−N have been told, and the sampler sees its trials k−N+1…k−1 as running
+   * (parameters only) whether or not they have finished, so each trial's parameters depend on
+   * the trial order and the seeds, not on which trials finished first. Ignored on a shared
+   * storage (other workers' trials come and go with their timing). Costs idle lanes when trials
+   * take unequal times.
+   */
+  readonly repeatable?: boolean;
 }
 
 /** Why `optimize` stopped. */

@@ -237,7 +237,9 @@ export class Study {
    * failed and the search goes on, up to `maxConsecutiveFailures` in a row.
    *
    * With `concurrency: N`, up to N trials run at once: a new trial is asked while others run (the
-   * sampler sees those as pending), never more than `trials` in all. Once any stop condition holds
+   * sampler sees those as pending), never more than `trials` in all; with `repeatable` too, each
+   * trial's parameters depend on its number and the seeds only, not on which trials finished first
+   * (see `OptimizeOptions.repeatable`). Once any stop condition holds
    * no trial is started, and the call resolves when the running ones have been told.
    */
   optimize(objective: Objective, options: OptimizeOptions = {}): Promise<OptimizeSummary> {
@@ -246,7 +248,7 @@ export class Study {
       {
         clock: this.clock,
         maxConsecutiveFailures: this.maxConsecutiveFailures,
-        ask: (space) => this.ask(space),
+        ask: (space, pending) => (pending === undefined ? this.ask(space) : this.book.exclusive(() => askLocal(this.book, this.askSetup, space, pending))),
         shared: shared === undefined ? undefined : this.sharedAsker(shared),
         runTrial: (trial, signal) => runAndTell(objective, trial, this.objectiveMetric, signal, (t, result) => this.tell(t, result)),
         refresh: () => this.refresh(),

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import tempfile
+import re
 import time
 
 from scenarios import Kernel, check, main, scenario, streams, types
@@ -166,12 +167,14 @@ def tune_interrupt_mid_search(k):
     ok(k, "const beforeSearch = tf.memory().numTensors;")
     msg_id = k.kc.execute("%%tune --model buildModel --data xTrain,yTrain --epochs 40 --batch-size 8 --metric val_acc --strategy random \\\n"
                           "       --trials 200 --seed 1 --out stopped\n" + SPACE)
-    # Interrupt once at least two trials have finished (the live table is updated as they do).
+    # Interrupt once at least two trials have finished, as the live view's progress line says
+    # ("2 of 200 trials done": trials run on worker threads by default, several at once).
     deadline = time.time() + 120
     while time.time() < deadline:
         k.drain(0.5)
         progress = [m for m in k.iopub.get(msg_id, []) if m["msg_type"] == "update_display_data"]
-        if len(progress) >= 3:
+        done = [int(n) for m in progress for n in re.findall(r"(\d+) of 200 trials done", m["content"]["data"].get("text/plain", ""))]
+        if max(done, default=0) >= 2:
             break
     start = time.time()
     k.km.interrupt_kernel()

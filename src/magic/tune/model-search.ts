@@ -6,7 +6,7 @@
 import { MagicError, type MagicContext } from "../types";
 import type { LoadedTensorFlow } from "../../tfjs/backend";
 import { metricDirection } from "../../tfjs/metrics";
-import { trainTrialInPool, type TrainingPool } from "../../tfjs/pool";
+import { sessionPool, trainTrialInPool, type TrainingPool } from "../../tfjs/pool";
 import { checkTrialSetup, refitOnAllRows, TrainingAbortedError, trainTrial, type ModelBuilder, type TrialTraining } from "../../tfjs/train";
 import { prepareTrainingData, type DataInput, type TrainingData, type Validation } from "../../tfjs/trainingData";
 import type { Objective, ObjectiveResult } from "../../engine/study";
@@ -23,13 +23,13 @@ import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction, lookupVariable } from "./variables";
 import { plannedTrials } from "./space-size";
-import { boundedWorkers, startWorkerTraining, type TrainingMode } from "./worker-search";
+import { boundedWorkers, repeatabilityNote, startWorkerTraining, type TrainingMode } from "./worker-search";
 
 /**
  * Runs a `--model` search: reads `--data` (and `--validation-data`), checks one model built from
  * a representative point of the space (and resolves the metric and its direction) before any
- * training, opens the study, and runs it. The training data and any worker threads are released
- * at the end, also on failure.
+ * training, opens the study, and runs it. The training data is released at the end, also on
+ * failure, and any worker threads go back to the session's pool for the next cell.
  */
 export async function runModelSearch(
   session: TuneSession,
@@ -70,9 +70,11 @@ export async function runModelSearch(
     const workers = boundedWorkers(options.workers, plannedTrials(options, space));
     if (workers.note !== undefined) context.stdout(`${workers.note}\n`);
     const mode: TrainingMode | undefined =
-      workers.count > 1 ? await startWorkerTraining(loaded, workers.count, builder, representativeParams(space), data, checkSeed) : undefined;
+      workers.count > 1 ? await startWorkerTraining(loaded, workers, builder, representativeParams(space), data, checkSeed) : undefined;
     if (mode !== undefined) context.stdout(`${mode.note}\n`);
+    else if (workers.auto !== undefined) context.stdout(`Training one trial at a time in the notebook's thread (${workers.auto}).\n`);
     pool = mode?.kind === "threads" ? mode.pool : undefined;
+    if (pool !== undefined) context.stdout(`${repeatabilityNote(options, seed, pool.size)}\n`);
     const study = await openStudy(options, space, seed, direction, metric, context);
     const bound = new NotebookStudy(study, space, session.embedding, options.trials);
     const keeper = new BestModelKeeper(bound, (a, b) => study.isBetter(a, b));
@@ -117,7 +119,7 @@ export async function runModelSearch(
       ...(refit === undefined ? {} : { afterSearch: refit }),
     });
   } finally {
-    await pool?.close();
+    if (pool !== undefined) await sessionPool.giveBack(pool);
     data.dispose();
   }
   return undefined;

@@ -44,7 +44,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "keepBest", type: "boolean", default: true, description: "keep the best trial's trained model as study.bestModel (--no-keep-best to dispose it)" },
   { name: "refit", type: "boolean", default: true, description: "with --cv: train the best parameters once more on all of --data and keep that model as study.bestModel (--no-refit keeps the best trial's last-fold model)" },
   { name: "maxFailures", type: "integer", metavar: "N", default: 10, description: "stop after this many consecutive failed trials" },
-  { name: "workers", type: "integer", metavar: "N", default: 1, description: "--model: train N trials at once on worker threads (see below)" },
+  { name: "workers", type: "string", metavar: "N|auto", default: "auto", description: "--model: train N trials at once on worker threads; auto: one per core, less one from 4 cores up (see below)" },
   { name: "live", type: "boolean", default: true, description: "show the progress line and trials table while the search runs (--no-live for none)" },
 ];
 
@@ -60,12 +60,16 @@ Example:
   activation: choice("relu", "tanh", "elu")
   batchSize:  [16, 32, 64]
 
---workers N trains N trials at once, each on its own worker thread with the notebook's backend:
-the builder still runs in the notebook (so its seeded initial weights are kept), and the model
-crosses to a thread as its JSON topology, compile settings and weights. The same --seed gives
-the same metrics for the same parameters as with one worker, but which parameters are tried can
-depend on which trials finish first. A model that cannot cross (custom layers, a loss or metric
-given as a function) is trained one trial at a time in the notebook instead, as the output says.
+--workers N trains N trials at once, each on its own worker thread with the notebook's backend;
+--workers auto (the default) takes one thread per core the machine gives (os.availableParallelism()),
+less one left to the notebook from 4 cores up, never more than the planned trials; --workers 1
+trains in the notebook's thread. The threads are kept for the next %%tune cell of the session.
+The builder still runs in the notebook (so its seeded initial weights are kept), and the model
+crosses to a thread as its JSON topology, compile settings and weights. The same --seed and worker
+count give the same trials: trial k is chosen once trial k-N has ended, seeing trials k-N+1..k-1
+as running, so a fast trial may wait for a slow one. A --pruner or a shared --storage makes the
+trials depend on timing, as the output then says. A model that cannot cross (custom layers, a
+loss or metric given as a function) is trained one trial at a time in the notebook instead.
 
 The study is bound to --out: study.bestParams, study.bestValue, study.bestModel, study.trials,
 study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it shows its trials.
@@ -116,7 +120,8 @@ export interface TuneOptions {
   readonly refit: boolean;
   readonly maxFailures: number;
   readonly live: boolean;
-  readonly workers: number;
+  /** Trials trained at once: a number, or "auto" (see `autoWorkers` in worker-search.ts). */
+  readonly workers: number | "auto";
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -166,7 +171,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     refit: (args["refit"] as boolean | undefined) ?? true,
     maxFailures: number("maxFailures") ?? 10,
     live: (args["live"] as boolean | undefined) ?? true,
-    workers: number("workers") ?? 1,
+    workers: workersOption(String(args["workers"] ?? "auto")),
   };
   const fail = (message: string): never => {
     throw new MagicError(message, 1);
@@ -196,8 +201,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.batchSize < 1) fail(`--batch-size must be at least 1, got ${options.batchSize}`);
   if (options.trials !== undefined && options.trials < 1) fail(`--trials must be at least 1, got ${options.trials}`);
   if (options.timeout !== undefined && !(options.timeout > 0)) fail(`--timeout must be a positive number of seconds, got ${options.timeout}`);
-  if (options.workers < 1) fail(`--workers must be at least 1, got ${options.workers}`);
-  if (options.workers > 1 && options.objective !== undefined) {
+  if (options.workers !== "auto" && options.workers > 1 && options.objective !== undefined) {
     fail("--workers is for --model (models trained on worker threads); an --objective runs in the notebook's thread");
   }
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
@@ -226,6 +230,14 @@ function checkPrunerOptions(options: TuneOptions, fail: (message: string) => nev
   if (options.maxResource !== undefined && options.maxResource < (options.minResource ?? 1)) {
     fail(`--max-resource must be at least --min-resource (${options.minResource ?? 1}), got ${options.maxResource}`);
   }
+}
+
+/** `--workers`: "auto" or a whole number of trials at once, at least 1. */
+function workersOption(value: string): number | "auto" {
+  if (value === "auto") return "auto";
+  const count = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(count >= 1)) throw new MagicError(`--workers expects auto or a whole number of trials at once (at least 1), got "${value}"`, 1);
+  return count;
 }
 
 /** `{ key: value }` when value is defined, else `{}` (for exactOptionalPropertyTypes). */

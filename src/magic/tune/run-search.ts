@@ -95,6 +95,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
         space,
         signal: context.signal,
         concurrency: run.concurrency ?? 1,
+        repeatable: true,
         ...optional("timeout", options.timeout),
         callbacks: [() => live?.update(bound.data())],
       });

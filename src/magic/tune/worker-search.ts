@@ -1,14 +1,16 @@
 /**
- * `%%tune --workers N`: starts the worker-thread pool for a model search, or says why the search
- * trains in the notebook's thread instead.
+ * `%%tune --workers N|auto`: how many trials a model search trains at once, the worker-thread pool
+ * it borrows from the session (kept warm across cells), or why it trains in the notebook's thread
+ * instead, and whether its trials can be repeated.
  */
 import { availableParallelism } from "node:os";
 import type { LoadedTensorFlow } from "../../tfjs/backend";
-import { describeModel, TrainingPool, UnserialisableModelError } from "../../tfjs/pool";
+import { describeModel, sessionPool, UnserialisableModelError, type TrainingPool, type WarmPool } from "../../tfjs/pool";
 import { buildTrialModel, disposeModel, type ModelBuilder } from "../../tfjs/train";
 import type { TrainingData } from "../../tfjs/trainingData";
 import type { Params } from "../../engine/types";
 import { messageOf } from "../../common/errors";
+import type { TuneOptions } from "./options";
 
 /** How a model search trains its trials. */
 export type TrainingMode =
@@ -18,16 +20,36 @@ export type TrainingMode =
 /** The worker threads a search gets, and why fewer than asked when it is bounded. */
 export interface WorkerCount {
   readonly count: number;
-  /** One line for the cell's output when `count` is below the request. */
+  /** One line for the cell's output when `count` is below a number asked for. */
   readonly note?: string;
+  /** With `--workers auto`: how the count was chosen ("--workers auto: 2 cores"). */
+  readonly auto?: string;
 }
 
 /**
- * Bounds `--workers N` by what can run at once: one thread per core the machine gives this
- * process (`os.availableParallelism()`) and one per planned trial. More threads than cores only
- * compete for them (each holds its own backend and a copy of the data).
+ * The trials `--workers auto` trains at once on a machine giving this process `cores` cores:
+ * from 4 cores up, one core is left to the notebook (the kernel, the live view, building each
+ * trial's model), so cores − 1; below that every core, since the notebook's share is small next to
+ * training and leaving one of 2 cores idle would halve the speed.
  */
-export function boundedWorkers(requested: number, plannedTrials: number, cores: number = availableParallelism()): WorkerCount {
+export function autoWorkers(cores: number = availableParallelism()): number {
+  return cores >= 4 ? cores - 1 : Math.max(1, cores);
+}
+
+/**
+ * Resolves `--workers auto` (see {@link autoWorkers}) and bounds `--workers N` by what can run at
+ * once: one thread per core the machine gives this process (`os.availableParallelism()`) and one
+ * per planned trial. More threads than cores only compete for them (each holds its own backend
+ * and a copy of the data).
+ */
+export function boundedWorkers(requested: number | "auto", plannedTrials: number, cores: number = availableParallelism()): WorkerCount {
+  if (requested === "auto") {
+    const byCores = autoWorkers(cores);
+    const count = Math.max(1, Math.min(byCores, plannedTrials));
+    const coreText = `${cores} core${cores === 1 ? "" : "s"}${byCores < cores ? ", one left to the notebook" : ""}`;
+    const trialText = count < byCores ? `, ${plannedTrials} planned trial${plannedTrials === 1 ? "" : "s"}` : "";
+    return { count, auto: `--workers auto: ${coreText}${trialText}` };
+  }
   const count = Math.max(1, Math.min(requested, cores, plannedTrials));
   if (count >= requested) return { count };
   const limits = [
@@ -38,48 +60,63 @@ export function boundedWorkers(requested: number, plannedTrials: number, cores: 
 }
 
 /**
- * Starts `workers` threads on the search's data after checking, with one model built from
- * `params`, that a thread can rebuild the builder's models; otherwise returns the notebook mode
- * with the reason. The note is one line for the cell's output.
+ * Borrows a pool of `count` threads holding the search's data from the session (see
+ * {@link WarmPool}) after checking, with one model built from `params`, that a thread can rebuild
+ * the builder's models; otherwise returns the notebook mode with the reason. The note is one line
+ * for the cell's output. Give the pool back with {@link WarmPool.giveBack}.
  */
 export async function startWorkerTraining(
   loaded: LoadedTensorFlow,
-  workers: number,
+  workers: WorkerCount,
   builder: ModelBuilder,
   params: Params,
   data: TrainingData,
   seed: number,
+  pools: WarmPool = sessionPool,
 ): Promise<TrainingMode> {
+  const asked = workers.auto ?? `--workers ${workers.count}`;
   const inNotebook = (reason: string): TrainingMode => ({
     kind: "notebook",
-    note: `--workers ${workers}: training one trial at a time in the notebook's thread, because the model cannot be sent to a worker thread: ${reason}.`,
+    note: `${asked}: training one trial at a time in the notebook's thread, because ${reason}.`,
   });
   const model = await buildTrialModel(builder, params, 0, { seed });
   let description;
   try {
     description = describeModel(model);
   } catch (error) {
-    if (error instanceof UnserialisableModelError) return inNotebook(error.message);
+    if (error instanceof UnserialisableModelError) return inNotebook(`the model cannot be sent to a worker thread: ${error.message}`);
     throw error;
   } finally {
     disposeModel(model);
   }
   let pool: TrainingPool;
   try {
-    pool = await TrainingPool.start({ size: workers, backend: loaded.backend, data });
+    pool = await pools.borrow(workers.count, loaded.backend, data);
   } catch (error) {
     // e.g. a native backend whose addon cannot load in a worker thread
-    return {
-      kind: "notebook",
-      note: `--workers ${workers}: training one trial at a time in the notebook's thread, because the worker threads could not start: ${messageOf(error)}.`,
-    };
+    return inNotebook(`the worker threads could not start: ${messageOf(error)}`);
   }
   try {
     await pool.probe(description);
   } catch (error) {
-    await pool.close();
-    if (error instanceof UnserialisableModelError) return inNotebook(error.message);
+    await pools.giveBack(pool);
+    if (error instanceof UnserialisableModelError) return inNotebook(`the model cannot be sent to a worker thread: ${error.message}`);
     throw error;
   }
-  return { kind: "threads", pool, note: `Training ${workers} trials at once: ${pool.description}.` };
+  const backend = pool.fallback === undefined ? pool.backend : `${pool.backend}, because ${pool.fallback}`;
+  const how = workers.auto === undefined ? backend : `${backend}; ${workers.auto}`;
+  return { kind: "threads", pool, note: `Training ${workers.count} trials at once on worker threads (${how}).` };
+}
+
+/**
+ * One line for the cell's output of a search training several trials at once: repeatable with the
+ * same seed and worker count (the engine's `repeatable` asking), or why not exactly.
+ */
+export function repeatabilityNote(options: Pick<TuneOptions, "storage" | "pruner">, seed: number, workers: number): string {
+  const why = [
+    ...(options.storage !== undefined ? ["--storage is shared with any other process running the study, whose trials come in between"] : []),
+    ...(options.pruner !== "none" ? [`--pruner ${options.pruner} compares each trial with the trials running beside it, which depends on timing`] : []),
+  ];
+  if (why.length === 0) return `Repeatable: --seed ${seed} with ${workers} workers gives the same trials again.`;
+  return `Not exactly repeatable with ${workers} workers: ${why.join("; ")}.`;
 }

@@ -7,3 +7,4 @@ export * from "./pool";
 export * from "./shared-data";
 export * from "./train-in-pool";
 export type { TrainJob, WorkerTraining } from "./messages";
+export * from "./warm-pool";

@@ -36,7 +36,9 @@ export interface TrainJob {
 
 /** Main thread → worker. */
 export type ToWorker =
-  | { readonly type: "init"; readonly backend: BackendName; readonly data: SharedTrainingData; readonly control: SharedArrayBuffer }
+  | { readonly type: "init"; readonly backend: BackendName; readonly control: SharedArrayBuffer }
+  /** The data to train on from now on (the thread's tensors of earlier data are disposed). */
+  | { readonly type: "data"; readonly data: SharedTrainingData }
   | { readonly type: "probe"; readonly model: ModelDescription }
   | { readonly type: "train"; readonly job: TrainJob };
 
@@ -53,8 +55,10 @@ export type WorkerTraining = Omit<TrialTraining, "model"> & { readonly model?: M
 
 /** Worker → main thread. */
 export type FromWorker =
-  | { readonly type: "ready"; readonly backend: string }
+  /** Started: the backend the thread runs, and why (the reasons earlier backends did not start). */
+  | { readonly type: "ready"; readonly backend: string; readonly reason: string }
   | { readonly type: "initFailed"; readonly error: ErrorData }
+  | { readonly type: "dataReady" }
   | { readonly type: "probed"; readonly error?: ErrorData }
   | { readonly type: "epoch"; readonly value: number; readonly step: number }
   | { readonly type: "trained"; readonly training: WorkerTraining }

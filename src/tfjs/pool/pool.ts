@@ -1,11 +1,14 @@
 /**
  * A pool of worker threads that train trials: each thread loads TensorFlow.js with the main
- * thread's backend once and makes its tensors of the search's training data once (shared memory,
- * see {@link shareTrainingData}); then each {@link TrainingPool.train} sends one trial's models
- * (as data) to an idle thread. Per epoch the thread's report reaches the caller's reporter and the
- * pruning answer goes back through shared memory; an abort reaches the thread at its next batch.
- * {@link TrainingPool.close} terminates every thread.
+ * thread's backend once and makes its tensors of the training data once per dataset (shared
+ * memory, see {@link shareTrainingData}; {@link TrainingPool.useData} sends a dataset only when it
+ * differs from the threads' current one, so a pool kept across searches reuses it); then each
+ * {@link TrainingPool.train} sends one trial's models (as data) to an idle thread. Per epoch the
+ * thread's report reaches the caller's reporter and the pruning answer goes back through shared
+ * memory; an abort reaches the thread at its next batch. {@link TrainingPool.close} terminates
+ * every thread; {@link TrainingPool.idle} lets a pool kept between searches not hold the process.
  */
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { BackendName } from "../backend";
@@ -13,7 +16,7 @@ import { TrainingAbortedError, TrainingSetupError, type TrialReporter } from "..
 import type { TrainingData } from "../trainingData";
 import { Control, PruneAnswer, type ErrorData, type FromWorker, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
 import { UnserialisableModelError, weightBuffers, type ModelDescription } from "./model-transfer";
-import { shareTrainingData } from "./shared-data";
+import { sameSharedData, shareTrainingData, type SharedTrainingData } from "./shared-data";
 
 /** Options of {@link TrainingPool.start}. */
 export interface PoolOptions {
@@ -21,8 +24,8 @@ export interface PoolOptions {
   readonly size: number;
   /** The main thread's backend; every thread selects the same one. */
   readonly backend: BackendName;
-  /** The search's prepared data, copied once into shared memory for all threads. */
-  readonly data: TrainingData;
+  /** The data to train on (or later through {@link TrainingPool.useData}), copied once into shared memory for all threads. */
+  readonly data?: TrainingData;
 }
 
 /** One worker thread and what it is doing. */
@@ -41,16 +44,39 @@ interface Slot {
 
 /** The worker thread's script: the compiled JavaScript next to this file (tunelab runs from `dist/`). */
 const WORKER_SCRIPT = join(__dirname, "worker.js");
+/** Threads started by pools in this process (tests read it to tell a reused pool from a new one). */
+let threadsStarted = 0;
+
+/** How many worker threads pools have started in this process so far. */
+export function poolThreadsStarted(): number {
+  return threadsStarted;
+}
+
 /** Starts a thread on {@link WORKER_SCRIPT}. */
 function newWorker(): Worker {
+  threadsStarted += 1;
   return new Worker(WORKER_SCRIPT);
+}
+
+/**
+ * For the native backend: TensorFlow's intra-op thread pool per thread so that `size` threads
+ * share the cores rather than each taking them all (`TF_NUM_INTRAOP_THREADS` = cores / size, at
+ * least 1; one inter-op thread), unless the user set these variables. TensorFlow reads them from
+ * the process environment when a thread's context is created, so they are set before the threads start.
+ */
+export function nativeThreadSettings(size: number, cores: number = availableParallelism()): Record<string, string> {
+  return { TF_NUM_INTRAOP_THREADS: String(Math.max(1, Math.floor(cores / size))), TF_NUM_INTEROP_THREADS: "1" };
 }
 
 /** A pool of worker threads training trials; start it with {@link TrainingPool.start}. */
 export class TrainingPool {
-  private readonly idle: Slot[];
+  private readonly idleSlots: Slot[];
   private readonly waiting: { resolve: (slot: Slot) => void; reject: (error: Error) => void }[] = [];
   private closed = false;
+  /** The dataset the threads hold. */
+  private data: SharedTrainingData | undefined;
+  /** Whether the threads keep the process alive (only while the pool works; see {@link TrainingPool.idle}). */
+  private referenced = true;
   /**
    * The signals of running trainings, each with one "abort" listener for all of them (a listener
    * per trial would put as many on a cell's signal as threads run: Node warns above 10).
@@ -61,8 +87,13 @@ export class TrainingPool {
     private readonly slots: readonly Slot[],
     /** The backend every thread runs. */
     readonly backend: string,
+    /**
+     * Why the threads run another backend than the one asked for (a native addon that loads in
+     * the main thread but not in a worker thread), else undefined.
+     */
+    readonly fallback: string | undefined,
   ) {
-    this.idle = [...slots];
+    this.idleSlots = [...slots];
   }
 
   /** Number of threads. */
@@ -70,9 +101,56 @@ export class TrainingPool {
     return this.slots.length;
   }
 
-  /** "2 workers (worker threads, wasm)". */
+  /** Whether the pool can train: not closed, and every thread alive. */
+  get healthy(): boolean {
+    return !this.closed && this.slots.every((slot) => slot.failure === undefined);
+  }
+
+  /** The threads' ids (`worker.threadId`), to tell a reused pool from a new one. */
+  get threadIds(): readonly number[] {
+    return this.slots.map((slot) => slot.worker.threadId);
+  }
+
+  /**
+   * Lets the process exit while the pool waits for its next search (a pool kept warm across
+   * cells); the next {@link TrainingPool.useData}, probe or training refs the threads again.
+   */
+  idle(): void {
+    if (!this.referenced) return;
+    this.referenced = false;
+    for (const slot of this.slots) slot.worker.unref();
+  }
+
+  private busy(): void {
+    if (this.referenced) return;
+    this.referenced = true;
+    for (const slot of this.slots) slot.worker.ref();
+  }
+
+  /**
+   * Makes `data` the threads' training data, copying it to them only when it differs (shapes,
+   * types or values) from what they hold. Call it between searches, never during training.
+   * @throws Error when a thread cannot take the data
+   */
+  async useData(data: TrainingData): Promise<void> {
+    this.busy();
+    const shared = shareTrainingData(data);
+    if (this.data !== undefined && sameSharedData(this.data, shared)) return;
+    this.data = undefined;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const reply = await exchange(slot, { type: "data", data: shared });
+        if (reply.type === "trainFailed") throw new Error(`worker thread ${slot.index + 1} could not take the data: ${reply.error.message}`);
+        if (reply.type !== "dataReady") throw new Error(`worker thread ${slot.index + 1} answered ${reply.type} to data`);
+      }),
+    );
+    this.data = shared;
+  }
+
+  /** "2 workers (worker threads, wasm)", with the reason when the threads fell back to another backend. */
   get description(): string {
-    return `${this.size} worker${this.size === 1 ? "" : "s"} (worker threads, ${this.backend})`;
+    const backend = this.fallback === undefined ? this.backend : `${this.backend}: ${this.fallback}`;
+    return `${this.size} worker${this.size === 1 ? "" : "s"} (worker threads, ${backend})`;
   }
 
   /**
@@ -83,21 +161,27 @@ export class TrainingPool {
     if (!Number.isInteger(options.size) || options.size < 1) {
       throw new RangeError(`a training pool needs a positive whole number of threads, but got ${options.size}`);
     }
-    const data = shareTrainingData(options.data);
+    if (options.backend === "tensorflow") {
+      for (const [name, value] of Object.entries(nativeThreadSettings(options.size))) process.env[name] ??= value;
+    }
     const slots: Slot[] = [];
     try {
-      const backends = await Promise.all(
+      const started = await Promise.all(
         Array.from({ length: options.size }, async (_unused, index) => {
           const control = new Int32Array(new SharedArrayBuffer(Control.length * Int32Array.BYTES_PER_ELEMENT));
           const slot = startSlot(index, control);
           slots.push(slot);
-          const reply = await exchange(slot, { type: "init", backend: options.backend, data, control: control.buffer as SharedArrayBuffer });
+          const reply = await exchange(slot, { type: "init", backend: options.backend, control: control.buffer as SharedArrayBuffer });
           if (reply.type === "initFailed") throw new Error(`worker thread ${index + 1} could not start: ${reply.error.message}`);
           if (reply.type !== "ready") throw new Error(`worker thread ${index + 1} answered ${reply.type} to init`);
-          return reply.backend;
+          return reply;
         }),
       );
-      return new TrainingPool(slots, backends[0]!);
+      const { backend, reason } = started[0]!;
+      const fallback = backend === options.backend ? undefined : `${options.backend} did not start in a worker thread (${reason})`;
+      const pool = new TrainingPool(slots, backend, fallback);
+      if (options.data !== undefined) await pool.useData(options.data);
+      return pool;
     } catch (error) {
       await Promise.all(slots.map((slot) => slot.worker.terminate()));
       throw error;
@@ -109,6 +193,7 @@ export class TrainingPool {
    * @throws UnserialisableModelError when it cannot
    */
   async probe(model: ModelDescription): Promise<void> {
+    this.busy();
     const slot = await this.acquire();
     try {
       const reply = await exchange(slot, { type: "probe", model });
@@ -125,6 +210,7 @@ export class TrainingPool {
    * @throws TrainingAbortedError when `signal` aborts; TrainingSetupError or Error as {@link trainTrial} would
    */
   async train(job: TrainJob, reporter?: TrialReporter, signal?: AbortSignal): Promise<WorkerTraining> {
+    this.busy();
     const slot = await this.acquire();
     const { control } = slot;
     Atomics.store(control, Control.abort, 0);
@@ -200,8 +286,8 @@ export class TrainingPool {
     if (this.closed) return Promise.reject(new Error("the training pool is closed"));
     const lost = this.noThreadLeft();
     if (lost !== undefined) return Promise.reject(lost);
-    let slot = this.idle.pop();
-    while (slot?.failure !== undefined) slot = this.idle.pop(); // died while idle: never handed out
+    let slot = this.idleSlots.pop();
+    while (slot?.failure !== undefined) slot = this.idleSlots.pop(); // died while idle: never handed out
     if (slot !== undefined) return Promise.resolve(slot);
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
@@ -219,7 +305,7 @@ export class TrainingPool {
     }
     const next = this.waiting.shift();
     if (next !== undefined) next.resolve(slot);
-    else this.idle.push(slot);
+    else this.idleSlots.push(slot);
   }
 }
 

@@ -40,6 +40,17 @@ export function shareTrainingData(data: TrainingData): SharedTrainingData {
   return { folds, rowCount: data.rowCount };
 }
 
+/** Whether two shared datasets hold the same folds: shapes, dtypes and bytes. */
+export function sameSharedData(a: SharedTrainingData, b: SharedTrainingData): boolean {
+  if (a.rowCount !== b.rowCount || a.folds.length !== b.folds.length) return false;
+  const sameTensor = (s: SharedTensor, t: SharedTensor): boolean =>
+    s.dtype === t.dtype &&
+    s.shape.length === t.shape.length &&
+    s.shape.every((size, i) => size === t.shape[i]) &&
+    Buffer.from(s.buffer).equals(Buffer.from(t.buffer));
+  return a.folds.every((fold, f) => FOLD_PARTS.every((part) => sameTensor(fold[part], b.folds[f]![part])));
+}
+
 /** Makes this thread's tensors of shared training data (dispose them with `dispose()`). */
 export function trainingDataFromShared(tf: TensorFlow, shared: SharedTrainingData): TrainingData {
   const made: tfjs.Tensor[] = [];

@@ -1,12 +1,13 @@
 /**
- * A pool's worker thread: loads TensorFlow.js with the main thread's backend once, makes its
- * tensors of the shared training data once, then trains one trial per `train` message with the
+ * A pool's worker thread: loads TensorFlow.js with the main thread's backend once (or, when that
+ * cannot start in a thread, the next one of the main thread's fallback order, saying why), makes its
+ * tensors of the shared training data once per dataset (a `data` message replaces them), then trains one trial per `train` message with the
  * same trainer as the main thread ({@link trainTrial}), rebuilding each fold's model from its
  * description. Each epoch's metric goes to the main thread, which answers whether to prune
  * through shared memory; the abort flag is read after every batch.
  */
 import { parentPort } from "node:worker_threads";
-import { selectBackend, type BackendName, type TensorFlow } from "../backend";
+import { orderFromEnvironment, selectBackend, type TensorFlow } from "../backend";
 import { disposeModel, trainTrial, type AbortFlag, type TrialReporter } from "../train";
 import type { TrainingData } from "../trainingData";
 import { Control, PruneAnswer, type ErrorData, type FromWorker, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
@@ -19,7 +20,7 @@ const PRUNE_WAIT_SLICE_MS = 50;
 const port = parentPort;
 if (port === null) throw new Error("src/tfjs/pool/worker runs as a worker thread (new Worker(...)), not as a script");
 
-let state: { tf: TensorFlow; data: TrainingData; control: Int32Array } | undefined;
+let state: { tf: TensorFlow; data: TrainingData | undefined; control: Int32Array } | undefined;
 
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
@@ -31,13 +32,22 @@ async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case "init":
       try {
-        const loaded = await selectBackend({ order: [message.backend as BackendName] });
-        state = { tf: loaded.tf, data: trainingDataFromShared(loaded.tf, message.data), control: new Int32Array(message.control) };
-        post({ type: "ready", backend: loaded.backend });
+        // The main thread's backend first, then the fallbacks after it, as the main thread chose.
+        const loaded = await selectBackend({ order: orderFromEnvironment(message.backend) });
+        state = { tf: loaded.tf, data: undefined, control: new Int32Array(message.control) };
+        post({ type: "ready", backend: loaded.backend, reason: loaded.reason });
       } catch (error) {
         post({ type: "initFailed", error: errorData(error) });
       }
       return;
+    case "data": {
+      const current = ready();
+      current.data?.dispose();
+      current.data = undefined;
+      current.data = trainingDataFromShared(current.tf, message.data);
+      post({ type: "dataReady" });
+      return;
+    }
     case "probe": {
       const { tf } = ready();
       try {
@@ -67,6 +77,7 @@ function ready(): NonNullable<typeof state> {
 /** Trains one trial with the main thread's trainer; the trained model comes back as data when asked for. */
 async function train(job: TrainJob): Promise<{ training: WorkerTraining; transfer: ArrayBuffer[] }> {
   const { tf, data, control } = ready();
+  if (data === undefined) throw new Error("the worker got a trial before its training data");
   const signal: AbortFlag = {
     get aborted() {
       return Atomics.load(control, Control.abort) === 1;

@@ -16,7 +16,7 @@ test("defaults are filled in and the cell's start is kept", () => {
   assert.equal(options.keepBest, true);
   assert.equal(options.refit, true);
   assert.equal(options.live, true);
-  assert.equal(options.workers, 1);
+  assert.equal(options.workers, "auto");
   assert.equal(options.maxFailures, 10);
   assert.deepEqual(options.data, ["x", "y"]);
   assert.equal("trials" in options, false, "an option not given is absent, not undefined");

@@ -174,7 +174,7 @@ test("an interrupt stops the search between batches and keeps the finished trial
     return original(params);
   });
   await assert.rejects(
-    run(`%%tune --model slowBuild --data xTrain,yTrain --epochs 30 --batch-size 8 --strategy random --trials 20 --seed 1 --no-live\n${SPACE}`),
+    run(`%%tune --model slowBuild --data xTrain,yTrain --epochs 30 --batch-size 8 --strategy random --trials 20 --seed 1 --workers 1 --no-live\n${SPACE}`),
     /interrupted/,
   );
   assert.ok(context.cooperative, "the magic asked for a cooperative interrupt");
@@ -259,7 +259,7 @@ test("a resumed study keeps the best model trained in this run, not the first on
     paramsOf.set(model, params);
     return model;
   });
-  await run(`%%tune --model tracked --data xTrain,yTrain --epochs 2 --strategy random --trials 4 --seed 3 --storage ${storage} --name s --no-live\n${SPACE}`);
+  await run(`%%tune --model tracked --data xTrain,yTrain --epochs 2 --strategy random --trials 4 --seed 3 --storage ${storage} --name s --workers 1 --no-live\n${SPACE}`);
   const study = context.lookup("study") as NotebookStudy;
   const trained = study.trials.filter((t) => t.number > 0 && t.state === "complete");
   assert.equal(trained.length, 3);

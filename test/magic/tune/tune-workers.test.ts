@@ -60,7 +60,8 @@ test("--workers 2 trains on two worker threads: same metrics as one worker for t
   await run(cell(2, "parallel"));
   const parallel = context.lookup("parallel") as NotebookStudy;
   const text = context.stdoutText();
-  assert.match(text, /Training 2 trials at once: 2 workers \(worker threads, (wasm|cpu|tensorflow)\)\./);
+  assert.match(text, /Training 2 trials at once on worker threads \((wasm|cpu|tensorflow)\)\./);
+  assert.match(text, /Repeatable: --seed 5 with 2 workers gives the same trials again\./);
   assert.equal(parallel.trials.length, 4);
   assert.ok(parallel.trials.every((t) => t.state === "complete" && t.intermediateValues.length === 3), JSON.stringify(parallel.trials));
   assert.ok(parallel.bestModel !== undefined, "the best model is rebuilt in the notebook");
@@ -143,5 +144,6 @@ test("--workers is checked: at least 1, and only for --model", async () => {
     assert.match(error.message, /--workers is for --model/);
     return true;
   });
-  await assert.rejects(run(`%%tune --model buildModel --data xTrain,yTrain --workers 0\n${SPACE}`), /--workers must be at least 1, got 0/);
+  await assert.rejects(run(`%%tune --model buildModel --data xTrain,yTrain --workers 0\n${SPACE}`), /--workers expects auto or a whole number of trials at once \(at least 1\), got "0"/);
+  await assert.rejects(run(`%%tune --model buildModel --data xTrain,yTrain --workers many\n${SPACE}`), /--workers expects auto or a whole number/);
 });
