@@ -1,0 +1,89 @@
+/**
+ * One batch of training or evaluation of a compiled single-input, single-output `tf.LayersModel`,
+ * computed as `model.fit` and `model.evaluate` compute it but without their per-batch machinery
+ * (index gathers, callback lists, log objects): the same operations in the same order, so the
+ * numbers are the same bit for bit (see `test/tfjs/train-equivalence.test.ts`).
+ *
+ * Notation (one batch of n rows):
+ * - ŷ = model(x, training) the predictions, y the targets;
+ * - L(y, ŷ) the compiled loss per row, m_k(y, ŷ) the compiled metrics per row;
+ * - R = Σ model.calculateLosses() the regularisation penalties (kernel/bias/activity regularisers).
+ * Training minimises  loss = mean(L(y, ŷ)) + R  and logs [loss, mean(m_1), ...];
+ * evaluation logs [mean(L(y, ŷ)), mean(m_1), ...] (no R, as tfjs's `evaluate`).
+ * The names of the logged values are `model.metricsNames` (`loss`, `acc`, ...), in this order.
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import type { TensorFlow } from "./backend";
+
+/** What the step reads of a compiled `tf.LayersModel` (public at runtime, partly untyped in tfjs). */
+interface CompiledModel {
+  readonly lossFunctions: readonly ((yTrue: tfjs.Tensor, yPred: tfjs.Tensor) => tfjs.Tensor)[];
+  /** Each metric function and the index of the output it applies to. */
+  readonly metricsTensors: readonly [(yTrue: tfjs.Tensor, yPred: tfjs.Tensor) => tfjs.Tensor, number][];
+}
+
+/** A compiled model's training and evaluation of one batch. */
+export interface TrainStep {
+  /** The logged values' names, `model.metricsNames` (`["loss", "acc"]`, ...). */
+  readonly names: readonly string[];
+  /**
+   * One optimizer step on the batch (dropout and other training-mode layers active).
+   * @returns the batch's loss (regularisers included) then its metrics, scalars owned by the caller
+   */
+  train(xBatch: tfjs.Tensor, yBatch: tfjs.Tensor): tfjs.Scalar[];
+  /**
+   * The batch's predictions in inference mode, and its loss (no regularisers) then metrics.
+   * All tensors are owned by the caller.
+   */
+  evaluate(xBatch: tfjs.Tensor, yBatch: tfjs.Tensor): { readonly yPred: tfjs.Tensor; readonly values: tfjs.Scalar[] };
+}
+
+/**
+ * The training and evaluation step of a compiled model with one input and one output.
+ * @throws Error when the model is not compiled or has several outputs
+ */
+export function trainStep(tf: TensorFlow, built: tfjs.LayersModel): TrainStep {
+  // A tf.Sequential compiles, fits and runs the functional model it wraps.
+  const model = built instanceof tf.Sequential ? (built as unknown as { readonly model: tfjs.LayersModel }).model : built;
+  const compiled = model as unknown as CompiledModel;
+  if (model.optimizer == null || !Array.isArray(compiled.lossFunctions) || !Array.isArray(compiled.metricsTensors)) {
+    throw new Error("trainStep needs a compiled tf.LayersModel (call model.compile(...))");
+  }
+  if (model.outputs.length !== 1 || compiled.lossFunctions.length !== 1) {
+    throw new Error(`trainStep supports one output, but the model has ${model.outputs.length}`);
+  }
+  const lossFunction = compiled.lossFunctions[0]!;
+  const metricFunctions = compiled.metricsTensors.map(([metric]) => metric);
+  const optimizer = model.optimizer;
+  const forward = (x: tfjs.Tensor, training: boolean): tfjs.Tensor => model.apply(x, { training }) as tfjs.Tensor;
+  const meanMetrics = (y: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar[] => metricFunctions.map((metric) => tf.mean(metric(y, yPred)));
+
+  return {
+    names: [...model.metricsNames],
+    train(xBatch, yBatch) {
+      // The trainable variables as fit passes them (read each step: a layer may be frozen between trials).
+      const variables = model.trainableWeights.map((weight) => weight.read() as tfjs.Variable);
+      let yPred: tfjs.Tensor | undefined;
+      const cost = optimizer.minimize(() => {
+        const predicted = forward(xBatch, true);
+        // Kept out of the gradient scope's disposal: the metrics are computed outside the tape.
+        yPred = tf.keep(predicted);
+        let total = tf.mean(lossFunction(yBatch, predicted)) as tfjs.Scalar;
+        for (const penalty of model.calculateLosses()) total = tf.add(total, penalty);
+        return total;
+      }, true, variables) as tfjs.Scalar;
+      try {
+        return [cost, ...meanMetrics(yBatch, yPred!)];
+      } finally {
+        yPred!.dispose();
+      }
+    },
+    evaluate(xBatch, yBatch) {
+      return tf.tidy(() => {
+        const yPred = forward(xBatch, false);
+        const values = [tf.mean(lossFunction(yBatch, yPred)) as tfjs.Scalar, ...meanMetrics(yBatch, yPred)];
+        return { yPred, values };
+      });
+    },
+  };
+}
