@@ -3,11 +3,16 @@
  * the shuffling and the epoch loop), with the logs `model.fit` would log.
  *
  * Notation: rows split into batches B_1..B_K of sizes n_1..n_K (n_k = batchSize but the last),
- * N = Σ n_k; v_k the value of a logged quantity (loss, a metric) on batch k.
- * - Training logs  (1/N) · Σ_k n_k · v_k, accumulated on the device in batch order as tfjs's
- *   `BaseLogger` does: t ← t + v_k · n_k, then t · (1/N).
- * - Evaluation logs (Σ_k n_k · v_k) / N, as tfjs's `evaluate` (`testLoop`) does.
- * Same order, same float32 operations: the same numbers as `fit`/`evaluate` to the last bit.
+ * N = Σ n_k; c_k the cost of batch k (loss + regularisers), ŷ_k its training-mode predictions.
+ * - Training logs loss = (1/N) · Σ_k n_k · c_k and, for each compiled metric m,
+ *   mean over the N rows of m(y, ŷ) with ŷ = concat(ŷ_1..ŷ_K). For per-row metrics (all of tfjs's
+ *   named ones) that is fit's batch-weighted mean (1/N) · Σ_k n_k · mean_{B_k} m, computed once per
+ *   epoch instead of once per batch (the few ops per batch fit spends on it cost ~20 % of a small
+ *   model's step); the sums run in another order than fit's, so the logged numbers may differ
+ *   from fit's in the last float32 bits (the weights do not). A batch-level metric function
+ *   (precision, recall) gets its value over the epoch instead of fit's mean of batch values.
+ * - Evaluation logs (Σ_k n_k · v_k) / N for the loss and each metric, v_k their batch means,
+ *   accumulated in batch order as tfjs's `evaluate` (`testLoop`) does: the same numbers to the last bit.
  * Batches are `slice`s of the ordered rows (no per-batch index gather).
  */
 import type * as tfjs from "@tensorflow/tfjs";
@@ -51,32 +56,42 @@ export interface EpochControl {
  * @returns the epoch's logs (`loss`, `acc`, ... as tfjs names them), or "aborted"
  */
 export async function trainEpoch(tf: TensorFlow, step: TrainStep, x: tfjs.Tensor, y: tfjs.Tensor, control: EpochControl): Promise<EpochResult> {
-  let totals: tfjs.Tensor[] | undefined;
-  let seen = 0;
+  const costs: tfjs.Scalar[] = [];
+  const predictions: tfjs.Tensor[] = [];
+  const sizes: number[] = [];
   try {
     for (const [start, end] of batchRanges(x.shape[0]!, control.batchSize)) {
       if (control.signal?.aborted === true) return { kind: "aborted" };
-      const previous = totals;
-      const size = end - start;
-      totals = tf.tidy(() => {
-        const values = step.train(sliceRows(tf, x, start, end), sliceRows(tf, y, start, end));
-        // t ← t + v_k · n_k (t starts as the number 0, as in BaseLogger)
-        return values.map((value, i) => tf.add(previous?.[i] ?? 0, tf.mul(value, size)));
-      });
-      tf.dispose(previous);
-      seen += size;
+      const { cost, yPred } = tf.tidy(() => step.train(sliceRows(tf, x, start, end), sliceRows(tf, y, start, end)));
+      costs.push(cost);
+      predictions.push(yPred);
+      sizes.push(end - start);
       control.onBatchEnd();
       if (control.pacer.due()) await control.pacer.yield();
     }
-    const sums = totals ?? [];
-    const means = tf.tidy(() => sums.map((total) => tf.mul(tf.div(1, seen), total)));
-    try {
-      return { kind: "done", logs: readLogs(step.names, means, "") };
-    } finally {
-      tf.dispose(means);
-    }
+    return { kind: "done", logs: epochLogs(tf, step, y, costs, predictions, sizes) };
   } finally {
-    tf.dispose(totals);
+    tf.dispose(costs);
+    tf.dispose(predictions);
+  }
+}
+
+/** The epoch's training logs from its batches' costs (sizes n_k) and predictions (see the module comment). */
+function epochLogs(tf: TensorFlow, step: TrainStep, y: tfjs.Tensor, costs: tfjs.Scalar[], predictions: tfjs.Tensor[], sizes: readonly number[]): Record<string, number> {
+  const [costValues, ...metricValues] = tf.tidy(() => {
+    const c = tf.stack(costs); // (K)
+    const yPred = tf.concat(predictions); // (N, outputs)
+    return [c, ...step.metrics(y, yPred)];
+  });
+  try {
+    const c = costValues!.dataSync();
+    const rows = sizes.reduce((sum, n) => sum + n, 0);
+    // loss = (1/N) · Σ_k n_k · c_k
+    const loss = sizes.reduce((sum, n, k) => sum + n * c[k]!, 0) / rows;
+    const [lossName, ...metricNames] = step.names;
+    return { [lossName!]: loss, ...Object.fromEntries(metricNames.map((name, i) => [name, metricValues[i]!.dataSync()[0]!])) };
+  } finally {
+    tf.dispose([costValues!, ...metricValues]);
   }
 }
 

@@ -1,15 +1,16 @@
 /**
  * One batch of training or evaluation of a compiled single-input, single-output `tf.LayersModel`,
- * computed as `model.fit` and `model.evaluate` compute it but without their per-batch machinery
- * (index gathers, callback lists, log objects): the same operations in the same order, so the
- * numbers are the same bit for bit (see `test/tfjs/train-equivalence.test.ts`).
+ * computed with the operations `model.fit` and `model.evaluate` use but without their per-batch
+ * machinery (index gathers, callback lists, log objects, per-batch metrics): the same weights as
+ * `fit` to the last bit (see `test/tfjs/train-equivalence.test.ts`).
  *
  * Notation (one batch of n rows):
  * - ŷ = model(x, training) the predictions, y the targets;
  * - L(y, ŷ) the compiled loss per row, m_k(y, ŷ) the compiled metrics per row;
- * - R = Σ model.calculateLosses() the regularisation penalties (kernel/bias/activity regularisers).
- * Training minimises  loss = mean(L(y, ŷ)) + R  and logs [loss, mean(m_1), ...];
- * evaluation logs [mean(L(y, ŷ)), mean(m_1), ...] (no R, as tfjs's `evaluate`).
+ * - R = Σ model.calculateLosses() the regularisation penalties (kernel and bias regularisers).
+ * Training minimises  cost = mean(L(y, ŷ)) + R  and returns the cost and ŷ (training-mode
+ * predictions, from which the epoch's metrics are computed at once, see `epoch.ts`); evaluation
+ * logs [mean(L(y, ŷ)), mean(m_1), ...] (no R, as tfjs's `evaluate`).
  * The names of the logged values are `model.metricsNames` (`loss`, `acc`, ...), in this order.
  */
 import type * as tfjs from "@tensorflow/tfjs";
@@ -28,9 +29,11 @@ export interface TrainStep {
   readonly names: readonly string[];
   /**
    * One optimizer step on the batch (dropout and other training-mode layers active).
-   * @returns the batch's loss (regularisers included) then its metrics, scalars owned by the caller
+   * @returns the batch's cost (regularisers included) and its training-mode predictions, owned by the caller
    */
-  train(xBatch: tfjs.Tensor, yBatch: tfjs.Tensor): tfjs.Scalar[];
+  train(xBatch: tfjs.Tensor, yBatch: tfjs.Tensor): { readonly cost: tfjs.Scalar; readonly yPred: tfjs.Tensor };
+  /** The compiled metrics' means over some rows (`names` but the first), owned by the caller. */
+  metrics(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar[];
   /**
    * The batch's predictions in inference mode, and its loss (no regularisers) then metrics.
    * All tensors are owned by the caller.
@@ -56,13 +59,13 @@ export function trainStep(tf: TensorFlow, built: tfjs.LayersModel): TrainStep {
   const metricFunctions = compiled.metricsTensors.map(([metric]) => metric);
   const optimizer = model.optimizer;
   const forward = (x: tfjs.Tensor, training: boolean): tfjs.Tensor => model.apply(x, { training }) as tfjs.Tensor;
+  // The trainable variables as fit passes them (fit reads them at compile time; a step lives for one fold).
+  const variables = model.trainableWeights.map((weight) => weight.read() as tfjs.Variable);
   const meanMetrics = (y: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar[] => metricFunctions.map((metric) => tf.mean(metric(y, yPred)));
 
   return {
     names: [...model.metricsNames],
     train(xBatch, yBatch) {
-      // The trainable variables as fit passes them (read each step: a layer may be frozen between trials).
-      const variables = model.trainableWeights.map((weight) => weight.read() as tfjs.Variable);
       let yPred: tfjs.Tensor | undefined;
       const cost = optimizer.minimize(() => {
         const predicted = forward(xBatch, true);
@@ -72,12 +75,9 @@ export function trainStep(tf: TensorFlow, built: tfjs.LayersModel): TrainStep {
         for (const penalty of model.calculateLosses()) total = tf.add(total, penalty);
         return total;
       }, true, variables) as tfjs.Scalar;
-      try {
-        return [cost, ...meanMetrics(yBatch, yPred!)];
-      } finally {
-        yPred!.dispose();
-      }
+      return { cost, yPred: yPred! };
     },
+    metrics: meanMetrics,
     evaluate(xBatch, yBatch) {
       return tf.tidy(() => {
         const yPred = forward(xBatch, false);
