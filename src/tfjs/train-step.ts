@@ -46,8 +46,9 @@ export interface TrainStep {
  * @throws Error when the model is not compiled or has several outputs
  */
 export function trainStep(tf: TensorFlow, built: tfjs.LayersModel): TrainStep {
-  // A tf.Sequential compiles, fits and runs the functional model it wraps.
-  const model = built instanceof tf.Sequential ? (built as unknown as { readonly model: tfjs.LayersModel }).model : built;
+  // A tf.Sequential compiles, fits and runs the functional model it wraps (by class name: the
+  // builder's tfjs may be another copy of the module than ours).
+  const model = built.getClassName() === "Sequential" ? (built as unknown as { readonly model: tfjs.LayersModel }).model : built;
   const compiled = model as unknown as CompiledModel;
   if (model.optimizer == null || !Array.isArray(compiled.lossFunctions) || !Array.isArray(compiled.metricsTensors)) {
     throw new Error("trainStep needs a compiled tf.LayersModel (call model.compile(...))");
@@ -67,15 +68,20 @@ export function trainStep(tf: TensorFlow, built: tfjs.LayersModel): TrainStep {
     names: [...model.metricsNames],
     train(xBatch, yBatch) {
       let yPred: tfjs.Tensor | undefined;
-      const cost = optimizer.minimize(() => {
-        const predicted = forward(xBatch, true);
-        // Kept out of the gradient scope's disposal: the metrics are computed outside the tape.
-        yPred = tf.keep(predicted);
-        let total = tf.mean(lossFunction(yBatch, predicted)) as tfjs.Scalar;
-        for (const penalty of model.calculateLosses()) total = tf.add(total, penalty);
-        return total;
-      }, true, variables) as tfjs.Scalar;
-      return { cost, yPred: yPred! };
+      try {
+        const cost = optimizer.minimize(() => {
+          const predicted = forward(xBatch, true);
+          // Kept out of the gradient scope's disposal: the metrics are computed outside the tape.
+          yPred = tf.keep(predicted);
+          let total = tf.mean(lossFunction(yBatch, predicted)) as tfjs.Scalar;
+          for (const penalty of model.calculateLosses()) total = tf.add(total, penalty);
+          return total;
+        }, true, variables) as tfjs.Scalar;
+        return { cost, yPred: yPred! };
+      } catch (error) {
+        yPred?.dispose();
+        throw error;
+      }
     },
     metrics: meanMetrics,
     evaluate(xBatch, yBatch) {

@@ -4,13 +4,23 @@
  * metric after every epoch, stop at once when the pruner says so or the user interrupts, and free
  * every tensor it made.
  *
+ * Training is our own batch loop (`epoch.ts` over `train-step.ts`), not `model.fit`: the compiled
+ * loss, metrics, regularisers and optimizer, with fit's operations, so the weights are those fit
+ * would train to the last bit, at ~10 % over a bare `optimizer.minimize` loop where fit costs
+ * 15–50 % more (`npm run bench:train-step`). Between batches it reads `options.signal` and gives
+ * the event loop a turn every ~25 ms of work (`pacer.ts`), so an interrupt stops it within a batch.
+ *
  * Reproducibility (same seed, same backend → same metrics):
  * - each epoch trains on a permutation of the training rows drawn from a generator seeded with
- *   `deriveSeed(seed, "shuffle", fold)`, and fit runs with `shuffle: false` (fit's own shuffle
- *   reads `Math.random`);
- * - model building and each epoch's fit run with `Math.random` seeded (see
- *   {@link withSeededMathRandom}), so unseeded initialisers and dropout masks are reproducible too;
- *   builders may also seed initialisers explicitly with `trialInitializers(tf, context.seed)`.
+ *   `deriveSeed(seed, "shuffle", fold)`;
+ * - model building and each epoch run with `Math.random` seeded (see {@link withSeededMathRandom}),
+ *   so unseeded initialisers and dropout masks are reproducible too; builders may also seed
+ *   initialisers explicitly with `trialInitializers(tf, context.seed)`.
+ *
+ * Validation: the validation rows are evaluated after every epoch when a reporter (pruner), a curve
+ * (`validateEveryEpoch`) or a `val_` objective reads them, else after each fold's last epoch only;
+ * metrics from predictions (`validationMetrics`) every epoch when a reporter, a curve or the
+ * objective is one of them, else after the last epoch.
  *
  * Pruning steps: the epoch count over the trial, i.e. fold f, epoch e reports at step
  * `f · epochs + e` (with a validation split, simply the epoch).
