@@ -6,8 +6,8 @@
  *
  * Training is our own batch loop (`epoch.ts` over `train-step.ts`), not `model.fit`: the compiled
  * loss, metrics, regularisers and optimizer, with fit's operations, so the weights are those fit
- * would train to the last bit, at ~10 % over a bare `optimizer.minimize` loop where fit costs
- * 15–50 % more (`npm run bench:train-step`). Between batches it reads `options.signal` and gives
+ * would train to the last bit, without fit's per-batch gathers, callbacks and metric ops
+ * (`npm run bench:train-step` compares it with fit and a bare `optimizer.minimize` loop). Between batches it reads `options.signal` and gives
  * the event loop a turn every ~25 ms of work (`pacer.ts`), so an interrupt stops it within a batch.
  *
  * Reproducibility (same seed, same backend → same metrics):
