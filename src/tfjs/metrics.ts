@@ -14,7 +14,8 @@ const ALIASES: readonly (readonly string[])[] = [
   ["loss"],
 ];
 
-const VALIDATION_PREFIX = "val_";
+/** The prefix of the logs of validation rows (`val_loss`, `val_acc`, ...). */
+export const VALIDATION_PREFIX = "val_";
 
 /** The canonical spelling of a metric name without its `val_` prefix ("accuracy" → "acc"). */
 function canonicalBase(base: string): string {
@@ -47,10 +48,13 @@ export function resolveMetricName(requested: string, available: readonly string[
 
 /**
  * The keys a history will have for a compiled model: its `metricsNames` (`loss`, `acc`, ...),
- * each also with a `val_` prefix when there is validation data.
+ * each also with a `val_` prefix when there is validation data, and then the metrics computed
+ * from predictions on the validation rows (`predictionMetrics`, e.g. `f1` → `val_f1`).
  */
-export function historyKeys(metricsNames: readonly string[], withValidation: boolean): string[] {
-  return withValidation ? [...metricsNames, ...metricsNames.map((name) => VALIDATION_PREFIX + name)] : [...metricsNames];
+export function historyKeys(metricsNames: readonly string[], withValidation: boolean, predictionMetrics: readonly string[] = []): string[] {
+  return withValidation
+    ? [...metricsNames, ...[...metricsNames, ...predictionMetrics].map((name) => VALIDATION_PREFIX + name)]
+    : [...metricsNames];
 }
 
 /**

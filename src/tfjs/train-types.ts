@@ -62,7 +62,8 @@ export interface TrainOptions {
   /**
    * When aborted, training stops after the current batch and {@link TrainingAbortedError} is thrown.
    * Read after every batch; any object with `aborted` will do (a worker thread passes a view of a
-   * shared flag, since its event loop is busy training).
+   * shared flag). Training gives the event loop a turn every ~25 ms of work, so an `AbortSignal`
+   * aborted by an interrupt handler or a timer is seen within a batch of it.
    */
   readonly signal?: AbortFlag;
   /** Keep the trained model (the last fold's) and return it; default false (it is disposed). */
@@ -73,6 +74,12 @@ export interface TrainOptions {
   readonly dataNames?: { readonly x: string; readonly y: string };
   /** Metrics from predictions on the validation rows, merged into the logs as `val_<name>`. */
   readonly validationMetrics?: ValidationMetrics;
+  /**
+   * Evaluate the validation rows after every epoch (for a learning curve). Without it they are
+   * evaluated after every epoch only when a reporter or a `val_` metric needs them, else after the
+   * last epoch only. Default false.
+   */
+  readonly validateEveryEpoch?: boolean;
 }
 
 /** What a trained trial produced. */
@@ -83,7 +90,11 @@ export interface TrialTraining {
   readonly metric: string;
   /** Every history metric's last value, averaged over the folds trained. */
   readonly metrics: Readonly<Record<string, number>>;
-  /** Per-epoch values of every metric, fold after fold (index = report step). */
+  /**
+   * Per-epoch values of every metric, fold after fold: the training logs (`loss`, `acc`) of every
+   * epoch (index = report step); the `val_` logs of every epoch evaluated (see
+   * {@link TrainOptions.validateEveryEpoch}), i.e. every epoch or each fold's last.
+   */
   readonly history: Readonly<Record<string, readonly number[]>>;
   /** Epochs completed, over all folds. */
   readonly epochsRun: number;

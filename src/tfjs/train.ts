@@ -4,13 +4,23 @@
  * metric after every epoch, stop at once when the pruner says so or the user interrupts, and free
  * every tensor it made.
  *
+ * Training is our own batch loop (`epoch.ts` over `train-step.ts`), not `model.fit`: the compiled
+ * loss, metrics, regularisers and optimizer, with fit's operations, so the weights are those fit
+ * would train to the last bit, without fit's per-batch gathers, callbacks and metric ops
+ * (`npm run bench:train-step` compares it with fit and a bare `optimizer.minimize` loop). Between batches it reads `options.signal` and gives
+ * the event loop a turn every ~25 ms of work (`pacer.ts`), so an interrupt stops it within a batch.
+ *
  * Reproducibility (same seed, same backend → same metrics):
  * - each epoch trains on a permutation of the training rows drawn from a generator seeded with
- *   `deriveSeed(seed, "shuffle", fold)`, and fit runs with `shuffle: false` (fit's own shuffle
- *   reads `Math.random`);
- * - model building and each epoch's fit run with `Math.random` seeded (see
- *   {@link withSeededMathRandom}), so unseeded initialisers and dropout masks are reproducible too;
- *   builders may also seed initialisers explicitly with `trialInitializers(tf, context.seed)`.
+ *   `deriveSeed(seed, "shuffle", fold)`;
+ * - model building and each epoch run with `Math.random` seeded (see {@link withSeededMathRandom}),
+ *   so unseeded initialisers and dropout masks are reproducible too; builders may also seed
+ *   initialisers explicitly with `trialInitializers(tf, context.seed)`.
+ *
+ * Validation: the validation rows are evaluated after every epoch when a reporter (pruner), a curve
+ * (`validateEveryEpoch`) or a `val_` objective reads them, else after each fold's last epoch only;
+ * metrics from predictions (`validationMetrics`) every epoch when a reporter, a curve or the
+ * objective is one of them, else after the last epoch.
  *
  * Pruning steps: the epoch count over the trial, i.e. fold f, epoch e reports at step
  * `f · epochs + e` (with a validation split, simply the epoch).
@@ -24,12 +34,13 @@ import { deriveSeed, permutation, seededRandom, withSeededMathRandom } from "../
 import type { TrainingData, TrainingFold } from "./trainingData";
 import { buildCheckedModel, buildTrialModel, checkModelFitsData, disposeModel } from "./model-setup";
 import { TrainingAbortedError, TrainingSetupError, type ModelBuilder, type TrainOptions, type TrialTraining } from "./train-types";
+import { trainStep, type TrainStep } from "./train-step";
+import { evaluateRows, trainEpoch, type EpochResult } from "./epoch";
+import { EventLoopPacer } from "./pacer";
+import { VALIDATION_PREFIX } from "./metrics";
 
 export * from "./train-types";
 export { buildTrialModel, checkBuiltModel, checkTrialSetup, disposeModel } from "./model-setup";
-
-/** Why an epoch's fit ended early. */
-type StopReason = "none" | "pruned" | "aborted" | "nonFinite";
 
 /**
  * Builds, trains and evaluates one trial.
@@ -145,8 +156,10 @@ interface FoldOutcome {
 }
 
 /**
- * Trains `model` on fold `f` of `foldCount` (its rows in `fold`), one `fit` call per epoch on rows
- * shuffled by the trial's seeded generator, reporting `metric` after every epoch.
+ * Trains `model` on fold `f` of `foldCount` (its rows in `fold`), epoch after epoch on rows
+ * shuffled by the trial's seeded generator, reporting `metric` after every epoch. The validation
+ * rows are evaluated after every epoch when something reads them then (a reporter, a curve, or a
+ * `val_` objective), else after the last epoch only.
  * @throws TrainingAbortedError when the signal aborts; Error when the metric is not finite
  */
 async function trainFold(
@@ -161,69 +174,79 @@ async function trainFold(
 ): Promise<FoldOutcome> {
   const seeded = options.seedMathRandom ?? true;
   const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
+  const step = trainStep(tf, model);
+  const pacer = new EventLoopPacer(() => tf.nextFrame());
+  const schedule = validationSchedule(options, metric);
   const last: Record<string, number> = {};
   for (let e = 0; e < options.epochs; e++) {
-    const stop: { reason: StopReason; value: number } = { reason: "none", value: Number.NaN };
-    const step = f * options.epochs + e;
     const [xEpoch, yEpoch] = shuffledRows(tf, fold, permutation(fold.xTrain.shape[0]!, shuffle));
-    const fitEpoch = (): Promise<unknown> =>
-      model.fit(xEpoch, yEpoch, {
-        epochs: e + 1,
-        initialEpoch: e,
-        batchSize: options.batchSize,
-        shuffle: false,
-        // Yield to the event loop after every batch, so interrupts, timers and live updates run mid-epoch.
-        yieldEvery: "batch",
-        ...(fold.xValidation === undefined || fold.yValidation === undefined ? {} : { validationData: [fold.xValidation, fold.yValidation] as [tfjs.Tensor, tfjs.Tensor] }),
-        verbose: 0,
-        callbacks: {
-          onBatchEnd: () => {
-            progress.batchesRun++;
-            if (options.signal?.aborted === true) {
-              stop.reason = "aborted";
-              model.stopTraining = true;
-            }
-          },
-          onEpochEnd: (_epoch: number, logs?: tfjs.Logs) => {
-            if (stop.reason !== "none" || logs === undefined) return;
-            for (const [key, value] of Object.entries(logs)) {
-              (progress.history[key] ??= []).push(value);
-              last[key] = value;
-            }
-            progress.epochsRun++;
-            const value = logs[metric];
-            if (value === undefined || !Number.isFinite(value)) {
-              stop.reason = "nonFinite";
-              stop.value = value ?? Number.NaN;
-              model.stopTraining = true;
-              return;
-            }
-            progress.lastReported = value;
-            options.reporter?.report(value, step);
-            if (options.reporter?.shouldPrune() === true) {
-              stop.reason = "pruned";
-              model.stopTraining = true;
-            }
-          },
-        },
-      });
+    const runEpoch = (): Promise<EpochResult> =>
+      trainEpoch(tf, step, xEpoch, yEpoch, { batchSize: options.batchSize, signal: options.signal, pacer, onBatchEnd: () => progress.batchesRun++ });
+    let epoch: EpochResult;
     try {
-      await (seeded ? withSeededMathRandom(deriveSeed(options.seed, "fit", f, e), fitEpoch) : fitEpoch());
+      epoch = await (seeded ? withSeededMathRandom(deriveSeed(options.seed, "fit", f, e), runEpoch) : runEpoch());
     } finally {
       tf.dispose([xEpoch, yEpoch]);
     }
-    switch (stop.reason) {
-      case "aborted":
-        throw new TrainingAbortedError(progress.epochsRun, progress.batchesRun);
-      case "nonFinite":
-        throw new Error(`the metric ${metric} was ${stop.value} after epoch ${e + 1}${foldCount > 1 ? ` of fold ${f + 1}` : ""}`);
-      case "pruned":
-        return { last, pruned: true };
-      case "none":
-        break;
+    if (epoch.kind === "aborted") throw new TrainingAbortedError(progress.epochsRun, progress.batchesRun);
+    const isLast = e === options.epochs - 1;
+    const logs = { ...epoch.logs, ...validationLogs(tf, step, fold, options, schedule.losses || isLast, schedule.predictions || isLast) };
+    for (const [key, value] of Object.entries(logs)) {
+      (progress.history[key] ??= []).push(value);
+      last[key] = value;
     }
+    progress.epochsRun++;
+    const value = logs[metric];
+    if (value === undefined || !Number.isFinite(value)) {
+      throw new Error(`the metric ${metric} was ${value ?? Number.NaN} after epoch ${e + 1}${foldCount > 1 ? ` of fold ${f + 1}` : ""}`);
+    }
+    progress.lastReported = value;
+    options.reporter?.report(value, f * options.epochs + e);
+    if (options.reporter?.shouldPrune() === true) return { last, pruned: true };
   }
   return { last, pruned: false };
+}
+
+/** Which validation logs are needed after every epoch (else only after the last one). */
+interface ValidationSchedule {
+  /** The compiled loss and metrics (`val_loss`, `val_acc`, ...). */
+  readonly losses: boolean;
+  /** The metrics from predictions ({@link TrainOptions.validationMetrics}). */
+  readonly predictions: boolean;
+}
+
+function validationSchedule(options: TrainOptions, metric: string): ValidationSchedule {
+  const everyEpoch = options.reporter !== undefined || options.validateEveryEpoch === true;
+  const fromPredictions = (options.validationMetrics?.names ?? []).map((name) => VALIDATION_PREFIX + name);
+  return {
+    losses: everyEpoch || metric.startsWith(VALIDATION_PREFIX),
+    predictions: everyEpoch || fromPredictions.includes(metric),
+  };
+}
+
+/**
+ * The validation logs of this epoch: `val_<name>` of the compiled loss and metrics when `losses`,
+ * and those of {@link TrainOptions.validationMetrics} when `predictions` (none without validation rows).
+ */
+function validationLogs(tf: TensorFlow, step: TrainStep, fold: FitRows, options: TrainOptions, losses: boolean, predictions: boolean): Record<string, number> {
+  const { xValidation, yValidation } = fold;
+  if (xValidation === undefined || yValidation === undefined) return {};
+  const metrics = predictions ? options.validationMetrics : undefined;
+  if (!losses && metrics === undefined) return {};
+  const evaluation = evaluateRows(tf, step, xValidation, yValidation, options.batchSize, VALIDATION_PREFIX, metrics !== undefined);
+  if (metrics === undefined || evaluation.yPred === undefined) return evaluation.logs;
+  const yPred = evaluation.yPred;
+  try {
+    const computed = tf.tidy(() => metrics.compute(yValidation, yPred));
+    const fromPredictions = Object.fromEntries(metrics.names.map((name) => {
+      const value = computed[name];
+      if (typeof value !== "number") throw new Error(`the validation metrics returned no number for "${name}" (they returned ${Object.keys(computed).join(", ") || "nothing"})`);
+      return [VALIDATION_PREFIX + name, value];
+    }));
+    return { ...(losses ? evaluation.logs : {}), ...fromPredictions };
+  } finally {
+    yPred.dispose();
+  }
 }
 
 /** The training rows of a fold in the order of `order` (new tensors, disposed by the caller). */

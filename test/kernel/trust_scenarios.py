@@ -117,6 +117,44 @@ def interrupt_batches_slower_than_the_grace_period(k):
     interrupt_search(k, definition, "slowBatches", "a batch")
 
 
+# A %%tune --model search whose trials after the first train a wide net on 8,192 rows in batches of
+# 256: each batch is a long synchronous TensorFlow.js step (~1 s on wasm on a loaded 2-core
+# machine, longer than the 150 ms grace) and an epoch takes many seconds. The builder prints when it builds a slow model.
+SLOW_MODEL_SEARCH = """
+import * as tf from "@tensorflow/tfjs";
+const kept = 'state kept';
+const xWide = Array.from({ length: 8192 }, (_, i) => Array.from({ length: 128 }, (_, j) => Math.sin(i * 0.37 + j * 0.11)));
+const yWide = xWide.map((row) => (row[0]! + row[1]! > 0 ? 1 : 0));
+let wideBuilds = 0;
+function wideModel(p: { lr: number }): tf.LayersModel {
+  // the setup check's build and the first trial's are small and quick; every later one is slow
+  const units = ++wideBuilds <= 2 ? 4 : 384;
+  if (units > 4) console.log(`slow model ${wideBuilds}`);
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ inputShape: [128], units, activation: "relu" }));
+  model.add(tf.layers.dense({ units, activation: "relu" }));
+  model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
+  model.compile({ optimizer: tf.train.adam(p.lr), loss: "binaryCrossentropy", metrics: ["accuracy"] });
+  return model;
+}
+"""
+
+
+@scenario
+def interrupt_a_model_search_mid_epoch(k):
+    pid = kernel_pid(k)
+    content, _, _ = k.execute(SLOW_MODEL_SEARCH, timeout=120)
+    check(content["status"] == "ok", content)
+    msg_id = k.kc.execute("%%tune --model wideModel --data xWide,yWide --epochs 3 --batch-size 256 --metric val_acc --strategy random \\\n"
+                          "       --trials 10 --seed 1 --out wide\nlr: loguniform(1e-4, 1e-2)")
+    wait_for_output(k, msg_id, lambda m: m["msg_type"] == "stream" and "slow model" in m["content"].get("text", ""), "a slow trial's start", timeout=180)
+    # The slow trial is under way (its model built); let a few of its batches run.
+    time.sleep(2)
+    interrupt_then_next_cell(k, msg_id, pid)
+    states = k.value("JSON.stringify(wide.trials.map((t) => t.state))")
+    check("complete" in states and "running" not in states, f"the finished trial is kept and none is left running: {states}")
+
+
 @scenario
 def interrupt_runaway_timer_of_a_finished_cell(k):
     pid = kernel_pid(k)

@@ -89,7 +89,7 @@ test("pruning stops training at once: no epoch runs after shouldPrune() says yes
   folds.dispose();
 });
 
-test("an abort stops training at the next batch, mid-epoch, and frees everything", async () => {
+test("an abort stops training before the next batch and frees everything", async () => {
   const data = split();
   const watch = watchTensors(tf);
   const controller = new AbortController();
@@ -105,9 +105,9 @@ test("an abort stops training at the next batch, mid-epoch, and frees everything
     (error: unknown) => {
       assert.ok(error instanceof TrainingAbortedError);
       assert.equal(error.name, "AbortError");
-      // two whole epochs, then the third epoch's first batch ran and training stopped after it
+      // two whole epochs; the signal is read before every batch, so no batch of the third ran
       assert.equal(error.epochsRun, 2);
-      assert.equal(error.batchesRun, 2 * bpe + 1);
+      assert.equal(error.batchesRun, 2 * bpe);
       return true;
     },
   );

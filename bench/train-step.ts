@@ -1,0 +1,237 @@
+/**
+ * `npm run bench:train-step [-- --epochs N --repeats N --backends wasm,cpu]`
+ *
+ * Milliseconds per training step of one model — the digits MLP 64 → 128 relu → 10 softmax, Adam
+ * (1e-3), categorical cross-entropy, batches of 32 on the 1,437 training rows of
+ * notebooks/data/digits.csv.gz — trained by
+ * - our trainer: `trainTrial` end to end (build, shuffle, batches, logged loss and accuracy, one
+ *   validation pass at the end), yielding to the event loop every ~25 ms;
+ * - our epoch loop alone (the per-step cost without the trial's fixed costs), yielding every
+ *   ~25 ms, and yielding after every batch (what the yield would cost if paid per batch);
+ * - `model.fit` (its own shuffle, loss and accuracy logged, no validation);
+ * - a minimal tfjs loop: `optimizer.minimize` of the loss on slices of a shuffled epoch tensor,
+ *   no metrics, no yields (the floor for this model and backend);
+ * on each TensorFlow.js backend asked for, and PyTorch (1 thread, the same model, data and batch
+ * size, measured in the same run through /usr/bin/python3), side by side with ratios. Each figure
+ * is the process's CPU time per step (steadier than wall time on a shared machine; every trainer
+ * here runs on one thread), the median over `repeats` runs of `epochs` epochs after a warm-up run.
+ * Read the ratios, and re-run before trusting a single figure.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type * as tfjs from "@tensorflow/tfjs";
+import { selectBackend, type BackendName, type TensorFlow } from "../src/tfjs/backend";
+import { permutation, seededRandom } from "../src/common/random";
+import { disposeModel, trainTrial } from "../src/tfjs/train";
+import { trainStep } from "../src/tfjs/train-step";
+import { trainEpoch } from "../src/tfjs/epoch";
+import { DEFAULT_YIELD_INTERVAL_MS, EventLoopPacer } from "../src/tfjs/pacer";
+import type { TrainingData } from "../src/tfjs/trainingData";
+import { median } from "./peers";
+import { digitsData } from "./workers-digits";
+
+const PYTHON = "/usr/bin/python3";
+const BATCH_SIZE = 32;
+const LEARNING_RATE = 1e-3;
+const DIGITS_CSV = join(__dirname, "../../notebooks/data/digits.csv.gz");
+
+const { values } = parseArgs({
+  options: {
+    epochs: { type: "string", default: "5" },
+    repeats: { type: "string", default: "3" },
+    backends: { type: "string", default: "wasm,cpu" },
+  },
+});
+const EPOCHS = Number(values.epochs);
+
+/** The process's CPU time in ms (user + system): steadier than wall time on a shared machine. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+const REPEATS = Number(values.repeats);
+
+/** 64 → 128 relu → 10 softmax, Adam, categorical cross-entropy, accuracy. */
+function digitsMlp(tf: TensorFlow): tfjs.LayersModel {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ inputShape: [64], units: 128, activation: "relu" }));
+  model.add(tf.layers.dense({ units: 10, activation: "softmax" }));
+  model.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  return model;
+}
+
+/** Batches in `epochs` epochs of the training rows. */
+function stepsOf(data: TrainingData, epochs: number): number {
+  return epochs * Math.ceil(data.folds[0]!.xTrain.shape[0]! / BATCH_SIZE);
+}
+
+/** A way of training the model for some epochs; resolves to ms per step. */
+type Trainer = (tf: TensorFlow, data: TrainingData, epochs: number) => Promise<number>;
+
+const ours: Trainer = async (tf, data, epochs) => {
+  const start = cpuMs();
+  const result = await trainTrial(tf, () => digitsMlp(tf), {}, data, { epochs, batchSize: BATCH_SIZE, metric: "acc", seed: 1 });
+  return (cpuMs() - start) / result.batchesRun;
+};
+
+/** Our epoch loop alone (train-step.ts, epoch.ts: no build, no validation) with a pacer yielding every `intervalMs` of work. */
+function ourEpochLoop(intervalMs: number): Trainer {
+  return async (tf, data, epochs) => {
+    const model = digitsMlp(tf);
+    const step = trainStep(tf, model);
+    const pacer = new EventLoopPacer(() => tf.nextFrame(), intervalMs);
+    const fold = data.folds[0]!;
+    const shuffle = seededRandom(1);
+    let steps = 0;
+    const start = cpuMs();
+    for (let e = 0; e < epochs; e++) {
+      const [x, y] = shuffled(tf, fold.xTrain, fold.yTrain, shuffle);
+      await trainEpoch(tf, step, x, y, { batchSize: BATCH_SIZE, pacer, onBatchEnd: () => steps++ });
+      tf.dispose([x, y]);
+    }
+    const msPerStep = (cpuMs() - start) / steps;
+    disposeModel(model);
+    return msPerStep;
+  };
+}
+
+const modelFit: Trainer = async (tf, data, epochs) => {
+  const model = digitsMlp(tf);
+  const fold = data.folds[0]!;
+  const start = cpuMs();
+  await model.fit(fold.xTrain, fold.yTrain, { epochs, batchSize: BATCH_SIZE, shuffle: true, verbose: 0 });
+  const msPerStep = (cpuMs() - start) / stepsOf(data, epochs);
+  disposeModel(model);
+  return msPerStep;
+};
+
+/** The floor: minimize the loss on slices of a shuffled epoch, nothing else. */
+const minimalLoop: Trainer = async (tf, data, epochs) => {
+  const model = digitsMlp(tf);
+  const optimizer = model.optimizer;
+  const variables = model.trainableWeights.map((weight) => weight.read() as tfjs.Variable);
+  const fold = data.folds[0]!;
+  const rows = fold.xTrain.shape[0]!;
+  const shuffle = seededRandom(1);
+  const start = cpuMs();
+  for (let e = 0; e < epochs; e++) {
+    const [x, y] = shuffled(tf, fold.xTrain, fold.yTrain, shuffle);
+    for (let begin = 0; begin < rows; begin += BATCH_SIZE) {
+      const size = Math.min(BATCH_SIZE, rows - begin);
+      tf.tidy(() => {
+        const xb = x.slice([begin, 0], [size, -1]);
+        const yb = y.slice([begin, 0], [size, -1]);
+        optimizer.minimize(() => tf.mean(tf.metrics.categoricalCrossentropy(yb, model.apply(xb, { training: true }) as tfjs.Tensor)) as tfjs.Scalar, false, variables);
+      });
+    }
+    tf.dispose([x, y]);
+  }
+  const msPerStep = (cpuMs() - start) / stepsOf(data, epochs);
+  disposeModel(model);
+  return msPerStep;
+};
+
+function shuffled(tf: TensorFlow, x: tfjs.Tensor, y: tfjs.Tensor, random: () => number): [tfjs.Tensor, tfjs.Tensor] {
+  return tf.tidy(() => {
+    const order = tf.tensor1d(permutation(x.shape[0]!, random), "int32");
+    return [tf.gather(x, order), tf.gather(y, order)];
+  });
+}
+
+/** The same model, data split, batch size and optimizer in PyTorch on one thread; ms per step. */
+const TORCH_SCRIPT = String.raw`
+import gzip, sys, time, numpy as np, torch
+torch.set_num_threads(1)
+torch.manual_seed(0)
+path, epochs, repeats, batch, lr, train_rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+with gzip.open(path, "rt") as f:
+    lines = [line for line in f.read().splitlines() if line and not line.startswith("#")]
+rows = []
+for line in lines:
+    try:
+        rows.append([float(v) for v in line.split(",")])
+    except ValueError:
+        pass  # a header
+table = np.array(rows, dtype=np.float32)
+x = torch.tensor(table[:train_rows, :-1] / 16.0)
+y = torch.tensor(table[:train_rows, -1].astype(np.int64))
+def run(n_epochs):
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    steps = 0
+    start = time.process_time()
+    for _ in range(n_epochs):
+        order = torch.randperm(len(x))
+        xs, ys = x[order], y[order]
+        for begin in range(0, len(x), batch):
+            optimizer.zero_grad()
+            loss = loss_fn(model(xs[begin:begin + batch]), ys[begin:begin + batch])
+            loss.backward()
+            optimizer.step()
+            steps += 1
+    return (time.process_time() - start) * 1000 / steps
+run(1)
+times = sorted(run(epochs) for _ in range(repeats))
+print(times[len(times) // 2])
+`;
+
+function torchMsPerStep(trainRows: number): number | string {
+  const result = spawnSync(PYTHON, ["-c", TORCH_SCRIPT, DIGITS_CSV, String(EPOCHS), String(REPEATS), String(BATCH_SIZE), String(LEARNING_RATE), String(trainRows)], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  if (result.status !== 0) return `unavailable (${(result.stderr || result.error?.message || "").trim().split("\n").pop()})`;
+  return Number(result.stdout.trim());
+}
+
+const TRAINERS: readonly (readonly [string, Trainer])[] = [
+  ["our trainer, end to end (trainTrial)", ours],
+  ["our epoch loop (yield every 25 ms)", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS)],
+  ["our epoch loop, yield every batch", ourEpochLoop(0)],
+  ["model.fit", modelFit],
+  ["minimal minimize loop", minimalLoop],
+];
+
+async function measureBackend(backend: BackendName): Promise<Map<string, number>> {
+  const { tf } = await selectBackend({ order: [backend] });
+  const data = digitsData(tf, 0);
+  try {
+    for (const [, trainer] of TRAINERS) await trainer(tf, data, 1); // warm-up: kernels compiled, memory grown
+    const times = new Map<string, number[]>(TRAINERS.map(([label]) => [label, []]));
+    // Interleaved repeats, so that a noisy moment spreads over every trainer.
+    for (let r = 0; r < REPEATS; r++) {
+      for (const [label, trainer] of TRAINERS) times.get(label)!.push(await trainer(tf, data, EPOCHS));
+    }
+    return new Map([...times].map(([label, runs]) => [label, median(runs)]));
+  } finally {
+    data.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const backends = values.backends.split(",").map((name) => name.trim()) as BackendName[];
+  console.log(`CPU ms per training step: digits MLP 64→128 relu→10, batch ${BATCH_SIZE}, Adam; median of ${REPEATS} runs of ${EPOCHS} epochs`);
+  const { tf } = await selectBackend({ order: [backends[0]!] });
+  const trainRows = digitsData(tf, 0);
+  const rows = trainRows.folds[0]!.xTrain.shape[0]!;
+  trainRows.dispose();
+  const torch = torchMsPerStep(rows);
+  const torchText = typeof torch === "number" ? `${torch.toFixed(3)} ms` : torch;
+  for (const backend of backends) {
+    const figures = await measureBackend(backend);
+    const floor = figures.get("minimal minimize loop")!;
+    console.log(`\n${backend} (tfjs ${tf.version.tfjs}), ${rows} training rows`);
+    for (const [label, ms] of figures) {
+      const vsTorch = typeof torch === "number" ? `  ×${(ms / torch).toFixed(2)} PyTorch` : "";
+      console.log(`  ${label.padEnd(38)} ${ms.toFixed(3).padStart(8)} ms  ×${(ms / floor).toFixed(2)} minimal${vsTorch}`);
+    }
+  }
+  console.log(`\nPyTorch ${"(1 thread)".padEnd(26)} ${torchText}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
