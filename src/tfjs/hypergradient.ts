@@ -59,6 +59,14 @@ export interface HypergradientOptimizer extends tfjs.Optimizer {
 /** Default β per rule and base optimizer. */
 const DEFAULT_BETA = { multiplicative: { sgd: 0.02, adam: 0.02 }, additive: { sgd: 1e-3, adam: 1e-7 } } as const;
 
+/**
+ * Registers SGDHD and AdamHD with `tf.serialization`, so a compiled model's settings that name them
+ * can be loaded (as a worker thread does); idempotent.
+ */
+export function registerHypergradientOptimizers(tf: TensorFlow): void {
+  hypergradientClasses(tf);
+}
+
 /** Whether an optimizer adapts its learning rate by hypergradient descent. */
 export function isHypergradientOptimizer(optimizer: unknown): optimizer is HypergradientOptimizer {
   return typeof optimizer === "object" && optimizer !== null && (optimizer as { hypergradient?: unknown }).hypergradient === true;

@@ -10,7 +10,9 @@ import { deriveSeed, withSeededMathRandom } from "../common/random";
 import type { TrainingData, TrainingFold } from "./trainingData";
 import { messageOf } from "../common/errors";
 import { describeKind } from "../common/describe";
-import { TrainingSetupError, type BuildContext, type ModelBuilder, type TrainOptions } from "./train-types";
+import { TrainingSetupError, type BuildContext, type HypergradientTraining, type ModelBuilder, type TrainOptions } from "./train-types";
+import { hypergradientVersionOf } from "./hypergradient";
+import { loadTensorFlow } from "./backend";
 
 /**
  * Builds the model of fold `f` (in the seeded scope) and checks it: a compiled `tf.LayersModel`
@@ -44,12 +46,50 @@ export async function buildTrialModel<P>(
   buildModel: ModelBuilder<P>,
   params: P,
   f: number,
-  options: Pick<TrainOptions, "seed" | "seedMathRandom">,
+  options: Pick<TrainOptions, "seed" | "seedMathRandom" | "hypergradient">,
 ): Promise<tfjs.LayersModel> {
   const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
   const build = async (): Promise<unknown> => buildModel(params, context);
   const built = await ((options.seedMathRandom ?? true) ? withSeededMathRandom(context.seed, build) : build());
-  return checkOrDispose(built);
+  const model = checkOrDispose(built);
+  if (options.hypergradient === undefined) return model;
+  try {
+    await adoptHypergradient(model, params, options.hypergradient);
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  }
+  return model;
+}
+
+/**
+ * Replaces a built model's SGD or Adam optimizer by its hypergradient version (same settings,
+ * α₀ = its learning rate), after checking that it starts at the parameter's value.
+ * @throws TrainingSetupError for another optimizer, or a rate that is not the parameter's
+ */
+async function adoptHypergradient<P>(model: tfjs.LayersModel, params: P, setting: HypergradientTraining): Promise<void> {
+  const { tf } = await loadTensorFlow();
+  const optimizer = model.optimizer;
+  const expected = (params as Record<string, unknown>)[setting.parameter];
+  const form = `${setting.parameter}: hypergradient(...)`;
+  const adapted = hypergradientVersionOf(tf, optimizer, {
+    ...(setting.rule === undefined ? {} : { rule: setting.rule }),
+    ...(setting.hyperLearningRate === undefined ? {} : { hyperLearningRate: setting.hyperLearningRate }),
+  });
+  if (adapted === undefined) {
+    const name = (optimizer.constructor as { className?: string }).className ?? optimizer.constructor.name;
+    throw new TrainingSetupError(`${form} needs a model compiled with tf.train.sgd or tf.train.adam, but its optimizer is ${name}`);
+  }
+  if (typeof expected !== "number" || Math.abs(adapted.initialLearningRate - expected) > 1e-9 * Math.abs(expected)) {
+    if (adapted !== optimizer) adapted.dispose();
+    throw new TrainingSetupError(
+      `${form}: the model's optimizer starts at learning rate ${adapted.initialLearningRate}, not at ${setting.parameter} = ${String(expected)}: pass params.${setting.parameter} to the optimizer (tf.train.adam(params.${setting.parameter}))`,
+    );
+  }
+  if (adapted !== optimizer) {
+    model.optimizer = adapted;
+    optimizer.dispose();
+  }
 }
 
 /**

@@ -49,6 +49,14 @@ export interface ValidationMetrics {
   compute(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): Record<string, number>;
 }
 
+/** Which parameter is the learning rate that adapts, and how (see {@link TrainOptions.hypergradient}). */
+export interface HypergradientTraining {
+  readonly parameter: string;
+  readonly rule?: "multiplicative" | "additive";
+  /** β. */
+  readonly hyperLearningRate?: number;
+}
+
 /** How to train a trial. */
 export interface TrainOptions {
   readonly epochs: number;
@@ -80,6 +88,12 @@ export interface TrainOptions {
    * last epoch only. Default false.
    */
   readonly validateEveryEpoch?: boolean;
+  /**
+   * Adapt the learning rate by hypergradient descent (`name: hypergradient(...)` in `%%tune`): the
+   * built model's SGD or Adam optimizer, which must start at `params[parameter]`, is replaced by its
+   * hypergradient version (hypergradient.ts); the rate after each epoch is recorded as history `lr`.
+   */
+  readonly hypergradient?: HypergradientTraining;
 }
 
 /** What a trained trial produced. */

@@ -32,6 +32,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "./backend";
 import { deriveSeed, permutation, seededRandom, withSeededMathRandom } from "../common/random";
 import type { TrainingData, TrainingFold } from "./trainingData";
+import { isHypergradientOptimizer } from "./hypergradient";
 import { buildCheckedModel, buildTrialModel, checkModelFitsData, disposeModel } from "./model-setup";
 import { TrainingAbortedError, TrainingSetupError, type ModelBuilder, type TrainOptions, type TrialTraining } from "./train-types";
 import { trainStep, type TrainStep } from "./train-step";
@@ -190,7 +191,9 @@ async function trainFold(
     }
     if (epoch.kind === "aborted") throw new TrainingAbortedError(progress.epochsRun, progress.batchesRun);
     const isLast = e === options.epochs - 1;
-    const logs = { ...epoch.logs, ...validationLogs(tf, step, fold, options, schedule.losses || isLast, schedule.predictions || isLast) };
+    const logs: Record<string, number> = { ...epoch.logs, ...validationLogs(tf, step, fold, options, schedule.losses || isLast, schedule.predictions || isLast) };
+    // An adapting learning rate's trajectory, one value per epoch (hypergradient.ts).
+    if (isHypergradientOptimizer(model.optimizer)) logs["lr"] = model.optimizer.currentLearningRate();
     for (const [key, value] of Object.entries(logs)) {
       (progress.history[key] ??= []).push(value);
       last[key] = value;

@@ -6,6 +6,7 @@
  * same, with a fresh optimizer of the same settings.
  */
 import type * as tfjs from "@tensorflow/tfjs";
+import { registerHypergradientOptimizers } from "../hypergradient";
 import type { TensorFlow } from "../backend";
 import { disposeModel } from "../train";
 import { messageOf } from "../../common/errors";
@@ -86,6 +87,8 @@ export async function restoreModel(tf: TensorFlow, description: ModelDescription
     } finally {
       tf.dispose(tensors);
     }
+    // A hypergradient optimizer (SGDHD, AdamHD) is found by class name: register those classes here too.
+    registerHypergradientOptimizers(tf);
     (model as unknown as TrainingConfigAccess).loadTrainingConfig(description.trainingConfig);
   } catch (error) {
     disposeModel(model);
