@@ -7,3 +7,4 @@ export * from "./confusion";
 export * from "./ranking";
 export * from "./regression";
 export * from "./registry";
+export * from "./spread";

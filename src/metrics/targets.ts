@@ -105,3 +105,13 @@ export function regressionTargets(yTrue: ShapedValues, yPred: ShapedValues): Reg
   }
   return { rows: truth.rows, outputs: truth.columns, yTrue: Float64Array.from(yTrue.values), yPred: Float64Array.from(yPred.values) };
 }
+
+/** The rows of `data` at `indices` (repeats allowed), in that order. */
+export function takeShapedRows(data: ShapedValues, indices: ArrayLike<number>): ShapedValues {
+  const width = data.shape.slice(1).reduce((a, b) => a * b, 1);
+  const values = new Float64Array(indices.length * width);
+  for (let r = 0; r < indices.length; r++) {
+    for (let j = 0; j < width; j++) values[r * width + j] = data.values[indices[r]! * width + j]!;
+  }
+  return { values, shape: [indices.length, ...data.shape.slice(1)] };
+}

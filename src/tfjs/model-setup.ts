@@ -21,12 +21,12 @@ export async function buildCheckedModel<P>(
   params: P,
   data: TrainingData,
   f: number,
-  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
+  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames" | "validationMetrics">,
 ): Promise<{ model: tfjs.LayersModel; metric: string }> {
   const model = await buildTrialModel(buildModel, params, f, options);
   try {
     checkModelFitsData(model, data.folds[f]!, options.dataNames ?? { x: "x", y: "y" });
-    return { model, metric: resolveMetric(options.metric, model) };
+    return { model, metric: resolveMetric(options.metric, model, options.validationMetrics?.names ?? []) };
   } catch (error) {
     disposeModel(model);
     throw error;
@@ -62,7 +62,7 @@ export async function checkTrialSetup<P>(
   buildModel: ModelBuilder<P>,
   params: P,
   data: TrainingData,
-  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames">,
+  options: Pick<TrainOptions, "metric" | "seed" | "seedMathRandom" | "dataNames" | "validationMetrics">,
 ): Promise<string> {
   const { model, metric } = await buildCheckedModel(buildModel, params, data, 0, options);
   disposeModel(model);
@@ -114,10 +114,13 @@ export function disposeModel(model: tfjs.LayersModel): void {
   optimizer?.dispose();
 }
 
-/** The history key of `requested` for this model, validated before any training. */
-function resolveMetric(requested: string, model: tfjs.LayersModel): string {
+/**
+ * The history key of `requested` for this model, validated before any training; the validation
+ * metrics computed from predictions (`validationMetrics.names`) count as `val_<name>` keys.
+ */
+function resolveMetric(requested: string, model: tfjs.LayersModel, predicted: readonly string[]): string {
   try {
-    return resolveMetricName(requested, historyKeys(model.metricsNames, true));
+    return resolveMetricName(requested, [...historyKeys(model.metricsNames, true), ...predicted.map((name) => `val_${name}`)]);
   } catch (error) {
     throw new TrainingSetupError(messageOf(error));
   }

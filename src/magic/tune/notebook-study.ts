@@ -12,6 +12,7 @@ import type { Study, StudyJSON } from "../../engine/study";
 import type { FrozenTrial, Params, SearchSpace } from "../../engine/types";
 import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
+import type { TestEvaluation } from "./test-evaluation";
 
 /** What a finished (or interrupted) search says about itself. */
 export interface SearchSummary {
@@ -35,6 +36,8 @@ export class NotebookStudy {
   bestModel: tfjs.LayersModel | undefined;
   /** How the last search of this study went. */
   lastSearch: SearchSummary | undefined;
+  /** With `--test X,Y`: the best model's metrics on those rows beside its validation metrics. */
+  testMetrics: TestEvaluation | undefined;
   private disposed = false;
 
   constructor(
