@@ -8,3 +8,4 @@ export * from "./ranking";
 export * from "./regression";
 export * from "./registry";
 export * from "./spread";
+export * from "./report-data";

@@ -217,9 +217,11 @@ function testBest({ loaded, data, options, seed, bound, context, metrics, test }
     ...(metrics.validationMetrics === undefined ? {} : { validationMetrics: metrics.validationMetrics }),
     ...(withFolds ? {} : { validation: { x: data.folds[0]!.xValidation, y: data.folds[0]!.yValidation } }),
     seed: deriveSeed(seed, "test"),
+    ...(options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass }),
   });
   bound.testMetrics = evaluation;
   context.stdout(`${testReport(evaluation, options.out)}\n`);
+  for (const bundle of bound.modelReport()) context.display(bundle);
 }
 
 /** How the trials validate: `--cv` folds, `--validation-data`, or a `--validation` fraction (default 0.2). */

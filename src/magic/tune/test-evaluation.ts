@@ -8,6 +8,9 @@ import type { TensorFlow } from "../../tfjs/backend";
 import { prepareTrainingData, type DataInput, type TrainingData } from "../../tfjs/trainingData";
 import { readValues, type PredictionMetrics } from "../../tfjs/validation-metrics";
 import {
+  classifierReport,
+  regressorReport,
+  type ModelReportData,
   binomialDifferenceError,
   bootstrapStandardError,
   differsBeyondSpread,
@@ -48,6 +51,8 @@ export interface TestEvaluation {
   /** Whether the model was refitted on all of --data (--cv) rather than the trial's own. */
   readonly refitted: boolean;
   readonly metrics: readonly TestMetric[];
+  /** The best-model report's data on the test rows (confusion matrix and curves, or residuals). */
+  readonly report: ModelReportData;
 }
 
 /** The test rows as tensors, checked against the training data's shapes (made before the search). */
@@ -80,11 +85,14 @@ export interface TestInput {
   /** The validation rows the model was chosen on, with a validation split (not with --cv: the spread comes from the folds). */
   readonly validation?: { readonly x: tfjs.Tensor; readonly y: tfjs.Tensor };
   readonly seed: number;
+  /** The class binary reports score (default 1). */
+  readonly positiveClass?: number;
 }
 
 /**
  * Evaluates the model on the test rows: the compiled metrics (`model.evaluate`: loss, acc, ...)
- * and the metrics from predictions, each beside the best trial's validation value and spread.
+ * and the metrics from predictions, each beside the best trial's validation value and spread,
+ * and the report data (a classifier when its loss is a cross-entropy, else a regressor).
  */
 export function evaluateOnTest(input: TestInput): TestEvaluation {
   const { tf, model, test, best } = input;
@@ -115,7 +123,9 @@ export function evaluateOnTest(input: TestInput): TestEvaluation {
       flagged: validation !== undefined && spread !== undefined && differsBeyondSpread(validation, value, spread.spread),
     };
   });
-  return { data: test.names, rows, trialNumber: best.number, refitted: input.refitted, metrics };
+  const onTest = predictAndRead(tf, model, test);
+  const report = isClassifier(model) ? classifierReport(onTest.yTrue, onTest.yPred, input.positiveClass) : regressorReport(onTest.yTrue, onTest.yPred);
+  return { data: test.names, rows, trialNumber: best.number, refitted: input.refitted, metrics, report };
 }
 
 /** Each prediction metric on the test rows, with the bootstrap spread when the validation rows are known. */
@@ -140,4 +150,10 @@ function predictAndRead(tf: TensorFlow, model: tfjs.LayersModel, rows: { readonl
   } finally {
     predictions.dispose();
   }
+}
+
+/** Whether the model is trained as a classifier: a cross-entropy loss. */
+function isClassifier(model: tfjs.LayersModel): boolean {
+  const losses: unknown[] = Array.isArray(model.loss) ? model.loss : [model.loss];
+  return losses.some((loss) => /crossentropy/i.test(typeof loss === "string" ? loss : typeof loss === "function" ? loss.name : ""));
 }

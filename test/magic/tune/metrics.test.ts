@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
 import { createDefaultRegistry, runCell } from "../../../src/magic";
 import { MagicError } from "../../../src/magic/types";
-import { PlotlyEmbedding } from "../../../src/render";
+import { PlotlyEmbedding, PLOTLY_MIME } from "../../../src/render";
 import { loadTensorFlow } from "../../../src/tfjs/backend";
 import { loadTable } from "../../../src/tfjs/csv";
 import { oneHot, trainValidationTestSplit } from "../../../src/tfjs/data";
@@ -125,6 +125,14 @@ test("--test evaluates the best model once on held-out rows beside its validatio
   assert.ok(Math.abs(acc.spread! - Math.sqrt(p * (1 - p) * (1 / nValidation + 1 / binarySplit.xTest.length))) < 1e-9);
   assert.equal(acc.flagged, Math.abs(acc.test - p) > 2 * acc.spread!);
   assert.match(context.stdoutText(), /Test set xTest,yTest \(30 rows\), trial #\d+'s model; in study\.testMetrics:\n\s+metric\s+validation\s+test\s+spread \(1 sd\)\n\s+loss .*\n\s+acc .*\(binomial\)/);
+  // the best-model report: data on the study, figures in the output
+  assert.equal(evaluation.report.kind, "classifier");
+  if (evaluation.report.kind === "classifier") {
+    assert.equal(evaluation.report.confusion.flat().reduce((a, b) => a + b, 0), binarySplit.xTest.length);
+  }
+  const figureTitles = context.outputs.flatMap((o) => (o.kind === "display" && PLOTLY_MIME in o.bundle ? [JSON.stringify((o.bundle[PLOTLY_MIME] as { layout: unknown }).layout)] : []));
+  assert.ok(figureTitles.some((t) => t.includes("Best model on xTest,yTest: confusion matrix")), "the confusion matrix was displayed");
+  assert.ok(figureTitles.some((t) => t.includes("ROC curve")));
   study.dispose();
   assert.equal(tf.memory().numTensors, before, "the test tensors were released with the search");
 });
