@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { computeMetrics, classificationTargets, PREDICTION_METRICS, type ShapedValues } from "../../src/metrics";
-import { seededRandom } from "../../src/common/random";
+import { seededRandom, shuffleInPlace } from "../../src/common/random";
 
 const SCRIPT = path.join(__dirname, "..", "..", "..", "test", "metrics", "sklearn-reference.py");
 
@@ -44,7 +44,8 @@ const multiScores = multiTruth.map((t) => softmax(Array.from({ length: k }, (_, 
 // rows that are orderings of the same four probabilities, so scores tie across rows and sum to 1
 const levels = [0.4, 0.3, 0.2, 0.1];
 const multiTied = multiTruth.map((t) => {
-  const order = [t, ...[0, 1, 2, 3].filter((c) => c !== t)].sort(() => random() - 0.6);
+  const order = shuffleInPlace([0, 1, 2, 3], random);
+  if (random() < 0.6) order.unshift(...order.splice(order.indexOf(t), 1)); // the true class scores highest more often than not
   const row = new Array<number>(k).fill(0);
   order.forEach((c, rank) => (row[c] = levels[rank]!));
   return row;
