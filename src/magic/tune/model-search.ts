@@ -124,10 +124,10 @@ export async function runModelSearch(
     // With --cv the best trial's model is its last fold's: train its parameters on all the data instead.
     const refit = options.cv !== undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context }) : undefined;
     const testData = test;
-    const evaluate = testData === undefined ? undefined : () => testBest({ loaded, data, options, seed, bound, context, metrics, test: testData });
+    const evaluate = testData === undefined ? undefined : (refitted: boolean) => testBest({ loaded, data, options, seed, bound, context, metrics, test: testData, refitted });
     const afterSearch = refit === undefined && evaluate === undefined ? undefined : async () => {
-      await refit?.();
-      evaluate?.();
+      const refitted = (await refit?.()) ?? false;
+      evaluate?.(refitted);
     };
     await runSearch({
       session,
@@ -194,13 +194,15 @@ interface TestBestInput {
   readonly context: MagicContext;
   readonly metrics: MetricSetup;
   readonly test: TestData;
+  /** Whether study.bestModel is the --cv refit's model (not a trial's). */
+  readonly refitted: boolean;
 }
 
 /**
  * After the search (and the --cv refit): evaluates study.bestModel once on the --test rows,
  * keeps the result as `study.testMetrics` and prints it beside the validation metrics.
  */
-function testBest({ loaded, data, options, seed, bound, context, metrics, test }: TestBestInput): void {
+function testBest({ loaded, data, options, seed, bound, context, metrics, test, refitted }: TestBestInput): void {
   const best = bound.bestTrial;
   const model = bound.bestModel;
   if (best === undefined || model === undefined) {
@@ -213,7 +215,7 @@ function testBest({ loaded, data, options, seed, bound, context, metrics, test }
     model,
     test,
     best,
-    refitted: withFolds && options.keepBest && options.refit,
+    refitted,
     ...(metrics.validationMetrics === undefined ? {} : { validationMetrics: metrics.validationMetrics }),
     ...(withFolds ? {} : { validation: { x: data.folds[0]!.xValidation, y: data.folds[0]!.yValidation } }),
     seed: deriveSeed(seed, "test"),
@@ -273,10 +275,11 @@ interface RefitInput {
  * After a --cv search: trains the best trial's parameters once more on every row of --data (as
  * scikit-learn's refit) and keeps that model as `study.bestModel` in place of the trial's
  * last-fold model. If the refit is interrupted or fails, the last-fold model stays.
+ * @returns whether study.bestModel is now the refitted model
  */
-async function refitBest({ loaded, builder, data, options, seed, bound, keeper, context }: RefitInput): Promise<void> {
+async function refitBest({ loaded, builder, data, options, seed, bound, keeper, context }: RefitInput): Promise<boolean> {
   const best = bound.bestTrial;
-  if (best === undefined || bound.bestModel === undefined) return;
+  if (best === undefined || bound.bestModel === undefined) return false;
   const [xName, yName] = options.data!;
   const length = trainingLength(best.params, options);
   const started = performance.now();
@@ -290,10 +293,12 @@ async function refitBest({ loaded, builder, data, options, seed, bound, keeper, 
     keeper.replace(model);
     const durationMs = performance.now() - started;
     context.stdout(`${refitReport({ trialNumber: best.number, rows, data: `${xName},${yName}`, epochs: length.epochs, durationMs, out: options.out })}\n`);
+    return true;
   } catch (error) {
     if (error instanceof TrainingAbortedError) {
       throw new InterruptedSearch(`refit interrupted; the study and trial #${best.number}'s last-fold model are kept in \`${options.out}\``);
     }
     context.stderr(`The refit on all rows failed (${messageOf(error)}); ${options.out}.bestModel is trial #${best.number}'s last-fold model.\n`);
+    return false;
   }
 }
