@@ -9,8 +9,8 @@ import { sessionEmbedding } from "./session";
 
 export { loadTable, parseTable } from "../tfjs/csv";
 export type { Table, TableOptions } from "../tfjs/csv";
-export { fitStandardizer, kFold, oneHot, standardize, trainTestSplit } from "../tfjs/data";
-export type { Split, SplitOptions, Standardizer } from "../tfjs/data";
+export { fitStandardizer, kFold, oneHot, standardize, trainTestSplit, trainValidationTestSplit } from "../tfjs/data";
+export type { Split, SplitOptions, Standardizer, ThreeWaySplit, ThreeWaySplitOptions } from "../tfjs/data";
 export { trialInitializers } from "../tfjs/initializers";
 export { adamHD, sgdHD, hypergradientVersionOf, isHypergradientOptimizer } from "../tfjs/hypergradient";
 export type { AdamHDOptions, HypergradientOptimizer, HypergradientOptions, HypergradientRule } from "../tfjs/hypergradient";

@@ -101,3 +101,4 @@ export function renderStudy(study: StudyData, options: RenderOptions): MimeBundl
     figureBundle(figure, { embedding: options.embedding, ...(options.config === undefined ? {} : { config: options.config }) }),
   );
 }
+export * from "./model-report";

@@ -1,12 +1,12 @@
 /**
  * Preparing array data for training: shape checks with clear errors, class labels (integers or
  * one-hot), standardisation fitted on the training rows only, seeded (optionally stratified)
- * train/test splits and k-fold partitions. Everything here works on plain arrays and is pure;
+ * train/test and train/validation/test splits and k-fold partitions. Everything here works on plain arrays and is pure;
  * tensors are made from the results where training needs them (see `trainingData.ts`).
  *
  * Notation: n rows, p features, K classes.
  */
-import { permutation, seededRandom } from "../common/random";
+import { deriveSeed, permutation, seededRandom } from "../common/random";
 
 /** A matrix as rows, shape (n, p). */
 export type Matrix = readonly (readonly number[])[];
@@ -182,6 +182,66 @@ export function trainTestSplit<X, Y>(x: readonly X[], y: readonly Y[], options: 
     xTest: takeRows(x, testIndices),
     yTest: takeRows(y, testIndices),
     trainIndices,
+    testIndices,
+  };
+}
+
+/** Options of {@link trainValidationTestSplit}. */
+export interface ThreeWaySplitOptions {
+  /** The share of all rows for validation, in (0, 1); default 0.2. */
+  readonly validation?: number;
+  /** The share of all rows held out for the final test, in (0, 1); default 0.2. */
+  readonly test?: number;
+  /** Keep each class's share equal in the three parts (needs class labels in `y`); default false. */
+  readonly stratify?: boolean;
+  /** Seed of the shuffles; default 0. */
+  readonly seed?: number;
+}
+
+/** The three parts of a train / validation / test split, and which original rows went where. */
+export interface ThreeWaySplit<X, Y> {
+  readonly xTrain: X[];
+  readonly yTrain: Y[];
+  readonly xValidation: X[];
+  readonly yValidation: Y[];
+  readonly xTest: X[];
+  readonly yTest: Y[];
+  readonly trainIndices: number[];
+  readonly validationIndices: number[];
+  readonly testIndices: number[];
+}
+
+/**
+ * A seeded split of rows into training (to fit), validation (to choose) and test (to report once)
+ * parts in one call: the test rows are drawn first, then the validation rows from the rest (each
+ * as a share of all rows); with `stratify`, each class is split on its own at both steps.
+ * @throws Error for mismatched row counts, shares outside (0, 1) or summing to 1 or more, or a part left empty
+ */
+export function trainValidationTestSplit<X, Y>(x: readonly X[], y: readonly Y[], options: ThreeWaySplitOptions = {}): ThreeWaySplit<X, Y> {
+  const n = checkSameRowCount({ x, y });
+  const validation = options.validation ?? 0.2;
+  const test = options.test ?? 0.2;
+  for (const [name, share] of [["validation", validation], ["test", test]] as const) {
+    if (!(share > 0 && share < 1)) throw new Error(`the ${name} share must lie in (0, 1), but got ${share}`);
+  }
+  if (validation + test >= 1) throw new Error(`the validation and test shares must leave rows to train on, but ${validation} + ${test} ≥ 1`);
+  const seed = options.seed ?? 0;
+  const classes = options.stratify === true ? classIndices(y as unknown as readonly number[]) : undefined;
+  const first = splitIndices(n, test, deriveSeed(seed, "test"), classes);
+  const rest = first.trainIndices;
+  const second = splitIndices(rest.length, validation / (1 - test), deriveSeed(seed, "validation"), classes === undefined ? undefined : takeRows(classes, rest));
+  const trainIndices = takeRows(rest, second.trainIndices);
+  const validationIndices = takeRows(rest, second.testIndices);
+  const testIndices = first.testIndices;
+  return {
+    xTrain: takeRows(x, trainIndices),
+    yTrain: takeRows(y, trainIndices),
+    xValidation: takeRows(x, validationIndices),
+    yValidation: takeRows(y, validationIndices),
+    xTest: takeRows(x, testIndices),
+    yTest: takeRows(y, testIndices),
+    trainIndices,
+    validationIndices,
     testIndices,
   };
 }

@@ -11,3 +11,4 @@ export * from "./metrics";
 export * from "../common/random";
 export * from "./train";
 export * from "./trainingData";
+export * from "./validation-metrics";

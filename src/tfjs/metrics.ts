@@ -1,9 +1,11 @@
 /**
  * Metric names as a user writes them (`val_accuracy`, `acc`, `val_loss`) resolved to the keys a
  * TensorFlow.js training history has (`val_acc`, `acc`, `val_loss`), and the direction of
- * well-known metrics.
+ * well-known metrics. Metrics computed from predictions (`val_f1`, `val_auc`, ...) are the
+ * metrics module's (`src/metrics`); unknown names list both kinds.
  */
 import type { StudyDirection } from "../engine/types";
+import { PREDICTION_METRICS, predictionMetric } from "../metrics";
 
 /** Spellings of one metric, the first being TensorFlow.js's history key. */
 const ALIASES: readonly (readonly string[])[] = [
@@ -43,7 +45,8 @@ export function resolveMetricName(requested: string, available: readonly string[
   const hint = requested.startsWith(VALIDATION_PREFIX) && !available.some((key) => key.startsWith(VALIDATION_PREFIX))
     ? " (validation metrics need a validation fraction or folds)"
     : "";
-  throw new Error(`unknown metric "${requested}": the training history has ${available.join(", ")}${hint}`);
+  const fromPredictions = PREDICTION_METRICS.map((metric) => VALIDATION_PREFIX + metric.name).join(", ");
+  throw new Error(`unknown metric "${requested}": the training history has ${available.join(", ")}${hint}; computed from predictions: ${fromPredictions}`);
 }
 
 /**
@@ -59,9 +62,11 @@ export function historyKeys(metricsNames: readonly string[], withValidation: boo
 
 /**
  * Whether a well-known metric is to be minimised (losses and errors) or maximised (accuracy,
- * AUC, precision, recall); `undefined` when the name says nothing (give the direction then).
+ * AUC, precision, recall, R²); a prediction metric's own direction first; `undefined` when the name says nothing (give the direction then).
  */
 export function metricDirection(name: string): StudyDirection | undefined {
+  const fromPredictions = predictionMetric(name);
+  if (fromPredictions !== undefined) return fromPredictions.direction;
   const base = canonical(name).replace(/^val_/, "").toLowerCase();
   if (/(loss|error|crossentropy|^mse$|^mae$|^mape$|hinge|poisson|divergence)/.test(base)) return "minimize";
   if (/(acc|auc|precision|recall|f1|cosine)/.test(base)) return "maximize";

@@ -222,7 +222,7 @@ def tune_bad_input_fails_before_training(k):
         ("%%tune --model countingBuild --data xTrain,yTrain --out bad\nunits: int(4, 16)\nlr: uniform(0.1)", "line 3:"),
         ("%%tune --model notAModel --data xTrain,yTrain --out bad\n" + SPACE, "expected a compiled tf.LayersModel"),
         ("%%tune --model countingBuild --data xTrain,yShort --out bad\n" + SPACE, "xTrain has 150 rows but yShort has 149"),
-        ("%%tune --model countingBuild --data xTrain,yTrain --metric val_f1 --out bad\n" + SPACE, 'unknown metric "val_f1"'),
+        ("%%tune --model countingBuild --data xTrain,yTrain --metric val_speed --out bad\n" + SPACE, 'unknown metric "val_speed"'),
     ]
     for cell, expected in cases:
         content, outputs, _ = k.execute(cell, timeout=60)

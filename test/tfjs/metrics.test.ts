@@ -20,7 +20,12 @@ test("metric names resolve through their aliases", () => {
 });
 
 test("an unknown metric is refused with the names the history has", () => {
-  assert.throws(() => resolveMetricName("val_f1", keys), /^Error: unknown metric "val_f1": the training history has loss, acc, mse, val_loss, val_acc, val_mse$/);
+  assert.throws(
+    () => resolveMetricName("val_speed", keys),
+    /^Error: unknown metric "val_speed": the training history has loss, acc, mse, val_loss, val_acc, val_mse; computed from predictions: val_f1, val_f1_macro, .*val_auc, val_pr_auc, val_r2, val_mae, val_rmse$/,
+  );
+  // a prediction metric resolves once the trainer computes it (its names join the history's)
+  assert.equal(resolveMetricName("val_f1", [...keys, "val_f1"]), "val_f1");
   assert.throws(() => resolveMetricName("val_acc", historyKeys(["loss", "acc"], false)), /the training history has loss, acc \(validation metrics need a validation fraction or folds\)/);
 });
 
@@ -32,4 +37,8 @@ test("well-known metrics have a direction", () => {
   assert.equal(metricDirection("acc"), "maximize");
   assert.equal(metricDirection("auc"), "maximize");
   assert.equal(metricDirection("throughput"), undefined);
+  assert.equal(metricDirection("val_r2"), "maximize");
+  assert.equal(metricDirection("val_rmse"), "minimize");
+  assert.equal(metricDirection("val_f1_weighted"), "maximize");
+  assert.equal(metricDirection("val_pr_auc"), "maximize");
 });

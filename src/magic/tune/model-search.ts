@@ -17,7 +17,9 @@ import { messageOf } from "../../common/errors";
 import { BestModelKeeper } from "./best-model";
 import { NotebookStudy } from "./notebook-study";
 import type { TuneOptions } from "./options";
-import { refitReport } from "./report";
+import { refitReport, testReport } from "./report";
+import { checkMetricsBeforeTraining, setUpMetrics, type MetricSetup } from "./metric-setup";
+import { evaluateOnTest, FOLD_METRICS_ATTR, prepareTestData, type TestData } from "./test-evaluation";
 import { InterruptedSearch, runSearch } from "./run-search";
 import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
@@ -53,15 +55,25 @@ export async function runModelSearch(
     throw new MagicError(`--data ${xName},${yName}: ${messageOf(error)}`, 1);
   }
   let pool: TrainingPool | undefined;
+  let test: TestData | undefined;
   try {
-    const requested = options.metric ?? "val_loss";
+    test = readTestData(loaded, options, context, { x, y });
+    const metrics = setUpMetrics(options, context);
+    const { requested, validationMetrics } = metrics;
     const checkSeed = deriveSeed(seed, "check");
     let metric: string;
     try {
       const params = { ...representativeParams(space) };
-      metric = await checkTrialSetup(builder, params, data, { seed: checkSeed, dataNames, metric: requested });
+      metric = await checkTrialSetup(builder, params, data, { seed: checkSeed, dataNames, metric: requested, ...(validationMetrics === undefined ? {} : { validationMetrics }) });
     } catch (error) {
       throw new MagicError(`--model ${options.model}: ${messageOf(error)}`, 1);
+    }
+    if (validationMetrics !== undefined) {
+      try {
+        await checkMetricsBeforeTraining(tf, builder, representativeParams(space), data, checkSeed, validationMetrics);
+      } catch (error) {
+        throw new MagicError(`--metric ${requested}: ${messageOf(error)}`, 1);
+      }
     }
     const direction = options.direction ?? metricDirection(metric);
     if (direction === undefined) {
@@ -70,7 +82,11 @@ export async function runModelSearch(
     const workers = boundedWorkers(options.workers, plannedTrials(options, space));
     if (workers.note !== undefined) context.stdout(`${workers.note}\n`);
     const mode: TrainingMode | undefined =
-      workers.count > 1 ? await startWorkerTraining(loaded, workers, builder, representativeParams(space), data, checkSeed) : undefined;
+      workers.count <= 1
+        ? undefined
+        : metrics.userFunction !== undefined
+          ? metricFunctionStaysInNotebook(workers.count, metrics.userFunction)
+          : await startWorkerTraining(loaded, workers, builder, representativeParams(space), data, checkSeed);
     if (mode !== undefined) context.stdout(`${mode.note}\n`);
     else if (workers.auto !== undefined) context.stdout(`Training one trial at a time in the notebook's thread (${workers.auto}).\n`);
     pool = mode?.kind === "threads" ? mode.pool : undefined;
@@ -89,6 +105,7 @@ export async function runModelSearch(
         signal: context.signal,
         keepModel: options.keepBest,
         dataNames,
+        ...(validationMetrics === undefined ? {} : { validationMetrics }),
       };
       let result: Omit<TrialTraining, "model">;
       if (inPool === undefined) {
@@ -101,11 +118,19 @@ export async function runModelSearch(
         result = trained;
       }
       trial.setUserAttr("epochs", result.epochsRun);
+      const foldMetrics = foldFinals(result, data.folds.length);
+      if (foldMetrics !== undefined) trial.setUserAttr(FOLD_METRICS_ATTR, foldMetrics);
       if (result.pruned) throw new TrialPruned(`pruned after ${result.epochsRun} epochs`);
       return result.metrics;
     };
     // With --cv the best trial's model is its last fold's: train its parameters on all the data instead.
     const refit = options.cv !== undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context }) : undefined;
+    const testData = test;
+    const evaluate = testData === undefined ? undefined : (refitted: boolean) => testBest({ loaded, data, options, seed, bound, context, metrics, test: testData, refitted });
+    const afterSearch = refit === undefined && evaluate === undefined ? undefined : async () => {
+      const refitted = (await refit?.()) ?? false;
+      evaluate?.(refitted);
+    };
     await runSearch({
       session,
       options,
@@ -116,13 +141,91 @@ export async function runModelSearch(
       bound,
       concurrency: pool?.size ?? 1,
       objectiveWork: "training",
-      ...(refit === undefined ? {} : { afterSearch: refit }),
+      ...(afterSearch === undefined ? {} : { afterSearch }),
     });
   } finally {
     if (pool !== undefined) await sessionPool.giveBack(pool);
+    test?.dispose();
     data.dispose();
   }
   return undefined;
+}
+
+/** The `--test` rows as tensors, checked against --data before any training. */
+function readTestData(loaded: LoadedTensorFlow, options: TuneOptions, context: MagicContext, train: { x: DataInput; y: DataInput }): TestData | undefined {
+  if (options.test === undefined) return undefined;
+  const [txName, tyName] = options.test;
+  const testX = lookupVariable(context, txName, "variable") as DataInput;
+  const testY = lookupVariable(context, tyName, "variable") as DataInput;
+  try {
+    return prepareTestData(loaded.tf, train, { x: testX, y: testY }, { x: txName, y: tyName });
+  } catch (error) {
+    throw new MagicError(`--test ${txName},${tyName}: ${messageOf(error)}`, 1);
+  }
+}
+
+/** Training stays in the notebook's thread: a notebook metric function cannot cross to a worker thread. */
+function metricFunctionStaysInNotebook(workers: number, functionName: string): TrainingMode {
+  return {
+    kind: "notebook",
+    note: `--workers ${workers}: training one trial at a time in the notebook's thread, because the metric function ${functionName} lives in the notebook and cannot be sent to a worker thread.`,
+  };
+}
+
+/**
+ * With several folds, each validation metric's value after each fold (history index
+ * (f + 1)·epochs − 1 of fold f); undefined for one fold or a trial stopped early.
+ */
+function foldFinals(result: Pick<TrialTraining, "history" | "epochsRun" | "pruned">, folds: number): Record<string, number[]> | undefined {
+  if (folds < 2 || result.pruned || result.epochsRun % folds !== 0) return undefined;
+  const epochs = result.epochsRun / folds;
+  const finals: Record<string, number[]> = {};
+  for (const [name, values] of Object.entries(result.history)) {
+    if (name.startsWith("val_") && values.length === result.epochsRun) finals[name] = Array.from({ length: folds }, (_, f) => values[(f + 1) * epochs - 1]!);
+  }
+  return finals;
+}
+
+/** What the `--test` evaluation needs. */
+interface TestBestInput {
+  readonly loaded: LoadedTensorFlow;
+  readonly data: TrainingData;
+  readonly options: TuneOptions;
+  readonly seed: number;
+  readonly bound: NotebookStudy;
+  readonly context: MagicContext;
+  readonly metrics: MetricSetup;
+  readonly test: TestData;
+  /** Whether study.bestModel is the --cv refit's model (not a trial's). */
+  readonly refitted: boolean;
+}
+
+/**
+ * After the search (and the --cv refit): evaluates study.bestModel once on the --test rows,
+ * keeps the result as `study.testMetrics` and prints it beside the validation metrics.
+ */
+function testBest({ loaded, data, options, seed, bound, context, metrics, test, refitted }: TestBestInput): void {
+  const best = bound.bestTrial;
+  const model = bound.bestModel;
+  if (best === undefined || model === undefined) {
+    context.stderr(`--test ${test.names}: no model to evaluate (${best === undefined ? "no trial completed" : "the best model was not kept: --no-keep-best"}).\n`);
+    return;
+  }
+  const withFolds = data.folds.length > 1;
+  const evaluation = evaluateOnTest({
+    tf: loaded.tf,
+    model,
+    test,
+    best,
+    refitted,
+    ...(metrics.validationMetrics === undefined ? {} : { validationMetrics: metrics.validationMetrics }),
+    ...(withFolds ? {} : { validation: { x: data.folds[0]!.xValidation, y: data.folds[0]!.yValidation } }),
+    seed: deriveSeed(seed, "test"),
+    ...(options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass }),
+  });
+  bound.testMetrics = evaluation;
+  context.stdout(`${testReport(evaluation, options.out)}\n`);
+  for (const bundle of bound.modelReport()) context.display(bundle);
 }
 
 /** How the trials validate: `--cv` folds, `--validation-data`, or a `--validation` fraction (default 0.2). */
@@ -174,10 +277,11 @@ interface RefitInput {
  * After a --cv search: trains the best trial's parameters once more on every row of --data (as
  * scikit-learn's refit) and keeps that model as `study.bestModel` in place of the trial's
  * last-fold model. If the refit is interrupted or fails, the last-fold model stays.
+ * @returns whether study.bestModel is now the refitted model
  */
-async function refitBest({ loaded, builder, data, options, seed, bound, keeper, context }: RefitInput): Promise<void> {
+async function refitBest({ loaded, builder, data, options, seed, bound, keeper, context }: RefitInput): Promise<boolean> {
   const best = bound.bestTrial;
-  if (best === undefined || bound.bestModel === undefined) return;
+  if (best === undefined || bound.bestModel === undefined) return false;
   const [xName, yName] = options.data!;
   const length = trainingLength(best.params, options);
   const started = performance.now();
@@ -191,10 +295,12 @@ async function refitBest({ loaded, builder, data, options, seed, bound, keeper, 
     keeper.replace(model);
     const durationMs = performance.now() - started;
     context.stdout(`${refitReport({ trialNumber: best.number, rows, data: `${xName},${yName}`, epochs: length.epochs, durationMs, out: options.out })}\n`);
+    return true;
   } catch (error) {
     if (error instanceof TrainingAbortedError) {
       throw new InterruptedSearch(`refit interrupted; the study and trial #${best.number}'s last-fold model are kept in \`${options.out}\``);
     }
     context.stderr(`The refit on all rows failed (${messageOf(error)}); ${options.out}.bestModel is trial #${best.number}'s last-fold model.\n`);
+    return false;
   }
 }

@@ -7,11 +7,12 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { writeFileSync } from "node:fs";
 import type { MimeBundle } from "../types";
 import { disposeModel } from "../../tfjs/train";
-import { figureBundle, renderStudy, studyFigures, studyInfo, type FigureKind, type PlotlyEmbedding, type StudyData } from "../../render";
+import { figureBundle, modelReportFigures, renderStudy, studyFigures, studyInfo, type FigureKind, type PlotlyEmbedding, type StudyData } from "../../render";
 import type { Study, StudyJSON } from "../../engine/study";
 import type { FrozenTrial, Params, SearchSpace } from "../../engine/types";
 import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
+import type { TestEvaluation } from "./test-evaluation";
 
 /** What a finished (or interrupted) search says about itself. */
 export interface SearchSummary {
@@ -35,6 +36,8 @@ export class NotebookStudy {
   bestModel: tfjs.LayersModel | undefined;
   /** How the last search of this study went. */
   lastSearch: SearchSummary | undefined;
+  /** With `--test X,Y`: the best model's metrics on those rows beside its validation metrics. */
+  testMetrics: TestEvaluation | undefined;
   private disposed = false;
 
   constructor(
@@ -109,6 +112,17 @@ export class NotebookStudy {
    * MIME bundles of the study's figures: the `kinds` asked for, or by default every figure with
    * something to show (the analysis figures only, without the trials table, when `analysisOnly`).
    */
+  /**
+   * The best-model report on the `--test` rows as figures: confusion matrix, ROC and
+   * precision-recall curves and per-class scores (classifier), or predicted against true and
+   * residuals (regressor); none without `--test`. Its data is `testMetrics.report`.
+   */
+  modelReport(): MimeBundle[] {
+    const evaluation = this.testMetrics;
+    if (evaluation === undefined) return [];
+    return modelReportFigures(evaluation.report, `Best model on ${evaluation.data}`).map((figure) => figureBundle(figure, { embedding: this.embedding }));
+  }
+
   figures(kinds?: readonly FigureKind[], analysisOnly = false): MimeBundle[] {
     if (kinds !== undefined) return renderStudy(this.data(), { embedding: this.embedding, figures: kinds });
     const drawn = studyFigures(studyInfo(this.data(), Date.now())).filter((figure) => !analysisOnly || figure.name !== "trials");

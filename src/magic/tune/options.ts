@@ -26,7 +26,10 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "cv", type: "integer", metavar: "K", description: "k-fold cross-validation: the metric is the mean over K folds" },
   { name: "epochs", type: "integer", metavar: "N", default: 10, description: "training epochs per trial (may also be a search parameter named epochs)" },
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
-  { name: "metric", type: "string", metavar: "NAME", description: "metric to optimise: a history name such as val_loss or val_acc (model), or a key of the objective's record (default: val_loss, or loss without validation; value for a number)" },
+  { name: "metric", type: "string", metavar: "NAME", description: "metric to optimise: a history name such as val_loss or val_acc (model), a metric computed from predictions (val_f1, val_precision, val_recall, each also _macro/_micro/_weighted, val_auc, val_pr_auc, val_r2, val_mae, val_rmse), or a key of the objective's record (default: val_loss, or loss without validation; value for a number)" },
+  { name: "metricFn", type: "string", metavar: "FN", description: "--model: notebook function (yTrue, yPred) => number scored on the validation rows (each as rows of numbers, one per output); its value is val_FN (NAME=FN: val_NAME) and the default --metric" },
+  { name: "positiveClass", type: "integer", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score (default 1)" },
+  { name: "test", type: "list", metavar: "X,Y", description: "--model: held-out inputs and targets; the best model is evaluated on them once, after the search, beside its validation metrics" },
   { name: "direction", type: "string", choices: ["minimize", "maximize"], description: "optimisation direction (default: inferred from the metric: loss/error down, accuracy/auc up)" },
   { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), random, scrambled Sobol, grid, or BOHB (TPE fitted at the largest budget with enough observations + --pruner hyperband)" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
@@ -99,6 +102,10 @@ export interface TuneOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly metric?: string;
+  /** `--metric-fn FN` or `NAME=FN`: a notebook metric function. */
+  readonly metricFn?: string;
+  readonly positiveClass?: number;
+  readonly test?: readonly [string, string];
   readonly direction?: StudyDirection;
   readonly strategy: Strategy;
   /** With `--strategy auto`: the later hand-over to another strategy it planned (see auto-strategy.ts). */
@@ -125,6 +132,8 @@ export interface TuneOptions {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** `FN` or `NAME=FN`. */
+const METRIC_FN = /^(?:[A-Za-z_]\w*=)?[A-Za-z_$][\w$]*$/;
 
 /**
  * Reads and cross-checks the parsed options (one of --model and --objective, validation options
@@ -153,6 +162,9 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     epochs: number("epochs") ?? 10,
     batchSize: number("batchSize") ?? 32,
     ...optional("metric", string("metric")),
+    ...optional("metricFn", string("metricFn")),
+    ...optional("positiveClass", number("positiveClass")),
+    ...optional("test", pair("test")),
     ...optional("direction", string("direction") as StudyDirection | undefined),
     strategy: (string("strategy") ?? "auto") as Strategy,
     ...optional("trials", number("trials")),
@@ -190,6 +202,14 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     for (const name of ["data", "validationData", "validation", "cv"] as const) {
       if (options[name] !== undefined) fail(`--${kebabCase(name)} is for --model; an --objective uses its own data`);
     }
+  }
+  if (options.objective !== undefined) {
+    for (const name of ["metricFn", "positiveClass", "test"] as const) {
+      if (options[name] !== undefined) fail(`--${kebabCase(name)} is for --model; an --objective computes its own metrics`);
+    }
+  }
+  if (options.metricFn !== undefined && !METRIC_FN.test(options.metricFn)) {
+    fail(`--metric-fn expects a function's variable name, or NAME=FN to name its metric, got "${options.metricFn}"`);
   }
   const validations = [options.validation, options.cv, options.validationData].filter((v) => v !== undefined);
   if (validations.length > 1) fail("give only one of --validation, --cv and --validation-data");

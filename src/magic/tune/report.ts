@@ -1,9 +1,10 @@
 /**
- * The text `%%tune` prints about a search: the one-line report after it, and the line about the
- * `--cv` refit. Numbers and durations go through the render module's formatters.
+ * The text `%%tune` prints about a search: the one-line report after it, the line about the
+ * `--cv` refit, and the `--test` table. Numbers and durations go through the render module's formatters.
  */
 import { formatDuration, roundSignificant } from "../../render";
 import { countStates, type NotebookStudy, type SearchSummary } from "./notebook-study";
+import type { TestEvaluation } from "./test-evaluation";
 
 /**
  * "Ran 30 trials (1 min 03 s, 98 % of it training). Study "s": 30 trials (28 complete, 2 pruned);
@@ -49,4 +50,35 @@ function formatValue(value: number | undefined): string {
 
 function capitalize(text: string): string {
   return text.length === 0 ? text : text[0]!.toUpperCase() + text.slice(1);
+}
+
+/**
+ * The `--test` table: each metric on the validation rows (of the chosen trial) and on the test
+ * rows, the expected spread of their difference and where it comes from, and a warning line for
+ * each metric that differs by more than twice its spread.
+ */
+export function testReport(evaluation: TestEvaluation, out: string): string {
+  const model = evaluation.refitted ? `the model refitted with trial #${evaluation.trialNumber}'s parameters` : `trial #${evaluation.trialNumber}'s model`;
+  const header = ["metric", "validation", "test", "spread (1 sd)"];
+  const rows = evaluation.metrics.map((m) => [
+    m.name,
+    formatValue(m.validation),
+    formatValue(m.test),
+    m.spread === undefined ? "-" : `±${roundSignificant(m.spread, 3)} (${m.spreadSource})`,
+  ]);
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
+  const line = (cells: readonly string[]): string => `  ${cells.map((c, j) => c.padEnd(widths[j]!)).join("  ")}`.trimEnd();
+  const warnings = evaluation.metrics
+    .filter((m) => m.flagged)
+    .map(
+      (m) =>
+        `Warning: ${m.name} is ${formatValue(m.test)} on the test rows but ${formatValue(m.validation)} on validation, more than twice the spread expected by chance ` +
+        `(±${roundSignificant(m.spread!, 3)}): the search may have fitted the validation rows, or the test rows differ from them.`,
+    );
+  return [
+    `Test set ${evaluation.data} (${evaluation.rows} rows), ${model}; in ${out}.testMetrics:`,
+    line(header),
+    ...rows.map(line),
+    ...warnings,
+  ].join("\n");
 }

@@ -7,6 +7,7 @@ import type { BackendName } from "../backend";
 import type { TrialTraining } from "../train";
 import type { ModelDescription } from "./model-transfer";
 import type { SharedTrainingData } from "./shared-data";
+import type { ValidationMetricsSpec } from "../validation-metrics";
 
 /** Slots of the shared control array. */
 export const Control = {
@@ -32,6 +33,8 @@ export interface TrainJob {
   /** Send the trained model's weights back. */
   readonly keepModel: boolean;
   readonly dataNames: { readonly x: string; readonly y: string };
+  /** The metrics from predictions on the validation rows, by name (the worker rebuilds them). */
+  readonly validationMetrics?: ValidationMetricsSpec;
 }
 
 /** Main thread → worker. */

@@ -9,6 +9,7 @@ import type { TensorFlow } from "../backend";
 import { buildTrialModel, disposeModel, type ModelBuilder, type TrainOptions, type TrialTraining } from "../train";
 import { describeModel, restoreModel, type ModelDescription } from "./model-transfer";
 import type { TrainingPool } from "./pool";
+import { threadSpecOf } from "../validation-metrics";
 
 /** The end of the last build started in this thread. */
 let lastBuild: Promise<unknown> = Promise.resolve();
@@ -63,6 +64,7 @@ export async function trainTrialInPool<P>(
       seed: options.seed,
       keepModel: options.keepModel ?? false,
       dataNames: options.dataNames ?? { x: "x", y: "y" },
+      ...(options.validationMetrics === undefined ? {} : { validationMetrics: threadSpecOf(options.validationMetrics) }),
     },
     options.reporter,
     options.signal,

@@ -10,6 +10,7 @@ import { parentPort } from "node:worker_threads";
 import { orderFromEnvironment, selectBackend, type TensorFlow } from "../backend";
 import { disposeModel, trainTrial, type AbortFlag, type TrialReporter } from "../train";
 import type { TrainingData } from "../trainingData";
+import { createValidationMetrics } from "../validation-metrics";
 import { Control, PruneAnswer, type ErrorData, type FromWorker, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
 import { describeModel, restoreModel, weightBuffers } from "./model-transfer";
 import { trainingDataFromShared } from "./shared-data";
@@ -92,6 +93,7 @@ async function train(job: TrainJob): Promise<{ training: WorkerTraining; transfe
     signal,
     keepModel: job.keepModel,
     dataNames: job.dataNames,
+    ...(job.validationMetrics === undefined ? {} : { validationMetrics: createValidationMetrics(job.validationMetrics) }),
   });
   const { model, ...training } = result;
   if (model === undefined) return { training, transfer: [] };

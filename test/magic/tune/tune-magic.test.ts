@@ -122,7 +122,7 @@ test("bad input fails before any training, naming the line and what was expected
   await expectError(`%%tune --model buildModl --data xTrain,yTrain\n${SPACE}`, /^line 1: unknown function "buildModl"/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits int(4, 16)`, /^line 2: expected "name: distribution"/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits: int(4, 16)\nlr: uniform(0.1)`, /^line 3: .*needs low and high/);
-  await expectError(`%%tune --model buildModel --data xTrain,yTrain --metric val_f1\n${SPACE}`, /unknown metric "val_f1".*loss.*acc/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain --metric val_speed\n${SPACE}`, /unknown metric "val_speed".*loss.*acc.*computed from predictions: val_f1/);
   await expectError(`%%tune --model buildModel\n${SPACE}`, /--model needs --data/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain --strategy annealing\n${SPACE}`, /strategy/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain --strategy grid\nunits: [4, 8]\nlr: loguniform(1e-3, 1e-1)`, /^line 3: --strategy grid cannot list the values of "lr".*--grid-points N/);

@@ -90,3 +90,23 @@ test("a notebook in a fresh directory outside the repository finds TensorFlow.js
     spec.cleanup();
   }
 });
+
+// Needs the trainer to compute TrainOptions.validationMetrics (the --metric-fn value of each epoch).
+test("the breast-cancer recall tutorial tunes F2 of the malignant class and reports on its test set", async () => {
+  const spec = temporaryKernelspecs();
+  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-tutorials-"));
+  try {
+    const recall = outputsOf(await execute(path.join(NOTEBOOKS, "04-breast-cancer-recall.ipynb"), outDir, spec.env));
+    assert.match(recall.streams, /Study "study": 12 trials \(12 complete\); best trial #\d+: val_f2Malignant = 0\.9\d*/);
+    assert.match(recall.streams, /Test set xTest,yTest \(\d+ rows\), trial #\d+'s model; in study\.testMetrics:/);
+    const malignantRecall = Number(/malignant recall on the test rows: ([\d.]+)/.exec(recall.streams)?.[1]);
+    assert.ok(malignantRecall > 0.85, `the best model finds the malignant test rows (recall ${malignantRecall})`);
+    const layouts = recall.outputs.filter((o) => o.data?.[PLOTLY_MIME] !== undefined).map((o) => JSON.stringify((o.data![PLOTLY_MIME] as { layout?: unknown }).layout));
+    for (const title of ["confusion matrix", "ROC curve", "precision-recall curve", "per class"]) {
+      assert.ok(layouts.some((layout) => layout.includes(`Best model on xTest,yTest: ${title}`)), `the report's ${title} is drawn`);
+    }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+    spec.cleanup();
+  }
+});
