@@ -19,7 +19,7 @@ export interface PeerFile {
 }
 
 /** The repository root: the nearest directory above this file holding package.json. */
-function repositoryRoot(): string {
+export function repositoryRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, "package.json"))) {
     const parent = dirname(dir);
