@@ -1,0 +1,74 @@
+/**
+ * `npm run bench:schedulers [-- --trials 30 --epochs 20 --seeds 3 --strategy bayes --methods none,asha --no-peer]`
+ *
+ * Issue 15's comparison on the digits search of `digits-e2e.ts`: the same space, epochs and trial
+ * budget under each pruner of `PRUNERS` (none, median, asha, and hyperband when it exists) with one
+ * base strategy, and the scheduling strategies of `STRATEGIES` that exist at run time (bohb, pbt),
+ * over seeds, beside Optuna TPE + PyTorch measured in the same invocation. Prints wall time, best
+ * validation accuracy and the time at which 0.97/0.98/0.985 were first reached, and the issue's goals.
+ */
+import { parseArgs } from "node:util";
+import { loadTensorFlow } from "../src/tfjs/backend";
+import { PRUNERS, STRATEGIES, TUNE_OPTIONS } from "../src/magic/tune/options";
+import { DIGITS_TARGETS, digitsRows, tuneDefaults } from "./digits-e2e";
+import { runDigitsBench, verdict, type DigitsConfig } from "./digits-bench";
+import { medians } from "./e2e-summary";
+
+/** Strategies that schedule training themselves (run without a pruner), when they exist. */
+const SCHEDULING_STRATEGIES = ["bohb", "pbt"];
+
+const defaultStrategy = String(TUNE_OPTIONS.find((o) => o.name === "strategy")?.default ?? "bayes");
+
+const { values } = parseArgs({
+  options: {
+    trials: { type: "string", default: "30" },
+    epochs: { type: "string", default: "20" },
+    seeds: { type: "string", default: "3" },
+    strategy: { type: "string", default: defaultStrategy },
+    methods: { type: "string" },
+    "no-peer": { type: "boolean", default: false },
+  },
+});
+
+/** Every method this build of `%%tune` has: the base strategy under each pruner, and bohb/pbt. */
+function availableMethods(base: string): DigitsConfig[] {
+  const pruned = PRUNERS.map((pruner) => ({ name: pruner === "none" ? `${base} (no pruner)` : `${base} + ${pruner}`, key: pruner, options: ["--strategy", base, "--pruner", pruner] }));
+  const scheduling = SCHEDULING_STRATEGIES.filter((s) => (STRATEGIES as readonly string[]).includes(s)).map((s) => ({ name: s, key: s, options: ["--strategy", s] }));
+  const wanted = values.methods?.split(",").filter((m) => m !== "");
+  const all = [...pruned, ...scheduling];
+  if (wanted !== undefined) {
+    const unknown = wanted.filter((w) => !all.some((m) => m.key === w));
+    if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(", ")}; this build has ${all.map((m) => m.key).join(", ")}`);
+  }
+  return all.filter((m) => wanted === undefined || wanted.includes(m.key)).map(({ name, options }) => ({ name, options }));
+}
+
+async function main(): Promise<void> {
+  if (!(STRATEGIES as readonly string[]).includes(values.strategy)) throw new Error(`--strategy: expected one of ${STRATEGIES.join(", ")}, got ${values.strategy}`);
+  const { tf, description } = await loadTensorFlow();
+  const rows = digitsRows();
+  const configs = availableMethods(values.strategy);
+  const size = { trials: Number(values.trials), epochs: Number(values.epochs), seeds: Number(values.seeds), peer: !values["no-peer"] };
+  console.log(`bench:schedulers — digits MLP, ${size.trials} trials × ${size.epochs} epochs, seeds 0..${size.seeds - 1}; ${description}`);
+  console.log(`Methods: ${configs.map((c) => c.name).join(", ")} (pruners: ${PRUNERS.join(", ")}; strategies: ${STRATEGIES.join(", ")}). %%tune defaults now: ${tuneDefaults()}`);
+  const { configs: results } = await runDigitsBench(tf, rows, configs, size);
+  const to98 = DIGITS_TARGETS.indexOf(0.98);
+  const byName = new Map(results.filter((c) => c.runs.length > 0).map((c) => [c.name, medians(c.runs)]));
+  const baseline = byName.get(`${values.strategy} (no pruner)`);
+  const fast = [...byName.entries()].filter(([name]) => /hyperband|bohb/.test(name));
+  console.log("\nGoals (issue 15, medians over seeds):");
+  if (fast.length === 0) console.log("  Hyperband or BOHB reach 0.98 in ≤ half the time without pruning: not measured (neither exists in this build)");
+  for (const [name, m] of fast) {
+    const ok = baseline === undefined ? undefined : m.reachedS[to98]! <= 0.5 * baseline.reachedS[to98]!;
+    console.log(`  ${name} reaches 0.98 in ≤ half the time of ${values.strategy} without pruning: ${verdict(ok)} (${m.reachedS[to98]!.toFixed(1)} s vs ${baseline?.reachedS[to98]!.toFixed(1) ?? "-"} s)`);
+  }
+  const pbt = byName.get("pbt");
+  const others = [...byName.entries()].filter(([name]) => name !== "pbt");
+  const bestOther = Math.max(...others.map(([, m]) => m.best));
+  console.log(`  PBT's best accuracy at least as high as any other method's: ${pbt === undefined ? "not measured (no pbt strategy in this build)" : `${verdict(pbt.best >= bestOther)} (${pbt.best.toFixed(4)} vs ${bestOther.toFixed(4)})`}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
