@@ -30,6 +30,10 @@ export interface DigitsBenchResult {
 
 /** Runs each configuration over seeds 0..seeds−1 and the peer, printing per seed and then the table. */
 export async function runDigitsBench(tf: TensorFlow, rows: DigitsRows, configs: readonly DigitsConfig[], size: DigitsBenchSize): Promise<DigitsBenchResult> {
+  // One untimed trial of one epoch first, so that the first configuration does not pay alone for
+  // compiling the code paths (the peer's imports are outside its timing too).
+  const warmUp = await runDigitsSearch(tf, rows, { trials: 1, epochs: 1, seed: 0, options: [] });
+  console.log(`  warm-up (not counted): 1 trial × 1 epoch in ${warmUp.wallS.toFixed(1)} s`);
   const results: ConfigRuns[] = [];
   for (const config of configs) {
     const runs = [];

@@ -92,6 +92,12 @@ export interface RunFigures {
   readonly objectiveS: number | undefined;
   /** (wall − objective) / wall; with parallel workers the objective time is summed over them. */
   readonly overheadShare: number | undefined;
+  /**
+   * Share of wall time the live view spent building and sending its output. Part of it falls
+   * inside the objective (its refresh timer fires while a trial trains), so it is not all in
+   * `overheadShare`.
+   */
+  readonly liveShare: number | undefined;
   /** The cell's report and other printed lines. */
   readonly printed: string;
   readonly liveUpdates: number;
@@ -132,6 +138,7 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     trialsPerMinute: (study.trials.length / wallMs) * 60_000,
     objectiveS: objectiveMs === undefined ? undefined : objectiveMs / 1000,
     overheadShare: objectiveMs === undefined ? undefined : (wallMs - objectiveMs) / wallMs,
+    liveShare: study.lastSearch?.liveMs === undefined ? undefined : study.lastSearch.liveMs / wallMs,
     printed: context.printed.join("").trim(),
     liveUpdates: context.updates,
     sentKB: context.sentBytes / 1024,

@@ -63,6 +63,7 @@ export function runDigitsPeer(trials: number, seeds: number): PeerOutcome {
       trialsPerMinute: (timings[i]!.trials / wallS) * 60,
       objectiveS,
       overheadShare: (wallS - objectiveS) / wallS,
+      liveShare: undefined,
       printed: lines.find((l) => l.startsWith(`seed ${i}:`)) ?? "",
       liveUpdates: 0,
       sentKB: 0,

@@ -19,6 +19,8 @@ export interface Medians {
   readonly reachedS: readonly number[];
   readonly trialsPerMinute: number;
   readonly overheadShare: number;
+  /** The live view's share of the wall time (NaN for the peer, which has none). */
+  readonly liveShare: number;
 }
 
 /** Medians over seeds (a target never reached counts as ∞, so a median can be ∞). */
@@ -29,6 +31,7 @@ export function medians(runs: readonly RunFigures[]): Medians {
     reachedS: DIGITS_TARGETS.map((_, i) => median(runs.map((r) => r.reachedS[i]!))),
     trialsPerMinute: median(runs.map((r) => r.trialsPerMinute)),
     overheadShare: median(runs.map((r) => r.overheadShare ?? Number.NaN)),
+    liveShare: median(runs.map((r) => r.liveShare ?? Number.NaN)),
   };
 }
 
@@ -37,7 +40,7 @@ const seconds = (s: number): string => (Number.isFinite(s) ? s.toFixed(1) : "nev
 /** The header of {@link summaryRow}'s table. */
 export function summaryHeader(): string {
   const targets = DIGITS_TARGETS.map((t) => `to ${t}`.padStart(8)).join(" ");
-  return `${"run".padEnd(24)} ${"seeds".padStart(5)} ${"wall s".padStart(7)} ${"best acc".padStart(8)} ${targets} ${"trials/min".padStart(10)} ${"overhead".padStart(8)}`;
+  return `${"run".padEnd(24)} ${"seeds".padStart(5)} ${"wall s".padStart(7)} ${"best acc".padStart(8)} ${targets} ${"trials/min".padStart(10)} ${"overhead".padStart(8)} ${"live view".padStart(9)}`;
 }
 
 /** One row: the medians of a configuration (times in seconds from the start of the search). */
@@ -45,11 +48,11 @@ export function summaryRow(config: ConfigRuns): string {
   if (config.runs.length === 0) return `${config.name.padEnd(24)} failed: ${config.error ?? "no run"}`;
   const m = medians(config.runs);
   const targets = m.reachedS.map((s) => seconds(s).padStart(8)).join(" ");
-  const overhead = Number.isFinite(m.overheadShare) ? `${(m.overheadShare * 100).toFixed(1)} %` : "-";
+  const percent = (share: number): string => (Number.isFinite(share) ? `${(share * 100).toFixed(1)} %` : "-");
   const failed = config.error === undefined ? "" : `  (some seeds failed: ${config.error})`;
   return (
     `${config.name.padEnd(24)} ${String(config.runs.length).padStart(5)} ${m.wallS.toFixed(1).padStart(7)} ${m.best.toFixed(4).padStart(8)} ${targets} ` +
-    `${m.trialsPerMinute.toFixed(1).padStart(10)} ${overhead.padStart(8)}${failed}`
+    `${m.trialsPerMinute.toFixed(1).padStart(10)} ${percent(m.overheadShare).padStart(8)} ${percent(m.liveShare).padStart(9)}${failed}`
   );
 }
 
@@ -70,5 +73,6 @@ export function ratioRow(ours: ConfigRuns, peer: Medians, validationRows: number
 export function seedLine(name: string, seed: number, run: RunFigures): string {
   const reached = DIGITS_TARGETS.map((t, i) => `${t}: ${seconds(run.reachedS[i]!)}`).join(", ");
   const overhead = run.overheadShare === undefined ? "" : `, outside the objective ${(run.overheadShare * 100).toFixed(1)} %`;
-  return `  ${name} seed ${seed}: ${run.wallS.toFixed(1)} s, best ${run.best.toFixed(4)} (${run.completed}/${run.trials} trials complete), first reached {${reached}}${overhead}, ${run.liveUpdates} live updates, ${run.sentKB.toFixed(0)} KB sent`;
+  const live = run.liveShare === undefined ? "" : `, live view ${(run.liveShare * 100).toFixed(2)} %`;
+  return `  ${name} seed ${seed}: ${run.wallS.toFixed(1)} s, best ${run.best.toFixed(4)} (${run.completed}/${run.trials} trials complete), first reached {${reached}}${overhead}${live}, ${run.liveUpdates} live updates, ${run.sentKB.toFixed(0)} KB sent`;
 }

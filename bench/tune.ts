@@ -50,9 +50,16 @@ async function main(): Promise<void> {
   console.log("\nGoals (issue 13, medians over seeds):");
   console.log(`  default wall ≤ 1.5 × the peer's: ${verdict(ours && peer && ours.wallS <= 1.5 * peer.wallS)}` + (ours && peer ? ` (${(ours.wallS / peer.wallS).toFixed(2)}×)` : ""));
   console.log(`  default best val acc within one validation example (${oneExample.toFixed(4)}) of the peer's: ${verdict(ours && peer && ours.best >= peer.best - oneExample - 1e-9)}`);
-  const overheads = results.filter((c) => c.runs.length > 0).map((c) => ({ name: c.name, share: medians(c.runs).overheadShare }));
+  // Outside the objective plus the live view's time (part of which falls inside the objective while
+  // a trial trains): an upper bound of the time not spent training.
+  const overheads = results
+    .filter((c) => c.runs.length > 0)
+    .map((c) => {
+      const m = medians(c.runs);
+      return { name: c.name, share: m.overheadShare + (Number.isFinite(m.liveShare) ? m.liveShare : 0) };
+    });
   const worst = overheads.reduce((a, b) => (b.share > a.share ? b : a), { name: "-", share: Number.NEGATIVE_INFINITY });
-  console.log(`  every strategy's time outside the objective < 2 % of wall: ${verdict(overheads.length === 0 ? undefined : worst.share < 0.02)} (highest: ${worst.name} ${(worst.share * 100).toFixed(1)} %)`);
+  console.log(`  every strategy's time outside training (outside the objective + live view) < 2 % of wall: ${verdict(overheads.length === 0 ? undefined : worst.share < 0.02)} (highest: ${worst.name} ${(worst.share * 100).toFixed(1)} %)`);
   console.log(`  ${ISSUE_13_FIGURES}`);
   console.log(`Backend: ${description}. Tensors alive at the end: ${tf.memory().numTensors}.`);
 }
