@@ -90,6 +90,12 @@ export interface RunFigures {
   readonly trialsPerMinute: number;
   /** Seconds inside the objective (building and training models), summed over trials. */
   readonly objectiveS: number | undefined;
+  /**
+   * Where the time outside the objective went (s): before the first trial (options, data, the
+   * model check, the first display), between trials (sampling, bookkeeping, live updates at trial
+   * ends), and after the search (the report and final figures).
+   */
+  readonly outside: { readonly setupS: number; readonly betweenS: number; readonly afterS: number } | undefined;
   /** (wall − objective) / wall; with parallel workers the objective time is summed over them. */
   readonly overheadShare: number | undefined;
   /**
@@ -128,7 +134,8 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     const times = completed.filter((t) => t.value! >= target && t.completedAt !== undefined).map((t) => (t.completedAt! - startedAt) / 1000);
     return times.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...times);
   });
-  const objectiveMs = study.lastSearch?.objectiveMs;
+  const search = study.lastSearch;
+  const objectiveMs = search?.objectiveMs;
   const figures: RunFigures = {
     wallS: wallMs / 1000,
     best: completed.length === 0 ? Number.NaN : Math.max(...completed.map((t) => t.value!)),
@@ -137,8 +144,12 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     completed: completed.length,
     trialsPerMinute: (study.trials.length / wallMs) * 60_000,
     objectiveS: objectiveMs === undefined ? undefined : objectiveMs / 1000,
+    outside:
+      search === undefined
+        ? undefined
+        : { setupS: search.setupMs / 1000, betweenS: (search.wallTimeMs - search.objectiveMs) / 1000, afterS: (wallMs - search.setupMs - search.wallTimeMs) / 1000 },
     overheadShare: objectiveMs === undefined ? undefined : (wallMs - objectiveMs) / wallMs,
-    liveShare: study.lastSearch?.liveMs === undefined ? undefined : study.lastSearch.liveMs / wallMs,
+    liveShare: search?.liveMs === undefined ? undefined : search.liveMs / wallMs,
     printed: context.printed.join("").trim(),
     liveUpdates: context.updates,
     sentKB: context.sentBytes / 1024,

@@ -64,6 +64,7 @@ export function runDigitsPeer(trials: number, seeds: number): PeerOutcome {
       objectiveS,
       overheadShare: (wallS - objectiveS) / wallS,
       liveShare: undefined,
+      outside: undefined,
       printed: lines.find((l) => l.startsWith(`seed ${i}:`)) ?? "",
       liveUpdates: 0,
       sentKB: 0,

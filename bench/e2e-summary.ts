@@ -72,7 +72,8 @@ export function ratioRow(ours: ConfigRuns, peer: Medians, validationRows: number
 /** One line per seed, for the log: wall, best, times to target, and the cell's own report. */
 export function seedLine(name: string, seed: number, run: RunFigures): string {
   const reached = DIGITS_TARGETS.map((t, i) => `${t}: ${seconds(run.reachedS[i]!)}`).join(", ");
-  const overhead = run.overheadShare === undefined ? "" : `, outside the objective ${(run.overheadShare * 100).toFixed(1)} %`;
+  const parts = run.outside === undefined ? "" : ` (setup ${run.outside.setupS.toFixed(2)} s, between trials ${run.outside.betweenS.toFixed(2)} s, after ${run.outside.afterS.toFixed(2)} s)`;
+  const overhead = run.overheadShare === undefined ? "" : `, outside the objective ${(run.overheadShare * 100).toFixed(1)} %${parts}`;
   const live = run.liveShare === undefined ? "" : `, live view ${(run.liveShare * 100).toFixed(2)} %`;
   return `  ${name} seed ${seed}: ${run.wallS.toFixed(1)} s, best ${run.best.toFixed(4)} (${run.completed}/${run.trials} trials complete), first reached {${reached}}${overhead}${live}, ${run.liveUpdates} live updates, ${run.sentKB.toFixed(0)} KB sent`;
 }
