@@ -37,8 +37,8 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`--strategies: unknown ${unknown.join(", ")}; expected some of ${STRATEGIES.join(", ")}`);
   const configs: DigitsConfig[] = [
     { name: "defaults", options: [] },
-    // grid needs points per continuous parameter: 2 × 2 × 2 × 3 batch sizes = 24 combinations.
-    ...strategies.map((s) => ({ name: s, options: s === "grid" ? ["--strategy", s, "--grid-points", "2"] : ["--strategy", s] })),
+    // grid needs points per continuous parameter: 3 × 3 × 3 × 3 batch sizes = 81 combinations, of which --trials are run.
+    ...strategies.map((s) => ({ name: s, options: s === "grid" ? ["--strategy", s, "--grid-points", "3"] : ["--strategy", s] })),
   ];
   const size = { trials: Number(values.trials), epochs: Number(values.epochs), seeds: Number(values.seeds), peer: !values["no-peer"] };
   console.log(`bench:tune — digits MLP (${rows.xTrain.length} train / ${rows.yValidation.length} validation rows), ${size.trials} trials × ${size.epochs} epochs, seeds 0..${size.seeds - 1}; ${description}`);
