@@ -156,7 +156,8 @@ export class LiveView {
     const now = this.clock.now();
     if (this.shownCount === 0) {
       // The library goes in an output of its own that is never replaced, so it stays in the
-      // saved notebook whatever the live output becomes. Sent once: not counted in the cost.
+      // saved notebook whatever the live output becomes. Sent once, so it does not space the
+      // updates (it counts in spentMs).
       const library = libraryBundle(this.options.embedding);
       if (library !== undefined) this.options.output.display(library);
     }
