@@ -6,6 +6,7 @@ import { runDigitsSearch, type DigitsRows, type DigitsRunSpec } from "./digits-e
 import { runDigitsPeer } from "./digits-peer";
 import { medians, ratioRow, seedLine, summaryHeader, summaryRow, type ConfigRuns, type Medians } from "./e2e-summary";
 import type { TensorFlow } from "../src/tfjs/backend";
+import { PlotlyEmbedding } from "../src/render";
 
 /** A named set of `%%tune` options (none for the defaults). */
 export interface DigitsConfig {
@@ -31,8 +32,9 @@ export interface DigitsBenchResult {
 /** Runs each configuration over seeds 0..seeds−1 and the peer, printing per seed and then the table. */
 export async function runDigitsBench(tf: TensorFlow, rows: DigitsRows, configs: readonly DigitsConfig[], size: DigitsBenchSize): Promise<DigitsBenchResult> {
   // One untimed trial of one epoch first, so that the first configuration does not pay alone for
-  // compiling the code paths (the peer's imports are outside its timing too).
-  const warmUp = await runDigitsSearch(tf, rows, { trials: 1, epochs: 1, seed: 0, options: [] });
+  // compiling the code paths and sending plotly.js (the peer's imports are outside its timing too).
+  const embedding = new PlotlyEmbedding();
+  const warmUp = await runDigitsSearch(tf, rows, { trials: 1, epochs: 1, seed: 0, options: [] }, embedding);
   console.log(`  warm-up (not counted): 1 trial × 1 epoch in ${warmUp.wallS.toFixed(1)} s`);
   const results: ConfigRuns[] = [];
   for (const config of configs) {
@@ -41,7 +43,7 @@ export async function runDigitsBench(tf: TensorFlow, rows: DigitsRows, configs: 
     for (let seed = 0; seed < size.seeds; seed++) {
       const spec: DigitsRunSpec = { trials: size.trials, epochs: size.epochs, seed, options: config.options };
       try {
-        const run = await runDigitsSearch(tf, rows, spec);
+        const run = await runDigitsSearch(tf, rows, spec, embedding);
         runs.push(run);
         console.log(seedLine(config.name, seed, run));
         console.log(`    ${run.printed.split("\n").join("\n    ")}`);

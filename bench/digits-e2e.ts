@@ -110,10 +110,15 @@ export interface RunFigures {
   readonly sentKB: number;
 }
 
-/** Runs the digits search once through `runCell` with a fresh registry and notebook. */
-export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: DigitsRunSpec): Promise<RunFigures> {
+/**
+ * Runs the digits search once through `runCell` with a fresh registry and notebook. `embedding`
+ * is the session's: plotly.js goes out with the first figure of a session only, so pass one
+ * embedding to every run of a benchmark (the warm-up sends the library) to time searches as
+ * later cells of one notebook session.
+ */
+export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: DigitsRunSpec, embedding: PlotlyEmbedding): Promise<RunFigures> {
   const registry = createDefaultRegistry();
-  registerTuneMagics(registry, { embedding: new PlotlyEmbedding() });
+  registerTuneMagics(registry, { embedding });
   const context = new BenchContext();
   context.assign("buildDigits", digitsBuilder(tf));
   context.assign("xTrain", rows.xTrain);
