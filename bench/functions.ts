@@ -119,3 +119,67 @@ export function functionSpace(fn: TestFunction): SearchSpace {
 export function functionPoint(fn: TestFunction, params: Readonly<Record<string, unknown>>): number[] {
   return fn.lower.map((_, i) => params[`x${i}`] as number);
 }
+
+/**
+ * A two-objective test problem to minimise over [0, 1]^n (both objectives), with the reference
+ * point its hypervolume is measured against.
+ */
+export interface TwoObjectiveFunction {
+  readonly name: string;
+  /** n, the number of variables x0 … x(n−1). */
+  readonly dimensions: number;
+  /** r: worse than every point the search can reach on [0, 1]^n in both objectives. */
+  readonly reference: readonly [number, number];
+  readonly evaluate: (x: readonly number[]) => [number, number];
+}
+
+/**
+ * The ZDT problems (Zitzler, Deb & Thiele 2000) on x ∈ [0, 1]^n:
+ *   f₁ = x₀,  g = 1 + 9·Σ_{i≥1} x_i / (n − 1),  f₂ = g·h(f₁, g)
+ * with h = 1 − √(f₁/g) (ZDT1, convex front), 1 − (f₁/g)² (ZDT2, concave) and
+ * 1 − √(f₁/g) − (f₁/g)·sin(10π·f₁) (ZDT3, disconnected). The front is g = 1 (x₁… = 0).
+ * Over the box g ≤ 10 and f₂ ≤ 10, so r = (11, 11) bounds every point, as in Optuna's and
+ * pymoo's benchmarks of a search far from converged (a budget of a few hundred evaluations).
+ */
+function zdt(name: string, dimensions: number, h: (f1: number, g: number) => number): TwoObjectiveFunction {
+  if (!Number.isInteger(dimensions) || dimensions < 2) throw new RangeError(`${name} needs at least 2 dimensions, but got ${dimensions}`);
+  return {
+    name,
+    dimensions,
+    reference: [11, 11],
+    evaluate: (x) => {
+      const f1 = x[0] as number;
+      let sum = 0;
+      for (let i = 1; i < dimensions; i++) sum += x[i] as number;
+      const g = 1 + (9 * sum) / (dimensions - 1);
+      return [f1, g * h(f1, g)];
+    },
+  };
+}
+
+/** ZDT1 in `dimensions` variables (the standard n = 30 by default). */
+export function zdt1(dimensions = 30): TwoObjectiveFunction {
+  return zdt("zdt1", dimensions, (f1, g) => 1 - Math.sqrt(f1 / g));
+}
+
+/** ZDT2 in `dimensions` variables (the standard n = 30 by default). */
+export function zdt2(dimensions = 30): TwoObjectiveFunction {
+  return zdt("zdt2", dimensions, (f1, g) => 1 - (f1 / g) ** 2);
+}
+
+/** ZDT3 in `dimensions` variables (the standard n = 30 by default). */
+export function zdt3(dimensions = 30): TwoObjectiveFunction {
+  return zdt("zdt3", dimensions, (f1, g) => 1 - Math.sqrt(f1 / g) - (f1 / g) * Math.sin(10 * Math.PI * f1));
+}
+
+/** The two-objective problems of the benchmark, by name, in `dimensions` variables. */
+export function twoObjectiveFunctions(dimensions = 30): readonly TwoObjectiveFunction[] {
+  return [zdt1(dimensions), zdt2(dimensions), zdt3(dimensions)];
+}
+
+/** The search space of a two-objective problem: floats x0 … x(n−1) in [0, 1]. */
+export function twoObjectiveSpace(fn: TwoObjectiveFunction): SearchSpace {
+  const space: Record<string, SearchSpace[string]> = {};
+  for (let i = 0; i < fn.dimensions; i++) space[`x${i}`] = { kind: "float", low: 0, high: 1, log: false };
+  return space;
+}

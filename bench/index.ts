@@ -5,7 +5,7 @@
 import { join } from "node:path";
 
 /** The benchmarks; the other files in bench/ are their helpers. */
-const BENCHMARKS = ["samplers", "kernel", "tune", "schedulers", "workers"] as const;
+const BENCHMARKS = ["samplers", "kernel", "tune", "workers", "hypergradient", "schedulers"] as const;
 
 const name = process.argv[2];
 if (name === undefined || !(BENCHMARKS as readonly string[]).includes(name)) {

@@ -1,5 +1,6 @@
 /**
- * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp,tpe,cmaes] [--no-scaling]`
+ * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp,tpe,cmaes] [--no-scaling]
+ *  [--two-objective-only | --no-two-objective] [--dimensions 30] [--two-objective-peers nsga2,tpe]`
  *
  * The sampler benchmark of ../shared/bench/README.md: each sampler minimises each test function
  * (bounds and minima as in peers.json) with a budget of 40 evaluations for seeds 0…9, through the
@@ -8,6 +9,9 @@
  * ../shared/bench/peers.json: the median over seeds of the simple regret (best value − f*) at 20
  * and at 40 evaluations, and milliseconds of our own time per trial. Then the GP sampler's
  * time per suggestion with 100, 200 and 500 observed trials, measured on the sampler directly.
+ * Last, the two-objective section (samplers-two-objective.ts): hypervolume on ZDT1-3 at 200
+ * evaluations beside Optuna's NSGA-II and multi-objective TPE, measured in the same run; with
+ * `--two-objective-only` it runs alone, on min(seeds, 5) seeds and `--dimensions` variables.
  */
 import { loadavg } from "node:os";
 import { GPSampler } from "../src/engine/samplers/gp";
@@ -18,6 +22,7 @@ import { createStudy } from "../src/engine/study";
 import type { FrozenTrial, Sampler } from "../src/engine/types";
 import { functionPoint, functionSpace, hartmann6, TEST_FUNCTIONS, type TestFunction } from "./functions";
 import { median, readPeers, type PeerResult } from "./peers";
+import { runTwoObjectiveSection, type TwoObjectiveOptions } from "./samplers-two-objective";
 
 const BUDGET = 40;
 const EARLY = 20;
@@ -41,6 +46,10 @@ interface Options {
   readonly seeds: readonly number[];
   readonly samplers: readonly string[];
   readonly scaling: boolean;
+  /** Run the single-objective functions and the scaling table (not with `--two-objective-only`). */
+  readonly singleObjective: boolean;
+  /** The two-objective section's options, or undefined with `--no-two-objective`. */
+  readonly twoObjective: TwoObjectiveOptions | undefined;
 }
 
 /** Our figures for one sampler on one function. */
@@ -61,7 +70,7 @@ function parseArguments(argv: readonly string[]): Options {
     if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value, e.g. ${flag} ${flag === "--seeds" ? "3" : "branin"}`);
     return v;
   };
-  const known = new Set(["--functions", "--seeds", "--samplers", "--no-scaling"]);
+  const known = new Set(["--functions", "--seeds", "--samplers", "--no-scaling", "--two-objective-only", "--no-two-objective", "--dimensions", "--two-objective-peers"]);
   for (const arg of argv) {
     if (arg.startsWith("--") && !known.has(arg)) throw new Error(`unknown option ${arg}; expected one of ${[...known].join(", ")}`);
   }
@@ -79,7 +88,22 @@ function parseArguments(argv: readonly string[]): Options {
   for (const name of samplers) {
     if (!(name in SAMPLERS)) throw new Error(`unknown sampler "${name}"; expected some of ${Object.keys(SAMPLERS).join(", ")}`);
   }
-  return { functions, seeds: Array.from({ length: seedCount }, (_, i) => i), samplers, scaling: !argv.includes("--no-scaling") };
+  const dimensions = Number(value("--dimensions") ?? 30);
+  if (!Number.isInteger(dimensions) || dimensions < 2) throw new Error(`--dimensions must be an integer of at least 2, but got ${value("--dimensions")}`);
+  const peers = value("--two-objective-peers")?.split(",") ?? ["nsga2", "tpe"];
+  for (const peer of peers) {
+    if (!["nsga2", "tpe", "random"].includes(peer)) throw new Error(`unknown Optuna sampler "${peer}"; expected some of nsga2, tpe, random`);
+  }
+  const only = argv.includes("--two-objective-only");
+  if (only && argv.includes("--no-two-objective")) throw new Error("--two-objective-only and --no-two-objective exclude each other");
+  return {
+    functions,
+    seeds: Array.from({ length: seedCount }, (_, i) => i),
+    samplers,
+    scaling: !only && !argv.includes("--no-scaling"),
+    singleObjective: !only,
+    twoObjective: argv.includes("--no-two-objective") ? undefined : { dimensions, seeds: Math.min(5, seedCount), peers },
+  };
 }
 
 /** One run: BUDGET trials of `fn` through ask/tell; returns the regrets and our own time. */
@@ -183,12 +207,14 @@ function table(rows: readonly (readonly string[])[]): string {
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   const peers = readPeers();
-  console.log(`Sampler benchmark: budget ${BUDGET}, seeds 0-${options.seeds.length - 1}, medians over seeds, through Study ask/tell.`);
-  console.log(`Peer figures: ../shared/bench/peers.json (${Object.keys(peers.peers).join(", ")}).`);
-  console.log(`ms/trial is wall-clock own time (ask + tell, objective excluded); cpu ms/trial is this process's CPU time.`);
+  if (options.singleObjective) {
+    console.log(`Sampler benchmark: budget ${BUDGET}, seeds 0-${options.seeds.length - 1}, medians over seeds, through Study ask/tell.`);
+    console.log(`Peer figures: ../shared/bench/peers.json (${Object.keys(peers.peers).join(", ")}).`);
+    console.log(`ms/trial is wall-clock own time (ask + tell, objective excluded); cpu ms/trial is this process's CPU time.`);
+  }
   console.log(`Machine load average at start: ${loadAverage()} (timings grow with other load on the machine).\n`);
   const verdicts: string[] = [];
-  for (const fn of options.functions) {
+  for (const fn of options.singleObjective ? options.functions : []) {
     const peerEntry = peers.functions[fn.name];
     const rows: string[][] = [["optimiser", "regret@20", "regret@40", "ms/trial", "cpu ms/trial"]];
     const ours: Record<string, OurResult> = {};
@@ -246,6 +272,7 @@ async function main(): Promise<void> {
     console.log(table(rows));
     console.log(`goal: < ${GOAL_MS_PER_SUGGESTION_AT_500} ms at 500 trials: ${at500 < GOAL_MS_PER_SUGGESTION_AT_500 ? "met" : "MISSED"}\n`);
   }
+  if (options.twoObjective !== undefined) await runTwoObjectiveSection(options.twoObjective, table);
   if (verdicts.length > 0) console.log(`Summary: ${verdicts.join("; ")}.`);
   console.log(`Machine load average at end: ${loadAverage()}.`);
 }

@@ -12,6 +12,8 @@ export type { Table, TableOptions } from "../tfjs/csv";
 export { fitStandardizer, kFold, oneHot, standardize, trainTestSplit } from "../tfjs/data";
 export type { Split, SplitOptions, Standardizer } from "../tfjs/data";
 export { trialInitializers } from "../tfjs/initializers";
+export { adamHD, sgdHD, hypergradientVersionOf, isHypergradientOptimizer } from "../tfjs/hypergradient";
+export type { AdamHDOptions, HypergradientOptimizer, HypergradientOptions, HypergradientRule } from "../tfjs/hypergradient";
 export { loadTensorFlow } from "../tfjs/backend";
 export {
   createStudy,

@@ -43,6 +43,8 @@ export type {
   TellResult,
 } from "./study";
 export * from "./samplers/index";
+export { crowdingDistance, dominates, hypervolume, nonDominatedSort, paretoFrontIndices, toMinimization } from "./pareto";
+export type { ObjectivePoint } from "./pareto";
 export * from "./pruners/index";
 export { MemoryStorage, StorageError } from "./storage/memory";
 export { JournalStorage } from "./storage/journal";

@@ -27,6 +27,8 @@ const SHARED_DUPLICATE_REDRAWS = 3;
 export interface SamplingSetup {
   readonly sampler: Sampler;
   readonly direction: StudyDirection;
+  /** Each objective's direction, in a study of several objectives only. */
+  readonly directions?: readonly StudyDirection[];
   /** The study's seed (duplicate avoidance draws from it). */
   readonly seed: number;
   /** In a finite space too large to list, how many random redraws replace a duplicate. */
@@ -48,12 +50,18 @@ export interface ParamChoice {
  * What the sampler sees when choosing for trial `trialNumber`: every trial, the one being sampled
  * shown as running (a waiting trial about to start, or a number not yet in the storage).
  */
-export function samplingContext(trials: readonly FrozenTrial[], space: SearchSpace, trialNumber: number, direction: StudyDirection): SamplingContext {
+export function samplingContext(
+  trials: readonly FrozenTrial[],
+  space: SearchSpace,
+  trialNumber: number,
+  direction: StudyDirection,
+  directions?: readonly StudyDirection[],
+): SamplingContext {
   const view = [...trials];
   if (view[trialNumber] === undefined || view[trialNumber]?.state === "waiting") {
     view[trialNumber] = { number: trialNumber, ...newTrial("running") };
   }
-  return { space, trials: view, direction, trialNumber };
+  return { space, trials: view, direction, ...(directions === undefined ? {} : { directions }), trialNumber };
 }
 
 /** Throws, naming the sampler, when it returned a value outside the parameter's distribution. */
@@ -67,13 +75,13 @@ export function checkSampled(sampler: Sampler, name: string, dist: Distribution,
 
 /** One parameter of trial `trialNumber` from the sampler (define-by-run `suggest*`). */
 export function sampleParam(setup: SamplingSetup, trials: readonly FrozenTrial[], trialNumber: number, name: string, dist: Distribution): ParamValue {
-  const value = setup.sampler.sample(samplingContext(trials, { [name]: dist }, trialNumber, setup.direction))[name] as ParamValue;
+  const value = setup.sampler.sample(samplingContext(trials, { [name]: dist }, trialNumber, setup.direction, setup.directions))[name] as ParamValue;
   checkSampled(setup.sampler, name, dist, value);
   return value;
 }
 
 function sampleJointly(setup: SamplingSetup, trials: readonly FrozenTrial[], space: SearchSpace, trialNumber: number): Params {
-  const params = setup.sampler.sample(samplingContext(trials, space, trialNumber, setup.direction));
+  const params = setup.sampler.sample(samplingContext(trials, space, trialNumber, setup.direction, setup.directions));
   for (const [name, dist] of Object.entries(space)) checkSampled(setup.sampler, name, dist, params[name]);
   return params;
 }

@@ -17,17 +17,20 @@ export function studyToJSON(
 }
 
 /**
- * The trials as CSV, one row per trial: number, state, value, `params_<name>` and
+ * The trials as CSV, one row per trial: number, state, value (with `objectiveMetrics`, a study of
+ * several objectives: one `values_<metric>` column per objective instead), `params_<name>` and
  * `metrics_<name>` columns (in order of first appearance), started_at, completed_at,
  * duration_ms, error. Values are JSON (strings bare), quoted when they hold `"`, `,` or a newline.
  */
-export function trialsToCSV(trials: readonly FrozenTrial[]): string {
+export function trialsToCSV(trials: readonly FrozenTrial[], objectiveMetrics?: readonly string[]): string {
+  const valueColumns = objectiveMetrics === undefined ? ["value"] : objectiveMetrics.map((m) => `values_${m}`);
+  const valuesOf = (t: FrozenTrial): unknown[] => (objectiveMetrics === undefined ? [t.value] : objectiveMetrics.map((_, k) => t.values?.[k]));
   const paramNames = firstAppearance(trials.map((t) => Object.keys(t.params)));
   const metricNames = firstAppearance(trials.map((t) => Object.keys(t.metrics)));
   const header = [
     "number",
     "state",
-    "value",
+    ...valueColumns,
     ...paramNames.map((n) => `params_${n}`),
     ...metricNames.map((n) => `metrics_${n}`),
     "started_at",
@@ -38,7 +41,7 @@ export function trialsToCSV(trials: readonly FrozenTrial[]): string {
   const rows = trials.map((t) => [
     t.number,
     t.state,
-    t.value,
+    ...valuesOf(t),
     ...paramNames.map((n) => t.params[n]),
     ...metricNames.map((n) => t.metrics[n]),
     t.startedAt,

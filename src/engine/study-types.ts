@@ -14,6 +14,17 @@ export interface StudyOptions {
   readonly studyName?: string;
   /** Default "minimize". Must match the stored study's direction when resuming. */
   readonly direction?: StudyDirection;
+  /**
+   * Several objectives, one direction each (like Optuna's `directions`): the objective returns an
+   * array of numbers in this order, or a record holding each of `metrics`. Excludes `direction`;
+   * one direction is a single-objective study. Must match the stored study when resuming.
+   */
+  readonly directions?: readonly StudyDirection[];
+  /**
+   * With `directions`: each objective's metric name, in the same order (default `values_0`,
+   * `values_1`, …). Excludes `metric`.
+   */
+  readonly metrics?: readonly string[];
   /** Default `new RandomSampler({ seed })`. */
   readonly sampler?: Sampler;
   /** Default: no pruning. */
@@ -35,18 +46,27 @@ export interface StudyOptions {
   readonly clock?: () => number;
 }
 
-/** What an objective returns: the value, or a record of metrics holding the study's metric. */
-export type ObjectiveResult = number | Readonly<Record<string, number>>;
+/**
+ * What an objective returns: the value, or a record of metrics holding the study's metric; in a
+ * study of several objectives, an array of each objective's value or a record holding each metric.
+ */
+export type ObjectiveResult = number | readonly number[] | Readonly<Record<string, number>>;
 
 /** The function a study optimises. It may be async. */
 export type Objective = (trial: Trial) => ObjectiveResult | Promise<ObjectiveResult>;
 
-/** What `tell` accepts: a value (NaN/±∞ fail the trial) or an explicit outcome. */
+/**
+ * What `tell` accepts: a value (NaN/±∞ fail the trial), each objective's value in a study of
+ * several objectives, or an explicit outcome.
+ */
 export type TellResult =
   | number
+  | readonly number[]
   | {
       readonly state: Extract<TrialState, "complete" | "failed" | "pruned">;
       readonly value?: number;
+      /** Each objective's value (a study of several objectives). */
+      readonly values?: readonly number[];
       readonly metrics?: Readonly<Record<string, number>>;
       readonly error?: string;
     };
@@ -98,6 +118,11 @@ export interface StudyJSON {
   readonly studyName: string;
   readonly direction: StudyDirection;
   readonly metric: string;
+  /** The best trial's number; `null` without a complete trial, and in a study of several objectives. */
   readonly bestTrial: number | null;
+  /** A study of several objectives: each objective's direction and metric, and the Pareto front's trial numbers. */
+  readonly directions?: readonly StudyDirection[];
+  readonly metrics?: readonly string[];
+  readonly bestTrials?: readonly number[];
   readonly trials: readonly FrozenTrial[];
 }

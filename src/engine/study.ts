@@ -21,17 +21,19 @@
  */
 import { RandomSampler } from "./samplers/random";
 import { finishedCount } from "./search-space";
+import { dominates, toMinimization } from "./pareto";
 import { MemoryStorage } from "./storage/memory";
 import type { SharedStudyStorage, StudyStorage } from "./storage/storage";
 import { newTrial } from "./storage/storage";
 import { askLocal, askShared, sampleParam, type AskSetup } from "./study-ask";
 import { studyToJSON, trialsToCSV } from "./study-export";
 import { runOptimizeLoop } from "./study-optimize";
-import { runAndTell, tellTrial } from "./study-tell";
+import { resolveObjectives, type Objectives } from "./study-objectives";
+import { runAndTell, tellTrial, type ObjectiveMetric } from "./study-tell";
 import { StudyTrials } from "./study-trials";
 import type { Objective, OptimizeOptions, OptimizeSummary, StudyJSON, StudyOptions, TellResult } from "./study-types";
 import type { Trial, TrialHost } from "./trial";
-import type { FrozenTrial, Params, Pruner, Sampler, SearchSpace, StudyDirection } from "./types";
+import { trialValues, type FrozenTrial, type Params, type Pruner, type Sampler, type SearchSpace, type StudyDirection } from "./types";
 
 export { TooManyFailuresError } from "./errors";
 // The study's public types (options, objective, tell result, optimize options and summary, JSON).
@@ -45,8 +47,14 @@ export function createStudy(options: StudyOptions = {}): Promise<Study> {
 /** A study of trials; create it with {@link createStudy}. */
 export class Study {
   readonly studyName: string;
+  /** The objective's direction (the first objective's in a study of several). */
   readonly direction: StudyDirection;
+  /** The objective's metric (the first objective's in a study of several). */
   readonly metric: string;
+  /** Each objective's direction: one entry in a single-objective study. */
+  readonly directions: readonly StudyDirection[];
+  /** Each objective's metric name, in the order of {@link directions}. */
+  readonly metrics: readonly string[];
   readonly sampler: Sampler;
   readonly pruner: Pruner | undefined;
   readonly storage: StudyStorage;
@@ -57,10 +65,13 @@ export class Study {
   /** How `ask` chooses parameters and starts trials. */
   private readonly askSetup: AskSetup;
 
-  private constructor(options: StudyOptions, direction: StudyDirection, metric: string, book: StudyTrials) {
+  private constructor(options: StudyOptions, objectives: Objectives, book: StudyTrials) {
+    const direction = objectives.directions[0] as StudyDirection;
     this.studyName = book.studyName;
     this.direction = direction;
-    this.metric = metric;
+    this.metric = objectives.metrics[0] as string;
+    this.directions = objectives.directions;
+    this.metrics = objectives.metrics;
     this.seed = options.seed ?? 0;
     this.sampler = options.sampler ?? new RandomSampler({ seed: this.seed });
     this.pruner = options.pruner;
@@ -71,6 +82,7 @@ export class Study {
     this.askSetup = {
       sampler: this.sampler,
       direction,
+      ...(objectives.directions.length > 1 ? { directions: objectives.directions } : {}),
       seed: this.seed,
       duplicateRetries: options.duplicateRetries ?? 20,
       host: this.host,
@@ -80,10 +92,7 @@ export class Study {
 
   /** See {@link createStudy}. */
   static async create(options: StudyOptions = {}): Promise<Study> {
-    const direction = options.direction ?? "minimize";
-    if (direction !== "minimize" && direction !== "maximize") {
-      throw new RangeError(`direction must be "minimize" or "maximize", but got ${JSON.stringify(direction)}`);
-    }
+    const asked = resolveObjectives(options);
     const max = options.maxConsecutiveFailures;
     if (max !== undefined && !(max >= 1)) {
       throw new RangeError(`maxConsecutiveFailures must be at least 1, but got ${max}`);
@@ -91,20 +100,34 @@ export class Study {
     const storage = options.storage ?? new MemoryStorage();
     const name = options.studyName ?? "study";
     const clock = options.clock ?? Date.now;
+    const direction = asked.directions[0] as StudyDirection;
+    const several = asked.directions.length > 1;
+    const askedMetric = !several && asked.namedMetrics ? asked.metrics[0] : undefined;
     const record = await storage.createStudy({
       name,
       direction,
-      ...(options.metric === undefined ? {} : { metric: options.metric }),
+      ...(askedMetric === undefined ? {} : { metric: askedMetric }),
+      ...(several ? { directions: asked.directions, metrics: asked.metrics } : {}),
       createdAt: clock(),
     });
-    if (record.direction !== direction) {
-      throw new RangeError(`study "${name}" is stored with direction "${record.direction}", but "${direction}" was asked for`);
+    const stored = record.directions ?? [record.direction];
+    if (stored.length !== asked.directions.length || stored.some((d, k) => d !== asked.directions[k])) {
+      const describe = (ds: readonly StudyDirection[]): string => (ds.length === 1 ? `direction "${ds[0]}"` : `directions [${ds.join(", ")}]`);
+      const wanted = stored.length === 1 && !several ? `"${direction}"` : describe(asked.directions);
+      throw new RangeError(`study "${name}" is stored with ${describe(stored)}, but ${wanted} was asked for`);
     }
-    const metric = options.metric ?? record.metric ?? "value";
-    if (options.metric !== undefined && record.metric !== undefined && record.metric !== options.metric) {
-      throw new RangeError(`study "${name}" is stored with metric "${record.metric}", but "${options.metric}" was asked for`);
+    if (!several) {
+      const metric = askedMetric ?? record.metric ?? "value";
+      if (askedMetric !== undefined && record.metric !== undefined && record.metric !== askedMetric) {
+        throw new RangeError(`study "${name}" is stored with metric "${record.metric}", but "${askedMetric}" was asked for`);
+      }
+      return new Study(options, { directions: asked.directions, metrics: [metric] }, await StudyTrials.open(name, storage, clock));
     }
-    return new Study(options, direction, metric, await StudyTrials.open(name, storage, clock));
+    if (asked.namedMetrics && record.metrics !== undefined && record.metrics.join("\u0000") !== asked.metrics.join("\u0000")) {
+      throw new RangeError(`study "${name}" is stored with metrics [${record.metrics.join(", ")}], but [${asked.metrics.join(", ")}] were asked for`);
+    }
+    const metrics = asked.namedMetrics ? asked.metrics : (record.metrics ?? asked.metrics);
+    return new Study(options, { directions: asked.directions, metrics }, await StudyTrials.open(name, storage, clock));
   }
 
   /** Every trial, in number order (a snapshot). */
@@ -112,8 +135,17 @@ export class Study {
     return [...this.book.all];
   }
 
-  /** The complete trial with the best value (the earliest among equals), if any. Never a failed or NaN trial. */
+  /** Whether the study has several objectives (then use {@link bestTrials}, not {@link bestTrial}). */
+  get isMultiObjective(): boolean {
+    return this.directions.length > 1;
+  }
+
+  /**
+   * The complete trial with the best value (the earliest among equals), if any. Never a failed or
+   * NaN trial. Throws in a study of several objectives: there, {@link bestTrials} is the answer.
+   */
   get bestTrial(): FrozenTrial | undefined {
+    this.requireSingleObjective("bestTrial");
     let best: FrozenTrial | undefined;
     for (const trial of this.book.all) {
       if (trial.state !== "complete" || trial.value === undefined || !Number.isFinite(trial.value)) continue;
@@ -122,14 +154,27 @@ export class Study {
     return best;
   }
 
-  /** The best trial's value, if any trial is complete. */
+  /** The best trial's value, if any trial is complete (single-objective studies only). */
   get bestValue(): number | undefined {
+    this.requireSingleObjective("bestValue");
     return this.bestTrial?.value;
   }
 
-  /** The best trial's parameters, if any trial is complete. */
+  /** The best trial's parameters, if any trial is complete (single-objective studies only). */
   get bestParams(): Params | undefined {
+    this.requireSingleObjective("bestParams");
     return this.bestTrial?.params;
+  }
+
+  /**
+   * The complete trials that no other complete trial dominates (the Pareto front), in number
+   * order: trials with equal values are all kept. In a single-objective study, every complete
+   * trial with the best value.
+   */
+  get bestTrials(): FrozenTrial[] {
+    const complete = this.book.all.filter((t) => t.state === "complete" && trialValues(t)?.length === this.directions.length);
+    const points = complete.map((t) => toMinimization(trialValues(t) as readonly number[], this.directions));
+    return complete.filter((_, i) => !points.some((q) => dominates(q, points[i] as number[])));
   }
 
   /** Whether value `a` is strictly better than `b` in the study's direction. */
@@ -182,7 +227,7 @@ export class Study {
    */
   tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
     const number = typeof trial === "number" ? trial : trial.number;
-    return this.book.exclusive(() => tellTrial(this.book, number, result, this.metric, this.clock));
+    return this.book.exclusive(() => tellTrial(this.book, number, result, this.objectiveMetric, this.clock));
   }
 
   /**
@@ -203,7 +248,7 @@ export class Study {
         maxConsecutiveFailures: this.maxConsecutiveFailures,
         ask: (space) => this.ask(space),
         shared: shared === undefined ? undefined : this.sharedAsker(shared),
-        runTrial: (trial, signal) => runAndTell(objective, trial, this.metric, signal, (t, result) => this.tell(t, result)),
+        runTrial: (trial, signal) => runAndTell(objective, trial, this.objectiveMetric, signal, (t, result) => this.tell(t, result)),
         refresh: () => this.refresh(),
         finishedCount: () => finishedCount(this.book.all),
         callbacks: (options.callbacks ?? []).map((callback) => (frozen: FrozenTrial) => callback(this, frozen)),
@@ -214,19 +259,40 @@ export class Study {
 
   /** The study as JSON: its name, direction, metric, best trial number and every trial. */
   toJSON(): StudyJSON {
-    return studyToJSON(this.studyName, this.direction, this.metric, this.bestTrial, this.trials);
+    if (!this.isMultiObjective) return studyToJSON(this.studyName, this.direction, this.metric, this.bestTrial, this.trials);
+    return {
+      ...studyToJSON(this.studyName, this.direction, this.metric, undefined, this.trials),
+      directions: this.directions,
+      metrics: this.metrics,
+      bestTrials: this.bestTrials.map((t) => t.number),
+    };
   }
 
   /**
-   * The trials as CSV, one row per trial: number, state, value, `params_<name>` and
+   * The trials as CSV, one row per trial: number, state, value (in a study of several objectives,
+   * one `values_<metric>` column per objective instead), `params_<name>` and
    * `metrics_<name>` columns (in order of first appearance), started_at, completed_at,
    * duration_ms, error.
    */
   toCSV(): string {
-    return trialsToCSV(this.book.all);
+    return trialsToCSV(this.book.all, this.isMultiObjective ? this.metrics : undefined);
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /** What tell reads an objective's outcome against: the metric, or each objective's metric. */
+  private get objectiveMetric(): ObjectiveMetric {
+    return this.isMultiObjective ? this.metrics : this.metric;
+  }
+
+  private requireSingleObjective(what: string): void {
+    if (this.isMultiObjective) {
+      throw new Error(
+        `study "${this.studyName}" has ${this.directions.length} objectives (${this.metrics.join(", ")}): ${what} is for a single objective; ` +
+          `use study.bestTrials (the Pareto front of complete trials)`,
+      );
+    }
+  }
 
   /** The optimize loop's way to start a trial within a study-wide limit on a shared storage. */
   private sharedAsker(shared: SharedStudyStorage): { askWithin(space: SearchSpace | undefined, limit: number, signal?: AbortSignal): Promise<Trial | undefined>; heartbeatIntervalMs: number } {

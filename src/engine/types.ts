@@ -84,8 +84,16 @@ export interface FrozenTrial {
   readonly state: TrialState;
   readonly params: Params;
   readonly distributions: SearchSpace;
-  /** The objective value: set for `complete`, and for `pruned` (its last reported value). */
+  /**
+   * The objective value: set for `complete`, and for `pruned` (its last reported value). In a study
+   * of several objectives, the first objective's value (`values[0]`).
+   */
   readonly value?: number;
+  /**
+   * The value of each objective, in the study's order: set for `complete` trials of a study of
+   * several objectives only (a single-objective trial has `value`; `trialValues` reads either).
+   */
+  readonly values?: readonly number[];
   /** Every metric the objective returned (the objective value included under its name). */
   readonly metrics: Readonly<Record<string, number>>;
   /** Intermediate values in the order they were reported. */
@@ -104,6 +112,11 @@ export interface SamplingContext {
   /** Every trial of the study so far, in number order (running ones are pending evaluations). */
   readonly trials: readonly FrozenTrial[];
   readonly direction: StudyDirection;
+  /**
+   * The direction of each objective in a study of several objectives (`direction` is then the
+   * first one); absent in a single-objective study.
+   */
+  readonly directions?: readonly StudyDirection[];
   /** The number of the trial being sampled for. */
   readonly trialNumber: number;
 }
@@ -117,7 +130,21 @@ export interface SamplingContext {
 export interface Sampler {
   /** A short name shown to users ("random", "grid", "gp"). */
   readonly name: string;
+  /**
+   * Whether the sampler handles studies of several objectives (reads `trialValues` and
+   * `context.directions`); a study of several objectives refuses a sampler without it.
+   */
+  readonly supportsMultiObjective?: boolean;
   sample(context: SamplingContext): Params;
+}
+
+/**
+ * A trial's objective values: `values` in a study of several objectives, else `[value]`;
+ * `undefined` when the trial has none (running, failed, or pruned without a report).
+ */
+export function trialValues(trial: FrozenTrial): readonly number[] | undefined {
+  if (trial.values !== undefined) return trial.values;
+  return trial.value === undefined ? undefined : [trial.value];
 }
 
 /** What a pruner is given to decide whether a running trial should stop. */

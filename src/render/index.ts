@@ -19,9 +19,11 @@ import {
   trialsTable,
   type StudyFigure,
 } from "./figures";
+import { bracketPlot } from "./bracket-figure";
 import { studyInfo, type StudyData, type StudyInfo } from "./info";
 import { MIN_TRIALS_FOR_IMPORTANCE } from "./importance";
 
+export * from "./bracket-figure";
 export * from "./bundle";
 export * from "./figures";
 export * from "./format";
@@ -33,7 +35,7 @@ export * from "./plotly-library";
 export * from "./text";
 
 /** The figures {@link renderStudy} can draw. */
-export type FigureKind = "trials" | "history" | "parallel" | "slices" | "intermediate" | "importance";
+export type FigureKind = "trials" | "history" | "parallel" | "slices" | "intermediate" | "brackets" | "importance";
 
 /** Options of {@link renderStudy}. */
 export interface RenderOptions {
@@ -48,7 +50,7 @@ export interface RenderOptions {
 }
 
 /** Every figure kind, in the order they are shown. */
-export const ALL_FIGURES: readonly FigureKind[] = ["trials", "history", "parallel", "slices", "intermediate", "importance"];
+export const ALL_FIGURES: readonly FigureKind[] = ["trials", "history", "parallel", "slices", "intermediate", "brackets", "importance"];
 
 /**
  * The figures of a study. Without `kinds`, figures with nothing to show are left out (the table
@@ -80,6 +82,9 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
         break;
       case "intermediate":
         if (explicit || info.curves.length > 0) figures.push(intermediatePlot(info));
+        break;
+      case "brackets":
+        if (explicit || info.curves.some((curve) => curve.bracket !== undefined)) figures.push(bracketPlot(info));
         break;
       case "importance":
         if (explicit || (complete >= MIN_TRIALS_FOR_IMPORTANCE && info.slices.length > 1)) figures.push(importancePlot(info));

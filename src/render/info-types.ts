@@ -101,6 +101,8 @@ export interface LearningCurve {
   /** (k,) steps and (k,) values, in report order. */
   readonly steps: readonly number[];
   readonly values: readonly number[];
+  /** The Hyperband bracket the trial ran in (its user attribute "bracket"), when it has one. */
+  readonly bracket?: number;
 }
 
 /** Where the search stands. */

@@ -98,6 +98,7 @@ export function studyInfo(study: StudyData, now: number): StudyInfo {
         state: t.state,
         steps: t.intermediateValues.map((v) => v.step),
         values: t.intermediateValues.map((v) => v.value),
+        ...bracketOf(t),
       })),
     importance: importanceOf(plotted, trials),
     progress: progressOf(trials, study.plannedTrials, best, now),
@@ -105,6 +106,12 @@ export function studyInfo(study: StudyData, now: number): StudyInfo {
     ...(study.studyName === undefined ? {} : { studyName: study.studyName }),
   };
   return info;
+}
+
+/** `{ bracket }` when the trial records a Hyperband bracket (a non-negative integer user attribute). */
+function bracketOf(trial: FrozenTrial): { bracket?: number } {
+  const bracket = trial.userAttrs["bracket"];
+  return typeof bracket === "number" && Number.isSafeInteger(bracket) && bracket >= 0 ? { bracket } : {};
 }
 
 /** Whether `a` is a better objective value than `b` in this direction. */

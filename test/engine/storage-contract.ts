@@ -114,6 +114,40 @@ export function runStorageContract(kind: string, fixture: () => StorageFixture):
       }
     });
 
+    test("keeps a study of several objectives: its directions, metric names and each trial's values", async () => {
+      const made = fixture();
+      const storage = await made.open();
+      const name = freshName("multi");
+      const record = { name, direction: "maximize", directions: ["maximize", "minimize"], metrics: ["acc", "size"], createdAt: 7 } as const;
+      let other = storage;
+      try {
+        assert.deepEqual(await storage.createStudy(record), record);
+        const first = await createStudy({ storage, studyName: name, seed: 2, directions: ["maximize", "minimize"], metrics: ["acc", "size"] });
+        await first.optimize((trial) => ({ acc: trial.params["zeta"] as number, size: trial.params["mid"] as number }), { trials: 5, space });
+        const direct = await storage.createTrial(name, { ...running, state: "complete", value: 0.5, values: [0.5, 3], metrics: { acc: 0.5, size: 3 } });
+        const running2 = await storage.createTrial(name, running);
+        await storage.updateTrial(name, running2, { state: "complete", value: 0.25, values: [0.25, 1], completedAt: 9 });
+        other = made.reopen === undefined ? storage : await made.reopen();
+        assert.deepEqual(await other.loadStudy(name), record);
+        const read = await other.readTrials(name);
+        assert.deepEqual(read.slice(0, 5).map((t) => t.values), first.trials.map((t) => [t.params["zeta"], t.params["mid"]]));
+        assert.deepEqual(read[direct]?.values, [0.5, 3]);
+        assert.deepEqual(read[running2]?.values, [0.25, 1]);
+        const resumed = await createStudy({ storage: other, studyName: name, directions: ["maximize", "minimize"] });
+        assert.deepEqual(resumed.metrics, ["acc", "size"]);
+        assert.deepEqual(resumed.trials.slice(0, 5), first.trials);
+        // (acc ↑, size ↓): trial u beats t when no worse in both and better in one.
+        const beats = ([ua, us]: readonly number[], [ta, ts]: readonly number[]): boolean => (ua as number) >= (ta as number) && (us as number) <= (ts as number) && (ua !== ta || us !== ts);
+        const valued = resumed.trials.map((t) => t.values as readonly number[]);
+        const front = valued.flatMap((v, i) => (valued.some((u) => beats(u, v)) ? [] : [i]));
+        assert.ok(front.length > 0);
+        assert.deepEqual(resumed.bestTrials.map((t) => t.number), front, "the resumed study's front is its non-dominated trials");
+      } finally {
+        await storage.close();
+        if (other !== storage) await other.close();
+      }
+    });
+
     test("a study resumed from a fresh storage object has every trial and continues the numbering", async () => {
       const made = fixture();
       const storage = await made.open();

@@ -5,7 +5,8 @@
  * rung it goes on only if its value is among the best ⌊n/η⌋ of the n values any trial has reached
  * that rung with (the best one when n < η); otherwise it is pruned. No trial waits for another.
  * Each rung is judged once, when the report that reaches it arrives, so call `shouldPrune` after
- * every `report`.
+ * every `report`. With `maxResource` set, rungs at R_r ≥ maxResource are never judged: a trial that
+ * has reached the full resource has finished its training (Hyperband's last round runs unpruned).
  */
 import type { FrozenTrial, Pruner, PruningContext } from "../types";
 
@@ -19,6 +20,8 @@ export interface SuccessiveHalvingOptions {
   readonly minEarlyStoppingRate?: number;
   /** Never prune at a rung until this many trials have reached it (default 0). */
   readonly bootstrapCount?: number;
+  /** Rungs at or above this resource are not judged (default: none is left out). */
+  readonly maxResource?: number;
 }
 
 /** ASHA: prunes a trial that is not among the best 1/η of the trials at a rung it reaches. */
@@ -28,12 +31,17 @@ export class SuccessiveHalvingPruner implements Pruner {
   readonly reductionFactor: number;
   readonly minEarlyStoppingRate: number;
   readonly bootstrapCount: number;
+  readonly maxResource: number;
 
   constructor(options: SuccessiveHalvingOptions = {}) {
     this.minResource = options.minResource ?? 1;
     this.reductionFactor = options.reductionFactor ?? 4;
     this.minEarlyStoppingRate = options.minEarlyStoppingRate ?? 0;
     this.bootstrapCount = options.bootstrapCount ?? 0;
+    this.maxResource = options.maxResource ?? Infinity;
+    if (!(this.maxResource > 0)) {
+      throw new RangeError(`SuccessiveHalvingPruner: \`maxResource > 0\` must hold, but got maxResource=${this.maxResource}`);
+    }
     if (!(this.minResource > 0) || !Number.isFinite(this.minResource)) {
       throw new RangeError(`SuccessiveHalvingPruner: \`minResource > 0\` must hold, but got minResource=${this.minResource}`);
     }
@@ -59,7 +67,7 @@ export class SuccessiveHalvingPruner implements Pruner {
     // Decide only at the rungs the latest report reached (each rung is judged once, on arrival).
     const previousStep = trial.intermediateValues.slice(0, -1).reduce((max, iv) => Math.max(max, iv.step), -Infinity);
     const others = trials.filter((t) => t.number !== trial.number);
-    for (let r = 0; this.rungResource(r) <= latest.step; r++) {
+    for (let r = 0; this.rungResource(r) <= latest.step && this.rungResource(r) < this.maxResource; r++) {
       if (this.rungResource(r) <= previousStep) continue;
       const own = this.rungValue(trial, r);
       if (own === undefined) continue;

@@ -4,3 +4,5 @@ export type { MedianPrunerOptions } from "./median";
 export { NopPruner } from "./none";
 export { SuccessiveHalvingPruner } from "./asha";
 export type { SuccessiveHalvingOptions } from "./asha";
+export { HyperbandPruner, bracketCycle, hyperbandBrackets } from "./hyperband";
+export type { HyperbandBracket, HyperbandOptions, HyperbandRound } from "./hyperband";

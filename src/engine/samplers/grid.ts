@@ -42,6 +42,8 @@ interface Grid {
  */
 export class GridSampler implements Sampler {
   readonly name = "grid";
+  /** The grid ignores the objectives, so any number of them is fine. */
+  readonly supportsMultiObjective = true;
   private readonly options: GridSamplerOptions;
   private readonly grids = new Map<string, Grid>();
 

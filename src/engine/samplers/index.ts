@@ -9,3 +9,5 @@ export { TPESampler, goodCount, observationWeights } from "./tpe";
 export type { TPESamplerOptions } from "./tpe";
 export { CmaEsSampler } from "./cmaes";
 export type { CmaEsSamplerOptions } from "./cmaes";
+export { NSGA2Sampler, simulatedBinaryCrossover } from "./nsga2";
+export type { NSGA2Crossover, NSGA2SamplerOptions, PopulationMember } from "./nsga2";

@@ -27,6 +27,8 @@ export class RandomSampler implements Sampler {
   readonly name: string;
   readonly seed: number;
   readonly sobol: boolean;
+  /** Random draws ignore the objectives, so any number of them is fine. */
+  readonly supportsMultiObjective = true;
   private sequence: SobolSequence | undefined;
 
   constructor(options: RandomSamplerOptions = {}) {

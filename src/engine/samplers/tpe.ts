@@ -15,6 +15,11 @@
  *     finite space, the largest among those no trial holds yet, drawing a few more batches if the
  *     first has none). Optuna scores draws from l, not every point: the ratio is largest where g
  *     has no data, so a whole-space argmax would chase empty corners.
+ * With `fitAtBudget` (BOHB, Falkner et al. 2018, for use with the Hyperband pruner), step 3 ranks
+ * instead the trials' values at one budget: the largest budget with enough observations (the
+ * complete trials' values, else the largest step that enough trials, pruned ones included,
+ * reported; tpe/budget.ts), so pruned trials teach the model by the values they reached rather
+ * than only by being ranked last; with too few observations at every budget it ranks as above.
  * Numeric parameters live in the unit interval of `toUnit` (log scales, ints and steps get their
  * own cells there), categoricals keep their choice index. All randomness comes from
  * (seed, trial number), so the answer depends only on the seed and the context.
@@ -23,6 +28,7 @@ import { contains, distributionsEqual, fromUnit, toUnit } from "../distributions
 import { createRng } from "../../common/random";
 import { heldPointKeys, isFiniteSpace, pointKey } from "../search-space";
 import { ParzenEstimator, type EncodedPoint, type EncodedSpace } from "../tpe/parzen";
+import { bohbMinObservations, chooseBudget } from "../tpe/budget";
 import type { FrozenTrial, Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
 import { RandomSampler } from "./random";
 
@@ -36,6 +42,11 @@ export interface TPESamplerOptions {
   readonly candidates?: number;
   /** Start-up trials from a scrambled Sobol sequence rather than independent uniforms (default true). */
   readonly sobolStartup?: boolean;
+  /**
+   * BOHB: split good from bad by the values at the largest budget (step) with at least d + 3
+   * observations, pruned trials' intermediate values included (default false).
+   */
+  readonly fitAtBudget?: boolean;
 }
 
 /** In a finite space, how many batches of candidates are drawn from l to find a point no trial holds. */
@@ -70,6 +81,7 @@ export class TPESampler implements Sampler {
   readonly name = "tpe";
   readonly seed: number;
   readonly startupTrials: number;
+  readonly fitAtBudget: boolean;
   private readonly candidates: number;
   private readonly startup: RandomSampler;
 
@@ -87,6 +99,7 @@ export class TPESampler implements Sampler {
     this.seed = seed;
     this.startupTrials = startupTrials;
     this.candidates = candidates;
+    this.fitAtBudget = options.fitAtBudget ?? false;
     this.startup = new RandomSampler({ seed, sobol: options.sobolStartup ?? true });
   }
 
@@ -104,6 +117,11 @@ export class TPESampler implements Sampler {
       else if (trial.state === "pruned") ranked.push({ trial, tier: 1, loss: sign * trial.value });
     }
     if (ranked.length < Math.max(1, this.startupTrials)) return this.startup.sample(context);
+    const atBudget = this.fitAtBudget ? chooseBudget(compatible, bohbMinObservations(names.length)) : undefined;
+    if (atBudget !== undefined) {
+      ranked.length = 0;
+      for (const { trial, value } of atBudget.observations) ranked.push({ trial, tier: 0, loss: sign * value });
+    }
 
     ranked.sort((a, b) => a.tier - b.tier || a.loss - b.loss || a.trial.number - b.trial.number);
     const nGood = goodCount(ranked.length);

@@ -31,10 +31,19 @@ export const SCHEMA = [
    )`,
   `CREATE INDEX IF NOT EXISTS tunelab_trials_changed ON tunelab_trials (study_id, changed)`,
   `CREATE INDEX IF NOT EXISTS tunelab_trials_state ON tunelab_trials (study_id, state)`,
+  // Studies of several objectives (added later: a database made before gets the columns on first use).
+  `ALTER TABLE tunelab_studies ADD COLUMN IF NOT EXISTS directions json`,
+  `ALTER TABLE tunelab_studies ADD COLUMN IF NOT EXISTS metrics json`,
 ];
 
-/** The object {@link SCHEMA} creates last. */
-export const SCHEMA_LAST_OBJECT = "tunelab_trials_state";
+/**
+ * Whether the schema is current: the last thing {@link SCHEMA} adds exists (a boolean `present`).
+ * Run before taking the schema lock, so that workers on a current database skip it.
+ */
+export const SCHEMA_PRESENT_QUERY = `SELECT EXISTS (
+    SELECT 1 FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = 'tunelab_studies' AND column_name = 'metrics'
+  ) AS present`;
 
 /** What a locked study row tells a transaction. */
 export interface LockedStudy {

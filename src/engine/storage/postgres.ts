@@ -3,7 +3,9 @@
  * same database: the relational-database answer to running one study on several machines.
  *
  * Schema (created on first use, under an advisory lock so that workers starting at once do not race):
- * - `tunelab_studies(id, name UNIQUE, direction, metric, created_at, next_trial_number, change_count)`
+ * - `tunelab_studies(id, name UNIQUE, direction, metric, created_at, next_trial_number, change_count,
+ *   directions, metrics)`: the last two (`json`, added by `ALTER TABLE … ADD COLUMN IF NOT EXISTS`
+ *   on databases made before) hold a study of several objectives' directions and metric names
  * - `tunelab_trials(study_id, number, state, data, heartbeat_at, changed)`: `data` is the frozen
  *   trial without its number, as `json` (which keeps the key order of parameters, unlike `jsonb`);
  *   `heartbeat_at` is the database's clock, so workers' clocks need not agree; `changed` is the
@@ -28,7 +30,7 @@ import type { FrozenTrial, StudyDirection } from "../types";
 import { StorageError } from "./memory";
 import { connectionError, formatSeconds, parseConnectionString } from "./postgres-connection";
 import { PostgresPool } from "./postgres-pool";
-import { insertTrial, SCHEMA, SCHEMA_LAST_OBJECT, SCHEMA_LOCK_KEY, workerDeaths, writeTrial, type LockedStudy } from "./postgres-schema";
+import { insertTrial, SCHEMA, SCHEMA_LOCK_KEY, SCHEMA_PRESENT_QUERY, workerDeaths, writeTrial, type LockedStudy } from "./postgres-schema";
 import {
   applyTrialUpdate,
   newTrial,
@@ -137,7 +139,7 @@ export class PostgresStorage implements SharedStudyStorage {
     try {
       // The last object of the schema exists once the schema does: then skip the locked creation
       // (CREATE INDEX IF NOT EXISTS would briefly lock the trials table against other workers).
-      const present = await storage.query<{ present: boolean }>(`SELECT to_regclass('${SCHEMA_LAST_OBJECT}') IS NOT NULL AS present`);
+      const present = await storage.query<{ present: boolean }>(SCHEMA_PRESENT_QUERY);
       if (present[0]?.present !== true) {
         await storage.transaction(async (client) => {
           await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY]);
@@ -153,22 +155,43 @@ export class PostgresStorage implements SharedStudyStorage {
 
   async createStudy(record: StudyRecord, signal?: AbortSignal): Promise<StudyRecord> {
     await this.query(
-      `INSERT INTO tunelab_studies (name, direction, metric, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING`,
-      [record.name, record.direction, record.metric ?? null, record.createdAt],
+      `INSERT INTO tunelab_studies (name, direction, metric, created_at, directions, metrics) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING`,
+      [
+        record.name,
+        record.direction,
+        record.metric ?? null,
+        record.createdAt,
+        record.directions === undefined ? null : JSON.stringify(record.directions),
+        record.metrics === undefined ? null : JSON.stringify(record.metrics),
+      ],
       signal,
     );
     return (await this.loadStudy(record.name, signal)) as StudyRecord;
   }
 
   async loadStudy(name: string, signal?: AbortSignal): Promise<StudyRecord | undefined> {
-    const rows = await this.query<{ name: string; direction: StudyDirection; metric: string | null; created_at: number }>(
-      `SELECT name, direction, metric, created_at FROM tunelab_studies WHERE name = $1`,
+    const rows = await this.query<{
+      name: string;
+      direction: StudyDirection;
+      metric: string | null;
+      created_at: number;
+      directions: StudyDirection[] | null;
+      metrics: string[] | null;
+    }>(
+      `SELECT name, direction, metric, created_at, directions, metrics FROM tunelab_studies WHERE name = $1`,
       [name],
       signal,
     );
     const row = rows[0];
     if (row === undefined) return undefined;
-    return { name: row.name, direction: row.direction, ...(row.metric === null ? {} : { metric: row.metric }), createdAt: row.created_at };
+    return {
+      name: row.name,
+      direction: row.direction,
+      ...(row.metric === null ? {} : { metric: row.metric }),
+      ...(row.directions === null ? {} : { directions: row.directions }),
+      ...(row.metrics === null ? {} : { metrics: row.metrics }),
+      createdAt: row.created_at,
+    };
   }
 
   async listStudies(signal?: AbortSignal): Promise<string[]> {

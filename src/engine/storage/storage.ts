@@ -12,6 +12,13 @@ export interface StudyRecord {
   readonly direction: StudyDirection;
   /** The metric whose value is the objective, when objectives return records of metrics. */
   readonly metric?: string;
+  /**
+   * A study of several objectives: each objective's direction (`direction` is the first), absent
+   * for a single objective (so records written before several objectives existed still read).
+   */
+  readonly directions?: readonly StudyDirection[];
+  /** A study of several objectives: each objective's metric name, in the order of `directions`. */
+  readonly metrics?: readonly string[];
   readonly createdAt: number;
 }
 
@@ -30,6 +37,8 @@ export function newTrial(state: NewTrial["state"], fields: Partial<Omit<NewTrial
 export interface TrialUpdate {
   readonly state?: TrialState;
   readonly value?: number;
+  /** Every objective's value (a study of several objectives); replaces. */
+  readonly values?: readonly number[];
   readonly params?: Params;
   readonly distributions?: SearchSpace;
   readonly metrics?: Readonly<Record<string, number>>;
@@ -67,6 +76,7 @@ export function applyTrialUpdate(trial: FrozenTrial, update: TrialUpdate): Froze
   for (const key of ["state", "value", "startedAt", "completedAt", "error"] as const) {
     if (update[key] !== undefined) next[key] = update[key];
   }
+  if (update.values !== undefined) next["values"] = [...update.values];
   if (update.params !== undefined) next["params"] = { ...trial.params, ...update.params };
   if (update.distributions !== undefined) next["distributions"] = { ...trial.distributions, ...update.distributions };
   if (update.metrics !== undefined) next["metrics"] = { ...trial.metrics, ...update.metrics };

@@ -9,11 +9,11 @@ import { outNameProblem } from "./names";
 import { kebabCase } from "../option-names";
 
 /** Search strategies, as named on the command line. */
-export const STRATEGIES = ["bayes", "tpe", "cmaes", "random", "sobol", "grid"] as const;
+export const STRATEGIES = ["auto", "bayes", "tpe", "cmaes", "random", "sobol", "grid", "bohb"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Early-stopping rules, as named on the command line. */
-export const PRUNERS = ["none", "median", "asha"] as const;
+export const PRUNERS = ["none", "median", "asha", "hyperband"] as const;
 export type PrunerName = (typeof PRUNERS)[number];
 
 /** Every option of `%%tune`. */
@@ -28,13 +28,16 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
   { name: "metric", type: "string", metavar: "NAME", description: "metric to optimise: a history name such as val_loss or val_acc (model), or a key of the objective's record (default: val_loss, or loss without validation; value for a number)" },
   { name: "direction", type: "string", choices: ["minimize", "maximize"], description: "optimisation direction (default: inferred from the metric: loss/error down, accuracy/auc up)" },
-  { name: "strategy", type: "string", choices: STRATEGIES, default: "bayes", description: "search strategy: Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), random, scrambled Sobol, or grid" },
+  { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), random, scrambled Sobol, grid, or BOHB (TPE fitted at the largest budget with enough observations + --pruner hyperband)" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
   { name: "timeout", type: "number", metavar: "SECONDS", description: "stop starting new trials after this many seconds" },
   { name: "seed", type: "integer", metavar: "N", description: "seed for sampling, weight initialisation and shuffling (default: random, printed so the search can be repeated)" },
   { name: "startupTrials", type: "integer", metavar: "N", description: "bayes, tpe, cmaes: random trials before the model (Gaussian process, Parzen estimators, CMA-ES) takes over" },
   { name: "gridPoints", type: "integer", metavar: "N", description: "grid: points per continuous parameter (otherwise list its values)" },
-  { name: "pruner", type: "string", choices: PRUNERS, default: "none", description: "early stopping of unpromising trials from their per-epoch metric" },
+  { name: "pruner", type: "string", choices: PRUNERS, default: "none", description: "early stopping of unpromising trials from their per-epoch metric: median rule, asynchronous successive halving, or Hyperband (brackets of ASHA)" },
+  { name: "minResource", type: "integer", metavar: "STEPS", description: "asha, hyperband: the step of the first rung (default 1)" },
+  { name: "maxResource", type: "integer", metavar: "STEPS", description: "hyperband: a trial's full resource in steps (default: epochs × folds, the largest searched epochs)" },
+  { name: "reductionFactor", type: "integer", metavar: "ETA", description: "asha, hyperband: a rung keeps the best 1/ETA of its trials (default 3)" },
   { name: "storage", type: "string", metavar: "FILE", description: "journal file that keeps every trial; rerunning the cell resumes the study" },
   { name: "name", type: "string", metavar: "STUDY", description: "study name inside --storage (default: the --out variable name)" },
   { name: "out", type: "string", metavar: "VAR", default: "study", description: "variable the study is bound to" },
@@ -65,7 +68,16 @@ depend on which trials finish first. A model that cannot cross (custom layers, a
 given as a function) is trained one trial at a time in the notebook instead, as the output says.
 
 The study is bound to --out: study.bestParams, study.bestValue, study.bestModel, study.trials,
-study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it shows its trials.`;
+study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it shows its trials.
+
+Early stopping counts resources in steps, one per epoch (fold f, epoch e is step f·epochs + e).
+--pruner hyperband runs brackets of successive halving: bracket k's rungs are at
+min-resource·ETA^(k+i), below max-resource; each trial belongs to one bracket (a fixed cycle over
+trial numbers, each bracket as often as its budget, so a resumed study keeps them), recorded as
+the trial's user attribute "bracket" and coloured in the "brackets" figure. --strategy bohb is
+TPE with the hyperband pruner (BOHB): its good/bad split uses the values at the largest budget
+with at least d + 3 observations (d searched parameters): the complete trials' values, else the
+largest step that enough trials, pruned ones included, reported.`;
 
 /**
  * The options of one `%%tune` call, checked and typed: each field is the option of that name
@@ -85,12 +97,17 @@ export interface TuneOptions {
   readonly metric?: string;
   readonly direction?: StudyDirection;
   readonly strategy: Strategy;
+  /** With `--strategy auto`: the later hand-over to another strategy it planned (see auto-strategy.ts). */
+  readonly strategySwitch?: { readonly strategy: Exclude<Strategy, "auto">; readonly atTrial: number; readonly reason: string };
   readonly trials?: number;
   readonly timeout?: number;
   readonly seed?: number;
   readonly startupTrials?: number;
   readonly gridPoints?: number;
   readonly pruner: PrunerName;
+  readonly minResource?: number;
+  readonly maxResource?: number;
+  readonly reductionFactor?: number;
   readonly storage?: string;
   readonly name?: string;
   readonly out: string;
@@ -132,13 +149,16 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     batchSize: number("batchSize") ?? 32,
     ...optional("metric", string("metric")),
     ...optional("direction", string("direction") as StudyDirection | undefined),
-    strategy: (string("strategy") ?? "bayes") as Strategy,
+    strategy: (string("strategy") ?? "auto") as Strategy,
     ...optional("trials", number("trials")),
     ...optional("timeout", number("timeout")),
     ...optional("seed", number("seed")),
     ...optional("startupTrials", number("startupTrials")),
     ...optional("gridPoints", number("gridPoints")),
     pruner: (string("pruner") ?? "none") as PrunerName,
+    ...optional("minResource", number("minResource")),
+    ...optional("maxResource", number("maxResource")),
+    ...optional("reductionFactor", number("reductionFactor")),
     ...optional("storage", string("storage")),
     ...optional("name", string("name")),
     out: string("out") ?? "study",
@@ -181,9 +201,31 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     fail("--workers is for --model (models trained on worker threads); an --objective runs in the notebook's thread");
   }
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
-  if (options.gridPoints !== undefined && options.strategy !== "grid") fail("--grid-points is for --strategy grid");
-  if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe or cmaes");
+  if (options.gridPoints !== undefined && !["grid", "auto"].includes(options.strategy)) fail("--grid-points is for --strategy grid (or auto, when it chooses grid)");
+  if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes", "bohb", "auto"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe, cmaes or bohb (or auto, when it chooses one)");
+  checkPrunerOptions(options, fail);
   return options;
+}
+
+/** The pruner a search runs: --pruner's, or hyperband for --strategy bohb (which brings its own). */
+export function prunerOf(options: Pick<TuneOptions, "strategy" | "pruner">): PrunerName {
+  return options.strategy === "bohb" ? "hyperband" : options.pruner;
+}
+
+/** The checks of --pruner's options and of --strategy bohb, which brings its own pruner. */
+function checkPrunerOptions(options: TuneOptions, fail: (message: string) => never): void {
+  if (options.strategy === "bohb" && options.pruner !== "none" && options.pruner !== "hyperband") {
+    fail(`--strategy bohb runs the hyperband pruner; drop --pruner ${options.pruner} (or give --pruner hyperband)`);
+  }
+  const pruner = prunerOf(options);
+  if (options.minResource !== undefined && pruner !== "asha" && pruner !== "hyperband") fail("--min-resource is for --pruner asha or hyperband");
+  if (options.reductionFactor !== undefined && pruner !== "asha" && pruner !== "hyperband") fail("--reduction-factor is for --pruner asha or hyperband");
+  if (options.maxResource !== undefined && pruner !== "hyperband") fail("--max-resource is for --pruner hyperband");
+  if (options.minResource !== undefined && options.minResource < 1) fail(`--min-resource must be at least 1 step, got ${options.minResource}`);
+  if (options.reductionFactor !== undefined && options.reductionFactor < 2) fail(`--reduction-factor must be at least 2, got ${options.reductionFactor}`);
+  if (options.maxResource !== undefined && options.maxResource < (options.minResource ?? 1)) {
+    fail(`--max-resource must be at least --min-resource (${options.minResource ?? 1}), got ${options.maxResource}`);
+  }
 }
 
 /** `{ key: value }` when value is defined, else `{}` (for exactOptionalPropertyTypes). */

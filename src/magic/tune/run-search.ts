@@ -10,6 +10,7 @@ import type { SearchSpace } from "../../engine/types";
 import { NotebookStudy } from "./notebook-study";
 import { optional, type TuneOptions } from "./options";
 import { searchReport } from "./report";
+import { recordBracket } from "./study-setup";
 import { plannedTrials, trialsLeft } from "./space-size";
 import type { TuneSession } from "./tune-magic";
 
@@ -75,6 +76,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
   let objectiveMs = 0;
   const timedObjective: Objective = async (trial) => {
     binding.bind();
+    recordBracket(study, trial);
     const start = performance.now();
     try {
       return await objective(trial);

@@ -9,6 +9,7 @@
  * activation: choice("relu", "tanh")      # unordered choice of JSON values
  * batchSize:  [16, 32, 64]                # a plain list: a grid axis / categorical
  * epochs:     20                          # a fixed value
+ * lr:         hypergradient(1e-3)         # --model: the optimizer's rate adapts while training
  * ```
  *
  * Blank lines and comments (`#` or `//` to the end of the line) are ignored. Every error names
@@ -24,6 +25,20 @@ import { parameterNameProblem } from "./names";
 export interface ParsedSpace {
   readonly space: SearchSpace;
   readonly lineOf: Readonly<Record<string, number>>;
+  /** The learning-rate parameter written as `hypergradient(...)`, if any (at most one). */
+  readonly hypergradient?: HypergradientParameter;
+}
+
+/**
+ * `name: hypergradient(initial[, rule=multiplicative|additive][, beta=β])`: the parameter is the
+ * initial learning rate (a value or a distribution), and the model's SGD or Adam optimizer adapts
+ * it every step by hypergradient descent (see `src/tfjs/hypergradient.ts`).
+ */
+export interface HypergradientParameter {
+  readonly name: string;
+  readonly rule?: "multiplicative" | "additive";
+  /** β. */
+  readonly hyperLearningRate?: number;
 }
 
 /** The grammar, for `--help` and error messages. */
@@ -35,6 +50,11 @@ export const SPACE_GRAMMAR = `Search space: one parameter a line, "name: distrib
   choice(v1, v2, ...)                 one of the values (numbers, "strings", true, false, null)
   [v1, v2, ...]                       a grid axis: one of the listed values
   value                               a fixed value (number, "string", true, false, null)
+  hypergradient(initial[, rule=multiplicative|additive][, beta=B])
+                                      --model: the learning rate the builder passes to SGD or
+                                      Adam starts at initial (a value or any form above) and
+                                      adapts every step by hypergradient descent; its trajectory
+                                      is recorded per trial (history "lr")
 Comments start with # or //.`;
 
 type Token =
@@ -298,6 +318,55 @@ export function parseDistribution(text: string, line: number): Distribution {
 }
 
 const PARAMETER_LINE = /^\s*([A-Za-z_$][\w$]*)\s*:(.*)$/;
+const HYPERGRADIENT_CALL = /^\s*hypergradient\s*\((.*)\)\s*$/s;
+
+/** Splits `text` at the commas outside brackets, parentheses and strings. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote !== undefined) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") depth--;
+    else if (c === "," && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/** Parses the arguments of `hypergradient(...)`: the initial rate's distribution and the options. */
+function parseHypergradient(name: string, inner: string, line: number): { distribution: Distribution; parameter: HypergradientParameter } {
+  const signature = "hypergradient(initial[, rule=multiplicative|additive][, beta=B])";
+  const [initial, ...rest] = splitTopLevel(inner);
+  if (initial === undefined || initial.trim() === "") throw new MagicError(`hypergradient() needs the initial learning rate; expected ${signature}`, line);
+  const distribution = parseDistribution(initial, line);
+  const parameter: { name: string; rule?: "multiplicative" | "additive"; hyperLearningRate?: number } = { name };
+  for (const option of rest) {
+    const match = /^\s*(rule|beta)\s*=\s*(.*?)\s*$/.exec(option);
+    if (match === null) throw new MagicError(`unexpected argument "${option.trim()}"; expected ${signature}`, line);
+    if (match[1] === "rule") {
+      const rule = match[2]!.replace(/^["']|["']$/g, "");
+      if (rule !== "multiplicative" && rule !== "additive") throw new MagicError(`rule must be multiplicative or additive, got "${match[2]}"`, line);
+      parameter.rule = rule;
+    } else {
+      const beta = Number(match[2]);
+      if (match[2] === "" || !(beta > 0) || !Number.isFinite(beta)) throw new MagicError(`beta must be a positive number, got "${match[2]}"`, line);
+      parameter.hyperLearningRate = beta;
+    }
+  }
+  const numeric = distribution.kind === "fixed" ? typeof distribution.value === "number" && distribution.value > 0 : distribution.kind === "float" && distribution.low > 0;
+  if (!numeric) throw new MagicError(`hypergradient()'s initial learning rate must be a positive number or a float range above 0, got "${initial.trim()}"`, line);
+  return { distribution, parameter };
+}
 
 /**
  * Parses a `%%tune` body into a search space.
@@ -308,6 +377,7 @@ const PARAMETER_LINE = /^\s*([A-Za-z_$][\w$]*)\s*:(.*)$/;
 export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
   const space: Record<string, Distribution> = {};
   const lineOf: Record<string, number> = {};
+  let hypergradient: HypergradientParameter | undefined;
   body.split(/\r?\n/).forEach((raw, index) => {
     const line = firstLine + index;
     const text = stripComment(raw);
@@ -322,11 +392,21 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
     if (Object.hasOwn(space, name)) {
       throw new MagicError(`parameter "${name}" is declared twice (first on line ${lineOf[name]})`, line);
     }
-    space[name] = parseDistribution(match[2]!, line);
+    const call = HYPERGRADIENT_CALL.exec(match[2]!);
+    if (call !== null) {
+      if (hypergradient !== undefined) {
+        throw new MagicError(`only one parameter can be hypergradient(...): "${hypergradient.name}" already is (line ${lineOf[hypergradient.name]})`, line);
+      }
+      const parsed = parseHypergradient(name, call[1]!, line);
+      space[name] = parsed.distribution;
+      hypergradient = parsed.parameter;
+    } else {
+      space[name] = parseDistribution(match[2]!, line);
+    }
     lineOf[name] = line;
   });
   if (Object.keys(space).length === 0) {
     throw new MagicError(`the search space is empty: add lines such as "lr: loguniform(1e-4, 1e-1)" below the %%tune line`, firstLine);
   }
-  return { space, lineOf };
+  return hypergradient === undefined ? { space, lineOf } : { space, lineOf, hypergradient };
 }

@@ -5,29 +5,53 @@
  */
 import { MagicError, type MagicContext } from "../types";
 import { CmaEsSampler, GPSampler, GridSampler, RandomSampler, TPESampler } from "../../engine/samplers";
-import { MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
+import { SwitchingSampler } from "../../engine/samplers/switching";
+import { HyperbandPruner, MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
 import type { StudyStorage } from "../../engine/storage/storage";
 import { createStudy, type Study } from "../../engine/study";
+import type { Trial } from "../../engine/trial";
 import type { Pruner, Sampler, SearchSpace, StudyDirection } from "../../engine/types";
 import { messageOf } from "../../common/errors";
 import { countStates } from "./notebook-study";
-import { optional, type PrunerName, type TuneOptions } from "./options";
+import { optional, prunerOf, type TuneOptions } from "./options";
 import { plannedTrials } from "./space-size";
 
 /**
  * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian,
  * TPE and CMA-ES search start with a quarter of it (between 3 and 10) as random trials unless
- * `--startup-trials` says how many.
+ * `--startup-trials` says how many. A planned hand-over (`strategySwitch`, from `--strategy auto`)
+ * makes a {@link SwitchingSampler} that calls `onSwitch` with one line when it happens.
+ * @throws Error for "auto": resolve it first (auto-strategy.ts)
  */
-export function makeSampler(options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints">, seed: number, planned: number): Sampler {
+export function makeSampler(
+  options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints" | "strategySwitch">,
+  seed: number,
+  planned: number,
+  onSwitch?: (message: string) => void,
+): Sampler {
   const startupTrials = options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4)));
+  const next = options.strategySwitch;
+  if (next !== undefined) {
+    const { strategySwitch: _, ...first } = options;
+    return new SwitchingSampler({
+      first: makeSampler(first, seed, planned),
+      then: makeSampler({ ...first, strategy: next.strategy }, seed, planned),
+      at: next.atTrial,
+      reason: next.reason,
+      ...optional("onSwitch", onSwitch),
+    });
+  }
   switch (options.strategy) {
+    case "auto":
+      throw new Error("--strategy auto must be resolved to a strategy before making the sampler");
     case "bayes":
       return new GPSampler({ seed, startupTrials });
     case "tpe":
       return new TPESampler({ seed, startupTrials });
+    case "bohb":
+      return new TPESampler({ seed, startupTrials, fitAtBudget: true });
     case "cmaes":
       return new CmaEsSampler({ seed, startupTrials });
     case "random":
@@ -39,16 +63,42 @@ export function makeSampler(options: Pick<TuneOptions, "strategy" | "startupTria
   }
 }
 
-/** The pruner `--pruner` names (undefined for none). */
-export function makePruner(name: PrunerName): Pruner | undefined {
-  switch (name) {
+/** The options that choose and shape the pruner. */
+export type PrunerOptions = Pick<TuneOptions, "strategy" | "pruner" | "epochs" | "cv" | "minResource" | "maxResource" | "reductionFactor">;
+
+/**
+ * The pruner `--pruner` names (hyperband for `--strategy bohb`; undefined for none). Hyperband's
+ * full resource is `--max-resource`, else the steps a trial trains: epochs (the largest of a
+ * searched `epochs` parameter) × folds.
+ */
+export function makePruner(options: PrunerOptions, space: SearchSpace = {}): Pruner | undefined {
+  const minResource = options.minResource ?? 1;
+  const reductionFactor = options.reductionFactor ?? 3;
+  switch (prunerOf(options)) {
     case "none":
       return undefined;
     case "median":
       return new MedianPruner({ startupTrials: 5, warmupSteps: 2 });
     case "asha":
-      return new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 });
+      return new SuccessiveHalvingPruner({ minResource, reductionFactor });
+    case "hyperband":
+      return new HyperbandPruner({ minResource, maxResource: options.maxResource ?? fullResource(options, space), reductionFactor });
   }
+}
+
+/** The steps of a whole trial: epochs (the largest a searched `epochs` can take) × folds, at least 1. */
+function fullResource(options: Pick<TuneOptions, "epochs" | "cv">, space: SearchSpace): number {
+  const searched = space["epochs"];
+  const epochs = searched === undefined ? options.epochs : searched.kind === "fixed" ? Number(searched.value) : searched.kind === "categorical" ? Math.max(...searched.choices.map(Number)) : searched.high;
+  return Math.max(1, (Number.isFinite(epochs) ? epochs : options.epochs) * (options.cv ?? 1));
+}
+
+/**
+ * Records a starting trial's Hyperband bracket as its user attribute "bracket" (for the table,
+ * the exports and the brackets figure); nothing for other pruners.
+ */
+export function recordBracket(study: Study, trial: Trial): void {
+  if (study.pruner instanceof HyperbandPruner) trial.setUserAttr("bracket", study.pruner.bracketOf(trial.number));
 }
 
 /** Whether `--storage` names a PostgreSQL database rather than a journal file. */
@@ -77,7 +127,7 @@ export async function openStudy(
   metric: string,
   context: MagicContext,
 ): Promise<Study> {
-  const pruner = makePruner(options.pruner);
+  const pruner = makePruner(options, space);
   const planned = plannedTrials(options, space);
   const storage = options.storage === undefined ? undefined : await openStorage(options.storage);
   let study: Study;
@@ -87,7 +137,7 @@ export async function openStudy(
       direction,
       metric,
       seed,
-      sampler: makeSampler(options, seed, planned),
+      sampler: makeSampler(options, seed, planned, (message) => context.stdout(`${message}\n`)),
       maxConsecutiveFailures: options.maxFailures,
       ...optional("pruner", pruner),
       ...optional("storage", storage),

@@ -14,7 +14,8 @@ import { loadTensorFlow, takeBackendNotice, type LoadedTensorFlow } from "../../
 import { runModelSearch } from "./model-search";
 import { runObjectiveSearch } from "./objective-search";
 import { readOptions, TUNE_HELP, TUNE_OPTIONS } from "./options";
-import { checkGridSpace } from "./space-size";
+import { checkGridSpace, plannedTrials } from "./space-size";
+import { chooseStrategy } from "./auto-strategy";
 import { parseSearchSpace } from "./space-grammar";
 
 /** What `%%tune` shares across cells of one kernel session. */
@@ -36,8 +37,17 @@ export function createTuneMagic(session: TuneSession): CellMagic {
     help: TUNE_HELP,
     options: TUNE_OPTIONS,
     async run(args, body, context, bodyLine) {
-      const options = readOptions(args, performance.now());
+      const read = readOptions(args, performance.now());
       const { space, lineOf } = parseSearchSpace(body, bodyLine);
+      let options = read;
+      if (read.strategy === "auto") {
+        const choice =
+          read.gridPoints === undefined
+            ? chooseStrategy(space, plannedTrials({ ...read, strategy: "random" }, space), read.pruner)
+            : { strategy: "grid" as const, reason: "--grid-points asks for a grid" };
+        options = { ...read, strategy: choice.strategy, ...(choice.switchTo === undefined ? {} : { strategySwitch: choice.switchTo }) };
+        context.stdout(`Strategy ${choice.strategy} (auto: ${choice.reason}).\n`);
+      }
       if (options.strategy === "grid") checkGridSpace(space, lineOf, options.gridPoints);
       const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
       if (options.seed === undefined && options.storage === undefined) {

@@ -10,7 +10,7 @@ test("defaults are filled in and the cell's start is kept", () => {
   assert.equal(options.cellStartedAt, 12);
   assert.equal(options.epochs, 10);
   assert.equal(options.batchSize, 32);
-  assert.equal(options.strategy, "bayes");
+  assert.equal(options.strategy, "auto");
   assert.equal(options.pruner, "none");
   assert.equal(options.out, "study");
   assert.equal(options.keepBest, true);
@@ -40,8 +40,8 @@ test("cross-checks fail on the magic's line with what was expected", () => {
   fails({ model: "m", data: ["x", "y"], validation: 1 }, /between 0 and 1/);
   fails({ model: "m", data: ["x", "y"], cv: 1 }, /--cv needs at least 2 folds/);
   fails({ objective: "f", workers: 2 }, /--workers is for --model/);
-  fails({ objective: "f", gridPoints: 3 }, /--grid-points is for --strategy grid/);
-  fails({ objective: "f", strategy: "random", startupTrials: 3 }, /--startup-trials is for --strategy bayes, tpe or cmaes/);
+  fails({ objective: "f", strategy: "bayes", gridPoints: 3 }, /--grid-points is for --strategy grid/);
+  fails({ objective: "f", strategy: "random", startupTrials: 3 }, /--startup-trials is for --strategy bayes, tpe, cmaes or bohb/);
   fails({ objective: "f", trials: 0 }, /--trials must be at least 1/);
   fails({ objective: "f", timeout: 0 }, /--timeout must be a positive number/);
 });

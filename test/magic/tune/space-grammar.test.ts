@@ -87,3 +87,28 @@ test("names every object inherits are refused as parameters with the line; __pro
   // A real duplicate is still reported as one, with the first line.
   assert.throws(() => parseSearchSpace("a: [1]\na: [2]", 1), /line 2: parameter "a" is declared twice \(first on line 1\)/);
 });
+
+test("hypergradient(initial, ...) marks the learning rate and parses its initial value or range", () => {
+  const fixed = parseSearchSpace("units: [32, 64]\nlr: hypergradient(1e-3)", 2);
+  assert.deepEqual(fixed.space.lr, { kind: "fixed", value: 1e-3 });
+  assert.deepEqual(fixed.hypergradient, { name: "lr" });
+  assert.equal(fixed.lineOf.lr, 3);
+  const ranged = parseSearchSpace("rate: hypergradient(loguniform(1e-4, 1e-1), rule=additive, beta=1e-7)  # Adam-HD", 1);
+  assert.deepEqual(ranged.space.rate, { kind: "float", low: 1e-4, high: 0.1, log: true });
+  assert.deepEqual(ranged.hypergradient, { name: "rate", rule: "additive", hyperLearningRate: 1e-7 });
+  assert.equal(parseSearchSpace("lr: 1e-3", 1).hypergradient, undefined);
+});
+
+test("hypergradient(): bad forms name the line and what was expected", () => {
+  const fails = (body: string, line: number, message: RegExp): void => {
+    assert.throws(() => parseSearchSpace(body, 1), (error: unknown) => error instanceof MagicError && error.line === line && message.test(error.message));
+  };
+  fails("lr: hypergradient()", 1, /needs the initial learning rate/);
+  fails("a: 1\nlr: hypergradient(-1)", 2, /positive number or a float range above 0/);
+  fails('lr: hypergradient(choice("a", "b"))', 1, /positive number or a float range/);
+  fails("lr: hypergradient(1e-3, rule=fast)", 1, /rule must be multiplicative or additive/);
+  fails("lr: hypergradient(1e-3, beta=0)", 1, /beta must be a positive number/);
+  fails("lr: hypergradient(1e-3, momentum=0.9)", 1, /unexpected argument "momentum=0.9"; expected hypergradient\(initial/);
+  fails("lr: hypergradient(1e-3)\nlr2: hypergradient(1e-2)", 2, /only one parameter can be hypergradient/);
+  fails("lr: hypergradient(loguniform(1, 0.1))", 1, /./);
+});

@@ -13,8 +13,9 @@ test("each strategy and pruner name makes its engine object", () => {
   assert.equal(makeSampler({ strategy: "cmaes" }, 1, 20).name, "cmaes");
   assert.equal(makeSampler({ strategy: "random" }, 1, 20).name, "random");
   assert.equal(makeSampler({ strategy: "grid" }, 1, 20).name, "grid");
-  assert.equal(makePruner("none"), undefined);
-  assert.ok(makePruner("median") !== undefined && makePruner("asha") !== undefined);
+  const pruning = { strategy: "random", epochs: 10 } as const;
+  assert.equal(makePruner({ ...pruning, pruner: "none" }), undefined);
+  assert.ok(makePruner({ ...pruning, pruner: "median" }) !== undefined && makePruner({ ...pruning, pruner: "asha" }) !== undefined);
   assert.ok(isDatabaseUrl("postgres://u@h/db") && isDatabaseUrl("postgresql://h/db"));
   assert.ok(!isDatabaseUrl("study.jsonl"));
 });

@@ -1,0 +1,156 @@
+/**
+ * Hyperband (Li et al., 2018) on top of asynchronous successive halving, as Optuna's
+ * HyperbandPruner: several brackets of ASHA, each with its own minimum resource, and every trial
+ * in exactly one bracket, compared only with the trials of that bracket.
+ *
+ * Notation (the paper's, resources in units of `minResource`):
+ *   η       reduction factor;   R = maxResource / minResource;   s_max = ⌊log_η R⌋
+ *   bracket s ∈ {s_max, …, 0}:  n = ⌈(s_max + 1)/(s + 1) · η^s⌉ trials start at r = R·η^(−s);
+ *   round i ∈ {0, …, s}:        n_i = ⌊n·η^(−i)⌋ trials run to r_i = r·η^i.
+ * Bracket id k = s_max − s is the ASHA early-stopping rate: bracket k's rungs are at
+ * r_i = minResource·η^(k+i) for i < s, and its last round runs to maxResource (the paper's
+ * r_i = R·η^(i−s) exactly when R = η^s_max; otherwise the rungs stay on powers of η, as ASHA's).
+ * Rungs at or above maxResource are not judged (the paper's last round runs every survivor to R),
+ * so bracket s = 0 never prunes.
+ *
+ * Bracket assignment depends on the trial number alone (so a study reopened from storage puts
+ * every trial in the same bracket): the brackets take turns in a fixed cycle of length Σ n_s in
+ * which bracket s appears n_s times (its budget, as Optuna weights them), spread out by smooth
+ * weighted round robin; trial t is in the bracket at position t mod Σ n_s.
+ */
+import type { Pruner, PruningContext } from "../types";
+import { SuccessiveHalvingPruner } from "./asha";
+
+/** Options of {@link HyperbandPruner} and {@link hyperbandBrackets}. */
+export interface HyperbandOptions {
+  /** The resource (step) of the most aggressive bracket's first rung (default 1). */
+  readonly minResource?: number;
+  /** The full resource of a trial, e.g. epochs × folds steps (required). */
+  readonly maxResource: number;
+  /** η: a rung keeps the best 1/η of its trials (default 3). */
+  readonly reductionFactor?: number;
+}
+
+/** One round of successive halving in a bracket. */
+export interface HyperbandRound {
+  /** n_i: the trials that run this round. */
+  readonly trials: number;
+  /** r_i: the resource each of them runs to. */
+  readonly resource: number;
+}
+
+/** One bracket of Hyperband. */
+export interface HyperbandBracket {
+  /** k = s_max − s: the bracket id, ASHA's minimum early-stopping rate. */
+  readonly id: number;
+  /** s: the paper's bracket index (s_max is the most aggressive). */
+  readonly s: number;
+  /** Rounds i = 0 … s. */
+  readonly rounds: readonly HyperbandRound[];
+}
+
+/**
+ * The brackets of Hyperband for the resource range and η, most aggressive first (the paper's
+ * table: R = 81, η = 3 gives s = 4 … 0 with n_0 = 81, 34, 15, 8, 5).
+ */
+export function hyperbandBrackets(options: HyperbandOptions): HyperbandBracket[] {
+  const { minResource, maxResource, reductionFactor: eta } = checkedOptions(options);
+  // s_max = ⌊log_η(R)⌋, counted by multiplying so that R = η^k gives exactly k.
+  let sMax = 0;
+  while (minResource * eta ** (sMax + 1) <= maxResource) sMax++;
+  const brackets: HyperbandBracket[] = [];
+  for (let s = sMax; s >= 0; s--) {
+    const k = sMax - s;
+    // n = ⌈(s_max + 1)/(s + 1) · η^s⌉ as an integer ceiling division.
+    const n = Math.ceil(((sMax + 1) * eta ** s) / (s + 1));
+    const rounds = Array.from({ length: s + 1 }, (_, i) => ({
+      // n_i = ⌊n / η^i⌋; r_i = minResource·η^(k+i), the last round running to maxResource.
+      trials: Math.floor(n / eta ** i),
+      resource: i === s ? maxResource : minResource * eta ** (k + i),
+    }));
+    brackets.push({ id: k, s, rounds });
+  }
+  return brackets;
+}
+
+/**
+ * The bracket ids of one cycle of trials: bracket k appears (its first round's n) times, spread
+ * out by smooth weighted round robin (each turn every bracket gains its weight, the richest is
+ * chosen, lowest id on ties, and pays back the total).
+ */
+export function bracketCycle(brackets: readonly HyperbandBracket[]): number[] {
+  const weights = brackets.map((b) => b.rounds[0]!.trials);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const credit = weights.map(() => 0);
+  const cycle: number[] = [];
+  for (let turn = 0; turn < total; turn++) {
+    let chosen = 0;
+    for (let k = 0; k < weights.length; k++) {
+      credit[k]! += weights[k]!;
+      if (credit[k]! > credit[chosen]!) chosen = k;
+    }
+    credit[chosen]! -= total;
+    cycle.push(brackets[chosen]!.id);
+  }
+  return cycle;
+}
+
+/** Hyperband: brackets of ASHA with different minimum resources (see the module comment). */
+export class HyperbandPruner implements Pruner {
+  readonly name = "hyperband";
+  readonly minResource: number;
+  readonly maxResource: number;
+  readonly reductionFactor: number;
+  /** The brackets, most aggressive (id 0) first. */
+  readonly brackets: readonly HyperbandBracket[];
+  private readonly cycle: readonly number[];
+  private readonly halving: readonly SuccessiveHalvingPruner[];
+
+  constructor(options: HyperbandOptions) {
+    const checked = checkedOptions(options);
+    this.minResource = checked.minResource;
+    this.maxResource = checked.maxResource;
+    this.reductionFactor = checked.reductionFactor;
+    this.brackets = hyperbandBrackets(checked);
+    this.cycle = bracketCycle(this.brackets);
+    this.halving = this.brackets.map(
+      (bracket) =>
+        new SuccessiveHalvingPruner({
+          minResource: this.minResource,
+          reductionFactor: this.reductionFactor,
+          minEarlyStoppingRate: bracket.id,
+          maxResource: this.maxResource,
+        }),
+    );
+  }
+
+  /** The bracket id of trial `trialNumber` (depends on the number alone). */
+  bracketOf(trialNumber: number): number {
+    if (!Number.isSafeInteger(trialNumber) || trialNumber < 0) {
+      throw new RangeError(`HyperbandPruner.bracketOf: expected a trial number (a non-negative integer), but got ${trialNumber}`);
+    }
+    return this.cycle[trialNumber % this.cycle.length]!;
+  }
+
+  shouldPrune({ trial, trials, direction }: PruningContext): boolean {
+    const bracket = this.bracketOf(trial.number);
+    const peers = trials.filter((t) => this.bracketOf(t.number) === bracket);
+    return this.halving[bracket]!.shouldPrune({ trial, trials: peers, direction });
+  }
+}
+
+function checkedOptions(options: HyperbandOptions): Required<HyperbandOptions> {
+  const minResource = options.minResource ?? 1;
+  const { maxResource } = options;
+  const reductionFactor = options.reductionFactor ?? 3;
+  if (!(minResource > 0) || !Number.isFinite(minResource)) {
+    throw new RangeError(`HyperbandPruner: \`minResource > 0\` must hold, but got minResource=${minResource}`);
+  }
+  if (!(maxResource >= minResource) || !Number.isFinite(maxResource)) {
+    throw new RangeError(`HyperbandPruner: \`maxResource >= minResource\` must hold, but got (minResource=${minResource}, maxResource=${maxResource})`);
+  }
+  if (!Number.isSafeInteger(reductionFactor) || reductionFactor < 2) {
+    throw new RangeError(`HyperbandPruner: \`reductionFactor\` must be an integer >= 2, but got reductionFactor=${reductionFactor}`);
+  }
+  return { minResource, maxResource, reductionFactor };
+}

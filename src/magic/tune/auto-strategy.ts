@@ -1,0 +1,76 @@
+/**
+ * `--strategy auto` (the default): the strategy chosen from the space and the trial budget, with one
+ * sentence saying why. The rule comes from `npm run bench:samplers` (seeds 0–9, medians; see
+ * bench/README.md) and the GP's cost per suggestion:
+ * - a finite space whose every point fits in the budget → grid: nothing is tried twice and nothing
+ *   is missed;
+ * - up to {@link GP_MAX_DIMENSIONS} numeric parameters → the GP (bayes): it had the lowest regret
+ *   at 20 and 40 trials on branin, hartmann6, rosenbrock4 and ackley5 against our TPE, CMA-ES and
+ *   random search and Optuna's TPE; its time per suggestion grows with the trials (≈ 90 ms at 200,
+ *   300 ms at 500), so past {@link GP_MAX_TRIALS} trials the study hands over to TPE, which then
+ *   learns from every GP trial;
+ * - mostly categorical parameters (at least as many as numeric ones) → TPE: its Parzen estimators
+ *   model choices natively, where the GP and CMA-ES relax or ignore them;
+ * - more numeric parameters → CMA-ES when the budget allows ≥ {@link CMAES_TRIALS_PER_DIMENSION}
+ *   trials a dimension (it tied Optuna's CMA-ES on hartmann6 at 100 trials), else TPE;
+ * - with `--pruner hyperband`, BOHB: TPE fitted at the largest budget with enough observations,
+ *   so the many trials Hyperband stops early still teach the sampler.
+ */
+import type { SearchSpace } from "../../engine/types";
+import { finiteSpaceSize } from "../../engine/search-space";
+import type { PrunerName, Strategy } from "./options";
+
+/** A strategy `auto` can choose. */
+export type ConcreteStrategy = Exclude<Strategy, "auto">;
+
+/** What `auto` chose, and why. */
+export interface AutoChoice {
+  readonly strategy: ConcreteStrategy;
+  /** One sentence for the cell's output. */
+  readonly reason: string;
+  /** A later hand-over: from this trial number on, `strategy` gives way to `then`. */
+  readonly switchTo?: { readonly strategy: ConcreteStrategy; readonly atTrial: number; readonly reason: string };
+}
+
+/** The GP is chosen up to this many numeric parameters. */
+export const GP_MAX_DIMENSIONS = 10;
+/** After this many trials the GP hands over to TPE. */
+export const GP_MAX_TRIALS = 200;
+/** CMA-ES needs about this many trials per numeric parameter to adapt its covariance. */
+export const CMAES_TRIALS_PER_DIMENSION = 10;
+
+/**
+ * Chooses a strategy for `space` and a budget of `planned` trials.
+ * @param planned the trials the search plans (`--trials`, or the default)
+ * @param pruner the search's `--pruner`
+ */
+export function chooseStrategy(space: SearchSpace, planned: number, pruner: PrunerName = "none"): AutoChoice {
+  const distributions = Object.values(space).filter((dist) => dist.kind !== "fixed");
+  const categorical = distributions.filter((dist) => dist.kind === "categorical").length;
+  const numeric = distributions.length - categorical;
+  const size = finiteSpaceSize(space);
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (size !== undefined && size <= planned) {
+    return { strategy: "grid", reason: `the space has ${plural(size, "point")} and the budget of ${plural(planned, "trial")} covers them all` };
+  }
+  if (distributions.length === 0) return { strategy: "random", reason: "every parameter is fixed" };
+  if (pruner === "hyperband") {
+    return { strategy: "bohb", reason: "--pruner hyperband: BOHB's TPE learns from the trials Hyperband stops early, at the largest budget with enough of them" };
+  }
+  if (categorical >= numeric && categorical > 0) {
+    return { strategy: "tpe", reason: `${categorical} of the ${plural(distributions.length, "parameter")} are choices, which TPE models natively` };
+  }
+  if (numeric <= GP_MAX_DIMENSIONS) {
+    const reason = `${plural(numeric, "numeric parameter")}${categorical > 0 ? ` and ${plural(categorical, "choice")}` : ""} and ${plural(planned, "trial")}: the Gaussian process finds good values in the fewest trials`;
+    if (planned <= GP_MAX_TRIALS) return { strategy: "bayes", reason };
+    return {
+      strategy: "bayes",
+      reason: `${reason}; from trial ${GP_MAX_TRIALS} on, TPE takes over`,
+      switchTo: { strategy: "tpe", atTrial: GP_MAX_TRIALS, reason: `the GP's time per trial grows with the number of trials; TPE learns from every trial so far` },
+    };
+  }
+  if (planned >= CMAES_TRIALS_PER_DIMENSION * numeric) {
+    return { strategy: "cmaes", reason: `${plural(numeric, "numeric parameter")} and ${plural(planned, "trial")} (≥ ${CMAES_TRIALS_PER_DIMENSION} a dimension): CMA-ES adapts to many dimensions` };
+  }
+  return { strategy: "tpe", reason: `${plural(numeric, "numeric parameter")} but only ${plural(planned, "trial")}: too few for the GP's or CMA-ES's models of so many dimensions` };
+}

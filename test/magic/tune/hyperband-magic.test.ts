@@ -1,0 +1,123 @@
+/**
+ * `%%tune --pruner hyperband` and `--strategy bohb` through the magic front end, with real
+ * TensorFlow.js training on the iris data (the kernel replaced by the magic tests' FakeContext).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HyperbandPruner } from "../../../src/engine/pruners/hyperband";
+import { TPESampler } from "../../../src/engine/samplers/tpe";
+import { PLOTLY_MIME } from "../../../src/render";
+import { NotebookStudy } from "../../../src/magic/tune";
+import { makePruner } from "../../../src/magic/tune/study-setup";
+import { floatDistribution, intDistribution } from "../../../src/engine/distributions";
+import { irisNotebook } from "./iris-notebook";
+
+const SPACE = `units: int(2, 16, log)
+lr: loguniform(1e-4, 3e-1)`;
+
+/** The titles of the Plotly figures a context displayed. */
+function figureTitles(outputs: readonly { kind: string; bundle?: Record<string, unknown> }[]): string[] {
+  return outputs
+    .filter((o) => o.kind === "display" && o.bundle !== undefined && PLOTLY_MIME in o.bundle)
+    .map((o) => String(((o.bundle![PLOTLY_MIME] as { layout: { title?: { text?: string } } }).layout.title?.text) ?? ""));
+}
+
+test("--pruner hyperband: trials run in brackets (user attribute \"bracket\"), some are pruned at a rung, and the brackets figure is shown", async () => {
+  const { context, run, tf } = await irisNotebook();
+  const before = tf.memory().numTensors;
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 14 --seed 3 --no-live --out hb
+${SPACE}`);
+  const study = context.lookup("hb") as NotebookStudy;
+  const pruner = new HyperbandPruner({ maxResource: 9, reductionFactor: 3 });
+  assert.equal(study.trials.length, 14);
+  for (const trial of study.trials) assert.equal(trial.userAttrs["bracket"], pruner.bracketOf(trial.number), `trial ${trial.number}`);
+  const pruned = study.trials.filter((t) => t.state === "pruned");
+  assert.ok(pruned.length > 0, `some trials were pruned: ${JSON.stringify(study.trials.map((t) => t.state))}`);
+  // A pruned trial stopped at one of its bracket's rungs (steps 1 and 3 for bracket 0, 3 for bracket 1) and trained fewer epochs.
+  for (const trial of pruned) {
+    const lastStep = trial.intermediateValues[trial.intermediateValues.length - 1]!.step;
+    const rungs = trial.userAttrs["bracket"] === 0 ? [1, 3] : [3];
+    assert.ok(rungs.includes(lastStep), `trial ${trial.number} in bracket ${String(trial.userAttrs["bracket"])} stopped at step ${lastStep}`);
+    assert.ok((trial.userAttrs["epochs"] as number) < 9);
+  }
+  // The last bracket (2) never prunes: its trials train all 9 epochs.
+  for (const trial of study.trials.filter((t) => t.userAttrs["bracket"] === 2)) assert.equal(trial.state, "complete");
+  assert.ok(figureTitles(context.outputs).some((title) => /by Hyperband bracket/.test(title)), "the brackets figure is among the final figures");
+  assert.match(context.stdoutText(), /Ran 14 trials .*\(\d+ complete, \d+ pruned\)/);
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
+
+test("--strategy bohb: TPE fitted at a budget with the hyperband pruner; the journal resumes with the same brackets", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-bohb-"));
+  try {
+    const storage = join(dir, "bohb.jsonl");
+    const cell = (trials: number): string =>
+      `%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy bohb --startup-trials 4 --trials ${trials} --seed 8 --storage ${storage} --name bohb --no-live --out bohb\n${SPACE}`;
+    const first = await irisNotebook();
+    await first.run(cell(8));
+    const firstStudy = first.context.lookup("bohb") as NotebookStudy;
+    assert.ok(firstStudy.study.sampler instanceof TPESampler && firstStudy.study.sampler.fitAtBudget, "bohb is TPE fitted at a budget");
+    assert.ok(firstStudy.study.pruner instanceof HyperbandPruner, "with the hyperband pruner");
+    const firstTrials = firstStudy.trials;
+    firstStudy.dispose();
+
+    const second = await irisNotebook();
+    await second.run(cell(12));
+    const study = second.context.lookup("bohb") as NotebookStudy;
+    assert.match(second.context.stdoutText(), /Resuming study "bohb"/);
+    assert.equal(study.trials.filter((t) => t.state === "complete" || t.state === "pruned").length, 12);
+    assert.deepEqual(study.trials.slice(0, firstTrials.length), firstTrials, "the first run's trials are kept as they were");
+    const pruner = study.study.pruner as HyperbandPruner;
+    for (const trial of study.trials) assert.equal(trial.userAttrs["bracket"], pruner.bracketOf(trial.number));
+    assert.ok(study.trials.some((t) => t.state === "pruned"), JSON.stringify(study.trials.map((t) => t.state)));
+    study.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an interrupt keeps the finished trials of a hyperband search, each with its bracket", async () => {
+  const { context, run } = await irisNotebook();
+  let calls = 0;
+  context.assign("curve", async (params: Record<string, number>, trial: { report(v: number, s: number): void; shouldPrune(): boolean }) => {
+    calls++;
+    if (calls === 6) context.controller.abort(new Error("interrupted"));
+    let value = 0;
+    for (let step = 0; step < 9; step++) {
+      value = (params["x"]! - 0.3) ** 2 + 1 / (step + 1);
+      trial.report(value, step);
+      trial.shouldPrune();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return value;
+  });
+  await assert.rejects(run("%%tune --objective curve --strategy random --pruner hyperband --max-resource 9 --trials 30 --seed 2 --no-live\nx: uniform(0, 1)"), /interrupted/);
+  const study = context.lookup("study") as NotebookStudy;
+  const pruner = new HyperbandPruner({ maxResource: 9 });
+  assert.ok(study.trials.length >= 5 && study.trials.length < 30, `${study.trials.length} trials kept`);
+  for (const trial of study.trials) assert.equal(trial.userAttrs["bracket"], pruner.bracketOf(trial.number));
+  assert.ok(study.trials.filter((t) => t.state === "complete" || t.state === "pruned").length >= 5);
+});
+
+test("hyperband's resources: --epochs × folds unless --max-resource; a searched epochs counts at its largest", () => {
+  const base = { strategy: "random", pruner: "hyperband", epochs: 9 } as const;
+  assert.equal((makePruner(base) as HyperbandPruner).maxResource, 9);
+  assert.equal((makePruner({ ...base, cv: 3 }) as HyperbandPruner).maxResource, 27);
+  assert.equal((makePruner({ ...base, maxResource: 40, minResource: 2, reductionFactor: 2 }) as HyperbandPruner).brackets.length, 5);
+  assert.equal((makePruner(base, { epochs: intDistribution(3, 20), lr: floatDistribution(1e-3, 1) }) as HyperbandPruner).maxResource, 20);
+  assert.ok(makePruner({ strategy: "bohb", pruner: "none", epochs: 9 }) instanceof HyperbandPruner, "bohb brings the hyperband pruner");
+});
+
+test("option errors name what was expected", async () => {
+  const { run } = await irisNotebook();
+  const cell = (options: string): string => `%%tune --objective score --trials 2 --no-live ${options}\nx: uniform(-1, 1)`;
+  await assert.rejects(run(cell("--strategy bohb --pruner median")), /--strategy bohb runs the hyperband pruner; drop --pruner median/);
+  await assert.rejects(run(cell("--pruner asha --max-resource 9")), /--max-resource is for --pruner hyperband/);
+  await assert.rejects(run(cell("--reduction-factor 3")), /--reduction-factor is for --pruner asha or hyperband/);
+  await assert.rejects(run(cell("--pruner hyperband --reduction-factor 1")), /--reduction-factor must be at least 2, got 1/);
+  await assert.rejects(run(cell("--pruner hyperband --min-resource 5 --max-resource 3")), /--max-resource must be at least --min-resource \(5\), got 3/);
+});
