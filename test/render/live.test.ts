@@ -36,18 +36,25 @@ class FakeClock implements LiveClock {
       this.time = due.at;
       due.callback();
     }
-    this.time = until;
+    this.time = Math.max(this.time, until); // a callback may have spent time (a costly send)
   }
 }
 
 /** Records display calls like the kernel's MagicContext would send them. */
 class Outputs {
   readonly calls: { kind: "display" | "update"; id?: string; bundle: MimeBundle }[] = [];
+  /** When set, each call takes this long on the clock (a kernel serialising and sending). */
+  sendCost: { clock: FakeClock; ms: number } | undefined;
   display(bundle: MimeBundle, options?: { displayId?: string }): void {
+    this.spend();
     this.calls.push({ kind: "display", bundle, ...(options?.displayId === undefined ? {} : { id: options.displayId }) });
   }
   updateDisplay(displayId: string, bundle: MimeBundle): void {
+    this.spend();
     this.calls.push({ kind: "update", id: displayId, bundle });
+  }
+  private spend(): void {
+    if (this.sendCost !== undefined) this.sendCost.clock.jump(this.sendCost.ms);
   }
   titles(): string[] {
     return this.calls
@@ -57,11 +64,18 @@ class Outputs {
 }
 
 const LIBRARY = "/*LIB*/";
-function setUp(intervalMs?: number) {
+function setUp(intervalMs?: number, timeShare?: number) {
   const clock = new FakeClock();
   const output = new Outputs();
   const embedding = new PlotlyEmbedding(() => ({ version: "x", source: LIBRARY, minified: true }));
-  const view = new LiveView({ output, embedding, clock, displayId: "live-1", ...(intervalMs === undefined ? {} : { intervalMs }) });
+  const view = new LiveView({
+    output,
+    embedding,
+    clock,
+    displayId: "live-1",
+    ...(intervalMs === undefined ? {} : { intervalMs }),
+    ...(timeShare === undefined ? {} : { timeShare }),
+  });
   return { clock, output, embedding, view };
 }
 
@@ -147,7 +161,46 @@ describe("LiveView", () => {
     assert.deepEqual(live.data.map((t) => t.type), ["table", "scatter"]);
   });
 
-  it("rejects a bad interval", () => {
+  it("spaces updates so that showing stays under its share of the wall time when sending is costly", () => {
+    const { clock, output, view } = setUp(1000, 0.01);
+    output.sendCost = { clock, ms: 30 }; // each display or update takes 30 ms
+    view.update(stateAfter(1)); // the library (not counted) and the first state: 30 ms of showing
+    assert.equal(view.gap, 3000, "30 ms / 1 % = 3 s between shows");
+    assert.equal(view.spentMs, 60, "the library's output and the first state");
+    clock.advance(1000);
+    view.update(stateAfter(4)); // the base interval has passed, the costly gap has not: kept
+    assert.equal(view.shown, 1);
+    clock.advance(T0 + 2999 - clock.now());
+    assert.equal(view.shown, 1);
+    clock.advance(1); // 3 s after the first show started: the kept state is shown
+    assert.equal(view.shown, 2);
+    assert.match(output.titles().at(-1) as string, /^4 of 30 trials done/, "the kept state (trials 0–3 finished, 4 running), not the first");
+    // Over a long search, showing takes at most its share of the time.
+    const start = clock.now();
+    for (let t = 0; t < 600; t++) {
+      clock.advance(100);
+      view.update(stateAfter(5 + (t % 20)));
+    }
+    const showing = (view.shown - 2) * 30;
+    assert.ok(showing <= 0.01 * (clock.now() - start) + 30, `${showing} ms of showing in ${clock.now() - start} ms`);
+    assert.ok(view.shown - 2 >= 15, `still updated every 3 s or so, got ${view.shown - 2} shows in 60 s`);
+  });
+
+  it("goes back to the base interval when showing becomes cheap again", () => {
+    const { clock, output, view } = setUp(1000, 0.01);
+    output.sendCost = { clock, ms: 30 };
+    view.update(stateAfter(1));
+    assert.equal(view.gap, 3000);
+    output.sendCost = undefined;
+    clock.advance(3000);
+    view.update(stateAfter(2));
+    assert.equal(view.shown, 2);
+    assert.equal(view.gap, 1000);
+  });
+
+  it("rejects a bad interval or time share", () => {
     assert.throws(() => setUp(-5), /intervalMs must be a finite number ≥ 0, got -5/);
+    assert.throws(() => setUp(1000, 0), /timeShare must be a share of the wall time in \(0, 1\], got 0/);
+    assert.throws(() => setUp(1000, 1.5), /timeShare must be a share of the wall time in \(0, 1\], got 1.5/);
   });
 });

@@ -28,6 +28,12 @@ export interface SearchSummary {
    * first display (the empty table, and plotly.js the first time in a session).
    */
   readonly setupMs: number;
+  /**
+   * Time spent building and sending the live view's output (the first display included), wherever
+   * it fell: between trials, or inside the objective while a trial trained (its refresh timer).
+   * Absent with `--no-live`.
+   */
+  readonly liveMs?: number;
 }
 
 /** A study as bound in the notebook by `%%tune --out NAME`. */

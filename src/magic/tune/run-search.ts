@@ -120,6 +120,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
     wallTimeMs: Date.now() - started,
     objectiveMs,
     setupMs,
+    ...optional("liveMs", live?.spentMs),
   };
   context.stdout(`${searchReport(bound, bound.lastSearch, run.objectiveWork)}\n`);
   if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);

@@ -77,6 +77,9 @@ ${SPACE}`;
   const text = context.stdoutText();
   assert.match(text, /backend: (wasm|cpu|tensorflow)/);
   assert.match(text, /Ran 4 trials \(\d[\d.]* m?s, \d+ % of it training\)\. Study "irisStudy": 4 trials \(4 complete\); best trial #\d+: val_acc = /);
+  const search = study.lastSearch;
+  assert.ok(search !== undefined && typeof search.liveMs === "number", "the live view's time is recorded");
+  assert.ok(search.liveMs >= 0 && search.liveMs <= search.setupMs + search.wallTimeMs, `live view ${search.liveMs} ms within the cell's ${search.setupMs + search.wallTimeMs} ms`);
   const displays = context.outputs.filter((o) => o.kind === "display");
   assert.ok(displays.length >= 2, "the live view and the final figures were displayed");
   const figures = displays.filter((d) => d.kind === "display" && PLOTLY_MIME in d.bundle);
@@ -105,6 +108,7 @@ test("the same seed gives the same trials and metrics", async () => {
     const { context, run } = await notebook();
     await run(`%%tune --model buildModel --data xTrain,yTrain --epochs 2 --metric val_loss --strategy bayes --trials 4 --seed 11 --no-live --no-keep-best\n${SPACE}`);
     const study = context.lookup("study") as NotebookStudy;
+    assert.equal(study.lastSearch?.liveMs, undefined, "--no-live: no live view, no time recorded for it");
     results.push(study.trials.map((t) => ({ params: t.params, value: t.value })));
   }
   assert.deepEqual(results[0], results[1]);
