@@ -20,10 +20,12 @@ import {
   type StudyFigure,
 } from "./figures";
 import { bracketPlot } from "./bracket-figure";
+import { learningRatePlot } from "./learning-rate-figure";
 import { studyInfo, type StudyData, type StudyInfo } from "./info";
 import { MIN_TRIALS_FOR_IMPORTANCE } from "./importance";
 
 export * from "./bracket-figure";
+export * from "./learning-rate-figure";
 export * from "./bundle";
 export * from "./figures";
 export * from "./format";
@@ -35,7 +37,7 @@ export * from "./plotly-library";
 export * from "./text";
 
 /** The figures {@link renderStudy} can draw. */
-export type FigureKind = "trials" | "history" | "parallel" | "slices" | "intermediate" | "brackets" | "importance";
+export type FigureKind = "trials" | "history" | "parallel" | "slices" | "intermediate" | "brackets" | "learning-rate" | "importance";
 
 /** Options of {@link renderStudy}. */
 export interface RenderOptions {
@@ -50,7 +52,7 @@ export interface RenderOptions {
 }
 
 /** Every figure kind, in the order they are shown. */
-export const ALL_FIGURES: readonly FigureKind[] = ["trials", "history", "parallel", "slices", "intermediate", "brackets", "importance"];
+export const ALL_FIGURES: readonly FigureKind[] = ["trials", "history", "parallel", "slices", "intermediate", "brackets", "learning-rate", "importance"];
 
 /**
  * The figures of a study. Without `kinds`, figures with nothing to show are left out (the table
@@ -85,6 +87,9 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
         break;
       case "brackets":
         if (explicit || info.curves.some((curve) => curve.bracket !== undefined)) figures.push(bracketPlot(info));
+        break;
+      case "learning-rate":
+        if (explicit || info.curves.some((curve) => curve.learningRates !== undefined)) figures.push(learningRatePlot(info));
         break;
       case "importance":
         if (explicit || (complete >= MIN_TRIALS_FOR_IMPORTANCE && info.slices.length > 1)) figures.push(importancePlot(info));

@@ -103,6 +103,8 @@ export interface LearningCurve {
   readonly values: readonly number[];
   /** The Hyperband bracket the trial ran in (its user attribute "bracket"), when it has one. */
   readonly bracket?: number;
+  /** The learning rate after each epoch, when it adapted (its user attribute "lr", hypergradient descent). */
+  readonly learningRates?: readonly number[];
 }
 
 /** Where the search stands. */

@@ -99,6 +99,7 @@ export function studyInfo(study: StudyData, now: number): StudyInfo {
         steps: t.intermediateValues.map((v) => v.step),
         values: t.intermediateValues.map((v) => v.value),
         ...bracketOf(t),
+        ...learningRatesOf(t),
       })),
     importance: importanceOf(plotted, trials),
     progress: progressOf(trials, study.plannedTrials, best, now),
@@ -112,6 +113,12 @@ export function studyInfo(study: StudyData, now: number): StudyInfo {
 function bracketOf(trial: FrozenTrial): { bracket?: number } {
   const bracket = trial.userAttrs["bracket"];
   return typeof bracket === "number" && Number.isSafeInteger(bracket) && bracket >= 0 ? { bracket } : {};
+}
+
+/** `{ learningRates }` when the trial records its learning rate per epoch (user attribute "lr": finite numbers). */
+function learningRatesOf(trial: FrozenTrial): { learningRates?: readonly number[] } {
+  const rates = trial.userAttrs["lr"];
+  return Array.isArray(rates) && rates.length > 0 && rates.every((r) => typeof r === "number" && Number.isFinite(r)) ? { learningRates: rates as number[] } : {};
 }
 
 /** Whether `a` is a better objective value than `b` in this direction. */

@@ -103,7 +103,7 @@ export async function trainTrial<P>(
 }
 
 /** How to refit: a trial's training options without the metric, the reporter and keeping. */
-export type RefitOptions = Pick<TrainOptions, "epochs" | "batchSize" | "seed" | "signal" | "seedMathRandom" | "dataNames">;
+export type RefitOptions = Pick<TrainOptions, "epochs" | "batchSize" | "seed" | "signal" | "seedMathRandom" | "dataNames" | "hypergradient">;
 
 /**
  * Builds a fresh model of `params` and trains it on every row of `data` (the training and the

@@ -7,7 +7,7 @@ import { MagicError, type MagicContext } from "../types";
 import type { LoadedTensorFlow } from "../../tfjs/backend";
 import { metricDirection } from "../../tfjs/metrics";
 import { sessionPool, trainTrialInPool, type TrainingPool } from "../../tfjs/pool";
-import { checkTrialSetup, refitOnAllRows, TrainingAbortedError, trainTrial, type ModelBuilder, type TrialTraining } from "../../tfjs/train";
+import { checkTrialSetup, refitOnAllRows, TrainingAbortedError, trainTrial, type HypergradientTraining, type ModelBuilder, type TrialTraining } from "../../tfjs/train";
 import { prepareTrainingData, type DataInput, type TrainingData, type Validation } from "../../tfjs/trainingData";
 import type { Objective, ObjectiveResult } from "../../engine/study";
 import { TrialPruned, type Trial } from "../../engine/trial";
@@ -40,8 +40,10 @@ export async function runModelSearch(
   seed: number,
   context: MagicContext,
   loaded: LoadedTensorFlow,
+  hypergradient?: HypergradientTraining,
 ): Promise<undefined> {
   const { tf } = loaded;
+  const adapting = hypergradient === undefined ? {} : { hypergradient };
   const builder = lookupFunction(context, options.model!, "model") as unknown as ModelBuilder;
   const [xName, yName] = options.data!;
   const dataNames = { x: xName, y: yName };
@@ -64,7 +66,7 @@ export async function runModelSearch(
     let metric: string;
     try {
       const params = { ...representativeParams(space) };
-      metric = await checkTrialSetup(builder, params, data, { seed: checkSeed, dataNames, metric: requested, ...(validationMetrics === undefined ? {} : { validationMetrics }) });
+      metric = await checkTrialSetup(builder, params, data, { seed: checkSeed, dataNames, metric: requested, ...adapting, ...(validationMetrics === undefined ? {} : { validationMetrics }) });
     } catch (error) {
       throw new MagicError(`--model ${options.model}: ${messageOf(error)}`, 1);
     }
@@ -105,6 +107,7 @@ export async function runModelSearch(
         signal: context.signal,
         keepModel: options.keepBest,
         dataNames,
+        ...adapting,
         ...(validationMetrics === undefined ? {} : { validationMetrics }),
       };
       let result: Omit<TrialTraining, "model">;
@@ -118,13 +121,16 @@ export async function runModelSearch(
         result = trained;
       }
       trial.setUserAttr("epochs", result.epochsRun);
+      // hypergradient(...): the learning rate after each epoch, for the "learning-rate" figure.
+      const rates = result.history["lr"];
+      if (rates !== undefined) trial.setUserAttr("lr", rates.map((rate) => Number(rate.toPrecision(6))));
       const foldMetrics = foldFinals(result, data.folds.length);
       if (foldMetrics !== undefined) trial.setUserAttr(FOLD_METRICS_ATTR, foldMetrics);
       if (result.pruned) throw new TrialPruned(`pruned after ${result.epochsRun} epochs`);
       return result.metrics;
     };
     // With --cv the best trial's model is its last fold's: train its parameters on all the data instead.
-    const refit = options.cv !== undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context }) : undefined;
+    const refit = options.cv !== undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context, ...adapting }) : undefined;
     const testData = test;
     const evaluate = testData === undefined ? undefined : (refitted: boolean) => testBest({ loaded, data, options, seed, bound, context, metrics, test: testData, refitted });
     const afterSearch = refit === undefined && evaluate === undefined ? undefined : async () => {
@@ -271,6 +277,7 @@ interface RefitInput {
   readonly bound: NotebookStudy;
   readonly keeper: BestModelKeeper;
   readonly context: MagicContext;
+  readonly hypergradient?: HypergradientTraining;
 }
 
 /**
@@ -279,7 +286,7 @@ interface RefitInput {
  * last-fold model. If the refit is interrupted or fails, the last-fold model stays.
  * @returns whether study.bestModel is now the refitted model
  */
-async function refitBest({ loaded, builder, data, options, seed, bound, keeper, context }: RefitInput): Promise<boolean> {
+async function refitBest({ loaded, builder, data, options, seed, bound, keeper, context, hypergradient }: RefitInput): Promise<boolean> {
   const best = bound.bestTrial;
   if (best === undefined || bound.bestModel === undefined) return false;
   const [xName, yName] = options.data!;
@@ -291,6 +298,7 @@ async function refitBest({ loaded, builder, data, options, seed, bound, keeper, 
       seed: deriveSeed(seed, "refit"),
       signal: context.signal,
       dataNames: { x: xName, y: yName },
+      ...(hypergradient === undefined ? {} : { hypergradient }),
     });
     keeper.replace(model);
     const durationMs = performance.now() - started;

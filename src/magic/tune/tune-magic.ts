@@ -8,12 +8,12 @@
  * the steps; see README.md in this folder for the files and the data flow.
  */
 import { randomInt } from "node:crypto";
-import type { CellMagic } from "../types";
+import { MagicError, type CellMagic } from "../types";
 import type { PlotlyEmbedding } from "../../render";
 import { loadTensorFlow, takeBackendNotice, type LoadedTensorFlow } from "../../tfjs/backend";
 import { runModelSearch } from "./model-search";
 import { runObjectiveSearch } from "./objective-search";
-import { readOptions, TUNE_HELP, TUNE_OPTIONS } from "./options";
+import { optional, readOptions, TUNE_HELP, TUNE_OPTIONS } from "./options";
 import { checkGridSpace, plannedTrials } from "./space-size";
 import { chooseStrategy } from "./auto-strategy";
 import { parseSearchSpace } from "./space-grammar";
@@ -38,7 +38,10 @@ export function createTuneMagic(session: TuneSession): CellMagic {
     options: TUNE_OPTIONS,
     async run(args, body, context, bodyLine) {
       const read = readOptions(args, performance.now());
-      const { space, lineOf } = parseSearchSpace(body, bodyLine);
+      const { space, lineOf, hypergradient } = parseSearchSpace(body, bodyLine);
+      if (hypergradient !== undefined && read.model === undefined) {
+        throw new MagicError(`hypergradient(...) adapts a model's learning rate while it trains: it needs --model (an --objective trains nothing of ours)`, lineOf[hypergradient.name]);
+      }
       let options = read;
       if (read.strategy === "auto") {
         const choice =
@@ -57,7 +60,8 @@ export function createTuneMagic(session: TuneSession): CellMagic {
         const loaded = await (session.loadTensorFlow ?? loadTensorFlow)();
         const notice = takeBackendNotice(loaded);
         if (notice !== undefined) context.stdout(`${notice}\n`);
-        return runModelSearch(session, options, space, seed, context, loaded);
+        const adapting = hypergradient === undefined ? undefined : { parameter: hypergradient.name, ...optional("rule", hypergradient.rule), ...optional("hyperLearningRate", hypergradient.hyperLearningRate) };
+        return runModelSearch(session, options, space, seed, context, loaded, adapting);
       }
       return runObjectiveSearch(session, options, space, seed, context);
     },
