@@ -6,8 +6,14 @@
  * (with `/// <reference types="node" />` for Node's modules), but the next cell's declarations
  * drop such lines (with the TypeScript that tslab ships), so the cell after next failed with
  * "Cannot find name 'fs'" although `fs` still held its module; tslab's own example notebook
- * `getting_started_javascript.ipynb` failed there. {@link carryDeclarations} puts back what a
- * later cell did not declare again.
+ * `getting_started_javascript.ipynb` failed there. tslab drops namespace declarations the same
+ * way (a `namespace Geo` of one cell was gone two cells later). {@link carryDeclarations} puts back
+ * what a later cell did not declare again.
+ *
+ * In the JavaScript kernel, the compiler declares a variable holding an object literal
+ * (`let config = { tags: null }`) as a namespace of `const` members, and one with getters or
+ * setters as an empty namespace, which is no value at all: `config.tags = [...]` or `box.value`
+ * then failed to compile. {@link objectNamespacesAsValues} declares such a variable as `any`.
  */
 import * as ts from "@tslab/typescript-for-tslab";
 
@@ -33,23 +39,53 @@ function declaredNames(file: ts.SourceFile): Set<string> {
   return names;
 }
 
+/** A declaration that tslab does not carry to the next cell's declarations itself. */
+type DroppedDeclaration = ts.ImportEqualsDeclaration | ts.ModuleDeclaration;
+
+function isDroppedByTslab(statement: ts.Statement): statement is DroppedDeclaration {
+  return ts.isImportEqualsDeclaration(statement) || (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name));
+}
+
 /**
- * `next` plus the `import x = require("…")` declarations of `previous` whose names `next` does not
- * declare (and the `/// <reference types>` lines they need). Other declarations are tslab's to keep.
+ * `next` plus the `import x = require("…")` and namespace declarations of `previous` whose names
+ * `next` does not declare (and the `/// <reference types>` lines they need). Other declarations
+ * are tslab's to keep.
  */
 export function carryDeclarations(previous: string, next: string): string {
   // Most cells: nothing of that form, or every such line still there (no parse then).
-  const requires = previous.match(/^import [\w$]+ = require\(.*$/gm);
-  if (requires === null || requires.every((line) => next.includes(line))) return next;
+  const dropped = previous.match(/^(?:import [\w$]+ = require\(|(?:export |declare )*namespace ).*$/gm);
+  if (dropped === null || dropped.every((line) => next.includes(line))) return next;
   const before = ts.createSourceFile("previous.d.ts", previous, ts.ScriptTarget.Latest, true);
   const after = ts.createSourceFile("next.d.ts", next, ts.ScriptTarget.Latest, true);
   const declared = declaredNames(after);
   const carried = before.statements
-    .filter((statement): statement is ts.ImportEqualsDeclaration => ts.isImportEqualsDeclaration(statement) && !declared.has(statement.name.text))
+    .filter((statement): statement is DroppedDeclaration => isDroppedByTslab(statement) && !declared.has((statement.name as ts.Identifier).text))
     .map((statement) => statement.getText(before));
   if (carried.length === 0) return next;
   const references = before.typeReferenceDirectives
     .map((directive) => `/// <reference types="${directive.fileName}" />`)
     .filter((line) => !next.includes(line));
   return `${[...references, ...carried].join("\n")}\n${next}`;
+}
+
+/**
+ * A JavaScript cell's declarations with each namespace that is the only declaration of its name
+ * (a variable holding an object literal: JavaScript has no namespaces) declared as `any` instead.
+ */
+export function objectNamespacesAsValues(declarations: string): string {
+  if (!/^(?:export |declare )*namespace /m.test(declarations)) return declarations;
+  const file = ts.createSourceFile("cell.d.ts", declarations, ts.ScriptTarget.Latest, true);
+  const count = new Map<string, number>();
+  for (const statement of file.statements) {
+    const name = (statement as { name?: ts.Node }).name;
+    if (name !== undefined && ts.isIdentifier(name)) count.set(name.text, (count.get(name.text) ?? 0) + 1);
+  }
+  let rewritten = declarations;
+  for (const statement of [...file.statements].reverse()) {
+    if (!ts.isModuleDeclaration(statement) || !ts.isIdentifier(statement.name) || count.get(statement.name.text) !== 1) continue;
+    const exported = statement.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) === true;
+    const replacement = `${exported ? "export" : "declare"} let ${statement.name.text}: any;`;
+    rewritten = `${rewritten.slice(0, statement.getStart(file))}${replacement}${rewritten.slice(statement.end)}`;
+  }
+  return rewritten;
 }

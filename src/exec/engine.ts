@@ -24,7 +24,8 @@ import { installVirtualPackages } from "./virtual-packages";
 import { guardAsync, installGuardedAwaiter, INTERRUPTED, SIGINT_CODE } from "./guard";
 import { expandShorthand, type ShorthandExpansion } from "./shorthand";
 import { liveTopLevelBindings } from "./live-bindings";
-import { carryDeclarations } from "./declarations";
+import { carryDeclarations, objectNamespacesAsValues } from "./declarations";
+import { hasTopLevelForAwait } from "./top-level-await";
 
 /** Which language the engine compiles. */
 export type Language = "typescript" | "javascript";
@@ -101,10 +102,11 @@ export class Engine {
       return { status: "ok", hasValue: false, value: undefined };
     }
     if (TFJS_IMPORT.test(converted.output)) await prepareTensorFlow();
-    const script = guardAsync(wrapCell(converted.output, converted.hasToplevelAwait === true));
+    const awaits = converted.hasToplevelAwait === true || hasTopLevelForAwait(converted.output);
+    const script = guardAsync(wrapCell(converted.output, awaits));
     try {
       const result: unknown = vm.runInThisContext(script, { filename: `cell-${this.cellNumber}.js`, breakOnSigint: true });
-      if (converted.hasToplevelAwait === true) await result;
+      if (awaits) await result;
     } catch (error) {
       // As in tslab, a failed cell does not add its declarations' types for later cells.
       return runtimeError(error);
@@ -132,7 +134,8 @@ export class Engine {
     }
     const expansion = expandShorthand(code, this.language);
     const compiled = withSourceColumns(this.converter.convert(this.prevDecl, expansion.code), expansion);
-    const converted = compiled.output === undefined ? compiled : { ...compiled, output: liveTopLevelBindings(compiled.output) };
+    const live = compiled.output === undefined ? compiled : { ...compiled, output: liveTopLevelBindings(compiled.output) };
+    const converted = this.language === "javascript" && live.declOutput !== undefined ? { ...live, declOutput: objectNamespacesAsValues(live.declOutput) } : live;
     if (converted.sideOutputs === undefined && !/\b(import|require)\b/.test(code)) {
       this.conversions.set(key, converted);
       if (this.conversions.size > CONVERSION_CACHE_SIZE) this.conversions.delete(this.conversions.keys().next().value as string);

@@ -1,0 +1,56 @@
+/**
+ * Kernel bugs the idiom corpus (test/kernel/idioms/) found, through the real tslab converter:
+ * a top-level `for await`, namespaces two cells later, and JavaScript variables holding object
+ * literals written to in later cells.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { newEngine, valueOf } from "./engine-helpers";
+import { carryDeclarations, objectNamespacesAsValues } from "../../src/exec/declarations";
+
+for (const language of ["typescript", "javascript"] as const) {
+  test(`${language}: a top-level for await runs (it failed with "Unexpected reserved word")`, async () => {
+    const engine = newEngine(language);
+    valueOf(await engine.run("let total = 0;"));
+    valueOf(await engine.run("for await (const v of [Promise.resolve(2), 3]) total += v;"));
+    assert.equal(valueOf(await engine.run("total")), 5);
+    valueOf(await engine.run("async function* twice() { yield 1; yield 2; }\nconst seen = [];\nfor await (const v of twice()) seen.push(v * 10);"));
+    assert.deepEqual(valueOf(await engine.run("seen")), [10, 20]);
+  });
+}
+
+test("typescript: a namespace is still declared two cells later (tslab dropped it)", async () => {
+  const engine = newEngine("typescript");
+  valueOf(await engine.run("namespace Geo { export const pi = 3; export function twice(x: number): number { return 2 * x; } }"));
+  assert.equal(valueOf(await engine.run("Geo.pi")), 3);
+  assert.equal(valueOf(await engine.run("Geo.twice(Geo.pi)")), 6);
+  const wrongType = await engine.run("const s: string = Geo.pi;");
+  assert.equal(wrongType.status, "error", "the namespace keeps its member types");
+  valueOf(await engine.run("const Geo = { pi: 'redeclared' };"));
+  assert.equal(valueOf(await engine.run("Geo.pi.toUpperCase()")), "REDECLARED", "a later declaration of the name replaces the namespace");
+});
+
+test("javascript: later cells write to an object literal's members and use its accessors", async () => {
+  const engine = newEngine("javascript");
+  valueOf(await engine.run("let config = { model: { units: 8 }, tags: null };\nconst box = { get value() { return 1; }, set value(v) { config.tags = v; } };"));
+  valueOf(await engine.run("config.tags ||= ['a'];\nconfig.model.units *= 2;"));
+  assert.deepEqual(valueOf(await engine.run("[config.tags, config.model.units, box.value]")), [["a"], 16, 1]);
+  valueOf(await engine.run("box.value = 'set';"));
+  assert.equal(valueOf(await engine.run("config.tags")), "set");
+});
+
+test("objectNamespacesAsValues declares a lone namespace as any and leaves function-namespace merges", () => {
+  const declarations = "export namespace config {\n    const tags: any;\n}\nexport function f(): void;\nexport namespace f {\n    let x: number;\n}\nexport let n: number;\n";
+  assert.equal(objectNamespacesAsValues(declarations), "export let config: any;\nexport function f(): void;\nexport namespace f {\n    let x: number;\n}\nexport let n: number;\n");
+  assert.equal(objectNamespacesAsValues("export let n: number;\n"), "export let n: number;\n");
+});
+
+test("carryDeclarations puts back namespaces and require imports the next cell did not declare", () => {
+  const previous = 'import fs = require("fs");\ndeclare namespace Geo {\n    const pi = 3;\n}\ndeclare namespace Old {\n    const x = 1;\n}\nexport let n: number;\n';
+  const next = "export let n: number;\nexport let Old: string;\n";
+  const carried = carryDeclarations(previous, next);
+  assert.match(carried, /import fs = require\("fs"\);/);
+  assert.match(carried, /declare namespace Geo \{\n {4}const pi = 3;\n\}/);
+  assert.doesNotMatch(carried, /namespace Old/, "a name the next cell declares again is the next cell's");
+  assert.ok(carried.endsWith(next));
+});
