@@ -11,3 +11,5 @@ export { CmaEsSampler } from "./cmaes";
 export type { CmaEsSamplerOptions } from "./cmaes";
 export { NSGA2Sampler, simulatedBinaryCrossover } from "./nsga2";
 export type { NSGA2Crossover, NSGA2SamplerOptions, PopulationMember } from "./nsga2";
+export { SwitchingSampler } from "./switching";
+export type { SwitchingSamplerOptions } from "./switching";

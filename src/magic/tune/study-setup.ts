@@ -5,7 +5,7 @@
  */
 import { MagicError, type MagicContext } from "../types";
 import { CmaEsSampler, GPSampler, GridSampler, RandomSampler, TPESampler } from "../../engine/samplers";
-import { SwitchingSampler } from "../../engine/samplers/switching";
+import { SwitchingSampler } from "../../engine/samplers";
 import { HyperbandPruner, MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
