@@ -4,8 +4,7 @@
  * (a new one, or the one of the same name in the storage, resumed).
  */
 import { MagicError, type MagicContext } from "../types";
-import { CmaEsSampler, GPSampler, GridSampler, RandomSampler, TPESampler } from "../../engine/samplers";
-import { SwitchingSampler } from "../../engine/samplers";
+import { CmaEsSampler, GPSampler, GridSampler, RandomSampler, SwitchingSampler, TPESampler } from "../../engine/samplers";
 import { HyperbandPruner, MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
