@@ -21,6 +21,7 @@ import {
 } from "./figures";
 import { studyInfo, type StudyData, type StudyInfo } from "./info";
 import { MIN_TRIALS_FOR_IMPORTANCE } from "./importance";
+import { paretoPlot } from "./pareto-figure";
 
 export * from "./bundle";
 export * from "./figures";
@@ -29,11 +30,13 @@ export * from "./importance";
 export * from "./info";
 export * from "./live";
 export * from "./live-figure";
+export * from "./pareto-figure";
+export * from "./pareto-info";
 export * from "./plotly-library";
 export * from "./text";
 
 /** The figures {@link renderStudy} can draw. */
-export type FigureKind = "trials" | "history" | "parallel" | "slices" | "intermediate" | "importance";
+export type FigureKind = "trials" | "pareto" | "history" | "parallel" | "slices" | "intermediate" | "importance";
 
 /** Options of {@link renderStudy}. */
 export interface RenderOptions {
@@ -48,7 +51,7 @@ export interface RenderOptions {
 }
 
 /** Every figure kind, in the order they are shown. */
-export const ALL_FIGURES: readonly FigureKind[] = ["trials", "history", "parallel", "slices", "intermediate", "importance"];
+export const ALL_FIGURES: readonly FigureKind[] = ["trials", "pareto", "history", "parallel", "slices", "intermediate", "importance"];
 
 /**
  * The figures of a study. Without `kinds`, figures with nothing to show are left out (the table
@@ -68,6 +71,9 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
     switch (kind) {
       case "trials":
         figures.push(trialsTable(info));
+        break;
+      case "pareto":
+        if (explicit || (info.pareto !== undefined && info.pareto.points.length > 0)) figures.push(paretoPlot(info.pareto));
         break;
       case "history":
         if (explicit || info.history.length > 0) figures.push(historyPlot(info));

@@ -23,6 +23,8 @@ import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction, lookupVariable } from "./variables";
 import { plannedTrials } from "./space-size";
+import { FrontModelKeeper } from "./front-models";
+import { resolveModelObjectives, severalObjectivesResult, type ModelObjectives } from "./model-objectives";
 import { boundedWorkers, startWorkerTraining, type TrainingMode } from "./worker-search";
 
 /**
@@ -57,13 +59,17 @@ export async function runModelSearch(
     const requested = options.metric ?? "val_loss";
     const checkSeed = deriveSeed(seed, "check");
     let metric: string;
+    let several: ModelObjectives | undefined;
     try {
       const params = { ...representativeParams(space) };
-      metric = await checkTrialSetup(builder, params, data, { seed: checkSeed, dataNames, metric: requested });
+      const check = (wanted: string) => checkTrialSetup(builder, params, data, { seed: checkSeed, dataNames, metric: wanted });
+      several = options.objectives === undefined ? undefined : await resolveModelObjectives(options.objectives, check);
+      metric = several?.trainMetric ?? (await check(requested));
     } catch (error) {
+      if (error instanceof MagicError) throw error;
       throw new MagicError(`--model ${options.model}: ${messageOf(error)}`, 1);
     }
-    const direction = options.direction ?? metricDirection(metric);
+    const direction = several !== undefined ? "minimize" : options.direction ?? metricDirection(metric);
     if (direction === undefined) {
       throw new MagicError(`cannot tell whether ${metric} should go up or down: add --direction minimize or --direction maximize`, 1);
     }
@@ -73,8 +79,9 @@ export async function runModelSearch(
       workers.count > 1 ? await startWorkerTraining(loaded, workers.count, builder, representativeParams(space), data, checkSeed) : undefined;
     if (mode !== undefined) context.stdout(`${mode.note}\n`);
     pool = mode?.kind === "threads" ? mode.pool : undefined;
-    const study = await openStudy(options, space, seed, direction, metric, context);
+    const study = await openStudy(options, space, seed, direction, metric, context, several?.objectives);
     const bound = new NotebookStudy(study, space, session.embedding, options.trials);
+    const front = several === undefined ? undefined : { plan: several, keeper: new FrontModelKeeper(bound.frontModels, several.objectives.directions) };
     const keeper = new BestModelKeeper(bound, (a, b) => study.isBetter(a, b));
     const inPool = pool;
     const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
@@ -85,11 +92,15 @@ export async function runModelSearch(
         seed: deriveSeed(seed, "trial", trial.number),
         reporter: trial,
         signal: context.signal,
-        keepModel: options.keepBest,
+        keepModel: options.keepBest || front !== undefined,
         dataNames,
       };
       let result: Omit<TrialTraining, "model">;
-      if (inPool === undefined) {
+      if (front !== undefined) {
+        const trained = inPool === undefined ? await trainTrial(tf, builder, params, data, perTrial) : await trainTrialInPool(tf, inPool, builder, params, data.folds.length, perTrial);
+        trial.setUserAttr("epochs", trained.epochsRun);
+        return severalObjectivesResult(tf, trained, front, data, options.keepBest, trial.number);
+      } else if (inPool === undefined) {
         const trained = await trainTrial(tf, builder, params, data, perTrial);
         await keeper.offer(trained.value, trained.pruned, trained.model === undefined ? undefined : { kind: "in-hand", model: trained.model });
         result = trained;
@@ -103,7 +114,7 @@ export async function runModelSearch(
       return result.metrics;
     };
     // With --cv the best trial's model is its last fold's: train its parameters on all the data instead.
-    const refit = options.cv !== undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context }) : undefined;
+    const refit = options.cv !== undefined && several === undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context }) : undefined;
     await runSearch({
       session,
       options,
