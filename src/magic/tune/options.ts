@@ -66,7 +66,9 @@ depend on which trials finish first. A model that cannot cross (custom layers, a
 given as a function) is trained one trial at a time in the notebook instead, as the output says.
 
 The study is bound to --out: study.bestParams, study.bestValue, study.bestModel, study.trials,
-study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it shows its trials.`;
+study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it shows its trials.
+With several metrics (--metric val_acc,size): study.bestTrials is the Pareto front, and
+study.pickTrial("val_acc", { where: (v) => v.size < 50000 }) picks one (then bestModel is its model).`;
 
 /**
  * The options of one `%%tune` call, checked and typed: each field is the option of that name

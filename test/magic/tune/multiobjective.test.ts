@@ -136,6 +136,17 @@ test("size and latency are measured after training; three objectives draw a scat
   assert.ok(data.every((t) => t.type === "splom"));
 });
 
+test("with --workers the costs are measured on the notebook thread from the model each worker trained", async () => {
+  const { context, run, tf } = await notebook();
+  const before = tf.memory().numTensors;
+  await run(`%%tune --model buildModel --data xTrain,yTrain --epochs 1 --metric val_acc,params --strategy random --trials 4 --workers 2 --seed 8 --no-live --out pooled\n${SPACE}`);
+  const study = context.lookup("pooled") as NotebookStudy;
+  assert.ok(study.trials.every((t) => t.state === "complete" && t.metrics["params"] === 8 * (t.params["units"] as number) + 3), JSON.stringify(study.trials.map((t) => t.error)));
+  assert.deepEqual([...study.frontModels.keys()].sort((a, b) => a - b), study.bestTrials.map((t) => t.number).sort((a, b) => a - b));
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test("an --objective may return a record or an array of the metrics", async () => {
   for (const shape of ["record", "array"] as const) {
     const { context, run } = await notebook();
