@@ -1,7 +1,7 @@
 /**
  * The Pareto-front figure of a study of several objectives ({@link ParetoInfo} → Plotly): every
  * complete trial as a point, the front highlighted. Two objectives: a scatter plot with the front
- * joined as a staircase-free line in the order of the first objective; three or more: a scatter
+ * joined by a line in the order of the first objective; three or more: a scatter
  * matrix (every pair of objectives) with the front in its own colour. Hover shows the trial number,
  * its objective values and its parameters; the picked trial (`study.pickTrial`) is a star.
  */

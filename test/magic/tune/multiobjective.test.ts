@@ -5,6 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
 import { createDefaultRegistry, runCell } from "../../../src/magic";
@@ -15,6 +17,9 @@ import { loadTable } from "../../../src/tfjs/csv";
 import { oneHot } from "../../../src/tfjs/data";
 import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
 import type { FrozenTrial } from "../../../src/engine/types";
+import { categorical, floatDistribution, intDistribution } from "../../../src/engine/distributions";
+import { objectiveDirections, readObjectiveOptions } from "../../../src/magic/tune/objectives";
+import { chooseStrategyForSeveral, nsga2PopulationSize } from "../../../src/magic/tune/auto-strategy";
 import { FakeContext } from "../fake-context";
 import { dataDirectory } from "../../tfjs/fixtures";
 
@@ -186,4 +191,36 @@ test("several objectives refuse single-objective strategies, pruners and mismatc
   await run(`${base} --trials 4 --seed 3 --no-live\n${SPACE}`);
   assert.match(context.stdoutText(), /Strategy random \(auto: 2 objectives but only 4 trials: too few for NSGA-II/);
   (context.lookup("study") as NotebookStudy).dispose();
+});
+
+test("a study of several objectives in a journal resumes with its objectives", async () => {
+  const { context, run } = await notebook();
+  const journal = join(mkdtempSync(join(tmpdir(), "tunelab-pareto-")), "study.jsonl");
+  context.assign("tradeOff", (p: { x: number }) => ({ error: (p.x - 1) ** 2, cost: p.x ** 2 }));
+  const cell = (trials: number) => `%%tune --objective tradeOff --metric error,cost --strategy random --trials ${trials} --seed 4 --storage ${journal} --no-live --out stored\nx: uniform(-1, 2)`;
+  await run(cell(3));
+  (context.lookup("stored") as NotebookStudy).dispose();
+  await run(cell(5));
+  const study = context.lookup("stored") as NotebookStudy;
+  assert.match(context.stdoutText(), /Resuming study "stored" from .*study\.jsonl: 3 trials \(3 complete\)/);
+  assert.equal(study.trials.length, 5);
+  assert.deepEqual(study.objectives, { metrics: ["error", "cost"], directions: ["minimize", "minimize"] });
+  assert.ok(study.bestTrials.length >= 1);
+  study.dispose();
+});
+
+test("the parts on their own: reading --metric/--direction lists, the auto choice, NSGA-II's population", () => {
+  assert.deepEqual(readObjectiveOptions(["val_acc"], ["maximize"]), { metric: "val_acc", direction: "maximize" });
+  assert.deepEqual(readObjectiveOptions(undefined, undefined), {});
+  assert.deepEqual(readObjectiveOptions(["val_acc", "size"], undefined), { objectives: { metrics: ["val_acc", "size"] } });
+  assert.deepEqual(readObjectiveOptions(["a", "b"], ["maximize", "minimize"]), { objectives: { metrics: ["a", "b"], directions: ["maximize", "minimize"] } });
+  assert.throws(() => readObjectiveOptions(["val_acc"], ["maximize", "minimize"]), /--direction gives 2 directions but --metric names 1 metric/);
+  assert.deepEqual(objectiveDirections({ metrics: ["val_acc", "latency", "val_loss"] }).directions, ["maximize", "minimize", "minimize"]);
+  assert.throws(() => objectiveDirections({ metrics: ["val_acc", "kappa"] }), /cannot tell whether kappa should go up or down: add one direction per metric, e.g. --direction maximize,maximize/);
+  assert.deepEqual(objectiveDirections({ metrics: ["val_acc", "kappa"] }, "minimize"), { directions: ["maximize", "minimize"], assumed: ["kappa"] });
+  const space = { units: intDistribution(1, 3), act: categorical(["relu", "tanh"]) };
+  assert.equal(chooseStrategyForSeveral(space, 6, 2).strategy, "grid", "6 points, 6 trials");
+  assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 11, 2).strategy, "random");
+  assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 12, 3).strategy, "nsga2");
+  assert.deepEqual([10, 30, 100, 1000].map(nsga2PopulationSize), [4, 6, 20, 50]);
 });
