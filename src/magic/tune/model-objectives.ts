@@ -52,7 +52,8 @@ export interface FrontSearch {
 /**
  * A trained trial's result in a multi-objective search: its history metrics and its measured
  * costs, as one record the study reads each objective from. The model (in hand, or rebuilt from a
- * worker) is offered to the front keeper when `keep`, else disposed.
+ * worker; none when neither kept nor measured) is offered to the front keeper when `keep`, else
+ * disposed.
  */
 export async function severalObjectivesResult(
   tf: TensorFlow,
@@ -63,7 +64,10 @@ export async function severalObjectivesResult(
   trialNumber: number,
 ): Promise<Record<string, number>> {
   const model = trained.model ?? (await trained.restoreModel?.());
-  if (model === undefined) throw new Error("the trained model was not returned, so its costs cannot be measured");
+  if (model === undefined) {
+    if (front.plan.costs.length === 0) return { ...trained.metrics };
+    throw new Error("the trained model was not returned, so its costs cannot be measured");
+  }
   let metrics: Record<string, number>;
   try {
     metrics = { ...trained.metrics, ...(await measureCosts(tf, model, front.plan.costs, data)) };

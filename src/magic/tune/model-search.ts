@@ -92,7 +92,7 @@ export async function runModelSearch(
         seed: deriveSeed(seed, "trial", trial.number),
         reporter: trial,
         signal: context.signal,
-        keepModel: options.keepBest || front !== undefined,
+        keepModel: options.keepBest || (front !== undefined && front.plan.costs.length > 0),
         dataNames,
       };
       let result: Omit<TrialTraining, "model">;

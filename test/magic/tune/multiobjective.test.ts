@@ -152,6 +152,17 @@ test("with --workers the costs are measured on the notebook thread from the mode
   assert.equal(tf.memory().numTensors, before);
 });
 
+test("two history metrics, without --keep-best: no model is kept and both are read from the history", async () => {
+  const { context, run, tf } = await notebook();
+  const before = tf.memory().numTensors;
+  await run(`%%tune --model buildModel --data xTrain,yTrain --epochs 1 --metric val_accuracy,val_loss --strategy random --trials 3 --seed 6 --no-live --no-keep-best\n${SPACE}`);
+  const study = context.lookup("study") as NotebookStudy;
+  assert.deepEqual(study.objectives, { metrics: ["val_acc", "val_loss"], directions: ["maximize", "minimize"] }, "names resolved to the history's keys");
+  assert.ok(study.trials.every((t) => t.state === "complete" && t.values?.[1] === t.metrics["val_loss"]));
+  assert.equal(study.frontModels.size, 0);
+  assert.equal(tf.memory().numTensors, before, "no model outlived its trial");
+});
+
 test("an --objective may return a record or an array of the metrics", async () => {
   for (const shape of ["record", "array"] as const) {
     const { context, run } = await notebook();
