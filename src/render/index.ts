@@ -23,6 +23,7 @@ import { bracketPlot } from "./bracket-figure";
 import { learningRatePlot } from "./learning-rate-figure";
 import { studyInfo, type StudyData, type StudyInfo } from "./info";
 import { MIN_TRIALS_FOR_IMPORTANCE } from "./importance";
+import { paretoPlot } from "./pareto-figure";
 
 export * from "./bracket-figure";
 export * from "./learning-rate-figure";
@@ -33,11 +34,13 @@ export * from "./importance";
 export * from "./info";
 export * from "./live";
 export * from "./live-figure";
+export * from "./pareto-figure";
+export * from "./pareto-info";
 export * from "./plotly-library";
 export * from "./text";
 
 /** The figures {@link renderStudy} can draw. */
-export type FigureKind = "trials" | "history" | "parallel" | "slices" | "intermediate" | "brackets" | "learning-rate" | "importance";
+export type FigureKind = "trials" | "pareto" | "history" | "parallel" | "slices" | "intermediate" | "brackets" | "learning-rate" | "importance";
 
 /** Options of {@link renderStudy}. */
 export interface RenderOptions {
@@ -52,7 +55,7 @@ export interface RenderOptions {
 }
 
 /** Every figure kind, in the order they are shown. */
-export const ALL_FIGURES: readonly FigureKind[] = ["trials", "history", "parallel", "slices", "intermediate", "brackets", "learning-rate", "importance"];
+export const ALL_FIGURES: readonly FigureKind[] = ["trials", "pareto", "history", "parallel", "slices", "intermediate", "brackets", "learning-rate", "importance"];
 
 /**
  * The figures of a study. Without `kinds`, figures with nothing to show are left out (the table
@@ -72,6 +75,9 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
     switch (kind) {
       case "trials":
         figures.push(trialsTable(info));
+        break;
+      case "pareto":
+        if (explicit || (info.pareto !== undefined && info.pareto.points.length > 0)) figures.push(paretoPlot(info.pareto));
         break;
       case "history":
         if (explicit || info.history.length > 0) figures.push(historyPlot(info));

@@ -10,7 +10,10 @@ function durationOf(trial: FrozenTrial, now: number): number | undefined {
   return trial.state === "running" ? now - trial.startedAt : undefined;
 }
 
-/** The table: number, state, parameters, objective, other metrics, duration (and errors, when any). */
+/**
+ * The table: number, state, parameters, objective, other metrics, duration (and errors, when any).
+ * `front` (several objectives) marks the Pareto front's rows as best instead of `best`.
+ */
 export function tableInfo(
   trials: readonly FrozenTrial[],
   parameters: readonly ParameterInfo[],
@@ -18,6 +21,7 @@ export function tableInfo(
   otherMetrics: readonly string[],
   best: BestTrialInfo | undefined,
   now: number,
+  front?: ReadonlySet<number>,
 ): TableInfo {
   const columns: TableColumn[] = [
     { kind: "number", key: "number", title: "#" },
@@ -35,7 +39,7 @@ export function tableInfo(
       state: trial.state,
       params: trial.params,
       metrics: trial.metrics,
-      isBest: best !== undefined && best.number === trial.number,
+      isBest: front !== undefined ? front.has(trial.number) : best !== undefined && best.number === trial.number,
       ...(trial.value === undefined ? {} : { value: trial.value }),
       ...(durationMs === undefined ? {} : { durationMs }),
       ...(trial.error === undefined ? {} : { error: trial.error }),

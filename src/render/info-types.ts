@@ -4,6 +4,7 @@
  */
 import type { Distribution, FrozenTrial, ParamValue, SearchSpace, StudyDirection, TrialState } from "../engine/types";
 import type { ParameterImportance } from "./importance";
+import type { ObjectivesData, ParetoInfo } from "./pareto-info";
 
 /** What the renderers need from a study (the Study class hands this over). */
 export interface StudyData {
@@ -17,6 +18,10 @@ export interface StudyData {
   /** How many trials the search will run, when known (for progress and time left). */
   readonly plannedTrials?: number;
   readonly studyName?: string;
+  /** A study of several objectives: their metrics and directions (`direction`/`metric` are the first's). */
+  readonly objectives?: ObjectivesData;
+  /** The trial picked from the Pareto front, marked in its figure. */
+  readonly pickedTrial?: number;
 }
 
 /** How a parameter is laid out on an axis. */
@@ -53,6 +58,7 @@ export interface TrialRow {
   /** completedAt − startedAt; for a running trial, now − startedAt. */
   readonly durationMs?: number;
   readonly error?: string;
+  /** The best trial, or with several objectives a trial on the Pareto front. */
   readonly isBest: boolean;
 }
 
@@ -135,4 +141,6 @@ export interface StudyInfo {
   readonly curves: readonly LearningCurve[];
   readonly importance: readonly ParameterImportance[];
   readonly progress: ProgressInfo;
+  /** A study of several objectives: its points and Pareto front (then `best` is unset). */
+  readonly pareto?: ParetoInfo;
 }

@@ -8,6 +8,7 @@ import type { Distribution, FrozenTrial, SearchSpace, StudyDirection, TrialState
 import { formatDuration, formatNumber, formatParamValue } from "./format";
 import { parameterImportance, type ParameterImportance } from "./importance";
 import { tableInfo } from "./info-table";
+import { paretoInfo } from "./pareto-info";
 import type {
   BestTrialInfo,
   HistoryPoint,
@@ -79,9 +80,12 @@ export function studyInfo(study: StudyData, now: number): StudyInfo {
   validateStudyData(study);
   const trials = [...study.trials].sort((a, b) => a.number - b.number);
   const parameters = parametersOf(study.space, trials);
-  const otherMetrics = otherMetricNames(trials, study.metric);
-  const best = bestTrial(trials, study.direction);
-  const table = tableInfo(trials, parameters, study.metric, otherMetrics, best, now);
+  const several = study.objectives !== undefined && study.objectives.metrics.length > 1 ? study.objectives : undefined;
+  const pareto = several === undefined ? undefined : paretoInfo(trials, several, study.pickedTrial);
+  // Several objectives: one column each, first; the front's rows are highlighted (no single best).
+  const otherMetrics = [...new Set([...(several?.metrics.slice(1) ?? []), ...otherMetricNames(trials, study.metric)])];
+  const best = pareto === undefined ? bestTrial(trials, study.direction) : undefined;
+  const table = tableInfo(trials, parameters, study.metric, otherMetrics, best, now, pareto === undefined ? undefined : new Set(pareto.front));
   const plotted = parameters.filter((p) => p.scale !== "fixed");
   const info: StudyInfo = {
     metric: study.metric,
@@ -104,6 +108,7 @@ export function studyInfo(study: StudyData, now: number): StudyInfo {
     importance: importanceOf(plotted, trials),
     progress: progressOf(trials, study.plannedTrials, best, now),
     ...(best === undefined ? {} : { best }),
+    ...(pareto === undefined ? {} : { pareto }),
     ...(study.studyName === undefined ? {} : { studyName: study.studyName }),
   };
   return info;
@@ -252,6 +257,7 @@ export function progressLine(info: StudyInfo): string {
   if (p.remainingMs !== undefined && p.planned !== undefined && p.finished < p.planned) {
     parts.push(`~${formatDuration(p.remainingMs)} left`);
   }
-  parts.push(p.best === undefined ? `no complete trial yet` : `best ${info.metric} ${formatNumber(p.best.value)} (trial ${p.best.number})`);
+  if (info.pareto !== undefined) parts.push(`Pareto front: ${info.pareto.front.length} of ${info.pareto.points.length} complete trials`);
+  else parts.push(p.best === undefined ? `no complete trial yet` : `best ${info.metric} ${formatNumber(p.best.value)} (trial ${p.best.number})`);
   return parts.join(" · ");
 }

@@ -242,7 +242,7 @@ describe("figure sizes and precision", () => {
     const study = { trials: [], space: SPACE, direction: "minimize" as const, metric: "val_loss" };
     assert.equal(renderStudy(study, { embedding, now: NOW }).length, 1);
     assert.deepEqual(studyFigures(emptyInfo, ["importance", "parallel"]).map((f) => f.name), ["importance", "parallel"]);
-    assert.throws(() => studyFigures(emptyInfo, ["pie" as never]), /unknown figure "pie"; expected one of trials, history/);
+    assert.throws(() => studyFigures(emptyInfo, ["pie" as never]), /unknown figure "pie"; expected one of trials, pareto, history/);
   });
 
   it("one complete trial gives the table, history, parallel coordinates and slices", () => {

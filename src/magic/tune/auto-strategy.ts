@@ -74,3 +74,35 @@ export function chooseStrategy(space: SearchSpace, planned: number, pruner: Prun
   }
   return { strategy: "tpe", reason: `${plural(numeric, "numeric parameter")} but only ${plural(planned, "trial")}: too few for the GP's or CMA-ES's models of so many dimensions` };
 }
+
+/** Fewer trials than this leave NSGA-II no room for generations: random search then. */
+export const NSGA2_MIN_TRIALS = 12;
+
+/**
+ * NSGA-II's population for a budget of `planned` trials: about a fifth of it, so that at least
+ * five generations breed (between 4 and Optuna's default of 50).
+ */
+export function nsga2PopulationSize(planned: number): number {
+  return Math.min(50, Math.max(4, Math.round(planned / 5)));
+}
+
+/**
+ * Chooses a strategy for a study of several objectives: grid when the budget covers a finite
+ * space, random for a budget under {@link NSGA2_MIN_TRIALS}, else NSGA-II (the GP, TPE and CMA-ES
+ * optimise one objective).
+ */
+export function chooseStrategyForSeveral(space: SearchSpace, planned: number, objectives: number): AutoChoice {
+  const size = finiteSpaceSize(space);
+  const trials = `${planned} trial${planned === 1 ? "" : "s"}`;
+  if (size !== undefined && size <= planned) {
+    return { strategy: "grid", reason: `the space has ${size} point${size === 1 ? "" : "s"} and the budget of ${trials} covers them all` };
+  }
+  if (planned < NSGA2_MIN_TRIALS) {
+    return { strategy: "random", reason: `${objectives} objectives but only ${trials}: too few for NSGA-II's generations (it needs ${NSGA2_MIN_TRIALS})` };
+  }
+  const population = nsga2PopulationSize(planned);
+  return {
+    strategy: "nsga2",
+    reason: `${objectives} objectives: NSGA-II evolves the Pareto front, in generations of ${population} over ${trials}`,
+  };
+}

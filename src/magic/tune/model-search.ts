@@ -25,6 +25,8 @@ import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction, lookupVariable } from "./variables";
 import { plannedTrials } from "./space-size";
+import { FrontModelKeeper } from "./front-models";
+import { resolveModelObjectives, severalObjectivesResult, type ModelObjectives } from "./model-objectives";
 import { boundedWorkers, repeatabilityNote, startWorkerTraining, type TrainingMode } from "./worker-search";
 
 /**
@@ -64,10 +66,14 @@ export async function runModelSearch(
     const { requested, validationMetrics } = metrics;
     const checkSeed = deriveSeed(seed, "check");
     let metric: string;
+    let several: ModelObjectives | undefined;
     try {
       const params = { ...representativeParams(space) };
-      metric = await checkTrialSetup(builder, params, data, { seed: checkSeed, dataNames, metric: requested, ...adapting, ...(validationMetrics === undefined ? {} : { validationMetrics }) });
+      const check = (wanted: string) => checkTrialSetup(builder, params, data, { seed: checkSeed, dataNames, metric: wanted, ...adapting, ...(validationMetrics === undefined ? {} : { validationMetrics }) });
+      several = options.objectives === undefined ? undefined : await resolveModelObjectives(options.objectives, check);
+      metric = several?.trainMetric ?? (await check(requested));
     } catch (error) {
+      if (error instanceof MagicError) throw error;
       throw new MagicError(`--model ${options.model}: ${messageOf(error)}`, 1);
     }
     if (validationMetrics !== undefined) {
@@ -77,7 +83,7 @@ export async function runModelSearch(
         throw new MagicError(`--metric ${requested}: ${messageOf(error)}`, 1);
       }
     }
-    const direction = options.direction ?? metricDirection(metric);
+    const direction = several !== undefined ? "minimize" : options.direction ?? metricDirection(metric);
     if (direction === undefined) {
       throw new MagicError(`cannot tell whether ${metric} should go up or down: add --direction minimize or --direction maximize`, 1);
     }
@@ -93,8 +99,9 @@ export async function runModelSearch(
     else if (workers.auto !== undefined) context.stdout(`Training one trial at a time in the notebook's thread (${workers.auto}).\n`);
     pool = mode?.kind === "threads" ? mode.pool : undefined;
     if (pool !== undefined) context.stdout(`${repeatabilityNote(options, seed, pool.size)}\n`);
-    const study = await openStudy(options, space, seed, direction, metric, context);
+    const study = await openStudy(options, space, seed, direction, metric, context, several?.objectives);
     const bound = new NotebookStudy(study, space, session.embedding, options.trials);
+    const front = several === undefined ? undefined : { plan: several, keeper: new FrontModelKeeper(bound.frontModels, several.objectives.directions) };
     const keeper = new BestModelKeeper(bound, (a, b) => study.isBetter(a, b));
     const inPool = pool;
     const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
@@ -105,13 +112,17 @@ export async function runModelSearch(
         seed: deriveSeed(seed, "trial", trial.number),
         reporter: trial,
         signal: context.signal,
-        keepModel: options.keepBest,
+        keepModel: options.keepBest || (front !== undefined && front.plan.costs.length > 0),
         dataNames,
         ...adapting,
         ...(validationMetrics === undefined ? {} : { validationMetrics }),
       };
       let result: Omit<TrialTraining, "model">;
-      if (inPool === undefined) {
+      if (front !== undefined) {
+        const trained = inPool === undefined ? await trainTrial(tf, builder, params, data, perTrial) : await trainTrialInPool(tf, inPool, builder, params, data.folds.length, perTrial);
+        trial.setUserAttr("epochs", trained.epochsRun);
+        return severalObjectivesResult(tf, trained, front, data, options.keepBest, trial.number);
+      } else if (inPool === undefined) {
         const trained = await trainTrial(tf, builder, params, data, perTrial);
         await keeper.offer(trained.value, trained.pruned, trained.model === undefined ? undefined : { kind: "in-hand", model: trained.model });
         result = trained;
@@ -130,7 +141,7 @@ export async function runModelSearch(
       return result.metrics;
     };
     // With --cv the best trial's model is its last fold's: train its parameters on all the data instead.
-    const refit = options.cv !== undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context, ...adapting }) : undefined;
+    const refit = options.cv !== undefined && several === undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context, ...adapting }) : undefined;
     const testData = test;
     const evaluate = testData === undefined ? undefined : (refitted: boolean) => testBest({ loaded, data, options, seed, bound, context, metrics, test: testData, refitted });
     const afterSearch = refit === undefined && evaluate === undefined ? undefined : async () => {

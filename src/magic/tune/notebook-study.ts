@@ -13,6 +13,7 @@ import type { FrozenTrial, Params, SearchSpace } from "../../engine/types";
 import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
 import type { TestEvaluation } from "./test-evaluation";
+import { pickFromFront, type PickOptions } from "./pick-trial";
 
 /** What a finished (or interrupted) search says about itself. */
 export interface SearchSummary {
@@ -36,10 +37,24 @@ export interface SearchSummary {
   readonly liveMs?: number;
 }
 
-/** A study as bound in the notebook by `%%tune --out NAME`. */
+/**
+ * A study as bound in the notebook by `%%tune --out NAME`.
+ *
+ * Several objectives (`--metric val_acc,size`): there is no single best trial. `bestTrials` is the
+ * Pareto front; `pickTrial(by, { where })` picks one of it, and from then on `bestTrial`,
+ * `bestParams` and `bestValue` (its first objective) are the picked trial's, and `bestModel` its
+ * trained model when this process kept it (`--model` keeps the models of the front found in this
+ * run, in `frontModels`). Before a pick they are undefined.
+ */
 export class NotebookStudy {
-  /** The best trial's trained model (kept when `--keep-best`, the default; disposed otherwise). */
+  /**
+   * The best trial's trained model (kept when `--keep-best`, the default; disposed otherwise); with
+   * several objectives, the picked trial's (see {@link NotebookStudy.pickTrial}).
+   */
   bestModel: tfjs.LayersModel | undefined;
+  /** Several objectives, `--model`: the trained models of this run's Pareto front, by trial number (the picked one is in `bestModel`). */
+  readonly frontModels = new Map<number, tfjs.LayersModel>();
+  private picked: FrozenTrial | undefined;
   /** How the last search of this study went. */
   lastSearch: SearchSummary | undefined;
   /** With `--test X,Y`: the best model's metrics on those rows beside its validation metrics. */
@@ -72,16 +87,52 @@ export class NotebookStudy {
     return this.study.trials;
   }
 
+  /** Whether the study has several objectives (then see {@link bestTrials} and {@link pickTrial}). */
+  get isMultiObjective(): boolean {
+    return this.study.isMultiObjective;
+  }
+
+  /** The objectives' metric names and directions, in order (one each for a single objective). */
+  get objectives(): { readonly metrics: readonly string[]; readonly directions: readonly Study["direction"][] } {
+    return { metrics: this.study.metrics, directions: this.study.directions };
+  }
+
+  /** The best complete trial; with several objectives, the picked one (undefined before {@link pickTrial}). */
   get bestTrial(): FrozenTrial | undefined {
-    return this.study.bestTrial;
+    return this.study.isMultiObjective ? this.picked : this.study.bestTrial;
   }
 
   get bestParams(): Params | undefined {
-    return this.study.bestParams;
+    return this.bestTrial?.params;
   }
 
+  /** The best trial's value (with several objectives, the picked trial's first objective). */
   get bestValue(): number | undefined {
-    return this.study.bestValue;
+    return this.bestTrial?.value;
+  }
+
+  /** The Pareto front: the complete trials no other complete trial dominates (one objective: the best trial). */
+  get bestTrials(): FrozenTrial[] {
+    if (this.study.isMultiObjective) return this.study.bestTrials;
+    const best = this.study.bestTrial;
+    return best === undefined ? [] : [best];
+  }
+
+  /**
+   * Picks the trial of the Pareto front that is best on objective `by` among those `where` keeps,
+   * e.g. `study.pickTrial("val_acc", { where: (v) => v.size < 50_000 })`, and makes it
+   * `bestTrial`, with its model (when kept) as `bestModel`.
+   * @throws Error when `by` is not an objective or no front trial passes `where`
+   */
+  pickTrial(by: string, options: PickOptions = {}): FrozenTrial {
+    const trial = pickFromFront(this.bestTrials, this.objectives, by, options);
+    if (this.picked !== undefined && this.bestModel !== undefined && this.study.isMultiObjective) this.frontModels.set(this.picked.number, this.bestModel);
+    this.picked = trial;
+    if (this.study.isMultiObjective) {
+      this.bestModel = this.frontModels.get(trial.number);
+      this.frontModels.delete(trial.number);
+    }
+    return trial;
   }
 
   /** The plain data the renderers draw from. */
@@ -92,6 +143,8 @@ export class NotebookStudy {
       direction: this.study.direction,
       metric: this.study.metric,
       studyName: this.study.studyName,
+      ...(this.study.isMultiObjective ? { objectives: this.objectives } : {}),
+      ...(this.picked === undefined ? {} : { pickedTrial: this.picked.number }),
       ...(this.plannedTrials === undefined ? {} : { plannedTrials: this.plannedTrials }),
     };
   }
@@ -151,6 +204,8 @@ export class NotebookStudy {
       disposeModel(this.bestModel);
       this.bestModel = undefined;
     }
+    for (const model of this.frontModels.values()) disposeModel(model);
+    this.frontModels.clear();
     if (this.disposed) return;
     this.disposed = true;
     this.study.storage.close().catch((error: unknown) => log(`closing the storage of study "${this.name}" failed: ${messageOf(error)}`));
@@ -166,6 +221,11 @@ export class NotebookStudy {
   toString(): string {
     const best = this.bestTrial;
     const counts = countStates(this.trials);
+    if (this.isMultiObjective) {
+      const what = this.objectives.metrics.map((m, k) => `${this.objectives.directions[k]} ${m}`).join(", ");
+      const picked = best === undefined ? "" : `; picked #${best.number}`;
+      return `Study "${this.name}" (${what}): ${counts}; Pareto front of ${this.bestTrials.length} trial${this.bestTrials.length === 1 ? "" : "s"}${picked}`;
+    }
     const bestText = best === undefined ? "no complete trial yet" : `best #${best.number}: ${this.metric}=${best.value} ${JSON.stringify(best.params)}`;
     return `Study "${this.name}" (${this.direction} ${this.metric}): ${counts}; ${bestText}`;
   }

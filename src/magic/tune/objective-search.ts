@@ -10,10 +10,21 @@ import { runSearch } from "./run-search";
 import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction } from "./variables";
+import { objectiveDirections, type ObjectivesRequest } from "./objectives";
+import type { Objectives } from "../../engine/study-objectives";
+
+/** The objectives of `--metric a,b`: names without a known direction are minimised, as the output says. */
+function severalObjectives(request: ObjectivesRequest, context: MagicContext): Objectives {
+  const { directions, assumed } = objectiveDirections(request, "minimize");
+  if (assumed.length > 0) context.stdout(`Minimising ${assumed.join(", ")} (pass --direction with one direction per metric to say otherwise).\n`);
+  return { directions, metrics: request.metrics };
+}
 
 /**
  * Runs an `--objective` search. The metric is `--metric` (default "value"); its direction is
- * `--direction`, else inferred from its name, else minimise (said in the cell's output).
+ * `--direction`, else inferred from its name, else minimise (said in the cell's output). With
+ * several metrics (`--metric a,b`) the function returns a record holding each, or an array of
+ * their values in that order.
  */
 export async function runObjectiveSearch(
   session: TuneSession,
@@ -25,10 +36,11 @@ export async function runObjectiveSearch(
   const fn = lookupFunction(context, options.objective!, "objective") as unknown as (params: Params, trial: Trial) => unknown;
   const metric = options.metric ?? "value";
   const direction = options.direction ?? metricDirection(metric) ?? "minimize";
-  if (options.direction === undefined && metricDirection(metric) === undefined) {
+  if (options.objectives === undefined && options.direction === undefined && metricDirection(metric) === undefined) {
     context.stdout(`Minimising ${metric} (pass --direction maximize to maximise it).\n`);
   }
-  const study = await openStudy(options, space, seed, direction, metric, context);
+  const several = options.objectives === undefined ? undefined : severalObjectives(options.objectives, context);
+  const study = await openStudy(options, space, seed, direction, metric, context, several);
   const bound = new NotebookStudy(study, space, session.embedding, options.trials);
   // The study interprets what the function returns (a number, or a record with the metric), as
   // for any objective: one rule for what fails a trial and which metrics are recorded.

@@ -7,9 +7,10 @@ import type { StudyDirection } from "../../engine/types";
 import { SPACE_GRAMMAR } from "./space-grammar";
 import { outNameProblem } from "./names";
 import { kebabCase } from "../option-names";
+import { checkSeveralObjectives, readObjectiveOptions, type ObjectivesRequest } from "./objectives";
 
 /** Search strategies, as named on the command line. */
-export const STRATEGIES = ["auto", "bayes", "tpe", "cmaes", "random", "sobol", "grid", "bohb"] as const;
+export const STRATEGIES = ["auto", "bayes", "tpe", "cmaes", "nsga2", "random", "sobol", "grid", "bohb"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Early-stopping rules, as named on the command line. */
@@ -26,12 +27,12 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "cv", type: "integer", metavar: "K", description: "k-fold cross-validation: the metric is the mean over K folds" },
   { name: "epochs", type: "integer", metavar: "N", default: 10, description: "training epochs per trial (may also be a search parameter named epochs)" },
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
-  { name: "metric", type: "string", metavar: "NAME", description: "metric to optimise: a history name such as val_loss or val_acc (model), a metric computed from predictions (val_f1, val_precision, val_recall, each also _macro/_micro/_weighted, val_auc, val_pr_auc, val_r2, val_mae, val_rmse), or a key of the objective's record (default: val_loss, or loss without validation; value for a number)" },
+  { name: "metric", type: "list", metavar: "NAME[,NAME…]", description: "metric to optimise: a history name such as val_loss or val_acc (model), a metric computed from predictions (val_f1, val_precision, val_recall, each also _macro/_micro/_weighted, val_auc, val_pr_auc, val_r2, val_mae, val_rmse), or a key of the objective's record (default: val_loss, or loss without validation; value for a number); several (val_acc,size) make a multi-objective study with a Pareto front; --model also has params, size (bytes) and latency (ms per example)" },
   { name: "metricFn", type: "string", metavar: "FN", description: "--model: notebook function (yTrue, yPred) => number scored on the validation rows (each as rows of numbers, one per output); its value is val_FN (NAME=FN: val_NAME) and the default --metric" },
   { name: "positiveClass", type: "integer", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score (default 1)" },
   { name: "test", type: "list", metavar: "X,Y", description: "--model: held-out inputs and targets; the best model is evaluated on them once, after the search, beside its validation metrics" },
-  { name: "direction", type: "string", choices: ["minimize", "maximize"], description: "optimisation direction (default: inferred from the metric: loss/error down, accuracy/auc up)" },
-  { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), random, scrambled Sobol, grid, or BOHB (TPE fitted at the largest budget with enough observations + --pruner hyperband)" },
+  { name: "direction", type: "list", choices: ["minimize", "maximize"], description: "optimisation direction, one per metric (default: inferred from the metric: loss/error/params/size/latency down, accuracy/auc up)" },
+  { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), NSGA-II (several objectives), random, scrambled Sobol, grid, or BOHB (TPE fitted at the largest budget with enough observations + --pruner hyperband)" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
   { name: "timeout", type: "number", metavar: "SECONDS", description: "stop starting new trials after this many seconds" },
   { name: "seed", type: "integer", metavar: "N", description: "seed for sampling, weight initialisation and shuffling (default: random, printed so the search can be repeated)" },
@@ -84,7 +85,10 @@ trial numbers, each bracket as often as its budget, so a resumed study keeps the
 the trial's user attribute "bracket" and coloured in the "brackets" figure. --strategy bohb is
 TPE with the hyperband pruner (BOHB): its good/bad split uses the values at the largest budget
 with at least d + 3 observations (d searched parameters): the complete trials' values, else the
-largest step that enough trials, pruned ones included, reported.`;
+largest step that enough trials, pruned ones included, reported.
+
+With several metrics (--metric val_acc,size): study.bestTrials is the Pareto front, and
+study.pickTrial("val_acc", { where: (v) => v.size < 50000 }) picks one (then bestModel is its model).`;
 
 /**
  * The options of one `%%tune` call, checked and typed: each field is the option of that name
@@ -107,6 +111,8 @@ export interface TuneOptions {
   readonly positiveClass?: number;
   readonly test?: readonly [string, string];
   readonly direction?: StudyDirection;
+  /** Several objectives (`--metric a,b`); then `metric` and `direction` are unset. */
+  readonly objectives?: ObjectivesRequest;
   readonly strategy: Strategy;
   /** With `--strategy auto`: the later hand-over to another strategy it planned (see auto-strategy.ts). */
   readonly strategySwitch?: { readonly strategy: Exclude<Strategy, "auto">; readonly atTrial: number; readonly reason: string };
@@ -161,11 +167,10 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     ...optional("cv", number("cv")),
     epochs: number("epochs") ?? 10,
     batchSize: number("batchSize") ?? 32,
-    ...optional("metric", string("metric")),
+    ...readObjectiveOptions(args["metric"] as readonly string[] | undefined, args["direction"] as readonly string[] | undefined),
     ...optional("metricFn", string("metricFn")),
     ...optional("positiveClass", number("positiveClass")),
     ...optional("test", pair("test")),
-    ...optional("direction", string("direction") as StudyDirection | undefined),
     strategy: (string("strategy") ?? "auto") as Strategy,
     ...optional("trials", number("trials")),
     ...optional("timeout", number("timeout")),
@@ -224,6 +229,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.workers !== "auto" && options.workers > 1 && options.objective !== undefined) {
     fail("--workers is for --model (models trained on worker threads); an --objective runs in the notebook's thread");
   }
+  if (options.objectives !== undefined) checkSeveralObjectives(options.strategy, options.pruner, options.objectives);
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
   if (options.gridPoints !== undefined && !["grid", "auto"].includes(options.strategy)) fail("--grid-points is for --strategy grid (or auto, when it chooses grid)");
   if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes", "bohb", "auto"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe, cmaes or bohb (or auto, when it chooses one)");

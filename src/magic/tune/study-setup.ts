@@ -4,7 +4,7 @@
  * (a new one, or the one of the same name in the storage, resumed).
  */
 import { MagicError, type MagicContext } from "../types";
-import { CmaEsSampler, GPSampler, GridSampler, RandomSampler, SwitchingSampler, TPESampler } from "../../engine/samplers";
+import { CmaEsSampler, GPSampler, GridSampler, NSGA2Sampler, RandomSampler, SwitchingSampler, TPESampler } from "../../engine/samplers";
 import { HyperbandPruner, MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
@@ -16,6 +16,8 @@ import { messageOf } from "../../common/errors";
 import { countStates } from "./notebook-study";
 import { optional, prunerOf, type TuneOptions } from "./options";
 import { plannedTrials } from "./space-size";
+import { nsga2PopulationSize } from "./auto-strategy";
+import type { Objectives } from "../../engine/study-objectives";
 
 /**
  * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian,
@@ -53,6 +55,8 @@ export function makeSampler(
       return new TPESampler({ seed, startupTrials, fitAtBudget: true });
     case "cmaes":
       return new CmaEsSampler({ seed, startupTrials });
+    case "nsga2":
+      return new NSGA2Sampler({ seed, populationSize: nsga2PopulationSize(planned) });
     case "random":
       return new RandomSampler({ seed });
     case "sobol":
@@ -117,6 +121,7 @@ export async function openStorage(location: string): Promise<StudyStorage> {
 /**
  * Creates the study, or resumes the one named `--name` (default: `--out`) in `--storage`, and
  * says so in the cell's output when it resumes. Failures are MagicErrors on the magic's line.
+ * `several` makes a study of several objectives (then `direction` and `metric` are ignored).
  */
 export async function openStudy(
   options: TuneOptions,
@@ -125,6 +130,7 @@ export async function openStudy(
   direction: StudyDirection,
   metric: string,
   context: MagicContext,
+  several?: Objectives,
 ): Promise<Study> {
   const pruner = makePruner(options, space);
   const planned = plannedTrials(options, space);
@@ -133,8 +139,7 @@ export async function openStudy(
   try {
     study = await createStudy({
       studyName: options.name ?? options.out,
-      direction,
-      metric,
+      ...(several === undefined ? { direction, metric } : { directions: several.directions, metrics: several.metrics }),
       seed,
       sampler: makeSampler(options, seed, planned, (message) => context.stdout(`${message}\n`)),
       maxConsecutiveFailures: options.maxFailures,

@@ -15,7 +15,7 @@ import { runModelSearch } from "./model-search";
 import { runObjectiveSearch } from "./objective-search";
 import { optional, readOptions, TUNE_HELP, TUNE_OPTIONS } from "./options";
 import { checkGridSpace, plannedTrials } from "./space-size";
-import { chooseStrategy } from "./auto-strategy";
+import { chooseStrategy, chooseStrategyForSeveral } from "./auto-strategy";
 import { parseSearchSpace } from "./space-grammar";
 
 /** What `%%tune` shares across cells of one kernel session. */
@@ -44,10 +44,13 @@ export function createTuneMagic(session: TuneSession): CellMagic {
       }
       let options = read;
       if (read.strategy === "auto") {
+        const planned = plannedTrials({ ...read, strategy: "random" }, space);
         const choice =
-          read.gridPoints === undefined
-            ? chooseStrategy(space, plannedTrials({ ...read, strategy: "random" }, space), read.pruner)
-            : { strategy: "grid" as const, reason: "--grid-points asks for a grid" };
+          read.gridPoints !== undefined
+            ? { strategy: "grid" as const, reason: "--grid-points asks for a grid" }
+            : read.objectives !== undefined
+              ? chooseStrategyForSeveral(space, planned, read.objectives.metrics.length)
+              : chooseStrategy(space, planned, read.pruner);
         options = { ...read, strategy: choice.strategy, ...(choice.switchTo === undefined ? {} : { strategySwitch: choice.switchTo }) };
         context.stdout(`Strategy ${choice.strategy} (auto: ${choice.reason}).\n`);
       }

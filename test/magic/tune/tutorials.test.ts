@@ -91,7 +91,6 @@ test("a notebook in a fresh directory outside the repository finds TensorFlow.js
   }
 });
 
-// Needs the trainer to compute TrainOptions.validationMetrics (the --metric-fn value of each epoch).
 test("the breast-cancer recall tutorial tunes F2 of the malignant class and reports on its test set", async () => {
   const spec = temporaryKernelspecs();
   const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-tutorials-"));
@@ -105,6 +104,34 @@ test("the breast-cancer recall tutorial tunes F2 of the malignant class and repo
     for (const title of ["confusion matrix", "ROC curve", "precision-recall curve", "per class"]) {
       assert.ok(layouts.some((layout) => layout.includes(`Best model on xTest,yTest: ${title}`)), `the report's ${title} is drawn`);
     }
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+    spec.cleanup();
+  }
+});
+
+test("the accuracy-against-size tutorial shows a Pareto front growing live, picks from it, and renders offline", async () => {
+  const spec = temporaryKernelspecs();
+  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-pareto-tutorial-"));
+  try {
+    const file = await execute(path.join(NOTEBOOKS, "05-accuracy-vs-size.ipynb"), outDir, spec.env);
+    const { outputs, streams } = outputsOf(file);
+    assert.match(streams, /Strategy nsga2 \(auto: 2 objectives/);
+    assert.match(streams, /Study "sized": 24 trials \(24 complete\); Pareto front of \d+ trials? \(val_acc ↑, size ↓\)/);
+    const picked = /picked trial #(\d+): ([\d.]+) kB/.exec(streams);
+    assert.ok(picked !== null && Number(picked[2]) < 20_000 / 1024, `a trial under 20 kB was picked:\n${streams}`);
+    const accuracy = Number(/test accuracy of the picked model: ([\d.]+)/.exec(streams)?.[1]);
+    assert.ok(accuracy > 0.8, `the picked model classifies the test digits (accuracy ${accuracy})`);
+    const traces = outputs.flatMap((o) => {
+      const figure = o.data?.[PLOTLY_MIME] as { data?: { name?: string }[] } | undefined;
+      return figure?.data === undefined ? [] : [figure.data.map((t) => t.name ?? "")];
+    });
+    assert.ok(traces.some((names) => names.some((n) => /^Pareto front \(\d+\)$/.test(n))), "the Pareto-front figure");
+    assert.ok(traces.some((names) => names.includes(`picked (trial ${picked[1]})`)), "the picked trial is starred on the front");
+    const sizes = outputs.filter((o) => o.data !== undefined).map((o) => JSON.stringify(o.data).length);
+    const carrier = sizes.findIndex((s) => s > 1_000_000);
+    assert.ok(carrier >= 0, "plotly.js is embedded once, so the saved notebook renders offline");
+    assert.deepEqual(sizes.filter((s, i) => i !== carrier && s > 200_000), [], "no other output over 200 KB");
   } finally {
     rmSync(outDir, { recursive: true, force: true });
     spec.cleanup();
