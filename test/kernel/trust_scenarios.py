@@ -117,7 +117,7 @@ def interrupt_batches_slower_than_the_grace_period(k):
     interrupt_search(k, definition, "slowBatches", "a batch")
 
 
-# A %%tune --model search whose trials after the first train a wide net on 8,192 rows in batches of
+# A %%tune --model search in the notebook's thread (--workers 1) whose trials after the first train a wide net on 8,192 rows in batches of
 # 256: each batch is a long synchronous TensorFlow.js step (~1 s on wasm on a loaded 2-core
 # machine, longer than the 150 ms grace) and an epoch takes many seconds. The builder prints when it builds a slow model.
 SLOW_MODEL_SEARCH = """
@@ -145,7 +145,7 @@ def interrupt_a_model_search_mid_epoch(k):
     pid = kernel_pid(k)
     content, _, _ = k.execute(SLOW_MODEL_SEARCH, timeout=120)
     check(content["status"] == "ok", content)
-    msg_id = k.kc.execute("%%tune --model wideModel --data xWide,yWide --epochs 3 --batch-size 256 --metric val_acc --strategy random \\\n"
+    msg_id = k.kc.execute("%%tune --model wideModel --data xWide,yWide --epochs 3 --batch-size 256 --metric val_acc --strategy random --workers 1 \\\n"
                           "       --trials 10 --seed 1 --out wide\nlr: loguniform(1e-4, 1e-2)")
     wait_for_output(k, msg_id, lambda m: m["msg_type"] == "stream" and "slow model" in m["content"].get("text", ""), "a slow trial's start", timeout=180)
     # The slow trial is under way (its model built); let a few of its batches run.

@@ -21,7 +21,10 @@ export interface SearchSummary {
   readonly message: string;
   readonly trialsRun: number;
   readonly wallTimeMs: number;
-  /** Time spent inside the objective (building and training models), summed over trials. */
+  /**
+   * Time during which at least one trial's objective (building and training models) was running:
+   * the union of the trials' intervals, so it never exceeds the wall time when trials run at once.
+   */
   readonly objectiveMs: number;
   /**
    * Time before the first trial: reading the options and the space, loading TensorFlow.js,

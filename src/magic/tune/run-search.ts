@@ -73,15 +73,19 @@ export async function runSearch(run: SearchRun): Promise<void> {
   live?.update(bound.data());
   const setupMs = performance.now() - options.cellStartedAt;
   context.interruptCooperatively();
+  // Time during which at least one trial's objective runs (the union of their intervals), so with
+  // several trials at once the share of wall time outside the objective stays meaningful.
   let objectiveMs = 0;
+  let running = 0;
+  let busySince = 0;
   const timedObjective: Objective = async (trial) => {
     binding.bind();
     recordBracket(study, trial);
-    const start = performance.now();
+    if (running++ === 0) busySince = performance.now();
     try {
       return await objective(trial);
     } finally {
-      objectiveMs += performance.now() - start;
+      if (--running === 0) objectiveMs += performance.now() - busySince;
     }
   };
   const started = Date.now();
