@@ -29,6 +29,8 @@ export {
 } from "../engine";
 export type { FrozenTrial, Params, SearchSpace, StudyDirection, TrialState } from "../engine";
 export { NotebookStudy } from "../magic/tune/notebook-study";
+export { narrow } from "../magic/tune/coarse-to-fine";
+export type { NarrowedSpace } from "../magic/tune/coarse-to-fine";
 
 /** A Plotly figure as `plot` takes it: traces, and optionally a layout and config. */
 export interface PlotInput {

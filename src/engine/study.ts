@@ -19,6 +19,7 @@
  * `study-ask.ts` (choosing parameters and starting trials), `study-tell.ts` (what an outcome means,
  * ending trials), `study-optimize.ts` (the optimize loop) and `study-export.ts` (JSON and CSV).
  */
+import { contains, describeDistribution } from "./distributions";
 import { RandomSampler } from "./samplers/random";
 import { finishedCount } from "./search-space";
 import { dominates, toMinimization } from "./pareto";
@@ -190,6 +191,48 @@ export class Study {
     return this.book.exclusive(async () => {
       await this.book.flush();
       const number = await this.storage.createTrial(this.studyName, newTrial("waiting", { params: { ...params } }));
+      await this.book.refresh();
+      return number;
+    });
+  }
+
+  /**
+   * Adds a complete trial whose parameters and value are known (as Optuna's `add_trial`): a trial
+   * of another study, or a result obtained elsewhere. The samplers see it as any complete trial.
+   * Resolves to its number.
+   * @throws Error in a study of several objectives, for a parameter outside its distribution or
+   *   without one, or a value that is not finite
+   */
+  async addTrial(trial: {
+    readonly params: Params;
+    readonly distributions: SearchSpace;
+    readonly value: number;
+    readonly metrics?: Readonly<Record<string, number>>;
+    readonly userAttrs?: Readonly<Record<string, unknown>>;
+  }): Promise<number> {
+    if (this.isMultiObjective) throw new Error("addTrial: this study has several objectives; add trials of single-objective studies only");
+    if (!Number.isFinite(trial.value)) throw new Error(`addTrial: the value must be a finite number, got ${trial.value}`);
+    for (const [name, value] of Object.entries(trial.params)) {
+      const dist = trial.distributions[name];
+      if (dist === undefined || !contains(dist, value)) {
+        throw new Error(`addTrial: parameter ${name} = ${JSON.stringify(value)} is ${dist === undefined ? "without a distribution" : `outside ${describeDistribution(dist)}`}`);
+      }
+    }
+    return this.book.exclusive(async () => {
+      await this.book.flush();
+      const now = this.clock();
+      const number = await this.storage.createTrial(
+        this.studyName,
+        newTrial("complete", {
+          params: { ...trial.params },
+          distributions: { ...trial.distributions },
+          value: trial.value,
+          metrics: { ...trial.metrics, [this.metric]: trial.value },
+          userAttrs: { ...trial.userAttrs },
+          startedAt: now,
+          completedAt: now,
+        }),
+      );
       await this.book.refresh();
       return number;
     });

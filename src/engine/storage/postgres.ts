@@ -143,6 +143,10 @@ export class PostgresStorage implements SharedStudyStorage {
       if (present[0]?.present !== true) {
         await storage.transaction(async (client) => {
           await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK_KEY]);
+          // Another worker may have made the schema while this one waited for the lock, and may be
+          // using the tables already: its DDL again (ALTER TABLE locks the whole table) would deadlock.
+          const madeMeanwhile = await client.query<{ present: boolean }>(SCHEMA_PRESENT_QUERY);
+          if (madeMeanwhile.rows[0]?.present === true) return;
           for (const statement of SCHEMA) await client.query(statement);
         });
       }

@@ -13,6 +13,7 @@ import type { FrozenTrial, Params, SearchSpace } from "../../engine/types";
 import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
 import type { TestEvaluation } from "./test-evaluation";
+import { narrow, type NarrowedSpace } from "./coarse-to-fine";
 import { pickFromFront, type PickOptions } from "./pick-trial";
 
 /** What a finished (or interrupted) search says about itself. */
@@ -139,6 +140,14 @@ export class NotebookStudy {
   }
 
   /** The plain data the renderers draw from. */
+  /**
+   * A smaller space around the best `q` of the complete trials, as grammar lines to paste under a
+   * new `%%tune --from <this study>` (coarse to fine; see coarse-to-fine.ts).
+   */
+  narrow(q?: number): NarrowedSpace {
+    return narrow(this, q);
+  }
+
   data(): StudyData {
     return {
       trials: this.study.trials,

@@ -42,6 +42,8 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "minResource", type: "integer", metavar: "STEPS", description: "asha, hyperband: the step of the first rung (default 1)" },
   { name: "maxResource", type: "integer", metavar: "STEPS", description: "hyperband: a trial's full resource in steps (default: epochs × folds, the largest searched epochs)" },
   { name: "reductionFactor", type: "integer", metavar: "ETA", description: "asha, hyperband: a rung keeps the best 1/ETA of its trials (default 3)" },
+  { name: "from", type: "string", metavar: "STUDY", description: "coarse to fine: start from an earlier study (a variable %%tune bound): its complete trials that this space holds are added first, so the search learns from them (narrow(STUDY) proposes the smaller space)" },
+  { name: "fromTop", type: "integer", metavar: "K", description: "with --from: add only its best K trials" },
   { name: "storage", type: "string", metavar: "FILE", description: "journal file that keeps every trial; rerunning the cell resumes the study" },
   { name: "name", type: "string", metavar: "STUDY", description: "study name inside --storage (default: the --out variable name)" },
   { name: "out", type: "string", metavar: "VAR", default: "study", description: "variable the study is bound to" },
@@ -125,6 +127,9 @@ export interface TuneOptions {
   readonly minResource?: number;
   readonly maxResource?: number;
   readonly reductionFactor?: number;
+  /** `--from`: the notebook variable holding the earlier study whose trials seed this one. */
+  readonly from?: string;
+  readonly fromTop?: number;
   readonly storage?: string;
   readonly name?: string;
   readonly out: string;
@@ -181,6 +186,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     ...optional("minResource", number("minResource")),
     ...optional("maxResource", number("maxResource")),
     ...optional("reductionFactor", number("reductionFactor")),
+    ...optional("from", string("from")),
+    ...optional("fromTop", number("fromTop")),
     ...optional("storage", string("storage")),
     ...optional("name", string("name")),
     out: string("out") ?? "study",
@@ -231,6 +238,9 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   }
   if (options.objectives !== undefined) checkSeveralObjectives(options.strategy, options.pruner, options.objectives);
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
+  if (options.from !== undefined && !IDENTIFIER.test(options.from)) fail(`--from expects the variable of an earlier study, got "${options.from}"`);
+  if (options.fromTop !== undefined && options.from === undefined) fail("--from-top is for --from STUDY");
+  if (options.fromTop !== undefined && options.fromTop < 1) fail(`--from-top must be at least 1, got ${options.fromTop}`);
   if (options.gridPoints !== undefined && !["grid", "auto"].includes(options.strategy)) fail("--grid-points is for --strategy grid (or auto, when it chooses grid)");
   if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes", "bohb", "auto"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe, cmaes or bohb (or auto, when it chooses one)");
   checkPrunerOptions(options, fail);

@@ -65,7 +65,9 @@ export async function runSearch(run: SearchRun): Promise<void> {
   const binding = binder(context, options.out, bound);
   // --trials counts the study's finished trials (complete or pruned): with --storage those of
   // earlier runs and other workers too; a failed trial frees its place.
-  const trials = plannedTrials(options, space);
+  // Trials copied from an earlier study (--from) do not count against --trials.
+  const seeded = study.trials.filter((trial) => trial.userAttrs["seededFrom"] !== undefined).length;
+  const trials = plannedTrials(options, space) + (options.storage !== undefined ? seeded : 0);
   const live = options.live ? new LiveView({ output: context, embedding: session.embedding, ...optional("intervalMs", session.liveIntervalMs) }) : undefined;
   const refresh = live === undefined ? undefined : setInterval(() => live.update(bound.data()), session.liveIntervalMs ?? 1000);
   refresh?.unref();
@@ -92,7 +94,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
   let failure: unknown;
   let summary: { message: string; trialsRun: number } = { message: "nothing to do", trialsRun: 0 };
   try {
-    if (trialsLeft(options, space, study.trials) > 0) {
+    if (trialsLeft(options, space, study.trials.filter((trial) => trial.userAttrs["seededFrom"] === undefined)) > 0) {
       summary = await study.optimize(timedObjective, {
         trials,
         countStudyTrials: options.storage !== undefined,

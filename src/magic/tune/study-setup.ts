@@ -13,7 +13,10 @@ import { createStudy, type Study } from "../../engine/study";
 import type { Trial } from "../../engine/trial";
 import type { Pruner, Sampler, SearchSpace, StudyDirection } from "../../engine/types";
 import { messageOf } from "../../common/errors";
-import { countStates } from "./notebook-study";
+import { seedTrials } from "./coarse-to-fine";
+import { lookupVariable } from "./variables";
+import { countStates, NotebookStudy } from "./notebook-study";
+import { describeKind } from "../../common/describe";
 import { optional, prunerOf, type TuneOptions } from "./options";
 import { plannedTrials } from "./space-size";
 import { nsga2PopulationSize } from "./auto-strategy";
@@ -153,6 +156,32 @@ export async function openStudy(
   if (study.trials.length > 0) {
     const where = options.storage !== undefined && isDatabaseUrl(options.storage) ? "the database" : options.storage;
     context.stdout(`Resuming study "${study.studyName}" from ${where}: ${countStates(study.trials)}.\n`);
+    if (options.from !== undefined) context.stdout(`--from ${options.from}: not added again (the resumed study already holds its seeds).\n`);
+  } else if (options.from !== undefined) {
+    await seedFromStudy(study, options.from, options.fromTop, space, context, several !== undefined);
   }
   return study;
+}
+
+/**
+ * `--from STUDY [--from-top K]`: adds the earlier study's complete trials that `space` holds to a
+ * new study, as complete trials (see coarse-to-fine.ts), and says how many.
+ * @throws MagicError when the variable is not a study, or optimised another metric or direction
+ */
+async function seedFromStudy(study: Study, name: string, top: number | undefined, space: SearchSpace, context: MagicContext, several: boolean): Promise<void> {
+  const from = lookupVariable(context, name, "study");
+  if (!(from instanceof NotebookStudy)) {
+    throw new MagicError(`--from ${name}: expected a study bound by an earlier %%tune, but ${name} is ${describeKind(from)}`, 1);
+  }
+  if (several || from.isMultiObjective) throw new MagicError("--from works between studies of one objective", 1);
+  if (from.metric !== study.metric || from.direction !== study.direction) {
+    throw new MagicError(
+      `--from ${name}: it ${from.direction === "minimize" ? "minimised" : "maximised"} ${from.metric} and this search ${study.direction === "minimize" ? "minimises" : "maximises"} ${study.metric}: their values do not compare`,
+      1,
+    );
+  }
+  const { trials, outside } = seedTrials(from, name, space, top);
+  for (const trial of trials) await study.addTrial(trial);
+  const left = outside === 0 ? "" : `; ${outside} outside this space left out`;
+  context.stdout(`Started from ${name}: ${trials.length} complete trial${trials.length === 1 ? "" : "s"} added${left}. --trials counts the new ones.\n`);
 }
