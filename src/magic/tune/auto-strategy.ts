@@ -57,7 +57,7 @@ export function chooseStrategy(space: SearchSpace, planned: number): AutoChoice 
   if (distributions.length === 0) return { strategy: "random", reason: "every parameter is fixed" };
   if (hasConditions(space)) {
     const conditional = Object.values(space).filter((dist) => dist.condition !== undefined).length;
-    return { strategy: "tpe", reason: `${conditional} of the ${plural(Object.keys(space).length, "parameter")} ${conditional === 1 ? "is" : "are"} conditional, which TPE models natively (one estimator per group of parameters that occur together)` };
+    return { strategy: "tpe", reason: `${conditional} of the ${plural(Object.keys(space).length, "parameter")} ${conditional === 1 ? "is" : "are"} conditional, which TPE models natively with one estimator per group of parameters that occur together` };
   }
   if (categorical >= numeric && categorical > 0) {
     return { strategy: "tpe", reason: `${categorical} of the ${plural(distributions.length, "parameter")} are choices, which TPE models natively` };
