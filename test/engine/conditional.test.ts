@@ -119,6 +119,25 @@ describe("a study of a conditional space", () => {
     });
   }
 
+  // (Grid search needs the space up front: define-by-run grids each parameter on its own.)
+  for (const [label, makeSampler] of Object.entries(samplers)) {
+    test(`${label}: a define-by-run objective that suggests a parameter only sometimes`, async () => {
+      const study = await createStudy({ sampler: makeSampler(2), seed: 2 });
+      await study.optimize(
+        (trial) => {
+          const layers = trial.suggestInt("layers", 1, 3);
+          const width = trial.suggestInt("units1", 16, 256, { log: true });
+          const second = layers >= 2 ? trial.suggestInt("units2", 16, 256, { log: true }) : 0;
+          return Math.abs(Math.log2(width) - 6) + (second === 0 ? 1 : Math.abs(Math.log2(second) - 5));
+        },
+        { trials: 14 },
+      );
+      const complete = study.trials.filter((t) => t.state === "complete");
+      assert.equal(complete.length, 14, JSON.stringify(study.trials.map((t) => t.error)));
+      for (const trial of complete) assert.equal("units2" in trial.params, (trial.params["layers"] as number) >= 2);
+    });
+  }
+
   test("a study resumed from a journal learns from the stored trials and keeps drawing the same way", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "tunelab-conditional-")), "journal.jsonl");
     const objective = (trial: { params: Record<string, unknown> }): number => (trial.params["layers"] as number) + ((trial.params["units2"] as number | undefined) ?? 0) / 256;
