@@ -116,6 +116,11 @@ describe("a study of a conditional space", () => {
         assert.ok(Object.values(trial.distributions).every((d) => d.condition === undefined), "stored distributions carry no condition");
       }
       assert.ok(complete.some((t) => "units3" in t.params) && complete.some((t) => !("units2" in t.params)), "both branches are tried");
+      // The CSV leaves an absent parameter's cell empty.
+      const [header, ...rows] = study.toCSV().trim().split("\n").map((line) => line.split(","));
+      const column = header!.indexOf("params_units2");
+      const short = complete.find((t) => !("units2" in t.params))!;
+      assert.equal(rows.find((row) => row[0] === String(short.number))![column], "");
     });
   }
 
