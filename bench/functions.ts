@@ -183,3 +183,79 @@ export function twoObjectiveSpace(fn: TwoObjectiveFunction): SearchSpace {
   for (let i = 0; i < fn.dimensions; i++) space[`x${i}`] = { kind: "float", low: 0, high: 1, log: false };
   return space;
 }
+
+// ---- mixed spaces -------------------------------------------------------------------------
+
+/**
+ * A test function over a mixed search space (integer, log-scaled, categorical and conditional
+ * parameters): what `bench/samplers-mixed.ts` minimises, with the same definition in
+ * `bench/optuna-mixed.py` for Optuna.
+ */
+export interface MixedFunction {
+  readonly name: string;
+  /** One line on what the space holds. */
+  readonly description: string;
+  readonly space: SearchSpace;
+  /** The known global minimum f*. */
+  readonly minimum: number;
+  /** f of a trial's parameters (the active ones only, in a conditional space). */
+  readonly evaluate: (params: Readonly<Record<string, unknown>>) => number;
+}
+
+const ACTIVATION_PENALTY: Readonly<Record<string, number>> = { relu: 0, elu: 0.15, tanh: 0.4, sigmoid: 1 };
+
+/**
+ * A stand-in for a training loss: lr log-uniform in [1e-5, 1] (best 10^−2.5), units a log-scaled
+ * integer in [8, 1024] (best 128), batch an integer in [16, 256] with step 16 (best 64), and an
+ * activation choice (relu best). f = (log10 lr + 2.5)² + (log2 units − 7)²/4 + ((batch − 64)/64)²
+ * + penalty(activation) + 0.3·sin²(log2 units): bumpy along units, f* = 0.
+ */
+export const mixedTraining: MixedFunction = {
+  name: "mixed-training",
+  description: "lr log float, units log int, batch stepped int, activation choice of 4",
+  space: {
+    lr: { kind: "float", low: 1e-5, high: 1, log: true },
+    units: { kind: "int", low: 8, high: 1024, log: true, step: 1 },
+    batch: { kind: "int", low: 16, high: 256, log: false, step: 16 },
+    activation: { kind: "categorical", choices: ["relu", "elu", "tanh", "sigmoid"] },
+  },
+  minimum: 0,
+  evaluate: (p) => {
+    const lr = Math.log10(p["lr"] as number) + 2.5;
+    const units = Math.log2(p["units"] as number) - 7;
+    const batch = ((p["batch"] as number) - 64) / 64;
+    return lr ** 2 + units ** 2 / 4 + batch ** 2 + (ACTIVATION_PENALTY[p["activation"] as string] ?? 1) + 0.3 * Math.sin(Math.PI * units) ** 2;
+  },
+};
+
+/** The optimum of each active x_i of {@link conditionalLayers}, and the floor each depth adds. */
+const LAYER_TARGETS = [0.7, 0.25, 0.6] as const;
+const DEPTH_FLOOR = [0.6, 0.25, 0] as const;
+
+/**
+ * A conditional space: `layers` ∈ {1, 2, 3} chooses how many of x1..x3 ∈ [0, 1] are active
+ * (x2 if layers ≥ 2, x3 if layers ≥ 3), and a log-scaled lr ∈ [1e-4, 1e-1] is always there.
+ * f = floor(layers) + Σ_{i ≤ layers} 4·(x_i − t_i)² + (log10 lr + 2)², with floors 0.6, 0.25, 0
+ * and targets t = (0.7, 0.25, 0.6): the deepest model is best but has the most to tune; f* = 0.
+ */
+export const conditionalLayers: MixedFunction = {
+  name: "conditional-layers",
+  description: "layers int 1-3 choosing which of x1..x3 exist, lr log float",
+  space: {
+    layers: { kind: "int", low: 1, high: 3, log: false, step: 1 },
+    x1: { kind: "float", low: 0, high: 1, log: false },
+    x2: { kind: "float", low: 0, high: 1, log: false, condition: { parent: "layers", operator: ">=", value: 2 } },
+    x3: { kind: "float", low: 0, high: 1, log: false, condition: { parent: "layers", operator: ">=", value: 3 } },
+    lr: { kind: "float", low: 1e-4, high: 1e-1, log: true },
+  },
+  minimum: 0,
+  evaluate: (p) => {
+    const layers = p["layers"] as number;
+    let total = DEPTH_FLOOR[layers - 1] as number;
+    for (let i = 0; i < layers; i++) total += 4 * ((p[`x${i + 1}`] as number) - (LAYER_TARGETS[i] as number)) ** 2;
+    return total + (Math.log10(p["lr"] as number) + 2) ** 2;
+  },
+};
+
+/** The mixed spaces of the sampler benchmark. */
+export const MIXED_FUNCTIONS: readonly MixedFunction[] = [mixedTraining, conditionalLayers];

@@ -1,6 +1,7 @@
 /**
  * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp,tpe,cmaes] [--no-scaling]
- *  [--two-objective-only | --no-two-objective] [--dimensions 30] [--two-objective-peers nsga2,tpe]`
+ *  [--two-objective-only | --no-two-objective] [--dimensions 30] [--two-objective-peers nsga2,tpe]
+ *  [--mixed-only | --no-mixed]`
  *
  * The sampler benchmark of ../shared/bench/README.md: each sampler minimises each test function
  * (bounds and minima as in peers.json) with a budget of 40 evaluations for seeds 0…9, through the
@@ -12,6 +13,9 @@
  * Last, the two-objective section (samplers-two-objective.ts): hypervolume on ZDT1-3 at 200
  * evaluations beside Optuna's NSGA-II and multi-objective TPE, measured in the same run; with
  * `--two-objective-only` it runs alone, on min(seeds, 5) seeds and `--dimensions` variables.
+ * Then the mixed-spaces section (samplers-mixed.ts): integer, log-scaled, categorical and
+ * conditional parameters, our samplers and auto beside Optuna's TPE (independent, and
+ * multivariate with group decomposition) measured in the same run; `--mixed-only` runs just it.
  */
 import { loadavg } from "node:os";
 import { GPSampler } from "../src/engine/samplers/gp";
@@ -23,6 +27,7 @@ import type { FrozenTrial, Sampler } from "../src/engine/types";
 import { functionPoint, functionSpace, hartmann6, TEST_FUNCTIONS, type TestFunction } from "./functions";
 import { median, readPeers, type PeerResult } from "./peers";
 import { runTwoObjectiveSection, type TwoObjectiveOptions } from "./samplers-two-objective";
+import { runMixedSection } from "./samplers-mixed";
 
 const BUDGET = 40;
 const EARLY = 20;
@@ -50,6 +55,8 @@ interface Options {
   readonly singleObjective: boolean;
   /** The two-objective section's options, or undefined with `--no-two-objective`. */
   readonly twoObjective: TwoObjectiveOptions | undefined;
+  /** Run the mixed-spaces section (not with `--no-mixed`); with `--mixed-only`, only it. */
+  readonly mixed: boolean;
 }
 
 /** Our figures for one sampler on one function. */
@@ -70,7 +77,7 @@ function parseArguments(argv: readonly string[]): Options {
     if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value, e.g. ${flag} ${flag === "--seeds" ? "3" : "branin"}`);
     return v;
   };
-  const known = new Set(["--functions", "--seeds", "--samplers", "--no-scaling", "--two-objective-only", "--no-two-objective", "--dimensions", "--two-objective-peers"]);
+  const known = new Set(["--functions", "--seeds", "--samplers", "--no-scaling", "--two-objective-only", "--no-two-objective", "--dimensions", "--two-objective-peers", "--mixed-only", "--no-mixed"]);
   for (const arg of argv) {
     if (arg.startsWith("--") && !known.has(arg)) throw new Error(`unknown option ${arg}; expected one of ${[...known].join(", ")}`);
   }
@@ -96,13 +103,16 @@ function parseArguments(argv: readonly string[]): Options {
   }
   const only = argv.includes("--two-objective-only");
   if (only && argv.includes("--no-two-objective")) throw new Error("--two-objective-only and --no-two-objective exclude each other");
+  const mixedOnly = argv.includes("--mixed-only");
+  if (mixedOnly && (only || argv.includes("--no-mixed"))) throw new Error("--mixed-only excludes --two-objective-only and --no-mixed");
   return {
     functions,
     seeds: Array.from({ length: seedCount }, (_, i) => i),
     samplers,
-    scaling: !only && !argv.includes("--no-scaling"),
-    singleObjective: !only,
-    twoObjective: argv.includes("--no-two-objective") ? undefined : { dimensions, seeds: Math.min(5, seedCount), peers },
+    scaling: !only && !mixedOnly && !argv.includes("--no-scaling"),
+    singleObjective: !only && !mixedOnly,
+    twoObjective: argv.includes("--no-two-objective") || mixedOnly ? undefined : { dimensions, seeds: Math.min(5, seedCount), peers },
+    mixed: !only && !argv.includes("--no-mixed"),
   };
 }
 
@@ -273,6 +283,7 @@ async function main(): Promise<void> {
     console.log(`goal: < ${GOAL_MS_PER_SUGGESTION_AT_500} ms at 500 trials: ${at500 < GOAL_MS_PER_SUGGESTION_AT_500 ? "met" : "MISSED"}\n`);
   }
   if (options.twoObjective !== undefined) await runTwoObjectiveSection(options.twoObjective, table);
+  if (options.mixed) await runMixedSection({ seeds: options.seeds.length }, table, formatNumber);
   if (verdicts.length > 0) console.log(`Summary: ${verdicts.join("; ")}.`);
   console.log(`Machine load average at end: ${loadAverage()}.`);
 }

@@ -13,12 +13,17 @@
  *            i = (…(k_1·n_2 + k_2)·n_3 + …)·n_P + k_P, where k_p is the value's position on axis p
  *            and n_p the length of axis p (so the last parameter varies fastest)
  *
+ * Conditional spaces (see conditions.ts): a point's inactive parameters are not part of it, so
+ * |S| counts the distinct active configurations, the grid lists each once, and two records that
+ * differ only in inactive parameters are the same point.
+ *
  * Point identity (one tolerance rule): a value is read in its canonical form — on an int or step
  * grid, the grid value it lies on (within the tolerance of `contains`); any other value as it
  * is — and two records are the same point of S when their canonical values agree on every
  * parameter of S (other keys are ignored, key order does not matter).
  */
 import { cardinality, contains, distributionsEqual, enumerateValues, snap } from "./distributions";
+import { activeNames, configurationCount, hasConditions, listConfigurations } from "./conditions";
 import type { Distribution, FrozenTrial, Params, ParamValue, SearchSpace, TrialState } from "./types";
 
 /** Above this many points a finite space is not listed (to find untried points); samplers draw at random instead. */
@@ -33,8 +38,12 @@ export function productSize(lengths: Iterable<number>): number {
   return size;
 }
 
-/** |S|: the number of points of `space`, `Infinity` when a parameter is a continuous float. */
+/**
+ * |S|: the number of points of `space` (of a conditional space, its distinct active
+ * configurations), `Infinity` when a parameter is a continuous float.
+ */
 export function spaceSize(space: SearchSpace): number {
+  if (hasConditions(space)) return configurationCount(space);
   return productSize(Object.values(space).map(cardinality));
 }
 
@@ -70,12 +79,15 @@ export function canonicalValue(dist: Distribution, value: ParamValue): ParamValu
 }
 
 /**
- * `params` as a point of `space`: the canonical value of every parameter of `space`, in its key
- * order; `undefined` when a parameter is missing or its value is not in its distribution.
+ * `params` as a point of `space`: the canonical value of every parameter of `space` active in
+ * `params` (all of them in a space without conditions), in its key order; `undefined` when an
+ * active parameter is missing or its value is not in its distribution.
  */
 export function canonicalPoint(space: SearchSpace, params: Params): Record<string, ParamValue> | undefined {
   const point: Record<string, ParamValue> = {};
+  const active = hasConditions(space) ? new Set(activeNames(space, params)) : undefined;
   for (const [name, dist] of Object.entries(space)) {
+    if (active !== undefined && !active.has(name)) continue;
     if (!(name in params)) return undefined;
     const value = params[name] as ParamValue;
     if (!contains(dist, value)) return undefined;
@@ -132,6 +144,10 @@ export class PointGrid {
   private readonly space: SearchSpace;
   /** (P): canonical value key → position on that axis. */
   private readonly lookup: readonly Map<string, number>[];
+  /** In a conditional space: every distinct active configuration, listed (then `size` is their count). */
+  private readonly configurations: readonly Record<string, ParamValue>[] | undefined;
+  /** In a conditional space: configuration key → index. */
+  private readonly configurationIndex: ReadonlyMap<string, number> | undefined;
 
   /**
    * The grid of `space` with `axes` (default: every value of each distribution, which must then be
@@ -142,12 +158,21 @@ export class PointGrid {
     this.names = Object.keys(space);
     const dists = Object.values(space);
     this.axes = dists.map((dist, p) => dedupe(dist, axes === undefined ? enumerateValues(dist) : (axes[p] as readonly ParamValue[])));
-    this.size = productSize(this.axes.map((axis) => axis.length));
     this.lookup = this.axes.map((axis) => new Map(axis.map((value, k) => [JSON.stringify(value), k] as const)));
+    if (hasConditions(space)) {
+      this.configurations = listConfigurations(space, this.axes);
+      this.configurationIndex = new Map(this.configurations.map((point, index) => [paramsKey(point), index] as const));
+      this.size = this.configurations.length;
+    } else {
+      this.configurations = undefined;
+      this.configurationIndex = undefined;
+      this.size = productSize(this.axes.map((axis) => axis.length));
+    }
   }
 
   /** The point at `index` ∈ [0, size), parameters in the space's key order. */
   pointAt(index: number): Record<string, ParamValue> {
+    if (this.configurations !== undefined) return { ...(this.configurations[index] as Record<string, ParamValue>) };
     const values: ParamValue[] = new Array<ParamValue>(this.names.length);
     let rest = index;
     for (let p = this.names.length - 1; p >= 0; p--) {
@@ -162,6 +187,7 @@ export class PointGrid {
   indexOf(params: Params): number | undefined {
     const point = canonicalPoint(this.space, params);
     if (point === undefined) return undefined;
+    if (this.configurationIndex !== undefined) return this.configurationIndex.get(paramsKey(point));
     let index = 0;
     for (let p = 0; p < this.names.length; p++) {
       const k = this.lookup[p]?.get(JSON.stringify(point[this.names[p] as string]));

@@ -3,7 +3,8 @@
  *
  * - {@link chooseParams} decides the parameters (pure but for the sampler): with a space, every
  *   parameter jointly up front, a point some trial already holds replaced by an untried one in a
- *   finite space (duplicate avoidance); without one, the parameters every complete trial shared
+ *   finite space (duplicate avoidance), then the parameters a condition makes inactive dropped
+ *   (conditions.ts: the trial holds and stores only the active ones); without one, the parameters every complete trial shared
  *   (the intersection space) jointly, the rest left to `trial.suggest*`.
  * - {@link askLocal} starts the trial on a storage of one process (a waiting trial first, else a
  *   new number); {@link askShared} on a storage shared by several workers, where the storage
@@ -12,6 +13,7 @@
 import { contains, distributionToJSON, sampleUniform, validateDistribution } from "./distributions";
 import { SearchSpaceExhaustedError } from "./errors";
 import { createRng } from "../common/random";
+import { activeNames, activeParams, activeSpace, validateConditions } from "./conditions";
 import { heldPointKeys, intersectionSpace, isFiniteSpace, pointKey, spaceSize, untriedPoints } from "./search-space";
 import type { SharedStudyStorage, TrialUpdate } from "./storage/storage";
 import { applyTrialUpdate, newTrial } from "./storage/storage";
@@ -94,7 +96,8 @@ export function sampleParam(setup: SamplingSetup, trials: readonly FrozenTrial[]
 
 function sampleJointly(setup: SamplingSetup, trials: readonly FrozenTrial[], space: SearchSpace, trialNumber: number): Params {
   const params = setup.sampler.sample(samplingContext(trials, space, trialNumber, setup.direction, setup.directions));
-  for (const [name, dist] of Object.entries(space)) checkSampled(setup.sampler, name, dist, params[name]);
+  // A sampler may leave out the parameters its other values make inactive (the grid does).
+  for (const name of activeNames(space, params)) checkSampled(setup.sampler, name, space[name] as Distribution, params[name]);
   return params;
 }
 
@@ -108,6 +111,7 @@ export function chooseParams(setup: SamplingSetup, trials: readonly FrozenTrial[
   for (const [name, value] of Object.entries(enqueued)) presets.set(name, { value: value as ParamValue });
 
   if (space !== undefined) {
+    validateConditions(space);
     for (const [name, dist] of Object.entries(space)) {
       validateDistribution(dist);
       if (name in enqueued && !contains(dist, enqueued[name])) {
@@ -120,11 +124,14 @@ export function chooseParams(setup: SamplingSetup, trials: readonly FrozenTrial[
     const missing = names.filter((name) => !(name in enqueued));
     const sampled = missing.length > 0 ? sampleJointly(setup, trials, space, number) : {};
     let params: Record<string, ParamValue> = {};
-    for (const name of names) params[name] = (name in enqueued ? enqueued[name] : sampled[name]) as ParamValue;
+    for (const name of names) {
+      const value = name in enqueued ? enqueued[name] : sampled[name];
+      if (value !== undefined) params[name] = value;
+    }
     const sampledAll = missing.length === names.length;
     if (sampledAll) params = avoidDuplicate(setup, trials, space, params, number);
     for (const name of names) presets.delete(name);
-    return { params, distributions: space, presets, sampledAll };
+    return { params: activeParams(space, params), distributions: activeSpace(space, params), presets, sampledAll };
   }
   const joint = intersectionSpace(trials);
   const free = Object.fromEntries(Object.entries(joint).filter(([name]) => !(name in enqueued)));

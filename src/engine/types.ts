@@ -55,12 +55,29 @@ export interface FixedDistribution {
   readonly value: ParamValue;
 }
 
-/** The distribution of one parameter, as a plain JSON-serialisable value. */
-export type Distribution =
+/** The comparisons a {@link ParameterCondition} can make with one value. */
+export type ComparisonOperator = "==" | "!=" | "<" | "<=" | ">" | ">=";
+
+/**
+ * When a parameter of a search space is active: a test on the value of one parameter declared
+ * before it (its parent), e.g. `units2: int(16, 256, log) if layers >= 2`. A parameter whose
+ * parent is inactive is inactive too. The rules live in `conditions.ts`.
+ */
+export type ParameterCondition =
+  | { readonly parent: string; readonly operator: ComparisonOperator; readonly value: ParamValue }
+  | { readonly parent: string; readonly operator: "in"; readonly values: readonly ParamValue[] };
+
+/**
+ * The distribution of one parameter, as a plain JSON-serialisable value. In a search space it may
+ * carry a `condition` (a conditional parameter); a trial's stored distributions never do, and the
+ * JSON form and distribution equality ignore it.
+ */
+export type Distribution = (
   | FloatDistribution
   | IntDistribution
   | CategoricalDistribution
-  | FixedDistribution;
+  | FixedDistribution
+) & { readonly condition?: ParameterCondition };
 
 /** Parameter name → distribution. Key order is the order parameters are shown in. */
 export type SearchSpace = Readonly<Record<string, Distribution>>;

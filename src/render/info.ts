@@ -210,12 +210,15 @@ function sliceOf(parameter: ParameterInfo, trials: readonly FrozenTrial[]): Slic
   return { parameter, points };
 }
 
+/**
+ * Importance over every complete trial, of the parameters they all hold: a conditional parameter
+ * absent from some trials is left out (its absence is not a value to rank).
+ */
 function importanceOf(parameters: readonly ParameterInfo[], trials: readonly FrozenTrial[]): ParameterImportance[] {
-  const complete = trials.filter(
-    (t) => t.state === "complete" && t.value !== undefined && parameters.every((p) => p.name in t.params),
-  );
+  const complete = trials.filter((t) => t.state === "complete" && t.value !== undefined);
+  const held = parameters.filter((p) => complete.every((t) => p.name in t.params));
   return parameterImportance(
-    parameters.map((p) => ({
+    held.map((p) => ({
       name: p.name,
       scale: p.scale === "category" ? "categorical" : "ordered",
       values: complete.map((t) => t.params[p.name]),

@@ -39,7 +39,10 @@ export function parallelCoordinates(info: StudyInfo): StudyFigure {
     const note = complete.length === 0 ? "no complete trials yet" : "no searched parameters";
     return { name: "parallel", figure: emptyFigure(title, note), text: note };
   }
-  const dimensions = parameters.map((p) => dimensionOf(p, complete.map((r) => r.params[p.name])));
+  // An axis needs a value on every line: a parameter absent from some trials (conditional) is left
+  // out of the figure (not drawn at zero); the text table shows it with blank cells.
+  const held = parameters.filter((p) => complete.every((r) => p.name in r.params));
+  const dimensions = held.map((p) => dimensionOf(p, complete.map((r) => r.params[p.name])));
   const values = complete.map((r) => round(r.value as number));
   dimensions.push({ label: info.metric, values });
   return {

@@ -22,6 +22,9 @@
  *  4. The point is drawn from N(m, σ²·A·C·A) with an RNG derived from (seed, trial number),
  *     redrawn up to ten times when it leaves the unit cube and then clipped, and mapped back with
  *     `fromUnit`.
+ * In a conditional space (engine/conditions.ts), the CMA coordinates are the numeric parameters
+ * with no condition (every trial holds them) and the conditional ones come from the independent
+ * sampler, as categoricals do: a covariance over coordinates that come and go is not defined.
  * So the answer depends only on the seed and the context, and a resumed study draws the same trials.
  */
 import { createRng } from "../../common/random";
@@ -30,6 +33,7 @@ import { cardinality, fromUnit, toUnit } from "../distributions";
 import type { Distribution, FrozenTrial, Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
 import { RandomSampler } from "./random";
 import { fitsSpace } from "./tpe";
+import { hasConditions, unconditionalSpace } from "../conditions";
 
 /** Options of {@link CmaEsSampler}. */
 export interface CmaEsSamplerOptions {
@@ -87,6 +91,11 @@ export class CmaEsSampler implements Sampler {
   }
 
   sample(context: SamplingContext): Params {
+    if (hasConditions(context.space)) {
+      const searched = this.sample({ ...context, space: unconditionalSpace(context.space) });
+      const params: Record<string, ParamValue> = { ...this.independent.sample(context), ...searched };
+      return Object.fromEntries(Object.keys(context.space).map((name) => [name, params[name] as ParamValue]));
+    }
     const { space } = context;
     const names = cmaNames(space);
     if (names.length === 0) return this.independent.sample(context);

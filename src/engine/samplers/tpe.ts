@@ -20,6 +20,11 @@
  * complete trials' values, else the largest step that enough trials, pruned ones included,
  * reported; tpe/budget.ts), so pruned trials teach the model by the values they reached rather
  * than only by being ranked last; with too few observations at every budget it ranks as above.
+ * In a conditional space (engine/conditions.ts) the space is decomposed into groups of parameters
+ * that the trials always hold together (tpe/groups.ts, Optuna's group decomposition), and steps
+ * 1–3 run for each group on its own, over the trials that hold the whole group: the parameters of
+ * layer 2 are learnt only from the trials that had two layers. The study then drops the values
+ * the sampled parents make inactive.
  * Numeric parameters live in the unit interval of `toUnit` (log scales, ints and steps get their
  * own cells there), categoricals keep their choice index. All randomness comes from
  * (seed, trial number), so the answer depends only on the seed and the context.
@@ -29,6 +34,8 @@ import { createRng } from "../../common/random";
 import { heldPointKeys, isFiniteSpace, pointKey } from "../search-space";
 import { ParzenEstimator, type EncodedPoint, type EncodedSpace } from "../tpe/parzen";
 import { bohbMinObservations, chooseBudget } from "../tpe/budget";
+import { parameterGroups } from "../tpe/groups";
+import { hasConditions } from "../conditions";
 import type { FrozenTrial, Params, ParamValue, Sampler, SamplingContext, SearchSpace } from "../types";
 import { RandomSampler } from "./random";
 
@@ -104,6 +111,23 @@ export class TPESampler implements Sampler {
   }
 
   sample(context: SamplingContext): Params {
+    if (!hasConditions(context.space)) return this.sampleJointly(context, "");
+    const usable = context.trials.filter((t) => t.number !== context.trialNumber && t.state !== "waiting" && t.state !== "failed");
+    const params: Record<string, ParamValue> = {};
+    for (const group of parameterGroups(context.space, usable)) {
+      const space = Object.fromEntries(group.map((name) => [name, context.space[name]!]));
+      Object.assign(params, this.sampleJointly({ ...context, space }, group.join(",")));
+    }
+    // Keep the space's key order.
+    return Object.fromEntries(Object.keys(context.space).map((name) => [name, params[name] as ParamValue]));
+  }
+
+  /**
+   * Steps 1–3 of the module comment for `context.space` as one joint space. `group` names a group
+   * of a decomposed space ("" for the whole space): it seeds the group's own random stream, and
+   * only the whole space avoids points other trials hold (a group is part of a point).
+   */
+  private sampleJointly(context: SamplingContext, group: string): Params {
     const { space, direction } = context;
     const names = Object.keys(space);
     const numericNames = names.filter((name) => space[name]!.kind !== "categorical");
@@ -151,9 +175,9 @@ export class TPESampler implements Sampler {
       const x = encode(params);
       return l.logDensity(x) - g.logDensity(x);
     };
-    const rng = createRng(this.seed, "tpe", context.trialNumber);
+    const rng = group === "" ? createRng(this.seed, "tpe", context.trialNumber) : createRng(this.seed, "tpe", context.trialNumber, group);
     const draw = (): Params[] => Array.from({ length: this.candidates }, () => decode(space, numericNames, categoricalNames, l.sample(rng)));
-    if (!isFiniteSpace(space)) return argmax(draw(), score);
+    if (group !== "" || !isFiniteSpace(space)) return argmax(draw(), score);
     // In a finite space, a point some trial holds is not proposed again while draws from l find
     // fresh ones (a few more batches); only then is the best draw returned as it is (the study
     // replaces a duplicate by an untried point).

@@ -9,6 +9,9 @@
  *   random search and Optuna's TPE; its time per suggestion grows with the trials (≈ 90 ms at 200,
  *   300 ms at 500), so past {@link GP_MAX_TRIALS} trials the study hands over to TPE, which then
  *   learns from every GP trial;
+ * - a conditional space (`name: … if parent OP value`) → TPE: its group decomposition learns each
+ *   conditional parameter from the trials that have it, where the GP and CMA-ES model only the
+ *   parameters every trial has;
  * - mostly categorical parameters (at least as many as numeric ones) → TPE: its Parzen estimators
  *   model choices natively, where the GP and CMA-ES relax or ignore them;
  * - more numeric parameters → CMA-ES when the budget allows ≥ {@link CMAES_TRIALS_PER_DIMENSION}
@@ -18,6 +21,7 @@
  */
 import type { SearchSpace } from "../../engine/types";
 import { finiteSpaceSize } from "../../engine/search-space";
+import { hasConditions } from "../../engine/conditions";
 import type { PrunerName, Strategy } from "./options";
 
 /** A strategy `auto` can choose. */
@@ -56,6 +60,10 @@ export function chooseStrategy(space: SearchSpace, planned: number, pruner: Prun
   if (distributions.length === 0) return { strategy: "random", reason: "every parameter is fixed" };
   if (pruner === "hyperband") {
     return { strategy: "bohb", reason: "--pruner hyperband: BOHB's TPE learns from the trials Hyperband stops early, at the largest budget with enough of them" };
+  }
+  if (hasConditions(space)) {
+    const conditional = Object.values(space).filter((dist) => dist.condition !== undefined).length;
+    return { strategy: "tpe", reason: `${conditional} of the ${plural(Object.keys(space).length, "parameter")} ${conditional === 1 ? "is" : "are"} conditional, which TPE models natively with one estimator per group of parameters that occur together` };
   }
   if (categorical >= numeric && categorical > 0) {
     return { strategy: "tpe", reason: `${categorical} of the ${plural(distributions.length, "parameter")} are choices, which TPE models natively` };

@@ -3,6 +3,7 @@
  * thread or on worker threads (`--workers`), keeps the best model, and with `--cv` refits the
  * best parameters on all rows after the search.
  */
+import { activeParams } from "../../engine/conditions";
 import { MagicError, type MagicContext } from "../types";
 import type { LoadedTensorFlow } from "../../tfjs/backend";
 import { metricDirection } from "../../tfjs/metrics";
@@ -259,7 +260,10 @@ function readValidation(options: TuneOptions, context: MagicContext): Validation
   return { kind: "fraction", fraction: options.validation ?? 0.2 };
 }
 
-/** A representative point of the space, for checking a builder before the search. */
+/**
+ * A representative point of the space, for checking a builder before the search: each low end
+ * (first choice), with the parameters those values make inactive left out, as a trial would.
+ */
 function representativeParams(space: SearchSpace): Params {
   const params: Record<string, Params[string]> = {};
   for (const [name, dist] of Object.entries(space)) {
@@ -267,7 +271,7 @@ function representativeParams(space: SearchSpace): Params {
     else if (dist.kind === "fixed") params[name] = dist.value;
     else params[name] = dist.low;
   }
-  return params;
+  return activeParams(space, params);
 }
 
 /** A trial's epochs and batch size: searched parameters of those names, else --epochs and --batch-size. */

@@ -10,7 +10,12 @@
  * batchSize:  [16, 32, 64]                # a plain list: a grid axis / categorical
  * epochs:     20                          # a fixed value
  * lr:         hypergradient(1e-3)         # --model: the optimizer's rate adapts while training
+ * units2:     int(16, 256, log) if layers >= 2   # conditional: only when the test holds
  * ```
+ *
+ * A condition tests one parameter declared above with ==, !=, <, <=, >, >= or `in [v1, v2]`; the
+ * parameter is absent from a trial when the test fails or its parent is itself absent
+ * (engine/conditions.ts holds the rules).
  *
  * Blank lines and comments (`#` or `//` to the end of the line) are ignored. Every error names
  * the cell line and what was expected.
@@ -20,6 +25,8 @@ import type { Distribution, ParamValue, SearchSpace } from "../../engine/types";
 import { validateDistribution } from "../../engine/distributions";
 import { messageOf } from "../../common/errors";
 import { parameterNameProblem } from "./names";
+import { conditionProblem } from "../../engine/conditions";
+import type { ComparisonOperator, ParameterCondition } from "../../engine/types";
 
 /** A parsed search space and, for each parameter, the cell line that declared it. */
 export interface ParsedSpace {
@@ -55,6 +62,10 @@ export const SPACE_GRAMMAR = `Search space: one parameter a line, "name: distrib
                                       Adam starts at initial (a value or any form above) and
                                       adapts every step by hypergradient descent; its trajectory
                                       is recorded per trial (history "lr")
+  name: <any form above> if p OP v    conditional: the parameter exists only when the test on
+                                      p, a parameter declared above, holds (OP: ==, !=, <, <=,
+                                      >, >=; or "p in [v1, v2]"); absent from params otherwise,
+                                      and absent when p itself is absent
 Comments start with # or //.`;
 
 type Token =
@@ -318,6 +329,54 @@ export function parseDistribution(text: string, line: number): Distribution {
 }
 
 const PARAMETER_LINE = /^\s*([A-Za-z_$][\w$]*)\s*:(.*)$/;
+const CONDITION = /^\s*([A-Za-z_$][\w$]*)\s*(==|!=|<=|>=|<|>|in\b)\s*(.*?)\s*$/s;
+const CONDITION_FORM = `"p OP value" with OP one of ==, !=, <, <=, >, >= (for example "layers >= 2"), or "p in [v1, v2]"`;
+
+/** Splits `text` at the first word `if` outside brackets, parentheses and strings. */
+function splitCondition(text: string): { distribution: string; condition?: string } {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote !== undefined) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") depth--;
+    else if (depth === 0 && /\s/.test(text[i - 1] ?? " ") && text.startsWith("if", i) && /[\s]|^$/.test(text[i + 2] ?? "")) {
+      return { distribution: text.slice(0, i), condition: text.slice(i + 2) };
+    }
+  }
+  return { distribution: text };
+}
+
+/** Parses the text after `if`: `parent OP value` or `parent in [v1, v2]`. */
+function parseCondition(text: string, line: number): ParameterCondition {
+  const match = CONDITION.exec(text);
+  if (match === null) throw new MagicError(`expected a condition after "if": ${CONDITION_FORM}, got "${text.trim()}"`, line);
+  const parent = match[1]!;
+  const operator = match[2]!;
+  let tokens: Token[];
+  try {
+    tokens = tokenize(match[3]!, line);
+  } catch (error) {
+    throw new MagicError(`${messageOf(error).replace(/^line \d+: /, "")}; expected ${CONDITION_FORM} (one test per parameter)`, line);
+  }
+  const reader = new TokenReader(tokens, line);
+  if (operator === "in") {
+    reader.expect("[", `"[" after "in" (${CONDITION_FORM})`);
+    const items = reader.list("]");
+    const odd = items.find((a) => a.name !== undefined || a.flag === true);
+    if (odd) throw new MagicError(`the list after "in" holds values (numbers, "strings", true, false, null), not ${odd.text}`, line);
+    if (!reader.atEnd()) throw new MagicError(`unexpected "${reader.peek()!.text}" after the condition`, line);
+    return { parent, operator: "in", values: items.map((a) => a.value) };
+  }
+  if (tokens.length === 0) throw new MagicError(`expected a value after "${parent} ${operator}" (a number, a "string", true, false or null)`, line);
+  const value = reader.scalar();
+  if (!reader.atEnd()) throw new MagicError(`unexpected "${reader.peek()!.text}" after the condition; expected ${CONDITION_FORM} (one test per parameter)`, line);
+  return { parent, operator: operator as ComparisonOperator, value };
+}
 const HYPERGRADIENT_CALL = /^\s*hypergradient\s*\((.*)\)\s*$/s;
 
 /** Splits `text` at the commas outside brackets, parentheses and strings. */
@@ -392,7 +451,11 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
     if (Object.hasOwn(space, name)) {
       throw new MagicError(`parameter "${name}" is declared twice (first on line ${lineOf[name]})`, line);
     }
-    const call = HYPERGRADIENT_CALL.exec(match[2]!);
+    const { distribution: expression, condition } = splitCondition(match[2]!);
+    const call = HYPERGRADIENT_CALL.exec(expression);
+    if (call !== null && condition !== undefined) {
+      throw new MagicError(`a hypergradient(...) learning rate cannot be conditional: remove "if${condition}"`, line);
+    }
     if (call !== null) {
       if (hypergradient !== undefined) {
         throw new MagicError(`only one parameter can be hypergradient(...): "${hypergradient.name}" already is (line ${lineOf[hypergradient.name]})`, line);
@@ -401,10 +464,15 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
       space[name] = parsed.distribution;
       hypergradient = parsed.parameter;
     } else {
-      space[name] = parseDistribution(match[2]!, line);
+      const distribution = parseDistribution(expression, line);
+      space[name] = condition === undefined ? distribution : { ...distribution, condition: parseCondition(condition, line) };
     }
     lineOf[name] = line;
   });
+  for (const name of Object.keys(space)) {
+    const problem = conditionProblem(space, name);
+    if (problem !== undefined) throw new MagicError(problem, lineOf[name]);
+  }
   if (Object.keys(space).length === 0) {
     throw new MagicError(`the search space is empty: add lines such as "lr: loguniform(1e-4, 1e-1)" below the %%tune line`, firstLine);
   }

@@ -76,6 +76,34 @@ test("the tutorials run through nbconvert and show what they promise", async () 
   }
 });
 
+test("the conditional-layers tutorial runs with --strategy auto and leaves absent widths blank", async () => {
+  const spec = temporaryKernelspecs();
+  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-tutorials-"));
+  try {
+    const layers = outputsOf(await execute(path.join(NOTEBOOKS, "06-conditional-layers.ipynb"), outDir, spec.env));
+    assert.match(layers.streams, /Strategy tpe \(auto: 2 of the 5 parameters are conditional/, "auto says it chose TPE and why");
+    assert.match(layers.streams, /Study "layersStudy": 16 trials \(16 complete\)/);
+    const one = /(\d+) trials with 1 layer\(s\) hold: ([^\n]*)/.exec(layers.streams);
+    if (one !== null && Number(one[1]) > 0) assert.equal(one[2], "layers, units1, lr", "a one-layer trial holds no units2 or units3");
+    assert.match(layers.streams, /trials with 3 layer\(s\) hold: layers, units1, units2, units3, lr/);
+    // The study's trials table (its text form): a row whose units2 cell is blank.
+    const table = layers.outputs.find((o) => o.output_type === "execute_result" && o.data?.[PLOTLY_MIME] !== undefined);
+    assert.ok(table !== undefined, "the study shows itself as its trials table");
+    const plain = text(table.data?.["text/plain"]);
+    const lines = plain.split("\n");
+    const header = lines.findIndex((line) => /^\s*#\s+state\s+layers\s+units1\s+units2\s+units3\s+lr\b/.test(line));
+    assert.ok(header >= 0, `the table has a column per parameter:\n${plain}`);
+    const spans = [...lines[header + 1]!.matchAll(/-+/g)].map((m) => [m.index!, m.index! + m[0].length] as const);
+    const [a, b] = spans.find(([x, y]) => lines[header]!.slice(x, y).trim() === "units3")!;
+    const rows = lines.slice(header + 2).filter((line) => /^\s*\*?\d+\s/.test(line));
+    assert.ok(rows.some((row) => row.slice(a, b).trim() === ""), "a trial with fewer than 3 layers shows a blank units3 cell");
+    assert.ok(rows.some((row) => row.slice(a, b).trim() !== ""), "a three-layer trial shows its units3");
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+    spec.cleanup();
+  }
+});
+
 test("a notebook in a fresh directory outside the repository finds TensorFlow.js and tunelab", async () => {
   const spec = temporaryKernelspecs();
   const home = mkdtempSync(path.join(tmpdir(), "tunelab-user-"));
