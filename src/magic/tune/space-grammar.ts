@@ -27,6 +27,8 @@ export interface ParsedSpace {
   readonly lineOf: Readonly<Record<string, number>>;
   /** The learning-rate parameter written as `hypergradient(...)`, if any (at most one). */
   readonly hypergradient?: HypergradientParameter;
+  /** Parameters marked `mutable` (changeable during training by --strategy pbt), in order. */
+  readonly mutable?: readonly string[];
 }
 
 /**
@@ -55,6 +57,7 @@ export const SPACE_GRAMMAR = `Search space: one parameter a line, "name: distrib
                                       Adam starts at initial (a value or any form above) and
                                       adapts every step by hypergradient descent; its trajectory
                                       is recorded per trial (history "lr")
+  <any form above> mutable            --strategy pbt may change it while a member trains
 Comments start with # or //.`;
 
 type Token =
@@ -378,6 +381,7 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
   const space: Record<string, Distribution> = {};
   const lineOf: Record<string, number> = {};
   let hypergradient: HypergradientParameter | undefined;
+  const mutable: string[] = [];
   body.split(/\r?\n/).forEach((raw, index) => {
     const line = firstLine + index;
     const text = stripComment(raw);
@@ -392,7 +396,10 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
     if (Object.hasOwn(space, name)) {
       throw new MagicError(`parameter "${name}" is declared twice (first on line ${lineOf[name]})`, line);
     }
-    const call = HYPERGRADIENT_CALL.exec(match[2]!);
+    const marked = MUTABLE_MARKER.exec(match[2]!);
+    if (marked !== null) mutable.push(name);
+    const form = marked === null ? match[2]! : marked[1]!;
+    const call = HYPERGRADIENT_CALL.exec(form);
     if (call !== null) {
       if (hypergradient !== undefined) {
         throw new MagicError(`only one parameter can be hypergradient(...): "${hypergradient.name}" already is (line ${lineOf[hypergradient.name]})`, line);
@@ -401,12 +408,15 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
       space[name] = parsed.distribution;
       hypergradient = parsed.parameter;
     } else {
-      space[name] = parseDistribution(match[2]!, line);
+      space[name] = parseDistribution(form, line);
     }
     lineOf[name] = line;
   });
   if (Object.keys(space).length === 0) {
     throw new MagicError(`the search space is empty: add lines such as "lr: loguniform(1e-4, 1e-1)" below the %%tune line`, firstLine);
   }
-  return hypergradient === undefined ? { space, lineOf } : { space, lineOf, hypergradient };
+  return { space, lineOf, ...(hypergradient === undefined ? {} : { hypergradient }), ...(mutable.length === 0 ? {} : { mutable }) };
 }
+
+/** `<distribution> mutable`: the marker of a parameter that --strategy pbt may change during training. */
+const MUTABLE_MARKER = /^(.*\S)\s+mutable\s*$/s;

@@ -23,6 +23,7 @@ import { plannedTrials } from "./space-size";
  * TPE and CMA-ES search start with a quarter of it (between 3 and 10) as random trials unless
  * `--startup-trials` says how many. A planned hand-over (`strategySwitch`, from `--strategy auto`)
  * makes a {@link SwitchingSampler} that calls `onSwitch` with one line when it happens.
+ * pbt draws its first population at random (pbt-search.ts does the rest).
  * @throws Error for "auto": resolve it first (auto-strategy.ts)
  */
 export function makeSampler(
@@ -54,6 +55,7 @@ export function makeSampler(
       return new TPESampler({ seed, startupTrials, fitAtBudget: true });
     case "cmaes":
       return new CmaEsSampler({ seed, startupTrials });
+    case "pbt":
     case "random":
       return new RandomSampler({ seed });
     case "sobol":
