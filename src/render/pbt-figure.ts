@@ -129,7 +129,7 @@ export function pbtPlot(study: StudyData): StudyFigure {
   const rows = population.members.map((rounds, m) => {
     const last = rounds[rounds.length - 1]!;
     const value = last.values[last.values.length - 1];
-    return [String(m), String(rounds.length), String(rounds.filter((r) => r.parent !== undefined).length), value === undefined ? "-" : formatNumber(value), population.changing.map((n) => `${n}=${String(last.params[n])}`).join(" ")];
+    return [String(m), String(rounds.length), String(rounds.filter((r) => r.parent !== undefined).length), value === undefined ? "-" : formatNumber(value), population.changing.map((n) => `${n}=${formatParam(last.params[n])}`).join(" ")];
   });
   return {
     name: "pbt",
@@ -142,4 +142,9 @@ export function pbtPlot(study: StudyData): StudyFigure {
 function isLogScale(study: Pick<StudyData, "space">, name: string): boolean {
   const dist = study.space[name];
   return dist !== undefined && (dist.kind === "float" || dist.kind === "int") && dist.log;
+}
+
+/** A parameter value in the text table: numbers compact, others as JSON. */
+function formatParam(value: ParamValue | undefined): string {
+  return typeof value === "number" ? formatNumber(value) : JSON.stringify(value ?? null);
 }

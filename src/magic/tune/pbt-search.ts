@@ -132,7 +132,7 @@ export async function runPbtSearch(input: PbtSearchInput): Promise<void> {
 /** The first lines of a PBT search's output: what it will do. */
 function scheduleNote(schedule: PbtSchedule, perturbable: readonly string[], options: TuneOptions): string {
   const epochs = schedule.rounds.reduce((sum, e) => sum + e, 0);
-  const explores = perturbable.length === 0 ? "no parameter is perturbable (mark one mutable, see --help): copies only" : `explores ${perturbable.join(", ")}`;
+  const explores = perturbable.length === 0 ? "no parameter is perturbable (mark one mutable, see --help), so they only copy" : `explore ${perturbable.join(", ")}`;
   const lines = [
     `PBT: ${schedule.population} members, ${schedule.rounds.length} rounds of ${schedule.rounds[0]} epochs (${epochs} in all); after each round the bottom 25 % copy a top-25 % member and ${explores}.`,
   ];

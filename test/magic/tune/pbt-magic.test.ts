@@ -63,7 +63,7 @@ test("--strategy pbt: members train in rounds; the bottom quarter copies a top m
   }
   assert.ok(study.bestModel !== undefined, "the best member-round's model is kept");
   assert.equal(study.bestTrial!.value, Math.min(...trials.map((t) => t.value!)));
-  assert.match(context.stdoutText(), /PBT: 4 members, 3 rounds of 2 epochs \(6 in all\).*explores lr/);
+  assert.match(context.stdoutText(), /PBT: 4 members, 3 rounds of 2 epochs \(6 in all\).*explore lr/);
   assert.match(context.stdoutText(), /one at a time in the notebook's thread/);
   assert.ok(figureTitles(context.outputs).some((title) => /population-based training/.test(title)), "the PBT figure is shown");
   study.dispose();
