@@ -97,6 +97,9 @@ export async function runPbtSearch(input: PbtSearchInput): Promise<void> {
   const binding = binder(context, options.out, bound);
   const live = options.live ? new LiveView({ output: context, embedding: input.session.embedding, ...optional("intervalMs", input.session.liveIntervalMs) }) : undefined;
   live?.update(bound.data());
+  // The running member-round's epochs show between trials too.
+  const refresh = live === undefined ? undefined : setInterval(() => live.update(bound.data()), input.session.liveIntervalMs ?? 1000);
+  refresh?.unref();
   const setupMs = performance.now() - options.cellStartedAt;
   context.interruptCooperatively();
   const started = Date.now();
@@ -109,6 +112,7 @@ export async function runPbtSearch(input: PbtSearchInput): Promise<void> {
   } catch (error) {
     failure = error;
   } finally {
+    if (refresh !== undefined) clearInterval(refresh);
     for (const member of members) if (member.model !== undefined) disposeModel(member.model);
     live?.finish(bound.data());
   }
@@ -146,6 +150,7 @@ class PopulationRun {
   trainingMs = 0;
   private bestValue: number | undefined;
   private readonly keeper: BestModelKeeper;
+  private readonly startedAt = performance.now();
 
   constructor(
     private readonly input: PbtSearchInput,
@@ -170,6 +175,10 @@ class PopulationRun {
       if (plans !== undefined) await this.exploit(members, plans, r);
       for (let m = 0; m < this.schedule.population; m++) {
         if (context.signal.aborted) return;
+        if (this.timedOut()) {
+          context.stdout(`--timeout ${this.input.options.timeout} s: no new member-round after round ${r}, member ${m}.\n`);
+          return;
+        }
         const plan = plans?.[m];
         if (plan !== undefined) await study.enqueue(plan.params);
         const trial = await study.ask(space);
@@ -183,6 +192,12 @@ class PopulationRun {
         this.onTrialEnd();
       }
     }
+  }
+
+  /** Whether `--timeout` seconds have passed since the search started. */
+  private timedOut(): boolean {
+    const timeout = this.input.options.timeout;
+    return timeout !== undefined && performance.now() - this.startedAt > timeout * 1000;
   }
 
   /** The plan after round `r` (every member failed: the search cannot go on). */
@@ -238,6 +253,7 @@ class PopulationRun {
     const start = performance.now();
     this.trialsRun++;
     member.trial = trial.number;
+    let value: number;
     try {
       const buildError = member.buildError;
       member.buildError = undefined;
@@ -255,10 +271,10 @@ class PopulationRun {
         ...optional("validationMetrics", validationMetrics),
       });
       member.epochs += result.epochsRun;
-      member.value = result.value;
+      value = result.value;
+      member.value = value;
       trial.setUserAttr("epochs", member.epochs);
       await study.tell(trial, { state: "complete", value: result.value, metrics: result.metrics });
-      await this.keepIfBest(member, m, r, result.value);
     } catch (error) {
       member.value = undefined;
       if (member.model !== undefined) disposeModel(member.model);
@@ -266,9 +282,11 @@ class PopulationRun {
       const interrupted = error instanceof TrainingAbortedError;
       await study.tell(trial, { state: "failed", error: interrupted ? `interrupted in round ${r}: ${messageOf(error)}` : messageOf(error) });
       if (!interrupted) context.stderr(`PBT member ${m} failed in round ${r} (trial #${trial.number}): ${messageOf(error)}; it copies a top member after this round.\n`);
+      return;
     } finally {
       this.trainingMs += performance.now() - start;
     }
+    await this.keepIfBest(member, m, r, value);
   }
 
   /** A member's first model, built from its parameters with its own seed and checked against the data. */

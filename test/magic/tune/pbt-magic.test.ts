@@ -136,6 +136,16 @@ test("an interrupt mid-round keeps every finished member-round", async () => {
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
 });
 
+test("--timeout stops starting member-rounds and keeps what finished", async () => {
+  const { context, run } = await irisNotebook();
+  await run(CELL("--seed 5 --timeout 0.000001 --out quick"));
+  const study = context.lookup("quick") as NotebookStudy;
+  assert.ok(study.trials.length < 12, `${study.trials.length} member-rounds`);
+  assert.ok(study.trials.every((t) => t.state === "complete"));
+  assert.match(context.stdoutText(), /--timeout 0.000001 s: no new member-round after round 0/);
+  study.dispose();
+});
+
 test("a parameter marked mutable is perturbed; one that changes the architecture fails with a clear message", async () => {
   const { context, run } = await irisNotebook();
   await run(CELL("--seed 2 --out marked") + "\nwarmup: uniform(0, 1) mutable");
