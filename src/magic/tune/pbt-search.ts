@@ -13,6 +13,7 @@
  * builder error) is a failed trial, and the member copies a top member after the round.
  * `study.bestModel` is a snapshot of the best member-round's model.
  *
+ * The final figures (NotebookStudy.figures) include the PBT figure (src/render/pbt-figure.ts).
  * Members train one at a time in the notebook's thread (no worker threads yet); an interrupt stops
  * within a batch and keeps every member-round that finished.
  */
@@ -29,8 +30,7 @@ import type { Trial } from "../../engine/trial";
 import type { Params, SearchSpace } from "../../engine/types";
 import { deriveSeed } from "../../common/random";
 import { messageOf } from "../../common/errors";
-import { figureBundle, LiveView } from "../../render";
-import { pbtPlot } from "../../render/pbt-figure";
+import { LiveView } from "../../render";
 import { BestModelKeeper } from "./best-model";
 import { NotebookStudy } from "./notebook-study";
 import { optional, type TuneOptions } from "./options";
@@ -130,7 +130,6 @@ export async function runPbtSearch(input: PbtSearchInput): Promise<void> {
     throw new InterruptedSearch(`search interrupted; the ${bound.trials.length} member-rounds so far are kept in \`${options.out}\``);
   }
   for (const bundle of bound.figures(undefined, true)) context.display(bundle);
-  context.display(figureBundle(pbtPlot(bound.data()), { embedding: input.session.embedding }));
 }
 
 /** The first lines of a PBT search's output: what it will do. */
