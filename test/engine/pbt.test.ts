@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRng } from "../../src/common/random";
 import { categorical, contains, floatDistribution, intDistribution } from "../../src/engine/distributions";
-import { exploreParams, perturbableParams, planNextRound, truncationSelection, type RoundInput } from "../../src/engine/pbt";
+import { exploreParams, initialPopulation, perturbableParams, planNextRound, truncationSelection, type RoundInput } from "../../src/engine/pbt";
 import type { Params, SearchSpace } from "../../src/engine/types";
 
 const SPACE: SearchSpace = {
@@ -108,4 +108,14 @@ test("perturbable: learning rate, dropout, weight decay and batch size by name, 
   };
   assert.deepEqual(perturbableParams(space), ["learningRate", "dropout1", "weight_decay", "batchSize"]);
   assert.deepEqual(perturbableParams(space, ["momentum", "l2"]), ["learningRate", "dropout1", "weight_decay", "batchSize", "momentum"]);
+});
+
+test("the first population: seeded draws inside the space, as many members as asked even from a space of fewer points", () => {
+  const members = initialPopulation(SPACE, 8, 3);
+  assert.deepEqual(initialPopulation(SPACE, 8, 3), members);
+  assert.notDeepEqual(initialPopulation(SPACE, 8, 4), members);
+  for (const params of members) for (const [name, dist] of Object.entries(SPACE)) assert.ok(contains(dist, params[name]), `${name}=${String(params[name])}`);
+  const small = initialPopulation({ units: categorical([4, 8]) }, 6, 1);
+  assert.equal(small.length, 6);
+  assert.ok(small.every((p) => [4, 8].includes(p["units"] as number)));
 });

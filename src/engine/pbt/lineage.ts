@@ -5,7 +5,8 @@
  * give the same lineage.
  */
 import { createRng } from "../../common/random";
-import type { Params, SearchSpace, StudyDirection } from "../types";
+import { sampleUniform } from "../distributions";
+import type { Params, ParamValue, SearchSpace, StudyDirection } from "../types";
 import { truncationSelection, type MemberScore } from "./exploit";
 import { exploreParams, type ExploreSettings, type ParamChange } from "./explore";
 
@@ -48,5 +49,19 @@ export function planNextRound(input: RoundInput): MemberPlan[] {
     if (parent === undefined) return { member, params, changes: {} };
     const explored = exploreParams(input.params[parent]!, input.space, input.perturbable, rng, input.explore);
     return { member, parent, params: explored.params, changes: explored.changes };
+  });
+}
+
+/**
+ * The first population: member m's parameters drawn uniformly from `space` (log-uniformly for a
+ * log scale) with `createRng(seed, "pbt", "member", m)`. Members may share a point of a small
+ * discrete space: they still train apart and diverge.
+ */
+export function initialPopulation(space: SearchSpace, population: number, seed: number): Params[] {
+  return Array.from({ length: population }, (_, m) => {
+    const rng = createRng(seed, "pbt", "member", m);
+    const params: Record<string, ParamValue> = {};
+    for (const [name, dist] of Object.entries(space)) params[name] = sampleUniform(dist, rng);
+    return params;
   });
 }

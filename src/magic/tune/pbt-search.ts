@@ -24,7 +24,7 @@ import { buildTrialModel, disposeModel, TrainingAbortedError, type ModelBuilder,
 import { checkModelFitsData } from "../../tfjs/model-setup";
 import { ArchitectureMismatchError, rebuildWithState, trainRound } from "../../tfjs/train-rounds";
 import type { TrainingData } from "../../tfjs/trainingData";
-import { perturbableParams, planNextRound, type MemberPlan } from "../../engine/pbt";
+import { initialPopulation, perturbableParams, planNextRound, type MemberPlan } from "../../engine/pbt";
 import type { Study } from "../../engine/study";
 import type { Trial } from "../../engine/trial";
 import type { Params, SearchSpace } from "../../engine/types";
@@ -164,6 +164,7 @@ class PopulationRun {
   /** Trains every round; `members` holds the population (its models are the caller's to dispose). */
   async train(members: Member[]): Promise<void> {
     const { study, context, seed, space } = this.input;
+    const first = initialPopulation(space, this.schedule.population, seed);
     for (let r = 0; r < this.schedule.rounds.length; r++) {
       const plans: readonly MemberPlan[] | undefined =
         r === 0
@@ -179,7 +180,7 @@ class PopulationRun {
           return;
         }
         const plan = plans?.[m];
-        if (plan !== undefined) await study.enqueue(plan.params);
+        await study.enqueue(plan?.params ?? first[m]!);
         const trial = await study.ask(space);
         const member = (members[m] ??= { params: trial.params, model: undefined, value: undefined, trial: undefined, epochs: 0 });
         member.params = trial.params;

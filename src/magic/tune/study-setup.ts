@@ -23,7 +23,7 @@ import { plannedTrials } from "./space-size";
  * TPE and CMA-ES search start with a quarter of it (between 3 and 10) as random trials unless
  * `--startup-trials` says how many. A planned hand-over (`strategySwitch`, from `--strategy auto`)
  * makes a {@link SwitchingSampler} that calls `onSwitch` with one line when it happens.
- * pbt draws its first population at random (pbt-search.ts does the rest).
+ * pbt draws its population itself (engine/pbt); its study has a random sampler.
  * @throws Error for "auto": resolve it first (auto-strategy.ts)
  */
 export function makeSampler(

@@ -160,6 +160,17 @@ lr: 0.05`;
   await assert.rejects(run(cell), /--strategy pbt: weight 0 .* has shape \[4, \d+\], but the member it copies has \[4, \d+\].*cannot be marked mutable/);
 });
 
+test("a population larger than a discrete space: members share points and train apart", async () => {
+  const { context, run } = await irisNotebook();
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 2 --ready-epochs 1 --strategy pbt --population 5 --seed 1 --no-live --out few
+units: [4, 8]
+lr: [0.01, 0.05]`);
+  const study = context.lookup("few") as NotebookStudy;
+  assert.equal(study.trials.length, 10);
+  assert.ok(study.trials.every((t) => t.state === "complete"));
+  study.dispose();
+});
+
 test("pbt option errors name what was expected", async () => {
   const { run } = await irisNotebook();
   const cell = (options: string, space = "lr: loguniform(1e-3, 1e-1)"): string => `%%tune --model buildModel --data xTrain,yTrain --no-live ${options}\n${space}`;
