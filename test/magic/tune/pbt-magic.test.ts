@@ -171,6 +171,15 @@ lr: [0.01, 0.05]`);
   study.dispose();
 });
 
+test("the live table shows the member-rounds as they finish", async () => {
+  const { context, run } = await irisNotebook();
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 4 --ready-epochs 2 --strategy pbt --population 3 --seed 4 --out watched\n${SPACE}`);
+  const updates = context.outputs.flatMap((o) => (o.kind === "update" ? [String(o.bundle["text/plain"])] : []));
+  assert.ok(updates.length >= 1, "the live view updated in place");
+  assert.match(updates[updates.length - 1]!, /6 of 6 trials done/);
+  (context.lookup("watched") as NotebookStudy).dispose();
+});
+
 test("pbt option errors name what was expected", async () => {
   const { run } = await irisNotebook();
   const cell = (options: string, space = "lr: loguniform(1e-3, 1e-1)"): string => `%%tune --model buildModel --data xTrain,yTrain --no-live ${options}\n${space}`;
