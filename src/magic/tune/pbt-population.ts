@@ -33,7 +33,6 @@ export interface Member {
   buildError?: Error | undefined;
 }
 
-
 /** The population's training, round after round, and what it recorded. */
 export class PopulationRun {
   trialsRun = 0;
@@ -57,10 +56,7 @@ export class PopulationRun {
     const { study, context, seed, space } = this.input;
     const first = initialPopulation(space, this.schedule.population, seed);
     for (let r = 0; r < this.schedule.rounds.length; r++) {
-      const plans: readonly MemberPlan[] | undefined =
-        r === 0
-          ? undefined
-          : this.plan(members, r - 1);
+      const plans: readonly MemberPlan[] | undefined = r === 0 ? undefined : this.plan(members, r - 1);
       // The trials copied, read before this round's trials replace the members' last trials.
       const parentTrials = plans?.map((plan) => (plan.parent === undefined ? null : (members[plan.parent]!.trial ?? null)));
       if (plans !== undefined) await this.exploit(members, plans, r);
