@@ -61,3 +61,5 @@ export type {
   TrialChanges,
   TrialUpdate,
 } from "./storage/storage";
+// Population-based training: the seeded exploit/explore decisions (the training is tfjs/train-rounds.ts).
+export { exploreParams, initialPopulation, perturbableParams, planNextRound, truncationSelection, type ExploitDecision, type Exploration, type ExploreSettings, type MemberPlan, type MemberScore, type RoundInput } from "./pbt";

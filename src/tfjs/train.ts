@@ -138,7 +138,7 @@ export async function refitOnAllRows<P>(
 }
 
 /** What a trial has done so far, over its folds. */
-interface TrialProgress {
+export interface TrialProgress {
   /** Per-epoch metric values, fold after fold. */
   readonly history: Record<string, number[]>;
   epochsRun: number;
@@ -147,10 +147,10 @@ interface TrialProgress {
 }
 
 /** The rows one `fit` trains on, and the validation rows it reports on (none for a refit). */
-type FitRows = Pick<TrainingFold, "xTrain" | "yTrain"> & Partial<Pick<TrainingFold, "xValidation" | "yValidation">>;
+export type FitRows = Pick<TrainingFold, "xTrain" | "yTrain"> & Partial<Pick<TrainingFold, "xValidation" | "yValidation">>;
 
 /** How one fold's training ended. */
-interface FoldOutcome {
+export interface FoldOutcome {
   /** Each metric's value after the fold's last epoch. */
   readonly last: Record<string, number>;
   readonly pruned: boolean;
@@ -161,9 +161,10 @@ interface FoldOutcome {
  * shuffled by the trial's seeded generator, reporting `metric` after every epoch. The validation
  * rows are evaluated after every epoch when something reads them then (a reporter, a curve, or a
  * `val_` objective), else after the last epoch only.
+ * Exported for training that goes on from a model's current weights (PBT rounds, train-rounds.ts).
  * @throws TrainingAbortedError when the signal aborts; Error when the metric is not finite
  */
-async function trainFold(
+export async function trainFold(
   tf: TensorFlow,
   model: tfjs.LayersModel,
   fold: FitRows,

@@ -25,6 +25,7 @@ import { InterruptedSearch, runSearch } from "./run-search";
 import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction, lookupVariable } from "./variables";
+import { runPbtSearch } from "./pbt-search";
 import { plannedTrials } from "./space-size";
 import { FrontModelKeeper } from "./front-models";
 import { resolveModelObjectives, severalObjectivesResult, type ModelObjectives } from "./model-objectives";
@@ -44,6 +45,7 @@ export async function runModelSearch(
   context: MagicContext,
   loaded: LoadedTensorFlow,
   hypergradient?: HypergradientTraining,
+  mutable: readonly string[] = [],
 ): Promise<undefined> {
   const { tf } = loaded;
   const adapting = hypergradient === undefined ? {} : { hypergradient };
@@ -87,6 +89,11 @@ export async function runModelSearch(
     const direction = several !== undefined ? "minimize" : options.direction ?? metricDirection(metric);
     if (direction === undefined) {
       throw new MagicError(`cannot tell whether ${metric} should go up or down: add --direction minimize or --direction maximize`, 1);
+    }
+    if (options.strategy === "pbt") {
+      const study = await openStudy(options, space, seed, direction, metric, context);
+      await runPbtSearch({ session, options, space, seed, context, tf, builder, data, metric, study, dataNames, mutable, ...(validationMetrics === undefined ? {} : { validationMetrics }) });
+      return undefined;
     }
     const workers = boundedWorkers(options.workers, plannedTrials(options, space));
     if (workers.note !== undefined) context.stdout(`${workers.note}\n`);

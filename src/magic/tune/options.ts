@@ -10,7 +10,7 @@ import { kebabCase } from "../option-names";
 import { checkSeveralObjectives, readObjectiveOptions, type ObjectivesRequest } from "./objectives";
 
 /** Search strategies, as named on the command line. */
-export const STRATEGIES = ["auto", "bayes", "tpe", "cmaes", "nsga2", "random", "sobol", "grid", "bohb"] as const;
+export const STRATEGIES = ["auto", "bayes", "tpe", "cmaes", "nsga2", "random", "sobol", "grid", "bohb", "pbt"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Early-stopping rules, as named on the command line. */
@@ -32,7 +32,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "positiveClass", type: "integer", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score (default 1)" },
   { name: "test", type: "list", metavar: "X,Y", description: "--model: held-out inputs and targets; the best model is evaluated on them once, after the search, beside its validation metrics" },
   { name: "direction", type: "list", choices: ["minimize", "maximize"], description: "optimisation direction, one per metric (default: inferred from the metric: loss/error/params/size/latency down, accuracy/auc up)" },
-  { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), NSGA-II (several objectives), random, scrambled Sobol, grid, or BOHB (TPE fitted at the largest budget with enough observations + --pruner hyperband)" },
+  { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian, tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), NSGA-II (several objectives), random, scrambled Sobol, grid, BOHB (TPE fitted at the largest budget with enough observations + --pruner hyperband), or population-based training (pbt, --model only: see below)" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
   { name: "timeout", type: "number", metavar: "SECONDS", description: "stop starting new trials after this many seconds" },
   { name: "seed", type: "integer", metavar: "N", description: "seed for sampling, weight initialisation and shuffling (default: random, printed so the search can be repeated)" },
@@ -44,6 +44,8 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "reductionFactor", type: "integer", metavar: "ETA", description: "asha, hyperband: a rung keeps the best 1/ETA of its trials (default 3)" },
   { name: "from", type: "string", metavar: "STUDY", description: "coarse to fine: start from an earlier study (a variable %%tune bound): its complete trials that this space holds are added first, so the search learns from them (narrow(STUDY) proposes the smaller space)" },
   { name: "fromTop", type: "integer", metavar: "K", description: "with --from: add only its best K trials" },
+  { name: "population", type: "integer", metavar: "N", description: "pbt: members trained together (default: --trials, else 8)" },
+  { name: "readyEpochs", type: "integer", metavar: "E", description: "pbt: epochs per round between exploit/explore steps (default: --epochs / 5, at least 1)" },
   { name: "storage", type: "string", metavar: "FILE", description: "journal file that keeps every trial; rerunning the cell resumes the study" },
   { name: "name", type: "string", metavar: "STUDY", description: "study name inside --storage (default: the --out variable name)" },
   { name: "out", type: "string", metavar: "VAR", default: "study", description: "variable the study is bound to" },
@@ -90,7 +92,19 @@ with at least d + 3 observations (d searched parameters): the complete trials' v
 largest step that enough trials, pruned ones included, reported.
 
 With several metrics (--metric val_acc,size): study.bestTrials is the Pareto front, and
-study.pickTrial("val_acc", { where: (v) => v.size < 50000 }) picks one (then bestModel is its model).`;
+study.pickTrial("val_acc", { where: (v) => v.size < 50000 }) picks one (then bestModel is its model).
+
+--strategy pbt (population-based training, --model only) trains --population members together in
+rounds of --ready-epochs epochs up to --epochs. After each round the bottom 25 % copy the weights
+and optimizer state of a random top-25 % member and explore: each perturbable parameter is drawn
+afresh with probability 0.25, else multiplied by 0.8 or 1.2 (within its bounds) or moved to a
+neighbouring choice. Perturbable are lr, learningRate, learning_rate, weightDecay, weight_decay,
+l2, batchSize and any name containing "dropout", and any parameter marked mutable
+("momentum: uniform(0.5, 0.99) mutable"); the others (units, layers) stay as the member started.
+Each member-round is one trial (user attributes member, round, parent: the trial it copied,
+explored, epochs), its steps the member's epochs; study.bestModel is the model of the best
+member-round. Members train one at a time in the notebook's thread; --storage and --cv are not
+supported with pbt yet.`;
 
 /**
  * The options of one `%%tune` call, checked and typed: each field is the option of that name
@@ -130,6 +144,10 @@ export interface TuneOptions {
   /** `--from`: the notebook variable holding the earlier study whose trials seed this one. */
   readonly from?: string;
   readonly fromTop?: number;
+  /** pbt: members trained together. */
+  readonly population?: number;
+  /** pbt: epochs per round. */
+  readonly readyEpochs?: number;
   readonly storage?: string;
   readonly name?: string;
   readonly out: string;
@@ -188,6 +206,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     ...optional("reductionFactor", number("reductionFactor")),
     ...optional("from", string("from")),
     ...optional("fromTop", number("fromTop")),
+    ...optional("population", number("population")),
+    ...optional("readyEpochs", number("readyEpochs")),
     ...optional("storage", string("storage")),
     ...optional("name", string("name")),
     out: string("out") ?? "study",
@@ -244,6 +264,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.gridPoints !== undefined && !["grid", "auto"].includes(options.strategy)) fail("--grid-points is for --strategy grid (or auto, when it chooses grid)");
   if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes", "bohb", "auto"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe, cmaes or bohb (or auto, when it chooses one)");
   checkPrunerOptions(options, fail);
+  checkPbtOptions(options, fail);
   return options;
 }
 
@@ -266,6 +287,22 @@ function checkPrunerOptions(options: TuneOptions, fail: (message: string) => nev
   if (options.maxResource !== undefined && options.maxResource < (options.minResource ?? 1)) {
     fail(`--max-resource must be at least --min-resource (${options.minResource ?? 1}), got ${options.maxResource}`);
   }
+}
+
+/** The checks of --strategy pbt and its options (population-based training, pbt-search.ts). */
+function checkPbtOptions(options: TuneOptions, fail: (message: string) => never): void {
+  if (options.strategy !== "pbt") {
+    if (options.population !== undefined) fail("--population is for --strategy pbt");
+    if (options.readyEpochs !== undefined) fail("--ready-epochs is for --strategy pbt");
+    return;
+  }
+  if (options.model === undefined) fail("--strategy pbt trains a population of models: it needs --model (an --objective trains nothing of ours)");
+  if (options.pruner !== "none") fail(`--strategy pbt replaces bad members by copies of good ones; drop --pruner ${options.pruner}`);
+  if (options.cv !== undefined) fail("--strategy pbt trains each member on one validation split; drop --cv (use --validation or --validation-data)");
+  if (options.test !== undefined) fail("--strategy pbt does not evaluate --test rows yet; drop --test (evaluate study.bestModel yourself)");
+  if (options.storage !== undefined) fail("--strategy pbt cannot resume from --storage yet (the members' weights are not stored); drop --storage");
+  if (options.population !== undefined && options.population < 2) fail(`--population must be at least 2 (members copy each other), got ${options.population}`);
+  if (options.readyEpochs !== undefined && options.readyEpochs < 1) fail(`--ready-epochs must be at least 1, got ${options.readyEpochs}`);
 }
 
 /** `--workers`: "auto" or a whole number of trials at once, at least 1. */

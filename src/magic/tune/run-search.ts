@@ -43,7 +43,7 @@ export interface SearchRun {
  * kept model's tensors, its journal file or database connection), so a re-run cell does not leak.
  * Until then the old binding stays, and a search that fails before its first trial keeps it.
  */
-function binder(context: MagicContext, out: string, bound: NotebookStudy): { bind(): void; readonly done: boolean } {
+export function binder(context: MagicContext, out: string, bound: NotebookStudy): { bind(): void; readonly done: boolean } {
   const previous = context.has(out) ? context.lookup(out) : undefined;
   let done = false;
   return {

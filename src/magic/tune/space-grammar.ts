@@ -34,6 +34,8 @@ export interface ParsedSpace {
   readonly lineOf: Readonly<Record<string, number>>;
   /** The learning-rate parameter written as `hypergradient(...)`, if any (at most one). */
   readonly hypergradient?: HypergradientParameter;
+  /** Parameters marked `mutable` (changeable during training by --strategy pbt), in order. */
+  readonly mutable?: readonly string[];
 }
 
 /**
@@ -66,6 +68,7 @@ export const SPACE_GRAMMAR = `Search space: one parameter a line, "name: distrib
                                       p, a parameter declared above, holds (OP: ==, !=, <, <=,
                                       >, >=; or "p in [v1, v2]"); absent from params otherwise,
                                       and absent when p itself is absent
+  <any form above> mutable            --strategy pbt may change it while a member trains
 Comments start with # or //.`;
 
 type Token =
@@ -437,6 +440,7 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
   const space: Record<string, Distribution> = {};
   const lineOf: Record<string, number> = {};
   let hypergradient: HypergradientParameter | undefined;
+  const mutable: string[] = [];
   body.split(/\r?\n/).forEach((raw, index) => {
     const line = firstLine + index;
     const text = stripComment(raw);
@@ -452,7 +456,10 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
       throw new MagicError(`parameter "${name}" is declared twice (first on line ${lineOf[name]})`, line);
     }
     const { distribution: expression, condition } = splitCondition(match[2]!);
-    const call = HYPERGRADIENT_CALL.exec(expression);
+    const marked = MUTABLE_MARKER.exec(expression);
+    if (marked !== null) mutable.push(name);
+    const form = marked === null ? expression : marked[1]!;
+    const call = HYPERGRADIENT_CALL.exec(form);
     if (call !== null && condition !== undefined) {
       throw new MagicError(`a hypergradient(...) learning rate cannot be conditional: remove "if${condition}"`, line);
     }
@@ -464,7 +471,7 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
       space[name] = parsed.distribution;
       hypergradient = parsed.parameter;
     } else {
-      const distribution = parseDistribution(expression, line);
+      const distribution = parseDistribution(form, line);
       space[name] = condition === undefined ? distribution : { ...distribution, condition: parseCondition(condition, line) };
     }
     lineOf[name] = line;
@@ -476,5 +483,8 @@ export function parseSearchSpace(body: string, firstLine: number): ParsedSpace {
   if (Object.keys(space).length === 0) {
     throw new MagicError(`the search space is empty: add lines such as "lr: loguniform(1e-4, 1e-1)" below the %%tune line`, firstLine);
   }
-  return hypergradient === undefined ? { space, lineOf } : { space, lineOf, hypergradient };
+  return { space, lineOf, ...(hypergradient === undefined ? {} : { hypergradient }), ...(mutable.length === 0 ? {} : { mutable }) };
 }
+
+/** `<distribution> mutable`: the marker of a parameter that --strategy pbt may change during training. */
+const MUTABLE_MARKER = /^(.*\S)\s+mutable\s*$/s;

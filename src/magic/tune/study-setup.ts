@@ -27,6 +27,7 @@ import type { Objectives } from "../../engine/study-objectives";
  * TPE and CMA-ES search start with a quarter of it (between 3 and 10) as random trials unless
  * `--startup-trials` says how many. A planned hand-over (`strategySwitch`, from `--strategy auto`)
  * makes a {@link SwitchingSampler} that calls `onSwitch` with one line when it happens.
+ * pbt draws its population itself (engine/pbt); its study has a random sampler.
  * @throws Error for "auto": resolve it first (auto-strategy.ts)
  */
 export function makeSampler(
@@ -60,6 +61,7 @@ export function makeSampler(
       return new CmaEsSampler({ seed, startupTrials });
     case "nsga2":
       return new NSGA2Sampler({ seed, populationSize: nsga2PopulationSize(planned) });
+    case "pbt":
     case "random":
       return new RandomSampler({ seed });
     case "sobol":

@@ -38,9 +38,15 @@ export function createTuneMagic(session: TuneSession): CellMagic {
     options: TUNE_OPTIONS,
     async run(args, body, context, bodyLine) {
       const read = readOptions(args, performance.now());
-      const { space, lineOf, hypergradient } = parseSearchSpace(body, bodyLine);
+      const { space, lineOf, hypergradient, mutable } = parseSearchSpace(body, bodyLine);
       if (hypergradient !== undefined && read.model === undefined) {
         throw new MagicError(`hypergradient(...) adapts a model's learning rate while it trains: it needs --model (an --objective trains nothing of ours)`, lineOf[hypergradient.name]);
+      }
+      if (mutable !== undefined && read.strategy !== "pbt") {
+        throw new MagicError(`"mutable" marks a parameter that population-based training changes while a model trains: it needs --strategy pbt`, lineOf[mutable[0]!]);
+      }
+      if (hypergradient !== undefined && read.strategy === "pbt") {
+        throw new MagicError(`hypergradient(...) and --strategy pbt both change the learning rate while training: choose one`, lineOf[hypergradient.name]);
       }
       let options = read;
       if (read.strategy === "auto") {
@@ -64,7 +70,7 @@ export function createTuneMagic(session: TuneSession): CellMagic {
         const notice = takeBackendNotice(loaded);
         if (notice !== undefined) context.stdout(`${notice}\n`);
         const adapting = hypergradient === undefined ? undefined : { parameter: hypergradient.name, ...optional("rule", hypergradient.rule), ...optional("hyperLearningRate", hypergradient.hyperLearningRate) };
-        return runModelSearch(session, options, space, seed, context, loaded, adapting);
+        return runModelSearch(session, options, space, seed, context, loaded, adapting, mutable);
       }
       return runObjectiveSearch(session, options, space, seed, context);
     },
