@@ -32,8 +32,8 @@ interface RunningCell {
 
 /** Runs cells one at a time and interrupts the running one. */
 export class CellRunner {
-  /** The magics cells can use: the builtins, `%%tune`, and those cells register. */
-  readonly magics: MagicRegistry = createDefaultRegistry({ currentOutput: () => currentScope()?.sink });
+  private readonly registry: MagicRegistry = createDefaultRegistry({ currentOutput: () => currentScope()?.sink });
+  private projectMagicsRegistered = false;
   private engineInstance: Engine | undefined;
   /** Writes the compiler's code cache after the first cell (once: then it is `undefined`). */
   private saveCodeCache: (() => void) | undefined;
@@ -45,7 +45,6 @@ export class CellRunner {
     private readonly shared: Int32Array,
   ) {
     setMagicRegistrar((magic) => this.magics.register(magic as Magic));
-    registerProjectMagics(this.magics);
     setCallbackInterruptedListener(() => this.interrupt());
     setForcedInterruptProbe(
       () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Forced) === Atomics.load(shared, SharedSlot.Generation),
@@ -65,6 +64,19 @@ export class CellRunner {
       log(`compiler ready in ${Math.round(performance.now() - startedMs)} ms, ${Math.round(performance.now())} ms after launch`);
     }
     return this.engineInstance;
+  }
+
+  /**
+   * The magics cells can use: the builtins, `%%tune`, and those cells register. `%%tune` loads
+   * the tuning engine, TensorFlow.js helpers and storages, so it is registered on first use of
+   * the registry: a first cell without magics does not wait for it.
+   */
+  get magics(): MagicRegistry {
+    if (!this.projectMagicsRegistered) {
+      this.projectMagicsRegistered = true;
+      registerProjectMagics(this.registry);
+    }
+    return this.registry;
   }
 
   /** Releases the engine (at shutdown). */

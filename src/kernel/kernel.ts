@@ -146,6 +146,8 @@ export class Kernel {
             resolve();
             break;
           case "fatal":
+            // The rejection reports the error and exits; the worker's exit must not pre-empt it.
+            this.closing = true;
             reject(new Error(event.error));
             break;
           case "request":
@@ -182,8 +184,12 @@ export class Kernel {
       process.on("uncaughtException", (error) => reportStray("Uncaught", error));
       process.on("unhandledRejection", (reason) => reportStray("Unhandled promise rejection", reason));
       // Load the compiler while the transport thread binds the sockets (kernel_info is answered
-      // there); requests for this thread wait in the queue meanwhile.
-      setImmediate(() => this.cells.engine);
+      // there); requests for this thread wait in the queue meanwhile. The magics that load the
+      // tuning engine come after, when the first cells have had their turn.
+      setImmediate(() => {
+        void this.cells.engine;
+        setImmediate(() => void this.cells.magics);
+      });
     });
   }
 
