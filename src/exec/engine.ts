@@ -26,21 +26,10 @@ import { expandShorthand, type ShorthandExpansion } from "./shorthand";
 import { liveTopLevelBindings } from "./live-bindings";
 import { carryDeclarations, objectNamespacesAsValues } from "./declarations";
 import { hasTopLevelForAwait } from "./top-level-await";
+import { INTERRUPTED_OUTCOME, type RunOutcome } from "./outcome";
 
 /** Which language the engine compiles. */
 export type Language = "typescript" | "javascript";
-
-/** An error of a cell, in the shape of Jupyter's `error` content. */
-export interface CellError {
-  readonly ename: string;
-  readonly evalue: string;
-  readonly traceback: readonly string[];
-}
-
-/** What running a cell gave. */
-export type RunOutcome =
-  | { readonly status: "ok"; readonly hasValue: boolean; readonly value: unknown }
-  | ({ readonly status: "error" } & CellError);
 
 /** Completion candidates replacing `code[start, end)`. */
 export interface Completion {
@@ -54,13 +43,7 @@ export type Completeness = { readonly status: "complete" } | { readonly status: 
 
 export { INTERRUPTED, installGuardedAwaiter, setCallbackInterruptedListener, setForcedInterruptProbe } from "./guard";
 
-/** The outcome of an interrupted cell (SIGINT in a busy loop, or an interrupt between awaits). */
-export const INTERRUPTED_OUTCOME: RunOutcome & { readonly status: "error" } = {
-  status: "error",
-  ename: INTERRUPTED,
-  evalue: "execution was interrupted",
-  traceback: [`${INTERRUPTED}: execution was interrupted`],
-};
+export { INTERRUPTED_OUTCOME, type CellError, type RunOutcome } from "./outcome";
 
 /** How many conversions are remembered for re-run cells. */
 const CONVERSION_CACHE_SIZE = 64;

@@ -13,7 +13,7 @@
  * defined ({@link guardFunction}).
  */
 import * as vm from "node:vm";
-import * as ts from "@tslab/typescript-for-tslab";
+import type * as TypeScript from "@tslab/typescript-for-tslab";
 import { currentScope } from "./output";
 import { log } from "../common/log";
 
@@ -29,6 +29,8 @@ export const SIGINT_CODE = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
  */
 export function guardAsync(script: string): string {
   if (!/\basync\b/.test(script)) return script;
+  // Loaded here, not at the top: the kernel imports this module before it needs the compiler.
+  const ts = require("@tslab/typescript-for-tslab") as typeof TypeScript;
   return ts.transpileModule(script, {
     compilerOptions: {
       target: ts.ScriptTarget.ES2016,

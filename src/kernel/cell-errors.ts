@@ -3,7 +3,8 @@
  * `traceback`, as in the `error` iopub message and the error `execute_reply`), and where errors
  * nobody caught are shown.
  */
-import { INTERRUPTED, INTERRUPTED_OUTCOME, type RunOutcome } from "../exec/engine";
+import { INTERRUPTED } from "../exec/guard";
+import { INTERRUPTED_OUTCOME, type RunOutcome } from "../exec/outcome";
 import { currentScope } from "../exec/output";
 import { MagicError } from "../magic";
 import { log } from "../common/log";

@@ -3,8 +3,10 @@
  * registry, the {@link MagicContext} of each cell, and interrupts of the running cell as far as
  * the main thread can carry them out (the transport worker does the rest: see transport.ts).
  */
-import { Engine, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, type Language, type RunOutcome } from "../exec/engine";
-import { guardFunction } from "../exec/guard";
+import type { Engine, Language } from "../exec/engine";
+import { codeCacheDir, loadWithCodeCache } from "../exec/code-cache";
+import { guardFunction, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe } from "../exec/guard";
+import type { RunOutcome } from "../exec/outcome";
 import { CellScope, currentScope, runInScope } from "../exec/output";
 import { setMagicRegistrar, toMimeBundle } from "../exec/display";
 import { alignedCode, createDefaultRegistry, runCell, type Magic, type MagicContext, type MagicRegistry, type OutputSink } from "../magic";
@@ -30,9 +32,11 @@ interface RunningCell {
 
 /** Runs cells one at a time and interrupts the running one. */
 export class CellRunner {
-  /** The magics cells can use: the builtins, `%%tune`, and those cells register. */
-  readonly magics: MagicRegistry = createDefaultRegistry({ currentOutput: () => currentScope()?.sink });
+  private readonly registry: MagicRegistry = createDefaultRegistry({ currentOutput: () => currentScope()?.sink });
+  private projectMagicsRegistered = false;
   private engineInstance: Engine | undefined;
+  /** Writes the compiler's code cache after the first cell (once: then it is `undefined`). */
+  private saveCodeCache: (() => void) | undefined;
   private running: RunningCell | undefined;
 
   /** @param shared the flags shared with the transport worker (see {@link SharedSlot}) */
@@ -41,17 +45,38 @@ export class CellRunner {
     private readonly shared: Int32Array,
   ) {
     setMagicRegistrar((magic) => this.magics.register(magic as Magic));
-    registerProjectMagics(this.magics);
     setCallbackInterruptedListener(() => this.interrupt());
     setForcedInterruptProbe(
       () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Forced) === Atomics.load(shared, SharedSlot.Generation),
     );
   }
 
-  /** The execution engine, created on first use (loading the compiler takes seconds). */
+  /**
+   * The execution engine, created on first use (loading the compiler takes seconds). Its module
+   * is loaded here too, so that the kernel can start its transport before TypeScript loads.
+   */
   get engine(): Engine {
-    this.engineInstance ??= new Engine(this.language, process.cwd());
+    if (this.engineInstance === undefined) {
+      const startedMs = performance.now();
+      this.saveCodeCache = loadCompiler();
+      const { Engine: EngineClass } = require("../exec/engine") as typeof import("../exec/engine");
+      this.engineInstance = new EngineClass(this.language, process.cwd());
+      log(`compiler ready in ${Math.round(performance.now() - startedMs)} ms, ${Math.round(performance.now())} ms after launch`);
+    }
     return this.engineInstance;
+  }
+
+  /**
+   * The magics cells can use: the builtins, `%%tune`, and those cells register. `%%tune` loads
+   * the tuning engine, TensorFlow.js helpers and storages, so it is registered on first use of
+   * the registry: a first cell without magics does not wait for it.
+   */
+  get magics(): MagicRegistry {
+    if (!this.projectMagicsRegistered) {
+      this.projectMagicsRegistered = true;
+      registerProjectMagics(this.registry);
+    }
+    return this.registry;
   }
 
   /** Releases the engine (at shutdown). */
@@ -72,6 +97,10 @@ export class CellRunner {
         Atomics.store(this.shared, SharedSlot.Cooperative, 0);
         if (outcome.status === "error" && outcome.ename === INTERRUPTED) scope.close();
         resolve({ outcome, payload });
+        // After the reply: the cache then holds the functions the first cell compiled too.
+        const save = this.saveCodeCache;
+        this.saveCodeCache = undefined;
+        if (save !== undefined) setImmediate(save);
       };
       const cell: RunningCell = { scope, abort, cooperative: false, settle: (outcome) => finish(outcome) };
       this.running = cell;
@@ -147,6 +176,20 @@ export class CellRunner {
       executionCount: scope.executionCount,
       redirectOutput: <T>(target: OutputSink, run: () => Promise<T>): Promise<T> => runInScope(scope.redirectedTo(target), run),
     };
+  }
+}
+
+/** The compiler's package, loaded with a V8 code cache before the engine requires it. */
+const COMPILER_MODULE = "@tslab/typescript-for-tslab";
+
+/** Loads the compiler with its code cache; returns what writes the cache when there was none. */
+function loadCompiler(): (() => void) | undefined {
+  try {
+    const compiler = loadWithCodeCache(COMPILER_MODULE, codeCacheDir());
+    return compiler.cacheUsed || compiler.cacheFile === undefined ? undefined : () => compiler.save();
+  } catch (error) {
+    log(`loading the compiler with a code cache failed (${(error as Error).message}); loading it without`);
+    return undefined;
   }
 }
 

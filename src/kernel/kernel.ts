@@ -119,8 +119,6 @@ export class Kernel {
 
   constructor(options: KernelOptions) {
     installOutputRouting();
-    this.cells = new CellRunner(options.language, this.shared);
-    this.stdin = new StdinRequests(this.session, (identities, message) => this.post({ kind: "send", channel: "stdin", identities, message }));
     const transport: TransportOptions = {
       connectionFile: options.connectionFile,
       session: this.session,
@@ -133,7 +131,10 @@ export class Kernel {
       cooperativeGraceMs: options.cooperativeGraceMs ?? 3000,
       allowUnsignedRemote: options.allowUnsignedRemote === true,
     };
+    // The transport thread starts first: it binds the sockets while this thread loads the rest.
     this.worker = new Worker(path.join(__dirname, "transport.js"), { workerData: { transport } });
+    this.cells = new CellRunner(options.language, this.shared);
+    this.stdin = new StdinRequests(this.session, (identities, message) => this.post({ kind: "send", channel: "stdin", identities, message }));
   }
 
   /** Binds the sockets (in the transport worker) and publishes `starting`. */
@@ -143,10 +144,10 @@ export class Kernel {
         switch (event.kind) {
           case "ready":
             resolve();
-            // Load the compiler now that the sockets answer; requests wait in the queue meanwhile.
-            setImmediate(() => this.cells.engine);
             break;
           case "fatal":
+            // The rejection reports the error and exits; the worker's exit must not pre-empt it.
+            this.closing = true;
             reject(new Error(event.error));
             break;
           case "request":
@@ -182,6 +183,13 @@ export class Kernel {
       // kernel: they go to the stderr of the cell that started the work.
       process.on("uncaughtException", (error) => reportStray("Uncaught", error));
       process.on("unhandledRejection", (reason) => reportStray("Unhandled promise rejection", reason));
+      // Load the compiler while the transport thread binds the sockets (kernel_info is answered
+      // there); requests for this thread wait in the queue meanwhile. The magics that load the
+      // tuning engine come after, when the first cells have had their turn.
+      setImmediate(() => {
+        void this.cells.engine;
+        setImmediate(() => void this.cells.magics);
+      });
     });
   }
 

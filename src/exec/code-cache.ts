@@ -1,0 +1,96 @@
+/**
+ * Loading a big CommonJS module with a V8 code cache (Node 20 has no `module.enableCompileCache`).
+ * The compiler (`@tslab/typescript-for-tslab`, 8 MB of JavaScript) is compiled on every kernel
+ * start; with the cache V8 skips that, and also the lazy compilation of the functions the first
+ * cell used (parser, binder, checker, emitter), because the cache is written after they ran.
+ *
+ * The cache is a file per module source, Node version and architecture; V8 checks it against
+ * the source and its flags and rejects a stale one, which is then rewritten. Any failure to read
+ * or write the cache only costs the time it would have saved.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import * as path from "node:path";
+import Module from "node:module";
+import * as vm from "node:vm";
+import { log } from "../common/log";
+
+/** A module loaded through {@link loadWithCodeCache}. */
+export interface CachedModule {
+  /** Where its code cache lives (`undefined`: the module was loaded before, without one). */
+  readonly cacheFile: string | undefined;
+  /** Whether V8 used a cache written earlier. */
+  readonly cacheUsed: boolean;
+  /** Writes the code cache, with the functions compiled so far, unless an accepted one exists. */
+  save(): void;
+}
+
+/** The folder of tunelab's code caches: `$TUNELAB_CACHE_DIR`, else `$XDG_CACHE_HOME/tunelab`, else `~/.cache/tunelab`. */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env["TUNELAB_CACHE_DIR"] !== undefined && env["TUNELAB_CACHE_DIR"] !== "") return env["TUNELAB_CACHE_DIR"];
+  return path.join(env["XDG_CACHE_HOME"] || path.join(homedir(), ".cache"), "tunelab");
+}
+
+/**
+ * Loads the module `id` (resolved from this file, as `require` would) into `require.cache` with
+ * V8's code cache from `cacheDir`, so that every later `require` of it gets this instance. A module
+ * already loaded is left as it is.
+ */
+export function loadWithCodeCache(id: string, cacheDir: string): CachedModule {
+  const file = require.resolve(id);
+  if (require.cache[file] !== undefined) return { cacheFile: undefined, cacheUsed: false, save: () => undefined };
+  const source = readFileSync(file, "utf8");
+  const stat = statSync(file);
+  const key = createHash("sha256").update(`${file}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
+  const cacheFile = path.join(cacheDir, `${path.basename(file, ".js")}-${key}.v8cache`);
+  const cachedData = readCache(cacheFile);
+  const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+  const cacheUsed = cachedData !== undefined && script.cachedDataRejected !== true;
+  if (cachedData !== undefined && !cacheUsed) log(`code cache ${cacheFile} was rejected by V8; it is rewritten`);
+
+  const loaded = new Module(file, module);
+  loaded.filename = file;
+  loaded.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+  const moduleRequire = Module.createRequire(file);
+  require.cache[file] = loaded;
+  try {
+    const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+    wrapper.call(loaded.exports, loaded.exports, moduleRequire, loaded, file, path.dirname(file));
+  } catch (error) {
+    delete require.cache[file];
+    throw error;
+  }
+  loaded.loaded = true;
+
+  let saved = cacheUsed;
+  return {
+    cacheFile,
+    cacheUsed,
+    save: () => {
+      if (saved) return;
+      saved = true;
+      writeCache(cacheFile, script.createCachedData());
+    },
+  };
+}
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `data` to `file` through a temporary file, so a reader never sees half a cache. */
+function writeCache(file: string, data: Buffer): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(temporary, data);
+    renameSync(temporary, file);
+  } catch (error) {
+    log(`could not write the code cache ${file}: ${(error as Error).message}`);
+  }
+}

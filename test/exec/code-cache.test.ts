@@ -1,0 +1,125 @@
+/**
+ * Loading a module with a V8 code cache (src/exec/code-cache.ts): the module works and is the one
+ * `require` returns, the cache is written and then used, a damaged cache is rejected and rewritten,
+ * and the kernel's compiler loads through it in a real process.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { codeCacheDir, loadWithCodeCache } from "../../src/exec/code-cache";
+
+/** A module that requires a sibling by a relative path and reports its own file names. */
+function writeModule(dir: string): string {
+  writeFileSync(path.join(dir, "dep.js"), "exports.twice = (x) => 2 * x;\n");
+  const file = path.join(dir, "main.js");
+  writeFileSync(file, 'const dep = require("./dep");\nexports.quadruple = (x) => dep.twice(dep.twice(x));\nexports.where = [__filename, __dirname];\nexports.self = () => module.exports;\n');
+  return file;
+}
+
+function withTemporaryDir(run: (dir: string) => void): void {
+  const dir = mkdtempSync(path.join(tmpdir(), "tunelab-code-cache-"));
+  try {
+    run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Loads `file` with the cache in `cacheDir` in a new process (V8 keeps compiled code per process). */
+function loadInNewProcess(file: string, cacheDir: string): { used: boolean; value: number } {
+  const script = `
+    const { loadWithCodeCache } = require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/code-cache.js"))});
+    const loaded = loadWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(cacheDir)});
+    const value = require(${JSON.stringify(file)}).quadruple(5);
+    loaded.save();
+    console.log(JSON.stringify({ used: loaded.cacheUsed, value }));`;
+  const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout.trim()) as { used: boolean; value: number };
+}
+
+test("a module loaded with a code cache works, is the one require returns, and writes then uses its cache", () => {
+  withTemporaryDir((dir) => {
+    const file = writeModule(dir);
+    const cacheDir = path.join(dir, "cache");
+    const first = loadWithCodeCache(file, cacheDir);
+    const loaded = require(file) as { quadruple(x: number): number; where: string[]; self(): unknown };
+    assert.equal(loaded.quadruple(3), 12);
+    assert.deepEqual(loaded.where, [file, dir]);
+    assert.equal(loaded.self(), loaded, "module.exports is the object require returns");
+    assert.equal(first.cacheUsed, false, "no cache existed");
+    assert.equal(readdirSync(dir).includes("cache"), false, "nothing is written before save()");
+    first.save();
+    const written = readdirSync(cacheDir);
+    assert.equal(written.length, 1);
+    assert.match(written[0] as string, /^main-[0-9a-f]{16}\.v8cache$/);
+
+    const again = loadWithCodeCache(file, cacheDir);
+    assert.equal(again.cacheFile, undefined, "an already loaded module is left as it is");
+    assert.equal(require(file), loaded);
+    delete require.cache[file];
+
+    assert.deepEqual(loadInNewProcess(file, cacheDir), { used: true, value: 20 }, "a new process uses the cache written before");
+  });
+});
+
+test("a damaged cache is rejected, the module still loads, and save() rewrites the cache", () => {
+  withTemporaryDir((dir) => {
+    const file = writeModule(dir);
+    const cacheDir = path.join(dir, "cache");
+    assert.deepEqual(loadInNewProcess(file, cacheDir), { used: false, value: 20 });
+    const cacheFile = path.join(cacheDir, readdirSync(cacheDir)[0] as string);
+    writeFileSync(cacheFile, Buffer.from("not a V8 code cache"));
+    assert.deepEqual(loadInNewProcess(file, cacheDir), { used: false, value: 20 }, "V8 rejects the damaged cache");
+    assert.notEqual(readFileSync(cacheFile).toString(), "not a V8 code cache", "the damaged cache was rewritten");
+    assert.deepEqual(loadInNewProcess(file, cacheDir), { used: true, value: 20 });
+  });
+});
+
+test("a module that throws while loading is not left in require.cache", () => {
+  withTemporaryDir((dir) => {
+    const file = path.join(dir, "broken.js");
+    writeFileSync(file, 'throw new Error("broken on purpose");\n');
+    assert.throws(() => loadWithCodeCache(file, path.join(dir, "cache")), /broken on purpose/);
+    assert.equal(require.cache[file], undefined);
+  });
+});
+
+test("the cache folder: TUNELAB_CACHE_DIR, else XDG_CACHE_HOME/tunelab, else ~/.cache/tunelab", () => {
+  assert.equal(codeCacheDir({ TUNELAB_CACHE_DIR: "/x/y", XDG_CACHE_HOME: "/z" }), "/x/y");
+  assert.equal(codeCacheDir({ XDG_CACHE_HOME: "/z" }), path.join("/z", "tunelab"));
+  assert.match(codeCacheDir({}), /[/\\]\.cache[/\\]tunelab$/);
+});
+
+test("the kernel's compiler loads through the cache in a real process, and a second process uses it", () => {
+  withTemporaryDir((dir) => {
+    const cacheModule = path.resolve(__dirname, "../../src/exec/code-cache.js");
+    // What the kernel does: load the compiler, then the engine, run a cell, then write the cache.
+    const script = `
+      const { loadWithCodeCache } = require(${JSON.stringify(cacheModule)});
+      const compiler = loadWithCodeCache("@tslab/typescript-for-tslab", ${JSON.stringify(dir)});
+      const { Engine } = require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/engine.js"))});
+      const engine = new Engine("typescript");
+      engine.run("const n: number = 20; n + 1").then((outcome) => {
+        const wrong = engine.run("const s: string = 1;");
+        return wrong.then((error) => {
+          compiler.save();
+          engine.close();
+          console.log(JSON.stringify({ used: compiler.cacheUsed, value: outcome.value, error: error.status === "error" ? error.evalue : "none" }));
+        });
+      });`;
+    const runOnce = () => {
+      const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 120_000 });
+      assert.equal(result.status, 0, result.stderr);
+      return JSON.parse(result.stdout.trim().split("\n").pop() as string) as { used: boolean; value: unknown; error: string };
+    };
+    const first = runOnce();
+    assert.deepEqual({ used: first.used, value: first.value }, { used: false, value: 21 });
+    assert.match(first.error, /Type 'number' is not assignable to type 'string'/);
+    const second = runOnce();
+    assert.deepEqual(second, { ...first, used: true });
+  });
+});
