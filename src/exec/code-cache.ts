@@ -10,7 +10,6 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import * as path from "node:path";
 import Module from "node:module";
 import * as vm from "node:vm";
@@ -26,10 +25,15 @@ export interface CachedModule {
   save(): void;
 }
 
-/** The folder of tunelab's code caches: `$TUNELAB_CACHE_DIR`, else `$XDG_CACHE_HOME/tunelab`, else `~/.cache/tunelab`. */
+/**
+ * The folder of tunelab's code caches: `$TUNELAB_CACHE_DIR`, else `node_modules/.cache/tunelab`
+ * of tunelab's own installation (where build tools keep their caches), so nothing is written to
+ * the user's home folder. Where that folder cannot be written the kernel just runs without a cache.
+ */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env["TUNELAB_CACHE_DIR"] !== undefined && env["TUNELAB_CACHE_DIR"] !== "") return env["TUNELAB_CACHE_DIR"];
-  return path.join(env["XDG_CACHE_HOME"] || path.join(homedir(), ".cache"), "tunelab");
+  // This file is dist/src/exec/code-cache.js of the installation.
+  return path.join(__dirname, "..", "..", "..", "node_modules", ".cache", "tunelab");
 }
 
 /**

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { codeCacheDir, loadWithCodeCache } from "../../src/exec/code-cache";
@@ -88,10 +88,11 @@ test("a module that throws while loading is not left in require.cache", () => {
   });
 });
 
-test("the cache folder: TUNELAB_CACHE_DIR, else XDG_CACHE_HOME/tunelab, else ~/.cache/tunelab", () => {
+test("the cache folder: TUNELAB_CACHE_DIR, else node_modules/.cache/tunelab of the installation (never the home folder)", () => {
   assert.equal(codeCacheDir({ TUNELAB_CACHE_DIR: "/x/y", XDG_CACHE_HOME: "/z" }), "/x/y");
-  assert.equal(codeCacheDir({ XDG_CACHE_HOME: "/z" }), path.join("/z", "tunelab"));
-  assert.match(codeCacheDir({}), /[/\\]\.cache[/\\]tunelab$/);
+  const repository = path.resolve(__dirname, "..", "..", "..");
+  assert.equal(codeCacheDir({ XDG_CACHE_HOME: "/z" }), path.join(repository, "node_modules", ".cache", "tunelab"));
+  assert.ok(!codeCacheDir({}).startsWith(homedir() + path.sep + ".cache"), "not in ~/.cache");
 });
 
 test("the kernel's compiler loads through the cache in a real process, and a second process uses it", () => {
