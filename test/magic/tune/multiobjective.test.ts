@@ -8,41 +8,18 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type * as tfjs from "@tensorflow/tfjs";
-import { createDefaultRegistry, runCell } from "../../../src/magic";
 import { MagicError } from "../../../src/magic/types";
-import { PlotlyEmbedding, PLOTLY_MIME } from "../../../src/render";
-import { loadTensorFlow } from "../../../src/tfjs/backend";
-import { loadTable } from "../../../src/tfjs/csv";
-import { oneHot } from "../../../src/tfjs/data";
-import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
+import { PLOTLY_MIME } from "../../../src/render";
+import { NotebookStudy } from "../../../src/magic/tune";
 import type { FrozenTrial } from "../../../src/engine/types";
 import { categorical, floatDistribution, intDistribution } from "../../../src/engine/distributions";
 import { objectiveDirections, readObjectiveOptions } from "../../../src/magic/tune/objectives";
 import { chooseStrategyForSeveral, nsga2PopulationSize } from "../../../src/magic/tune/auto-strategy";
 import { FakeContext } from "../fake-context";
-import { dataDirectory } from "../../tfjs/fixtures";
+import { irisNotebook } from "./iris-notebook";
 
-const iris = loadTable(join(dataDirectory(), "iris.csv"));
-
-/** A context with iris and a one-hidden-layer builder (4 → units → 3: 8·units + 3 weights). */
-async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs }> {
-  const { tf } = await loadTensorFlow();
-  const registry = createDefaultRegistry();
-  registerTuneMagics(registry, { embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })), liveIntervalMs: 0 });
-  const context = new FakeContext();
-  context.assign("xTrain", iris.x);
-  context.assign("yTrain", oneHot(iris.y));
-  context.assign("buildModel", (params: Record<string, unknown>) => {
-    const model = tf.sequential();
-    model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: "relu" }));
-    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
-    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-    return model;
-  });
-  const run = async (cell: string): Promise<unknown> => (await runCell(cell, { registry, context })).value;
-  return { context, run, tf };
-}
+/** A context with iris and a one-hidden-layer builder (4 → units → 3: 8·units + 3 weights): the shared iris notebook. */
+const notebook = irisNotebook;
 
 const SPACE = `units: int(2, 64, log)
 lr: loguniform(1e-2, 2e-1)`;
