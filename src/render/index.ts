@@ -20,6 +20,7 @@ import {
   type StudyFigure,
 } from "./figures";
 import { bracketPlot } from "./bracket-figure";
+import { pbtPlot } from "./pbt-figure";
 import { learningRatePlot } from "./learning-rate-figure";
 import { studyInfo, type StudyData, type StudyInfo } from "./info";
 import { MIN_TRIALS_FOR_IMPORTANCE } from "./importance";
@@ -36,11 +37,13 @@ export * from "./live";
 export * from "./live-figure";
 export * from "./pareto-figure";
 export * from "./pareto-info";
+export * from "./pbt-figure";
+export * from "./pbt-info";
 export * from "./plotly-library";
 export * from "./text";
 
 /** The figures {@link renderStudy} can draw. */
-export type FigureKind = "trials" | "pareto" | "history" | "parallel" | "slices" | "intermediate" | "brackets" | "learning-rate" | "importance";
+export type FigureKind = "trials" | "pareto" | "history" | "parallel" | "slices" | "intermediate" | "brackets" | "learning-rate" | "pbt" | "importance";
 
 /** Options of {@link renderStudy}. */
 export interface RenderOptions {
@@ -55,7 +58,7 @@ export interface RenderOptions {
 }
 
 /** Every figure kind, in the order they are shown. */
-export const ALL_FIGURES: readonly FigureKind[] = ["trials", "pareto", "history", "parallel", "slices", "intermediate", "brackets", "learning-rate", "importance"];
+export const ALL_FIGURES: readonly FigureKind[] = ["trials", "pareto", "history", "parallel", "slices", "intermediate", "brackets", "learning-rate", "pbt", "importance"];
 
 /**
  * The figures of a study. Without `kinds`, figures with nothing to show are left out (the table
@@ -96,6 +99,9 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
         break;
       case "learning-rate":
         if (explicit || info.curves.some((curve) => curve.learningRates !== undefined)) figures.push(learningRatePlot(info));
+        break;
+      case "pbt":
+        if (explicit || info.population.members.length > 0) figures.push(pbtPlot(info));
         break;
       case "importance":
         if (explicit || (complete >= MIN_TRIALS_FOR_IMPORTANCE && info.slices.length > 1)) figures.push(importancePlot(info));

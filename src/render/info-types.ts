@@ -5,6 +5,7 @@
 import type { Distribution, FrozenTrial, ParamValue, SearchSpace, StudyDirection, TrialState } from "../engine/types";
 import type { ParameterImportance } from "./importance";
 import type { ObjectivesData, ParetoInfo } from "./pareto-info";
+import type { Population } from "./pbt-info";
 
 /** What the renderers need from a study (the Study class hands this over). */
 export interface StudyData {
@@ -143,4 +144,6 @@ export interface StudyInfo {
   readonly progress: ProgressInfo;
   /** A study of several objectives: its points and Pareto front (then `best` is unset). */
   readonly pareto?: ParetoInfo;
+  /** A `--strategy pbt` study's members and rounds (no members for any other study). */
+  readonly population: Population;
 }

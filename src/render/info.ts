@@ -9,6 +9,7 @@ import { formatDuration, formatNumber, formatParamValue } from "./format";
 import { parameterImportance, type ParameterImportance } from "./importance";
 import { tableInfo } from "./info-table";
 import { paretoInfo } from "./pareto-info";
+import { pbtPopulation } from "./pbt-info";
 import type {
   BestTrialInfo,
   HistoryPoint,
@@ -106,6 +107,7 @@ export function studyInfo(study: StudyData, now: number): StudyInfo {
         ...learningRatesOf(t),
       })),
     importance: importanceOf(plotted, trials),
+    population: pbtPopulation(study),
     progress: progressOf(trials, study.plannedTrials, best, now),
     ...(best === undefined ? {} : { best }),
     ...(pareto === undefined ? {} : { pareto }),

@@ -8,65 +8,20 @@
  * to the last point of the round it copied. Below: one panel per parameter that changed during
  * training, each member's value as a step function of the epoch.
  *
- * `pbtPopulation` is the pure info step (trials → members → rounds); `pbtPlot` draws it.
+ * `pbtPopulation` (pbt-info.ts) is the pure info step (trials → members → rounds), kept in
+ * {@link StudyInfo}'s `population`; `pbtPlot` draws it.
  */
-import type { FrozenTrial, ParamValue } from "../engine/types";
+import type { ParamValue } from "../engine/types";
 import { formatNumber, roundSignificant as round } from "./format";
 import { baseLayout, emptyFigure, type PlotlyTrace, type StudyFigure } from "./figure-types";
-import type { StudyData } from "./info-types";
+import type { StudyInfo } from "./info-types";
 import { bracketColor } from "./bracket-figure";
 import { alignedTable } from "./text";
 
-/** One member-round of a PBT search. */
-export interface MemberRound {
-  readonly trial: number;
-  readonly member: number;
-  readonly round: number;
-  /** The trial this round copied at its start, if it copied one. */
-  readonly parent?: number;
-  readonly state: FrozenTrial["state"];
-  /** Steps (the member's epochs, 0-based) and the metric at each. */
-  readonly steps: readonly number[];
-  readonly values: readonly number[];
-  readonly params: Readonly<Record<string, ParamValue>>;
-}
-
-/** The member-rounds of every member, members and rounds in order. */
-export interface Population {
-  readonly members: readonly (readonly MemberRound[])[];
-  /** The parameters whose value changed during some member's training, in the space's order. */
-  readonly changing: readonly string[];
-}
-
-/** The population of a PBT study (trials without the member and round attributes are left out). */
-export function pbtPopulation(study: Pick<StudyData, "trials" | "space">): Population {
-  const rounds: MemberRound[] = [];
-  for (const trial of study.trials) {
-    const member = trial.userAttrs["member"];
-    const round = trial.userAttrs["round"];
-    if (typeof member !== "number" || typeof round !== "number") continue;
-    const parent = trial.userAttrs["parent"];
-    rounds.push({
-      trial: trial.number,
-      member,
-      round,
-      ...(typeof parent === "number" ? { parent } : {}),
-      state: trial.state,
-      steps: trial.intermediateValues.map((v) => v.step),
-      values: trial.intermediateValues.map((v) => v.value),
-      params: trial.params,
-    });
-  }
-  const count = rounds.reduce((n, r) => Math.max(n, r.member + 1), 0);
-  const members = Array.from({ length: count }, (_, m) => rounds.filter((r) => r.member === m).sort((a, b) => a.round - b.round));
-  const changing = Object.keys(study.space).filter((name) => members.some((rs) => new Set(rs.map((r) => JSON.stringify(r.params[name]))).size > 1));
-  return { members, changing };
-}
-
 /** The PBT figure of a study (see the module comment). */
-export function pbtPlot(study: StudyData): StudyFigure {
-  const title = `population-based training (${study.metric})`;
-  const population = pbtPopulation(study);
+export function pbtPlot(info: Pick<StudyInfo, "metric" | "parameters" | "population">): StudyFigure {
+  const title = `population-based training (${info.metric})`;
+  const population = info.population;
   if (population.members.length === 0) return { name: "pbt", figure: emptyFigure(title, "no trial of a PBT search"), text: "no PBT members" };
   const byTrial = new Map(population.members.flat().map((r) => [r.trial, r]));
   const data: PlotlyTrace[] = [];
@@ -111,13 +66,13 @@ export function pbtPlot(study: StudyData): StudyFigure {
   const layout: Record<string, unknown> = {
     ...baseLayout(title, 380 + 160 * panels),
     xaxis: { title: { text: "epoch" }, anchor: panels === 0 ? "y" : `y${panels + 1}` },
-    yaxis: { title: { text: study.metric }, domain: [1 - 2 * share + 0.03, 1] },
+    yaxis: { title: { text: info.metric }, domain: [1 - 2 * share + 0.03, 1] },
     legend: { title: { text: "member" } },
   };
   population.changing.forEach((name, k) => {
     const axis = `y${k + 2}`;
     const top = 1 - (2 + k) * share;
-    layout[`yaxis${k + 2}`] = { title: { text: name }, domain: [Math.max(0, top - share + 0.03), top], ...(isLogScale(study, name) ? { type: "log" } : {}) };
+    layout[`yaxis${k + 2}`] = { title: { text: name }, domain: [Math.max(0, top - share + 0.03), top], ...(isLogScale(info, name) ? { type: "log" } : {}) };
     population.members.forEach((rounds, m) => {
       const steps = rounds.filter((r) => r.steps.length > 0);
       const last = steps[steps.length - 1];
@@ -139,9 +94,8 @@ export function pbtPlot(study: StudyData): StudyFigure {
 }
 
 /** Whether the space searches `name` on a log scale (its schedule panel is then logarithmic). */
-function isLogScale(study: Pick<StudyData, "space">, name: string): boolean {
-  const dist = study.space[name];
-  return dist !== undefined && (dist.kind === "float" || dist.kind === "int") && dist.log;
+function isLogScale(info: Pick<StudyInfo, "parameters">, name: string): boolean {
+  return info.parameters.find((p) => p.name === name)?.scale === "log";
 }
 
 /** A parameter value in the text table: numbers compact, others as JSON. */

@@ -1,8 +1,9 @@
 /** The PBT figure: members over epochs, exploit events and hyperparameter schedules, from member-round trials. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { StudyData } from "../../src/render";
-import { pbtPlot, pbtPopulation } from "../../src/render/pbt-figure";
+import { studyFigures, studyInfo, type StudyData } from "../../src/render";
+import { pbtPlot } from "../../src/render/pbt-figure";
+import { pbtPopulation } from "../../src/render/pbt-info";
 import { bracketColor } from "../../src/render/bracket-figure";
 import { SPACE, trial } from "./fixtures";
 
@@ -32,10 +33,26 @@ describe("pbtPopulation", () => {
     assert.equal(population.members[1]![1]!.parent, 0);
     assert.deepEqual(population.changing, ["lr", "units"], "member 1's lr and units changed at its copy; member 0's did not");
   });
+
+  it("counts a member-round tried twice (interrupted, then resumed) by its last trial", () => {
+    const interrupted = trial(5, { state: "failed", params: { lr: 0.01, units: 32 }, intermediateValues: epochs(4, [0.39]), userAttrs: { member: 0, round: 2, parent: null } });
+    const retried = trial(6, { state: "complete", value: 0.3, params: { lr: 0.01, units: 32 }, intermediateValues: epochs(4, [0.33, 0.3]), userAttrs: { member: 0, round: 2, parent: null } });
+    const population = pbtPopulation({ ...study, trials: [...study.trials, interrupted, retried] });
+    assert.deepEqual(population.members[0]!.map((r) => r.trial), [0, 2, 6]);
+  });
+});
+
+describe("the pbt figure kind", () => {
+  it("is drawn by default for a PBT study only, and on request with a note when empty", () => {
+    assert.ok(studyFigures(studyInfo(study, 0)).some((f) => f.name === "pbt"));
+    const other = studyInfo({ ...study, trials: [study.trials[4]!] }, 0);
+    assert.ok(!studyFigures(other).some((f) => f.name === "pbt"));
+    assert.deepEqual(studyFigures(other, ["pbt"]).map((f) => [f.name, f.text]), [["pbt", "no PBT members"]]);
+  });
 });
 
 describe("pbtPlot", () => {
-  const figure = pbtPlot(study);
+  const figure = pbtPlot(studyInfo(study, 0));
   const traces = figure.figure.data as readonly Record<string, any>[];
 
   it("draws each member's metric over its epochs in the member's colour", () => {
@@ -70,7 +87,7 @@ describe("pbtPlot", () => {
   });
 
   it("says so when the study has no PBT trial", () => {
-    const empty = pbtPlot({ ...study, trials: [study.trials[4]!] });
+    const empty = pbtPlot(studyInfo({ ...study, trials: [study.trials[4]!] }, 0));
     assert.equal(empty.figure.data.length, 0);
     assert.equal(empty.text, "no PBT members");
   });

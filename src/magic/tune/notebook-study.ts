@@ -15,7 +15,6 @@ import { log } from "../../common/log";
 import type { TestEvaluation } from "./test-evaluation";
 import { narrow, type NarrowedSpace } from "./coarse-to-fine";
 import { pickFromFront, type PickOptions } from "./pick-trial";
-import { pbtPlot, pbtPopulation } from "../../render/pbt-figure";
 
 /** What a finished (or interrupted) search says about itself. */
 export interface SearchSummary {
@@ -197,10 +196,7 @@ export class NotebookStudy {
 
   figures(kinds?: readonly FigureKind[], analysisOnly = false): MimeBundle[] {
     if (kinds !== undefined) return renderStudy(this.data(), { embedding: this.embedding, figures: kinds });
-    const data = this.data();
-    const drawn = studyFigures(studyInfo(data, Date.now())).filter((figure) => !analysisOnly || figure.name !== "trials");
-    // A --strategy pbt study also shows its population (not yet a FigureKind of studyFigures).
-    if (pbtPopulation(data).members.length > 0) drawn.push(pbtPlot(data));
+    const drawn = studyFigures(studyInfo(this.data(), Date.now())).filter((figure) => !analysisOnly || figure.name !== "trials");
     return drawn.map((figure) => figureBundle(figure, { embedding: this.embedding }));
   }
 

@@ -1,10 +1,15 @@
 /**
  * `%tune_plot STUDY [FIGURE ...]`: draws a study's figures on demand (the same as
- * `study.figures()`), e.g. `%tune_plot study history importance`.
+ * `study.figures()`), e.g. `%tune_plot study history importance`, `%tune_plot study pbt` (the
+ * population of a `--strategy pbt` search) or `%tune_plot study brackets` (learning curves
+ * coloured by Hyperband bracket; `bracket` is accepted too).
  */
 import { ALL_FIGURES, type FigureKind } from "../../render";
 import { MagicError, type LineMagic } from "../types";
 import { NotebookStudy } from "./notebook-study";
+
+/** Other names a figure is asked for by. */
+const ALIASES: Readonly<Record<string, FigureKind>> = { bracket: "brackets", population: "pbt" };
 
 /** Creates the `%tune_plot` line magic. */
 export function createTunePlotMagic(): LineMagic {
@@ -24,7 +29,7 @@ export function createTunePlotMagic(): LineMagic {
       if (!(study instanceof NotebookStudy)) {
         throw new MagicError(`${name} is not a study bound by %%tune (expected the variable named by --out)`);
       }
-      const requested = (args["figures"] as readonly string[] | undefined) ?? [];
+      const requested = ((args["figures"] as readonly string[] | undefined) ?? []).map((kind) => ALIASES[kind] ?? kind);
       for (const kind of requested) {
         if (!ALL_FIGURES.includes(kind as FigureKind)) {
           throw new MagicError(`unknown figure "${kind}": expected any of ${ALL_FIGURES.join(", ")}`);

@@ -66,6 +66,9 @@ test("--strategy pbt: members train in rounds; the bottom quarter copies a top m
   assert.match(context.stdoutText(), /PBT: 4 members, 3 rounds of 2 epochs \(6 in all\).*explore lr/);
   assert.match(context.stdoutText(), /one at a time in the notebook's thread/);
   assert.ok(figureTitles(context.outputs).some((title) => /population-based training/.test(title)), "the PBT figure is shown");
+  const shown = context.outputs.length;
+  await run("%tune_plot pbt pbt bracket");
+  assert.deepEqual(figureTitles(context.outputs.slice(shown)).map((title) => title.replace(/ \(.*/, "")), ["population-based training", "intermediate values by Hyperband bracket"], "%tune_plot draws the pbt and bracket figures on request");
   study.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
 });
