@@ -89,18 +89,32 @@ export async function rebuildWithState<P>(
   }
 }
 
-/** The model weights' names and shapes must agree position by position (names up to layer numbering). */
+/** The model weights' shapes must agree position by position. */
 function checkSameWeights(parent: tfjs.LayersModel, child: tfjs.LayersModel): void {
-  const a = parent.weights;
-  const b = child.weights;
-  if (a.length !== b.length) {
-    throw new ArchitectureMismatchError(`the rebuilt model has ${b.length} weights, but the member it copies has ${a.length}: only parameters that do not change the architecture can change during training`);
+  const named = (model: tfjs.LayersModel) => model.weights.map((w) => ({ shape: w.shape, name: w.originalName }));
+  checkSameShapes(named(parent), named(child));
+}
+
+/** A weight's shape and the name an error message gives it. */
+export interface NamedShape {
+  readonly shape: readonly (number | null)[];
+  readonly name: string;
+}
+
+/**
+ * The copied member's weights (`parent`) and the rebuilt model's (`child`) must have the same
+ * count and shapes, position by position.
+ * @throws ArchitectureMismatchError naming the first weight that differs
+ */
+export function checkSameShapes(parent: readonly NamedShape[], child: readonly NamedShape[]): void {
+  if (parent.length !== child.length) {
+    throw new ArchitectureMismatchError(`the rebuilt model has ${child.length} weights, but the member it copies has ${parent.length}: only parameters that do not change the architecture can change during training`);
   }
-  a.forEach((weight, i) => {
-    const other = b[i]!;
+  parent.forEach((weight, i) => {
+    const other = child[i]!;
     if (weight.shape.join(",") !== other.shape.join(",")) {
       throw new ArchitectureMismatchError(
-        `weight ${i} (${other.originalName}) of the rebuilt model has shape [${other.shape.join(", ")}], but the member it copies has [${weight.shape.join(", ")}] (${weight.originalName}): only parameters that do not change the architecture can change during training`,
+        `weight ${i} (${other.name}) of the rebuilt model has shape [${other.shape.join(", ")}], but the member it copies has [${weight.shape.join(", ")}] (${weight.name}): only parameters that do not change the architecture can change during training`,
       );
     }
   });

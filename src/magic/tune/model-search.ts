@@ -92,7 +92,7 @@ export async function runModelSearch(
     }
     if (options.strategy === "pbt") {
       const study = await openStudy(options, space, seed, direction, metric, context);
-      await runPbtSearch({ session, options, space, seed, context, tf, builder, data, metric, study, dataNames, mutable, ...(validationMetrics === undefined ? {} : { validationMetrics }) });
+      await runPbtSearch({ session, options, space, seed, context, tf, loaded, builder, data, metric, study, dataNames, mutable, ...(validationMetrics === undefined ? {} : { validationMetrics }), ...(metrics.userFunction === undefined ? {} : { metricFunction: metrics.userFunction }) });
       return undefined;
     }
     const workers = boundedWorkers(options.workers, plannedTrials(options, space));

@@ -103,8 +103,10 @@ l2, batchSize and any name containing "dropout", and any parameter marked mutabl
 ("momentum: uniform(0.5, 0.99) mutable"); the others (units, layers) stay as the member started.
 Each member-round is one trial (user attributes member, round, parent: the trial it copied,
 explored, epochs), its steps the member's epochs; study.bestModel is the model of the best
-member-round. Members train one at a time in the notebook's thread; --storage and --cv are not
-supported with pbt yet.`;
+member-round. With --workers, member-rounds train several at once on worker threads; the lineage is
+the same with any number of workers. With --storage FILE (a journal), each member-round's weights and
+optimizer state are kept in FILE.pbt/, and the same cell resumes the study after a restart from the
+members' last finished rounds (an interrupted member-round trains again). --cv is not supported with pbt.`;
 
 /**
  * The options of one `%%tune` call, checked and typed: each field is the option of that name
@@ -300,9 +302,14 @@ function checkPbtOptions(options: TuneOptions, fail: (message: string) => never)
   if (options.pruner !== "none") fail(`--strategy pbt replaces bad members by copies of good ones; drop --pruner ${options.pruner}`);
   if (options.cv !== undefined) fail("--strategy pbt trains each member on one validation split; drop --cv (use --validation or --validation-data)");
   if (options.test !== undefined) fail("--strategy pbt does not evaluate --test rows yet; drop --test (evaluate study.bestModel yourself)");
-  if (options.storage !== undefined) fail("--strategy pbt cannot resume from --storage yet (the members' weights are not stored); drop --storage");
+  if (options.storage !== undefined && isDatabaseUrl(options.storage)) fail("--strategy pbt keeps its members' weights beside a journal file to resume: give --storage a file, not a database");
   if (options.population !== undefined && options.population < 2) fail(`--population must be at least 2 (members copy each other), got ${options.population}`);
   if (options.readyEpochs !== undefined && options.readyEpochs < 1) fail(`--ready-epochs must be at least 1, got ${options.readyEpochs}`);
+}
+
+/** Whether `--storage` names a PostgreSQL database rather than a journal file. */
+export function isDatabaseUrl(storage: string): boolean {
+  return /^postgres(ql)?:\/\//.test(storage);
 }
 
 /** `--workers`: "auto" or a whole number of trials at once, at least 1. */

@@ -13,25 +13,33 @@
  * builder error) is a failed trial, and the member copies a top member after the round.
  * `study.bestModel` is a snapshot of the best member-round's model.
  *
- * The population's training is pbt-population.ts; this file plans it, binds, shows and reports.
- * The final figures (NotebookStudy.figures) include the PBT figure (src/render/pbt-figure.ts).
- * Members train one at a time in the notebook's thread (no worker threads yet); an interrupt stops
+ * The population's training is pbt-population.ts; this file plans it, chooses where members
+ * train (pbt-members.ts: `--workers` threads of the session's pool, else the notebook's thread),
+ * resumes a study from its journal (pbt-resume.ts, with the members' weights kept beside the
+ * journal by pbt-checkpoints.ts), binds, shows and reports. The final figures
+ * (NotebookStudy.figures) include the PBT figure (src/render/pbt-figure.ts). An interrupt stops
  * within a batch and keeps every member-round that finished.
  */
 import { MagicError, type MagicContext } from "../types";
-import type { TensorFlow } from "../../tfjs/backend";
-import { disposeModel, type ModelBuilder, type ValidationMetrics } from "../../tfjs/train";
+import type { LoadedTensorFlow, TensorFlow } from "../../tfjs/backend";
+import type { ModelBuilder, ValidationMetrics } from "../../tfjs/train";
 import type { TrainingData } from "../../tfjs/trainingData";
-import { perturbableParams } from "../../engine/pbt";
+import { sessionPool, type TrainingPool } from "../../tfjs/pool";
+import { initialPopulation, perturbableParams } from "../../engine/pbt";
 import type { Study } from "../../engine/study";
 import type { SearchSpace } from "../../engine/types";
+import { deriveSeed } from "../../common/random";
 import { LiveView } from "../../render";
 import { NotebookStudy } from "./notebook-study";
 import { optional, type TuneOptions } from "./options";
+import { PbtCheckpoints } from "./pbt-checkpoints";
+import { NotebookMembers, PoolMembers, type MemberContext, type MemberTrainer } from "./pbt-members";
 import { PopulationRun, type Member } from "./pbt-population";
+import { resumePoint, storedSettings, type ResumePoint } from "./pbt-resume";
 import { searchReport } from "./report";
 import { binder, InterruptedSearch } from "./run-search";
 import type { TuneSession } from "./tune-magic";
+import { boundedWorkers, startWorkerTraining } from "./worker-search";
 
 /** Members and rounds of a PBT search. */
 export interface PbtSchedule {
@@ -57,6 +65,7 @@ export interface PbtSearchInput {
   readonly seed: number;
   readonly context: MagicContext;
   readonly tf: TensorFlow;
+  readonly loaded: LoadedTensorFlow;
   readonly builder: ModelBuilder;
   readonly data: TrainingData;
   /** The resolved history key of the objective. */
@@ -66,16 +75,63 @@ export interface PbtSearchInput {
   readonly validationMetrics?: ValidationMetrics;
   /** Parameters the space marks `mutable`. */
   readonly mutable: readonly string[];
+  /** The notebook function among the metrics (`--metric-fn`), which keeps training in the notebook's thread. */
+  readonly metricFunction?: string;
 }
 
 /** Runs the PBT search, binds the study to `--out`, shows the report and the figures. */
-export async function runPbtSearch(input: PbtSearchInput): Promise<void> {
-  const { options, space, context, study } = input;
+export async function runPbtSearch(given: PbtSearchInput): Promise<void> {
+  const { options, space, context, study } = given;
   if (space["epochs"] !== undefined) throw new MagicError("--strategy pbt trains every member for --epochs in rounds: drop the searched epochs parameter", 1);
   const schedule = pbtSchedule(options);
+  const resume = resumePoint(study.trials, { seed: given.seed, population: schedule.population, rounds: schedule.rounds }, options.seed !== undefined);
+  // A resumed study's rounds are planned with the seed it started with.
+  const input: PbtSearchInput = resume === undefined ? given : { ...given, seed: storedSettings(study.trials).seed };
   const perturbable = perturbableParams(space, input.mutable);
   const bound = new NotebookStudy(study, space, input.session.embedding, schedule.population * schedule.rounds.length);
-  context.stdout(`${scheduleNote(schedule, perturbable, options)}\n`);
+  context.stdout(`${scheduleNote(schedule, perturbable)}\n`);
+  if (resume !== undefined) context.stdout(`${resumeNote(resume, schedule, input.seed)}\n`);
+  const training = await whereMembersTrain(input, schedule);
+  context.stdout(`${training.note}\n`);
+  try {
+    await trainPopulation(input, bound, schedule, perturbable, training.trainer, resume);
+  } finally {
+    if (training.pool !== undefined) await sessionPool.giveBack(training.pool);
+  }
+}
+
+/** Where the members train, and one line saying so. */
+interface MemberTraining<S> {
+  readonly trainer: MemberTrainer<S>;
+  readonly pool?: TrainingPool;
+  readonly note: string;
+}
+
+/**
+ * `--workers`: the members' rounds on the session's pool (several member-rounds at once, up to
+ * the population), else in the notebook's thread, with the reason.
+ */
+async function whereMembersTrain(input: PbtSearchInput, schedule: PbtSchedule): Promise<MemberTraining<unknown>> {
+  const { options, data, builder, loaded, dataNames, metric, tf } = input;
+  const context: MemberContext = { tf, builder, fold: data.folds[0]!, metric, dataNames, ...optional("validationMetrics", input.validationMetrics) };
+  const workers = boundedWorkers(options.workers, schedule.population);
+  const repeatable = `Repeatable: --seed ${input.seed} gives the same lineage with any number of workers.`;
+  const inNotebook = (why: string): MemberTraining<unknown> => ({ trainer: new NotebookMembers(context) as MemberTrainer<unknown>, note: `PBT trains one member-round at a time in the notebook's thread${why}. ${repeatable}` });
+  if (workers.count <= 1) return inNotebook(workers.auto === undefined ? "" : ` (${workers.auto})`);
+  if (input.metricFunction !== undefined) return inNotebook(`, because the metric function ${input.metricFunction} lives in the notebook and cannot be sent to a worker thread`);
+  const [probe] = initialPopulation(input.space, 1, input.seed);
+  const mode = await startWorkerTraining(loaded, workers, builder, probe!, data, deriveSeed(input.seed, "check"));
+  if (mode.kind === "notebook") return { trainer: new NotebookMembers(context) as MemberTrainer<unknown>, note: `${mode.note.replace("one trial", "one member-round")} ${repeatable}` };
+  return {
+    trainer: new PoolMembers(context, mode.pool) as MemberTrainer<unknown>,
+    pool: mode.pool,
+    note: `PBT trains ${mode.pool.size} member-rounds at once on worker threads (${mode.note.replace(/^Training \d+ trials at once on worker threads \((.*)\)\.$/, "$1")}); each round's exploit and explore wait for the whole round. ${repeatable}`,
+  };
+}
+
+/** Trains the population (bound to `--out` from the start), then reports and shows the figures. */
+async function trainPopulation<S>(input: PbtSearchInput, bound: NotebookStudy, schedule: PbtSchedule, perturbable: readonly string[], trainer: MemberTrainer<S>, resume: ResumePoint | undefined): Promise<void> {
+  const { options, context } = input;
   const binding = binder(context, options.out, bound);
   const live = options.live ? new LiveView({ output: context, embedding: input.session.embedding, ...optional("intervalMs", input.session.liveIntervalMs) }) : undefined;
   live?.update(bound.data());
@@ -85,17 +141,18 @@ export async function runPbtSearch(input: PbtSearchInput): Promise<void> {
   const setupMs = performance.now() - options.cellStartedAt;
   context.interruptCooperatively();
   const started = Date.now();
-  const members: Member[] = [];
-  const run = new PopulationRun(input, bound, schedule, perturbable, () => live?.update(bound.data()));
+  const members: Member<S>[] = [];
+  const checkpoints = options.storage === undefined ? undefined : new PbtCheckpoints(options.storage, input.study.studyName);
+  const run = new PopulationRun(input, bound, schedule, perturbable, trainer, checkpoints, () => live?.update(bound.data()));
   let failure: unknown;
   try {
     binding.bind();
-    await run.train(members);
+    await run.train(members, resume);
   } catch (error) {
     failure = error;
   } finally {
     if (refresh !== undefined) clearInterval(refresh);
-    for (const member of members) if (member.model !== undefined) disposeModel(member.model);
+    for (const member of members) if (member.state !== undefined) trainer.dispose(member.state);
     live?.finish(bound.data());
   }
   bound.lastSearch = {
@@ -114,13 +171,17 @@ export async function runPbtSearch(input: PbtSearchInput): Promise<void> {
   for (const bundle of bound.figures(undefined, true)) context.display(bundle);
 }
 
+/** What a resumed study keeps and where it goes on. */
+function resumeNote(resume: ResumePoint, schedule: PbtSchedule, seed: number): string {
+  if (resume.round >= schedule.rounds.length) return `PBT: every round of this study is done already (seed ${seed}).`;
+  const done = resume.finals[resume.round]?.filter((t) => t !== undefined).length ?? 0;
+  const retried = resume.retried === 0 ? "" : `; ${resume.retried} interrupted member-round${resume.retried === 1 ? "" : "s"} train${resume.retried === 1 ? "s" : ""} again`;
+  return `PBT resumes at round ${resume.round} (${done} of ${schedule.population} members done in it${retried}), members from their weights kept beside the journal, planned with the study's seed ${seed}.`;
+}
+
 /** The first lines of a PBT search's output: what it will do. */
-function scheduleNote(schedule: PbtSchedule, perturbable: readonly string[], options: TuneOptions): string {
+function scheduleNote(schedule: PbtSchedule, perturbable: readonly string[]): string {
   const epochs = schedule.rounds.reduce((sum, e) => sum + e, 0);
   const explores = perturbable.length === 0 ? "no parameter is perturbable (mark one mutable, see --help), so they only copy" : `explore ${perturbable.join(", ")}`;
-  const lines = [
-    `PBT: ${schedule.population} members, ${schedule.rounds.length} rounds of ${schedule.rounds[0]} epochs (${epochs} in all); after each round the bottom 25 % copy a top-25 % member and ${explores}.`,
-  ];
-  if (options.workers !== 1) lines.push("PBT trains its members one at a time in the notebook's thread (--workers is not used by --strategy pbt yet).");
-  return lines.join("\n");
+  return `PBT: ${schedule.population} members, ${schedule.rounds.length} rounds of ${schedule.rounds[0]} epochs (${epochs} in all); after each round the bottom 25 % copy a top-25 % member and ${explores}.`;
 }

@@ -17,7 +17,9 @@ import { seedTrials } from "./coarse-to-fine";
 import { lookupVariable } from "./variables";
 import { countStates, NotebookStudy } from "./notebook-study";
 import { describeKind } from "../../common/describe";
-import { optional, prunerOf, type TuneOptions } from "./options";
+import { isDatabaseUrl, optional, prunerOf, type TuneOptions } from "./options";
+
+export { isDatabaseUrl } from "./options";
 import { plannedTrials } from "./space-size";
 import { nsga2PopulationSize } from "./auto-strategy";
 import type { Objectives } from "../../engine/study-objectives";
@@ -107,11 +109,6 @@ function fullResource(options: Pick<TuneOptions, "epochs" | "cv">, space: Search
  */
 export function recordBracket(study: Study, trial: Trial): void {
   if (study.pruner instanceof HyperbandPruner) trial.setUserAttr("bracket", study.pruner.bracketOf(trial.number));
-}
-
-/** Whether `--storage` names a PostgreSQL database rather than a journal file. */
-export function isDatabaseUrl(storage: string): boolean {
-  return /^postgres(ql)?:\/\//.test(storage);
 }
 
 /** Opens `--storage`: a PostgreSQL database (shared by several workers) or a journal file. */

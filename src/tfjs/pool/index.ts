@@ -6,5 +6,5 @@ export * from "./model-transfer";
 export * from "./pool";
 export * from "./shared-data";
 export * from "./train-in-pool";
-export type { TrainJob, WorkerTraining } from "./messages";
+export type { RoundJob, TrainJob, WorkerTraining } from "./messages";
 export * from "./warm-pool";

@@ -8,6 +8,8 @@ import type { TrialTraining } from "../train";
 import type { ModelDescription } from "./model-transfer";
 import type { SharedTrainingData } from "./shared-data";
 import type { ValidationMetricsSpec } from "../validation-metrics";
+import type { MemberState } from "../member-state";
+import type { RoundResult } from "../train-rounds";
 
 /** Slots of the shared control array. */
 export const Control = {
@@ -37,13 +39,29 @@ export interface TrainJob {
   readonly validationMetrics?: ValidationMetricsSpec;
 }
 
+/** One round of a population-based-training member for a worker (see tfjs/member-state.ts). */
+export interface RoundJob {
+  /** The member's model and optimizer state at the round's start. */
+  readonly state: MemberState;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly metric: string;
+  readonly seed: number;
+  /** The report step of the round's first epoch (the epochs the member trained before). */
+  readonly firstStep: number;
+  readonly dataNames: { readonly x: string; readonly y: string };
+  readonly validationMetrics?: ValidationMetricsSpec;
+}
+
 /** Main thread → worker. */
 export type ToWorker =
   | { readonly type: "init"; readonly backend: BackendName; readonly control: SharedArrayBuffer }
   /** The data to train on from now on (the thread's tensors of earlier data are disposed). */
   | { readonly type: "data"; readonly data: SharedTrainingData }
   | { readonly type: "probe"; readonly model: ModelDescription }
-  | { readonly type: "train"; readonly job: TrainJob };
+  | { readonly type: "train"; readonly job: TrainJob }
+  /** Trains one PBT member-round on the first fold (reports go out as `epoch`, never waiting for a pruning answer). */
+  | { readonly type: "trainRound"; readonly job: RoundJob };
 
 /** An error as data. */
 export interface ErrorData {
@@ -65,4 +83,5 @@ export type FromWorker =
   | { readonly type: "probed"; readonly error?: ErrorData }
   | { readonly type: "epoch"; readonly value: number; readonly step: number }
   | { readonly type: "trained"; readonly training: WorkerTraining }
+  | { readonly type: "roundTrained"; readonly result: RoundResult; readonly state: MemberState }
   | { readonly type: "trainFailed"; readonly error: ErrorData };

@@ -14,7 +14,8 @@ import { Worker } from "node:worker_threads";
 import type { BackendName } from "../backend";
 import { TrainingAbortedError, TrainingSetupError, type TrialReporter } from "../train";
 import type { TrainingData } from "../trainingData";
-import { Control, PruneAnswer, type ErrorData, type FromWorker, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
+import type { MemberRoundResult } from "../member-state";
+import { Control, PruneAnswer, type ErrorData, type FromWorker, type RoundJob, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
 import { UnserialisableModelError, weightBuffers, type ModelDescription } from "./model-transfer";
 import { sameSharedData, shareTrainingData, type SharedTrainingData } from "./shared-data";
 
@@ -210,6 +211,31 @@ export class TrainingPool {
    * @throws TrainingAbortedError when `signal` aborts; TrainingSetupError or Error as {@link trainTrial} would
    */
   async train(job: TrainJob, reporter?: TrialReporter, signal?: AbortSignal): Promise<WorkerTraining> {
+    const reply = await this.runOnThread({ type: "train", job }, job.models.flatMap(weightBuffers), reporter, signal);
+    if (reply.type !== "trained") throw new Error(`a worker thread answered ${reply.type} to train`);
+    return reply.training;
+  }
+
+  /**
+   * Trains one round of a population-based-training member on an idle thread (see
+   * tfjs/member-state.ts): its state goes to the thread (copied: the caller keeps its buffers),
+   * each epoch's report reaches `reporter` (never asked to prune), and the member's state after
+   * the round comes back.
+   * @throws TrainingAbortedError when `signal` aborts; Error as {@link trainRound} would
+   */
+  async trainRound(job: RoundJob, reporter?: TrialReporter, signal?: AbortSignal): Promise<MemberRoundResult> {
+    const reply = await this.runOnThread({ type: "trainRound", job }, [], reporter, signal);
+    if (reply.type !== "roundTrained") throw new Error(`a worker thread answered ${reply.type} to trainRound`);
+    return { result: reply.result, state: reply.state };
+  }
+
+  /**
+   * Sends one piece of training work to an idle thread (waiting for one when all are busy),
+   * passes its epoch reports to `reporter` and answers its pruning questions, aborts it when
+   * `signal` does, and resolves with the thread's reply.
+   * @throws the thread's error as the main thread's trainer would have thrown it
+   */
+  private async runOnThread(message: ToWorker, transfer: ArrayBuffer[], reporter?: TrialReporter, signal?: AbortSignal): Promise<FromWorker> {
     this.busy();
     const slot = await this.acquire();
     const { control } = slot;
@@ -217,25 +243,19 @@ export class TrainingPool {
     if (signal?.aborted === true) abortSlot(slot);
     else if (signal !== undefined) this.watch(signal, slot);
     try {
-      const reply = await exchange(
-        slot,
-        { type: "train", job },
-        job.models.flatMap(weightBuffers),
-        (message) => {
-          if (message.type !== "epoch") return;
-          let answer: number = PruneAnswer.goOn;
-          try {
-            reporter?.report(message.value, message.step);
-            if (reporter?.shouldPrune() === true) answer = PruneAnswer.prune;
-          } finally {
-            Atomics.store(control, Control.prune, answer);
-            Atomics.notify(control, Control.prune);
-          }
-        },
-      );
+      const reply = await exchange(slot, message, transfer, (epoch) => {
+        if (epoch.type !== "epoch") return;
+        let answer: number = PruneAnswer.goOn;
+        try {
+          reporter?.report(epoch.value, epoch.step);
+          if (reporter?.shouldPrune() === true) answer = PruneAnswer.prune;
+        } finally {
+          Atomics.store(control, Control.prune, answer);
+          Atomics.notify(control, Control.prune);
+        }
+      });
       if (reply.type === "trainFailed") throw errorFromData(reply.error);
-      if (reply.type !== "trained") throw new Error(`worker thread ${slot.index + 1} answered ${reply.type} to train`);
-      return reply.training;
+      return reply;
     } finally {
       if (signal !== undefined) this.unwatch(signal, slot);
       this.release(slot);

@@ -11,7 +11,8 @@ import { orderFromEnvironment, selectBackend, type TensorFlow } from "../backend
 import { disposeModel, trainTrial, type AbortFlag, type TrialReporter } from "../train";
 import type { TrainingData } from "../trainingData";
 import { createValidationMetrics } from "../validation-metrics";
-import { Control, PruneAnswer, type ErrorData, type FromWorker, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
+import { memberStateBuffers, trainMemberRound } from "../member-state";
+import { Control, PruneAnswer, type ErrorData, type FromWorker, type RoundJob, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
 import { describeModel, restoreModel, weightBuffers } from "./model-transfer";
 import { trainingDataFromShared } from "./shared-data";
 
@@ -67,7 +68,37 @@ async function handle(message: ToWorker): Promise<void> {
         post({ type: "trainFailed", error: errorData(error) });
       }
       return;
+    case "trainRound":
+      try {
+        const { tf, data, control } = ready();
+        if (data === undefined) throw new Error("the worker got a member-round before its training data");
+        const job: RoundJob = message.job;
+        const { result, state } = await trainMemberRound(tf, job.state, data.folds[0]!, {
+          epochs: job.epochs,
+          batchSize: job.batchSize,
+          metric: job.metric,
+          seed: job.seed,
+          firstStep: job.firstStep,
+          reporter: { report: (value, step) => post({ type: "epoch", value, step }), shouldPrune: () => false },
+          signal: abortFlag(control),
+          dataNames: job.dataNames,
+          ...(job.validationMetrics === undefined ? {} : { validationMetrics: createValidationMetrics(job.validationMetrics) }),
+        });
+        post({ type: "roundTrained", result, state }, memberStateBuffers(state));
+      } catch (error) {
+        post({ type: "trainFailed", error: errorData(error) });
+      }
+      return;
   }
+}
+
+/** The shared abort slot as the trainer's abort flag. */
+function abortFlag(control: Int32Array): AbortFlag {
+  return {
+    get aborted() {
+      return Atomics.load(control, Control.abort) === 1;
+    },
+  };
 }
 
 function ready(): NonNullable<typeof state> {
@@ -79,11 +110,7 @@ function ready(): NonNullable<typeof state> {
 async function train(job: TrainJob): Promise<{ training: WorkerTraining; transfer: ArrayBuffer[] }> {
   const { tf, data, control } = ready();
   if (data === undefined) throw new Error("the worker got a trial before its training data");
-  const signal: AbortFlag = {
-    get aborted() {
-      return Atomics.load(control, Control.abort) === 1;
-    },
-  };
+  const signal = abortFlag(control);
   const result = await trainTrial(tf, (_params: unknown, context) => restoreModel(tf, job.models[context.fold]!), undefined, data, {
     epochs: job.epochs,
     batchSize: job.batchSize,

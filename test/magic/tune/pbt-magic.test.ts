@@ -64,7 +64,7 @@ test("--strategy pbt: members train in rounds; the bottom quarter copies a top m
   assert.ok(study.bestModel !== undefined, "the best member-round's model is kept");
   assert.equal(study.bestTrial!.value, Math.min(...trials.map((t) => t.value!)));
   assert.match(context.stdoutText(), /PBT: 4 members, 3 rounds of 2 epochs \(6 in all\).*explore lr/);
-  assert.match(context.stdoutText(), /one at a time in the notebook's thread/);
+  assert.match(context.stdoutText(), /PBT trains 2 member-rounds at once on worker threads \(.*--workers auto: 2 cores\).*Repeatable: --seed 3 gives the same lineage with any number of workers/);
   assert.ok(figureTitles(context.outputs).some((title) => /population-based training/.test(title)), "the PBT figure is shown");
   const shown = context.outputs.length;
   await run("%tune_plot pbt pbt bracket");
@@ -87,6 +87,22 @@ test("--strategy pbt with a seed: the same lineage, perturbations and values twi
   b.dispose();
 });
 
+test("--workers: the same seed gives the same lineage and values in the notebook's thread (--workers 1) and on 2 threads", async () => {
+  const notebook = await irisNotebook();
+  await notebook.run(CELL("--seed 11 --workers 1 --out a"));
+  const threads = await irisNotebook();
+  await threads.run(CELL("--seed 11 --workers 2 --out a"));
+  const a = notebook.context.lookup("a") as NotebookStudy;
+  const b = threads.context.lookup("a") as NotebookStudy;
+  assert.match(threads.context.stdoutText(), /PBT trains 2 member-rounds at once on worker threads/);
+  assert.match(notebook.context.stdoutText(), /PBT trains one member-round at a time in the notebook's thread/);
+  assert.deepEqual(lineage(b.trials), lineage(a.trials));
+  assert.deepEqual(b.trials.map((t) => t.value), a.trials.map((t) => t.value));
+  assert.ok(a.trials.some((t) => t.userAttrs["parent"] !== null), "some member copied another");
+  a.dispose();
+  b.dispose();
+});
+
 test("a member whose training fails is recorded as failed and copies a top member after the round", async () => {
   const { context, run, tf } = await irisNotebook();
   const build = context.lookup("buildModel") as (params: Record<string, unknown>) => unknown;
@@ -97,7 +113,7 @@ test("a member whose training fails is recorded as failed and copies a top membe
     return build(params);
   });
   const before = tf.memory().numTensors;
-  await run(CELL("--seed 5 --no-keep-best --out flaky").replace("buildModel", "flakyModel"));
+  await run(CELL("--seed 5 --no-keep-best --workers 1 --out flaky").replace("buildModel", "flakyModel"));
   const study = context.lookup("flaky") as NotebookStudy;
   // Build calls: the check before the search (1), then member 0 (2) — it fails.
   const failed = study.trials.filter((t) => t.state === "failed");
@@ -186,7 +202,7 @@ test("the live table shows the member-rounds as they finish", async () => {
 test("pbt option errors name what was expected", async () => {
   const { run } = await irisNotebook();
   const cell = (options: string, space = "lr: loguniform(1e-3, 1e-1)"): string => `%%tune --model buildModel --data xTrain,yTrain --no-live ${options}\n${space}`;
-  await assert.rejects(run(cell("--strategy pbt --storage /tmp/x.jsonl")), /--strategy pbt cannot resume from --storage yet/);
+  await assert.rejects(run(cell("--strategy pbt --storage postgres://localhost/x")), /--strategy pbt keeps its members' weights beside a journal file to resume: give --storage a file, not a database/);
   await assert.rejects(run(cell("--strategy pbt --cv 3")), /--strategy pbt trains each member on one validation split; drop --cv/);
   await assert.rejects(run(cell("--strategy pbt --pruner asha")), /drop --pruner asha/);
   await assert.rejects(run(cell("--strategy pbt --population 1")), /--population must be at least 2/);
