@@ -5,6 +5,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PLOTLY_MIME } from "../../../src/render";
 import { NotebookStudy } from "../../../src/magic/tune";
 import type { FrozenTrial } from "../../../src/engine/types";
@@ -153,6 +156,91 @@ test("an interrupt mid-round keeps every finished member-round", async () => {
   assert.ok(study.bestModel !== undefined);
   study.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
+
+/** Per member-round (member/round), the final trial's parent member-round, parameters and value. */
+function finalLineage(trials: readonly FrozenTrial[]): Map<string, unknown> {
+  const byNumber = new Map(trials.map((t) => [t.number, t]));
+  const final = new Map<string, unknown>();
+  for (const t of trials) {
+    if (t.state !== "complete") continue;
+    const parent = t.userAttrs["parent"] as number | null;
+    const from = parent === null ? null : `${byNumber.get(parent)!.userAttrs["member"]}/${byNumber.get(parent)!.userAttrs["round"]}`;
+    final.set(`${t.userAttrs["member"]}/${t.userAttrs["round"]}`, { from, params: t.params, value: t.value });
+  }
+  return final;
+}
+
+test("--storage: a study interrupted mid-round resumes in a new notebook from the members' kept weights, with the lineage of an uninterrupted run", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-pbt-"));
+  try {
+    const storage = join(dir, "pbt.jsonl");
+    const cell = CELL(`--seed 5 --metric-fn error --direction minimize --storage ${storage} --name pop --out cut`);
+    const errorMetric = (abortAt: number, abort: () => void) => {
+      let calls = 0;
+      return (yTrue: number[][], yPred: number[][]) => {
+        if (++calls === abortAt) abort();
+        return yTrue.reduce((sum, row, i) => sum + row.reduce((s, v, k) => s + Math.abs(v - yPred[i]![k]!), 0), 0) / yTrue.length;
+      };
+    };
+    const whole = await irisNotebook();
+    whole.context.assign("error", errorMetric(-1, () => undefined));
+    await whole.run(CELL("--seed 5 --metric-fn error --direction minimize --out whole"));
+    const reference = whole.context.lookup("whole") as NotebookStudy;
+
+    const first = await irisNotebook();
+    // The 12th metric call: the check's one, round 0's eight, then member 1's first epoch of round 1.
+    first.context.assign("error", errorMetric(12, () => first.context.controller.abort(new Error("interrupted"))));
+    await assert.rejects(first.run(cell), /interrupted/);
+    const cut = first.context.lookup("cut") as NotebookStudy;
+    const kept = cut.trials.filter((t) => t.state === "complete").map((t) => [t.number, t.params, t.value]);
+    assert.ok(kept.length >= 5 && kept.length < 12, `${kept.length} member-rounds finished before the interrupt`);
+    cut.dispose();
+
+    const second = await irisNotebook();
+    second.context.assign("error", errorMetric(-1, () => undefined));
+    await second.run(cell);
+    const resumed = second.context.lookup("cut") as NotebookStudy;
+    assert.match(second.context.stdoutText(), /PBT resumes at round 1 \(1 of 4 members done in it; 1 interrupted member-round trains again\), members from their weights kept beside the journal, planned with the study's seed 5/);
+    assert.deepEqual(resumed.trials.filter((t) => kept.some(([n]) => n === t.number)).map((t) => [t.number, t.params, t.value]), kept, "the finished member-rounds are kept as they were");
+    const interrupted = resumed.trials.filter((t) => t.state === "failed");
+    assert.equal(interrupted.length, 1);
+    assert.match(interrupted[0]!.error ?? "", /interrupted in round 1/);
+    assert.equal(resumed.trials.filter((t) => t.state === "complete").length, 12, "every member-round is done once");
+    const expected = finalLineage(reference.trials);
+    const got = finalLineage(resumed.trials);
+    assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
+    for (const [key, want] of expected) {
+      const { value: a, ...restA } = got.get(key) as { value: number };
+      const { value: b, ...restB } = want as { value: number };
+      assert.deepEqual(restA, restB, `member-round ${key}: same parent and parameters`);
+      // The resumed members' Adam state is restored from data (β^t recomputed as a power): float32 rounding only.
+      assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `member-round ${key}: ${a} vs ${b}`);
+    }
+    assert.ok(resumed.bestModel !== undefined, "the best member-round's model is kept");
+    const files = readdirSync(join(`${storage}.pbt`, "pop")).sort();
+    const last = resumed.trials.filter((t) => t.state === "complete" && t.userAttrs["round"] === 2).map((t) => `trial-${t.number}.json`);
+    const bestFile = `trial-${resumed.bestTrial!.number}.json`;
+    assert.deepEqual(files, [...new Set([...last, bestFile])].sort(), "only the last round's and the best member-round's weights are kept");
+    resumed.dispose();
+    reference.dispose();
+
+    // Everything done: the same cell again only restores the best model.
+    const third = await irisNotebook();
+    third.context.assign("error", errorMetric(-1, () => undefined));
+    await third.run(cell);
+    assert.match(third.context.stdoutText(), /every round of this study is done already/);
+    const again = third.context.lookup("cut") as NotebookStudy;
+    assert.equal(again.trials.length, 13);
+    assert.ok(again.bestModel !== undefined, "the best model comes back from its kept weights");
+    again.dispose();
+
+    const other = await irisNotebook();
+    other.context.assign("error", errorMetric(-1, () => undefined));
+    await assert.rejects(other.run(cell.replace("--population 4", "--population 3")), /ran 4 members in rounds of \[2, 2, 2\] epochs, but these options ask for 3 members/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("--timeout stops starting member-rounds and keeps what finished", async () => {
