@@ -1,0 +1,79 @@
+"""End-to-end scenarios of the training schedulers (Hyperband, PBT) through a real jupyter_client and
+the real tunelab kernel, with real TensorFlow.js training on the iris data: a study in a journal
+resumed after a kernel restart.
+
+Usage: /usr/bin/python3 scheduler_scenarios.py NAME [NAME ...]   (JUPYTER_DATA_DIR must hold the kernelspec)
+Prints one JSON line per scenario, like scenarios.py.
+"""
+import os
+import re
+import sys
+import tempfile
+import time
+
+from scenarios import check, main, scenario, streams
+from tune_scenarios import SPACE, ok, setup, value
+
+
+def restart(k):
+    """Restarts the kernel process (killing what it runs) and checks the notebook's variables are gone."""
+    k.km.restart_kernel(now=True)
+    k.kc.wait_for_ready(timeout=60)
+    k.tensorflow_loaded = False
+
+
+@scenario
+def hyperband_resume_after_kernel_restart(k):
+    storage = os.path.join(tempfile.mkdtemp(prefix="tunelab-hb-resume-"), "iris.jsonl")
+    cell = ("%%tune --model buildModel --data xTrain,yTrain --epochs 9 --metric val_acc --strategy random --pruner hyperband --trials {n} --seed 4 \\\n"
+            f"       --storage {storage} --name hbResume --no-live --out hb\n" + SPACE)
+    setup(k)
+    ok(k, cell.format(n=6))
+    before = value(k, "hb.trials.map((t) => [t.number, t.state, t.params, t.userAttrs.bracket, t.intermediateValues.length])")
+    restart(k)
+    content, _, _ = k.execute("hb")
+    check(content["status"] == "error", f"the restart cleared the notebook's variables: {content}")
+    setup(k)
+    outputs = ok(k, cell.format(n=10))
+    check('Resuming study "hbResume"' in streams(outputs) and "6 trials" in streams(outputs), streams(outputs))
+    after = value(k, "hb.trials.map((t) => [t.number, t.state, t.params, t.userAttrs.bracket, t.intermediateValues.length])")
+    check(len(after) == 10 and after[:6] == before, f"6 kept as they were + 4 new:\n{before}\n{after}")
+    brackets = value(k, "hb.trials.map((t) => t.userAttrs.bracket)")
+    expected = value(k, "hb.trials.map((t) => (hb.study.pruner as any).bracketOf(t.number))")
+    check(brackets == expected, f"each trial's bracket is fixed by its number, before and after the restart: {brackets} vs {expected}")
+
+
+@scenario
+def pbt_resume_after_kernel_restart(k):
+    folder = tempfile.mkdtemp(prefix="tunelab-pbt-resume-")
+    storage = os.path.join(folder, "iris.jsonl")
+    cell = ("%%tune --model buildModel --data xTrain,yTrain --epochs 8 --ready-epochs 2 --batch-size 16 --metric val_acc --strategy pbt --population 4 --seed 3 \\\n"
+            f"       --storage {storage} --name pbtResume --out pop\n" + SPACE)
+    setup(k)
+    msg_id = k.kc.execute(cell)
+    # Kill the kernel once at least 6 of the 16 member-rounds are done (round 1 under way), as the live view says.
+    deadline = time.time() + 180
+    done = 0
+    while time.time() < deadline and done < 6:
+        k.drain(0.2)
+        progress = [m for m in k.iopub.get(msg_id, []) if m["msg_type"] in ("update_display_data", "display_data")]
+        done = max([int(n) for m in progress for n in re.findall(r"(\d+) of 16 trials done", m["content"]["data"].get("text/plain", ""))], default=0)
+    check(6 <= done < 16, f"the search was killed mid-way ({done} of 16 member-rounds done)")
+    restart(k)
+    checkpoints = os.listdir(os.path.join(storage + ".pbt", "pbtResume"))
+    check(len([name for name in checkpoints if name.endswith(".json")]) >= 4, f"members' weights were kept beside the journal: {checkpoints}")
+    setup(k)
+    outputs = ok(k, cell)
+    text = streams(outputs)
+    check('Resuming study "pbtResume"' in text and "PBT resumes at round " in text, text)
+    rounds = value(k, "pop.trials.filter((t) => t.state === 'complete').map((t) => [t.userAttrs.member, t.userAttrs.round])")
+    check(sorted(rounds) == [[m, r] for m in range(4) for r in range(4)], f"each member-round completed exactly once: {sorted(rounds)}")
+    lost = value(k, "pop.trials.filter((t) => t.state !== 'complete').map((t) => t.state)")
+    check(all(state == "failed" for state in lost), f"the member-rounds running at the kill are failed, not left running: {lost}")
+    steps = value(k, "pop.trials.filter((t) => t.state === 'complete').map((t) => [t.userAttrs.round, t.intermediateValues.map((v) => v.step)])")
+    check(all(s == [2 * r, 2 * r + 1] for r, s in steps), f"resumed members go on from their epochs: {steps}")
+    check(value(k, "pop.bestModel !== undefined"), "the best member-round's model is kept")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
