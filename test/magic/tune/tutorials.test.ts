@@ -165,3 +165,31 @@ test("the accuracy-against-size tutorial shows a Pareto front growing live, pick
     spec.cleanup();
   }
 });
+
+test("the schedulers tutorial compares ASHA, Hyperband, BOHB and PBT on the digits and draws the bracket and PBT figures", async () => {
+  const spec = temporaryKernelspecs();
+  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-schedulers-tutorial-"));
+  try {
+    const { outputs, streams } = outputsOf(await execute(path.join(NOTEBOOKS, "07-schedulers-digits.ipynb"), outDir, spec.env));
+    for (const name of ["asha", "hyperband", "bohb"]) assert.match(streams, new RegExp(`Study "${name}": 16 trials \\([^)]*\\d+ pruned`), `${name} stopped some trials early`);
+    assert.match(streams, /Study "pbt": 32 trials \(32 complete\)/, "8 members × 4 rounds");
+    const rows = [...streams.matchAll(/^(asha|hyperband|bohb|pbt) +(\d+) trials, +(\d+) epochs trained, best val_acc ([\d.]+)/gm)].map((m) => ({ name: m[1]!, epochs: Number(m[3]), best: Number(m[4]) }));
+    assert.deepEqual(rows.map((r) => r.name), ["asha", "hyperband", "bohb", "pbt"], streams);
+    for (const row of rows) assert.ok(row.best > 0.9, `${row.name} found an accurate model (${row.best})`);
+    for (const row of rows.slice(0, 3)) assert.ok(row.epochs < 192, `${row.name} trained fewer epochs than 16 full trials (${row.epochs})`);
+    assert.equal(rows[3]!.epochs, 96, "PBT trains each of its 8 members for 12 epochs once");
+    const titles = outputs.flatMap((o) => {
+      const figure = o.data?.[PLOTLY_MIME] as { layout?: { title?: { text?: string } } } | undefined;
+      return figure?.layout?.title?.text === undefined ? [] : [figure.layout.title.text];
+    });
+    assert.ok(titles.some((t) => t.startsWith("intermediate values by Hyperband bracket")), `the bracket figure: ${titles.join(" | ")}`);
+    assert.ok(titles.some((t) => t.startsWith("population-based training")), "the PBT figure");
+    const sizes = outputs.filter((o) => o.data !== undefined).map((o) => JSON.stringify(o.data).length);
+    const carrier = sizes.findIndex((s) => s > 1_000_000);
+    assert.ok(carrier >= 0, "plotly.js is embedded once, so the saved notebook renders offline");
+    assert.deepEqual(sizes.filter((s, i) => i !== carrier && s > 200_000), [], "no other output over 200 KB");
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+    spec.cleanup();
+  }
+});
