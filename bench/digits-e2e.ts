@@ -85,6 +85,8 @@ export interface RunFigures {
   readonly best: number;
   /** Seconds until a completed trial first reached each of {@link DIGITS_TARGETS} (Infinity: never). */
   readonly reachedS: readonly number[];
+  /** The best value of the completed trials so far, at each completion that improved it (seconds from the start; ours only). */
+  readonly bestOverTime?: readonly { readonly s: number; readonly best: number }[];
   readonly trials: number;
   readonly completed: number;
   readonly trialsPerMinute: number;
@@ -139,12 +141,18 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     const times = completed.filter((t) => t.value! >= target && t.completedAt !== undefined).map((t) => (t.completedAt! - startedAt) / 1000);
     return times.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...times);
   });
+  const bestOverTime: { s: number; best: number }[] = [];
+  for (const trial of [...completed].filter((t) => t.completedAt !== undefined).sort((a, b) => a.completedAt! - b.completedAt!)) {
+    const best = bestOverTime[bestOverTime.length - 1]?.best ?? Number.NEGATIVE_INFINITY;
+    if (trial.value! > best) bestOverTime.push({ s: (trial.completedAt! - startedAt) / 1000, best: trial.value! });
+  }
   const search = study.lastSearch;
   const objectiveMs = search?.objectiveMs;
   const figures: RunFigures = {
     wallS: wallMs / 1000,
     best: completed.length === 0 ? Number.NaN : Math.max(...completed.map((t) => t.value!)),
     reachedS,
+    bestOverTime,
     trials: study.trials.length,
     completed: completed.length,
     trialsPerMinute: (study.trials.length / wallMs) * 60_000,

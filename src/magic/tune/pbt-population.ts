@@ -48,7 +48,10 @@ interface RoundStart {
 /** The population's training, round after round, and what it recorded. */
 export class PopulationRun<S> {
   trialsRun = 0;
+  /** Time during which at least one member-round trains (the union of their intervals, so never above the wall time). */
   trainingMs = 0;
+  private training = 0;
+  private busySince = 0;
   private best: { value: number; trial: number } | undefined;
   private readonly keeper: BestModelKeeper;
   private readonly startedAt = performance.now();
@@ -241,7 +244,7 @@ export class PopulationRun<S> {
   /** Trains one member-round as `trial` and tells the study how it went. */
   private async trainMember(member: Member<S>, m: number, r: number, trial: Trial): Promise<void> {
     const { study, options, context, seed } = this.input;
-    const start = performance.now();
+    if (this.training++ === 0) this.busySince = performance.now();
     this.trialsRun++;
     member.trial = trial.number;
     let value: number;
@@ -281,7 +284,7 @@ export class PopulationRun<S> {
       if (!interrupted) context.stderr(`PBT member ${m} failed in round ${r} (trial #${trial.number}): ${messageOf(error)}; it copies a top member after this round.\n`);
       return;
     } finally {
-      this.trainingMs += performance.now() - start;
+      if (--this.training === 0) this.trainingMs += performance.now() - this.busySince;
     }
     await this.keepIfBest(member, trial.number, value);
   }
