@@ -243,6 +243,49 @@ test("--storage: a study interrupted mid-round resumes in a new notebook from th
   }
 });
 
+test("with worker threads: an interrupt between rounds keeps round 0, and the study resumes from --storage exactly as an uninterrupted run goes on", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-pbt-threads-"));
+  try {
+    const storage = join(dir, "pbt.jsonl");
+    const cell = (out: string, extra = ""): string => CELL(`--seed 9 --workers 2 ${extra} --out ${out}`).replace("buildModel", "countedModel");
+    /** A notebook whose builder counts its calls and runs `onCall` with the count. */
+    const notebook = async (onCall: (calls: number, abort: () => void) => void) => {
+      const book = await irisNotebook();
+      const build = book.context.lookup("buildModel") as (params: Record<string, unknown>) => unknown;
+      let calls = 0;
+      book.context.assign("countedModel", (params: Record<string, unknown>) => {
+        onCall(++calls, () => book.context.controller.abort(new Error("interrupted")));
+        return build(params);
+      });
+      return book;
+    };
+    const whole = await notebook(() => undefined);
+    await whole.run(cell("whole"));
+    const reference = whole.context.lookup("whole") as NotebookStudy;
+    assert.match(whole.context.stdoutText(), /PBT trains 2 member-rounds at once on worker threads/);
+
+    // Builds: the check (1), the worker probe (2), round 0's four members (3–6), then round 1's first copy (7).
+    const first = await notebook((calls, abort) => calls === 7 && abort());
+    const before = first.tf.memory().numTensors;
+    await assert.rejects(first.run(cell("cut", `--storage ${storage} --name pop`)), /interrupted/);
+    const cut = first.context.lookup("cut") as NotebookStudy;
+    assert.deepEqual(cut.trials.map((t) => [t.state, t.userAttrs["round"]]), [0, 1, 2, 3].map(() => ["complete", 0]), "round 0 is kept whole, round 1 never started");
+    cut.dispose();
+    assert.equal(first.tf.memory().numTensors, before, "no tensor leaked");
+
+    const second = await notebook(() => undefined);
+    await second.run(cell("cut", `--storage ${storage} --name pop`));
+    assert.match(second.context.stdoutText(), /PBT resumes at round 1 \(0 of 4 members done in it\)/);
+    const resumed = second.context.lookup("cut") as NotebookStudy;
+    assert.deepEqual(lineage(resumed.trials), lineage(reference.trials), "the same member-rounds, parents and parameters");
+    assert.deepEqual(resumed.trials.map((t) => t.value), reference.trials.map((t) => t.value), "the same values: members went on from their exact weights");
+    resumed.dispose();
+    reference.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("--timeout stops starting member-rounds and keeps what finished", async () => {
   const { context, run } = await irisNotebook();
   await run(CELL("--seed 5 --timeout 0.000001 --out quick"));
