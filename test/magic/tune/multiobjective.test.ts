@@ -159,6 +159,21 @@ test("an --objective may return a record or an array of the metrics", async () =
   }
 });
 
+test("--strategy bayes with several objectives: the GP on ParEGO's scalarisations, repeatable with a seed, its trials inside the space", async () => {
+  const runOnce = async (seed: number): Promise<NotebookStudy> => {
+    const { context, run } = await notebook();
+    context.assign("tradeOff", (p: { x: number; y: number }) => ({ error: (p.x - 1) ** 2 + p.y, cost: p.x ** 2 + p.y }));
+    await run(`%%tune --objective tradeOff --metric error,cost --strategy bayes --trials 12 --startup-trials 4 --seed ${seed} --no-live\nx: uniform(-1, 2)\ny: uniform(0, 1)`);
+    return context.lookup("study") as NotebookStudy;
+  };
+  const first = await runOnce(3);
+  assert.equal(first.study.sampler.name, "gp-parego");
+  assert.equal(first.trials.filter((t) => t.state === "complete").length, 12);
+  assert.deepEqual(first.bestTrials.map((t) => t.number), bruteFront(first.trials, "error", "cost", true));
+  assert.deepEqual((await runOnce(3)).trials.map((t) => t.params), first.trials.map((t) => t.params));
+  assert.notDeepEqual((await runOnce(4)).trials.map((t) => t.params), first.trials.map((t) => t.params));
+});
+
 test("several objectives refuse single-objective strategies, pruners and mismatched directions; tiny budgets search at random", async () => {
   const { context, run } = await notebook();
   const expectError = async (cell: string, pattern: RegExp): Promise<void> => {
@@ -169,8 +184,8 @@ test("several objectives refuse single-objective strategies, pruners and mismatc
     });
   };
   const base = "%%tune --model buildModel --data xTrain,yTrain --epochs 1 --metric val_acc,params";
-  for (const strategy of ["bayes", "tpe", "cmaes"]) {
-    await expectError(`${base} --strategy ${strategy}`, new RegExp(`--strategy ${strategy} optimises one objective; with 2 objectives .* use --strategy nsga2 \\(the auto choice\\), random, sobol or grid`));
+  for (const strategy of ["tpe", "cmaes"]) {
+    await expectError(`${base} --strategy ${strategy}`, new RegExp(`--strategy ${strategy} optimises one objective; with 2 objectives .* use --strategy nsga2 \\(the auto choice\\), bayes \\(the GP on random scalarisations\\), random, sobol or grid`));
   }
   await expectError(`${base} --pruner median`, /pruning is not supported with 2 objectives/);
   await expectError(`${base} --direction maximize`, /--direction gives 1 direction for 2 metrics \(val_acc,params\); give one per metric, e.g. --direction maximize,minimize/);
