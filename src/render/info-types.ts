@@ -143,4 +143,12 @@ export interface StudyInfo {
   readonly progress: ProgressInfo;
   /** A study of several objectives: its points and Pareto front (then `best` is unset). */
   readonly pareto?: ParetoInfo;
+  /**
+   * A study of several objectives: the history, slices and importance of each objective on its
+   * own, in the study's order (the first equals `metric`, `history`, `slices`, `importance`).
+   */
+  readonly objectiveViews?: readonly ObjectiveView[];
 }
+
+/** What the history, slices and importance figures show of one objective. */
+export type ObjectiveView = Pick<StudyInfo, "metric" | "direction" | "history" | "slices" | "importance">;

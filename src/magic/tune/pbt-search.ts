@@ -106,7 +106,7 @@ export async function runPbtSearch(input: PbtSearchInput): Promise<void> {
     setupMs,
     ...optional("liveMs", live?.spentMs),
   };
-  context.stdout(`${searchReport(bound, bound.lastSearch, "training")}\n`);
+  context.stdout(`${searchReport(bound, bound.lastSearch, "training", options.out)}\n`);
   if (failure !== undefined) throw failure;
   if (context.signal.aborted) {
     throw new InterruptedSearch(`search interrupted; the ${bound.trials.length} member-rounds so far are kept in \`${options.out}\``);

@@ -10,16 +10,21 @@ import { frontSummary } from "./front-report";
 /**
  * "Ran 30 trials (1 min 03 s, 98 % of it training). Study "s": 30 trials (28 complete, 2 pruned);
  * best trial #7: val_acc = 0.97 with {...}." — `objectiveWork` names the time in the objective
- * ("training", "in the objective").
+ * ("training", "in the objective"); `out` is the notebook variable the study is bound to.
  */
-export function searchReport(bound: Pick<NotebookStudy, "bestTrial" | "metric" | "name" | "trials"> & Partial<Pick<NotebookStudy, "isMultiObjective" | "bestTrials" | "objectives">>, search: SearchSummary, objectiveWork: string): string {
+export function searchReport(
+  bound: Pick<NotebookStudy, "bestTrial" | "metric" | "name" | "trials"> & Partial<Pick<NotebookStudy, "isMultiObjective" | "bestTrials" | "objectives">>,
+  search: SearchSummary,
+  objectiveWork: string,
+  out: string,
+): string {
   const best = bound.bestTrial;
   const duration = formatDuration(search.wallTimeMs);
   const share = search.wallTimeMs > 0 && search.trialsRun > 0 ? `, ${Math.min(100, Math.floor((100 * search.objectiveMs) / search.wallTimeMs))} % of it ${objectiveWork}` : "";
   const time = `${duration}${share}`;
   const bestText =
     bound.isMultiObjective === true
-      ? frontSummary(bound)
+      ? frontSummary(bound, out)
       : best === undefined
       ? "no trial completed"
       : `best trial #${best.number}: ${bound.metric} = ${formatValue(best.value)} with ${JSON.stringify(best.params, (_key, v: unknown) => (typeof v === "number" ? roundSignificant(v, 4) : v))}`;

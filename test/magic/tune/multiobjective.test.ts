@@ -62,6 +62,7 @@ test("--metric val_acc,params: NSGA-II by default, built-in params, a true Paret
   const front = study.bestTrials.map((t) => t.number).sort((x, y) => x - y);
   assert.deepEqual(front, bruteFront(study.trials, "val_acc", "params"));
   assert.match(text, new RegExp(`Pareto front of ${front.length} trials? \\(val_acc ↑, params ↓\\)`));
+  assert.match(text, /pick one with front\.pickTrial\("val_acc", \{ where: \(v\) => v\.params < … \}\)/, "the hint names the study's variable");
   const beforePick = { trial: study.bestTrial, model: study.bestModel };
   assert.equal(beforePick.trial, undefined, "no single best trial before a pick");
   assert.equal(beforePick.model, undefined);
@@ -75,6 +76,8 @@ test("--metric val_acc,params: NSGA-II by default, built-in params, a true Paret
   );
   assert.ok(traces.some((data) => data[0]?.type === "scatter" && data.some((t) => /^Pareto front \(\d+\)$/.test(t.name ?? ""))), "the final Pareto figure");
   assert.ok(study.figures(["pareto"]).length === 1);
+  assert.equal(study.figures(["history"]).length, 2, "one history figure per objective");
+  assert.equal(study.figures(["slices"]).length, 2, "one slices figure per objective");
 
   // The models of the front are kept; a pick makes one bestModel.
   assert.deepEqual([...study.frontModels.keys()].sort((x, y) => x - y), front);
