@@ -173,7 +173,7 @@ export class PopulationRun {
     } finally {
       this.trainingMs += performance.now() - start;
     }
-    await this.keepIfBest(member, m, r, value);
+    await this.keepIfBest(member, m, r, value, trial.number);
   }
 
   /** A member's first model, built from its parameters with its own seed and checked against the data. */
@@ -190,12 +190,12 @@ export class PopulationRun {
   }
 
   /** With --keep-best: a snapshot of the member's model when its round beats every earlier one. */
-  private async keepIfBest(member: Member, m: number, r: number, value: number): Promise<void> {
+  private async keepIfBest(member: Member, m: number, r: number, value: number, trialNumber: number): Promise<void> {
     const { tf, builder, data, dataNames, seed, options, study } = this.input;
     if (!options.keepBest || member.model === undefined) return;
     if (this.bestValue !== undefined && !study.isBetter(value, this.bestValue)) return;
     this.bestValue = value;
     const snapshot = await rebuildWithState(tf, builder, member.params, member.model, data.folds[0]!, { seed: deriveSeed(seed, "member", m, "best", r), dataNames });
-    await this.keeper.offer(value, false, { kind: "in-hand", model: snapshot });
+    await this.keeper.offer(value, false, { kind: "in-hand", model: snapshot }, trialNumber);
   }
 }
