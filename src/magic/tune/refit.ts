@@ -68,7 +68,7 @@ export async function refitFront(input: RefitInput): Promise<ReadonlySet<number>
   const refitted = new Set<number>();
   const started = performance.now();
   let rows = 0;
-  for (const [number, lastFold] of [...bound.frontModels]) {
+  for (const [number, lastFold] of [...bound.frontModels].sort(([a], [b]) => a - b)) {
     const trial = bound.trials.find((t) => t.number === number);
     if (trial === undefined) continue;
     try {

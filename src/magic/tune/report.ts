@@ -90,7 +90,7 @@ export function bestModelNote(bound: Pick<NotebookStudy, "bestTrial" | "bestMode
   const modelled = bound.bestModelTrial;
   if (bound.isMultiObjective || best === undefined || modelled === undefined || modelled.number === best.number) return undefined;
   const seededFrom = best.userAttrs["seededFrom"];
-  const origin = typeof seededFrom === "string" ? `it was copied from ${seededFrom} by --from` : "it comes from an earlier run of this study";
+  const origin = typeof seededFrom === "string" ? `it is ${seededFrom}, copied by --from` : "it comes from an earlier run of this study";
   return (
     `Note: the best trial #${best.number} (${bound.metric} = ${formatValue(best.value)}) was not trained in this run (${origin}), so it has no model here: ` +
     `${out}.bestModel is trial #${modelled.number}'s model (${bound.metric} = ${formatValue(modelled.value)}), the best trained in this run; ${out}.bestModelTrial is that trial.`
