@@ -43,14 +43,14 @@ function plotlyTraces(context: FakeContext): { name?: string; type?: string }[][
   });
 }
 
-test("--metric val_acc,params: NSGA-II by default, built-in params, a true Pareto front shown live, and a picked model", async () => {
+test("--metric val_acc,params: the GP (ParEGO) by default, built-in params, a true Pareto front shown live, and a picked model", async () => {
   const { context, run, tf } = await notebook();
   const before = tf.memory().numTensors;
   await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 2 --metric val_acc,params --trials 12 --seed 5 --out front\n${SPACE}`);
   const study = context.lookup("front");
   assert.ok(study instanceof NotebookStudy);
   const text = context.stdoutText();
-  assert.match(text, /Strategy nsga2 \(auto: 2 objectives: NSGA-II/);
+  assert.match(text, /Strategy bayes \(auto: 2 objectives, 2 numeric parameters and 12 trials: the Gaussian process on random weightings of the objectives \(ParEGO\)/);
   assert.ok(study.isMultiObjective);
   assert.deepEqual(study.objectives, { metrics: ["val_acc", "params"], directions: ["maximize", "minimize"] });
   assert.equal(study.trials.length, 12);
@@ -149,7 +149,7 @@ test("an --objective may return a record or an array of the metrics", async () =
     context.assign("tradeOff", (p: { x: number }) => (shape === "record" ? { error: (p.x - 1) ** 2, cost: p.x ** 2 } : [(p.x - 1) ** 2, p.x ** 2]));
     await run(`%%tune --objective tradeOff --metric error,cost --trials 14 --seed 1 --no-live\nx: uniform(-1, 2)`);
     const study = context.lookup("study") as NotebookStudy;
-    assert.match(context.stdoutText(), /Strategy nsga2/);
+    assert.match(context.stdoutText(), /Strategy bayes/);
     assert.match(context.stdoutText(), /Minimising cost \(pass --direction/, "error is a known minimised name; cost is assumed");
     assert.equal(study.trials.filter((t) => t.state === "complete").length, 14, JSON.stringify(study.trials.map((t) => t.error)));
     const front = study.bestTrials;
@@ -227,6 +227,12 @@ test("the parts on their own: reading --metric/--direction lists, the auto choic
   const space = { units: intDistribution(1, 3), act: categorical(["relu", "tanh"]) };
   assert.equal(chooseStrategyForSeveral(space, 6, 2).strategy, "grid", "6 points, 6 trials");
   assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 11, 2).strategy, "random");
-  assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 12, 3).strategy, "nsga2");
+  assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 12, 3).strategy, "bayes", "few numeric parameters: the GP (ParEGO)");
+  assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 201, 2).strategy, "nsga2", "past the GP's budget");
+  assert.equal(chooseStrategyForSeveral({ a: categorical(["x", "y"]), b: categorical([1, 2, 3]), lr: floatDistribution(0, 1) }, 50, 2).strategy, "nsga2", "mostly choices");
+  const wide = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`x${i}`, floatDistribution(0, 1)]));
+  assert.equal(chooseStrategyForSeveral(wide, 50, 2).strategy, "nsga2", "more numeric parameters than the GP takes");
+  const conditional = { layers: intDistribution(1, 2), lr: floatDistribution(0, 1), units2: { ...intDistribution(4, 8), condition: { parent: "layers", operator: ">=" as const, value: 2 } } };
+  assert.equal(chooseStrategyForSeveral(conditional, 50, 2).strategy, "nsga2", "conditional parameters");
   assert.deepEqual([10, 30, 100, 1000].map(nsga2PopulationSize), [4, 6, 20, 50]);
 });

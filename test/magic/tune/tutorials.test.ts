@@ -144,7 +144,7 @@ test("the accuracy-against-size tutorial shows a Pareto front growing live, pick
   try {
     const file = await execute(path.join(NOTEBOOKS, "05-accuracy-vs-size.ipynb"), outDir, spec.env);
     const { outputs, streams } = outputsOf(file);
-    assert.match(streams, /Strategy nsga2 \(auto: 2 objectives/);
+    assert.match(streams, /Strategy bayes \(auto: 2 objectives, 2 numeric parameters and 24 trials: the Gaussian process on random weightings/);
     assert.match(streams, /Study "sized": 24 trials \(24 complete\); Pareto front of \d+ trials? \(val_acc ↑, size ↓\)/);
     const picked = /picked trial #(\d+): ([\d.]+) kB/.exec(streams);
     assert.ok(picked !== null && Number(picked[2]) < 20_000 / 1024, `a trial under 20 kB was picked:\n${streams}`);
