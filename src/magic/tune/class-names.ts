@@ -1,11 +1,14 @@
 /**
- * `--class-names`: the names the best-model report gives the classes (confusion matrix, per-class
- * table, ROC and PR legends) instead of their indices: the names themselves (`benign,malignant`),
- * or one notebook variable holding an array of them. Checked against the targets before training.
+ * Class names: the names the best-model report gives the classes (confusion matrix, per-class
+ * table, ROC and PR legends) instead of their indices. `--class-names` gives them (the names
+ * themselves, `benign,malignant`, or one notebook variable holding an array of them; checked
+ * against the targets before training), or the targets are strings (`["benign", …]`): then the
+ * labels become class indices in sorted order of the names, and those are the names.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import { MagicError, type MagicContext } from "../types";
 import { describeKind } from "../../common/describe";
+import type { DataInput } from "../../tfjs/trainingData";
 import type { TuneOptions } from "./options";
 import { lookupVariable } from "./variables";
 
@@ -50,4 +53,34 @@ export function checkClassNames(names: readonly string[], y: tfjs.Tensor): void 
     highest = Math.max(highest, label);
   }
   if (names.length < highest + 1) throw new MagicError(`--class-names gives ${names.length} names but the targets have labels up to ${highest} (${highest + 1} classes)`, 1);
+}
+
+/** Targets whose string labels were turned into class indices, and the classes' names by index. */
+export interface EncodedLabels {
+  readonly y: DataInput;
+  /** The classes in index order (sorted), when the labels were strings. */
+  readonly classes?: readonly string[];
+}
+
+/**
+ * Class labels that are strings (`["benign", "malignant", …]`) as class indices, in sorted order
+ * of the names (as scikit-learn's LabelEncoder), so that a model with a sparse loss trains on them;
+ * other targets are returned as they are. With `classes` (the training labels' classes) the labels
+ * of validation or test rows are encoded the same way.
+ * @throws MagicError naming the variable when strings mix with other values, or a label is not one of `classes`
+ */
+export function encodeStringLabels(y: DataInput, name: string, classes?: readonly string[]): EncodedLabels {
+  if (!Array.isArray(y) || y.length === 0 || !y.some((label) => typeof label === "string")) return { y };
+  if (!y.every((label) => typeof label === "string")) {
+    const other = y.find((label) => typeof label !== "string");
+    throw new MagicError(`${name} mixes string labels with ${describeKind(other)}; give every row a class name, or every row a number`, 1);
+  }
+  const names = classes ?? [...new Set(y as readonly string[])].sort();
+  const index = new Map(names.map((n, i) => [n, i]));
+  const encoded = (y as readonly string[]).map((label) => {
+    const i = index.get(label);
+    if (i === undefined) throw new MagicError(`${name} holds the label "${label}", which the training targets do not have (${names.join(", ")})`, 1);
+    return i;
+  });
+  return { y: encoded, classes: names };
 }

@@ -25,7 +25,7 @@ import { evaluateOnTest, FOLD_METRICS_ATTR, modelsToTest, prepareTestData, type 
 import { runSearch } from "./run-search";
 import { refitBest, refitFront, type RefitInput } from "./refit";
 import { trainingLength } from "./training-length";
-import { checkClassNames, readClassNames } from "./class-names";
+import { checkClassNames, encodeStringLabels, readClassNames } from "./class-names";
 import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction, lookupVariable } from "./variables";
@@ -57,8 +57,10 @@ export async function runModelSearch(
   const [xName, yName] = options.data!;
   const dataNames = { x: xName, y: yName };
   const x = lookupVariable(context, xName, "variable") as DataInput;
-  const y = lookupVariable(context, yName, "variable") as DataInput;
-  const validation = readValidation(options, context);
+  const labels = encodeStringLabels(lookupVariable(context, yName, "variable") as DataInput, yName);
+  const y = labels.y;
+  if (labels.classes !== undefined) context.stdout(`${yName} holds class names: the model sees them as ${labels.classes.map((c, i) => `${i} = ${c}`).join(", ")}.\n`);
+  const validation = readValidation(options, context, labels.classes);
   let data: TrainingData;
   try {
     data = prepareTrainingData(tf, x, y, { validation, seed: deriveSeed(seed, "data") }, dataNames);
@@ -68,8 +70,8 @@ export async function runModelSearch(
   let pool: TrainingPool | undefined;
   let test: TestData | undefined;
   try {
-    test = readTestData(loaded, options, context, { x, y });
-    const classNames = readClassNames(options, context);
+    test = readTestData(loaded, options, context, { x, y }, labels.classes);
+    const classNames = readClassNames(options, context) ?? labels.classes;
     if (classNames !== undefined) for (const targets of [data.folds[0]!.yTrain, data.folds[0]!.yValidation]) checkClassNames(classNames, targets);
     const metrics = setUpMetrics(options, context);
     const { requested, validationMetrics } = metrics;
@@ -187,11 +189,11 @@ export async function runModelSearch(
 }
 
 /** The `--test` rows as tensors, checked against --data before any training. */
-function readTestData(loaded: LoadedTensorFlow, options: TuneOptions, context: MagicContext, train: { x: DataInput; y: DataInput }): TestData | undefined {
+function readTestData(loaded: LoadedTensorFlow, options: TuneOptions, context: MagicContext, train: { x: DataInput; y: DataInput }, classes: readonly string[] | undefined): TestData | undefined {
   if (options.test === undefined) return undefined;
   const [txName, tyName] = options.test;
   const testX = lookupVariable(context, txName, "variable") as DataInput;
-  const testY = lookupVariable(context, tyName, "variable") as DataInput;
+  const testY = classes === undefined ? (lookupVariable(context, tyName, "variable") as DataInput) : encodeStringLabels(lookupVariable(context, tyName, "variable") as DataInput, tyName, classes).y;
   try {
     return prepareTestData(loaded.tf, train, { x: testX, y: testY }, { x: txName, y: tyName });
   } catch (error) {
@@ -272,15 +274,19 @@ function testKept({ loaded, data, options, seed, bound, context, metrics, test, 
   for (const bundle of bound.modelReport()) context.display(bundle);
 }
 
-/** How the trials validate: `--cv` folds, `--validation-data`, or a `--validation` fraction (default 0.2). */
-function readValidation(options: TuneOptions, context: MagicContext): Validation {
+/**
+ * How the trials validate: `--cv` folds, `--validation-data`, or a `--validation` fraction (default
+ * 0.2). `classes`: the training labels' class names, when they were strings.
+ */
+function readValidation(options: TuneOptions, context: MagicContext, classes: readonly string[] | undefined): Validation {
   if (options.cv !== undefined) return { kind: "folds", k: options.cv };
   if (options.validationData !== undefined) {
     const [vxName, vyName] = options.validationData;
+    const vy = lookupVariable(context, vyName, "variable") as DataInput;
     return {
       kind: "data",
       x: lookupVariable(context, vxName, "variable") as DataInput,
-      y: lookupVariable(context, vyName, "variable") as DataInput,
+      y: classes === undefined ? vy : encodeStringLabels(vy, vyName, classes).y,
     };
   }
   return { kind: "fraction", fraction: options.validation ?? 0.2 };

@@ -144,3 +144,33 @@ test("--from: when a copied trial stays best, the report says bestModel is the b
   fine.dispose();
   (context.lookup("coarse") as NotebookStudy).dispose();
 });
+
+test("string labels in the data: trained as class indices in sorted order, and the report names the classes", async () => {
+  const { context, run, tf } = await notebook();
+  const species = ["versicolor", "setosa", "virginica"]; // iris's 0, 1, 2 under other names: sorted, setosa is 0
+  context.assign("yNames", [...split.yTrain, ...split.yValidation].map((c) => species[c]!));
+  context.assign("yTestNames", split.yTest.map((c) => species[c]!));
+  context.assign("buildSparse", (params: Record<string, unknown>) => {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: "relu" }));
+    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
+    return model;
+  });
+  await run(`%%tune --model buildSparse --data xFit,yNames --epochs 3 --metric val_loss --test xTest,yTestNames --strategy random --trials 2 --seed 1 --no-live\n${SPACE}`);
+  assert.match(context.stdoutText(), /yNames holds class names: the model sees them as 0 = setosa, 1 = versicolor, 2 = virginica\./);
+  const study = context.lookup("study") as NotebookStudy;
+  assert.ok(study.trials.every((t) => t.state === "complete"), JSON.stringify(study.trials.map((t) => t.error)));
+  const report = study.testMetrics!.report;
+  assert.equal(report.kind, "classifier");
+  if (report.kind === "classifier") {
+    assert.deepEqual(report.classNames, ["setosa", "versicolor", "virginica"]);
+    // Row "setosa" of the confusion matrix counts the test rows named setosa (iris's class 1 here).
+    assert.equal(report.confusion[0]!.reduce((a, b) => a + b, 0), split.yTest.filter((c) => species[c] === "setosa").length);
+  }
+  study.dispose();
+  context.assign("yOdd", split.yTest.map((c, i) => (i === 0 ? "daisy" : species[c]!)));
+  await expectMagicError(run, `%%tune --model buildSparse --data xFit,yNames --epochs 1 --test xTest,yOdd --trials 1 --no-live\n${SPACE}`, /yOdd holds the label "daisy", which the training targets do not have \(setosa, versicolor, virginica\)/);
+  context.assign("yMixed", [...split.yTrain, ...split.yValidation].map((c, i) => (i === 0 ? 1 : species[c]!)));
+  await expectMagicError(run, `%%tune --model buildSparse --data xFit,yMixed --epochs 1 --trials 1 --no-live\n${SPACE}`, /yMixed mixes string labels with number 1/);
+});
