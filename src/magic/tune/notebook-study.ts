@@ -229,9 +229,17 @@ export class NotebookStudy {
     return drawn.map((figure) => figureBundle(figure, { embedding: this.embedding }));
   }
 
-  /** One figure, as an object the notebook displays (`study.plot("history")` as a cell's last line). */
-  plot(kind: FigureKind): { [key: symbol]: () => MimeBundle } {
-    const [bundle] = this.figures([kind]);
+  /**
+   * One figure, as an object the notebook displays (`study.plot("history")` as a cell's last line).
+   * With several objectives, history, slices and importance are drawn per objective: `objective`
+   * names which (default the first), e.g. `study.plot("history", "size")`.
+   * @throws Error when `objective` is not one of the study's objectives
+   */
+  plot(kind: FigureKind, objective?: string): { [key: symbol]: () => MimeBundle } {
+    const k = objective === undefined ? 0 : this.objectives.metrics.indexOf(objective);
+    if (k < 0) throw new Error(`plot: "${objective}" is not an objective of this study; expected one of ${this.objectives.metrics.join(", ")}`);
+    const drawn = this.figures([kind]);
+    const bundle = drawn.length > 1 ? drawn[k] : drawn[0];
     return { [Symbol.for("Jupyter.display")]: () => bundle ?? { "text/plain": `no ${kind} figure` } };
   }
 

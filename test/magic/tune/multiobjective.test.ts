@@ -78,6 +78,10 @@ test("--metric val_acc,params: the GP (ParEGO) by default, built-in params, a tr
   assert.ok(study.figures(["pareto"]).length === 1);
   assert.equal(study.figures(["history"]).length, 2, "one history figure per objective");
   assert.equal(study.figures(["slices"]).length, 2, "one slices figure per objective");
+  const titleOf = (shown: { [key: symbol]: () => unknown }): string => JSON.stringify(((shown[Symbol.for("Jupyter.display")]!() as Record<string, unknown>)[PLOTLY_MIME] as { layout: unknown }).layout);
+  assert.match(titleOf(study.plot("history", "params")), /optimisation history \(params, /);
+  assert.match(titleOf(study.plot("history")), /optimisation history \(val_acc, /);
+  assert.throws(() => study.plot("history", "loss"), /"loss" is not an objective of this study; expected one of val_acc, params/);
 
   // The models of the front are kept; a pick makes one bestModel.
   assert.deepEqual([...study.frontModels.keys()].sort((x, y) => x - y), front);

@@ -132,6 +132,9 @@ test("the breast-cancer recall tutorial tunes F2 of the malignant class and repo
     for (const title of ["confusion matrix", "ROC curve", "precision-recall curve", "per class"]) {
       assert.ok(layouts.some((layout) => layout.includes(`Best model on xTest,yTest: ${title}`)), `the report's ${title} is drawn`);
     }
+    const traces = recall.outputs.filter((o) => o.data?.[PLOTLY_MIME] !== undefined).map((o) => JSON.stringify((o.data![PLOTLY_MIME] as { data?: unknown }).data));
+    assert.ok(traces.some((data) => /"name":"malignant \(AUC /.test(data)), "--class-names labels the ROC curve");
+    assert.ok(traces.some((data) => data.includes('"x":["malignant","benign"]')), "and the confusion matrix");
   } finally {
     rmSync(outDir, { recursive: true, force: true });
     spec.cleanup();
