@@ -102,10 +102,14 @@ export function nsga2PopulationSize(planned: number): number {
  * optimise one objective).
  *
  * The GP's rule comes from `npm run bench:samplers -- --two-objective-only` (ZDT1-3, seeds 0-4,
- * median hypervolume, Optuna 3.1 measured in the same run): at 50 evaluations in 10 variables
+ * median hypervolume, Optuna 3.1 measured in the same run, `--dimensions 10`): at 50 evaluations
  * ParEGO reached 120.1 / 120.1 / 115.6 against 98.3 / 78.6 / 101.4 for NSGA-II with auto's
- * population and 99.1 / 86.1 / 102.3 for Optuna's NSGA-II (a loaded machine; see bench/README.md).
- * ZDT's fronts lie on the bounds of the box (x₁… = 0), which favours a model-based search.
+ * population, 99.1 / 86.1 / 102.3 for Optuna's NSGA-II and 104.7 / 88.5 / 101.8 for its TPE; at
+ * 100 evaluations 120.6 / 120.3 / 128.3 against 103.9 / 88.8 / 107.3, 99.2 / 86.1 / 103.5 and
+ * 109.6 / 90.6 / 105.3 (a loaded machine). ParEGO costs a GP fit per trial (≈ 0.1–0.3 s at 100
+ * trials, loaded), nothing beside a model's training. ZDT's fronts lie on the bounds of the box
+ * (x₁… = 0), which favours a model-based search; not measured past 100 trials (hence the GP's
+ * budget, {@link GP_MAX_TRIALS}, as for one objective).
  */
 export function chooseStrategyForSeveral(space: SearchSpace, planned: number, objectives: number): AutoChoice {
   const size = finiteSpaceSize(space);
