@@ -1,6 +1,7 @@
 /**
  * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp,tpe,cmaes] [--no-scaling]
  *  [--two-objective-only | --no-two-objective] [--dimensions 30] [--two-objective-peers nsga2,tpe]
+ *  [--two-objective-budget 200]
  *  [--mixed-only | --no-mixed]`
  *
  * The sampler benchmark of ../shared/bench/README.md: each sampler minimises each test function
@@ -11,7 +12,7 @@
  * and at 40 evaluations, and milliseconds of our own time per trial. Then the GP sampler's
  * time per suggestion with 100, 200 and 500 observed trials, measured on the sampler directly.
  * Last, the two-objective section (samplers-two-objective.ts): hypervolume on ZDT1-3 at 200
- * evaluations beside Optuna's NSGA-II and multi-objective TPE, measured in the same run; with
+ * evaluations (`--two-objective-budget`) beside Optuna's NSGA-II and multi-objective TPE, measured in the same run; with
  * `--two-objective-only` it runs alone, on min(seeds, 5) seeds and `--dimensions` variables.
  * Then the mixed-spaces section (samplers-mixed.ts): integer, log-scaled, categorical and
  * conditional parameters, our samplers and auto beside Optuna's TPE (independent, and
@@ -26,7 +27,7 @@ import { createStudy } from "../src/engine/study";
 import type { FrozenTrial, Sampler } from "../src/engine/types";
 import { functionPoint, functionSpace, hartmann6, TEST_FUNCTIONS, type TestFunction } from "./functions";
 import { median, readPeers, type PeerResult } from "./peers";
-import { runTwoObjectiveSection, type TwoObjectiveOptions } from "./samplers-two-objective";
+import { runTwoObjectiveSection, TWO_OBJECTIVE_BUDGET, type TwoObjectiveOptions } from "./samplers-two-objective";
 import { runMixedSection } from "./samplers-mixed";
 
 const BUDGET = 40;
@@ -77,7 +78,7 @@ function parseArguments(argv: readonly string[]): Options {
     if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value, e.g. ${flag} ${flag === "--seeds" ? "3" : "branin"}`);
     return v;
   };
-  const known = new Set(["--functions", "--seeds", "--samplers", "--no-scaling", "--two-objective-only", "--no-two-objective", "--dimensions", "--two-objective-peers", "--mixed-only", "--no-mixed"]);
+  const known = new Set(["--functions", "--seeds", "--samplers", "--no-scaling", "--two-objective-only", "--no-two-objective", "--dimensions", "--two-objective-peers", "--two-objective-budget", "--mixed-only", "--no-mixed"]);
   for (const arg of argv) {
     if (arg.startsWith("--") && !known.has(arg)) throw new Error(`unknown option ${arg}; expected one of ${[...known].join(", ")}`);
   }
@@ -101,6 +102,8 @@ function parseArguments(argv: readonly string[]): Options {
   for (const peer of peers) {
     if (!["nsga2", "tpe", "random"].includes(peer)) throw new Error(`unknown Optuna sampler "${peer}"; expected some of nsga2, tpe, random`);
   }
+  const budget = Number(value("--two-objective-budget") ?? TWO_OBJECTIVE_BUDGET);
+  if (!Number.isInteger(budget) || budget < 2) throw new Error(`--two-objective-budget must be an integer of at least 2, but got ${value("--two-objective-budget")}`);
   const only = argv.includes("--two-objective-only");
   if (only && argv.includes("--no-two-objective")) throw new Error("--two-objective-only and --no-two-objective exclude each other");
   const mixedOnly = argv.includes("--mixed-only");
@@ -111,7 +114,7 @@ function parseArguments(argv: readonly string[]): Options {
     samplers,
     scaling: !only && !mixedOnly && !argv.includes("--no-scaling"),
     singleObjective: !only && !mixedOnly,
-    twoObjective: argv.includes("--no-two-objective") || mixedOnly ? undefined : { dimensions, seeds: Math.min(5, seedCount), peers },
+    twoObjective: argv.includes("--no-two-objective") || mixedOnly ? undefined : { dimensions, seeds: Math.min(5, seedCount), peers, budget },
     mixed: !only && !argv.includes("--no-mixed"),
   };
 }

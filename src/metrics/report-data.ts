@@ -30,6 +30,8 @@ export interface ClassifierReport {
   readonly perClass: ClassScores[];
   /** One entry with two classes (the positive class), k entries otherwise. */
   readonly curves: ClassCurves[];
+  /** The classes' names in index order, when the user gave them (`--class-names`); else they are shown as indices. */
+  readonly classNames?: readonly string[];
 }
 
 /** A regressor's report data (the first output when there are several). */
@@ -44,10 +46,17 @@ export interface RegressorReport {
 
 export type ModelReportData = ClassifierReport | RegressorReport;
 
-/** Report data of a classifier; the positive class (default 1) gets the curves when there are two classes. */
-export function classifierReport(yTrue: ShapedValues, yPred: ShapedValues, positiveClass = 1): ClassifierReport {
+/**
+ * Report data of a classifier; the positive class (default 1) gets the curves when there are two
+ * classes. `classNames` (one per class, in index order) label the classes in the figures.
+ * @throws Error when `classNames` does not hold one name per class
+ */
+export function classifierReport(yTrue: ShapedValues, yPred: ShapedValues, positiveClass = 1, classNames?: readonly string[]): ClassifierReport {
   const t = classificationTargets(yTrue, yPred);
   const k = t.classes;
+  if (classNames !== undefined && classNames.length !== k) {
+    throw new Error(`${classNames.length} class names (${classNames.join(", ")}) for ${k} classes; give one name per class, in class-index order`);
+  }
   const confusion = confusionMatrix(t.trueLabels, t.predictedLabels, k);
   const normalised = confusion.map((row) => {
     const sum = row.reduce((a, b) => a + b, 0);
@@ -68,7 +77,7 @@ export function classifierReport(yTrue: ShapedValues, yPred: ShapedValues, posit
       return { label, missing: (error as Error).message };
     }
   });
-  return { kind: "classifier", rows: t.trueLabels.length, confusion, normalised, perClass: perClassScores(confusion), curves };
+  return { kind: "classifier", rows: t.trueLabels.length, confusion, normalised, perClass: perClassScores(confusion), curves, ...(classNames === undefined ? {} : { classNames: [...classNames] }) };
 }
 
 /** Report data of a regressor (its first output). */

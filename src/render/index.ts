@@ -62,7 +62,8 @@ export const ALL_FIGURES: readonly FigureKind[] = ["trials", "pareto", "history"
 
 /**
  * The figures of a study. Without `kinds`, figures with nothing to show are left out (the table
- * is always there); with `kinds`, each requested figure is drawn, with a note when empty.
+ * is always there); with `kinds`, each requested figure is drawn, with a note when empty. With
+ * several objectives, history, slices and importance are drawn once per objective.
  */
 export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): StudyFigure[] {
   const requested = kinds ?? ALL_FIGURES;
@@ -74,6 +75,8 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
   const explicit = kinds !== undefined;
   const complete = info.table.rows.filter((r) => r.state === "complete").length;
   const figures: StudyFigure[] = [];
+  // Several objectives: one history, slices and importance figure per objective.
+  const views = info.objectiveViews ?? [info];
   for (const kind of requested) {
     switch (kind) {
       case "trials":
@@ -83,13 +86,13 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
         if (explicit || (info.pareto !== undefined && info.pareto.points.length > 0)) figures.push(paretoPlot(info.pareto));
         break;
       case "history":
-        if (explicit || info.history.length > 0) figures.push(historyPlot(info));
+        if (explicit || info.history.length > 0) figures.push(...views.map((view) => historyPlot({ ...info, ...view })));
         break;
       case "parallel":
         if (explicit || (complete > 0 && info.slices.length > 0)) figures.push(parallelCoordinates(info));
         break;
       case "slices":
-        if (explicit || info.slices.some((slice) => slice.points.length > 0)) figures.push(slicesPlot(info));
+        if (explicit || info.slices.some((slice) => slice.points.length > 0)) figures.push(...views.map((view) => slicesPlot({ ...info, ...view })));
         break;
       case "intermediate":
         if (explicit || info.curves.length > 0) figures.push(intermediatePlot(info));
@@ -104,7 +107,7 @@ export function studyFigures(info: StudyInfo, kinds?: readonly FigureKind[]): St
         if (explicit || info.population.members.length > 0) figures.push(pbtPlot(info));
         break;
       case "importance":
-        if (explicit || (complete >= MIN_TRIALS_FOR_IMPORTANCE && info.slices.length > 1)) figures.push(importancePlot(info));
+        if (explicit || (complete >= MIN_TRIALS_FOR_IMPORTANCE && info.slices.length > 1)) figures.push(...views.map((view) => importancePlot({ ...info, ...view })));
         break;
     }
   }

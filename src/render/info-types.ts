@@ -146,4 +146,12 @@ export interface StudyInfo {
   readonly pareto?: ParetoInfo;
   /** A `--strategy pbt` study's members and rounds (no members for any other study). */
   readonly population: Population;
+  /**
+   * A study of several objectives: the history, slices and importance of each objective on its
+   * own, in the study's order (the first equals `metric`, `history`, `slices`, `importance`).
+   */
+  readonly objectiveViews?: readonly ObjectiveView[];
 }
+
+/** What the history, slices and importance figures show of one objective. */
+export type ObjectiveView = Pick<StudyInfo, "metric" | "direction" | "history" | "slices" | "importance">;

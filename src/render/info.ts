@@ -13,6 +13,7 @@ import { pbtPopulation } from "./pbt-info";
 import type {
   BestTrialInfo,
   HistoryPoint,
+  ObjectiveView,
   ParameterInfo,
   ProgressInfo,
   SliceInfo,
@@ -111,9 +112,30 @@ export function studyInfo(study: StudyData, now: number): StudyInfo {
     progress: progressOf(trials, study.plannedTrials, best, now),
     ...(best === undefined ? {} : { best }),
     ...(pareto === undefined ? {} : { pareto }),
+    ...(several === undefined ? {} : { objectiveViews: several.metrics.map((metric, k) => objectiveView(trials, plotted, metric, several.directions[k] ?? "minimize", k)) }),
     ...(study.studyName === undefined ? {} : { studyName: study.studyName }),
   };
   return info;
+}
+
+/**
+ * The history, slices and importance of objective `k` alone: each trial's value is its k-th
+ * objective's (complete trials of several objectives; other trials keep their first value for
+ * k = 0 and have none for the other objectives).
+ */
+function objectiveView(trials: readonly FrozenTrial[], plotted: readonly ParameterInfo[], metric: string, direction: StudyDirection, k: number): ObjectiveView {
+  const valued = trials.map((trial): FrozenTrial => {
+    const { value: first, ...rest } = trial;
+    const value = trial.values?.[k] ?? (k === 0 ? first : undefined);
+    return value === undefined ? rest : { ...rest, value };
+  });
+  return {
+    metric,
+    direction,
+    history: historyOf(valued, direction),
+    slices: plotted.map((parameter) => sliceOf(parameter, valued)),
+    importance: importanceOf(plotted, valued),
+  };
 }
 
 /** `{ bracket }` when the trial records a Hyperband bracket (a non-negative integer user attribute). */

@@ -16,7 +16,9 @@ export function modelReportFigures(report: ModelReportData, title: string): Stud
 
 function classifierFigures(report: ClassifierReport, title: string): StudyFigure[] {
   const k = report.confusion.length;
-  const names = Array.from({ length: k }, (_, c) => String(c));
+  // The user's class names when given (--class-names), else the class indices.
+  const names = Array.from({ length: k }, (_, c) => report.classNames?.[c] ?? String(c));
+  const curveName = (label: number): string => (report.classNames === undefined ? `class ${label}` : names[label]!);
   const heatmap = (z: number[][], xaxis: string, yaxis: string, text: (v: number) => string): PlotlyTrace => ({
     type: "heatmap",
     z,
@@ -49,20 +51,20 @@ function classifierFigures(report: ClassifierReport, title: string): StudyFigure
     name: "roc",
     figure: {
       data: [
-        ...drawn.map((c) => ({ type: "scatter", mode: "lines", name: `class ${c.label} (AUC ${formatNumber(c.auc!)})`, x: c.roc!.falsePositiveRate, y: c.roc!.truePositiveRate })),
+        ...drawn.map((c) => ({ type: "scatter", mode: "lines", name: `${curveName(c.label)} (AUC ${formatNumber(c.auc!)})`, x: c.roc!.falsePositiveRate, y: c.roc!.truePositiveRate })),
         { type: "scatter", mode: "lines", name: "chance", x: [0, 1], y: [0, 1], line: { dash: "dot", color: "#999" } },
       ],
       layout: { ...baseLayout(`${title}: ROC curve`, 380), xaxis: { title: { text: "false-positive rate" }, range: [0, 1] }, yaxis: { title: { text: "true-positive rate" }, range: [0, 1.02] } },
     },
-    text: drawn.map((c) => `class ${c.label}: ROC AUC ${formatNumber(c.auc!)}`).join("\n"),
+    text: drawn.map((c) => `${curveName(c.label)}: ROC AUC ${formatNumber(c.auc!)}`).join("\n"),
   };
   const precisionRecall: StudyFigure = {
     name: "precision-recall",
     figure: {
-      data: drawn.map((c) => ({ type: "scatter", mode: "lines", line: { shape: "hv" }, name: `class ${c.label}`, x: c.precisionRecall!.recall, y: c.precisionRecall!.precision })),
+      data: drawn.map((c) => ({ type: "scatter", mode: "lines", line: { shape: "hv" }, name: curveName(c.label), x: c.precisionRecall!.recall, y: c.precisionRecall!.precision })),
       layout: { ...baseLayout(`${title}: precision-recall curve`, 380), xaxis: { title: { text: "recall" }, range: [0, 1] }, yaxis: { title: { text: "precision" }, range: [0, 1.02] } },
     },
-    text: drawn.map((c) => `class ${c.label}: ${c.precisionRecall!.thresholds.length} thresholds`).join("\n"),
+    text: drawn.map((c) => `${curveName(c.label)}: ${c.precisionRecall!.thresholds.length} thresholds`).join("\n"),
   };
   const header = ["class", "precision", "recall", "F1", "rows"];
   const cells = report.perClass.map((s, c) => [names[c]!, formatNumber(s.precision), formatNumber(s.recall), formatNumber(s.f1), String(s.support)]);

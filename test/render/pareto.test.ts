@@ -100,3 +100,26 @@ test("a study of several objectives: one column per objective, the front's rows 
   assert.equal(live[0]!.type, "table");
   assert.ok(live.some((t) => t.name === "Pareto front (4)"), "the live view shows the front under the table");
 });
+
+test("several objectives: history, slices and importance are drawn once per objective, each from its own values", () => {
+  const info = studyInfo(DATA, T0 + 60_000);
+  assert.deepEqual(info.objectiveViews?.map((v) => [v.metric, v.direction]), [["val_acc", "maximize"], ["size", "minimize"]]);
+  const size = info.objectiveViews![1]!;
+  const complete = [...TRIALS].filter((t) => t.state === "complete").sort((a, b) => a.number - b.number);
+  assert.deepEqual(size.history.filter((p) => p.value !== undefined).map((p) => p.value), complete.map((t) => t.values![1]));
+  // Best so far of size alone (minimised): 1000 (#0), 1000, 1000, 1000, 500 (#4), 500.
+  assert.deepEqual(size.history.filter((p) => p.state === "complete").map((p) => p.bestSoFar), [1000, 1000, 1000, 1000, 500, 500]);
+  assert.deepEqual(size.slices[0]!.points.map((p) => p.value), complete.map((t) => t.values![1]));
+  const titles = (kind: "history" | "slices" | "importance"): string[] =>
+    studyFigures(info, [kind]).map((f) => String((f.figure.layout as { title?: { text?: string } }).title?.text ?? ""));
+  const history = titles("history");
+  assert.equal(history.length, 2);
+  assert.match(history[0]!, /val_acc/);
+  assert.match(history[1]!, /size/);
+  assert.equal(titles("slices").length, 2);
+  assert.deepEqual(titles("importance").map((t) => /val_acc/.test(t) ? "val_acc" : /size/.test(t) ? "size" : t), ["val_acc", "size"]);
+  const { objectives: _objectives, ...oneObjective } = DATA;
+  const single = studyInfo(oneObjective, T0 + 60_000);
+  assert.equal(single.objectiveViews, undefined);
+  assert.equal(studyFigures(single, ["history"]).length, 1, "one objective: one history figure");
+});

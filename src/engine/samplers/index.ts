@@ -13,3 +13,5 @@ export { NSGA2Sampler, simulatedBinaryCrossover } from "./nsga2";
 export type { NSGA2Crossover, NSGA2SamplerOptions, PopulationMember } from "./nsga2";
 export { SwitchingSampler } from "./switching";
 export type { SwitchingSamplerOptions } from "./switching";
+export { MultiObjectiveGPSampler, scalariseTrials } from "./mo-gp";
+export type { MultiObjectiveGPSamplerOptions } from "./mo-gp";

@@ -8,9 +8,9 @@ const LISTED = 5;
 
 /**
  * "Pareto front of 3 trials (val_acc ↑, params ↓): #4 (0.95, 1201), #7 (0.91, 310), …; pick one with
- * study.pickTrial("val_acc", { where: v => v.params < 1000 })".
+ * front.pickTrial("val_acc", { where: v => v.params < 1000 })", `out` being the study's notebook variable.
  */
-export function frontSummary(bound: Partial<Pick<NotebookStudy, "bestTrials" | "objectives">> & Pick<NotebookStudy, "name">): string {
+export function frontSummary(bound: Partial<Pick<NotebookStudy, "bestTrials" | "objectives">> & Pick<NotebookStudy, "name">, out: string): string {
   const front = bound.bestTrials ?? [];
   const objectives = bound.objectives ?? { metrics: [], directions: [] };
   if (front.length === 0) return "no trial completed";
@@ -23,6 +23,6 @@ export function frontSummary(bound: Partial<Pick<NotebookStudy, "bestTrials" | "
   const second = objectives.metrics[1] ?? first;
   return (
     `Pareto front of ${front.length} trial${front.length === 1 ? "" : "s"} (${arrows}): ${listed.join(", ")}${front.length > LISTED ? ", …" : ""}; ` +
-    `pick one with <study>.pickTrial("${first}", { where: (v) => v.${second} < … })`
+    `pick one with ${out}.pickTrial("${first}", { where: (v) => v.${second} < … })`
   );
 }

@@ -1,14 +1,15 @@
 /**
  * `%%tune --model`: trains the builder's models on `--data`, one per trial, in the notebook's
- * thread or on worker threads (`--workers`), keeps the best model, and with `--cv` refits the
- * best parameters on all rows after the search.
+ * thread or on worker threads (`--workers`), keeps the best model (the best K with `--test-top`),
+ * and after the search refits on all rows with `--cv` (refit.ts), says when the best model is not
+ * the best trial's, and evaluates the kept models on `--test` rows.
  */
 import { activeParams } from "../../engine/conditions";
 import { MagicError, type MagicContext } from "../types";
 import type { LoadedTensorFlow } from "../../tfjs/backend";
 import { metricDirection } from "../../tfjs/metrics";
 import { sessionPool, trainTrialInPool, type TrainingPool } from "../../tfjs/pool";
-import { checkTrialSetup, refitOnAllRows, TrainingAbortedError, trainTrial, type HypergradientTraining, type ModelBuilder, type TrialTraining } from "../../tfjs/train";
+import { checkTrialSetup, trainTrial, type HypergradientTraining, type ModelBuilder, type TrialTraining } from "../../tfjs/train";
 import { prepareTrainingData, type DataInput, type TrainingData, type Validation } from "../../tfjs/trainingData";
 import type { Objective, ObjectiveResult } from "../../engine/study";
 import { TrialPruned, type Trial } from "../../engine/trial";
@@ -18,10 +19,13 @@ import { messageOf } from "../../common/errors";
 import { BestModelKeeper } from "./best-model";
 import { NotebookStudy } from "./notebook-study";
 import type { TuneOptions } from "./options";
-import { refitReport, testReport } from "./report";
+import { bestModelNote, testReport } from "./report";
 import { checkMetricsBeforeTraining, setUpMetrics, type MetricSetup } from "./metric-setup";
-import { evaluateOnTest, FOLD_METRICS_ATTR, prepareTestData, type TestData } from "./test-evaluation";
-import { InterruptedSearch, runSearch } from "./run-search";
+import { evaluateOnTest, FOLD_METRICS_ATTR, modelsToTest, prepareTestData, type TestData } from "./test-evaluation";
+import { runSearch } from "./run-search";
+import { refitBest, refitFront, type RefitInput } from "./refit";
+import { trainingLength } from "./training-length";
+import { checkClassNames, encodeStringLabels, readClassNames } from "./class-names";
 import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction, lookupVariable } from "./variables";
@@ -53,8 +57,10 @@ export async function runModelSearch(
   const [xName, yName] = options.data!;
   const dataNames = { x: xName, y: yName };
   const x = lookupVariable(context, xName, "variable") as DataInput;
-  const y = lookupVariable(context, yName, "variable") as DataInput;
-  const validation = readValidation(options, context);
+  const labels = encodeStringLabels(lookupVariable(context, yName, "variable") as DataInput, yName);
+  const y = labels.y;
+  if (labels.classes !== undefined) context.stdout(`${yName} holds class names: the model sees them as ${labels.classes.map((c, i) => `${i} = ${c}`).join(", ")}.\n`);
+  const validation = readValidation(options, context, labels.classes);
   let data: TrainingData;
   try {
     data = prepareTrainingData(tf, x, y, { validation, seed: deriveSeed(seed, "data") }, dataNames);
@@ -64,7 +70,9 @@ export async function runModelSearch(
   let pool: TrainingPool | undefined;
   let test: TestData | undefined;
   try {
-    test = readTestData(loaded, options, context, { x, y });
+    test = readTestData(loaded, options, context, { x, y }, labels.classes);
+    const classNames = readClassNames(options, context) ?? labels.classes;
+    if (classNames !== undefined) for (const targets of [data.folds[0]!.yTrain, data.folds[0]!.yValidation]) checkClassNames(classNames, targets);
     const metrics = setUpMetrics(options, context);
     const { requested, validationMetrics } = metrics;
     const checkSeed = deriveSeed(seed, "check");
@@ -110,7 +118,7 @@ export async function runModelSearch(
     const study = await openStudy(options, space, seed, direction, metric, context, several?.objectives);
     const bound = new NotebookStudy(study, space, session.embedding, options.trials);
     const front = several === undefined ? undefined : { plan: several, keeper: new FrontModelKeeper(bound.frontModels, several.objectives.directions) };
-    const keeper = new BestModelKeeper(bound, (a, b) => study.isBetter(a, b));
+    const keeper = new BestModelKeeper(bound, (a, b) => study.isBetter(a, b), options.testTop ?? 1);
     const inPool = pool;
     const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
       const params = trial.params;
@@ -129,14 +137,16 @@ export async function runModelSearch(
       if (front !== undefined) {
         const trained = inPool === undefined ? await trainTrial(tf, builder, params, data, perTrial) : await trainTrialInPool(tf, inPool, builder, params, data.folds.length, perTrial);
         trial.setUserAttr("epochs", trained.epochsRun);
+        const foldMetrics = foldFinals(trained, data.folds.length);
+        if (foldMetrics !== undefined) trial.setUserAttr(FOLD_METRICS_ATTR, foldMetrics);
         return severalObjectivesResult(tf, trained, front, data, options.keepBest, trial.number);
       } else if (inPool === undefined) {
         const trained = await trainTrial(tf, builder, params, data, perTrial);
-        await keeper.offer(trained.value, trained.pruned, trained.model === undefined ? undefined : { kind: "in-hand", model: trained.model });
+        await keeper.offer(trained.value, trained.pruned, trained.model === undefined ? undefined : { kind: "in-hand", model: trained.model }, trial.number);
         result = trained;
       } else {
         const trained = await trainTrialInPool(tf, inPool, builder, params, data.folds.length, perTrial);
-        await keeper.offer(trained.value, trained.pruned, trained.restoreModel === undefined ? undefined : { kind: "restorable", restore: trained.restoreModel });
+        await keeper.offer(trained.value, trained.pruned, trained.restoreModel === undefined ? undefined : { kind: "restorable", restore: trained.restoreModel }, trial.number);
         result = trained;
       }
       trial.setUserAttr("epochs", result.epochsRun);
@@ -148,13 +158,15 @@ export async function runModelSearch(
       if (result.pruned) throw new TrialPruned(`pruned after ${result.epochsRun} epochs`);
       return result.metrics;
     };
-    // With --cv the best trial's model is its last fold's: train its parameters on all the data instead.
-    const refit = options.cv !== undefined && several === undefined && options.keepBest && options.refit ? () => refitBest({ loaded, builder, data, options, seed, bound, keeper, context, ...adapting }) : undefined;
+    // With --cv each kept model is its trial's last fold's: train its parameters on all the data instead.
+    const refitInput: RefitInput = { loaded, builder, data, options, seed, bound, context, ...adapting };
+    const refit = options.cv === undefined || !options.keepBest || !options.refit ? undefined : several === undefined ? () => refitBest(refitInput, keeper) : () => refitFront(refitInput);
     const testData = test;
-    const evaluate = testData === undefined ? undefined : (refitted: boolean) => testBest({ loaded, data, options, seed, bound, context, metrics, test: testData, refitted });
-    const afterSearch = refit === undefined && evaluate === undefined ? undefined : async () => {
-      const refitted = (await refit?.()) ?? false;
-      evaluate?.(refitted);
+    const afterSearch = async (): Promise<void> => {
+      const refitted = (await refit?.()) ?? new Set<number>();
+      const note = bestModelNote(bound, options.out);
+      if (note !== undefined) context.stdout(`${note}\n`);
+      if (testData !== undefined) testKept({ loaded, data, options, seed, bound, context, metrics, test: testData, refitted, ...(classNames === undefined ? {} : { classNames }) });
     };
     await runSearch({
       session,
@@ -166,7 +178,7 @@ export async function runModelSearch(
       bound,
       concurrency: pool?.size ?? 1,
       objectiveWork: "training",
-      ...(afterSearch === undefined ? {} : { afterSearch }),
+      afterSearch,
     });
   } finally {
     if (pool !== undefined) await sessionPool.giveBack(pool);
@@ -177,11 +189,11 @@ export async function runModelSearch(
 }
 
 /** The `--test` rows as tensors, checked against --data before any training. */
-function readTestData(loaded: LoadedTensorFlow, options: TuneOptions, context: MagicContext, train: { x: DataInput; y: DataInput }): TestData | undefined {
+function readTestData(loaded: LoadedTensorFlow, options: TuneOptions, context: MagicContext, train: { x: DataInput; y: DataInput }, classes: readonly string[] | undefined): TestData | undefined {
   if (options.test === undefined) return undefined;
   const [txName, tyName] = options.test;
   const testX = lookupVariable(context, txName, "variable") as DataInput;
-  const testY = lookupVariable(context, tyName, "variable") as DataInput;
+  const testY = classes === undefined ? (lookupVariable(context, tyName, "variable") as DataInput) : encodeStringLabels(lookupVariable(context, tyName, "variable") as DataInput, tyName, classes).y;
   try {
     return prepareTestData(loaded.tf, train, { x: testX, y: testY }, { x: txName, y: tyName });
   } catch (error) {
@@ -212,7 +224,7 @@ function foldFinals(result: Pick<TrialTraining, "history" | "epochsRun" | "prune
 }
 
 /** What the `--test` evaluation needs. */
-interface TestBestInput {
+interface TestKeptInput {
   readonly loaded: LoadedTensorFlow;
   readonly data: TrainingData;
   readonly options: TuneOptions;
@@ -221,47 +233,60 @@ interface TestBestInput {
   readonly context: MagicContext;
   readonly metrics: MetricSetup;
   readonly test: TestData;
-  /** Whether study.bestModel is the --cv refit's model (not a trial's). */
-  readonly refitted: boolean;
+  /** The trials whose kept model is the --cv refit's (not the trial's own). */
+  readonly refitted: ReadonlySet<number>;
+  /** The classes' names for the report (`--class-names`). */
+  readonly classNames?: readonly string[];
 }
 
 /**
- * After the search (and the --cv refit): evaluates study.bestModel once on the --test rows,
- * keeps the result as `study.testMetrics` and prints it beside the validation metrics.
+ * After the search (and the --cv refit): evaluates the kept models once on the --test rows (the
+ * best, the best K with --test-top, or the front's with several objectives), keeps the results as
+ * `study.testMetrics` (the first) and `study.testMetricsByTrial`, prints them beside the
+ * validation metrics, and shows the first one's report.
  */
-function testBest({ loaded, data, options, seed, bound, context, metrics, test, refitted }: TestBestInput): void {
-  const best = bound.bestTrial;
-  const model = bound.bestModel;
-  if (best === undefined || model === undefined) {
-    context.stderr(`--test ${test.names}: no model to evaluate (${best === undefined ? "no trial completed" : "the best model was not kept: --no-keep-best"}).\n`);
+function testKept({ loaded, data, options, seed, bound, context, metrics, test, refitted, classNames }: TestKeptInput): void {
+  const models = modelsToTest(bound, options.testTop);
+  if (models.length === 0) {
+    const why = bound.trials.every((t) => t.state !== "complete") ? "no trial completed" : "no model was kept: --no-keep-best";
+    context.stderr(`--test ${test.names}: no model to evaluate (${why}).\n`);
     return;
   }
   const withFolds = data.folds.length > 1;
-  const evaluation = evaluateOnTest({
-    tf: loaded.tf,
-    model,
-    test,
-    best,
-    refitted,
-    ...(metrics.validationMetrics === undefined ? {} : { validationMetrics: metrics.validationMetrics }),
-    ...(withFolds ? {} : { validation: { x: data.folds[0]!.xValidation, y: data.folds[0]!.yValidation } }),
-    seed: deriveSeed(seed, "test"),
-    ...(options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass }),
-  });
-  bound.testMetrics = evaluation;
-  context.stdout(`${testReport(evaluation, options.out)}\n`);
+  const evaluations = models.map(({ trial, model }) =>
+    evaluateOnTest({
+      tf: loaded.tf,
+      model,
+      test,
+      best: trial,
+      refitted: refitted.has(trial.number),
+      ...(metrics.validationMetrics === undefined ? {} : { validationMetrics: metrics.validationMetrics }),
+      ...(withFolds ? {} : { validation: { x: data.folds[0]!.xValidation, y: data.folds[0]!.yValidation } }),
+      seed: deriveSeed(seed, "test"),
+      ...(options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass }),
+      ...(classNames === undefined ? {} : { classNames }),
+    }),
+  );
+  bound.testMetrics = evaluations[0];
+  bound.testMetricsByTrial.clear();
+  for (const evaluation of evaluations) bound.testMetricsByTrial.set(evaluation.trialNumber, evaluation);
+  context.stdout(`${testReport(evaluations, options.out)}\n`);
   for (const bundle of bound.modelReport()) context.display(bundle);
 }
 
-/** How the trials validate: `--cv` folds, `--validation-data`, or a `--validation` fraction (default 0.2). */
-function readValidation(options: TuneOptions, context: MagicContext): Validation {
+/**
+ * How the trials validate: `--cv` folds, `--validation-data`, or a `--validation` fraction (default
+ * 0.2). `classes`: the training labels' class names, when they were strings.
+ */
+function readValidation(options: TuneOptions, context: MagicContext, classes: readonly string[] | undefined): Validation {
   if (options.cv !== undefined) return { kind: "folds", k: options.cv };
   if (options.validationData !== undefined) {
     const [vxName, vyName] = options.validationData;
+    const vy = lookupVariable(context, vyName, "variable") as DataInput;
     return {
       kind: "data",
       x: lookupVariable(context, vxName, "variable") as DataInput,
-      y: lookupVariable(context, vyName, "variable") as DataInput,
+      y: classes === undefined ? vy : encodeStringLabels(vy, vyName, classes).y,
     };
   }
   return { kind: "fraction", fraction: options.validation ?? 0.2 };
@@ -279,58 +304,4 @@ function representativeParams(space: SearchSpace): Params {
     else params[name] = dist.low;
   }
   return activeParams(space, params);
-}
-
-/** A trial's epochs and batch size: searched parameters of those names, else --epochs and --batch-size. */
-function trainingLength(params: Params, options: TuneOptions): { epochs: number; batchSize: number } {
-  return {
-    epochs: typeof params["epochs"] === "number" ? params["epochs"] : options.epochs,
-    batchSize: typeof params["batchSize"] === "number" ? params["batchSize"] : options.batchSize,
-  };
-}
-
-/** What the `--cv` refit needs. */
-interface RefitInput {
-  readonly loaded: LoadedTensorFlow;
-  readonly builder: ModelBuilder;
-  readonly data: TrainingData;
-  readonly options: TuneOptions;
-  readonly seed: number;
-  readonly bound: NotebookStudy;
-  readonly keeper: BestModelKeeper;
-  readonly context: MagicContext;
-  readonly hypergradient?: HypergradientTraining;
-}
-
-/**
- * After a --cv search: trains the best trial's parameters once more on every row of --data (as
- * scikit-learn's refit) and keeps that model as `study.bestModel` in place of the trial's
- * last-fold model. If the refit is interrupted or fails, the last-fold model stays.
- * @returns whether study.bestModel is now the refitted model
- */
-async function refitBest({ loaded, builder, data, options, seed, bound, keeper, context, hypergradient }: RefitInput): Promise<boolean> {
-  const best = bound.bestTrial;
-  if (best === undefined || bound.bestModel === undefined) return false;
-  const [xName, yName] = options.data!;
-  const length = trainingLength(best.params, options);
-  const started = performance.now();
-  try {
-    const { model, rows } = await refitOnAllRows(loaded.tf, builder, best.params, data, {
-      ...length,
-      seed: deriveSeed(seed, "refit"),
-      signal: context.signal,
-      dataNames: { x: xName, y: yName },
-      ...(hypergradient === undefined ? {} : { hypergradient }),
-    });
-    keeper.replace(model);
-    const durationMs = performance.now() - started;
-    context.stdout(`${refitReport({ trialNumber: best.number, rows, data: `${xName},${yName}`, epochs: length.epochs, durationMs, out: options.out })}\n`);
-    return true;
-  } catch (error) {
-    if (error instanceof TrainingAbortedError) {
-      throw new InterruptedSearch(`refit interrupted; the study and trial #${best.number}'s last-fold model are kept in \`${options.out}\``);
-    }
-    context.stderr(`The refit on all rows failed (${messageOf(error)}); ${options.out}.bestModel is trial #${best.number}'s last-fold model.\n`);
-    return false;
-  }
 }

@@ -56,13 +56,26 @@ export class NotebookStudy {
    * several objectives, the picked trial's (see {@link NotebookStudy.pickTrial}).
    */
   bestModel: tfjs.LayersModel | undefined;
+  /**
+   * The number of the trial whose parameters `bestModel` has. It is the best trial's unless the
+   * best trial was not trained in this run (added by `--from`, or from an earlier run of a resumed
+   * study): then it is the best trial trained here. See {@link NotebookStudy.bestModelTrial}.
+   */
+  bestModelTrialNumber: number | undefined;
+  /**
+   * With `--test-top K`: the models of the next best K − 1 trials of this run after `bestModel`'s,
+   * best first, by trial number (each was evaluated on the `--test` rows; disposed with the study).
+   */
+  readonly runnerUpModels = new Map<number, tfjs.LayersModel>();
   /** Several objectives, `--model`: the trained models of this run's Pareto front, by trial number (the picked one is in `bestModel`). */
   readonly frontModels = new Map<number, tfjs.LayersModel>();
   private picked: FrozenTrial | undefined;
   /** How the last search of this study went. */
   lastSearch: SearchSummary | undefined;
-  /** With `--test X,Y`: the best model's metrics on those rows beside its validation metrics. */
+  /** With `--test X,Y`: the best model's metrics on those rows beside its validation metrics (with several objectives, the first front model evaluated). */
   testMetrics: TestEvaluation | undefined;
+  /** With `--test X,Y`: every evaluated model's test metrics by trial number (`--test-top K`: the K best; several objectives: the front's), best first. */
+  readonly testMetricsByTrial = new Map<number, TestEvaluation>();
   private disposed = false;
 
   constructor(
@@ -106,6 +119,17 @@ export class NotebookStudy {
     return this.study.isMultiObjective ? this.picked : this.study.bestTrial;
   }
 
+  /**
+   * The trial whose parameters `bestModel` has (undefined without a model). It differs from
+   * `bestTrial` when the best trial was not trained in this run (`--from`, a resumed study): the
+   * model is then the best one trained here, and the report says so.
+   */
+  get bestModelTrial(): FrozenTrial | undefined {
+    const number = this.bestModelTrialNumber;
+    if (this.bestModel === undefined || number === undefined) return undefined;
+    return this.study.trials.find((trial) => trial.number === number);
+  }
+
   get bestParams(): Params | undefined {
     return this.bestTrial?.params;
   }
@@ -134,6 +158,7 @@ export class NotebookStudy {
     this.picked = trial;
     if (this.study.isMultiObjective) {
       this.bestModel = this.frontModels.get(trial.number);
+      this.bestModelTrialNumber = this.bestModel === undefined ? undefined : trial.number;
       this.frontModels.delete(trial.number);
     }
     return trial;
@@ -200,9 +225,17 @@ export class NotebookStudy {
     return drawn.map((figure) => figureBundle(figure, { embedding: this.embedding }));
   }
 
-  /** One figure, as an object the notebook displays (`study.plot("history")` as a cell's last line). */
-  plot(kind: FigureKind): { [key: symbol]: () => MimeBundle } {
-    const [bundle] = this.figures([kind]);
+  /**
+   * One figure, as an object the notebook displays (`study.plot("history")` as a cell's last line).
+   * With several objectives, history, slices and importance are drawn per objective: `objective`
+   * names which (default the first), e.g. `study.plot("history", "size")`.
+   * @throws Error when `objective` is not one of the study's objectives
+   */
+  plot(kind: FigureKind, objective?: string): { [key: symbol]: () => MimeBundle } {
+    const k = objective === undefined ? 0 : this.objectives.metrics.indexOf(objective);
+    if (k < 0) throw new Error(`plot: "${objective}" is not an objective of this study; expected one of ${this.objectives.metrics.join(", ")}`);
+    const drawn = this.figures([kind]);
+    const bundle = drawn.length > 1 ? drawn[k] : drawn[0];
     return { [Symbol.for("Jupyter.display")]: () => bundle ?? { "text/plain": `no ${kind} figure` } };
   }
 
@@ -216,8 +249,10 @@ export class NotebookStudy {
       disposeModel(this.bestModel);
       this.bestModel = undefined;
     }
-    for (const model of this.frontModels.values()) disposeModel(model);
+    this.bestModelTrialNumber = undefined;
+    for (const model of [...this.frontModels.values(), ...this.runnerUpModels.values()]) disposeModel(model);
     this.frontModels.clear();
+    this.runnerUpModels.clear();
     if (this.disposed) return;
     this.disposed = true;
     this.study.storage.close().catch((error: unknown) => log(`closing the storage of study "${this.name}" failed: ${messageOf(error)}`));

@@ -25,8 +25,11 @@ export interface ObjectiveOptions {
   readonly objectives?: ObjectivesRequest;
 }
 
-/** Strategies that optimise one objective only (the others handle several). */
-export const SINGLE_OBJECTIVE_STRATEGIES: readonly Strategy[] = ["bayes", "tpe", "cmaes"];
+/**
+ * Strategies that optimise one objective only (the others handle several; bayes does with ParEGO's
+ * random scalarisations, engine/samplers/mo-gp.ts).
+ */
+export const SINGLE_OBJECTIVE_STRATEGIES: readonly Strategy[] = ["tpe", "cmaes"];
 
 /**
  * Reads the `--metric` and `--direction` lists: one name is a single objective, as before; several
@@ -79,12 +82,12 @@ export function objectiveDirections(request: ObjectivesRequest, fallback?: Study
 
 /**
  * Refuses what a study of several objectives cannot do, naming what works: a single-objective
- * strategy (bayes, tpe, cmaes) and any pruner.
+ * strategy (tpe, cmaes) and any pruner.
  */
 export function checkSeveralObjectives(strategy: Strategy, pruner: string, request: ObjectivesRequest): void {
   const what = `${request.metrics.length} objectives (--metric ${request.metrics.join(",")})`;
   if (SINGLE_OBJECTIVE_STRATEGIES.includes(strategy)) {
-    throw new MagicError(`--strategy ${strategy} optimises one objective; with ${what} use --strategy nsga2 (the auto choice), random, sobol or grid`, 1);
+    throw new MagicError(`--strategy ${strategy} optimises one objective; with ${what} use --strategy nsga2 (the auto choice), bayes (the GP on random scalarisations), random, sobol or grid`, 1);
   }
   if (pruner !== "none") {
     throw new MagicError(`--pruner ${pruner} compares one value per epoch; pruning is not supported with ${what}: leave out --pruner`, 1);

@@ -188,7 +188,7 @@ export class PopulationRun<S> {
     const state = await this.trainer.restore(saved);
     try {
       const model = await this.trainer.snapshot(state, best.params, deriveSeed(this.input.seed, "best", best.number));
-      await this.keeper.offer(best.value!, false, { kind: "in-hand", model });
+      await this.keeper.offer(best.value!, false, { kind: "in-hand", model }, best.number);
     } finally {
       this.trainer.dispose(state);
     }
@@ -315,6 +315,6 @@ export class PopulationRun<S> {
     this.best = { value, trial };
     if (!options.keepBest || member.state === undefined) return;
     const snapshot = await this.trainer.snapshot(member.state, member.params, deriveSeed(seed, "best", trial));
-    await this.keeper.offer(value, false, { kind: "in-hand", model: snapshot });
+    await this.keeper.offer(value, false, { kind: "in-hand", model: snapshot }, trial);
   }
 }

@@ -163,7 +163,7 @@ async function trainPopulation<S>(input: PbtSearchInput, bound: NotebookStudy, s
     setupMs,
     ...optional("liveMs", live?.spentMs),
   };
-  context.stdout(`${searchReport(bound, bound.lastSearch, "training")}\n`);
+  context.stdout(`${searchReport(bound, bound.lastSearch, "training", options.out)}\n`);
   if (failure !== undefined) throw failure;
   if (context.signal.aborted) {
     throw new InterruptedSearch(`search interrupted; the ${bound.trials.length} member-rounds so far are kept in \`${options.out}\``);

@@ -128,7 +128,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
     setupMs,
     ...optional("liveMs", live?.spentMs),
   };
-  context.stdout(`${searchReport(bound, bound.lastSearch, run.objectiveWork)}\n`);
+  context.stdout(`${searchReport(bound, bound.lastSearch, run.objectiveWork, options.out)}\n`);
   if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);
   if (failure !== undefined) throw failure;
   if (context.signal.aborted) {

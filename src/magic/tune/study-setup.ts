@@ -4,7 +4,7 @@
  * (a new one, or the one of the same name in the storage, resumed).
  */
 import { MagicError, type MagicContext } from "../types";
-import { CmaEsSampler, GPSampler, GridSampler, NSGA2Sampler, RandomSampler, SwitchingSampler, TPESampler } from "../../engine/samplers";
+import { CmaEsSampler, GPSampler, GridSampler, MultiObjectiveGPSampler, NSGA2Sampler, RandomSampler, SwitchingSampler, TPESampler } from "../../engine/samplers";
 import { HyperbandPruner, MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
 import { PostgresStorage } from "../../engine/storage/postgres";
@@ -28,12 +28,13 @@ import type { Objectives } from "../../engine/study-objectives";
  * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian,
  * TPE and CMA-ES search start with a quarter of it (between 3 and 10) as random trials unless
  * `--startup-trials` says how many. A planned hand-over (`strategySwitch`, from `--strategy auto`)
- * makes a {@link SwitchingSampler} that calls `onSwitch` with one line when it happens.
+ * makes a {@link SwitchingSampler} that calls `onSwitch` with one line when it happens. With
+ * several objectives (`objectives`), bayes is the GP on ParEGO's random scalarisations.
  * pbt draws its population itself (engine/pbt); its study has a random sampler.
  * @throws Error for "auto": resolve it first (auto-strategy.ts)
  */
 export function makeSampler(
-  options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints" | "strategySwitch">,
+  options: Pick<TuneOptions, "strategy" | "startupTrials" | "gridPoints" | "strategySwitch"> & Partial<Pick<TuneOptions, "objectives">>,
   seed: number,
   planned: number,
   onSwitch?: (message: string) => void,
@@ -54,7 +55,7 @@ export function makeSampler(
     case "auto":
       throw new Error("--strategy auto must be resolved to a strategy before making the sampler");
     case "bayes":
-      return new GPSampler({ seed, startupTrials });
+      return options.objectives === undefined ? new GPSampler({ seed, startupTrials }) : new MultiObjectiveGPSampler({ seed, startupTrials });
     case "tpe":
       return new TPESampler({ seed, startupTrials });
     case "bohb":

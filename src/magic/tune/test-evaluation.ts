@@ -1,6 +1,7 @@
 /**
- * `%%tune --test X,Y`: the best model evaluated once, after the search, on rows it never saw, its
- * metrics set beside the validation metrics that chose it, each with the spread a difference can
+ * `%%tune --test X,Y`: the kept models (the best; the best K with `--test-top K`; the Pareto
+ * front's with several objectives) evaluated once, after the search, on rows they never saw, their
+ * metrics set beside the validation metrics that chose them, each with the spread a difference can
  * have by chance (see `src/metrics/spread.ts`) and a flag when the difference is larger.
  */
 import type * as tfjs from "@tensorflow/tfjs";
@@ -18,7 +19,8 @@ import {
   takeShapedRows,
   type ShapedValues,
 } from "../../metrics";
-import type { FrozenTrial } from "../../engine/types";
+import { trialValues, type FrozenTrial } from "../../engine/types";
+import type { NotebookStudy } from "./notebook-study";
 import { seededRandom } from "../../common/random";
 
 /** The user attribute holding, with `--cv`, each validation metric's value after each fold. */
@@ -74,6 +76,38 @@ export function prepareTestData(tf: TensorFlow, train: { x: DataInput; y: DataIn
   return { x: fold.xValidation, y: fold.yValidation, names: `${names.x},${names.y}`, dispose: () => prepared.dispose() };
 }
 
+/** A kept model and the trial whose parameters it has. */
+export interface ModelToTest {
+  readonly trial: FrozenTrial;
+  readonly model: tfjs.LayersModel;
+}
+
+/**
+ * The kept models `--test` evaluates, in the order they are reported: with one objective the best
+ * model (`bestModel`, of `bestModelTrial`) then the runner-ups (`--test-top K`), best first; with
+ * several objectives the picked model if any, then the front's models by their first objective
+ * (best first), at most `top` of them (default all).
+ */
+export function modelsToTest(bound: Pick<NotebookStudy, "bestModel" | "bestModelTrial" | "runnerUpModels" | "frontModels" | "trials" | "isMultiObjective" | "objectives">, top: number | undefined): ModelToTest[] {
+  const trialOf = (number: number): FrozenTrial | undefined => bound.trials.find((t) => t.number === number);
+  const models: ModelToTest[] = [];
+  if (bound.bestModel !== undefined && bound.bestModelTrial !== undefined) models.push({ trial: bound.bestModelTrial, model: bound.bestModel });
+  const others = bound.isMultiObjective ? bound.frontModels : bound.runnerUpModels;
+  const rest: ModelToTest[] = [];
+  for (const [number, model] of others) {
+    const trial = trialOf(number);
+    if (trial !== undefined) rest.push({ trial, model });
+  }
+  if (bound.isMultiObjective) {
+    // The front by its first objective, best first (ties by trial number).
+    const sign = bound.objectives.directions[0] === "maximize" ? -1 : 1;
+    const first = (t: FrozenTrial): number => sign * ((trialValues(t) ?? [])[0] ?? Number.NaN);
+    rest.sort((a, b) => first(a.trial) - first(b.trial) || a.trial.number - b.trial.number);
+  }
+  models.push(...rest);
+  return models.slice(0, top ?? (bound.isMultiObjective ? models.length : 1));
+}
+
 /** What {@link evaluateOnTest} reads. */
 export interface TestInput {
   readonly tf: TensorFlow;
@@ -87,6 +121,8 @@ export interface TestInput {
   readonly seed: number;
   /** The class binary reports score (default 1). */
   readonly positiveClass?: number;
+  /** The classes' names for the report (`--class-names`). */
+  readonly classNames?: readonly string[];
 }
 
 /**
@@ -124,7 +160,7 @@ export function evaluateOnTest(input: TestInput): TestEvaluation {
     };
   });
   const onTest = predictAndRead(tf, model, test);
-  const report = isClassifier(model) ? classifierReport(onTest.yTrue, onTest.yPred, input.positiveClass) : regressorReport(onTest.yTrue, onTest.yPred);
+  const report = isClassifier(model) ? classifierReport(onTest.yTrue, onTest.yPred, input.positiveClass, input.classNames) : regressorReport(onTest.yTrue, onTest.yPred);
   return { data: test.names, rows, trialNumber: best.number, refitted: input.refitted, metrics, report };
 }
 

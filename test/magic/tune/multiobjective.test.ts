@@ -43,14 +43,14 @@ function plotlyTraces(context: FakeContext): { name?: string; type?: string }[][
   });
 }
 
-test("--metric val_acc,params: NSGA-II by default, built-in params, a true Pareto front shown live, and a picked model", async () => {
+test("--metric val_acc,params: the GP (ParEGO) by default, built-in params, a true Pareto front shown live, and a picked model", async () => {
   const { context, run, tf } = await notebook();
   const before = tf.memory().numTensors;
   await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 2 --metric val_acc,params --trials 12 --seed 5 --out front\n${SPACE}`);
   const study = context.lookup("front");
   assert.ok(study instanceof NotebookStudy);
   const text = context.stdoutText();
-  assert.match(text, /Strategy nsga2 \(auto: 2 objectives: NSGA-II/);
+  assert.match(text, /Strategy bayes \(auto: 2 objectives, 2 numeric parameters and 12 trials: the Gaussian process on random weightings of the objectives \(ParEGO\)/);
   assert.ok(study.isMultiObjective);
   assert.deepEqual(study.objectives, { metrics: ["val_acc", "params"], directions: ["maximize", "minimize"] });
   assert.equal(study.trials.length, 12);
@@ -62,6 +62,7 @@ test("--metric val_acc,params: NSGA-II by default, built-in params, a true Paret
   const front = study.bestTrials.map((t) => t.number).sort((x, y) => x - y);
   assert.deepEqual(front, bruteFront(study.trials, "val_acc", "params"));
   assert.match(text, new RegExp(`Pareto front of ${front.length} trials? \\(val_acc ↑, params ↓\\)`));
+  assert.match(text, /pick one with front\.pickTrial\("val_acc", \{ where: \(v\) => v\.params < … \}\)/, "the hint names the study's variable");
   const beforePick = { trial: study.bestTrial, model: study.bestModel };
   assert.equal(beforePick.trial, undefined, "no single best trial before a pick");
   assert.equal(beforePick.model, undefined);
@@ -75,6 +76,12 @@ test("--metric val_acc,params: NSGA-II by default, built-in params, a true Paret
   );
   assert.ok(traces.some((data) => data[0]?.type === "scatter" && data.some((t) => /^Pareto front \(\d+\)$/.test(t.name ?? ""))), "the final Pareto figure");
   assert.ok(study.figures(["pareto"]).length === 1);
+  assert.equal(study.figures(["history"]).length, 2, "one history figure per objective");
+  assert.equal(study.figures(["slices"]).length, 2, "one slices figure per objective");
+  const titleOf = (shown: { [key: symbol]: () => unknown }): string => JSON.stringify(((shown[Symbol.for("Jupyter.display")]!() as Record<string, unknown>)[PLOTLY_MIME] as { layout: unknown }).layout);
+  assert.match(titleOf(study.plot("history", "params")), /optimisation history \(params, /);
+  assert.match(titleOf(study.plot("history")), /optimisation history \(val_acc, /);
+  assert.throws(() => study.plot("history", "loss"), /"loss" is not an objective of this study; expected one of val_acc, params/);
 
   // The models of the front are kept; a pick makes one bestModel.
   assert.deepEqual([...study.frontModels.keys()].sort((x, y) => x - y), front);
@@ -146,7 +153,7 @@ test("an --objective may return a record or an array of the metrics", async () =
     context.assign("tradeOff", (p: { x: number }) => (shape === "record" ? { error: (p.x - 1) ** 2, cost: p.x ** 2 } : [(p.x - 1) ** 2, p.x ** 2]));
     await run(`%%tune --objective tradeOff --metric error,cost --trials 14 --seed 1 --no-live\nx: uniform(-1, 2)`);
     const study = context.lookup("study") as NotebookStudy;
-    assert.match(context.stdoutText(), /Strategy nsga2/);
+    assert.match(context.stdoutText(), /Strategy bayes/);
     assert.match(context.stdoutText(), /Minimising cost \(pass --direction/, "error is a known minimised name; cost is assumed");
     assert.equal(study.trials.filter((t) => t.state === "complete").length, 14, JSON.stringify(study.trials.map((t) => t.error)));
     const front = study.bestTrials;
@@ -159,6 +166,21 @@ test("an --objective may return a record or an array of the metrics", async () =
   }
 });
 
+test("--strategy bayes with several objectives: the GP on ParEGO's scalarisations, repeatable with a seed, its trials inside the space", async () => {
+  const runOnce = async (seed: number): Promise<NotebookStudy> => {
+    const { context, run } = await notebook();
+    context.assign("tradeOff", (p: { x: number; y: number }) => ({ error: (p.x - 1) ** 2 + p.y, cost: p.x ** 2 + p.y }));
+    await run(`%%tune --objective tradeOff --metric error,cost --strategy bayes --trials 12 --startup-trials 4 --seed ${seed} --no-live\nx: uniform(-1, 2)\ny: uniform(0, 1)`);
+    return context.lookup("study") as NotebookStudy;
+  };
+  const first = await runOnce(3);
+  assert.equal(first.study.sampler.name, "gp-parego");
+  assert.equal(first.trials.filter((t) => t.state === "complete").length, 12);
+  assert.deepEqual(first.bestTrials.map((t) => t.number), bruteFront(first.trials, "error", "cost", true));
+  assert.deepEqual((await runOnce(3)).trials.map((t) => t.params), first.trials.map((t) => t.params));
+  assert.notDeepEqual((await runOnce(4)).trials.map((t) => t.params), first.trials.map((t) => t.params));
+});
+
 test("several objectives refuse single-objective strategies, pruners and mismatched directions; tiny budgets search at random", async () => {
   const { context, run } = await notebook();
   const expectError = async (cell: string, pattern: RegExp): Promise<void> => {
@@ -169,8 +191,8 @@ test("several objectives refuse single-objective strategies, pruners and mismatc
     });
   };
   const base = "%%tune --model buildModel --data xTrain,yTrain --epochs 1 --metric val_acc,params";
-  for (const strategy of ["bayes", "tpe", "cmaes"]) {
-    await expectError(`${base} --strategy ${strategy}`, new RegExp(`--strategy ${strategy} optimises one objective; with 2 objectives .* use --strategy nsga2 \\(the auto choice\\), random, sobol or grid`));
+  for (const strategy of ["tpe", "cmaes"]) {
+    await expectError(`${base} --strategy ${strategy}`, new RegExp(`--strategy ${strategy} optimises one objective; with 2 objectives .* use --strategy nsga2 \\(the auto choice\\), bayes \\(the GP on random scalarisations\\), random, sobol or grid`));
   }
   await expectError(`${base} --pruner median`, /pruning is not supported with 2 objectives/);
   await expectError(`${base} --direction maximize`, /--direction gives 1 direction for 2 metrics \(val_acc,params\); give one per metric, e.g. --direction maximize,minimize/);
@@ -209,6 +231,12 @@ test("the parts on their own: reading --metric/--direction lists, the auto choic
   const space = { units: intDistribution(1, 3), act: categorical(["relu", "tanh"]) };
   assert.equal(chooseStrategyForSeveral(space, 6, 2).strategy, "grid", "6 points, 6 trials");
   assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 11, 2).strategy, "random");
-  assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 12, 3).strategy, "nsga2");
+  assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 12, 3).strategy, "bayes", "few numeric parameters: the GP (ParEGO)");
+  assert.equal(chooseStrategyForSeveral({ lr: floatDistribution(0, 1) }, 201, 2).strategy, "nsga2", "past the GP's budget");
+  assert.equal(chooseStrategyForSeveral({ a: categorical(["x", "y"]), b: categorical([1, 2, 3]), lr: floatDistribution(0, 1) }, 50, 2).strategy, "nsga2", "mostly choices");
+  const wide = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`x${i}`, floatDistribution(0, 1)]));
+  assert.equal(chooseStrategyForSeveral(wide, 50, 2).strategy, "nsga2", "more numeric parameters than the GP takes");
+  const conditional = { layers: intDistribution(1, 2), lr: floatDistribution(0, 1), units2: { ...intDistribution(4, 8), condition: { parent: "layers", operator: ">=" as const, value: 2 } } };
+  assert.equal(chooseStrategyForSeveral(conditional, 50, 2).strategy, "nsga2", "conditional parameters");
   assert.deepEqual([10, 30, 100, 1000].map(nsga2PopulationSize), [4, 6, 20, 50]);
 });

@@ -13,6 +13,7 @@ test("the search report: why it stopped, time and its share, the trials, the bes
     { name: "s", metric: "val_acc", trials, bestTrial: trials[2] },
     { message: "ran 3 trials", trialsRun: 3, wallTimeMs: 63_400, objectiveMs: 62_000, setupMs: 10 },
     "training",
+    "study",
   );
   assert.equal(text, 'Ran 3 trials (1 min 03 s, 97 % of it training). Study "s": 3 trials (2 complete, 1 pruned); best trial #2: val_acc = 0.9 with {"lr":0.01235,"act":"relu"}.');
 });
@@ -22,6 +23,7 @@ test("no trial run: no share; no trial complete: said so", () => {
     { name: "s", metric: "value", trials: [], bestTrial: undefined },
     { message: "nothing to do", trialsRun: 0, wallTimeMs: 2, objectiveMs: 0, setupMs: 1 },
     "in the objective",
+    "study",
   );
   assert.equal(text, 'Nothing to do (2 ms). Study "s": 0 trials; no trial completed.');
 });

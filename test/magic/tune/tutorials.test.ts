@@ -132,6 +132,9 @@ test("the breast-cancer recall tutorial tunes F2 of the malignant class and repo
     for (const title of ["confusion matrix", "ROC curve", "precision-recall curve", "per class"]) {
       assert.ok(layouts.some((layout) => layout.includes(`Best model on xTest,yTest: ${title}`)), `the report's ${title} is drawn`);
     }
+    const traces = recall.outputs.filter((o) => o.data?.[PLOTLY_MIME] !== undefined).map((o) => JSON.stringify((o.data![PLOTLY_MIME] as { data?: unknown }).data));
+    assert.ok(traces.some((data) => /"name":"malignant \(AUC /.test(data)), "--class-names labels the ROC curve");
+    assert.ok(traces.some((data) => data.includes('"x":["malignant","benign"]')), "and the confusion matrix");
   } finally {
     rmSync(outDir, { recursive: true, force: true });
     spec.cleanup();
@@ -144,7 +147,7 @@ test("the accuracy-against-size tutorial shows a Pareto front growing live, pick
   try {
     const file = await execute(path.join(NOTEBOOKS, "05-accuracy-vs-size.ipynb"), outDir, spec.env);
     const { outputs, streams } = outputsOf(file);
-    assert.match(streams, /Strategy nsga2 \(auto: 2 objectives/);
+    assert.match(streams, /Strategy bayes \(auto: 2 objectives, 2 numeric parameters and 24 trials: the Gaussian process on random weightings/);
     assert.match(streams, /Study "sized": 24 trials \(24 complete\); Pareto front of \d+ trials? \(val_acc ↑, size ↓\)/);
     const picked = /picked trial #(\d+): ([\d.]+) kB/.exec(streams);
     assert.ok(picked !== null && Number(picked[2]) < 20_000 / 1024, `a trial under 20 kB was picked:\n${streams}`);
