@@ -163,6 +163,37 @@ describe("GPSampler", () => {
     }
   });
 
+  test("models conditional parameters: the trials of every branch teach it where the deeper branch's parameter is best", { timeout: 120_000 }, async () => {
+    // Two layers are better than one only with width2 near 0.7; the GP models width2 (imputed when
+    // absent), where random search draws it blindly.
+    const space: SearchSpace = {
+      layers: intDistribution(1, 2),
+      width1: floatDistribution(0, 1),
+      width2: { ...floatDistribution(0, 1), condition: { parent: "layers", operator: ">=", value: 2 } },
+    };
+    const objective = (p: Params): number =>
+      4 * ((p["width1"] as number) - 0.3) ** 2 + (p["layers"] === 2 ? 40 * ((p["width2"] as number) - 0.7) ** 2 : 0.2);
+    const bestThroughStudy = async (sampler: Sampler, seed: number): Promise<number> => {
+      const study = await createStudy({ sampler, seed });
+      for (let t = 0; t < 30; t++) {
+        const trial = await study.ask(space);
+        assert.equal("width2" in trial.params, trial.params["layers"] === 2, `width2 is held exactly when layers = 2: ${JSON.stringify(trial.params)}`);
+        await study.tell(trial, objective(trial.params));
+      }
+      return study.bestValue as number;
+    };
+    const seeds = [0, 1, 2];
+    const gp: number[] = [];
+    const random: number[] = [];
+    for (const seed of seeds) {
+      gp.push(await bestThroughStudy(new GPSampler({ seed }), seed));
+      random.push(await bestThroughStudy(new RandomSampler({ seed }), seed));
+    }
+    // Below the one-layer floor of 0.2 means two layers with width2 found; the GP gets far below it.
+    assert.ok(gp.every((v) => v < 0.01), `GP best values ${gp}`);
+    assert.ok(median(gp) < median(random) / 10, `median best: GP ${median(gp)} vs random ${median(random)}`);
+  });
+
   test("rejects bad options with the rule and the value", () => {
     assert.throws(() => new GPSampler({ startupTrials: 0 }), /`startupTrials` must be an integer ≥ 1, but got startupTrials=0/);
     assert.throws(() => new GPSampler({ seed: Number.NaN }), /`seed` must be a finite number/);

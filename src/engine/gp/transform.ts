@@ -12,7 +12,13 @@
  * floats at the centre of their grid cell (so every grid value owns an equal share of [0, 1], and
  * decoding rounds to the nearest value). Each categorical parameter with k choices takes k one-hot
  * columns; the kernel treats the block as one unordered (Hamming-type) dimension.
+ *
+ * Conditional spaces (engine/conditions.ts): a parameter inactive in a record is imputed, a numeric
+ * column at c = {@link INACTIVE_VALUE} (the centre of its range) and a one-hot block as all zeros,
+ * so every trial is a point of the same cube and the parent's own column tells the kernel which
+ * branch a trial took. `snap` imputes too, so a candidate is scored as the trial it would become.
  */
+import { activeNames, activeParams, hasConditions } from "../conditions";
 import { contains, fromUnit, toUnit } from "../distributions";
 import { pointKey } from "../search-space";
 import type { Distribution, Params, ParamValue, SearchSpace } from "../types";
@@ -38,9 +44,12 @@ export class SpaceTransform {
   /** Whether every modelled parameter takes finitely many values (ints, steps, categoricals). */
   readonly discrete: boolean;
   private readonly space: SearchSpace;
+  /** Whether some parameter has a condition (inactive ones are then imputed). */
+  private readonly conditional: boolean;
 
   constructor(space: SearchSpace) {
     this.space = space;
+    this.conditional = hasConditions(space);
     const groups: ColumnGroup[] = [];
     const continuous: number[] = [];
     let width = 0;
@@ -71,13 +80,20 @@ export class SpaceTransform {
 
   /**
    * The feature vector (D) of `params`, or `undefined` if a modelled parameter is missing or its
-   * value is not in its distribution (a trial from an older, different search space).
+   * value is not in its distribution (a trial from an older, different search space). A parameter
+   * that `params` makes inactive (conditional spaces) is imputed, see the module comment.
    */
   encode(params: Params): Float64Array | undefined {
     const x = new Float64Array(this.layout.width);
+    const active = this.conditional ? new Set(activeNames(this.space, params)) : undefined;
     for (const group of this.layout.groups) {
       const dist = this.space[group.param] as Distribution;
       const value = params[group.param];
+      if (active !== undefined && !active.has(group.param)) {
+        // Inactive: a numeric column takes INACTIVE_VALUE, a one-hot block stays all zeros.
+        if (group.kind === "numeric") x[group.column] = INACTIVE_VALUE;
+        continue;
+      }
       if (value === undefined || !contains(dist, value)) return undefined;
       if (group.kind === "numeric") {
         x[group.column] = toUnit(dist, value);
@@ -117,7 +133,8 @@ export class SpaceTransform {
    * values and one-hot blocks made exact; continuous columns clamped only.
    */
   snap(x: ArrayLike<number>): Float64Array {
-    return this.encode(this.decode(x)) as Float64Array;
+    const params = this.decode(x);
+    return this.encode(this.conditional ? activeParams(this.space, params) : params) as Float64Array;
   }
 
   /**
@@ -145,6 +162,14 @@ export class SpaceTransform {
     return pointKey(this.space, this.decode(x)) as string;
   }
 }
+
+/**
+ * c, the feature value of an inactive numeric parameter: the centre of the unit interval, so an
+ * absent layer looks like an average one. Measured on bench:samplers' conditional-layers space
+ * (10 seeds, 100 trials): c = ½ gave a median regret of 2.7e-5; c = −½ (outside the box, as an
+ * indicator) left 3 seeds stuck on two layers, median 0.125.
+ */
+export const INACTIVE_VALUE = 0.5;
 
 function isDiscrete(dist: Distribution): boolean {
   return dist.kind === "int" || (dist.kind === "float" && (dist.step !== undefined || dist.low === dist.high));

@@ -21,12 +21,10 @@
  * All randomness comes from (seed, trial number), so the answer depends only on the seed and the
  * context.
  *
- * In a conditional space (engine/conditions.ts) the GP models only the parameters with no
- * condition, which every trial holds, over every usable trial; the conditional parameters come
- * from the random sampler it holds (when the unconditional part is finite and every point of it
- * has been tried, the whole point does). Imputing absent values would put trials with and without
- * a layer at a distance the kernel's length scales do not mean; `--strategy auto` gives
- * conditional spaces to TPE, which models them natively.
+ * In a conditional space (engine/conditions.ts) the GP models every parameter over every usable
+ * trial: a parameter a trial does not hold (its condition was false) is imputed at the centre of
+ * its range (gp/transform.ts), and candidates are scored with their inactive parameters imputed
+ * the same way, so the trials of every branch inform the model.
  */
 import { SearchSpaceExhaustedError } from "../errors";
 import { fitHyperparameters } from "../gp/fit";
@@ -39,9 +37,8 @@ import { SpaceTransform } from "../gp/transform";
 import { createRng } from "../../common/random";
 import { isFinished, spaceSize, untriedPoints } from "../search-space";
 import { SOBOL_MAX_DIMENSIONS, SobolSequence } from "../sobol";
-import type { Params, ParamValue, Sampler, SamplingContext } from "../types";
+import type { Params, Sampler, SamplingContext } from "../types";
 import { RandomSampler } from "./random";
-import { hasConditions, unconditionalSpace } from "../conditions";
 
 /** Options of {@link GPSampler}. */
 export interface GPSamplerOptions {
@@ -103,7 +100,6 @@ export class GPSampler implements Sampler {
   }
 
   sample(context: SamplingContext): Params {
-    if (hasConditions(context.space)) return this.sampleConditional(context);
     const transform = new SpaceTransform(context.space);
     if (transform.parameterCount === 0) return this.fallback.sample(context);
 
@@ -134,21 +130,6 @@ export class GPSampler implements Sampler {
       if (!(error instanceof NotPositiveDefiniteError)) throw error;
     }
     return chosen ?? this.untriedConfiguration(context, transform, tried);
-  }
-
-  /** See the module comment: the GP over the unconditional parameters, the fallback for the rest. */
-  private sampleConditional(context: SamplingContext): Params {
-    const always = unconditionalSpace(context.space);
-    let modelled: Params;
-    try {
-      modelled = this.sample({ ...context, space: always });
-    } catch (error) {
-      if (!(error instanceof SearchSpaceExhaustedError)) throw error;
-      // Every unconditional point tried: the conditional parameters still vary (the study avoids duplicates).
-      modelled = {};
-    }
-    const params: Record<string, ParamValue> = { ...this.fallback.sample(context), ...modelled };
-    return Object.fromEntries(Object.keys(context.space).map((name) => [name, params[name] as ParamValue]));
   }
 
   /** The random sampler's choice, unless it repeats a tried configuration of a discrete space. */

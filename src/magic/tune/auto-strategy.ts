@@ -9,9 +9,10 @@
  *   random search and Optuna's TPE; its time per suggestion grows with the trials (≈ 90 ms at 200,
  *   300 ms at 500), so past {@link GP_MAX_TRIALS} trials the study hands over to TPE, which then
  *   learns from every GP trial;
- * - a conditional space (`name: … if parent OP value`) → TPE: its group decomposition learns each
- *   conditional parameter from the trials that have it, where the GP and CMA-ES model only the
- *   parameters every trial has;
+ * - a conditional space (`name: … if parent OP value`) follows the same rule: the GP imputes a
+ *   parameter a trial does not hold at the centre of its range, so it models every parameter; on
+ *   bench:samplers' conditional-layers space (100 trials, 10 seeds) it reached a median regret of
+ *   2.7e-5 where our TPE (group decomposition) reached 0.02–0.04 and Optuna 3.1's TPE 0.014–0.025;
  * - mostly categorical parameters (at least as many as numeric ones) → TPE: its Parzen estimators
  *   model choices natively, where the GP and CMA-ES relax or ignore them;
  * - more numeric parameters → CMA-ES when the budget allows ≥ {@link CMAES_TRIALS_PER_DIMENSION}
@@ -21,7 +22,6 @@
  */
 import type { SearchSpace } from "../../engine/types";
 import { finiteSpaceSize } from "../../engine/search-space";
-import { hasConditions } from "../../engine/conditions";
 import type { PrunerName, Strategy } from "./options";
 
 /** A strategy `auto` can choose. */
@@ -61,15 +61,13 @@ export function chooseStrategy(space: SearchSpace, planned: number, pruner: Prun
   if (pruner === "hyperband") {
     return { strategy: "bohb", reason: "--pruner hyperband: BOHB's TPE learns from the trials Hyperband stops early, at the largest budget with enough of them" };
   }
-  if (hasConditions(space)) {
-    const conditional = Object.values(space).filter((dist) => dist.condition !== undefined).length;
-    return { strategy: "tpe", reason: `${conditional} of the ${plural(Object.keys(space).length, "parameter")} ${conditional === 1 ? "is" : "are"} conditional, which TPE models natively with one estimator per group of parameters that occur together` };
-  }
   if (categorical >= numeric && categorical > 0) {
     return { strategy: "tpe", reason: `${categorical} of the ${plural(distributions.length, "parameter")} are choices, which TPE models natively` };
   }
   if (numeric <= GP_MAX_DIMENSIONS) {
-    const reason = `${plural(numeric, "numeric parameter")}${categorical > 0 ? ` and ${plural(categorical, "choice")}` : ""} and ${plural(planned, "trial")}: the Gaussian process finds good values in the fewest trials`;
+    const conditional = Object.values(space).filter((dist) => dist.condition !== undefined).length;
+    const imputed = conditional === 0 ? "" : ` (it imputes the ${conditional} conditional one${conditional === 1 ? "" : "s"} where absent)`;
+    const reason = `${plural(numeric, "numeric parameter")}${categorical > 0 ? ` and ${plural(categorical, "choice")}` : ""} and ${plural(planned, "trial")}: the Gaussian process finds good values in the fewest trials${imputed}`;
     if (planned <= GP_MAX_TRIALS) return { strategy: "bayes", reason };
     return {
       strategy: "bayes",

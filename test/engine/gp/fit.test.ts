@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fitHyperparameters, hyperparameterBounds, logPosterior, priorMean } from "../../../src/engine/gp/fit";
+import { fitHyperparameters, hyperparameterBounds, logPosterior, firstStart } from "../../../src/engine/gp/fit";
 import { pairwiseGroupDistances } from "../../../src/engine/gp/kernel";
 import { minimizeBounded } from "../../../src/engine/gp/lbfgs";
 import { standardize } from "../../../src/engine/gp/regressor";
@@ -41,7 +41,7 @@ describe("fitHyperparameters", () => {
     const y = standardize(Array.from({ length: n }, (_, i) => Math.sin(12 * (x[2 * i] as number)))).values;
     const data = { n, groupCount: 2, pairDistances: pairwiseGroupDistances(transform.layout, x, n), y };
     const fitted = fitHyperparameters(data, testRng("fit-starts"), { restarts: 2 });
-    assert.ok(fitted.logPosterior > logPosterior(data, priorMean(2)).value);
+    assert.ok(fitted.logPosterior > logPosterior(data, firstStart(2)).value);
     const { lower, upper } = hyperparameterBounds(2);
     fitted.theta.forEach((t, i) => assert.ok(t >= (lower[i] as number) && t <= (upper[i] as number)));
     assert.ok((fitted.kernel.lengthScales[0] as number) * 3 < (fitted.kernel.lengthScales[1] as number), `${fitted.kernel.lengthScales}`);

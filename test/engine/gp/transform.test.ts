@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SpaceTransform } from "../../../src/engine/gp/transform";
+import { INACTIVE_VALUE, SpaceTransform } from "../../../src/engine/gp/transform";
 import { paramsKey } from "../../../src/engine/search-space";
 import type { SearchSpace } from "../../../src/engine/types";
 import { testRng } from "./helpers";
@@ -88,4 +88,22 @@ describe("SpaceTransform", () => {
       true,
     );
   });
+
+  it("imputes a parameter the record makes inactive (centre of the range; zeros for a one-hot block), and snaps candidates the same way", () => {
+    const conditional: SearchSpace = {
+      layers: { kind: "int", low: 1, high: 2, log: false, step: 1 },
+      width2: { kind: "float", low: 0, high: 10, log: false, condition: { parent: "layers", operator: ">=", value: 2 } },
+      act2: { kind: "categorical", choices: ["relu", "tanh"], condition: { parent: "layers", operator: ">=", value: 2 } },
+    };
+    const t = new SpaceTransform(conditional);
+    const one = t.encode({ layers: 1 });
+    assert.ok(one !== undefined);
+    assert.deepEqual([...one], [0.25, INACTIVE_VALUE, 0, 0]);
+    assert.deepEqual([...(t.encode({ layers: 2, width2: 10, act2: "tanh" }) as Float64Array)], [0.75, 1, 0, 1]);
+    assert.equal(t.encode({ layers: 2, act2: "tanh" }), undefined, "an active parameter that is missing is not imputed");
+    // A candidate on the one-layer branch with stray width2/act2 columns is the one-layer trial.
+    assert.deepEqual([...t.snap([0.1, 0.9, 1, 0])], [...one]);
+    assert.equal(t.key([0.1, 0.9, 1, 0]), t.key([0.2, 0.1, 0, 1]), "inactive columns do not tell configurations apart");
+  });
 });
+

@@ -30,6 +30,20 @@ test("few numeric parameters: the GP, handing over to TPE past its trial limit",
   assert.match(long.reason, new RegExp(`from trial ${GP_MAX_TRIALS} on, TPE takes over`));
 });
 
+test("a conditional space follows the same rule: few numeric parameters go to the GP, which imputes the absent ones", () => {
+  const space: SearchSpace = {
+    layers: intDistribution(1, 3),
+    units1: intDistribution(16, 256, { log: true }),
+    units2: { ...intDistribution(16, 256, { log: true }), condition: { parent: "layers", operator: ">=", value: 2 } },
+    lr: floatDistribution(1e-4, 1e-1, { log: true }),
+  };
+  const choice = chooseStrategy(space, 40);
+  assert.equal(choice.strategy, "bayes");
+  assert.match(choice.reason, /4 numeric parameters and 40 trials: the Gaussian process finds good values in the fewest trials \(it imputes the 1 conditional one where absent\)/);
+  const choices: SearchSpace = { ...space, act: categorical(["relu", "tanh"]), opt: categorical(["adam", "sgd"]), init: categorical(["he", "glorot"]), norm: categorical([true, false]) };
+  assert.equal(chooseStrategy(choices, 40).strategy, "tpe", "mostly choices: still TPE");
+});
+
 test("mostly choices: TPE; many numeric dimensions: CMA-ES with budget, else TPE; all fixed: random", () => {
   const choices = { a: categorical(["x", "y", "z"]), b: categorical([1, 2, 3, 4]), lr: floatDistribution(0, 1) };
   assert.equal(chooseStrategy(choices, 50).strategy, "tpe");

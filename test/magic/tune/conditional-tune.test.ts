@@ -62,7 +62,7 @@ units2: int(4, 16, log) if layers >= 2`;
   assert.ok(study.trials.some((t) => !("units2" in t.params)) && study.trials.some((t) => "units2" in t.params), "both branches are tried");
 
   const text = context.stdoutText();
-  assert.match(text, /Strategy tpe \(auto: 1 of the 3 parameters is conditional/);
+  assert.match(text, /Strategy bayes \(auto: 3 numeric parameters and 12 trials: the Gaussian process finds good values in the fewest trials \(it imputes the 1 conditional one where absent\)/);
   // The last trials table shown: a trial without units2 has an empty cell in that column.
   const shown = context.outputs.flatMap((o) => (o.kind === "display" || o.kind === "update" ? [String(o.bundle["text/plain"] ?? "")] : []));
   const last = shown.filter((t) => /^\s*#\s+state\s+layers\s+units1\s+units2\b/m.test(t)).at(-1);
