@@ -22,6 +22,7 @@
  */
 import type { SearchSpace } from "../../engine/types";
 import { finiteSpaceSize } from "../../engine/search-space";
+import { hasConditions } from "../../engine/conditions";
 import type { PrunerName, Strategy } from "./options";
 
 /** A strategy `auto` can choose. */
