@@ -18,9 +18,9 @@ import { VALIDATION_PREFIX } from "../metrics";
 import { TrainingAbortedError, type TrainOptions, type TrialTraining } from "../train-types";
 import { validationSchedule, type ValidationSchedule } from "../train";
 import type { DenseSpec, DropoutSpec, FusedLayout } from "./layout";
-import { FusedStack } from "./stack";
-import { FusedOptimizer } from "./optimizer";
-import { fusedEvaluate, fusedTrainStep, type FusedEvaluation } from "./step";
+import { FlatOptimizer } from "./flat-optimizer";
+import { slotVariables } from "./slot-forward";
+import { fusedEvaluate, fusedTrainStep, type FusedEvaluation, type SlotBatch } from "./step";
 import { writeDropoutMultipliers } from "./dropout-noise";
 
 /** A trial's training in a slot: the options of `trainTrial` with the metric already resolved. */
@@ -37,8 +37,8 @@ interface SlotTrial {
 
 /** A trial in a slot, with its progress. */
 interface Running extends SlotTrial {
-  /** The model's Dropout layers, in order. */
-  readonly dropouts: readonly DropoutSpec[];
+  /** The model's Dropout layers, in order, each with the width it drops from. */
+  readonly dropouts: readonly (DropoutSpec & { readonly units: number })[];
   epoch: number;
   order: number[];
   cursor: number;
@@ -58,8 +58,7 @@ interface Running extends SlotTrial {
 export class FusedTrainer {
   private readonly slots: (Running | undefined)[];
   private readonly waiting: SlotTrial[] = [];
-  private stack: FusedStack | undefined;
-  private optimizer: FusedOptimizer | undefined;
+  private optimizer: FlatOptimizer | undefined;
   private familyKey: string | undefined;
   private running = false;
   private readonly rows: number;
@@ -121,23 +120,17 @@ export class FusedTrainer {
   }
 
   private place(k: number, trial: SlotTrial): void {
-    const { tf } = this;
     const { layout } = trial;
-    const denses = layout.layers.filter((spec): spec is DenseSpec => spec.kind === "dense");
-    if (this.stack === undefined) {
-      this.stack = new FusedStack(tf, this.capacity, layout.inputUnits, denses);
-      this.optimizer = new FusedOptimizer(tf, layout.optimizer.kind, this.capacity, this.stack.variables.map((variable) => variable.shape));
+    if (this.optimizer === undefined) {
+      this.optimizer = new FlatOptimizer(this.tf, layout.optimizer.kind);
       this.familyKey = layout.family;
     }
-    const grown = this.stack.growFor(denses.map((dense) => dense.units));
-    if (grown !== undefined) this.optimizer!.grow(grown);
-    this.stack.load(k, layout);
-    this.optimizer!.start(k, layout.optimizer);
+    this.optimizer.add(k, slotVariables(layout), layout.optimizer);
     const seed = trial.options.seed;
     const shuffle = seededRandom(deriveSeed(seed, "shuffle", 0));
     this.slots[k] = {
       ...trial,
-      dropouts: layout.layers.filter((spec): spec is DropoutSpec => spec.kind === "dropout"),
+      dropouts: dropoutWidths(layout),
       epoch: 0,
       order: permutation(this.rows, shuffle),
       cursor: 0,
@@ -179,56 +172,23 @@ export class FusedTrainer {
 
   /** One fused step: every slot's next batch; then the epoch ends of the slots that finished one. */
   private step(): void {
-    const { tf } = this;
-    const stack = this.stack!;
-    const K = this.capacity;
     const live = this.slots.map((slot, k) => ({ slot, k })).filter((entry): entry is { slot: Running; k: number } => entry.slot !== undefined);
-    const batchRows = live.map(({ slot }) => Math.min(slot.options.batchSize, this.rows - slot.cursor));
-    const R = Math.max(...batchRows);
-    const indices = new Int32Array(K * R);
-    const rowWeights = new Float32Array(K * R);
-    const rowMask = new Float32Array(K * R);
-    live.forEach(({ slot, k }, i) => {
-      const n = batchRows[i]!;
-      for (let r = 0; r < n; r++) indices[k * R + r] = slot.order[slot.cursor + r]!;
-      rowWeights.fill(1 / n, k * R, k * R + n);
-      rowMask.fill(1, k * R, k * R + n);
+    const batches = live.map(({ slot }): SlotBatch => {
+      const n = Math.min(slot.options.batchSize, this.rows - slot.cursor);
+      const dropout = slot.dropouts.map((drop) => {
+        if (!(drop.rate > 0 && drop.rate < 1)) return undefined;
+        const values = new Float32Array(n * drop.units);
+        writeDropoutMultipliers(values, 0, n, drop.units, n, drop.units, drop.rate, drop.seed, slot.dropoutRandom);
+        return { values, units: drop.units };
+      });
+      return { layout: slot.layout, indices: slot.order.slice(slot.cursor, slot.cursor + n), dropout };
     });
-    const layout = live[0]!.slot.layout;
-    const dropout: (Float32Array | undefined)[] = [];
-    let l = -1;
-    let d = 0;
-    for (const spec of layout.layers) {
-      if (spec.kind === "dense") {
-        l++;
-        continue;
-      }
-      const units = l < 0 ? layout.inputUnits : stack.width(l);
-      const rates = live.map(({ slot }) => slot.dropouts[d]!.rate);
-      if (rates.every((rate) => rate <= 0 || rate >= 1)) {
-        dropout.push(undefined);
-      } else {
-        const values = new Float32Array(K * R * units);
-        live.forEach(({ slot, k }, i) => {
-          const spec = slot.dropouts[d]!;
-          const slotUnits = l < 0 ? layout.inputUnits : stack.unitsOf(k, l);
-          const n = batchRows[i]!;
-          if (spec.rate > 0 && spec.rate < 1) {
-            writeDropoutMultipliers(values, k, R, units, n, slotUnits, spec.rate, spec.seed, slot.dropoutRandom);
-          } else {
-            for (let r = 0; r < n; r++) values.fill(1, (k * R + r) * units, (k * R + r) * units + slotUnits);
-          }
-        });
-        dropout.push(values);
-      }
-      d++;
-    }
-    const result = fusedTrainStep(tf, layout, stack, this.optimizer!, this.fold.xTrain, this.fold.yTrain, { rows: R, indices, rowWeights, rowMask, dropout });
+    const result = fusedTrainStep(this.tf, this.optimizer!, this.fold.xTrain, this.fold.yTrain, batches);
     const ending: { slot: Running; k: number }[] = [];
     live.forEach(({ slot, k }, i) => {
-      const n = batchRows[i]!;
-      slot.lossSum += n * result.costs[k]!;
-      result.metricSums.forEach((sums, j) => (slot.metricSums[j]! += sums[k]!));
+      const n = batches[i]!.indices.length;
+      slot.lossSum += n * result.costs[i]!;
+      result.metricSums[i]!.forEach((sum, j) => (slot.metricSums[j]! += sum));
       slot.cursor += n;
       slot.batchesRun++;
       if (slot.cursor >= this.rows) ending.push({ slot, k });
@@ -242,34 +202,31 @@ export class FusedTrainer {
     const needs = ending.map(({ slot }) => validationNeeds(slot));
     let evaluation: FusedEvaluation | undefined;
     if (needs.some((need) => need.losses || need.predictions)) {
-      evaluation = fusedEvaluate(tf, ending[0]!.slot.layout, this.stack!, this.fold.xValidation, this.fold.yValidation, needs.some((need) => need.predictions));
+      evaluation = fusedEvaluate(tf, ending.map(({ slot }) => slot.layout), this.fold.xValidation, this.fold.yValidation, needs.some((need) => need.predictions));
     }
     try {
       ending.forEach(({ slot, k }, i) => {
         try {
-          this.endEpoch(slot, k, needs[i]!, evaluation);
+          this.endEpoch(slot, k, i, needs[i]!, evaluation);
         } catch (error) {
           this.end(k, error);
         }
       });
     } finally {
-      evaluation?.yPred?.dispose();
+      if (evaluation?.yPred !== undefined) tf.dispose([...evaluation.yPred]);
     }
   }
 
-  private endEpoch(slot: Running, k: number, need: ValidationSchedule, evaluation: FusedEvaluation | undefined): void {
+  /** Slot k's epoch end; `i` is its place in the evaluation. */
+  private endEpoch(slot: Running, k: number, i: number, need: ValidationSchedule, evaluation: FusedEvaluation | undefined): void {
     const { options, layout } = slot;
     const [lossName, ...metricNames] = layout.names;
     const logs: Record<string, number> = { [lossName!]: slot.lossSum / this.rows };
     metricNames.forEach((name, j) => (logs[name] = slot.metricSums[j]! / this.rows));
-    if (evaluation !== undefined && need.losses) layout.names.forEach((name, i) => (logs[VALIDATION_PREFIX + name] = evaluation.values[k]![i]!));
+    if (evaluation !== undefined && need.losses) layout.names.forEach((name, j) => (logs[VALIDATION_PREFIX + name] = evaluation.values[i]![j]!));
     if (evaluation?.yPred !== undefined && need.predictions && options.validationMetrics !== undefined) {
       const metrics = options.validationMetrics;
-      const yPred = evaluation.yPred;
-      const computed = this.tf.tidy(() => {
-        const mine = yPred.slice([k, 0, 0], [1, -1, -1]).squeeze([0]);
-        return metrics.compute(this.fold.yValidation, mine);
-      });
+      const computed = metrics.compute(this.fold.yValidation, evaluation.yPred[i]!);
       for (const name of metrics.names) {
         const value = computed[name];
         if (typeof value !== "number") throw new Error(`the validation metrics returned no number for "${name}" (they returned ${Object.keys(computed).join(", ") || "nothing"})`);
@@ -322,7 +279,7 @@ export class FusedTrainer {
         pruned,
       };
       if (slot.options.keepModel === true) {
-        this.stack!.writeBack(k, slot.layout);
+        // The model's own variables were trained in place.
         slot.resolve({ ...result, model: slot.model });
       } else {
         disposeModel(slot.model);
@@ -331,8 +288,7 @@ export class FusedTrainer {
     } catch (error) {
       slot.reject(error);
     } finally {
-      this.stack!.clear(k);
-      this.optimizer!.stop(k);
+      this.optimizer!.remove(k);
     }
   }
 
@@ -342,11 +298,20 @@ export class FusedTrainer {
       disposeModel(trial.model);
       trial.reject(new Error("the fused trainer was disposed"));
     }
-    this.stack?.dispose();
     this.optimizer?.dispose();
-    this.stack = undefined;
     this.optimizer = undefined;
   }
+}
+
+/** Each Dropout layer of a layout with the width of its input (the Dense before it, or the input). */
+function dropoutWidths(layout: FusedLayout): (DropoutSpec & { readonly units: number })[] {
+  let units = layout.inputUnits;
+  const widths: (DropoutSpec & { readonly units: number })[] = [];
+  for (const spec of layout.layers) {
+    if (spec.kind === "dense") units = (spec as DenseSpec).units;
+    else widths.push({ ...spec, units });
+  }
+  return widths;
 }
 
 /** Which validation logs slot's epoch end needs: `train.ts`'s schedule, and everything after the last epoch. */
