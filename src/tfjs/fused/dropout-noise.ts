@@ -1,7 +1,6 @@
 /**
- * Dropout multipliers drawn exactly as TensorFlow.js draws them for one model, written into one
- * slot of a stacked multiplier, so that a fused trial with dropout trains as the single trainer
- * would, bit for bit.
+ * Dropout multipliers drawn exactly as TensorFlow.js draws them for one model's batch, so that a
+ * fused trial with dropout trains as the single trainer would, bit for bit.
  *
  * tfjs's `dropout(x, rate)` (a Dropout layer in training mode): with keep = 1 − rate (float32),
  * u ~ U[0, 1) of x's shape from `seedrandom.alea(String(seed))` in row-major order, seed the
@@ -14,31 +13,17 @@ import seedrandom from "seedrandom";
 const f32 = Math.fround;
 
 /**
- * Writes one model's multipliers for a batch of `rows` × `units` into `target`, laid out as
- * [slots, maxRows, maxUnits] at slot `slot` (entries beyond rows and units are left as they are).
+ * One Dropout layer's multipliers for a batch of `rows` × `units` (row-major, as tfjs draws them).
+ * @param layerSeed the layer's own seed, else undefined
  * @param random the trial's `Math.random` stand-in (one draw when the layer has no seed)
  */
-export function writeDropoutMultipliers(
-  target: Float32Array,
-  slot: number,
-  maxRows: number,
-  maxUnits: number,
-  rows: number,
-  units: number,
-  rate: number,
-  layerSeed: number | undefined,
-  random: () => number,
-): void {
+export function dropoutMultipliers(rows: number, units: number, rate: number, layerSeed: number | undefined, random: () => number): Float32Array {
   const seed = layerSeed ?? random();
   const uniform = seedrandom.alea(seed.toString());
   const keep = f32(1 - rate);
   const kept = f32(1 / keep);
-  const base = slot * maxRows * maxUnits;
-  for (let r = 0; r < rows; r++) {
-    const row = base + r * maxUnits;
-    for (let u = 0; u < units; u++) {
-      // floor(f32(u + keep)) is 1 exactly when the sum reaches 1 in float32
-      target[row + u] = f32(f32(uniform()) + keep) >= 1 ? kept : 0;
-    }
-  }
+  const multipliers = new Float32Array(rows * units);
+  // floor(f32(u + keep)) is 1 exactly when the sum reaches 1 in float32
+  for (let i = 0; i < multipliers.length; i++) multipliers[i] = f32(f32(uniform()) + keep) >= 1 ? kept : 0;
+  return multipliers;
 }

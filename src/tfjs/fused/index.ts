@@ -1,6 +1,6 @@
 /**
- * Training several trials of one model family as one computation (stacked weights, per-slot
- * optimizer state, continuous batching of slots); see README.md.
+ * Training several trials of one model family as one computation (per-slot forward passes, one
+ * loss, gradient and optimizer update for all, continuous batching of slots); see README.md.
  */
 export * from "./layout";
 export * from "./slots";

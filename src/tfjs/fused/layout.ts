@@ -3,8 +3,8 @@
  * reads: a `tf.Sequential` of Dense and Dropout layers (any units, activation, use of a bias; no
  * regularisers, constraints or frozen layers), one input of rank 2, a loss and metrics named by
  * string that give one value per row, and an Adam or SGD optimizer. Models of one *family* (same
- * layer sequence, activations, input and output widths, loss, metrics and optimizer class) share a
- * stack; hidden widths, dropout rates and the optimizer's settings may differ per model.
+ * layer sequence, activations, input and output widths, loss, metrics and optimizer class) train
+ * together; hidden widths, dropout rates and the optimizer's settings may differ per model.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "../backend";
@@ -17,7 +17,7 @@ export interface ActivationFunction {
   apply(x: tfjs.Tensor): tfjs.Tensor;
 }
 
-/** A Dense layer of the stack. */
+/** A Dense layer of a fusable model. */
 export interface DenseSpec {
   readonly kind: "dense";
   readonly units: number;
@@ -29,7 +29,7 @@ export interface DenseSpec {
   readonly layer: tfjs.layers.Layer;
 }
 
-/** A Dropout layer of the stack. */
+/** A Dropout layer of a fusable model. */
 export interface DropoutSpec {
   readonly kind: "dropout";
   readonly rate: number;
@@ -44,7 +44,7 @@ export type OptimizerSettings =
 
 /** What the fused trainer reads of one fusable model. */
 export interface FusedLayout {
-  /** Models with equal keys share a stack (widths, rates and optimizer values aside). */
+  /** Models with equal keys train together (widths, rates and optimizer values aside). */
   readonly family: string;
   readonly inputUnits: number;
   readonly layers: readonly (DenseSpec | DropoutSpec)[];
@@ -60,16 +60,6 @@ export interface FusedLayout {
 /** A layout, or why the model does not fuse. */
 export type LayoutResult = { readonly fusable: true; readonly layout: FusedLayout } | { readonly fusable: false; readonly reason: string };
 
-/** Activations with f(0) = 0: padded units stay 0 without a mask. */
-const ZERO_AT_ZERO = new Set(["relu", "linear", "tanh", "elu", "selu", "relu6", "softsign", "swish", "mish"]);
-/** Activations that fuse with a unit mask (f(0) ≠ 0, elementwise). */
-const MASKED = new Set(["sigmoid", "hardsigmoid", "softplus", "gelu", "gelu_new"]);
-
-/** Whether padded units of this activation need a mask (else they are 0 by themselves). */
-export function needsUnitMask(activationName: string): boolean {
-  return MASKED.has(activationName.toLowerCase());
-}
-
 /** What the layout reads of a compiled model (public at runtime, partly untyped in tfjs). */
 interface CompiledInternals {
   readonly lossFunctions?: readonly RowFunction[];
@@ -79,16 +69,16 @@ interface CompiledInternals {
 
 /**
  * The fused layout of a compiled model, or the reason it does not fuse (one line, for the cell's output).
- * @param tf runs a probe of the loss and metrics on a tiny stacked batch (they must give one value per row)
+ * @param tf runs a probe of the loss and metrics on a tiny batch (they must give one value per row)
  */
 export function fusedLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): LayoutResult {
   const no = (reason: string): LayoutResult => ({ fusable: false, reason });
-  if (model.getClassName() !== "Sequential") return no(`the model is a ${model.getClassName()}, not a tf.sequential stack`);
+  if (model.getClassName() !== "Sequential") return no(`the model is a ${model.getClassName()}, not a tf.sequential`);
   const inner = (model as unknown as { readonly model: tfjs.LayersModel }).model;
   const compiled = inner as unknown as CompiledInternals;
   if (inner.inputs.length !== 1 || inner.outputs.length !== 1) return no("the model has several inputs or outputs");
   const inputShape = inner.inputs[0]!.shape;
-  if (inputShape.length !== 2 || inputShape[1] === null) return no(`its input has shape [${inputShape.join(", ")}]; the fused stack takes rows of numbers`);
+  if (inputShape.length !== 2 || inputShape[1] === null) return no(`its input has shape [${inputShape.join(", ")}]; fusing takes rows of numbers`);
   const layers: (DenseSpec | DropoutSpec)[] = [];
   for (const layer of model.layers) {
     const config = layer.getConfig() as Record<string, unknown>;
@@ -100,9 +90,6 @@ export function fusedLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): LayoutRe
         }
         const activation = (layer as unknown as { readonly activation: ActivationFunction & { getClassName(): string } }).activation;
         const activationName = activation.getClassName();
-        if (!ZERO_AT_ZERO.has(activationName) && !MASKED.has(activationName.toLowerCase()) && activationName !== "softmax") {
-          return no(`layer ${layer.name} has the activation ${activationName}`);
-        }
         layers.push({ kind: "dense", units: config["units"] as number, activationName, activation, useBias: config["useBias"] !== false, layer });
         break;
       }
@@ -111,7 +98,7 @@ export function fusedLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): LayoutRe
         layers.push({ kind: "dropout", rate: config["rate"] as number, seed: (config["seed"] as number | null | undefined) ?? undefined });
         break;
       default:
-        return no(`it has a ${layer.getClassName()} layer (${layer.name}); the fused stack takes Dense and Dropout layers`);
+        return no(`it has a ${layer.getClassName()} layer (${layer.name}); fusing takes Dense and Dropout layers`);
     }
   }
   const denses = layers.filter((spec): spec is DenseSpec => spec.kind === "dense");
@@ -131,9 +118,9 @@ export function fusedLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): LayoutRe
   const outputs = denses[denses.length - 1]!.units;
   const perRow = perRowProblem(tf, [loss, ...metrics], [...model.metricsNames], outputs, sparseTargets);
   if (perRow !== undefined) return no(perRow);
-  // Softmax normalises over the units: a padded hidden softmax would change it, so its width is part of the family.
+  // Hidden widths may differ; the output's is the data's.
   const shape = layers.map((spec) =>
-    spec.kind === "dropout" ? "dropout" : `dense(${spec.activationName},${spec.useBias ? "bias" : "nobias"}${spec === denses[denses.length - 1] || spec.activationName === "softmax" ? `,${spec.units}` : ""})`,
+    spec.kind === "dropout" ? "dropout" : `dense(${spec.activationName},${spec.useBias ? "bias" : "nobias"}${spec === denses[denses.length - 1] ? `,${spec.units}` : ""})`,
   );
   const family = [`in ${inputShape[1]}`, ...shape, `loss ${model.loss}`, `metrics ${model.metricsNames.join(",")}`, `optimizer ${optimizer.kind}`].join(" | ");
   return { fusable: true, layout: { family, inputUnits: inputShape[1]!, layers, optimizer, loss, metrics, names: [...model.metricsNames], sparseTargets } };
@@ -154,21 +141,21 @@ function optimizerSettings(optimizer: tfjs.Optimizer): OptimizerSettings | strin
 }
 
 /**
- * Checks that each function gives one value per row of a stacked batch [2, 3, outputs] (a
- * batch-level metric such as precision gives one number): undefined when they all do.
+ * Checks that each function gives one value per row of a batch [6, outputs] (a batch-level metric
+ * such as precision gives one number): undefined when they all do.
  */
 function perRowProblem(tf: TensorFlow, functions: readonly RowFunction[], names: readonly string[], outputs: number, sparse: boolean): string | undefined {
   return tf.tidy(() => {
-    const yPred = tf.fill([2, 3, outputs], 1 / outputs);
-    const yTrue = sparse ? tf.zeros([2, 3, 1]) : tf.fill([2, 3, outputs], 1 / outputs);
+    const yPred = tf.fill([6, outputs], 1 / outputs);
+    const yTrue = sparse ? tf.zeros([6, 1]) : tf.fill([6, outputs], 1 / outputs);
     for (const [i, fn] of functions.entries()) {
       let shape: number[];
       try {
         shape = fn(yTrue, yPred).shape;
       } catch {
-        return `its ${names[i] ?? "metric"} cannot take a stacked batch`;
+        return `its ${names[i] ?? "metric"} cannot be computed on a batch of rows`;
       }
-      if (shape.length !== 2 || shape[0] !== 2 || shape[1] !== 3) return `its ${names[i] ?? "metric"} is not computed row by row`;
+      if (shape.length !== 1 || shape[0] !== 6) return `its ${names[i] ?? "metric"} is not computed row by row`;
     }
     return undefined;
   });

@@ -4,9 +4,9 @@
  * trainer (`train.ts`) keeps for a trial: its epoch, its seeded shuffle of the training rows
  * (`deriveSeed(seed, "shuffle", 0)`), its seeded `Math.random` stand-in per epoch for dropout
  * (`deriveSeed(seed, "fit", 0, e)`), its training logs, per-epoch validation, report and pruning
- * question, its abort signal (read before every step). A slot whose trial completes, is pruned,
- * fails (a non-finite metric) or is aborted gives its model back (its weights written back into it)
- * and takes the next waiting trial, while the other slots go on.
+ * question, its abort signal (read before every step). The models' own variables are trained in
+ * place. A slot whose trial completes, is pruned, fails (a non-finite metric) or is aborted gives
+ * its model back (or disposes it) and takes the next waiting trial, while the other slots go on.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "../backend";
@@ -21,7 +21,7 @@ import type { DenseSpec, DropoutSpec, FusedLayout } from "./layout";
 import { FlatOptimizer } from "./flat-optimizer";
 import { slotVariables } from "./slot-forward";
 import { fusedEvaluate, fusedTrainStep, type FusedEvaluation, type SlotBatch } from "./step";
-import { writeDropoutMultipliers } from "./dropout-noise";
+import { dropoutMultipliers } from "./dropout-noise";
 
 /** A trial's training in a slot: the options of `trainTrial` with the metric already resolved. */
 export type SlotOptions = Omit<TrainOptions, "hypergradient" | "dataNames">;
@@ -177,9 +177,7 @@ export class FusedTrainer {
       const n = Math.min(slot.options.batchSize, this.rows - slot.cursor);
       const dropout = slot.dropouts.map((drop) => {
         if (!(drop.rate > 0 && drop.rate < 1)) return undefined;
-        const values = new Float32Array(n * drop.units);
-        writeDropoutMultipliers(values, 0, n, drop.units, n, drop.units, drop.rate, drop.seed, slot.dropoutRandom);
-        return { values, units: drop.units };
+        return { values: dropoutMultipliers(n, drop.units, drop.rate, drop.seed, slot.dropoutRandom), units: drop.units };
       });
       return { layout: slot.layout, indices: slot.order.slice(slot.cursor, slot.cursor + n), dropout };
     });
@@ -292,7 +290,7 @@ export class FusedTrainer {
     }
   }
 
-  /** Frees the stack and the optimizer's state (call when no trial is running). */
+  /** Frees the optimizer's state and rejects waiting trials (call when no trial is running). */
   dispose(): void {
     for (const trial of this.waiting.splice(0)) {
       disposeModel(trial.model);

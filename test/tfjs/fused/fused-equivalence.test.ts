@@ -48,7 +48,7 @@ const adamSigmoid: ModelBuilder<Params> = (p) => {
   return model;
 };
 
-/** dense(units, sigmoid: padded units masked) → dense(units/2, tanh, no bias) → dense(2, softmax); SGD; categorical cross-entropy. */
+/** dense(units, sigmoid) → dense(units/2, tanh, no bias) → dense(2, softmax); SGD; categorical cross-entropy. */
 const sgdSoftmax: ModelBuilder<Params> = (p) => {
   const model = tf.sequential();
   model.add(tf.layers.dense({ units: p.units, activation: "sigmoid", inputShape: [30] }));
@@ -111,7 +111,7 @@ test("three trials of different widths, batch sizes and learning rates fused = e
   await compare(adamSigmoid, binary, TRIALS, "val_acc");
 });
 
-test("two hidden layers (a masked sigmoid, a bias-free tanh), SGD, softmax: fused = alone", async () => {
+test("two hidden layers (sigmoid, a bias-free tanh), SGD, softmax: fused = alone", async () => {
   await compare(sgdSoftmax, hot, TRIALS, "val_loss");
 });
 
