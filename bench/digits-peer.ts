@@ -16,7 +16,7 @@ const DEBIAN_PYTHON = "/usr/bin/python3";
 export type PeerOutcome = { readonly ok: true; readonly seeds: readonly RunFigures[]; readonly summary: string } | { readonly ok: false; readonly reason: string };
 
 /** Installs the peer's Debian packages when missing (apt-get through scripts/bench-peer-deps.sh). */
-function ensurePeerPackages(): string | undefined {
+export function ensurePeerPackages(): string | undefined {
   const setup = spawnSync("bash", [join(repositoryRoot(), "scripts/bench-peer-deps.sh")], { stdio: ["ignore", "inherit", "pipe"], encoding: "utf8" });
   if (setup.status === 0) return undefined;
   return `scripts/bench-peer-deps.sh failed (exit ${String(setup.status)}): ${setup.stderr.trim().split("\n").slice(-3).join(" / ")}`;

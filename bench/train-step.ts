@@ -11,8 +11,12 @@
  * - `model.fit` (its own shuffle, loss and accuracy logged, no validation);
  * - a minimal tfjs loop: `optimizer.minimize` of the loss on slices of a shuffled epoch tensor,
  *   no metrics, no yields (the floor for this model and backend);
+ * - the fused trainer (src/tfjs/fused) with K = 1, 2, 4, 8, 16 trials of the model trained at once
+ *   as one computation (`--fused` to choose), end to end as `trainTrial` (its figure is CPU ms per
+ *   *trial*-step: the run's CPU time over the batches of all K trials);
  * on each TensorFlow.js backend asked for, and PyTorch (1 thread, the same model, data and batch
- * size, measured in the same run through /usr/bin/python3), side by side with ratios. Each figure
+ * size, measured in the same run through /usr/bin/python3 after `scripts/bench-peer-deps.sh`
+ * installs python3-torch when missing), side by side with ratios. Each figure
  * is the process's CPU time per step (steadier than wall time on a shared machine; every trainer
  * here runs on one thread), the median over `repeats` runs of `epochs` epochs after a warm-up run.
  * Read the ratios, and re-run before trusting a single figure.
@@ -29,6 +33,8 @@ import { trainEpoch } from "../src/tfjs/epoch";
 import { DEFAULT_YIELD_INTERVAL_MS, EventLoopPacer } from "../src/tfjs/pacer";
 import type { TrainingData } from "../src/tfjs/trainingData";
 import { median } from "./peers";
+import { ensurePeerPackages } from "./digits-peer";
+import { FusedTrainer, trainTrialFused } from "../src/tfjs/fused";
 import { digitsData } from "./workers-digits";
 
 const PYTHON = "/usr/bin/python3";
@@ -41,6 +47,7 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "5" },
     repeats: { type: "string", default: "3" },
     backends: { type: "string", default: "wasm,cpu" },
+    fused: { type: "string", default: "1,2,4,8,16" },
   },
 });
 const EPOCHS = Number(values.epochs);
@@ -53,11 +60,11 @@ function cpuMs(): number {
 const REPEATS = Number(values.repeats);
 
 /** 64 → 128 relu → 10 softmax, Adam, categorical cross-entropy, accuracy. */
-function digitsMlp(tf: TensorFlow): tfjs.LayersModel {
+function digitsMlp(tf: TensorFlow, learningRate = LEARNING_RATE): tfjs.LayersModel {
   const model = tf.sequential();
   model.add(tf.layers.dense({ inputShape: [64], units: 128, activation: "relu" }));
   model.add(tf.layers.dense({ units: 10, activation: "softmax" }));
-  model.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  model.compile({ optimizer: tf.train.adam(learningRate), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   return model;
 }
 
@@ -132,6 +139,26 @@ const minimalLoop: Trainer = async (tf, data, epochs) => {
   return msPerStep;
 };
 
+/** K trials of the model (learning rates spread around 1e-3) in one fused trainer; CPU ms per trial-step. */
+function fusedTrainer(k: number): Trainer {
+  return async (tf, data, epochs) => {
+    const trainer = new FusedTrainer(tf, data.folds[0]!, k);
+    const start = cpuMs();
+    try {
+      const results = await Promise.all(
+        Array.from({ length: k }, (_, i) =>
+          trainTrialFused(tf, trainer, (p: { lr: number }) => digitsMlp(tf, p.lr), { lr: LEARNING_RATE * (1 + i / k) }, data, { epochs, batchSize: BATCH_SIZE, metric: "acc", seed: 1 + i }),
+        ),
+      );
+      const fallback = results.find((result) => result.fallback !== undefined)?.fallback;
+      if (fallback !== undefined) throw new Error(`the digits MLP did not fuse: ${fallback}`);
+      return (cpuMs() - start) / results.reduce((sum, result) => sum + result.batchesRun, 0);
+    } finally {
+      trainer.dispose();
+    }
+  };
+}
+
 function shuffled(tf: TensorFlow, x: tfjs.Tensor, y: tfjs.Tensor, random: () => number): [tfjs.Tensor, tfjs.Tensor] {
   return tf.tidy(() => {
     const order = tf.tensor1d(permutation(x.shape[0]!, random), "int32");
@@ -192,6 +219,7 @@ const TRAINERS: readonly (readonly [string, Trainer])[] = [
   ["our epoch loop, yield every batch", ourEpochLoop(0)],
   ["model.fit", modelFit],
   ["minimal minimize loop", minimalLoop],
+  ...values.fused.split(",").filter((k) => k.trim() !== "").map((k): [string, Trainer] => [`fused, K=${Number(k)} (per trial-step)`, fusedTrainer(Number(k))]),
 ];
 
 async function measureBackend(backend: BackendName): Promise<Map<string, number>> {
@@ -217,7 +245,8 @@ async function main(): Promise<void> {
   const trainRows = digitsData(tf, 0);
   const rows = trainRows.folds[0]!.xTrain.shape[0]!;
   trainRows.dispose();
-  const torch = torchMsPerStep(rows);
+  const setup = ensurePeerPackages();
+  const torch = setup === undefined ? torchMsPerStep(rows) : `unavailable (${setup})`;
   const torchText = typeof torch === "number" ? `${torch.toFixed(3)} ms` : torch;
   for (const backend of backends) {
     const figures = await measureBackend(backend);
@@ -225,7 +254,7 @@ async function main(): Promise<void> {
     console.log(`\n${backend} (tfjs ${tf.version.tfjs}), ${rows} training rows`);
     for (const [label, ms] of figures) {
       const vsTorch = typeof torch === "number" ? `  ×${(ms / torch).toFixed(2)} PyTorch` : "";
-      console.log(`  ${label.padEnd(38)} ${ms.toFixed(3).padStart(8)} ms  ×${(ms / floor).toFixed(2)} minimal${vsTorch}`);
+      console.log(`  ${label.padEnd(40)} ${ms.toFixed(3).padStart(8)} ms  ×${(ms / floor).toFixed(2)} minimal${vsTorch}`);
     }
   }
   console.log(`\nPyTorch ${"(1 thread)".padEnd(26)} ${torchText}`);

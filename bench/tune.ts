@@ -1,10 +1,11 @@
 /**
- * `npm run bench:tune [-- --trials 30 --epochs 20 --seeds 3 --strategies bayes,random --no-peer]`
+ * `npm run bench:tune [-- --trials 30 --epochs 20 --seeds 3 --strategies bayes,random --fused 4,8 --no-peer]`
  *
  * Issue 13's digits search (`digits-e2e.ts`: the space, model and rows of
  * `../shared/bench/e2e_digits_optuna_torch.py`) through the real `%%tune` front end, with the
  * defaults (no --strategy, no --workers: printed as they are when run) and with each strategy of
- * `STRATEGIES` (read at run time, so new strategies appear), over seeds; and the peer script,
+ * `STRATEGIES` (read at run time, so new strategies appear), with the fused trainer (`--workers 1
+ * --fuse K` for each K of `--fused`, none by default), over seeds; and the peer script,
  * Optuna TPE + PyTorch, in the same invocation. Prints wall time, best validation accuracy, time
  * to first reach 0.97/0.98/0.985, trials per minute and the share of wall time outside the
  * objective, medians over seeds, the ratios ours / peer, and the issue's goals.
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     epochs: { type: "string", default: "20" },
     seeds: { type: "string", default: "3" },
     strategies: { type: "string", default: STRATEGIES.join(",") },
+    fused: { type: "string", default: "" },
     "no-peer": { type: "boolean", default: false },
   },
 });
@@ -37,6 +39,8 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`--strategies: unknown ${unknown.join(", ")}; expected some of ${STRATEGIES.join(", ")}`);
   const configs: DigitsConfig[] = [
     { name: "defaults", options: [] },
+    // K trials as one computation in the notebook's thread (src/tfjs/fused): not yet on worker threads.
+    ...values.fused.split(",").filter((k) => k.trim() !== "").map((k) => ({ name: `--workers 1 --fuse ${k.trim()}`, options: ["--workers", "1", "--fuse", k.trim()] })),
     // grid needs points per continuous parameter: 3 × 3 × 3 × 3 batch sizes = 81 combinations, of which --trials are run.
     ...strategies.map((s) => ({ name: s, options: s === "grid" ? ["--strategy", s, "--grid-points", "3"] : ["--strategy", s] })),
   ];
@@ -60,6 +64,10 @@ async function main(): Promise<void> {
     });
   const worst = overheads.reduce((a, b) => (b.share > a.share ? b : a), { name: "-", share: Number.NEGATIVE_INFINITY });
   console.log(`  every strategy's time outside training (outside the objective + live view) < 2 % of wall: ${verdict(overheads.length === 0 ? undefined : worst.share < 0.02)} (highest: ${worst.name} ${(worst.share * 100).toFixed(1)} %)`);
+  for (const fused of results.filter((c) => c.name.includes("--fuse") && c.runs.length > 0)) {
+    const m = medians(fused.runs);
+    console.log(`  ${fused.name}: wall ${(peer ? m.wallS / peer.wallS : Number.NaN).toFixed(2)}× the peer's, ${ours ? (m.wallS / ours.wallS).toFixed(2) : "?"}× the defaults'; best val acc ${m.best.toFixed(4)}`);
+  }
   console.log(`  ${ISSUE_13_FIGURES}`);
   console.log(`Backend: ${description}. Tensors alive at the end: ${tf.memory().numTensors}.`);
 }

@@ -212,14 +212,15 @@ export async function trainFold(
 }
 
 /** Which validation logs are needed after every epoch (else only after the last one). */
-interface ValidationSchedule {
+export interface ValidationSchedule {
   /** The compiled loss and metrics (`val_loss`, `val_acc`, ...). */
   readonly losses: boolean;
   /** The metrics from predictions ({@link TrainOptions.validationMetrics}). */
   readonly predictions: boolean;
 }
 
-function validationSchedule(options: TrainOptions, metric: string): ValidationSchedule {
+/** The validation logs needed after every epoch: those something reads per epoch (a reporter, a curve, the metric). Shared with the fused trainer. */
+export function validationSchedule(options: Pick<TrainOptions, "reporter" | "validateEveryEpoch" | "validationMetrics">, metric: string): ValidationSchedule {
   const everyEpoch = options.reporter !== undefined || options.validateEveryEpoch === true;
   const fromPredictions = (options.validationMetrics?.names ?? []).map((name) => VALIDATION_PREFIX + name);
   return {

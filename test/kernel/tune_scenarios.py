@@ -211,6 +211,22 @@ def tune_resume_after_kernel_restart(k):
 
 
 @scenario
+def tune_fused_trials(k):
+    setup(k)
+    ok(k, "const beforeFused = tf.memory().numTensors;")
+    outputs = ok(k, "%%tune --model buildModel --data xTrain,yTrain --epochs 3 --metric val_loss --strategy random --trials 6 --seed 5 \\\n"
+                    "       --workers 1 --fuse 4 --no-live --out fused\n" + SPACE)
+    text = streams(outputs)
+    check("Training 4 trials at once as one computation in the notebook's thread (fused dense stack" in text, text)
+    check("Repeatable: --seed 5 with 4 fused slots gives the same trials again." in text, text)
+    check("Ran 6 trials" in text, text)
+    check(value(k, "fused.trials.every((t) => t.state === 'complete' && t.intermediateValues.length === 3)"), "every trial reported each epoch")
+    shape = value(k, "tf.tidy(() => (fused.bestModel.predict(tf.tensor2d([xTrain[0]])) as tf.Tensor).shape)")
+    check(shape == [1, 3], f"the best model is kept and predicts: {shape}")
+    check(value(k, "(fused.dispose(), tf.memory().numTensors - beforeFused)") == 0, "tensors leaked by the fused search")
+
+
+@scenario
 def tune_bad_input_fails_before_training(k):
     setup(k)
     ok(k, "const notAModel = (p: unknown) => 42;\nconst yShort = yTrain.slice(1);\nlet builds = 0;\n"

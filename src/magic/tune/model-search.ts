@@ -33,7 +33,8 @@ import { runPbtSearch } from "./pbt-search";
 import { plannedTrials } from "./space-size";
 import { FrontModelKeeper } from "./front-models";
 import { resolveModelObjectives, severalObjectivesResult, type ModelObjectives } from "./model-objectives";
-import { boundedWorkers, repeatabilityNote, startWorkerTraining, type TrainingMode } from "./worker-search";
+import { boundedWorkers, fusedTraining, repeatabilityNote, startWorkerTraining, type TrainingMode } from "./worker-search";
+import { trainTrialFused, type FusedTrainer } from "../../tfjs/fused";
 
 /**
  * Runs a `--model` search: reads `--data` (and `--validation-data`), checks one model built from
@@ -68,6 +69,7 @@ export async function runModelSearch(
     throw new MagicError(`--data ${xName},${yName}: ${messageOf(error)}`, 1);
   }
   let pool: TrainingPool | undefined;
+  let fused: FusedTrainer | undefined;
   let test: TestData | undefined;
   try {
     test = readTestData(loaded, options, context, { x, y }, labels.classes);
@@ -115,6 +117,21 @@ export async function runModelSearch(
     else if (workers.auto !== undefined) context.stdout(`Training one trial at a time in the notebook's thread (${workers.auto}).\n`);
     pool = mode?.kind === "threads" ? mode.pool : undefined;
     if (pool !== undefined) context.stdout(`${repeatabilityNote(options, seed, pool.size)}\n`);
+    const fusion = await fusedTraining(loaded, options, pool !== undefined, builder, representativeParams(space), data, { study: seed, check: checkSeed }, hypergradient);
+    if (fusion !== undefined) context.stdout(`${fusion.note}\n`);
+    fused = fusion?.trainer;
+    const inFused = fused;
+    let fallbackSaid = false;
+    // One trial in the notebook's thread: in a fused slot when there is a fused trainer (saying once why a trial fell back).
+    const trainHere = async (params: Params, perTrial: Parameters<typeof trainTrial>[4]): Promise<TrialTraining> => {
+      if (inFused === undefined) return trainTrial(tf, builder, params, data, perTrial);
+      const trained = await trainTrialFused(tf, inFused, builder, params, data, perTrial);
+      if (trained.fallback !== undefined && !fallbackSaid) {
+        fallbackSaid = true;
+        context.stdout(`A trial trained alone, not fused: ${trained.fallback}.\n`);
+      }
+      return trained;
+    };
     const study = await openStudy(options, space, seed, direction, metric, context, several?.objectives);
     const bound = new NotebookStudy(study, space, session.embedding, options.trials);
     const front = several === undefined ? undefined : { plan: several, keeper: new FrontModelKeeper(bound.frontModels, several.objectives.directions) };
@@ -135,13 +152,13 @@ export async function runModelSearch(
       };
       let result: Omit<TrialTraining, "model">;
       if (front !== undefined) {
-        const trained = inPool === undefined ? await trainTrial(tf, builder, params, data, perTrial) : await trainTrialInPool(tf, inPool, builder, params, data.folds.length, perTrial);
+        const trained = inPool === undefined ? await trainHere(params, perTrial) : await trainTrialInPool(tf, inPool, builder, params, data.folds.length, perTrial);
         trial.setUserAttr("epochs", trained.epochsRun);
         const foldMetrics = foldFinals(trained, data.folds.length);
         if (foldMetrics !== undefined) trial.setUserAttr(FOLD_METRICS_ATTR, foldMetrics);
         return severalObjectivesResult(tf, trained, front, data, options.keepBest, trial.number);
       } else if (inPool === undefined) {
-        const trained = await trainTrial(tf, builder, params, data, perTrial);
+        const trained = await trainHere(params, perTrial);
         await keeper.offer(trained.value, trained.pruned, trained.model === undefined ? undefined : { kind: "in-hand", model: trained.model }, trial.number);
         result = trained;
       } else {
@@ -176,12 +193,13 @@ export async function runModelSearch(
       objective,
       context,
       bound,
-      concurrency: pool?.size ?? 1,
+      concurrency: pool?.size ?? fused?.capacity ?? 1,
       objectiveWork: "training",
       afterSearch,
     });
   } finally {
     if (pool !== undefined) await sessionPool.giveBack(pool);
+    fused?.dispose();
     test?.dispose();
     data.dispose();
   }

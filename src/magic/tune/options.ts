@@ -55,6 +55,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "refit", type: "boolean", default: true, description: "with --cv: train the best parameters once more on all of --data and keep that model as study.bestModel (--no-refit keeps the best trial's last-fold model)" },
   { name: "maxFailures", type: "integer", metavar: "N", default: 10, description: "stop after this many consecutive failed trials" },
   { name: "workers", type: "string", metavar: "N|auto", default: "auto", description: "--model: train N trials at once on worker threads; auto: one per core, less one from 4 cores up (see below)" },
+  { name: "fuse", type: "string", metavar: "off|auto|K", default: "off", description: "--model in the notebook's thread: train K trials of a dense model at once as one computation; auto: K = 8 (see below)" },
   { name: "live", type: "boolean", default: true, description: "show the progress line and trials table while the search runs (--no-live for none)" },
 ];
 
@@ -80,6 +81,14 @@ count give the same trials: trial k is chosen once trial k-N has ended, seeing t
 as running, so a fast trial may wait for a slow one. A --pruner or a shared --storage makes the
 trials depend on timing, as the output then says. A model that cannot cross (custom layers, a
 loss or metric given as a function) is trained one trial at a time in the notebook instead.
+
+--fuse K (with --workers 1, or wherever training stays in the notebook's thread) trains K trials
+at once as one computation when the builder's model is a tf.sequential stack of Dense and Dropout
+layers with a named loss and metrics and an Adam or SGD optimizer: each trial keeps its own
+widths, batch size, learning rate, dropout rate, seeds, reports and pruning, and gets the weights
+and metrics it would get alone (to float32 rounding). A finished trial's slot takes the next one.
+--fuse auto takes K = 8; --fuse off (the default) trains one trial at a time. Other models (and
+--cv, hypergradient(...)) train one at a time, and the output says why.
 
 The study is bound to --out: study.bestParams, study.bestValue, study.bestModel, study.trials,
 study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it shows its trials.
@@ -166,6 +175,8 @@ export interface TuneOptions {
   readonly live: boolean;
   /** Trials trained at once: a number, or "auto" (see `autoWorkers` in worker-search.ts). */
   readonly workers: number | "auto";
+  /** Trials trained at once as one fused computation in the notebook's thread (see `fusedTraining` in worker-search.ts). */
+  readonly fuse: number | "auto" | "off";
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -226,6 +237,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     maxFailures: number("maxFailures") ?? 10,
     live: (args["live"] as boolean | undefined) ?? true,
     workers: workersOption(String(args["workers"] ?? "auto")),
+    fuse: fuseOption(String(args["fuse"] ?? "off")),
   };
   const fail = (message: string): never => {
     throw new MagicError(message, 1);
@@ -273,6 +285,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.workers !== "auto" && options.workers > 1 && options.objective !== undefined) {
     fail("--workers is for --model (models trained on worker threads); an --objective runs in the notebook's thread");
   }
+  if (options.fuse !== "off" && options.objective !== undefined) fail("--fuse is for --model (models trained as one computation); an --objective runs one trial at a time");
   if (options.objectives !== undefined) checkSeveralObjectives(options.strategy, options.pruner, options.objectives);
   if (options.maxFailures < 1) fail(`--max-failures must be at least 1, got ${options.maxFailures}`);
   if (options.from !== undefined && !IDENTIFIER.test(options.from)) fail(`--from expects the variable of an earlier study, got "${options.from}"`);
@@ -332,6 +345,14 @@ function workersOption(value: string): number | "auto" {
   if (value === "auto") return "auto";
   const count = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!(count >= 1)) throw new MagicError(`--workers expects auto or a whole number of trials at once (at least 1), got "${value}"`, 1);
+  return count;
+}
+
+/** `--fuse`: off, auto, or a whole number of trials trained as one computation (at least 1). */
+function fuseOption(value: string): number | "auto" | "off" {
+  if (value === "off" || value === "auto") return value;
+  const count = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(count >= 1)) throw new MagicError(`--fuse expects off, auto or a whole number of trials trained at once (at least 1), got "${value}"`, 1);
   return count;
 }
 

@@ -6,7 +6,8 @@
 import { availableParallelism } from "node:os";
 import type { LoadedTensorFlow } from "../../tfjs/backend";
 import { describeModel, sessionPool, UnserialisableModelError, type TrainingPool, type WarmPool } from "../../tfjs/pool";
-import { buildTrialModel, disposeModel, type ModelBuilder } from "../../tfjs/train";
+import { buildTrialModel, disposeModel, type HypergradientTraining, type ModelBuilder } from "../../tfjs/train";
+import { FusedTrainer, fusedLayoutOf, fusionBlocker } from "../../tfjs/fused";
 import type { TrainingData } from "../../tfjs/trainingData";
 import type { Params } from "../../engine/types";
 import { messageOf } from "../../common/errors";
@@ -108,15 +109,59 @@ export async function startWorkerTraining(
   return { kind: "threads", pool, note: `Training ${workers.count} trials at once on worker threads (${how}).` };
 }
 
+/** Trials `--fuse auto` trains as one computation (`npm run bench:train-step`: the CPU time per trial-step stops falling from about 4–8). */
+export const AUTO_FUSED_SLOTS = 8;
+
+/** A fused trainer for a search, and the line saying so; or the line saying why not. */
+export type FusedMode = { readonly trainer: FusedTrainer; readonly note: string } | { readonly trainer?: undefined; readonly note: string };
+
+/**
+ * `--fuse K|auto`: a fused trainer of K slots when the search trains in the notebook's thread and
+ * the builder's model (built once from `params` with the check seed) fuses; else why it trains
+ * one trial at a time.
+ * Undefined for `--fuse off`. Dispose the trainer after the search.
+ */
+export async function fusedTraining(
+  loaded: LoadedTensorFlow,
+  options: Pick<TuneOptions, "fuse" | "storage" | "pruner">,
+  onThreads: boolean,
+  builder: ModelBuilder,
+  params: Params,
+  data: TrainingData,
+  seeds: { readonly study: number; readonly check: number },
+  hypergradient: HypergradientTraining | undefined,
+): Promise<FusedMode | undefined> {
+  if (options.fuse === "off") return undefined;
+  const asked = `--fuse ${options.fuse}`;
+  const alone = (reason: string): FusedMode => ({ note: `${asked}: training one trial at a time, because ${reason}.` });
+  if (onThreads) return alone("the trials train on worker threads (fusing runs in the notebook's thread: add --workers 1)");
+  const blocked = fusionBlocker(data, hypergradient === undefined ? {} : { hypergradient });
+  if (blocked !== undefined) return alone(blocked);
+  const model = await buildTrialModel(builder, params, 0, { seed: seeds.check });
+  let layout;
+  try {
+    layout = fusedLayoutOf(loaded.tf, model);
+  } finally {
+    disposeModel(model);
+  }
+  if (!layout.fusable) return alone(`the model does not fuse: ${layout.reason}`);
+  const slots = options.fuse === "auto" ? AUTO_FUSED_SLOTS : options.fuse;
+  const trainer = new FusedTrainer(loaded.tf, data.folds[0]!, slots);
+  return {
+    trainer,
+    note: `Training ${slots} trials at once as one computation in the notebook's thread (fused dense stack, ${loaded.backend}). ${repeatabilityNote(options, seeds.study, slots, "fused slots")}`,
+  };
+}
+
 /**
  * One line for the cell's output of a search training several trials at once: repeatable with the
- * same seed and worker count (the engine's `repeatable` asking), or why not exactly.
+ * same seed and worker (or fused slot) count (the engine's `repeatable` asking), or why not exactly.
  */
-export function repeatabilityNote(options: Pick<TuneOptions, "storage" | "pruner">, seed: number, workers: number): string {
+export function repeatabilityNote(options: Pick<TuneOptions, "storage" | "pruner">, seed: number, workers: number, what = "workers"): string {
   const why = [
     ...(options.storage !== undefined ? ["--storage is shared with any other process running the study, whose trials come in between"] : []),
     ...(options.pruner !== "none" ? [`--pruner ${options.pruner} compares each trial with the trials running beside it, which depends on timing`] : []),
   ];
-  if (why.length === 0) return `Repeatable: --seed ${seed} with ${workers} workers gives the same trials again.`;
-  return `Not exactly repeatable with ${workers} workers: ${why.join("; ")}.`;
+  if (why.length === 0) return `Repeatable: --seed ${seed} with ${workers} ${what} gives the same trials again.`;
+  return `Not exactly repeatable with ${workers} ${what}: ${why.join("; ")}.`;
 }
