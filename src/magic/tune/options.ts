@@ -87,7 +87,9 @@ at once as one computation when the builder's model is a tf.sequential stack of 
 layers with a named loss and metrics and an Adam or SGD optimizer: each trial keeps its own
 widths, batch size, learning rate, dropout rate, seeds, reports and pruning, and gets the weights
 and metrics it would get alone (to float32 rounding). A finished trial's slot takes the next one.
---fuse auto takes K = 8; --fuse off (the default) trains one trial at a time. Other models (and
+--fuse auto takes K = 8; --fuse off (the default) trains one trial at a time: on a 2-core machine
+two worker threads still train more trials a minute than one fused thread (npm run bench:tune --
+--fused 8 measures it), and fusing on worker threads is not built yet. Other models (and
 --cv, hypergradient(...)) train one at a time, and the output says why.
 
 The study is bound to --out: study.bestParams, study.bestValue, study.bestModel, study.trials,
