@@ -113,7 +113,9 @@ export class CellCompiler {
   /** The quick info (type and documentation) of the symbol at `position` of `code`. */
   inspect(previous: string, code: string, position: number): ts.QuickInfo | undefined {
     const files = this.program.update(previous, code);
-    const info = ts.getQuickInfoAtPosition(files.cell, files.program.getTypeChecker(), NO_CANCELLATION, position + MODULE_PREFIX.length);
+    const checker = files.program.getTypeChecker();
+    this.program.docComments.attachDocComments(checker, files.cell, position + MODULE_PREFIX.length);
+    const info = ts.getQuickInfoAtPosition(files.cell, checker, NO_CANCELLATION, position + MODULE_PREFIX.length);
     if (info?.textSpan !== undefined) info.textSpan.start -= MODULE_PREFIX.length;
     return info;
   }

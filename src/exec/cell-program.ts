@@ -9,6 +9,8 @@
  * cell and the declarations are parsed and bound again. Module resolutions are cached across
  * programs (cleared after a cell with errors, so a package installed meanwhile is found), and the
  * `@types` packages are listed once, when the compiler starts (as tslab's watch program did).
+ * The documentation comments of libraries and packages are not parsed: inspection attaches them
+ * to the declarations it shows (doc-comments.ts).
  *
  * The compiler options are tslab's (so cells type-check as they did), except that the module
  * kind is CommonJS: the one emit of the checked program is the code the kernel runs.
@@ -16,6 +18,7 @@
 import { statSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "@tslab/typescript-for-tslab";
+import { DocComments, withoutDocComments } from "./doc-comments";
 
 /** Text put before the cell and the declarations so that both are modules (as in tslab). */
 export const MODULE_PREFIX = "export {};\n";
@@ -50,6 +53,9 @@ export class CellProgram {
   private readonly host: ts.CompilerHost;
   private readonly files = new Map<string, CachedFile>();
   private resolutionCache: ts.ModuleResolutionCache;
+  /** The documentation comments of the files parsed without them, for inspection. */
+  readonly docComments = new DocComments((file) => (this.parsedWithoutDocs.has(file.fileName) ? this.readFile(file.fileName) : undefined));
+  private readonly parsedWithoutDocs = new Set<string>();
   private program: ts.Program | undefined;
   private cellText = "";
   private declarationText = "";
@@ -146,7 +152,9 @@ export class CellProgram {
     if (cached !== undefined && cached.mtimeMs === mtimeMs) return cached.file;
     const text = this.readFile(fileName);
     if (text === undefined) return undefined;
-    const file = ts.createSourceFile(fileName, text, languageVersion, false);
+    const lean = stable && fileName.endsWith(".d.ts");
+    const file = ts.createSourceFile(fileName, lean ? withoutDocComments(text) : text, languageVersion, false);
+    if (lean) this.parsedWithoutDocs.add(fileName);
     this.files.set(fileName, { file, mtimeMs });
     return file;
   }
