@@ -201,7 +201,7 @@ export class Engine {
     for (const name of Object.keys(this.locals)) delete this.locals[name];
   }
 
-  /** Releases the compiler's watchers so the process can exit. */
+  /** Releases the compiler (it holds no watchers or handles: nothing keeps the process alive). */
   close(): void {
     this.compiler.close();
   }
