@@ -1,7 +1,7 @@
 /**
- * The one adapter over tslab: its converter turns a cell of TypeScript (or JavaScript) into
- * JavaScript with declarations carried from cell to cell; this module runs the result, reports
- * values and errors as data, and answers completion, inspection and is_complete.
+ * The execution engine: the cell compiler (cell-compiler.ts) turns a cell of TypeScript (or
+ * JavaScript) into JavaScript with declarations carried from cell to cell; this module runs the
+ * result, reports values and errors as data, and answers completion, inspection and is_complete.
  *
  * Interrupts: the code of a cell runs inside `vm.runInThisContext({ breakOnSigint: true })`, and
  * guard.ts guards the rest of cell code (resumptions after `await`, timer callbacks, functions
@@ -13,8 +13,9 @@ import * as path from "node:path";
 import Module from "node:module";
 import * as ts from "@tslab/typescript-for-tslab";
 // tslab's internals (not its public API): package.json pins tslab to the exact version they were read from.
-import { createConverter, isCompleteCode, type ConvertResult, type Converter, type Diagnostic } from "tslab/dist/converter";
+import { isCompleteCode } from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
+import { CellCompiler, type CellDiagnostic, type CompiledCell } from "./cell-compiler";
 import { createTslabCompat, toMimeBundle } from "./display";
 // The cell globals set below, typed from their declaration (test/cell-api checks the two agree).
 import * as tunelabModule from "../cell-api/globals";
@@ -50,14 +51,14 @@ const CONVERSION_CACHE_SIZE = 64;
 
 /** Runs cells of one language in this process's global context. */
 export class Engine {
-  private readonly converter: Converter;
+  private readonly compiler: CellCompiler;
   private prevDecl = "";
   private readonly locals: Record<string, unknown>;
   private readonly require: NodeJS.Require;
   private readonly sideOutputs = new Map<string, string>();
   private cellNumber = 0;
   /** Recent conversions by declarations + code, oldest first (an LRU). */
-  private readonly conversions = new Map<string, ConvertResult>();
+  private readonly conversions = new Map<string, CompiledCell>();
 
   /**
    * @param language TypeScript or JavaScript
@@ -66,7 +67,9 @@ export class Engine {
   constructor(readonly language: Language, readonly rootDir: string = process.cwd()) {
     installGuardedAwaiter();
     installVirtualPackages(rootDir);
-    this.converter = createConverter({ isJS: language === "javascript" });
+    this.compiler = new CellCompiler(rootDir, language === "javascript");
+    // The first program (parsing and binding the libraries and `@types`) is built now, not in the first cell.
+    this.compiler.convert("", "");
     this.locals = createLocals();
     this.require = this.createCellRequire();
     const globals = globalThis as Record<string, unknown>;
@@ -103,11 +106,11 @@ export class Engine {
   }
 
   /**
-   * tslab's conversion of `code` after the current declarations. Re-running an unchanged cell
+   * The compilation of `code` after the current declarations. Re-running an unchanged cell
    * with unchanged declarations reuses the earlier result (no compiler pass), unless the cell
    * imports local files, whose contents may have changed.
    */
-  private convert(code: string): ConvertResult {
+  private convert(code: string): CompiledCell {
     const key = `${this.prevDecl}\u0000${code}`;
     const cached = this.conversions.get(key);
     if (cached !== undefined) {
@@ -116,7 +119,7 @@ export class Engine {
       return cached;
     }
     const expansion = expandShorthand(code, this.language);
-    const compiled = withSourceColumns(this.converter.convert(this.prevDecl, expansion.code), expansion);
+    const compiled = withSourceColumns(this.compiler.convert(this.prevDecl, expansion.code), expansion);
     const live = compiled.output === undefined ? compiled : { ...compiled, output: liveTopLevelBindings(compiled.output) };
     const converted = this.language === "javascript" && live.declOutput !== undefined ? { ...live, declOutput: objectNamespacesAsValues(live.declOutput) } : live;
     if (converted.sideOutputs === undefined && !/\b(import|require)\b/.test(code)) {
@@ -163,7 +166,7 @@ export class Engine {
 
   /** Completion candidates at `cursor` (a UTF-16 offset into `code`). */
   complete(code: string, cursor: number): Completion {
-    const info = this.converter.complete(this.prevDecl, code, cursor);
+    const info = this.compiler.complete(this.prevDecl, code, cursor);
     // tslab matches case-insensitively; prefer the candidates that match the typed case.
     const typed = code.slice(info.start, cursor);
     const exact = info.candidates.filter((name) => name.startsWith(typed));
@@ -172,7 +175,7 @@ export class Engine {
 
   /** The documentation of the symbol at `cursor`, or `undefined` when there is none. */
   inspect(code: string, cursor: number): string | undefined {
-    const info = this.converter.inspect(this.prevDecl, code, cursor);
+    const info = this.compiler.inspect(this.prevDecl, code, cursor);
     if (info === undefined || info === null) return undefined;
     const text = printQuickInfo(info);
     return text === "" ? undefined : text;
@@ -198,9 +201,9 @@ export class Engine {
     for (const name of Object.keys(this.locals)) delete this.locals[name];
   }
 
-  /** Releases the compiler's watchers so the process can exit. */
+  /** Releases the compiler (it holds no watchers or handles: nothing keeps the process alive). */
   close(): void {
-    this.converter.close();
+    this.compiler.close();
   }
 
   private createCellRequire(): NodeJS.Require {
@@ -280,13 +283,13 @@ function tslabVersion(): string {
 }
 
 /** A conversion whose diagnostics point at the written cell, not at its shorthand expansion. */
-function withSourceColumns(converted: ConvertResult, expansion: ShorthandExpansion): ConvertResult {
+function withSourceColumns(converted: CompiledCell, expansion: ShorthandExpansion): CompiledCell {
   if (converted.diagnostics.length === 0) return converted;
-  const map = (pos: Diagnostic["start"]): Diagnostic["start"] => ({ ...pos, character: expansion.toSource(pos.line, pos.character) });
+  const map = (pos: CellDiagnostic["start"]): CellDiagnostic["start"] => ({ ...pos, character: expansion.toSource(pos.line, pos.character) });
   return { ...converted, diagnostics: converted.diagnostics.map((d) => ({ ...d, start: map(d.start), end: map(d.end) })) };
 }
 
-function compileError(diagnostics: readonly Diagnostic[]): RunOutcome {
+function compileError(diagnostics: readonly CellDiagnostic[]): RunOutcome {
   const lines = diagnostics.map((d) => `${d.fileName ? `${d.fileName} ` : ""}${d.start.line + 1}:${d.start.character + 1} - ${d.messageText}`);
   return { status: "error", ename: "CompileError", evalue: lines[0] ?? "compile error", traceback: lines };
 }

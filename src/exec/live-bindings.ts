@@ -150,10 +150,15 @@ function isInsideFunction(node: ts.Node): boolean {
   return false;
 }
 
-/** Whether an identifier reads or writes a variable (not a property name, a declaration's own name or a label). */
-function isReference(node: ts.Identifier): boolean {
+/**
+ * Whether an identifier reads or writes a variable (not a property name, a declaration's own name,
+ * a label or a part of a qualified name; a shorthand property is a reference).
+ */
+export function isReference(node: ts.Identifier): boolean {
   const parent = node.parent;
   if (parent === undefined) return false;
+  if (ts.isQualifiedName(parent) || ts.isJsxAttribute(parent) || ts.isNamespaceExport(parent)) return false;
+  if ((ts.isEnumMember(parent) || ts.isModuleDeclaration(parent) || ts.isEnumDeclaration(parent) || ts.isInterfaceDeclaration(parent) || ts.isTypeAliasDeclaration(parent) || ts.isTypeParameterDeclaration(parent) || ts.isImportEqualsDeclaration(parent) || ts.isPropertySignature(parent) || ts.isMethodSignature(parent)) && parent.name === node) return false;
   if (ts.isPropertyAccessExpression(parent) && parent.name === node) return false;
   if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isGetAccessor(parent) || ts.isSetAccessor(parent)) && parent.name === node) return false;
   if (ts.isBindingElement(parent) && (parent.name === node || parent.propertyName === node)) return false;

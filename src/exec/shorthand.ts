@@ -1,8 +1,9 @@
 /**
- * Shorthand properties that see earlier cells: `{ a }` written as `{ a: a }` before tslab converts
- * a cell. tslab's converter rewrites every reference to an earlier cell's declaration `a` into
- * `exports.a`, but not the name of a shorthand property, so `console.log({ best, lr })` failed
- * with "ReferenceError: best is not defined". `{ a }` and `{ a: a }` mean the same in every
+ * Shorthand properties that see earlier cells: `{ a }` written as `{ a: a }` before the cell is
+ * compiled. A reference to an earlier cell's declaration `a` becomes `exports.a`; tslab's converter
+ * missed the name of a shorthand property, so `console.log({ best, lr })` failed with
+ * "ReferenceError: best is not defined" (cell-transformers.ts handles a shorthand too; the
+ * expansion keeps the rewrite a plain identifier rewrite). `{ a }` and `{ a: a }` mean the same in every
  * position (object literals, arguments, template expressions, destructuring assignment targets,
  * with or without a default), so the expansion never changes what a cell does; it only adds text,
  * never a line, and {@link ShorthandExpansion.toSource} maps the compiler's columns back.

@@ -1,5 +1,5 @@
 /**
- * Kernel bugs the idiom corpus (test/kernel/idioms/) found, through the real tslab converter:
+ * Kernel bugs the idiom corpus (test/kernel/idioms/) found, through the real cell compiler:
  * a top-level `for await`, namespaces two cells later, and JavaScript variables holding object
  * literals written to in later cells.
  */

@@ -1,4 +1,4 @@
-/** Shared by the exec tests: real engines (tslab's converter), closed after the file's tests. */
+/** Shared by the exec tests: real engines (the cell compiler), closed after the file's tests. */
 import { after } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, type Language, type RunOutcome } from "../../src/exec/engine";

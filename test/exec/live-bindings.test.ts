@@ -1,4 +1,4 @@
-/** Cells as one program: later assignments seen by earlier functions, and declarations carried whole (real tslab converter). */
+/** Cells as one program: later assignments seen by earlier functions, and declarations carried whole (the real cell compiler). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { newEngine, valueOf } from "./engine-helpers";

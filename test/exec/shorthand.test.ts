@@ -1,4 +1,4 @@
-/** Shorthand properties that name earlier cells' declarations, through the real tslab converter. */
+/** Shorthand properties that name earlier cells' declarations, through the real cell compiler. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { newEngine, valueOf } from "./engine-helpers";

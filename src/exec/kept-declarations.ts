@@ -1,0 +1,132 @@
+/**
+ * Which of the earlier cells' declarations stay after a cell: all of them, except those whose
+ * name the cell declares again (a value replaces a value, a type a type; a class or enum, which
+ * is both, goes when either is replaced, and stays as an `any` value when only its type is).
+ * This is tslab's rule (`remainingDecls` of its converter), applied without changing the compiler's
+ * tree: the kept statements are printed, the ones the cell replaced in part rebuilt.
+ */
+import * as ts from "@tslab/typescript-for-tslab";
+
+/** What a cell's own declaration of a name leaves of an earlier one. */
+interface Keep {
+  readonly value: boolean;
+  readonly type: boolean;
+}
+
+function keepOf(checker: ts.TypeChecker, own: ts.Symbol | undefined): Keep {
+  if (own === undefined) return { value: true, type: true };
+  const symbol = own.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(own) : own;
+  return { value: (symbol.flags & ts.SymbolFlags.Value) === 0, type: (symbol.flags & ts.SymbolFlags.Type) === 0 };
+}
+
+/** The top-level statement of `file` that holds `node`. */
+function topLevel(node: ts.Node, file: ts.SourceFile): ts.Statement {
+  let current = node;
+  while (current.parent !== file) current = current.parent;
+  return current as ts.Statement;
+}
+
+/**
+ * The text of the earlier declarations (`declarations`, a file of the cell's program) that stay
+ * after `cell` (see the module comment).
+ */
+export function keptDeclarations(checker: ts.TypeChecker, cell: ts.SourceFile, declarations: ts.SourceFile): string {
+  const earlier = (declarations as unknown as { locals?: ts.SymbolTable }).locals;
+  const own = (cell as unknown as { locals?: ts.SymbolTable }).locals;
+  if (earlier === undefined) return "";
+  const kept = new Map<ts.Statement, Set<string>>();
+  const keep = (statement: ts.Statement, name: string): void => {
+    const names = kept.get(statement) ?? new Set<string>();
+    names.add(name);
+    kept.set(statement, names);
+  };
+  const valueNames = new Set<string>();
+  const anyValues = new Set<string>();
+  earlier.forEach((symbol, key) => {
+    const name = key as string;
+    const { value, type } = keepOf(checker, own?.get(key));
+    if (!value && !type) return;
+    for (const declaration of symbol.declarations ?? []) {
+      const statement = topLevel(declaration, declarations);
+      if (ts.isVariableStatement(statement)) {
+        if (value) {
+          keep(statement, name);
+          anyValues.delete(name);
+          valueNames.add(name);
+        }
+      } else if (ts.isTypeAliasDeclaration(statement) || ts.isInterfaceDeclaration(statement)) {
+        if (type) keep(statement, name);
+      } else if (ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) {
+        if (type) {
+          if (value) keep(statement, name);
+        } else if (!valueNames.has(name)) {
+          anyValues.add(name);
+        }
+      } else if (ts.isImportDeclaration(statement)) {
+        keepImport(checker, symbol, statement, name, { value, type }, valueNames, anyValues, keep);
+      } else if (ts.isFunctionDeclaration(statement)) {
+        if (value) keep(statement, name);
+      }
+    }
+  });
+  const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
+  const factory = ts.factory;
+  let text = "";
+  for (const statement of declarations.statements) {
+    const names = kept.get(statement);
+    if (names === undefined) continue;
+    let printed: ts.Statement = statement;
+    if (ts.isVariableStatement(statement)) {
+      const list = statement.declarationList;
+      const declarationsKept = list.declarations.filter((d) => ts.isIdentifier(d.name) && names.has(d.name.text));
+      printed = factory.updateVariableStatement(statement, statement.modifiers, factory.updateVariableDeclarationList(list, declarationsKept));
+    } else if (ts.isImportDeclaration(statement)) {
+      printed = importWithNames(statement, names);
+    }
+    text += `${printer.printNode(ts.EmitHint.Unspecified, printed, declarations)}\n`;
+  }
+  for (const name of anyValues) text += `let ${name}: any;\n`;
+  return text;
+}
+
+/** tslab's rule for an import of an earlier cell whose name the cell declared again in part. */
+function keepImport(
+  checker: ts.TypeChecker,
+  symbol: ts.Symbol,
+  statement: ts.ImportDeclaration,
+  name: string,
+  { value, type }: Keep,
+  valueNames: Set<string>,
+  anyValues: Set<string>,
+  keep: (statement: ts.Statement, name: string) => void,
+): void {
+  if (type && value) return keep(statement, name);
+  const aliased = checker.getAliasedSymbol(symbol);
+  if (!value) {
+    // Only the type stays: unless the import was a value, now replaced.
+    if ((aliased.flags & ts.SymbolFlags.Value) === 0) keep(statement, name);
+    return;
+  }
+  if (aliased.flags & ts.SymbolFlags.Type) {
+    // Its type is replaced; its value stays as `any`.
+    if (aliased.flags & ts.SymbolFlags.Value && !valueNames.has(aliased.name)) anyValues.add(aliased.name);
+    return;
+  }
+  keep(statement, name);
+}
+
+/** `statement` importing only `names`. */
+function importWithNames(statement: ts.ImportDeclaration, names: ReadonlySet<string>): ts.ImportDeclaration {
+  const factory = ts.factory;
+  const clause = statement.importClause;
+  if (clause === undefined) return statement;
+  const name = clause.name !== undefined && names.has(clause.name.text) ? clause.name : undefined;
+  let bindings = clause.namedBindings;
+  if (bindings !== undefined && ts.isNamespaceImport(bindings)) {
+    if (!names.has(bindings.name.text)) bindings = undefined;
+  } else if (bindings !== undefined) {
+    const elements = bindings.elements.filter((element) => names.has(element.name.text));
+    bindings = elements.length > 0 ? factory.updateNamedImports(bindings, elements) : undefined;
+  }
+  return factory.updateImportDeclaration(statement, statement.modifiers, factory.updateImportClause(clause, clause.isTypeOnly, name, bindings), statement.moduleSpecifier, statement.assertClause);
+}

@@ -1,0 +1,71 @@
+/**
+ * The cell compiler (src/exec/cell-compiler.ts) through real engines: import aliases of an earlier
+ * cell's namespace members (tslab's converter compiled `import p = N.x` to a read of a name the
+ * cell does not have), one CommonJS emit per cell, redeclaration, errors with their positions,
+ * and inspection's documentation of the libraries (parsed without their comments).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { newEngine, valueOf } from "./engine-helpers";
+import { CellCompiler, topLevelNames } from "../../src/exec/cell-compiler";
+import { withoutDocComments } from "../../src/exec/doc-comments";
+
+test("typescript: import p = N.x of an earlier cell's namespace reads its member, for this and later cells", async () => {
+  const engine = newEngine("typescript");
+  valueOf(await engine.run("namespace N { export const x = 3; export namespace M { export const y = 4; } export interface Shape { side: number } }"));
+  assert.equal(valueOf(await engine.run("import p = N.x; import q = N.M; p + q.y")), 7);
+  assert.equal(valueOf(await engine.run("p * 2")), 6, "the alias is declared for later cells");
+  assert.equal(valueOf(await engine.run("import Shape = N.Shape; const s: Shape = { side: 2 }; s.side")), 2, "an alias of a type only emits nothing");
+  const wrong = await engine.run("const t: Shape = { side: 'two' };");
+  assert.equal(wrong.status, "error", "the alias keeps the member's type");
+});
+
+test("one CommonJS emit: the cell's value, shared bindings of earlier cells, no ES module syntax left", () => {
+  const compiler = new CellCompiler(process.cwd(), false);
+  const first = compiler.convert("", "let a = 1;\nfunction f() { return a; }");
+  assert.deepEqual(first.diagnostics, []);
+  const second = compiler.convert(first.declOutput as string, "import * as os from 'node:os';\na = f() + 1;\nos.EOL.length + a");
+  assert.deepEqual(second.diagnostics, []);
+  const output = second.output as string;
+  assert.match(output, /exports\.a = exports\.f\(\) \+ 1/);
+  assert.match(output, /exports\.tsLastExpr = os\.EOL\.length \+ exports\.a/);
+  assert.match(output, /require\("node:os"\)/);
+  assert.doesNotMatch(output, /^\s*(import|export) /m);
+  assert.equal(second.lastExpressionVar, "tsLastExpr");
+  assert.match(second.declOutput as string, /declare let a: number;/, "earlier declarations stay");
+  assert.match(second.declOutput as string, /import \* as os from 'node:os';/);
+});
+
+test("a type error names its line and column in the cell; a later cell may declare a name again with a new type", () => {
+  const compiler = new CellCompiler(process.cwd(), false);
+  const first = compiler.convert("", "let n = 1;");
+  const error = compiler.convert(first.declOutput as string, "const ok = 1;\nconst s: string = n;");
+  assert.equal(error.output, undefined);
+  assert.equal(error.diagnostics[0]?.start.line, 1);
+  assert.equal(error.diagnostics[0]?.start.character, 6);
+  assert.match(error.diagnostics[0]?.messageText ?? "", /Type 'number' is not assignable to type 'string'/);
+  const again = compiler.convert(first.declOutput as string, "let n = 'text';");
+  assert.deepEqual(again.diagnostics, []);
+  assert.match(again.declOutput as string, /declare let n: string;/);
+  assert.doesNotMatch(again.declOutput as string, /n: number/);
+});
+
+test("topLevelNames: every name a cell declares at its top level, var in loops and blocks included", () => {
+  const names = topLevelNames("let a = 1, { b, c: [d] } = o;\nfunction f() { var inner; }\nclass K {}\nenum E { X }\nnamespace N {}\ninterface I {}\ntype T = 1;\nimport x, * as y from 'm';\nimport { z as w } from 'm';\nimport q = N;\nfor (var i = 0; i < 1; i++) { var j; let k; }", "cell.ts");
+  assert.deepEqual([...names].sort(), ["E", "I", "K", "N", "T", "a", "b", "d", "f", "i", "j", "q", "w", "x", "y"]);
+});
+
+test("withoutDocComments keeps every position and leaves empty comments alone", () => {
+  const text = "/** Doc. */\ndeclare const a: 1;\n/**/ declare const b: 2; /*** stars */";
+  const lean = withoutDocComments(text);
+  assert.equal(lean.length, text.length);
+  assert.equal(lean, "/*  Doc. */\ndeclare const a: 1;\n/**/ declare const b: 2; /* * stars */");
+});
+
+test("inspection shows the documentation of library declarations parsed without their comments", async () => {
+  const engine = newEngine("typescript");
+  valueOf(await engine.run("const xs = [1, 2];"));
+  assert.match(engine.inspect("Math.max", "Math.max".length) ?? "", /Returns the larger of a set of supplied numeric expressions/);
+  assert.match(engine.inspect("xs.map", "xs.map".length) ?? "", /Calls a defined callback function on each element of an array/);
+  assert.match(engine.inspect("console.log", "console.log".length) ?? "", /\(method\) Console\.log/);
+});
