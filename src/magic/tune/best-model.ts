@@ -37,7 +37,7 @@ interface KeptEntry {
  * thread and pushed out meanwhile by better trials is disposed, and so is every model not kept.
  */
 export class BestModelKeeper {
-  /** Best first; ties keep the earlier arrival first. */
+  /** Best first; ties by trial number, as the study's `bestTrial` breaks them (workers finish out of order). */
   private entries: KeptEntry[] = [];
 
   /**
@@ -61,7 +61,7 @@ export class BestModelKeeper {
    */
   async offer(value: number, pruned: boolean, offer: ModelOffer | undefined, trialNumber: number): Promise<void> {
     if (offer === undefined) return;
-    const position = this.entries.filter((kept) => !this.isBetter(value, kept.value)).length;
+    const position = this.entries.filter((kept) => this.isBetter(kept.value, value) || (!this.isBetter(value, kept.value) && kept.trialNumber < trialNumber)).length;
     if (pruned || !Number.isFinite(value) || position >= this.capacity) {
       if (offer.kind === "in-hand") disposeModel(offer.model);
       return;
