@@ -100,9 +100,21 @@ export class CellRunner {
     return this.registry;
   }
 
-  /** Releases the engine (at shutdown). */
-  close(): void {
+  /**
+   * Releases the engine and, if `%%tune` was loaded, the training threads it keeps warm between
+   * searches (at shutdown and restart).
+   */
+  async close(): Promise<void> {
     this.engineInstance?.close();
+    if (!this.projectMagicsRegistered) return;
+    try {
+      const { sessionPool } = require("../tfjs/pool/warm-pool") as typeof import("../tfjs/pool/warm-pool");
+      const threads = sessionPool.current?.size;
+      await sessionPool.close();
+      if (threads !== undefined) log(`closed the warm training pool (${threads} threads)`);
+    } catch (error) {
+      log(`closing the warm training pool failed: ${(error as Error).message}`);
+    }
   }
 
   /**

@@ -320,14 +320,14 @@ export class Kernel {
   }
 
   /**
-   * What the transport worker sends after answering `shutdown_request`: release the engine, let
-   * the worker flush and close the sockets, then exit (or after a delay if it cannot).
+   * What the transport worker sends after answering `shutdown_request`: release the engine and
+   * the warm training pool, let the worker flush and close the sockets, then exit (or after a
+   * delay if it cannot).
    */
   private shutdown(): void {
     log("shutdown requested");
-    this.cells.close();
-    this.post({ kind: "close" });
     setTimeout(() => process.exit(0), 2000).unref();
+    void this.cells.close().finally(() => this.post({ kind: "close" }));
   }
 
   /**
