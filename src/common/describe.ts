@@ -16,8 +16,14 @@ export function describeKind(value: unknown): string {
   if (typeof value === "function") return "a function";
   if (typeof value === "symbol") return `a symbol (${String(value.description)})`;
   if (typeof value === "bigint") return `bigint ${value}n`;
+  if (typeof value === "string" && value.length > LONGEST_SHOWN_STRING) {
+    return `string ${JSON.stringify(value.slice(0, LONGEST_SHOWN_STRING))}… (${value.length} characters)`;
+  }
   return `${typeof value} ${JSON.stringify(value)}`;
 }
+
+/** Longest string {@link describeKind} shows whole; longer ones are cut (messages stay readable). */
+const LONGEST_SHOWN_STRING = 60;
 
 /**
  * A value as it would be written in source: strings quoted, numbers, booleans and null as

@@ -3,8 +3,8 @@
  * JavaScript) into JavaScript with declarations carried from cell to cell; this module runs the
  * result, reports values and errors as data, and answers completion, inspection and is_complete.
  *
- * Interrupts: the code of a cell runs inside `vm.runInThisContext({ breakOnSigint: true })`, and
- * guard.ts guards the rest of cell code (resumptions after `await`, timer callbacks, functions
+ * Interrupts: the code of a cell runs guarded (guard.ts: inside `vm` with `breakOnSigint`), as
+ * does the rest of cell code (resumptions after `await`, timer callbacks, functions
  * called by magics), so a SIGINT stops a busy loop wherever it is in cell code, as a catchable
  * error, with the event loop and globals intact.
  */
@@ -22,7 +22,7 @@ import * as tunelabModule from "../cell-api/globals";
 import { tunelabNotebookModule } from "../cell-api/runtime";
 import { log } from "../common/log";
 import { installVirtualPackages } from "./virtual-packages";
-import { guardAsync, installGuardedAwaiter, INTERRUPTED, SIGINT_CODE } from "./guard";
+import { guardAsync, installGuardedAwaiter, INTERRUPTED, runGuarded, SIGINT_CODE } from "./guard";
 import { expandShorthand, type ShorthandExpansion } from "./shorthand";
 import { liveTopLevelBindings } from "./live-bindings";
 import { carryDeclarations, objectNamespacesAsValues } from "./declarations";
@@ -90,11 +90,18 @@ export class Engine {
     if (TFJS_IMPORT.test(converted.output)) await prepareTensorFlow();
     const awaits = converted.hasToplevelAwait === true || hasTopLevelForAwait(converted.output);
     const script = guardAsync(wrapCell(converted.output, awaits));
+    // As in tslab, a failed cell does not add its declarations' types for later cells.
+    let result: unknown;
     try {
-      const result: unknown = vm.runInThisContext(script, { filename: `cell-${this.cellNumber}.js`, breakOnSigint: true });
+      // Guarded (see guard.ts): a SIGINT stops a busy loop of the cell.
+      const filename = `cell-${this.cellNumber}.js`;
+      result = runGuarded(() => vm.runInThisContext(script, { filename }));
+    } catch (error) {
+      return runtimeError(error);
+    }
+    try {
       if (awaits) await result;
     } catch (error) {
-      // As in tslab, a failed cell does not add its declarations' types for later cells.
       return runtimeError(error);
     }
     this.prevDecl = carryDeclarations(this.prevDecl, converted.declOutput ?? this.prevDecl);

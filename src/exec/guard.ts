@@ -14,7 +14,7 @@
  */
 import * as vm from "node:vm";
 import type * as TypeScript from "@tslab/typescript-for-tslab";
-import { currentScope } from "./output";
+import { currentScope, type CellScope } from "./output";
 import { log } from "../common/log";
 
 /** Name of the error raised when a SIGINT stops cell code. */
@@ -46,12 +46,111 @@ export function guardAsync(script: string): string {
 let awaiterInstalled = false;
 let pendingStep: (() => unknown) | undefined;
 let stepScript: vm.Script | undefined;
+/** How many {@link runGuarded} calls are under way (they nest: a magic called from a cell calls a cell's function). */
+let guardedDepth = 0;
+
+/** Values of the flag of {@link shareGuardedFlag}. */
+export const enum GuardedState {
+  /** No guarded code runs, or it is about to leave `vm`: a SIGINT could find Node without a handler. */
+  Outside = 0,
+  /** Guarded code runs inside `vm` with `breakOnSigint`: a SIGINT lands there. */
+  Inside = 1,
+  /** Another thread swapped `Inside` for this and is sending SIGINT: guarded code waits for it in `vm`. */
+  Signalling = 2,
+}
+
+let guardedFlag: { readonly array: Int32Array; readonly index: number } | undefined;
+
+/**
+ * Shares whether guarded code runs (a {@link GuardedState} in `array[index]`) with a thread that
+ * sends SIGINT to this process. Node has no SIGINT handler of its own for an instant as a
+ * `breakOnSigint` call starts and ends (`vm` takes the process's SIGINT listeners away, then its
+ * watchdog's handler, then gives the listeners back), and a SIGINT then ends the process. So the
+ * sender swaps `Inside` for `Signalling` before it signals, and guarded code about to return
+ * finds `Signalling` and waits, still under the watchdog, for the signal to stop it.
+ */
+export function shareGuardedFlag(array: Int32Array, index: number): void {
+  guardedFlag = { array, index };
+}
+
+/** How long guarded code waits inside `vm` for a SIGINT announced by {@link GuardedState.Signalling}, in ms. */
+const ANNOUNCED_SIGINT_WAIT_MS = 1000;
+
+/** Inside `vm`, at the end of the outermost guarded step: leave, or wait for the SIGINT on its way. */
+function leaveGuarded(): void {
+  const flag = guardedFlag;
+  if (flag === undefined || Atomics.compareExchange(flag.array, flag.index, GuardedState.Inside, GuardedState.Outside) !== GuardedState.Signalling) return;
+  const end = performance.now() + ANNOUNCED_SIGINT_WAIT_MS;
+  while (Atomics.load(flag.array, flag.index) === GuardedState.Signalling && performance.now() < end);
+  log("an announced SIGINT did not arrive");
+  Atomics.store(flag.array, flag.index, GuardedState.Outside);
+}
 
 /** Runs `step` inside `vm` with `breakOnSigint`, so that a SIGINT stops a busy loop in it. */
 export function runGuarded<T>(step: () => T): T {
-  stepScript ??= new vm.Script("__tunelab_step__()", { filename: "tunelab-await-step" });
+  if (stepScript === undefined) {
+    (globalThis as Record<string, unknown>)["__tunelab_step__"] = runPendingStep;
+    stepScript = new vm.Script("__tunelab_step__()", { filename: "tunelab-await-step" });
+  }
   pendingStep = step;
-  return stepScript.runInThisContext({ breakOnSigint: true }) as T;
+  guardedDepth += 1;
+  try {
+    return stepScript.runInThisContext({ breakOnSigint: true }) as T;
+  } catch (error) {
+    noteIfSigint(error);
+    throw error;
+  } finally {
+    guardedDepth -= 1;
+    if (guardedDepth === 0 && guardedFlag !== undefined) Atomics.store(guardedFlag.array, guardedFlag.index, GuardedState.Outside);
+  }
+}
+
+/** The body of the guarded script: runs the pending step, marking the outermost one in the shared flag. */
+function runPendingStep(): unknown {
+  const step = pendingStep;
+  pendingStep = undefined;
+  const outermost = guardedDepth === 1 && guardedFlag !== undefined;
+  if (outermost) Atomics.store(guardedFlag!.array, guardedFlag!.index, GuardedState.Inside);
+  try {
+    return step?.();
+  } finally {
+    if (outermost) leaveGuarded();
+  }
+}
+
+/** How long {@link takePendingSigint} runs guarded code, in ms. */
+const PENDING_SIGINT_SPIN_MS = 5;
+
+/**
+ * Gives a SIGINT that Node holds back a `vm` call to land in, and returns whether one did. A
+ * SIGINT that arrives as a `breakOnSigint` call ends can stay posted to Node's SIGINT watchdog
+ * (node_watchdog.cc: its helper thread sees the signal only after the call stopped the watchdog,
+ * and the semaphore keeps the post) and then stops the *next* `breakOnSigint` call, whatever code
+ * that runs. Running a short empty loop under `breakOnSigint` takes such a signal harmlessly.
+ */
+export function takePendingSigint(): boolean {
+  try {
+    runGuarded(() => {
+      const end = performance.now() + PENDING_SIGINT_SPIN_MS;
+      while (performance.now() < end);
+    });
+    return false;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === SIGINT_CODE) return true;
+    throw error;
+  }
+}
+
+let sigintSeen: () => void = () => undefined;
+
+/** Sets what is told when a SIGINT stopped guarded code (the kernel then knows the signal arrived). */
+export function setSigintSeenListener(listener: () => void): void {
+  sigintSeen = listener;
+}
+
+/** Tells the listener of {@link setSigintSeenListener} if `error` is the one a SIGINT raises in `vm`. */
+export function noteIfSigint(error: unknown): void {
+  if ((error as { code?: unknown } | null)?.code === SIGINT_CODE) sigintSeen();
 }
 
 /**
@@ -71,7 +170,7 @@ function guardTimerCallbacks(): void {
         } catch (error) {
           if ((error as { code?: unknown } | null)?.code !== SIGINT_CODE) throw error;
           log(`interrupted a ${name} callback of cell ${currentScope()?.executionCount ?? "?"}`);
-          callbackInterrupted();
+          callbackInterrupted(currentScope());
           return undefined;
         }
       };
@@ -83,13 +182,13 @@ function guardTimerCallbacks(): void {
   }
 }
 let forcedInterrupt: () => boolean = () => false;
-let callbackInterrupted: () => void = () => undefined;
+let callbackInterrupted: (scope: CellScope | undefined) => void = () => undefined;
 
 /**
  * Sets what happens when a SIGINT stopped a timer callback of a cell or a cell's function called
  * by a magic (the cell itself may be waiting on something else and must then be interrupted too).
  */
-export function setCallbackInterruptedListener(listener: () => void): void {
+export function setCallbackInterruptedListener(listener: (scope: CellScope | undefined) => void): void {
   callbackInterrupted = listener;
 }
 
@@ -111,11 +210,6 @@ export function installGuardedAwaiter(): void {
   if (awaiterInstalled) return;
   awaiterInstalled = true;
   const globals = globalThis as Record<string, unknown>;
-  globals["__tunelab_step__"] = () => {
-    const step = pendingStep;
-    pendingStep = undefined;
-    return step?.();
-  };
   guardTimerCallbacks();
   globals["__awaiter"] = function awaiter(thisArg: unknown, args: unknown, P: PromiseConstructor | undefined, generator: (...a: unknown[]) => Generator) {
     const PromiseType = P ?? Promise;
@@ -186,13 +280,13 @@ export function guardFunction<T>(value: T): T {
       if (forcedInterrupt()) {
         // The worker gave up waiting: no new call into the cell's code (a loop of calls would
         // otherwise go on before the interrupt message reaches this thread).
-        callbackInterrupted();
+        callbackInterrupted(currentScope());
         throw Object.assign(new Error("execution was interrupted"), { name: INTERRUPTED });
       }
       try {
         return runGuarded(() => Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args));
       } catch (error) {
-        if ((error as { code?: unknown } | null)?.code === SIGINT_CODE) callbackInterrupted();
+        if ((error as { code?: unknown } | null)?.code === SIGINT_CODE) callbackInterrupted(currentScope());
         throw error;
       }
     },

@@ -5,7 +5,7 @@
  */
 import type { Engine, Language } from "../exec/engine";
 import { codeCacheDir, loadWithCodeCache } from "../exec/code-cache";
-import { guardFunction, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe } from "../exec/guard";
+import { guardFunction, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, setSigintSeenListener, shareGuardedFlag, takePendingSigint } from "../exec/guard";
 import type { RunOutcome } from "../exec/outcome";
 import { CellScope, currentScope, runInScope } from "../exec/output";
 import { setMagicRegistrar, toMimeBundle } from "../exec/display";
@@ -22,9 +22,20 @@ export interface CellResult {
   readonly payload: unknown[];
 }
 
+/**
+ * How many turns of the event loop a cell waits for a SIGINT meant for earlier work to be seen
+ * before it starts anyway: a signal that arrived while `vm` had taken the SIGINT handlers away is
+ * lost (counted in turns, not ms: on a loaded machine a turn may take long).
+ */
+const SIGINT_SEEN_TURNS = 25;
+
 /** A cell being executed, with what is needed to settle it from outside. */
 interface RunningCell {
+  /** Its number from the transport worker (see bridge.ts). */
+  readonly execution: number;
   readonly scope: CellScope;
+  /** Its scope and the redirected ones of its magics (`%%capture`): code running in them is this cell's. */
+  readonly scopes: WeakSet<CellScope>;
   readonly abort: AbortController;
   cooperative: boolean;
   settle(outcome: RunOutcome): void;
@@ -38,6 +49,8 @@ export class CellRunner {
   /** Writes the compiler's code cache after the first cell (once: then it is `undefined`). */
   private saveCodeCache: (() => void) | undefined;
   private running: RunningCell | undefined;
+  /** The last execution interrupted before it ran (it may wait for the compiler): it is settled as interrupted when it starts. */
+  private interruptedBeforeStart: number | undefined;
 
   /** @param shared the flags shared with the transport worker (see {@link SharedSlot}) */
   constructor(
@@ -45,10 +58,18 @@ export class CellRunner {
     private readonly shared: Int32Array,
   ) {
     setMagicRegistrar((magic) => this.magics.register(magic as Magic));
-    setCallbackInterruptedListener(() => this.interrupt());
-    setForcedInterruptProbe(
-      () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Forced) === Atomics.load(shared, SharedSlot.Generation),
-    );
+    // A SIGINT stopped a timer callback or a function of a cell: the cell it belongs to (if it
+    // still runs, not a later one) must stop too, as it may be waiting on something else.
+    setCallbackInterruptedListener((scope) => {
+      const cell = this.running;
+      if (cell !== undefined && scope !== undefined && cell.scopes.has(scope)) this.interrupt(cell.execution);
+    });
+    setForcedInterruptProbe(() => {
+      const running = Atomics.load(shared, SharedSlot.Running);
+      return running !== 0 && Atomics.load(shared, SharedSlot.Forced) === running;
+    });
+    setSigintSeenListener(() => this.sigintSeen());
+    shareGuardedFlag(shared, SharedSlot.Guarded);
   }
 
   /**
@@ -79,13 +100,52 @@ export class CellRunner {
     return this.registry;
   }
 
-  /** Releases the engine (at shutdown). */
-  close(): void {
+  /**
+   * Releases the engine and, if `%%tune` was loaded, the training threads it keeps warm between
+   * searches (at shutdown and restart).
+   */
+  async close(): Promise<void> {
     this.engineInstance?.close();
+    if (!this.projectMagicsRegistered) return;
+    try {
+      const { sessionPool } = require("../tfjs/pool/warm-pool") as typeof import("../tfjs/pool/warm-pool");
+      const threads = sessionPool.current?.size;
+      await sessionPool.close();
+      if (threads !== undefined) log(`closed the warm training pool (${threads} threads)`);
+    } catch (error) {
+      log(`closing the warm training pool failed: ${(error as Error).message}`);
+    }
   }
 
-  /** Runs a cell (through the magic system when it has magics) in `scope`; settles on interrupt. */
-  run(code: string, scope: CellScope): Promise<CellResult> {
+  /**
+   * What the SIGINT the worker sent was for, now that this thread has seen it (in its SIGINT
+   * handler, or stopping guarded code); undefined if the worker sent none (a SIGINT from outside).
+   */
+  sigintSeen(): number | undefined {
+    const target = Atomics.exchange(this.shared, SharedSlot.SigintFor, 0);
+    return target === 0 ? undefined : target;
+  }
+
+  /** The execution of the running cell, if one runs. */
+  get runningExecution(): number | undefined {
+    return this.running?.execution;
+  }
+
+  /**
+   * Runs a cell (through the magic system when it has magics) in `scope` as `execution` (its
+   * number from the transport worker); settles on interrupt.
+   */
+  async run(code: string, scope: CellScope, execution: number): Promise<CellResult> {
+    // Set before reading SigintFor (the worker does the converse): a SIGINT meant for earlier work
+    // may be on its way; it must be seen before this cell's code runs, or it would stop this cell.
+    Atomics.store(this.shared, SharedSlot.Running, execution);
+    await this.untilSigintSeen();
+    if (this.interruptedBeforeStart === execution) {
+      Atomics.store(this.shared, SharedSlot.Running, 0);
+      scope.close();
+      log(`cell ${scope.executionCount} was interrupted before it started`);
+      return { outcome: INTERRUPTED_OUTCOME, payload: [] };
+    }
     return new Promise((resolve) => {
       const abort = new AbortController();
       let settled = false;
@@ -102,10 +162,8 @@ export class CellRunner {
         this.saveCodeCache = undefined;
         if (save !== undefined) setImmediate(save);
       };
-      const cell: RunningCell = { scope, abort, cooperative: false, settle: (outcome) => finish(outcome) };
+      const cell: RunningCell = { execution, scope, scopes: new WeakSet([scope]), abort, cooperative: false, settle: (outcome) => finish(outcome) };
       this.running = cell;
-      Atomics.add(this.shared, SharedSlot.Generation, 1);
-      Atomics.store(this.shared, SharedSlot.Running, 1);
       const context = this.magicContext(cell);
       runInScope(scope, async () => {
         try {
@@ -140,18 +198,40 @@ export class CellRunner {
   }
 
   /**
-   * Interrupts the running cell, if any: aborts its signal, and settles it now unless it declared
-   * it stops by itself (a busy cell cannot be reached here: the transport worker's SIGINT stops it).
-   * With `force` (the worker waited in vain for the cell to stop) a cooperative cell is settled too.
+   * Interrupts `execution`: if it is the running cell, aborts its signal, and settles it now unless
+   * it declared it stops by itself (a busy cell cannot be reached here: the transport worker's
+   * SIGINT stops it); with `force` (the worker waited in vain for the cell to stop) a cooperative
+   * cell is settled too. Otherwise it is noted: should it start later (it was requested and waits),
+   * it is settled as interrupted at once; a finished one never starts again.
    */
-  interrupt(force = false): void {
+  interrupt(execution: number, force = false): void {
     const cell = this.running;
-    if (cell === undefined) return;
+    if (cell === undefined || cell.execution !== execution) {
+      this.interruptedBeforeStart = execution;
+      return;
+    }
     if (!cell.abort.signal.aborted) {
       log(`interrupting cell ${cell.scope.executionCount}`);
       cell.abort.abort(new InterruptError());
     }
     if (!cell.cooperative || force) cell.settle(INTERRUPTED_OUTCOME);
+  }
+
+  /**
+   * Waits until no SIGINT of the worker is on its way (see {@link SharedSlot.SigintFor}): it
+   * reaches this thread's SIGINT handler (given a turn of the event loop), or Node holds it for
+   * the next guarded call ({@link takePendingSigint} takes it).
+   */
+  private async untilSigintSeen(): Promise<void> {
+    for (let turn = 0; Atomics.load(this.shared, SharedSlot.SigintFor) !== 0; turn++) {
+      if (takePendingSigint()) continue;
+      if (turn >= SIGINT_SEEN_TURNS) {
+        log(`the SIGINT sent for execution ${Atomics.load(this.shared, SharedSlot.SigintFor)} was lost; starting the next cell`);
+        this.sigintSeen();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 
   /** The {@link MagicContext} of one cell: the engine's namespace, and the cell's output. */
@@ -174,7 +254,11 @@ export class CellRunner {
         Atomics.store(shared, SharedSlot.Cooperative, 1);
       },
       executionCount: scope.executionCount,
-      redirectOutput: <T>(target: OutputSink, run: () => Promise<T>): Promise<T> => runInScope(scope.redirectedTo(target), run),
+      redirectOutput: <T>(target: OutputSink, run: () => Promise<T>): Promise<T> => {
+        const redirected = scope.redirectedTo(target);
+        cell.scopes.add(redirected);
+        return runInScope(redirected, run);
+      },
     };
   }
 }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { Language } from "../exec/engine";
 import { CellScope, installOutputRouting } from "../exec/output";
 import { toMimeBundle } from "../exec/display";
-import { createSharedState, SharedSlot, TRANSPORT_REQUESTS, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
+import { createSharedState, LEFTOVER_WORK, SharedSlot, TRANSPORT_REQUESTS, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
 import { errorContent, handlerFailureContent, reportStray } from "./cell-errors";
 import { CellRunner } from "./cell-runner";
 import { createCellSink, StdinRequests } from "./cell-sink";
@@ -56,9 +56,6 @@ type HandlerTable = { readonly [T in RequestType]: T extends TransportRequest ? 
 
 const SHELL_OR_CONTROL = ["shell", "control"] as const;
 
-/** A SIGINT seen this soon after the worker sent one is taken to be that one, in ms. */
-const SELF_SIGINT_WINDOW_MS = 1000;
-
 /** Starts a kernel for `options`; resolves once the sockets are bound and `starting` is published. */
 export async function startKernel(options: KernelOptions): Promise<Kernel> {
   const kernel = new Kernel(options);
@@ -75,12 +72,13 @@ export class Kernel {
   private readonly history = new History();
   private readonly stdin: StdinRequests;
   private readonly queue: Envelope[] = [];
+  /** The worker's number of each execute_request not handled yet, by msg_id (see bridge.ts). */
+  private readonly executions = new Map<string, number>();
   private draining = false;
   /** Set once the worker closed the sockets on shutdown (its exit is expected then). */
   private closing = false;
   private aborting = false;
   private executionCount = 0;
-  private readonly epochMs = Date.now();
 
   /** Every message type the kernel receives, the channels it is accepted on, and who handles it. */
   private readonly handlers: HandlerTable = {
@@ -125,7 +123,6 @@ export class Kernel {
       answers: answeredByTransport(this.handlers),
       language: options.language,
       shared: this.shared,
-      epochMs: this.epochMs,
       parentPid: options.parentPid ?? process.ppid,
       graceMs: options.graceMs ?? 150,
       cooperativeGraceMs: options.cooperativeGraceMs ?? 3000,
@@ -151,10 +148,10 @@ export class Kernel {
             reject(new Error(event.error));
             break;
           case "request":
-            this.onRequest(event.channel, event.envelope);
+            this.onRequest(event.channel, event.envelope, event.execution);
             break;
           case "interrupt":
-            this.cells.interrupt(event.force === true);
+            this.cells.interrupt(event.execution, event.force === true);
             break;
           case "ping":
             Atomics.store(this.shared, SharedSlot.Pong, event.seq);
@@ -196,7 +193,8 @@ export class Kernel {
   // ---- dispatch ---------------------------------------------------------------------------
 
   /** Shell requests wait in the queue (one at a time); control and stdin are handled at once. */
-  private onRequest(channel: RequestChannel, envelope: Envelope): void {
+  private onRequest(channel: RequestChannel, envelope: Envelope, execution: number | undefined): void {
+    if (execution !== undefined) this.executions.set(envelope.message.header.msg_id, execution);
     if (channel !== "shell") {
       void this.dispatch(envelope, channel);
       return;
@@ -223,7 +221,11 @@ export class Kernel {
       log(`ignored unknown message type ${JSON.stringify(type)} on ${channel}`);
       return;
     }
-    await this.handle(type, envelope, channel);
+    try {
+      await this.handle(type, envelope, channel);
+    } finally {
+      this.executions.delete(envelope.message.header.msg_id);
+    }
   }
 
   private async handle<T extends RequestType>(type: T, envelope: Envelope, channel: RequestChannel): Promise<void> {
@@ -290,7 +292,9 @@ export class Kernel {
       allowStdin: request.allowStdin,
       ask: (prompt, password) => this.stdin.ask(envelope, prompt, password),
     });
-    const { outcome, payload } = await this.cells.run(code, new CellScope(count, sink));
+    // Every execute_request the worker forwards has its number; 0 (never an execution) otherwise.
+    const execution = this.executions.get(parent.msg_id) ?? 0;
+    const { outcome, payload } = await this.cells.run(code, new CellScope(count, sink), execution);
     sink.flush();
 
     if (outcome.status === "ok") {
@@ -316,25 +320,25 @@ export class Kernel {
   }
 
   /**
-   * What the transport worker sends after answering `shutdown_request`: release the engine, let
-   * the worker flush and close the sockets, then exit (or after a delay if it cannot).
+   * What the transport worker sends after answering `shutdown_request`: release the engine and
+   * the warm training pool, let the worker flush and close the sockets, then exit (or after a
+   * delay if it cannot).
    */
   private shutdown(): void {
     log("shutdown requested");
-    this.cells.close();
-    this.post({ kind: "close" });
     setTimeout(() => process.exit(0), 2000).unref();
+    void this.cells.close().finally(() => this.post({ kind: "close" }));
   }
 
   /**
-   * SIGINT from outside (interrupt_mode "signal") interrupts like interrupt_request. A SIGINT the
-   * transport worker sent itself is already being handled; when its JavaScript handler runs late
-   * (the signal arrived outside guarded cell code), it must not hit the next cell.
+   * The SIGINT handler (it runs when the signal arrived outside guarded cell code). A SIGINT the
+   * transport worker sent is for one execution (or leftover work, which it could not reach here):
+   * it interrupts that execution only if it still runs. One from outside (interrupt_mode
+   * "signal") interrupts the cell running now, like interrupt_request.
    */
   private onSigint(): void {
-    const selfAt = Atomics.load(this.shared, SharedSlot.SelfSigintAt);
-    if (selfAt > 0 && Date.now() - this.epochMs - selfAt < SELF_SIGINT_WINDOW_MS) return;
-    this.cells.interrupt();
+    const target = this.cells.sigintSeen() ?? this.cells.runningExecution;
+    if (target !== undefined && target !== LEFTOVER_WORK && target === this.cells.runningExecution) this.cells.interrupt(target);
   }
 }
 

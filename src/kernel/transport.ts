@@ -11,10 +11,11 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { endpoint, readConnectionFile, unsignedVerdict, type ConnectionInfo } from "./connection";
 import { createMessage, replyType, type Content, type Envelope, type Message } from "./messages";
-import { SharedSlot, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
+import { LEFTOVER_WORK, SharedSlot, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
 import { decodeRequest, invalidRequestReply, type ShutdownRequest } from "./requests";
 import { decodeMessage, DEFAULT_WIRE_LIMITS, encodeMessage, Signer, type WireLimits } from "./wire";
 import { log } from "../common/log";
+import { GuardedState } from "../exec/guard";
 import { kernelInfo } from "./info";
 
 /** How long a forced interrupt waits for the cell to stop at an await before SIGINT, in ms. */
@@ -41,11 +42,14 @@ class Transport {
   private readonly heartbeat = new zmq.Reply();
   private sendChain: Promise<void> = Promise.resolve();
   private pings = 0;
-  private interrupting = false;
-  /** execute_requests forwarded to the main thread and not answered yet. */
-  private executesInFlight = 0;
-  /** execute_replies sent so far: an interrupt waits only for the cell in flight when it came. */
-  private executesReplied = 0;
+  /** The number the next forwarded execute_request gets (see bridge.ts). */
+  private nextExecution = 1;
+  /** execute_requests forwarded to the main thread and not answered yet: msg_id → execution, in request order. */
+  private readonly executions = new Map<string, number>();
+  /** Whether any cell has finished: before that, no leftover work of a cell can hold the main thread. */
+  private anyCellFinished = false;
+  /** The executions (or {@link LEFTOVER_WORK}) an interrupt is being carried out for. */
+  private readonly stopping = new Set<number>();
   private readonly limits: WireLimits = wireLimitsFromEnvironment();
 
   constructor(private readonly info: ConnectionInfo, private readonly options: TransportOptions) {
@@ -86,8 +90,8 @@ class Transport {
     const socket = { shell: this.shell, control: this.control, iopub: this.iopub, stdin: this.stdin }[channel];
     const topic = channel === "iopub" ? [Buffer.from(`kernel.${this.options.session}.${message.header.msg_type}`)] : identities;
     if (message.header.msg_type === "execute_reply") {
-      this.executesInFlight = Math.max(0, this.executesInFlight - 1);
-      this.executesReplied += 1;
+      this.executions.delete(message.parent_header.msg_id ?? "");
+      this.anyCellFinished = true;
     }
     const frames = encodeMessage(message, this.signer, topic);
     this.sendChain = this.sendChain.then(
@@ -127,8 +131,12 @@ class Transport {
           this.answer(type, channel, decoded.envelope);
           continue;
         }
-        if (channel === "shell" && type === "execute_request") this.executesInFlight += 1;
-        post({ kind: "request", channel, envelope: decoded.envelope });
+        if (type === "execute_request") {
+          const execution = this.nextExecution;
+          this.nextExecution = (this.nextExecution % 0x7fffffff) + 1;
+          this.executions.set(decoded.envelope.message.header.msg_id, execution);
+          post({ kind: "request", channel, envelope: decoded.envelope, execution });
+        } else post({ kind: "request", channel, envelope: decoded.envelope });
       }
     } catch (error) {
       if (!socket.closed) log(`${channel} socket stopped: ${(error as Error).message}`);
@@ -170,63 +178,103 @@ class Transport {
   }
 
   /**
-   * Interrupts: the main thread first (it aborts the cell's signal and settles a cell waiting on an
-   * await), then, for a cell still running after its grace period, awaits in cell code throw and
-   * SIGINT stops guarded cell code. When no cell runs but the main thread does not answer (leftover
-   * work of a finished cell spinning, e.g. in a timer), SIGINT too. Nothing here terminates
-   * JavaScript by other means: that aborts Node (see src/exec/guard.ts). A cell still running after
-   * all that is settled as interrupted as soon as the main thread gets control back.
+   * Interrupts are bound to an execution (see bridge.ts): the cell running when the interrupt
+   * arrived, else the first requested cell not finished yet (it may wait for the compiler: it is
+   * settled as interrupted when it starts). With neither, the kernel is idle and the interrupt is
+   * a no-op (as in ipykernel), unless the main thread does not answer although no cell runs:
+   * leftover work of a finished cell (a runaway timer), which SIGINT stops.
+   *
+   * For a cell: the main thread first (it aborts the cell's signal and settles a cell waiting on
+   * an await), then, if the cell still runs after its grace period, awaits in its code throw and
+   * SIGINT stops guarded cell code. Nothing here terminates JavaScript by other means: that aborts
+   * Node (see src/exec/guard.ts). A cell still running after all that is settled as interrupted
+   * as soon as the main thread gets control back.
    */
   async interrupt(): Promise<void> {
-    post({ kind: "interrupt" });
-    if (this.interrupting) return;
-    this.interrupting = true;
+    const target = this.interruptTarget();
+    if (target !== undefined) post({ kind: "interrupt", execution: target });
+    // Leftover work of a finished cell can also hold back a requested cell.
+    if (target === undefined || Atomics.load(this.options.shared, SharedSlot.Running) !== target) {
+      await this.once(LEFTOVER_WORK, () => this.stopLeftoverWork());
+    }
+    if (target !== undefined) await this.once(target, () => this.stopExecution(target));
+  }
+
+  /** The running execution, else the first requested one not finished; undefined when idle. */
+  private interruptTarget(): number | undefined {
+    const running = Atomics.load(this.options.shared, SharedSlot.Running);
+    if (running !== 0) return running;
+    for (const execution of this.executions.values()) return execution;
+    return undefined;
+  }
+
+  /** Runs `stop` unless a stop for the same `target` is under way. */
+  private async once(target: number, stop: () => Promise<void>): Promise<void> {
+    if (this.stopping.has(target)) return;
+    this.stopping.add(target);
     try {
-      const shared = this.options.shared;
-      if (Atomics.load(shared, SharedSlot.Running) === 0) {
-        if (!(await this.mainThreadAnswers(IDLE_CHECK_MS))) {
-          log("interrupt: no cell runs but the main thread is busy (leftover work of a cell?); sending SIGINT");
-          this.sigint();
-          if (!(await this.mainThreadAnswers(SIGINT_WAIT_MS))) log("interrupt: SIGINT did not free the main thread: it runs code outside cells that cannot be stopped safely");
-          return;
-        }
-        // A cell requested before the interrupt may not have started yet (e.g. while the compiler
-        // loads); it is the one to stop, and once it runs the main thread may not see messages.
-        // Only that cell: once it has replied (it ended before running code that could be
-        // stopped), a cell requested after the interrupt must not be stopped in its place.
-        const started = Date.now();
-        const repliedBefore = this.executesReplied;
-        const targetDone = () => this.executesInFlight === 0 || this.executesReplied > repliedBefore;
-        while (Atomics.load(shared, SharedSlot.Running) === 0 && !targetDone() && Date.now() - started < PENDING_CELL_WAIT_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-        if (Atomics.load(shared, SharedSlot.Running) === 0 || this.executesReplied > repliedBefore) return;
-        post({ kind: "interrupt" });
-      }
-      const generation = Atomics.load(shared, SharedSlot.Generation);
-      const stillRunning = () => Atomics.load(shared, SharedSlot.Running) === 1 && Atomics.load(shared, SharedSlot.Generation) === generation;
-      const grace = () => (Atomics.load(shared, SharedSlot.Cooperative) === 1 ? this.options.cooperativeGraceMs : this.options.graceMs);
-      if (!(await waitUntilStopped(stillRunning, grace))) return;
-      // Awaits in cell code (and calls of cell functions by magics) check this flag and throw.
-      Atomics.store(shared, SharedSlot.Forced, generation);
-      if (!(await waitUntilStopped(stillRunning, () => FORCED_AWAIT_WAIT_MS))) return;
-      // A busy loop never reaches an await: SIGINT stops it where cell code runs under breakOnSigint.
-      // (Sent only now: a SIGINT arriving while no cell code runs would stay pending in Node and
-      // stop the next cell instead.)
-      log("interrupt: the cell did not stop at an await; sending SIGINT");
-      this.sigint();
-      if (!(await waitUntilStopped(stillRunning, () => SIGINT_WAIT_MS))) return;
-      log("interrupt: SIGINT did not stop the cell (it runs code outside cells); it is settled as interrupted when the main thread is free");
-      post({ kind: "interrupt", force: true });
+      await stop();
     } finally {
-      this.interrupting = false;
+      this.stopping.delete(target);
     }
   }
 
-  /** Sends SIGINT to this process, noting when (see `onSigint` in kernel.ts). */
-  private sigint(): void {
-    Atomics.store(this.options.shared, SharedSlot.SelfSigintAt, Math.max(1, Date.now() - this.options.epochMs));
+  private async stopExecution(execution: number): Promise<void> {
+    const shared = this.options.shared;
+    const running = () => Atomics.load(shared, SharedSlot.Running) === execution;
+    // A requested cell that has not started is settled by the main thread when it starts; once it
+    // runs, the main thread may not see messages (a busy loop), so the steps below follow.
+    const requested = () => [...this.executions.values()].includes(execution);
+    const waitStart = Date.now();
+    while (!running() && requested() && Date.now() - waitStart < PENDING_CELL_WAIT_MS) await sleep(5);
+    if (!running()) return;
+    const grace = () => (Atomics.load(shared, SharedSlot.Cooperative) === 1 ? this.options.cooperativeGraceMs : this.options.graceMs);
+    if (!(await waitUntilStopped(running, grace))) return;
+    // Awaits in this cell's code (and calls of its functions by magics) check this flag and throw.
+    Atomics.store(shared, SharedSlot.Forced, execution);
+    if (!(await waitUntilStopped(running, () => FORCED_AWAIT_WAIT_MS))) return;
+    // A busy loop never reaches an await: SIGINT stops it where cell code runs guarded (once it
+    // does: code outside, e.g. the compiler, cannot be stopped by it).
+    const sigintStart = Date.now();
+    while (running() && !this.sigint(execution, running) && Date.now() - sigintStart < SIGINT_WAIT_MS) await sleep(5);
+    if (!running()) return;
+    log(`interrupt: cell execution ${execution} did not stop at an await; sent SIGINT`);
+    if (!(await waitUntilStopped(running, () => SIGINT_WAIT_MS))) return;
+    log("interrupt: SIGINT did not stop the cell (it runs code outside cells); it is settled as interrupted when the main thread is free");
+    post({ kind: "interrupt", execution, force: true });
+  }
+
+  /**
+   * No cell runs: SIGINT if the main thread does not answer, which is then leftover work of a
+   * finished cell (before the first cell finished, it is the kernel's own start-up: left alone).
+   */
+  private async stopLeftoverWork(): Promise<void> {
+    if (!this.anyCellFinished || (await this.mainThreadAnswers(IDLE_CHECK_MS))) return;
+    const idle = () => Atomics.load(this.options.shared, SharedSlot.Running) === 0;
+    const sigintStart = Date.now();
+    while (idle() && !this.sigint(LEFTOVER_WORK, idle) && Date.now() - sigintStart < SIGINT_WAIT_MS) await sleep(5);
+    if (!idle() || Date.now() - sigintStart >= SIGINT_WAIT_MS) return;
+    log("interrupt: no cell runs but the main thread is busy (leftover work of a cell?); sent SIGINT");
+    if (!(await this.mainThreadAnswers(SIGINT_WAIT_MS))) log("interrupt: SIGINT did not free the main thread: it runs code outside cells that cannot be stopped safely");
+  }
+
+  /**
+   * Sends SIGINT to this process for `target` (see {@link SharedSlot.SigintFor}), if no SIGINT is
+   * on its way already, `stillMeant()` holds once the slot is set, and guarded code runs on the
+   * main thread (see `shareGuardedFlag` in src/exec/guard.ts: elsewhere the signal could end the
+   * process). The main thread sets `Running` before it reads the slot when a cell starts, and this
+   * reads `Running` after setting the slot, so either the signal is not sent or the next cell
+   * waits until it has been seen. Returns whether it was sent.
+   */
+  private sigint(target: number, stillMeant: () => boolean): boolean {
+    const shared = this.options.shared;
+    if (Atomics.compareExchange(shared, SharedSlot.SigintFor, 0, target) !== 0) return false;
+    if (!stillMeant() || Atomics.compareExchange(shared, SharedSlot.Guarded, GuardedState.Inside, GuardedState.Signalling) !== GuardedState.Inside) {
+      Atomics.compareExchange(shared, SharedSlot.SigintFor, target, 0);
+      return false;
+    }
     process.kill(process.pid, "SIGINT");
+    return true;
   }
 
   /** Whether the main thread's event loop answers a ping within `limitMs`. */
@@ -269,12 +317,16 @@ class Transport {
   }
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Resolves false as soon as `running()` is false, true if it is still true after `limit()` ms. */
 async function waitUntilStopped(running: () => boolean, limit: () => number): Promise<boolean> {
   const started = Date.now();
   while (running()) {
     if (Date.now() - started >= limit()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
   return false;
 }

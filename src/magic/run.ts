@@ -62,7 +62,8 @@ export function alignedCode(segment: CodeSegment): string {
  * `--help` given to any magic prints its help on stdout instead of running it.
  *
  * @throws MagicError for malformed magic lines, unknown magics, bad arguments and unknown `name?`
- *   targets (with the cell line); errors from code and magics propagate unchanged. When
+ *   targets (with the cell line); a magic's MagicError without a line gets the magic's line;
+ *   other errors from code and magics propagate unchanged. When
  *   `context.signal` aborts between segments, its reason is thrown and later segments do not run.
  */
 export async function runCell(cell: string, options: RunCellOptions): Promise<CellOutcome> {
@@ -135,7 +136,22 @@ async function runLineMagic(call: LineMagicCall, cell: string, options: RunCellO
     options.context.stdout(formatHelp(magic));
     return undefined;
   }
-  return magic.run(parsed.args, options.context);
+  return withLine(call.line, () => magic.run(parsed.args, options.context));
+}
+
+/**
+ * Runs a magic; a MagicError it throws without a line gets `line`, the magic's own line (every
+ * error of a magic then names a line of the cell). Other errors pass unchanged.
+ */
+async function withLine<T>(line: number, run: () => Promise<T> | T): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof MagicError && error.line === undefined) {
+      throw new MagicError(error.message, line);
+    }
+    throw error;
+  }
 }
 
 async function runCellMagic(
@@ -158,7 +174,7 @@ async function runCellMagic(
         ? runParsed(padding + code, { ...options, context: bodyContext }, payload)
         : options.context.evaluate(code),
   });
-  return magic.run(parsed.args, call.body, bodyContext, call.bodyLine);
+  return withLine(call.line, () => magic.run(parsed.args, call.body, bodyContext, call.bodyLine));
 }
 
 async function helpPayload(request: HelpRequest, options: RunCellOptions): Promise<PagerPayload> {

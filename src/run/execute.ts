@@ -46,8 +46,12 @@ export interface ExecuteResult {
   readonly executed: number;
 }
 
-/** ms to wait after an interrupt for the cell to finish before giving up on the kernel. */
-const INTERRUPT_GRACE_MS = 10_000;
+/**
+ * ms to wait after an interrupt for the cell to finish before giving up on the kernel (killing
+ * it). Generous: a first cell waits for the compiler to load, which no interrupt can cut short,
+ * and that took over 10 s on a loaded machine.
+ */
+const INTERRUPT_GRACE_MS = 30_000;
 
 /**
  * Runs every non-empty code cell of `notebook` (mutated in place: outputs and counts).

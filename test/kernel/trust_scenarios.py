@@ -6,6 +6,7 @@ scenario waits for events (the cell's first output, the main thread not answerin
 the one time bound is the issue's: the next cell runs within 5 s of the interrupt.
 """
 import hashlib
+import re
 import hmac
 import sys
 import time
@@ -227,6 +228,63 @@ def hostile_messages_on_every_channel(k):
         check(k.reply(request["header"]["msg_id"], channel=channel)["content"]["status"] == "ok", f"kernel stopped answering on {channel}")
     rss_after = rss_mb(pid)
     check(rss_after - rss_before < 150, f"the kernel's memory grew by {rss_after - rss_before:.0f} MB on 300 MB messages ({rss_before:.0f} -> {rss_after:.0f} MB)")
+    check(k.value("6 * 7") == "42", "the kernel does not run cells any more")
+    check(k.km.is_alive() and kernel_pid(k) == pid, "the kernel process died or was replaced")
+
+
+# ---- hostile cells ----------------------------------------------------------------------------
+
+TUNE = "%%tune --objective score --trials 2 --seed 1 --out fuzzed"
+HOSTILE_CELLS = [
+    TUNE.replace("--trials 2", "--strategy grid") + "\nx: int(0, 2000000000)",
+    TUNE + "\nx: " + "(" * 5000,
+    TUNE + "\n" + "a" * 200000 + ": uniform(0, 1) oops",
+    TUNE + " " + "--seed 1 " * 5000 + "\nx: uniform(0, 1)",
+    TUNE + " -- -- --=\nx: uniform(0, 1)",
+    TUNE + "\na: [1, 2] if b == 1\nb: [1, 2] if a == 1",
+    TUNE + "\nx: [1, 2] if x == 1",
+    TUNE + "\nx: uniform(NaN, Infinity)\ny: float(0, 1e309)\nz: int(0, 1, step=0)",
+    TUNE + "\nx: uniform(0, 1)\nx: uniform(0, 2)",
+    TUNE + "\n: uniform(0, 1)",
+    TUNE + "\nx: choice(" + ", ".join(str(i) for i in range(20000)),
+    TUNE + "\nτ: choice(\"α\", \"\\ud83d\")\n\u0000: [1]",
+    TUNE + "\nx: uniform(0, 1) if y in [1, [2, [3]]]\ny: [1, 2] if x > 0.5 and and",
+    "%tune_plot -- --",
+    "%tune_plot " + "x" * 100000,
+    "%tune_plot fuzzed nosuch",
+    "%%\n1",
+    "%%" + "?" * 1000,
+    "%%tune_plot",
+    "1 + 1\n%%tune\nx: uniform(0, 1)",
+    "%nosuch " + "{" * 1000,
+    "x" * 1000000,
+    "'\\ud800\\udfff\\ud800'",
+]
+
+
+@scenario
+def hostile_cells_through_the_kernel(k):
+    pid = kernel_pid(k)
+    content, _, _ = k.execute("function score(p: Record<string, number>) { return (p.x ?? 0) ** 2; }")
+    check(content["status"] == "ok", content)
+    for cell in HOSTILE_CELLS:
+        content, outputs, _ = k.execute(cell, timeout=120)
+        shown = repr(cell[:120])
+        if content["status"] == "error":
+            check(content["ename"] in ("MagicError", "CompileError"), f"{shown}: {content['ename']}: {content['evalue'][:300]}")
+            if content["ename"] == "MagicError":
+                check(content["evalue"].startswith("line "), f"{shown}: the error names no line: {content['evalue'][:300]}")
+                check(len(content["evalue"]) < 5000, f"{shown}: a message of {len(content['evalue'])} characters")
+            else:  # TypeScript's own message (it quotes what it could not read, however long)
+                check(re.search(r"\b1:\d+ - ", content["traceback"][0]) is not None, f"{shown}: no line:column: {content['traceback'][0][:300]}")
+        else:
+            check(content["status"] == "ok", f"{shown}: {content}")
+    # Requests whose content is hostile get an error reply naming the field; the kernel runs on.
+    for bad in ({"code": 42}, {"code": "1", "user_expressions": {"a": 1}}, {"code": "1", "silent": "yes"}, {"code": "x" * 100000, "allow_stdin": [[[[[]]]]]}):
+        request = k.kc.session.msg("execute_request", bad)
+        k.kc.shell_channel.send(request)
+        reply = k.reply(request["header"]["msg_id"])["content"]
+        check(reply["status"] == "error" and len(reply["evalue"]) < 2000, f"{str(bad)[:100]}: {str(reply)[:300]}")
     check(k.value("6 * 7") == "42", "the kernel does not run cells any more")
     check(k.km.is_alive() and kernel_pid(k) == pid, "the kernel process died or was replaced")
 

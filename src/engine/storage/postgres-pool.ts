@@ -29,9 +29,18 @@ export interface PoolSettings {
   readonly queryTimeoutMs: number;
   readonly keepAliveDelayMs: number;
   readonly maxConnections: number;
-  /** Aborting it cancels every query of this pool (a storage-wide interrupt). */
+  /** Aborting it cancels every query of this pool (a storage-wide interrupt), except those run {@link Despite} it. */
   readonly signal?: AbortSignal | undefined;
 }
+
+/** Options of one operation of the pool. */
+export interface OperationOptions {
+  /** Run even after the pool's own signal aborted, and do not cancel on it (the operation's own signal still applies). */
+  readonly despitePoolAbort?: boolean;
+}
+
+/** Shorthand for {@link OperationOptions.despitePoolAbort}. */
+export const Despite: OperationOptions = { despitePoolAbort: true };
 
 /** How much longer the client waits than the server's `statement_timeout`. */
 const CLIENT_TIMEOUT_MARGIN_MS = 1000;
@@ -51,12 +60,12 @@ export class PostgresPool {
 
   /** Runs one statement (every one this storage runs alone may be repeated) on any connection; resolves to its rows. */
   async query<Row extends object = Record<string, unknown>>(sql: string, values: readonly unknown[], signal?: AbortSignal): Promise<Row[]> {
-    return this.once(signal, async (client) => (await client.query<Row>(sql, [...values])).rows);
+    return this.once(signal, {}, async (client) => (await client.query<Row>(sql, [...values])).rows);
   }
 
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
-  async transaction<T>(work: (client: PoolClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.once(signal, async (client, attempt) => {
+  async transaction<T>(work: (client: PoolClient) => Promise<T>, signal?: AbortSignal, options: OperationOptions = {}): Promise<T> {
+    return this.once(signal, options, async (client, attempt) => {
       await client.query("BEGIN");
       let result: T;
       try {
@@ -86,11 +95,11 @@ export class PostgresPool {
    * or ended an idle connection) before anything could take effect: a statement alone, or a
    * transaction before its COMMIT (the server rolled it back), is then repeated on a new one.
    */
-  private async once<T>(signal: AbortSignal | undefined, work: (client: PoolClient, attempt: { repeatable: boolean }) => Promise<T>): Promise<T> {
+  private async once<T>(signal: AbortSignal | undefined, options: OperationOptions, work: (client: PoolClient, attempt: { repeatable: boolean }) => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
       const attempt = { repeatable: true };
       try {
-        return await this.withClient(signal, (client) => work(client, attempt));
+        return await this.withClient(signal, options, (client) => work(client, attempt));
       } catch (error) {
         if (tries > 1 || !attempt.repeatable || !closedConnections.has(error as object)) throw error;
       }
@@ -122,8 +131,8 @@ export class PostgresPool {
    * it waits cancels the statement and drops the connection; a timeout or a closed connection
    * drops it too. Every error is turned into one that names the server and not the password.
    */
-  private async withClient<T>(signal: AbortSignal | undefined, work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const signals = [this.settings.signal, signal].filter((s): s is AbortSignal => s !== undefined);
+  private async withClient<T>(signal: AbortSignal | undefined, options: OperationOptions, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const signals = [options.despitePoolAbort === true ? undefined : this.settings.signal, signal].filter((s): s is AbortSignal => s !== undefined);
     const aborted = (): PostgresAbortError | undefined =>
       signals.some((s) => s.aborted)
         ? new PostgresAbortError(`interrupted: the query to PostgreSQL at ${this.settings.target.host}:${this.settings.target.port} was cancelled`)

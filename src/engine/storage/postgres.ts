@@ -20,7 +20,8 @@
  * Off the happy path: a trial whose worker stops heartbeating is failed and its parameters enqueued
  * again, at most `maxWorkerDeaths` times per configuration (a configuration that kills its worker
  * is then failed for good, with the reason); every statement has a timeout, connections use TCP
- * keep-alive, and an AbortSignal cancels a waiting query (postgres-pool.ts); no message shows the
+ * keep-alive, and an AbortSignal cancels a waiting query (postgres-pool.ts) but not the write of a
+ * trial's result, which is computed work, while close() cancels a waiting heartbeat; no message shows the
  * password (postgres-connection.ts). The tables and row writes are in postgres-schema.ts.
  */
 import type { PoolClient } from "pg";
@@ -29,7 +30,7 @@ import { FINISHED_STATES, isTerminal } from "../search-space";
 import type { FrozenTrial, StudyDirection } from "../types";
 import { StorageError } from "./memory";
 import { connectionError, formatSeconds, parseConnectionString } from "./postgres-connection";
-import { PostgresPool } from "./postgres-pool";
+import { Despite, PostgresPool, type OperationOptions } from "./postgres-pool";
 import { insertTrial, SCHEMA, SCHEMA_LOCK_KEY, SCHEMA_PRESENT_QUERY, workerDeaths, writeTrial, type LockedStudy } from "./postgres-schema";
 import {
   applyTrialUpdate,
@@ -102,6 +103,8 @@ export class PostgresStorage implements SharedStudyStorage {
   readonly maxWorkerDeaths: number;
   private readonly pool: PostgresPool;
   private closed = false;
+  /** Aborted by {@link close}: cancels a heartbeat still waiting. */
+  private readonly closing = new AbortController();
 
   private constructor(location: string, pool: PostgresPool, timing: { heartbeatIntervalMs: number; staleTrialTimeoutMs: number; maxWorkerDeaths: number }) {
     this.location = location;
@@ -211,7 +214,13 @@ export class PostgresStorage implements SharedStudyStorage {
     }, signal);
   }
 
+  /**
+   * See {@link SharedStudyStorage.updateTrial}. A trial's result (an update to a finished state)
+   * is computed work: it is written even when the storage's own signal aborted (an interrupt),
+   * waiting for the study's lock at most the query timeout; only its own `signal` cancels it.
+   */
   async updateTrial(studyName: string, number: number, update: TrialUpdate, signal?: AbortSignal): Promise<void> {
+    const result = update.state !== undefined && isTerminal(update.state);
     await this.transaction(async (client) => {
       const study = await this.lockStudy(client, studyName);
       if (!Number.isInteger(number) || number < 0 || number >= study.nextTrialNumber) {
@@ -225,7 +234,7 @@ export class PostgresStorage implements SharedStudyStorage {
       if (isTerminal(data.state)) throw new StaleTrialError(studyName, number, data.state, data.error);
       const next = applyTrialUpdate({ ...data, number }, update);
       await writeTrial(client, study, next, data.state !== "running" && next.state === "running");
-    }, signal);
+    }, signal, result ? Despite : {});
   }
 
   async readTrials(studyName: string, signal?: AbortSignal): Promise<FrozenTrial[]> {
@@ -279,8 +288,13 @@ export class PostgresStorage implements SharedStudyStorage {
     }, signal);
   }
 
+  /**
+   * See {@link SharedStudyStorage.recordHeartbeat}. A heartbeat is worth nothing once the study
+   * stops: the storage's signal (an interrupt) and {@link close} cancel one that waits, at once.
+   */
   async recordHeartbeat(studyName: string, numbers: readonly number[], signal?: AbortSignal): Promise<void> {
     if (numbers.length === 0) return;
+    signal = signal === undefined ? this.closing.signal : AbortSignal.any([signal, this.closing.signal]);
     await this.query(
       `UPDATE tunelab_trials SET heartbeat_at = now()
         WHERE study_id = (SELECT id FROM tunelab_studies WHERE name = $1) AND number = ANY($2::int[]) AND state = 'running'`,
@@ -331,9 +345,11 @@ export class PostgresStorage implements SharedStudyStorage {
     }, signal);
   }
 
+  /** Closes the connections, after the statements under way (a waiting heartbeat is cancelled). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     await this.pool.end();
   }
 
@@ -345,9 +361,9 @@ export class PostgresStorage implements SharedStudyStorage {
   }
 
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>, signal?: AbortSignal, options?: OperationOptions): Promise<T> {
     this.checkOpen();
-    return this.pool.transaction(work, signal);
+    return this.pool.transaction(work, signal, options);
   }
 
   /** Locks the study's row for this transaction and takes the next change number. */

@@ -19,6 +19,23 @@ const RESERVED_WORDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
+/** A JavaScript identifier (what can name a notebook variable, reserved words aside). */
+const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u;
+
+/** Longest name a message shows whole. */
+const LONGEST_SHOWN_NAME = 60;
+
+/** `name` quoted for a message, cut after {@link LONGEST_SHOWN_NAME} characters (a message stays readable). */
+export function quotedName(name: string): string {
+  return name.length > LONGEST_SHOWN_NAME ? `${JSON.stringify(name.slice(0, LONGEST_SHOWN_NAME))}… (${name.length} characters)` : JSON.stringify(name);
+}
+
+/** Why `name` cannot name a notebook variable (not an identifier), or undefined when it can. */
+export function variableNameProblem(name: string): string | undefined {
+  if (IDENTIFIER.test(name)) return undefined;
+  return `expected the name of a variable (letters, digits, _ or $, not starting with a digit), got ${quotedName(name)}`;
+}
+
 /** Whether every JavaScript object has a property `name` (so a scope lookup finds it without a definition). */
 export function isObjectProperty(name: string): boolean {
   return OBJECT_PROPERTIES.has(name);

@@ -7,6 +7,7 @@
 import { ALL_FIGURES, type FigureKind } from "../../render";
 import { MagicError, type LineMagic } from "../types";
 import { NotebookStudy } from "./notebook-study";
+import { quotedName, variableNameProblem } from "./names";
 
 /** Other names a figure is asked for by. */
 const ALIASES: Readonly<Record<string, FigureKind>> = { bracket: "brackets", population: "pbt" };
@@ -24,15 +25,17 @@ export function createTunePlotMagic(): LineMagic {
     ],
     run(args, context) {
       const name = args["study"] as string;
-      if (!context.has(name)) throw new MagicError(`unknown variable "${name}": run a %%tune cell with --out ${name} first`);
+      const problem = variableNameProblem(name);
+      if (problem !== undefined) throw new MagicError(`<study>: ${problem}`);
+      if (!context.has(name)) throw new MagicError(`unknown variable ${quotedName(name)}: run a %%tune cell with --out ${name.length > 60 ? "<that name>" : name} first`);
       const study = context.lookup(name);
       if (!(study instanceof NotebookStudy)) {
-        throw new MagicError(`${name} is not a study bound by %%tune (expected the variable named by --out)`);
+        throw new MagicError(`${quotedName(name)} is not a study bound by %%tune (expected the variable named by --out)`);
       }
       const requested = ((args["figures"] as readonly string[] | undefined) ?? []).map((kind) => ALIASES[kind] ?? kind);
       for (const kind of requested) {
         if (!ALL_FIGURES.includes(kind as FigureKind)) {
-          throw new MagicError(`unknown figure "${kind}": expected any of ${ALL_FIGURES.join(", ")}`);
+          throw new MagicError(`unknown figure ${quotedName(kind)}: expected any of ${ALL_FIGURES.join(", ")}`);
         }
       }
       const bundles = study.figures(requested.length === 0 ? undefined : (requested as FigureKind[]));

@@ -7,7 +7,7 @@ import { MagicError, type MagicContext } from "../types";
 import { CmaEsSampler, GPSampler, GridSampler, MultiObjectiveGPSampler, NSGA2Sampler, RandomSampler, SwitchingSampler, TPESampler } from "../../engine/samplers";
 import { HyperbandPruner, MedianPruner, SuccessiveHalvingPruner } from "../../engine/pruners";
 import { JournalStorage } from "../../engine/storage/journal";
-import { PostgresStorage } from "../../engine/storage/postgres";
+import type { PostgresStorage } from "../../engine/storage/postgres";
 import type { StudyStorage } from "../../engine/storage/storage";
 import { createStudy, type Study } from "../../engine/study";
 import type { Trial } from "../../engine/trial";
@@ -112,10 +112,18 @@ export function recordBracket(study: Study, trial: Trial): void {
   if (study.pruner instanceof HyperbandPruner) trial.setUserAttr("bracket", study.pruner.bracketOf(trial.number));
 }
 
+/**
+ * The PostgreSQL storage class, loaded on first use: its driver (`pg`) takes tens of ms to load,
+ * which a kernel without a `postgresql://` storage should not pay at start-up.
+ */
+function postgresStorage(): typeof PostgresStorage {
+  return (require("../../engine/storage/postgres") as typeof import("../../engine/storage/postgres")).PostgresStorage;
+}
+
 /** Opens `--storage`: a PostgreSQL database (shared by several workers) or a journal file. */
 export async function openStorage(location: string): Promise<StudyStorage> {
   try {
-    return isDatabaseUrl(location) ? await PostgresStorage.connect(location) : JournalStorage.open(location);
+    return isDatabaseUrl(location) ? await postgresStorage().connect(location) : JournalStorage.open(location);
   } catch (error) {
     throw new MagicError(`--storage: ${messageOf(error)}`, 1);
   }

@@ -1,16 +1,18 @@
 /** The notebook variables a `%%tune` cell names (`--model`, `--objective`, `--data`, …). */
 import { MagicError, type MagicContext } from "../types";
 import { describeKind } from "../../common/describe";
-import { isObjectProperty } from "./names";
+import { isObjectProperty, quotedName, variableNameProblem } from "./names";
 
 /** A notebook variable, or a MagicError naming it and what was expected. */
 export function lookupVariable(context: MagicContext, name: string, expected: string): unknown {
+  const problem = variableNameProblem(name);
+  if (problem !== undefined) throw new MagicError(`the ${expected}: ${problem}`, 1);
   if (isObjectProperty(name)) {
     // A scope lookup of `constructor` or `__proto__` finds the global object's, not a notebook variable.
     throw new MagicError(`"${name}" cannot name the ${expected}: every JavaScript object has a property of that name; use a variable of another name`, 1);
   }
   if (!context.has(name)) {
-    throw new MagicError(`unknown ${expected} "${name}": define it in an earlier cell (and run that cell)`, 1);
+    throw new MagicError(`unknown ${expected} ${quotedName(name)}: define it in an earlier cell (and run that cell)`, 1);
   }
   return context.lookup(name);
 }
