@@ -100,7 +100,7 @@ export class FusedTrainer {
       this.fill();
       if (!this.running) {
         this.running = true;
-        void this.run().finally(() => (this.running = false));
+        void this.run();
       }
     });
   }
@@ -151,15 +151,35 @@ export class FusedTrainer {
     return (options.seedMathRandom ?? true) ? seededRandom(deriveSeed(options.seed, "fit", 0, e)) : Math.random;
   }
 
-  /** Steps while any slot holds a trial, giving the event loop a turn every ~25 ms. */
+  /** Runs the stepping loop; a failure outside any one trial ends every trial and rejects the waiting ones. */
   private async run(): Promise<void> {
+    try {
+      await this.stepWhileBusy();
+    } catch (error) {
+      // Not a trial's failure (those end their slot): nothing may be left waiting on a stopped loop.
+      this.slots.forEach((slot, k) => slot !== undefined && this.end(k, error));
+      for (const trial of this.waiting.splice(0)) {
+        disposeModel(trial.model);
+        trial.reject(error);
+      }
+      this.running = false;
+    }
+  }
+
+  /** Steps while any slot holds a trial, giving the event loop a turn every ~25 ms; clears `running` as it ends. */
+  private async stepWhileBusy(): Promise<void> {
     const pacer = new EventLoopPacer(() => this.tf.nextFrame());
     for (;;) {
       this.slots.forEach((slot, k) => {
         if (slot?.options.signal?.aborted === true) this.end(k, new TrainingAbortedError(slot.epochsRun, slot.batchesRun));
       });
       this.fill();
-      if (this.slots.every((slot) => slot === undefined)) return;
+      if (this.slots.every((slot) => slot === undefined)) {
+        // Synchronously as the loop ends (an await or a `.finally` would leave a gap in which a
+        // trial offered meanwhile waited for a loop that had ended): a later trial starts a new one.
+        this.running = false;
+        return;
+      }
       try {
         this.step();
       } catch (error) {
