@@ -1,36 +1,24 @@
 /**
  * `%%tune --fuse K` through the magic front end (parse → args → run) with real training on the
- * iris data in the notebook's thread, the kernel replaced by the magic tests' FakeContext: K
+ * iris data in the notebook's thread (the shared iris notebook, FakeContext in place of the kernel): K
  * trials train at once as one computation, each with the metrics it gets alone; the same seed
  * gives the same trials again; a model that does not fuse trains one trial at a time, saying why.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
-import { createDefaultRegistry, runCell } from "../../../src/magic";
-import { PlotlyEmbedding } from "../../../src/render";
-import { loadTensorFlow } from "../../../src/tfjs/backend";
-import { loadTable } from "../../../src/tfjs/csv";
-import { oneHot } from "../../../src/tfjs/data";
-import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
-import { FakeContext } from "../fake-context";
-import { dataDirectory } from "../../tfjs/fixtures";
-
-const iris = loadTable(join(dataDirectory(), "iris.csv"));
+import { NotebookStudy } from "../../../src/magic/tune";
+import { irisNotebook, type IrisNotebook } from "./iris-notebook";
 
 const SPACE = `units: int(4, 16, log)
 lr: loguniform(1e-3, 1e-1)
 dropout: uniform(0, 0.5)
 batchSize: [8, 16, 32]`;
 
-async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs }> {
-  const { tf } = await loadTensorFlow();
-  const registry = createDefaultRegistry();
-  registerTuneMagics(registry, { embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })), liveIntervalMs: 0 });
-  const context = new FakeContext();
-  context.assign("xTrain", iris.x);
-  context.assign("yTrain", oneHot(iris.y));
+/** The shared iris notebook, with builders of a fusable model (a dropout layer) and of one whose loss is a function. */
+async function notebook(): Promise<IrisNotebook> {
+  const notebook = await irisNotebook();
+  const { context, tf } = notebook;
   const build = (loss: tfjs.ModelCompileArgs["loss"]) => (params: Record<string, unknown>) => {
     const model = tf.sequential();
     model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: "relu" }));
@@ -41,8 +29,7 @@ async function notebook(): Promise<{ context: FakeContext; run: (cell: string) =
   };
   context.assign("buildModel", build("categoricalCrossentropy"));
   context.assign("buildWithLossFunction", build((yTrue: tfjs.Tensor, yPred: tfjs.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred)));
-  const run = async (cell: string): Promise<unknown> => (await runCell(cell, { registry, context })).value;
-  return { context, run, tf };
+  return notebook;
 }
 
 const cell = (fuse: string, out: string, extra = ""): string =>
