@@ -233,9 +233,10 @@ export interface PessimisticTargets {
  * With the prior mean at the data mean (as before), late trials went to the corners of the box
  * (far from the data, mean-level prediction, the largest variance): on Hartmann-6 about one trial
  * in three after the 25th, so basins were never refined. Measured (bench:samplers, seeds 0–9,
- * median regret at 40): Hartmann-6 0.106 → 0.060, Branin 6.5e-5 → 3.9e-5, Ackley-5 3.8 → 2.5,
- * Rosenbrock-4 53 → 72 (with the length-scale prior of gp/fit.ts); the 75th percentile in place
- * of the maximum did less well on Branin (8.9e-5) and Ackley-5 (3.4).
+ * median regret at 40, with the length-scale prior of gp/fit.ts): Hartmann-6 0.106 → 0.060,
+ * Branin 6.5e-5 → 2.8e-5, Ackley-5 3.8 → 2.6, Rosenbrock-4 53 → 52; the 75th percentile of y in
+ * place of the maximum did less well on Branin (9.1e-5 against 4.8e-5 over seeds 0–19) and
+ * Ackley-5 (3.1 against 2.3).
  */
 export function pessimisticTargets(y: Float64Array): PessimisticTargets {
   let worst = -Infinity;
