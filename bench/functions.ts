@@ -103,8 +103,55 @@ export const ackley5: TestFunction = {
   },
 };
 
-/** Every benchmark function, in the order of the report. */
+/** The centres C (m, 4) of Shekel's wells, one row per well, and their widths β (m). */
+const SHEKEL_CENTRES = [
+  [4, 4, 4, 4],
+  [1, 1, 1, 1],
+  [8, 8, 8, 8],
+  [6, 6, 6, 6],
+  [3, 7, 3, 7],
+  [2, 9, 2, 9],
+  [5, 5, 3, 3],
+  [8, 1, 8, 1],
+  [6, 2, 6, 2],
+  [7, 3.6, 7, 3.6],
+];
+const SHEKEL_WIDTHS = [0.1, 0.2, 0.2, 0.4, 0.4, 0.6, 0.3, 0.7, 0.5, 0.5];
+
+/**
+ * Shekel with m wells on [0, 10]^4: f(x) = −Σ_{i<m} 1 / (‖x − C_i‖² + β_i), flat between narrow
+ * wells, the deepest at (4, 4, 4, 4); f* = −10.1532 (m = 5), −10.4029 (7), −10.5364 (10). A
+ * stand-in for the held-out multimodal 4-d functions of issue 14 (not in peers.json).
+ */
+function shekel(m: 5 | 7 | 10, minimum: number): TestFunction {
+  return {
+    name: `shekel${m}`,
+    lower: Array(4).fill(0),
+    upper: Array(4).fill(10),
+    minimum,
+    evaluate: (x) => {
+      let total = 0;
+      for (let i = 0; i < m; i++) {
+        const centre = SHEKEL_CENTRES[i] as number[];
+        let squared = SHEKEL_WIDTHS[i] as number;
+        for (let j = 0; j < 4; j++) squared += ((x[j] as number) - (centre[j] as number)) ** 2;
+        total -= 1 / squared;
+      }
+      return total;
+    },
+  };
+}
+
+/** Shekel-5, -7 and -10 (see {@link shekel}). */
+export const shekel5 = shekel(5, -10.1532);
+export const shekel7 = shekel(7, -10.4029);
+export const shekel10 = shekel(10, -10.5364);
+
+/** Every benchmark function with peer figures in peers.json, in the order of the report. */
 export const TEST_FUNCTIONS: readonly TestFunction[] = [branin, hartmann6, rosenbrock4, ackley5];
+
+/** Functions run only when named (`--functions shekel5,…`): no peer figures, not in the default run. */
+export const EXTRA_FUNCTIONS: readonly TestFunction[] = [shekel5, shekel7, shekel10];
 
 /** The search space of a test function: one uniform float x0, x1, … per dimension. */
 export function functionSpace(fn: TestFunction): SearchSpace {

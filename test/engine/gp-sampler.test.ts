@@ -3,7 +3,8 @@ import { describe, test } from "node:test";
 
 import { categorical, floatDistribution, intDistribution } from "../../src/engine/distributions";
 import { SearchSpaceExhaustedError } from "../../src/engine/errors";
-import { GPSampler } from "../../src/engine/samplers/gp";
+import { GPSampler, pessimisticTargets } from "../../src/engine/samplers/gp";
+import { functionPoint, functionSpace, hartmann6 } from "../../bench/functions";
 import { createStudy } from "../../src/engine/study";
 import { RandomSampler } from "../../src/engine/samplers/random";
 import type { FrozenTrial, Params, Sampler, SearchSpace } from "../../src/engine/types";
@@ -192,6 +193,23 @@ describe("GPSampler", () => {
     // Below the one-layer floor of 0.2 means two layers with width2 found; the GP gets far below it.
     assert.ok(gp.every((v) => v < 0.01), `GP best values ${gp}`);
     assert.ok(median(gp) < median(random) / 10, `median best: GP ${median(gp)} vs random ${median(random)}`);
+  });
+
+  test("spends no late trial of Hartmann-6 on the corners of the box (the prior mean is the worst observation)", { timeout: 120_000 }, () => {
+    // With the prior mean at the data mean, seeds 0 and 2 sent 5–7 of trials 20–39 to points with
+    // at least four coordinates on a bound (far from the data, the largest variance).
+    const space = functionSpace(hartmann6);
+    for (const seed of [0, 1, 2]) {
+      const { samples } = sequentialRun(new GPSampler({ seed }), space, (p) => hartmann6.evaluate(functionPoint(hartmann6, p)), 40);
+      const corners = samples.slice(20).filter((p) => functionPoint(hartmann6, p).filter((v) => v === 0 || v === 1).length >= 4);
+      assert.deepEqual(corners, [], `seed ${seed}: trials at a corner`);
+    }
+  });
+
+  test("pessimisticTargets puts the worst value at the prior mean 0, keeps the order, and reports the mean on that scale", () => {
+    const { values, observedMean } = pessimisticTargets(Float64Array.from([-1, 0.5, 2, -0.25]));
+    assert.deepEqual(Array.from(values), [-3, -1.5, 0, -2.25]);
+    assert.equal(observedMean, 0.3125 - 2);
   });
 
   test("rejects bad options with the rule and the value", () => {

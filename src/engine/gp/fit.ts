@@ -6,9 +6,11 @@
  *   θ          (G + 2) [log ℓ_1 … log ℓ_G, log σ_f², log σ_n²], on standardised outputs and
  *              inputs in the unit cube
  *   log p(θ)   independent log-priors on each entry (weakly informative):
- *                log ℓ_g:  −a·(ℓ_g² + ℓ_g⁻²), a = 0.1   Optuna's prior on λ = ℓ⁻² (−0.1/λ − 0.1λ):
- *                                                mode ℓ = 1, mild from ~0.3 to ~3, steep below
- *                                                0.2, so few points do not make a wiggly model
+ *                log ℓ_g:  −a·((ℓ_g/ℓ₀)² + (ℓ₀/ℓ_g)²), a = 0.1, ℓ₀ = 0.5
+ *                                                Optuna's prior on λ = ℓ⁻² (−0.1/λ − 0.1λ, mode
+ *                                                ℓ = 1) moved to the mode ℓ₀ = 0.5: mild from
+ *                                                ~0.15 to ~1.5, steep below 0.1, so few points do
+ *                                                not make a wiggly model
  *                log σ_f²  ~ N(0, 1²)            outputs are standardised
  *                log σ_n²  ~ N(log 1e-6, 2²)     no noise unless the data demand it: the mean
  *                                                sits at the lower bound, so a deterministic
@@ -18,8 +20,13 @@
  *              log ℓ ~ N(log 0.5, 1²) and log σ_n² ~ N(log 1e-3, 2²), Branin 3.0e-4 and
  *              Ackley-5 4.9; the noise prior alone gave 1.1e-4 and 4.0; both 6.5e-5 and 3.6
  *              (Hartmann-6 0.12 → 0.11: still caught in its second basin on half the seeds).
+ *              ℓ₀ = 0.5 rather than 1, with the sampler's prior mean at the worst observation
+ *              (samplers/gp.ts): Hartmann-6 reaches its global basin on 12 of seeds 0–19
+ *              rather than 9–10 (ℓ₀ = 0.35 the same, ℓ₀ = 2 fewer); a shorter prior length
+ *              keeps more variance between the points, so the search looks further.
  *              Tried and not kept: a √G-scaled ℓ (BoTorch's idea; Hartmann-6 worse), a wider
- *              log-normal ℓ prior (sd 2), a = 0.05 and 0.25.
+ *              log-normal ℓ prior (sd 2), a = 0.05 and 0.25; Optuna's Gamma(2, 1) prior on σ_f²
+ *              and Gamma(1.1, 30) on σ_n² (Hartmann-6 no better, Branin worse).
  *   θ₀         the first start of the fit: ℓ = 0.5, σ_f² = 1, σ_n² = 1e-6
  *   bounds     ℓ ∈ [0.01, 100], σ_f² ∈ [0.01, 100], σ_n² ∈ [1e-6, 1]
  */
@@ -50,10 +57,12 @@ export interface FitOptions {
 const LENGTH_BOUNDS = [Math.log(0.01), Math.log(100)] as const;
 const SIGNAL_BOUNDS = [Math.log(0.01), Math.log(100)] as const;
 const NOISE_BOUNDS = [Math.log(1e-6), Math.log(1)] as const;
-/** log ℓ of the first start. */
-const LENGTH_START = Math.log(0.5);
-/** a of the length-scale prior −a·(ℓ² + ℓ⁻²). */
+/** a of the length-scale prior −a·((ℓ/ℓ₀)² + (ℓ₀/ℓ)²). */
 const LENGTH_PRIOR_WEIGHT = 0.1;
+/** log ℓ₀, the mode of the length-scale prior. */
+const LENGTH_PRIOR_MODE = Math.log(0.5);
+/** log ℓ of the first start: the prior's mode. */
+const LENGTH_START = LENGTH_PRIOR_MODE;
 const NOISE_PRIOR_MEAN = Math.log(1e-6);
 const NOISE_PRIOR_SD = 2;
 
@@ -76,8 +85,8 @@ export function logPrior(theta: ArrayLike<number>, groupCount: number): { value:
     gradient[i] = -z / sd;
   };
   for (let g = 0; g < groupCount; g++) {
-    // ℓ² + ℓ⁻² = e^{2θ} + e^{−2θ}; its derivative in θ is 2(e^{2θ} − e^{−2θ}).
-    const up = Math.exp(2 * (theta[g] as number));
+    // (ℓ/ℓ₀)² + (ℓ₀/ℓ)² = e^{2u} + e^{−2u} with u = θ − log ℓ₀; its derivative in θ is 2(e^{2u} − e^{−2u}).
+    const up = Math.exp(2 * ((theta[g] as number) - LENGTH_PRIOR_MODE));
     const down = 1 / up;
     value -= LENGTH_PRIOR_WEIGHT * (up + down);
     gradient[g] = -2 * LENGTH_PRIOR_WEIGHT * (up - down);
