@@ -23,12 +23,13 @@
  * reported; tpe/budget.ts), so pruned trials teach the model by the values they reached rather
  * than only by being ranked last; with too few observations at every budget it ranks as above.
  * In a conditional space (engine/conditions.ts) the space is decomposed into groups of parameters
- * that the trials always hold together (tpe/groups.ts, Optuna's group decomposition). Steps 1–2
- * and the split of step 3 run once over the whole study, as Optuna's group decomposition does (the
- * start-up count and γ(n) are the study's, and a trial is good or bad by its rank among all
- * trials); then each group gets its own l and g from the good and bad trials that hold it: the
- * parameters of layer 2 are learnt only from the trials that had two layers. The study then drops
- * the values the sampled parents make inactive.
+ * that the trials always hold together (tpe/groups.ts, Optuna's group decomposition), and steps
+ * 1–3 run for each group on its own, over the trials that hold the whole group: the parameters of
+ * layer 2 are learnt only from the trials that had two layers, the best of them being its good
+ * ones. (Optuna splits once over the whole study, so that a group's good trials are those good
+ * overall; on bench:samplers' conditional-layers space, 100 evaluations, seeds 0–49, that had a
+ * median regret of 0.042 against 0.030 for the split per group.) The study then drops the values
+ * the sampled parents make inactive.
  * Numeric parameters live in the unit interval of `toUnit` (log scales, ints and steps get their
  * own cells there), categoricals keep their choice index. All randomness comes from
  * (seed, trial number), so the answer depends only on the seed and the context.
@@ -121,28 +122,30 @@ export class TPESampler implements Sampler {
   }
 
   sample(context: SamplingContext): Params {
-    const { space } = context;
-    const conditional = hasConditions(space);
-    // A trial of a conditional space holds only its active parameters: it fits when those do.
-    const fits = (t: FrozenTrial): boolean => fitsSpace(t, conditional ? Object.fromEntries(Object.entries(space).filter(([name]) => Object.hasOwn(t.params, name))) : space);
-    const compatible = context.trials.filter((t) => t.number !== context.trialNumber && t.state !== "waiting" && t.state !== "failed" && fits(t));
-    const split = this.split(context, compatible, Object.keys(space).length);
-    if (split === undefined) return this.startup.sample(context);
-    if (!conditional) return this.sampleJointly(context, space, split, "");
+    if (!hasConditions(context.space)) return this.sampleSpace(context, "");
+    const usable = context.trials.filter((t) => t.number !== context.trialNumber && t.state !== "waiting" && t.state !== "failed");
     const params: Record<string, ParamValue> = {};
-    for (const group of parameterGroups(space, compatible)) {
-      const holds = (t: FrozenTrial): boolean => group.every((name) => Object.hasOwn(t.params, name));
-      const groupSpace = Object.fromEntries(group.map((name) => [name, space[name]!]));
-      const groupSplit = { good: split.good.filter(holds), bad: split.bad.filter(holds) };
-      Object.assign(params, this.sampleJointly(context, groupSpace, groupSplit, group.join(",")));
+    for (const group of parameterGroups(context.space, usable)) {
+      const space = Object.fromEntries(group.map((name) => [name, context.space[name]!]));
+      Object.assign(params, this.sampleSpace({ ...context, space }, group.join(",")));
     }
     // Keep the space's key order.
-    return Object.fromEntries(Object.keys(space).map((name) => [name, params[name] as ParamValue]));
+    return Object.fromEntries(Object.keys(context.space).map((name) => [name, params[name] as ParamValue]));
   }
 
   /**
-   * Steps 1 and 3's split of the module comment over the `compatible` trials (the whole study's,
-   * in a conditional space too, as Optuna's group decomposition splits them): the good and the bad
+   * Steps 1–3 of the module comment for `context.space` as one joint space, over the trials that
+   * hold all of it. `group` names a group of a decomposed space ("" for the whole space).
+   */
+  private sampleSpace(context: SamplingContext, group: string): Params {
+    const compatible = context.trials.filter((t) => t.number !== context.trialNumber && fitsSpace(t, context.space));
+    const split = this.split(context, compatible, Object.keys(context.space).length);
+    if (split === undefined) return this.startup.sample(context);
+    return this.sampleJointly(context, context.space, split, group);
+  }
+
+  /**
+   * Steps 1 and 3's split of the module comment over the `compatible` trials: the good and the bad
    * ones (running trials among the bad), or undefined before `startupTrials` complete or pruned ones.
    */
   private split(context: SamplingContext, compatible: readonly FrozenTrial[], dimensions: number): GoodAndBad | undefined {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:tpe-cmaes [--seeds 10] [--functions branin,hartmann6] [--samplers tpe,cmaes]`
+ * `npm run bench:tpe-cmaes -- [--seeds 10] [--functions branin,hartmann6] [--samplers tpe,cmaes]`
  *
  * Issue 14's goals for our TPE and CMA-ES on the continuous functions, with the peers measured in
  * the same run: our TPESampler and CmaEsSampler minimise each function of bench/functions.ts (the
