@@ -141,7 +141,7 @@ export class TPESampler implements Sampler {
     const compatible = context.trials.filter((t) => t.number !== context.trialNumber && fitsSpace(t, context.space));
     const split = this.split(context, compatible, Object.keys(context.space).length);
     if (split === undefined) return this.startup.sample(context);
-    return this.sampleJointly(context, context.space, split, group);
+    return this.sampleJointly(context, split, group);
   }
 
   /**
@@ -170,11 +170,12 @@ export class TPESampler implements Sampler {
   }
 
   /**
-   * Step 3's draw for `space` as one joint space, from the good and bad trials that hold it.
+   * Step 3's draw for `context.space` as one joint space, from the good and bad trials that hold it.
    * `group` names a group of a decomposed space ("" for the whole space): it seeds the group's own
    * random stream, and only the whole space avoids points other trials hold (a group is part of a point).
    */
-  private sampleJointly(context: SamplingContext, space: SearchSpace, { good, bad }: GoodAndBad, group: string): Params {
+  private sampleJointly(context: SamplingContext, { good, bad }: GoodAndBad, group: string): Params {
+    const { space } = context;
     const names = Object.keys(space);
     const numericNames = names.filter((name) => space[name]!.kind !== "categorical");
     const categoricalNames = names.filter((name) => space[name]!.kind === "categorical");
