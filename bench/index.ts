@@ -5,7 +5,7 @@
 import { join } from "node:path";
 
 /** The benchmarks; the other files in bench/ are their helpers. */
-const BENCHMARKS = ["samplers", "kernel", "tune", "workers", "hypergradient", "schedulers", "train-step"] as const;
+const BENCHMARKS = ["samplers", "tpe-cmaes", "kernel", "tune", "workers", "hypergradient", "schedulers", "train-step"] as const;
 
 const name = process.argv[2];
 if (name === undefined || !(BENCHMARKS as readonly string[]).includes(name)) {

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { categorical, floatDistribution, intDistribution } from "../../src/engine/distributions";
 import { RandomSampler } from "../../src/engine/samplers/random";
 import { TPESampler, goodCount, observationWeights } from "../../src/engine/samplers/tpe";
-import { ParzenEstimator } from "../../src/engine/tpe/parzen";
+import { bandwidth, BANDWIDTH_FACTOR, bandwidths, ParzenEstimator } from "../../src/engine/tpe/parzen";
 import { createRng } from "../../src/common/random";
 import { median } from "../../src/common/stats";
 import type { FrozenTrial, Params, Sampler, SearchSpace } from "../../src/engine/types";
@@ -94,6 +94,26 @@ describe("TPESampler", () => {
     assert.ok(withLiar < without, `proposals within 0.03 of the running trials: ${withLiar} of 60 with the liar, ${without} without`);
   });
 
+  test("in a conditional space a layer's parameters are learnt from the trials that hold it, the best of them being good", () => {
+    const space: SearchSpace = {
+      layers: intDistribution(1, 2),
+      x1: floatDistribution(0, 1),
+      x2: { ...floatDistribution(0, 1), condition: { parent: "layers", operator: ">=", value: 2 } },
+    };
+    // 20 one-layer trials, all better than the 20 two-layer ones, among which x2 near 0.8 is best.
+    const history: FrozenTrial[] = [];
+    for (let t = 0; t < 20; t++) history.push(makeTrial(t, space, { layers: 1, x1: (t + 0.5) / 20 }, t / 200));
+    for (let i = 0; i < 20; i++) {
+      const x2 = (i + 0.5) / 20;
+      history.push(makeTrial(20 + i, space, { layers: 2, x1: 0.5, x2 }, 5 + Math.abs(x2 - 0.8)));
+    }
+    const sampler = new TPESampler({ seed: 4, startupTrials: 10 });
+    const proposals = Array.from({ length: 40 }, (_, k) => sampler.sample({ space, trials: history, direction: "minimize", trialNumber: 40 + k }));
+    const near = proposals.filter((p) => Math.abs((p["x2"] as number) - 0.8) < 0.1).length;
+    assert.ok(near >= 30, `x2 within 0.1 of 0.8 in ${near} of 40 proposals`);
+    assert.ok(proposals.filter((p) => p["layers"] === 1).length >= 30, "the good layer count is proposed most");
+  });
+
   test("in a finite space it proposes points no trial holds while there are any", () => {
     const space: SearchSpace = { a: categorical([1, 2, 3]), b: categorical(["x", "y"]) };
     const sampler = new TPESampler({ seed: 1, startupTrials: 2 });
@@ -110,6 +130,29 @@ describe("TPESampler", () => {
 });
 
 describe("ParzenEstimator", () => {
+  test("the bandwidth follows Scott's rule c·n^(−1/(D+4)) within Optuna's magic clip [1/min(100, n+2), 1]", () => {
+    assert.equal(bandwidth(0, 2), 0.5, "no observation: the clip's 1/2");
+    assert.equal(bandwidth(3, 2), 0.2, "few observations: the clip's 1/(n + 2)");
+    assert.ok(Math.abs(bandwidth(1000, 2) - BANDWIDTH_FACTOR * 1000 ** (-1 / 6)) < 1e-15, "many: Scott's rule");
+    assert.equal(bandwidth(1e9, 1), 0.01, "never under 1/100");
+    assert.ok(bandwidth(200, 6) > bandwidth(200, 2), "wider in more dimensions");
+    assert.deepEqual(bandwidths(1e9, 1, [Infinity, 3, 1000]), [0.01, 1 / 3, 0.01], "an integer's kernel spans at least its cell");
+  });
+
+  test("with a bandwidth given, its components have that width", () => {
+    const point = (u: number) => ({ numeric: Float64Array.of(u), categorical: new Int32Array(0) });
+    const narrow = new ParzenEstimator({ numericCount: 1, choiceCounts: [] }, [point(0.5)], [1], [0.01]);
+    const wide = new ParzenEstimator({ numericCount: 1, choiceCounts: [] }, [point(0.5)], [1], [0.2]);
+    // Half the weight is the observation's, half the prior's (σ = 1, mass Φ(½) − Φ(−½) inside [0, 1]):
+    // p(½) = ½·φ(0)/(σ·Z_σ) + ½·φ(0)/Z_1, with Z_σ = Φ(½σ⁻¹) − Φ(−½σ⁻¹).
+    const phi0 = 1 / Math.sqrt(2 * Math.PI);
+    const prior = (0.5 * phi0) / 0.3829249225480262;
+    const expected = (sigma: number, mass: number): number => (0.5 * phi0) / (sigma * mass) + prior;
+    const close = (a: number, b: number): boolean => Math.abs(a / b - 1) < 1e-5;
+    assert.ok(close(Math.exp(narrow.logDensity(point(0.5))), expected(0.01, 1)), "σ = 0.01");
+    assert.ok(close(Math.exp(wide.logDensity(point(0.5))), expected(0.2, 0.9875806693484477)), "σ = 0.2");
+  });
+
   test("its density integrates to 1 over the unit interval and peaks at the observations", () => {
     const estimator = new ParzenEstimator({ numericCount: 1, choiceCounts: [] }, [0.2, 0.25, 0.9].map((u) => ({ numeric: Float64Array.of(u), categorical: new Int32Array(0) })), [1, 1, 1]);
     const n = 20_000;

@@ -18,7 +18,10 @@
  *     meets a stopping test (σ or the fitness range collapsed, C ill-conditioned), IPOP restarts:
  *     λ doubles, σ and C start again, and m is a uniform point drawn from (seed, restart index).
  *     Trials that do not fill a generation, and running trials, are pending: the new point is
- *     drawn from the current distribution.
+ *     drawn from the current distribution. (Optuna's CmaEsSampler starts instead at the centre of
+ *     the space with σ₀ = 1/6 after one random trial; measured with bench:tpe-cmaes' functions at
+ *     100 evaluations, seeds 0–19, that start wins on ackley5, whose optimum is the centre, 5.41
+ *     against 8.35, and loses on hartmann6, 0.388 against 0.259, and rosenbrock4, 96.2 against 53.4.)
  *  4. The point is drawn from N(m, σ²·A·C·A) with an RNG derived from (seed, trial number),
  *     redrawn up to ten times when it leaves the unit cube and then clipped, and mapped back with
  *     `fromUnit`.

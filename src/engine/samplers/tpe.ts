@@ -10,7 +10,9 @@
  *  2. before `startupTrials` complete or pruned trials, asks the random sampler it holds;
  *  3. otherwise splits them: the best γ(n) = min(⌈0.1·n⌉, 25) are "good", the rest "bad", fits one
  *     joint Parzen estimator l(x) to the good and g(x) to the bad (tpe/parzen.ts), with weights
- *     that fade the oldest trials past the newest 25 (Optuna's default_weights), draws
+ *     that fade the oldest trials past the newest 25 (Optuna's default_weights) and one bandwidth,
+ *     that of all n observations, never narrower than an integer's cell (Optuna gives l and g each
+ *     their own; see tpe/parzen.ts), draws
  *     `candidates` points from l, and returns the one with the largest log l(x) − log g(x) (in a
  *     finite space, the largest among those no trial holds yet, drawing a few more batches if the
  *     first has none). Optuna scores draws from l, not every point: the ratio is largest where g
@@ -23,16 +25,19 @@
  * In a conditional space (engine/conditions.ts) the space is decomposed into groups of parameters
  * that the trials always hold together (tpe/groups.ts, Optuna's group decomposition), and steps
  * 1–3 run for each group on its own, over the trials that hold the whole group: the parameters of
- * layer 2 are learnt only from the trials that had two layers. The study then drops the values
+ * layer 2 are learnt only from the trials that had two layers, the best of them being its good
+ * ones. (Optuna splits once over the whole study, so that a group's good trials are those good
+ * overall; on bench:samplers' conditional-layers space, 100 evaluations, seeds 0–49, that had a
+ * median regret of 0.042 against 0.030 for the split per group.) The study then drops the values
  * the sampled parents make inactive.
  * Numeric parameters live in the unit interval of `toUnit` (log scales, ints and steps get their
  * own cells there), categoricals keep their choice index. All randomness comes from
  * (seed, trial number), so the answer depends only on the seed and the context.
  */
-import { contains, distributionsEqual, fromUnit, toUnit } from "../distributions";
+import { cardinality, contains, distributionsEqual, fromUnit, toUnit } from "../distributions";
 import { createRng } from "../../common/random";
 import { heldPointKeys, isFiniteSpace, pointKey } from "../search-space";
-import { ParzenEstimator, type EncodedPoint, type EncodedSpace } from "../tpe/parzen";
+import { bandwidths, ParzenEstimator, type EncodedPoint, type EncodedSpace } from "../tpe/parzen";
 import { bohbMinObservations, chooseBudget } from "../tpe/budget";
 import { parameterGroups } from "../tpe/groups";
 import { hasConditions } from "../conditions";
@@ -83,6 +88,12 @@ interface Ranked {
   readonly loss: number;
 }
 
+/** The trials of one split: the good ones (l's) and the bad ones (g's, running trials included). */
+interface GoodAndBad {
+  readonly good: readonly FrozenTrial[];
+  readonly bad: readonly FrozenTrial[];
+}
+
 /** The multivariate TPE sampler (see the module comment). */
 export class TPESampler implements Sampler {
   readonly name = "tpe";
@@ -111,49 +122,63 @@ export class TPESampler implements Sampler {
   }
 
   sample(context: SamplingContext): Params {
-    if (!hasConditions(context.space)) return this.sampleJointly(context, "");
+    if (!hasConditions(context.space)) return this.sampleSpace(context, "");
     const usable = context.trials.filter((t) => t.number !== context.trialNumber && t.state !== "waiting" && t.state !== "failed");
     const params: Record<string, ParamValue> = {};
     for (const group of parameterGroups(context.space, usable)) {
       const space = Object.fromEntries(group.map((name) => [name, context.space[name]!]));
-      Object.assign(params, this.sampleJointly({ ...context, space }, group.join(",")));
+      Object.assign(params, this.sampleSpace({ ...context, space }, group.join(",")));
     }
     // Keep the space's key order.
     return Object.fromEntries(Object.keys(context.space).map((name) => [name, params[name] as ParamValue]));
   }
 
   /**
-   * Steps 1–3 of the module comment for `context.space` as one joint space. `group` names a group
-   * of a decomposed space ("" for the whole space): it seeds the group's own random stream, and
-   * only the whole space avoids points other trials hold (a group is part of a point).
+   * Steps 1–3 of the module comment for `context.space` as one joint space, over the trials that
+   * hold all of it. `group` names a group of a decomposed space ("" for the whole space).
    */
-  private sampleJointly(context: SamplingContext, group: string): Params {
-    const { space, direction } = context;
-    const names = Object.keys(space);
-    const numericNames = names.filter((name) => space[name]!.kind !== "categorical");
-    const categoricalNames = names.filter((name) => space[name]!.kind === "categorical");
-    const compatible = context.trials.filter((t) => t.number !== context.trialNumber && fitsSpace(t, space));
-    const sign = direction === "maximize" ? -1 : 1;
+  private sampleSpace(context: SamplingContext, group: string): Params {
+    const compatible = context.trials.filter((t) => t.number !== context.trialNumber && fitsSpace(t, context.space));
+    const split = this.split(context, compatible, Object.keys(context.space).length);
+    if (split === undefined) return this.startup.sample(context);
+    return this.sampleJointly(context, split, group);
+  }
+
+  /**
+   * Steps 1 and 3's split of the module comment over the `compatible` trials: the good and the bad
+   * ones (running trials among the bad), or undefined before `startupTrials` complete or pruned ones.
+   */
+  private split(context: SamplingContext, compatible: readonly FrozenTrial[], dimensions: number): GoodAndBad | undefined {
+    const sign = context.direction === "maximize" ? -1 : 1;
     const ranked: Ranked[] = [];
     for (const trial of compatible) {
       if (trial.value === undefined || !Number.isFinite(trial.value)) continue;
       if (trial.state === "complete") ranked.push({ trial, tier: 0, loss: sign * trial.value });
       else if (trial.state === "pruned") ranked.push({ trial, tier: 1, loss: sign * trial.value });
     }
-    if (ranked.length < Math.max(1, this.startupTrials)) return this.startup.sample(context);
-    const atBudget = this.fitAtBudget ? chooseBudget(compatible, bohbMinObservations(names.length)) : undefined;
+    if (ranked.length < Math.max(1, this.startupTrials)) return undefined;
+    const atBudget = this.fitAtBudget ? chooseBudget(compatible, bohbMinObservations(dimensions)) : undefined;
     if (atBudget !== undefined) {
       ranked.length = 0;
       for (const { trial, value } of atBudget.observations) ranked.push({ trial, tier: 0, loss: sign * value });
     }
-
     ranked.sort((a, b) => a.tier - b.tier || a.loss - b.loss || a.trial.number - b.trial.number);
     const nGood = goodCount(ranked.length);
-    const good = ranked.slice(0, nGood).map((r) => r.trial);
     // Constant liar: running trials count as bad, so l(x)/g(x) is low near points already in work.
     const running = compatible.filter((t) => t.state === "running");
-    const bad = [...ranked.slice(nGood).map((r) => r.trial), ...running];
+    return { good: ranked.slice(0, nGood).map((r) => r.trial), bad: [...ranked.slice(nGood).map((r) => r.trial), ...running] };
+  }
 
+  /**
+   * Step 3's draw for `context.space` as one joint space, from the good and bad trials that hold it.
+   * `group` names a group of a decomposed space ("" for the whole space): it seeds the group's own
+   * random stream, and only the whole space avoids points other trials hold (a group is part of a point).
+   */
+  private sampleJointly(context: SamplingContext, { good, bad }: GoodAndBad, group: string): Params {
+    const { space } = context;
+    const names = Object.keys(space);
+    const numericNames = names.filter((name) => space[name]!.kind !== "categorical");
+    const categoricalNames = names.filter((name) => space[name]!.kind === "categorical");
     const encoded: EncodedSpace = {
       numericCount: numericNames.length,
       choiceCounts: categoricalNames.map((name) => (space[name] as { choices: readonly ParamValue[] }).choices.length),
@@ -164,9 +189,12 @@ export class TPESampler implements Sampler {
         (space[name] as { choices: readonly ParamValue[] }).choices.findIndex((c) => c === params[name]),
       ),
     });
+    // One kernel for l and g: the bandwidth of all the observations, so that l(x)/g(x) compares
+    // how many good and bad trials lie near x rather than kernels of two widths.
+    const sigmas = bandwidths(good.length + bad.length, names.length, numericNames.map((name) => cardinality(space[name]!)));
     const estimator = (trials: readonly FrozenTrial[]): ParzenEstimator => {
       const inOrder = [...trials].sort((a, b) => a.number - b.number);
-      return new ParzenEstimator(encoded, inOrder.map((t) => encode(t.params)), observationWeights(inOrder.length));
+      return new ParzenEstimator(encoded, inOrder.map((t) => encode(t.params)), observationWeights(inOrder.length), sigmas);
     };
     const l = estimator(good);
     const g = estimator(bad);
