@@ -16,7 +16,7 @@ import { PLOTLY_MIME } from "../../../src/render";
 import { oneHot, trainValidationTestSplit } from "../../../src/tfjs/data";
 import { NotebookStudy } from "../../../src/magic/tune";
 import { FOLD_METRICS_ATTR } from "../../../src/magic/tune/test-evaluation";
-import { irisNotebook, irisTable, type IrisNotebook } from "./iris-notebook";
+import { irisNotebook, irisTable, type IrisModelBuilder, type IrisNotebook } from "./iris-notebook";
 
 const iris = irisTable();
 const versicolor = iris.y.map((label) => (label === 1 ? 1 : 0));
@@ -25,25 +25,18 @@ const threeClassSplit = trainValidationTestSplit(iris.x, iris.y, { validation: 0
 
 /** A fresh context with both problems' data and model builders, as earlier cells would define them. */
 async function notebook(): Promise<IrisNotebook> {
-  const hidden = (tf: typeof tfjs, model: tfjs.Sequential, params: Record<string, unknown>): void => {
+  // A dense hidden layer of `units`, then `classes` outputs, trained by adam at `lr`.
+  const classifier = (classes: number, activation: "sigmoid" | "softmax", loss: string): IrisModelBuilder => (tf, params) => {
+    const model = tf.sequential();
     model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: "relu" }));
+    model.add(tf.layers.dense({ units: classes, activation }));
+    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss, metrics: ["accuracy"] });
+    return model;
   };
   const book = await irisNotebook({
     builders: {
-      buildBinary: (tf, params) => {
-        const model = tf.sequential();
-        hidden(tf, model, params);
-        model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
-        model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "binaryCrossentropy", metrics: ["accuracy"] });
-        return model;
-      },
-      buildSoftmax: (tf, params) => {
-        const model = tf.sequential();
-        hidden(tf, model, params);
-        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
-        model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-        return model;
-      },
+      buildBinary: classifier(1, "sigmoid", "binaryCrossentropy"),
+      buildSoftmax: classifier(3, "softmax", "categoricalCrossentropy"),
     },
   });
   const { context } = book;
