@@ -11,32 +11,13 @@ import tempfile
 import time
 
 from scenarios import check, main, scenario, streams
-from tune_scenarios import SPACE, ok, setup, value
-
-
-def restart(k):
-    """Restarts the kernel process (killing what it runs) and checks the notebook's variables are gone."""
-    k.km.restart_kernel(now=True)
-    k.kc.wait_for_ready(timeout=60)
-    k.tensorflow_loaded = False
+from tune_helpers import SPACE, ok, restart, resume_after_restart, setup, value
 
 
 @scenario
 def hyperband_resume_after_kernel_restart(k):
-    storage = os.path.join(tempfile.mkdtemp(prefix="tunelab-hb-resume-"), "iris.jsonl")
-    cell = ("%%tune --model buildModel --data xTrain,yTrain --epochs 9 --metric val_acc --strategy random --pruner hyperband --trials {n} --seed 4 \\\n"
-            f"       --storage {storage} --name hbResume --no-live --out hb\n" + SPACE)
-    setup(k)
-    ok(k, cell.format(n=6))
-    before = value(k, "hb.trials.map((t) => [t.number, t.state, t.params, t.userAttrs.bracket, t.intermediateValues.length])")
-    restart(k)
-    content, _, _ = k.execute("hb")
-    check(content["status"] == "error", f"the restart cleared the notebook's variables: {content}")
-    setup(k)
-    outputs = ok(k, cell.format(n=10))
-    check('Resuming study "hbResume"' in streams(outputs) and "6 trials" in streams(outputs), streams(outputs))
-    after = value(k, "hb.trials.map((t) => [t.number, t.state, t.params, t.userAttrs.bracket, t.intermediateValues.length])")
-    check(len(after) == 10 and after[:6] == before, f"6 kept as they were + 4 new:\n{before}\n{after}")
+    resume_after_restart(k, "--epochs 9 --metric val_acc --strategy random --pruner hyperband --seed 4", "hbResume", "hb", 6, 10,
+                         "hb.trials.map((t) => [t.number, t.state, t.params, t.userAttrs.bracket, t.intermediateValues.length])", "6 trials")
     brackets = value(k, "hb.trials.map((t) => t.userAttrs.bracket)")
     expected = value(k, "hb.trials.map((t) => (hb.study.pruner as any).bracketOf(t.number))")
     check(brackets == expected, f"each trial's bracket is fixed by its number, before and after the restart: {brackets} vs {expected}")

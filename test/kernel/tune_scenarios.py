@@ -5,57 +5,14 @@ Usage: /usr/bin/python3 tune_scenarios.py NAME [NAME ...]   (JUPYTER_DATA_DIR mu
 Prints one JSON line per scenario, like scenarios.py (whose kernel helpers it uses).
 """
 import json
-import os
 import sys
-import tempfile
 import re
 import time
 
 from scenarios import Kernel, check, main, scenario, streams, types
+from tune_helpers import SPACE, ok, resume_after_restart, setup, value
 
-IRIS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "notebooks", "data", "iris.csv"))
 PLOTLY = "application/vnd.plotly.v1+json"
-SEARCH_TIMEOUT = 240
-
-# What earlier cells of a notebook define: the data and a model builder.
-SETUP = f"""
-import * as tf from "@tensorflow/tfjs";
-import {{ loadTable, oneHot }} from "tunelab";
-const iris = loadTable({json.dumps(IRIS)});
-const xTrain = iris.x;
-const yTrain = oneHot(iris.y);
-function buildModel(p: {{ units: number; lr: number; activation: string }}): tf.LayersModel {{
-  const model = tf.sequential();
-  model.add(tf.layers.dense({{ inputShape: [4], units: p.units, activation: p.activation as "relu" }}));
-  model.add(tf.layers.dense({{ units: 3, activation: "softmax" }}));
-  model.compile({{ optimizer: tf.train.adam(p.lr), loss: "categoricalCrossentropy", metrics: ["accuracy"] }});
-  return model;
-}}
-"""
-
-SPACE = 'units: int(4, 16, log)\nlr: loguniform(1e-3, 1e-1)\nactivation: choice("relu", "tanh")'
-
-
-def setup(k):
-    content, outputs, _ = k.execute(SETUP, timeout=60)
-    check(content["status"] == "ok", f"setup cell failed: {content}")
-    # The backend is announced once per kernel process, by the first cell importing TensorFlow.js.
-    announced = "backend: " in streams(outputs)
-    check(announced != getattr(k, "tensorflow_loaded", False), f"backend announcement {'repeated' if announced else 'missing'}: {streams(outputs)!r}")
-    k.tensorflow_loaded = True
-
-
-def ok(k, code, timeout=SEARCH_TIMEOUT):
-    content, outputs, _ = k.execute(code, timeout=timeout)
-    check(content["status"] == "ok", f"{code.splitlines()[0]!r} failed: {content.get('ename')}: {content.get('evalue')}")
-    return outputs
-
-
-def value(k, expression):
-    """The value of a TypeScript expression, through JSON printed by the kernel."""
-    content, outputs, _ = k.execute(f"console.log(JSON.stringify({expression}))")
-    check(content["status"] == "ok", f"{expression!r} failed: {content}")
-    return json.loads(streams(outputs).strip())
 
 
 @scenario
@@ -192,22 +149,8 @@ def tune_interrupt_mid_search(k):
 
 @scenario
 def tune_resume_after_kernel_restart(k):
-    storage = os.path.join(tempfile.mkdtemp(prefix="tunelab-resume-"), "iris.jsonl")
-    cell = ("%%tune --model buildModel --data xTrain,yTrain --epochs 2 --metric val_acc --strategy bayes --trials {n} --seed 4 \\\n"
-            f"       --storage {storage} --name irisResume --no-live --out resumed\n" + SPACE)
-    setup(k)
-    ok(k, cell.format(n=3))
-    before = value(k, "resumed.trials.map((t) => t.params)")
-    k.km.restart_kernel(now=True)
-    k.kc.wait_for_ready(timeout=60)
-    k.tensorflow_loaded = False
-    content, _, _ = k.execute("resumed")
-    check(content["status"] == "error" and "resumed" in content["evalue"], f"the restart cleared the notebook's variables: {content}")
-    setup(k)
-    outputs = ok(k, cell.format(n=5))
-    check('Resuming study "irisResume"' in streams(outputs) and "3 trials (3 complete)" in streams(outputs), streams(outputs))
-    after = value(k, "resumed.trials.map((t) => t.params)")
-    check(len(after) == 5 and after[:3] == before, f"3 kept + 2 new:\n{before}\n{after}")
+    resume_after_restart(k, "--epochs 2 --metric val_acc --strategy bayes --seed 4", "irisResume", "resumed", 3, 5,
+                         "resumed.trials.map((t) => t.params)", "3 trials (3 complete)")
 
 
 @scenario

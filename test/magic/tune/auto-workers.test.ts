@@ -6,20 +6,11 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
-import { createDefaultRegistry, runCell } from "../../../src/magic";
-import { PlotlyEmbedding } from "../../../src/render";
-import { loadTensorFlow } from "../../../src/tfjs/backend";
-import { loadTable } from "../../../src/tfjs/csv";
-import { oneHot } from "../../../src/tfjs/data";
 import { poolThreadsStarted, sessionPool } from "../../../src/tfjs/pool";
-import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
+import { NotebookStudy } from "../../../src/magic/tune";
 import { autoWorkers } from "../../../src/magic/tune/worker-search";
-import { FakeContext } from "../fake-context";
-import { dataDirectory } from "../../tfjs/fixtures";
-
-const iris = loadTable(join(dataDirectory(), "iris.csv"));
+import { irisNotebook, type IrisNotebook } from "./iris-notebook";
 
 const SPACE = `units: int(4, 16, log)
 lr: loguniform(1e-3, 1e-1)
@@ -28,21 +19,18 @@ activation: choice("relu", "tanh")`;
 after(() => sessionPool.close());
 
 /** A fresh notebook with the iris data and a serialisable builder. */
-async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<void> }> {
-  const { tf } = await loadTensorFlow();
-  const registry = createDefaultRegistry();
-  registerTuneMagics(registry, { embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })), liveIntervalMs: 0 });
-  const context = new FakeContext();
-  context.assign("xTrain", iris.x);
-  context.assign("yTrain", oneHot(iris.y));
-  context.assign("buildModel", (params: Record<string, unknown>) => {
-    const model = tf.sequential();
-    model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: params["activation"] as "relu" }));
-    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
-    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] } as tfjs.ModelCompileArgs);
-    return model;
+async function notebook(): Promise<IrisNotebook> {
+  return irisNotebook({
+    builders: {
+      buildModel: (tf, params) => {
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: params["activation"] as "relu" }));
+        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+        model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] } as tfjs.ModelCompileArgs);
+        return model;
+      },
+    },
   });
-  return { context, run: async (cell) => void (await runCell(cell, { registry, context })) };
 }
 
 test("without --workers, a search trains one trial per core to give (the documented rule) and says so in one line", async () => {

@@ -7,43 +7,32 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { createDefaultRegistry, runCell } from "../../../src/magic";
-import { PlotlyEmbedding } from "../../../src/render";
-import { loadTensorFlow } from "../../../src/tfjs/backend";
-import { loadTable } from "../../../src/tfjs/csv";
-import { oneHot } from "../../../src/tfjs/data";
-import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
-import { FakeContext } from "../fake-context";
-import { dataDirectory } from "../../tfjs/fixtures";
-
-const iris = loadTable(join(dataDirectory(), "iris.csv"));
+import { NotebookStudy } from "../../../src/magic/tune";
+import { irisNotebook } from "./iris-notebook";
 
 test("%%tune --model with layers: int(1, 3) and units2 … if layers >= 2 builds what each trial holds", async () => {
-  const { tf } = await loadTensorFlow();
-  const registry = createDefaultRegistry();
-  registerTuneMagics(registry, { embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })), liveIntervalMs: 0 });
-  const context = new FakeContext();
-  context.assign("xTrain", iris.x);
-  context.assign("yTrain", oneHot(iris.y));
   const built: { layers: number; units2: unknown; hidden: number }[] = [];
-  context.assign("buildModel", (params: Record<string, unknown>) => {
-    const layers = params["layers"] as number;
-    const model = tf.sequential();
-    model.add(tf.layers.dense({ inputShape: [4], units: params["units1"] as number, activation: "relu" }));
-    // The builder reads units2 only when the trial has it, as a user's would.
-    if (params["units2"] !== undefined) model.add(tf.layers.dense({ units: params["units2"] as number, activation: "relu" }));
-    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
-    model.compile({ optimizer: tf.train.adam(0.05), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-    built.push({ layers, units2: params["units2"], hidden: model.layers.length - 1 });
-    return model;
+  const { context, run } = await irisNotebook({
+    builders: {
+      buildModel: (tf, params) => {
+        const layers = params["layers"] as number;
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ inputShape: [4], units: params["units1"] as number, activation: "relu" }));
+        // The builder reads units2 only when the trial has it, as a user's would.
+        if (params["units2"] !== undefined) model.add(tf.layers.dense({ units: params["units2"] as number, activation: "relu" }));
+        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+        model.compile({ optimizer: tf.train.adam(0.05), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+        built.push({ layers, units2: params["units2"], hidden: model.layers.length - 1 });
+        return model;
+      },
+    },
   });
   const cell = `%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 2 --batch-size 32 \\
        --metric val_acc --strategy auto --trials 12 --seed 5 --out layersStudy
 layers: int(1, 3)
 units1: int(4, 16, log)
 units2: int(4, 16, log) if layers >= 2`;
-  await runCell(cell, { registry, context });
+  await run(cell);
 
   const study = context.lookup("layersStudy");
   assert.ok(study instanceof NotebookStudy);

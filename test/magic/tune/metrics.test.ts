@@ -10,34 +10,36 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
-import { createDefaultRegistry, runCell } from "../../../src/magic";
 import { MagicError } from "../../../src/magic/types";
-import { PlotlyEmbedding, PLOTLY_MIME } from "../../../src/render";
-import { loadTensorFlow } from "../../../src/tfjs/backend";
-import { loadTable } from "../../../src/tfjs/csv";
+import { PLOTLY_MIME } from "../../../src/render";
 import { oneHot, trainValidationTestSplit } from "../../../src/tfjs/data";
-import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
+import { NotebookStudy } from "../../../src/magic/tune";
 import { FOLD_METRICS_ATTR } from "../../../src/magic/tune/test-evaluation";
-import { FakeContext } from "../fake-context";
-import { dataDirectory } from "../../tfjs/fixtures";
+import { irisNotebook, irisTable, type IrisModelBuilder, type IrisNotebook } from "./iris-notebook";
 
-const iris = loadTable(join(dataDirectory(), "iris.csv"));
+const iris = irisTable();
 const versicolor = iris.y.map((label) => (label === 1 ? 1 : 0));
 const binarySplit = trainValidationTestSplit(iris.x, versicolor, { validation: 0.2, test: 0.2, stratify: true, seed: 3 });
 const threeClassSplit = trainValidationTestSplit(iris.x, iris.y, { validation: 0.2, test: 0.2, stratify: true, seed: 3 });
 
 /** A fresh context with both problems' data and model builders, as earlier cells would define them. */
-async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs; builds: () => number }> {
-  const { tf } = await loadTensorFlow();
-  const registry = createDefaultRegistry();
-  registerTuneMagics(registry, { embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })), liveIntervalMs: 0 });
-  const context = new FakeContext();
-  let builds = 0;
-  const hidden = (model: tfjs.Sequential, params: Record<string, unknown>): void => {
+async function notebook(): Promise<IrisNotebook> {
+  // A dense hidden layer of `units`, then `classes` outputs, trained by adam at `lr`.
+  const classifier = (classes: number, activation: "sigmoid" | "softmax", loss: string): IrisModelBuilder => (tf, params) => {
+    const model = tf.sequential();
     model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: "relu" }));
+    model.add(tf.layers.dense({ units: classes, activation }));
+    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss, metrics: ["accuracy"] });
+    return model;
   };
+  const book = await irisNotebook({
+    builders: {
+      buildBinary: classifier(1, "sigmoid", "binaryCrossentropy"),
+      buildSoftmax: classifier(3, "softmax", "categoricalCrossentropy"),
+    },
+  });
+  const { context } = book;
   context.assign("xTrain", binarySplit.xTrain.map((row) => [...row]));
   context.assign("yTrain", binarySplit.yTrain);
   context.assign("xTest", binarySplit.xTest.map((row) => [...row]));
@@ -46,22 +48,6 @@ async function notebook(): Promise<{ context: FakeContext; run: (cell: string) =
   context.assign("yTrain3", [...binarySplit.yTrain, ...binarySplit.yValidation]);
   context.assign("xIris", threeClassSplit.xTrain.map((row) => [...row]));
   context.assign("yIris", oneHot(threeClassSplit.yTrain, 3));
-  context.assign("buildBinary", (params: Record<string, unknown>) => {
-    builds++;
-    const model = tf.sequential();
-    hidden(model, params);
-    model.add(tf.layers.dense({ units: 1, activation: "sigmoid" }));
-    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "binaryCrossentropy", metrics: ["accuracy"] });
-    return model;
-  });
-  context.assign("buildSoftmax", (params: Record<string, unknown>) => {
-    builds++;
-    const model = tf.sequential();
-    hidden(model, params);
-    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
-    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-    return model;
-  });
   // a notebook metric: balanced accuracy of a sigmoid output, from rows of numbers
   context.assign("balancedAccuracy", function balancedAccuracy(yTrue: number[][], yPred: number[][]): number {
     const recall = (c: number): number => {
@@ -71,8 +57,7 @@ async function notebook(): Promise<{ context: FakeContext; run: (cell: string) =
     return (recall(0) + recall(1)) / 2;
   });
   context.assign("wordMetric", () => "good");
-  const run = async (cell: string): Promise<unknown> => (await runCell(cell, { registry, context })).value;
-  return { context, run, tf, builds: () => builds };
+  return book;
 }
 
 const SPACE = `units: int(4, 12)

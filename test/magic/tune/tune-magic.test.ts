@@ -9,39 +9,27 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
-import { createDefaultRegistry, runCell } from "../../../src/magic";
 import { MagicError } from "../../../src/magic/types";
-import { PlotlyEmbedding, PLOTLY_MIME } from "../../../src/render";
-import { loadTensorFlow } from "../../../src/tfjs/backend";
-import { loadTable } from "../../../src/tfjs/csv";
+import { PLOTLY_MIME } from "../../../src/render";
 import { oneHot } from "../../../src/tfjs/data";
-import { NotebookStudy, registerTuneMagics } from "../../../src/magic/tune";
-import { FakeContext } from "../fake-context";
-import { dataDirectory } from "../../tfjs/fixtures";
+import { NotebookStudy } from "../../../src/magic/tune";
+import type { FakeContext } from "../fake-context";
 import { startThrowawayPostgres } from "../../support/postgres";
-
-const iris = loadTable(join(dataDirectory(), "iris.csv"));
+import { irisNotebook, irisTable, type IrisNotebook } from "./iris-notebook";
 
 /** A fresh context with iris data and a model builder defined, as earlier cells would. */
-async function notebook(): Promise<{ context: FakeContext; run: (cell: string) => Promise<unknown>; tf: typeof tfjs; builds: () => number }> {
-  const { tf } = await loadTensorFlow();
-  const registry = createDefaultRegistry();
-  // A tiny library stand-in keeps the bundles small; the real library is tested in test/render.
-  registerTuneMagics(registry, { embedding: new PlotlyEmbedding(() => ({ source: "window.Plotly={};", version: "test", minified: true })), liveIntervalMs: 0 });
-  const context = new FakeContext();
-  let builds = 0;
-  context.assign("xTrain", iris.x);
-  context.assign("yTrain", oneHot(iris.y));
-  context.assign("buildModel", (params: Record<string, unknown>) => {
-    builds++;
-    const model = tf.sequential();
-    model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: (params["activation"] as string | undefined ?? "relu") as "relu" }));
-    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
-    model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-    return model;
+async function notebook(): Promise<IrisNotebook> {
+  return irisNotebook({
+    builders: {
+      buildModel: (tf, params) => {
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: (params["activation"] as string | undefined ?? "relu") as "relu" }));
+        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+        model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+        return model;
+      },
+    },
   });
-  const run = async (cell: string): Promise<unknown> => (await runCell(cell, { registry, context })).value;
-  return { context, run, tf, builds: () => builds };
 }
 
 const SPACE = `units: int(4, 16, log)
@@ -130,7 +118,7 @@ test("bad input fails before any training, naming the line and what was expected
   await expectError(`%%tune --model buildModel\n${SPACE}`, /--model needs --data/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain --strategy annealing\n${SPACE}`, /strategy/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain --strategy grid\nunits: [4, 8]\nlr: loguniform(1e-3, 1e-1)`, /^line 3: --strategy grid cannot list the values of "lr".*--grid-points N/);
-  context.assign("yShort", oneHot(iris.y).slice(1));
+  context.assign("yShort", oneHot(irisTable().y).slice(1));
   await expectError(`%%tune --model buildModel --data xTrain,yShort\n${SPACE}`, /xTrain has 150 rows but yShort has 149/);
   context.assign("notAModel", () => 42);
   await expectError(`%%tune --model notAModel --data xTrain,yTrain\n${SPACE}`, /notAModel: .*returned .*expected a compiled tf.LayersModel/);

@@ -5,48 +5,30 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { run, temporaryKernelspecs } from "../../kernel/helpers";
 import { dataDirectory } from "../../tfjs/fixtures";
+import { executeNotebook, outputsOf, withNotebookRun } from "../../support/nbconvert";
 import { PLOTLY_MIME, text, type LooseOutput } from "../../support/outputs";
 
-const JUPYTER = "/usr/bin/jupyter";
 const NOTEBOOKS = path.dirname(dataDirectory());
 
-type Output = LooseOutput;
-interface Cell {
-  cell_type: string;
-  outputs?: Output[];
+/** Executes a tutorial (in its own directory) into `outDir` and returns the executed notebook's file. */
+function execute(notebook: string, outDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return executeNotebook(notebook, outDir, { env, args: ["--ExecutePreprocessor.timeout=600"], timeoutMs: 900_000 });
 }
 
-
-/** Executes `notebook` (in its own directory) and returns the executed notebook's file. */
-async function execute(notebook: string, outDir: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const result = await run(
-    JUPYTER,
-    ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600", notebook, "--output-dir", outDir],
-    { env, cwd: path.dirname(notebook), timeoutMs: 900_000 },
-  );
-  assert.equal(result.code, 0, `nbconvert failed on ${path.basename(notebook)}:\n${result.stderr.slice(-3000)}`);
-  return path.join(outDir, path.basename(notebook));
-}
-
-function outputsOf(file: string): { cells: Cell[]; outputs: Output[]; streams: string } {
-  const cells = (JSON.parse(readFileSync(file, "utf8")) as { cells: Cell[] }).cells.filter((c) => c.cell_type === "code");
-  const outputs = cells.flatMap((c) => c.outputs ?? []);
-  const errors = outputs.filter((o) => o.output_type === "error");
-  assert.deepEqual(errors.map((e) => `${e.ename}: ${e.evalue}`), [], "no cell failed");
-  const streams = outputs.filter((o) => o.output_type === "stream").map((o) => text(o.text)).join("");
-  return { cells, outputs, streams };
+/** Asserts plotly.js is embedded once among `outputs`, and no other output is over 200 KB (issue 5), so the saved notebook renders offline and stays small. */
+function assertPlotlyEmbeddedOnce(outputs: readonly LooseOutput[]): void {
+  const sizes = outputs.filter((o) => o.data !== undefined).map((o) => JSON.stringify(o.data).length);
+  const carrier = sizes.findIndex((s) => s > 1_000_000);
+  assert.ok(carrier >= 0, "plotly.js is embedded once, so the saved notebook renders offline");
+  assert.deepEqual(sizes.filter((s, i) => i !== carrier && s > 200_000), [], "no other output over 200 KB");
 }
 
 test("the tutorials run through nbconvert and show what they promise", async () => {
-  const spec = temporaryKernelspecs();
-  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-tutorials-"));
-  try {
-    const quickstart = await execute(path.join(NOTEBOOKS, "01-quickstart.ipynb"), outDir, spec.env);
+  await withNotebookRun("tunelab-tutorials-", async ({ env, dir: outDir }) => {
+    const quickstart = await execute(path.join(NOTEBOOKS, "01-quickstart.ipynb"), outDir, env);
     const q = outputsOf(quickstart);
     assert.match(q.streams, /backend: (wasm|tensorflow|cpu)/, "the backend is named");
     assert.match(q.streams, /Study "study": 20 trials \(20 complete\); best trial #\d+: val_acc = 0\.9\d*/);
@@ -58,29 +40,21 @@ test("the tutorials run through nbconvert and show what they promise", async () 
     assert.ok(figures.length >= 6, `live table, history, parallel coordinates, slices, importance (${figures.length})`);
     // Size (issue 5): under 6 MB saved, and every figure after the one carrying plotly.js under 200 KB.
     assert.ok(statSync(quickstart).size < 6 * 1024 * 1024, `saved notebook is ${statSync(quickstart).size} bytes`);
-    const sizes = q.outputs.filter((o) => o.data !== undefined).map((o) => JSON.stringify(o.data).length);
-    const carrier = sizes.findIndex((s) => s > 1_000_000);
-    assert.ok(carrier >= 0, "plotly.js is embedded once");
-    assert.deepEqual(sizes.filter((s, i) => i !== carrier && s > 200_000), [], "no other output over 200 KB");
+    assertPlotlyEmbeddedOnce(q.outputs);
 
-    const compare = outputsOf(await execute(path.join(NOTEBOOKS, "02-compare-strategies.ipynb"), outDir, spec.env));
+    const compare = outputsOf(await execute(path.join(NOTEBOOKS, "02-compare-strategies.ipynb"), outDir, env));
     for (const name of ["grid", "random", "bayes"]) assert.match(compare.streams, new RegExp(`Study "${name}": 12 trials \\(12 complete\\)`));
     assert.ok(compare.outputs.some((o) => o.output_type === "execute_result" && o.data?.[PLOTLY_MIME] !== undefined), "the comparison plot");
 
-    const pruning = outputsOf(await execute(path.join(NOTEBOOKS, "03-pruning-digits.ipynb"), outDir, spec.env));
+    const pruning = outputsOf(await execute(path.join(NOTEBOOKS, "03-pruning-digits.ipynb"), outDir, env));
     const pruned = Number(/(\d+) of 16 trials were stopped early/.exec(pruning.streams)?.[1]);
     assert.ok(pruned >= 1 && pruned < 16, `the median pruner stopped some trials early (${pruned})`);
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-    spec.cleanup();
-  }
+  });
 });
 
 test("the conditional-layers tutorial runs with --strategy auto and leaves absent widths blank", async () => {
-  const spec = temporaryKernelspecs();
-  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-tutorials-"));
-  try {
-    const layers = outputsOf(await execute(path.join(NOTEBOOKS, "06-conditional-layers.ipynb"), outDir, spec.env));
+  await withNotebookRun("tunelab-tutorials-", async ({ env, dir: outDir }) => {
+    const layers = outputsOf(await execute(path.join(NOTEBOOKS, "06-conditional-layers.ipynb"), outDir, env));
     assert.match(layers.streams, /Strategy bayes \(auto: 5 numeric parameters and 16 trials: the Gaussian process .*\(it imputes the 2 conditional ones where absent\)/, "auto says it chose the GP and why");
     assert.match(layers.streams, /Study "layersStudy": 16 trials \(16 complete\)/);
     const one = /(\d+) trials with 1 layer\(s\) hold: ([^\n]*)/.exec(layers.streams);
@@ -98,32 +72,22 @@ test("the conditional-layers tutorial runs with --strategy auto and leaves absen
     const rows = lines.slice(header + 2).filter((line) => /^\s*\*?\d+\s/.test(line));
     assert.ok(rows.some((row) => row.slice(a, b).trim() === ""), "a trial with fewer than 3 layers shows a blank units3 cell");
     assert.ok(rows.some((row) => row.slice(a, b).trim() !== ""), "a three-layer trial shows its units3");
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-    spec.cleanup();
-  }
+  });
 });
 
 test("a notebook in a fresh directory outside the repository finds TensorFlow.js and tunelab", async () => {
-  const spec = temporaryKernelspecs();
-  const home = mkdtempSync(path.join(tmpdir(), "tunelab-user-"));
-  try {
+  await withNotebookRun("tunelab-user-", async ({ env, dir: home }) => {
     mkdirSync(path.join(home, "data"));
     cpSync(path.join(NOTEBOOKS, "data", "digits.csv.gz"), path.join(home, "data", "digits.csv.gz"));
     cpSync(path.join(NOTEBOOKS, "03-pruning-digits.ipynb"), path.join(home, "mine.ipynb"));
-    const out = outputsOf(await execute(path.join(home, "mine.ipynb"), home, spec.env));
+    const out = outputsOf(await execute(path.join(home, "mine.ipynb"), home, env));
     assert.match(out.streams, /Study "digitsStudy": 16 trials/);
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-    spec.cleanup();
-  }
+  });
 });
 
 test("the breast-cancer recall tutorial tunes F2 of the malignant class and reports on its test set", async () => {
-  const spec = temporaryKernelspecs();
-  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-tutorials-"));
-  try {
-    const recall = outputsOf(await execute(path.join(NOTEBOOKS, "04-breast-cancer-recall.ipynb"), outDir, spec.env));
+  await withNotebookRun("tunelab-tutorials-", async ({ env, dir: outDir }) => {
+    const recall = outputsOf(await execute(path.join(NOTEBOOKS, "04-breast-cancer-recall.ipynb"), outDir, env));
     assert.match(recall.streams, /Study "study": 12 trials \(12 complete\); best trial #\d+: val_f2Malignant = 0\.9\d*/);
     assert.match(recall.streams, /Test set xTest,yTest \(\d+ rows\), trial #\d+'s model; in study\.testMetrics:/);
     const malignantRecall = Number(/malignant recall on the test rows: ([\d.]+)/.exec(recall.streams)?.[1]);
@@ -135,17 +99,12 @@ test("the breast-cancer recall tutorial tunes F2 of the malignant class and repo
     const traces = recall.outputs.filter((o) => o.data?.[PLOTLY_MIME] !== undefined).map((o) => JSON.stringify((o.data![PLOTLY_MIME] as { data?: unknown }).data));
     assert.ok(traces.some((data) => /"name":"malignant \(AUC /.test(data)), "--class-names labels the ROC curve");
     assert.ok(traces.some((data) => data.includes('"x":["malignant","benign"]')), "and the confusion matrix");
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-    spec.cleanup();
-  }
+  });
 });
 
 test("the accuracy-against-size tutorial shows a Pareto front growing live, picks from it, and renders offline", async () => {
-  const spec = temporaryKernelspecs();
-  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-pareto-tutorial-"));
-  try {
-    const file = await execute(path.join(NOTEBOOKS, "05-accuracy-vs-size.ipynb"), outDir, spec.env);
+  await withNotebookRun("tunelab-pareto-tutorial-", async ({ env, dir: outDir }) => {
+    const file = await execute(path.join(NOTEBOOKS, "05-accuracy-vs-size.ipynb"), outDir, env);
     const { outputs, streams } = outputsOf(file);
     assert.match(streams, /Strategy bayes \(auto: 2 objectives, 2 numeric parameters and 24 trials: the Gaussian process on random weightings/);
     assert.match(streams, /Study "sized": 24 trials \(24 complete\); Pareto front of \d+ trials? \(val_acc ↑, size ↓\)/);
@@ -159,21 +118,13 @@ test("the accuracy-against-size tutorial shows a Pareto front growing live, pick
     });
     assert.ok(traces.some((names) => names.some((n) => /^Pareto front \(\d+\)$/.test(n))), "the Pareto-front figure");
     assert.ok(traces.some((names) => names.includes(`picked (trial ${picked[1]})`)), "the picked trial is starred on the front");
-    const sizes = outputs.filter((o) => o.data !== undefined).map((o) => JSON.stringify(o.data).length);
-    const carrier = sizes.findIndex((s) => s > 1_000_000);
-    assert.ok(carrier >= 0, "plotly.js is embedded once, so the saved notebook renders offline");
-    assert.deepEqual(sizes.filter((s, i) => i !== carrier && s > 200_000), [], "no other output over 200 KB");
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-    spec.cleanup();
-  }
+    assertPlotlyEmbeddedOnce(outputs);
+  });
 });
 
 test("the schedulers tutorial compares ASHA, Hyperband, BOHB and PBT on the digits and draws the bracket and PBT figures", async () => {
-  const spec = temporaryKernelspecs();
-  const outDir = mkdtempSync(path.join(tmpdir(), "tunelab-schedulers-tutorial-"));
-  try {
-    const { outputs, streams } = outputsOf(await execute(path.join(NOTEBOOKS, "07-schedulers-digits.ipynb"), outDir, spec.env));
+  await withNotebookRun("tunelab-schedulers-tutorial-", async ({ env, dir: outDir }) => {
+    const { outputs, streams } = outputsOf(await execute(path.join(NOTEBOOKS, "07-schedulers-digits.ipynb"), outDir, env));
     for (const name of ["asha", "hyperband", "bohb"]) assert.match(streams, new RegExp(`Study "${name}": 16 trials \\([^)]*\\d+ pruned`), `${name} stopped some trials early`);
     assert.match(streams, /Study "pbt": 32 trials \(32 complete\)/, "8 members × 4 rounds");
     const rows = [...streams.matchAll(/^(asha|hyperband|bohb|pbt) +(\d+) trials, +(\d+) epochs trained, best val_acc ([\d.]+)/gm)].map((m) => ({ name: m[1]!, epochs: Number(m[3]), best: Number(m[4]) }));
@@ -187,12 +138,6 @@ test("the schedulers tutorial compares ASHA, Hyperband, BOHB and PBT on the digi
     });
     assert.ok(titles.some((t) => t.startsWith("intermediate values by Hyperband bracket")), `the bracket figure: ${titles.join(" | ")}`);
     assert.ok(titles.some((t) => t.startsWith("population-based training")), "the PBT figure");
-    const sizes = outputs.filter((o) => o.data !== undefined).map((o) => JSON.stringify(o.data).length);
-    const carrier = sizes.findIndex((s) => s > 1_000_000);
-    assert.ok(carrier >= 0, "plotly.js is embedded once, so the saved notebook renders offline");
-    assert.deepEqual(sizes.filter((s, i) => i !== carrier && s > 200_000), [], "no other output over 200 KB");
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-    spec.cleanup();
-  }
+    assertPlotlyEmbeddedOnce(outputs);
+  });
 });
