@@ -94,8 +94,7 @@ export class PopulationRun<S> {
           break;
         }
         const plan = start.plans?.[m];
-        await this.input.study.enqueue(plan?.params ?? members[m]?.params ?? first[m]!);
-        const trial = await this.input.study.ask(this.input.space);
+        const trial = await this.askMemberRound(plan?.params ?? members[m]?.params ?? first[m]!);
         const member = (members[m] ??= { params: trial.params, state: undefined, value: undefined, trial: undefined, epochs: 0 });
         member.params = trial.params;
         trial.setUserAttr("member", m);
@@ -115,6 +114,22 @@ export class PopulationRun<S> {
       if (failures.length > 0) throw failures[0];
       if (stopped || context.signal.aborted) return;
       this.keepCheckpointsOf(members);
+    }
+  }
+
+  /**
+   * Starts the trial of a member-round with `params`. A journal can hold waiting trials that a
+   * search enqueued before its process stopped (killed between enqueue and ask): `ask` takes the
+   * oldest waiting trial first, so such a trial, with another member's parameters, is failed here
+   * (it never trained) and the member-round's own trial is asked again.
+   */
+  private async askMemberRound(params: Params): Promise<Trial> {
+    const { study, space } = this.input;
+    const number = await study.enqueue(params);
+    for (;;) {
+      const trial = await study.ask(space);
+      if (trial.number === number) return trial;
+      await study.tell(trial, { state: "failed", error: `a waiting trial left by a search that stopped before starting it; PBT asked member-round trial #${number} instead` });
     }
   }
 

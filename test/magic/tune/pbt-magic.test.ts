@@ -12,6 +12,8 @@ import { PLOTLY_MIME } from "../../../src/render";
 import { NotebookStudy } from "../../../src/magic/tune";
 import type { FrozenTrial } from "../../../src/engine/types";
 import { irisNotebook } from "./iris-notebook";
+import { Study } from "../../../src/engine";
+import { JournalStorage } from "../../../src/engine/storage/journal";
 
 const SPACE = `units: int(2, 16, log)
 lr: loguniform(1e-3, 3e-1)`;
@@ -195,7 +197,13 @@ test("--storage: a study interrupted mid-round resumes in a new notebook from th
     const cut = first.context.lookup("cut") as NotebookStudy;
     const kept = cut.trials.filter((t) => t.state === "complete").map((t) => [t.number, t.params, t.value]);
     assert.ok(kept.length >= 5 && kept.length < 12, `${kept.length} member-rounds finished before the interrupt`);
+    const stopped = cut.trials.find((t) => t.state === "failed")!;
     cut.dispose();
+    // A process killed between enqueue and ask leaves a waiting trial in the journal, here with
+    // another architecture than the member-round that trains again: the resumed search must not
+    // take it for that member-round (it would copy weights into a model of another shape).
+    const journal = await Study.create({ storage: JournalStorage.open(storage), studyName: "pop", direction: "minimize" });
+    const stale = await journal.enqueue({ units: stopped.params["units"] === 16 ? 2 : 16, lr: 0.01 });
 
     const second = await irisNotebook();
     second.context.assign("error", errorMetric(-1, () => undefined));
@@ -203,9 +211,12 @@ test("--storage: a study interrupted mid-round resumes in a new notebook from th
     const resumed = second.context.lookup("cut") as NotebookStudy;
     assert.match(second.context.stdoutText(), /PBT resumes at round 1 \(1 of 4 members done in it; 1 interrupted member-round trains again\), members from their weights kept beside the journal, planned with the study's seed 5/);
     assert.deepEqual(resumed.trials.filter((t) => kept.some(([n]) => n === t.number)).map((t) => [t.number, t.params, t.value]), kept, "the finished member-rounds are kept as they were");
-    const interrupted = resumed.trials.filter((t) => t.state === "failed");
+    const interrupted = resumed.trials.filter((t) => t.state === "failed" && t.number !== stale);
     assert.equal(interrupted.length, 1);
     assert.match(interrupted[0]!.error ?? "", /interrupted in round 1/);
+    const left = resumed.trials.find((t) => t.number === stale)!;
+    assert.equal(left.state, "failed", "the waiting trial left by the stopped search never trains");
+    assert.match(left.error ?? "", /a waiting trial left by a search that stopped before starting it/);
     assert.equal(resumed.trials.filter((t) => t.state === "complete").length, 12, "every member-round is done once");
     const expected = finalLineage(reference.trials);
     const got = finalLineage(resumed.trials);
@@ -231,7 +242,7 @@ test("--storage: a study interrupted mid-round resumes in a new notebook from th
     await third.run(cell);
     assert.match(third.context.stdoutText(), /every round of this study is done already/);
     const again = third.context.lookup("cut") as NotebookStudy;
-    assert.equal(again.trials.length, 13);
+    assert.equal(again.trials.length, 14);
     assert.ok(again.bestModel !== undefined, "the best model comes back from its kept weights");
     again.dispose();
 
