@@ -92,6 +92,13 @@ export interface RunFigures {
    * received it, or a completed trial's value (Infinity: never). Ours only; see report-times.ts.
    */
   readonly reachedAnyS?: readonly number[];
+  /**
+   * Training batches (summed over every trial, ceil(training rows / the trial's batch size) per
+   * epoch) whose epochs' values had reached the study when each target was first reached by any
+   * evaluated model (Infinity: never): the work to the target, much less sensitive to a loaded
+   * machine than the time. Ours only.
+   */
+  readonly batchesToTarget?: readonly number[];
   /** The best value of the completed trials so far, at each completion that improved it (seconds from the start; ours only). */
   readonly bestOverTime?: readonly { readonly s: number; readonly best: number }[];
   readonly trials: number;
@@ -147,6 +154,12 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
   const finals = completed.filter((t) => t.completedAt !== undefined).map((t) => ({ value: t.value!, at: t.completedAt! }));
   const reachedS = firstReachedS(finals, startedAt);
   const reachedAnyS = firstReachedS([...reports, ...finals], startedAt);
+  const batchSizes = new Map(study.trials.map((t) => [t.number, Number(t.params["batchSize"])]));
+  const batchesToTarget = reachedAnyS.map((seconds) => {
+    if (!Number.isFinite(seconds)) return Number.POSITIVE_INFINITY;
+    const before = reports.filter((r) => (r.at - startedAt) / 1000 <= seconds);
+    return before.reduce((sum, r) => sum + Math.ceil(rows.xTrain.length / batchSizes.get(r.trial)!), 0);
+  });
   const bestOverTime: { s: number; best: number }[] = [];
   for (const trial of [...completed].filter((t) => t.completedAt !== undefined).sort((a, b) => a.completedAt! - b.completedAt!)) {
     const best = bestOverTime[bestOverTime.length - 1]?.best ?? Number.NEGATIVE_INFINITY;
@@ -159,6 +172,7 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     best: completed.length === 0 ? Number.NaN : Math.max(...completed.map((t) => t.value!)),
     reachedS,
     reachedAnyS,
+    batchesToTarget,
     bestOverTime,
     trials: study.trials.length,
     completed: completed.length,

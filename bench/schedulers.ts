@@ -70,10 +70,16 @@ async function main(): Promise<void> {
   const { configs: results } = await runDigitsBench(tf, rows, configs, size);
   const to98 = DIGITS_TARGETS.indexOf(0.98);
   const ran = results.filter((c) => c.runs.length > 0);
-  const anyModel = new Map(ran.map((c) => [c.name, DIGITS_TARGETS.map((_, i) => medianOf(c.runs.map((r) => r.reachedAnyS?.[i] ?? Number.POSITIVE_INFINITY)))]));
-  console.log("\nTime to target counting every evaluated model (each epoch's validation value when the study received it, pruned trials and PBT member-rounds included; medians, s):");
-  console.log(`${"run".padEnd(24)} ${DIGITS_TARGETS.map((t) => `to ${t}`.padStart(8)).join(" ")}`);
-  for (const [name, times] of anyModel) console.log(`${name.padEnd(24)} ${times.map((t) => shownS(t).padStart(8)).join(" ")}`);
+  const medianPerTarget = (runs: readonly RunFigures[], of: (run: RunFigures) => readonly number[] | undefined): number[] =>
+    DIGITS_TARGETS.map((_, i) => medianOf(runs.map((r) => of(r)?.[i] ?? Number.POSITIVE_INFINITY)));
+  const anyModel = new Map(ran.map((c) => [c.name, medianPerTarget(c.runs, (r) => r.reachedAnyS)]));
+  console.log("\nTime to target counting every evaluated model (each epoch's validation value when the study received it, pruned trials and PBT member-rounds included),");
+  console.log("and the training batches summed over trials until then (the work, less sensitive to the machine's load); medians:");
+  console.log(`${"run".padEnd(24)} ${DIGITS_TARGETS.map((t) => `to ${t}`.padStart(8)).join(" ")}  ${DIGITS_TARGETS.map((t) => `batches to ${t}`.padStart(16)).join(" ")}`);
+  for (const c of ran) {
+    const batches = medianPerTarget(c.runs, (r) => r.batchesToTarget).map((b) => (Number.isFinite(b) ? String(Math.round(b)) : "never").padStart(16));
+    console.log(`${c.name.padEnd(24)} ${anyModel.get(c.name)!.map((t) => shownS(t).padStart(8)).join(" ")}  ${batches.join(" ")}`);
+  }
   console.log(`${"optuna-tpe+torch (peer)".padEnd(24)} its script evaluates a model only after the 20th epoch: its only figures are the completed trials' above`);
   const byName = new Map(ran.map((c) => [c.name, medians(c.runs)]));
   const baseline = byName.get(BASELINE);
@@ -90,6 +96,14 @@ async function main(): Promise<void> {
       const ok = theirs === undefined || (!Number.isFinite(ours) && !Number.isFinite(theirs)) ? undefined : Number.isFinite(ours) && ours <= 0.5 * theirs;
       const ratio = theirs !== undefined && Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0 ? `, ${(ours / theirs).toFixed(2)}×` : "";
       console.log(`  ${name} reaches 0.98 (${how}) in ≤ half the time of ${BASELINE} without pruning: ${verdict(ok)} (${shownS(ours)} vs ${shownS(theirs)}${ratio})`);
+    }
+    const work = (key: string): number | undefined => {
+      const runs = ran.find((c) => c.name === key)?.runs;
+      return runs === undefined ? undefined : medianPerTarget(runs, (r) => r.batchesToTarget)[to98];
+    };
+    const [ours, theirs] = [work(name), work(BASELINE)];
+    if (ours !== undefined && theirs !== undefined && Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0) {
+      console.log(`    for reference, the work until then: ${Math.round(ours)} vs ${Math.round(theirs)} training batches, ${(ours / theirs).toFixed(2)}×`);
     }
   }
   const pbtRuns = results.find((c) => c.name === "pbt")?.runs ?? [];
