@@ -94,11 +94,12 @@ export interface RunFigures {
   readonly reachedAnyS?: readonly number[];
   /**
    * Training batches (summed over every trial, ceil(training rows / the trial's batch size) per
-   * epoch) whose epochs' values had reached the study when each target was first reached by any
-   * evaluated model (Infinity: never): the work to the target, much less sensitive to a loaded
-   * machine than the time. Ours only.
+   * epoch) whose epochs' values had reached the study by {@link reachedS} (Infinity: never): the
+   * work to each target, much less sensitive to a loaded machine than the time. Ours only.
    */
-  readonly batchesToTarget?: readonly number[];
+  readonly batchesToReached?: readonly number[];
+  /** The same work by {@link reachedAnyS}. */
+  readonly batchesToReachedAny?: readonly number[];
   /** The best value of the completed trials so far, at each completion that improved it (seconds from the start; ours only). */
   readonly bestOverTime?: readonly { readonly s: number; readonly best: number }[];
   readonly trials: number;
@@ -155,11 +156,10 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
   const reachedS = firstReachedS(finals, startedAt);
   const reachedAnyS = firstReachedS([...reports, ...finals], startedAt);
   const batchSizes = new Map(study.trials.map((t) => [t.number, Number(t.params["batchSize"])]));
-  const batchesToTarget = reachedAnyS.map((seconds) => {
-    if (!Number.isFinite(seconds)) return Number.POSITIVE_INFINITY;
-    const before = reports.filter((r) => (r.at - startedAt) / 1000 <= seconds);
-    return before.reduce((sum, r) => sum + Math.ceil(rows.xTrain.length / batchSizes.get(r.trial)!), 0);
-  });
+  const batchesBy = (seconds: number): number =>
+    !Number.isFinite(seconds)
+      ? Number.POSITIVE_INFINITY
+      : reports.filter((r) => (r.at - startedAt) / 1000 <= seconds).reduce((sum, r) => sum + Math.ceil(rows.xTrain.length / batchSizes.get(r.trial)!), 0);
   const bestOverTime: { s: number; best: number }[] = [];
   for (const trial of [...completed].filter((t) => t.completedAt !== undefined).sort((a, b) => a.completedAt! - b.completedAt!)) {
     const best = bestOverTime[bestOverTime.length - 1]?.best ?? Number.NEGATIVE_INFINITY;
@@ -172,7 +172,8 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     best: completed.length === 0 ? Number.NaN : Math.max(...completed.map((t) => t.value!)),
     reachedS,
     reachedAnyS,
-    batchesToTarget,
+    batchesToReached: reachedS.map(batchesBy),
+    batchesToReachedAny: reachedAnyS.map(batchesBy),
     bestOverTime,
     trials: study.trials.length,
     completed: completed.length,

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   console.log("and the training batches summed over trials until then (the work, less sensitive to the machine's load); medians:");
   console.log(`${"run".padEnd(24)} ${DIGITS_TARGETS.map((t) => `to ${t}`.padStart(8)).join(" ")}  ${DIGITS_TARGETS.map((t) => `batches to ${t}`.padStart(16)).join(" ")}`);
   for (const c of ran) {
-    const batches = medianPerTarget(c.runs, (r) => r.batchesToTarget).map((b) => (Number.isFinite(b) ? String(Math.round(b)) : "never").padStart(16));
+    const batches = medianPerTarget(c.runs, (r) => r.batchesToReachedAny).map((b) => shownCount(b).padStart(16));
     console.log(`${c.name.padEnd(24)} ${anyModel.get(c.name)!.map((t) => shownS(t).padStart(8)).join(" ")}  ${batches.join(" ")}`);
   }
   console.log(`${"optuna-tpe+torch (peer)".padEnd(24)} its script evaluates a model only after the 20th epoch: its only figures are the completed trials' above`);
@@ -87,23 +87,22 @@ async function main(): Promise<void> {
   console.log("\nGoals (issue 15, medians over seeds):");
   if (fast.length === 0) console.log("  Hyperband or BOHB reach 0.98 in ≤ half the time without pruning: not measured (neither exists in this build)");
   for (const [name, m] of fast) {
+    const work = (key: string, of: (run: RunFigures) => readonly number[] | undefined): number | undefined => {
+      const runs = ran.find((c) => c.name === key)?.runs;
+      return runs === undefined ? undefined : medianPerTarget(runs, of)[to98];
+    };
     const counted = [
-      ["a completed trial's value", m.reachedS[to98]!, baseline?.reachedS[to98]],
-      ["any evaluated model", anyModel.get(name)![to98]!, anyModel.get(BASELINE)?.[to98]],
+      ["a completed trial's value", m.reachedS[to98]!, baseline?.reachedS[to98], (r: RunFigures) => r.batchesToReached],
+      ["any evaluated model", anyModel.get(name)![to98]!, anyModel.get(BASELINE)?.[to98], (r: RunFigures) => r.batchesToReachedAny],
     ] as const;
-    for (const [how, ours, theirs] of counted) {
+    for (const [how, ours, theirs, batches] of counted) {
       // Never reaching 0.98 misses the goal; the baseline never reaching it leaves any finite time met.
       const ok = theirs === undefined || (!Number.isFinite(ours) && !Number.isFinite(theirs)) ? undefined : Number.isFinite(ours) && ours <= 0.5 * theirs;
-      const ratio = theirs !== undefined && Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0 ? `, ${(ours / theirs).toFixed(2)}×` : "";
-      console.log(`  ${name} reaches 0.98 (${how}) in ≤ half the time of ${BASELINE} without pruning: ${verdict(ok)} (${shownS(ours)} vs ${shownS(theirs)}${ratio})`);
-    }
-    const work = (key: string): number | undefined => {
-      const runs = ran.find((c) => c.name === key)?.runs;
-      return runs === undefined ? undefined : medianPerTarget(runs, (r) => r.batchesToTarget)[to98];
-    };
-    const [ours, theirs] = [work(name), work(BASELINE)];
-    if (ours !== undefined && theirs !== undefined && Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0) {
-      console.log(`    for reference, the work until then: ${Math.round(ours)} vs ${Math.round(theirs)} training batches, ${(ours / theirs).toFixed(2)}×`);
+      console.log(`  ${name} reaches 0.98 (${how}) in ≤ half the time of ${BASELINE} without pruning: ${verdict(ok)} (${shownS(ours)} vs ${shownS(theirs)}${ratioText(ours, theirs)})`);
+      const [ourWork, theirWork] = [work(name, batches), work(BASELINE, batches)];
+      if (ourWork !== undefined && theirWork !== undefined) {
+        console.log(`    for reference, the work until then: ${shownCount(ourWork)} vs ${shownCount(theirWork)} training batches${ratioText(ourWork, theirWork)}`);
+      }
     }
   }
   const pbtRuns = results.find((c) => c.name === "pbt")?.runs ?? [];
@@ -138,6 +137,16 @@ function bestWithin(run: RunFigures, seconds: number): number {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((x, y) => (Number.isNaN(x) ? -1 : Number.isNaN(y) ? 1 : x - y));
   return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** ", 0.42×" when both are finite and the second positive; else nothing. */
+function ratioText(ours: number, theirs: number | undefined): string {
+  return theirs !== undefined && Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0 ? `, ${(ours / theirs).toFixed(2)}×` : "";
+}
+
+/** A whole count, or "never" (∞). */
+function shownCount(count: number): string {
+  return Number.isFinite(count) ? String(Math.round(count)) : "never";
 }
 
 /** "1.2 s", "never" (∞) or "-" (not measured). */
