@@ -17,6 +17,7 @@ import { NotebookStudy, registerTuneMagics } from "../src/magic/tune";
 import { TUNE_OPTIONS } from "../src/magic/tune/options";
 import { BenchContext } from "./bench-context";
 import { repositoryRoot } from "./peers";
+import { withReportTimes } from "./report-times";
 
 /** Validation accuracies whose first reaching time is printed (as the peer script does). */
 export const DIGITS_TARGETS = [0.97, 0.98, 0.985] as const;
@@ -85,6 +86,20 @@ export interface RunFigures {
   readonly best: number;
   /** Seconds until a completed trial first reached each of {@link DIGITS_TARGETS} (Infinity: never). */
   readonly reachedS: readonly number[];
+  /**
+   * Seconds until any model of the search was first evaluated at or above each target: an epoch's
+   * validation value of any trial (pruned ones and PBT member-rounds included) when the study
+   * received it, or a completed trial's value (Infinity: never). Ours only; see report-times.ts.
+   */
+  readonly reachedAnyS?: readonly number[];
+  /**
+   * Training batches (summed over every trial, ceil(training rows / the trial's batch size) per
+   * epoch) whose epochs' values had reached the study by {@link reachedS} (Infinity: never): the
+   * work to each target, much less sensitive to a loaded machine than the time. Ours only.
+   */
+  readonly batchesToReached?: readonly number[];
+  /** The same work by {@link reachedAnyS}. */
+  readonly batchesToReachedAny?: readonly number[];
   /** The best value of the completed trials so far, at each completion that improved it (seconds from the start; ours only). */
   readonly bestOverTime?: readonly { readonly s: number; readonly best: number }[];
   readonly trials: number;
@@ -132,15 +147,19 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     `--trials ${spec.trials} --seed ${spec.seed} --out study ${spec.options.join(" ")}\n${DIGITS_SPACE}`;
   const startedAt = Date.now();
   const start = performance.now();
-  await runCell(cell, { registry, context });
+  const { reports } = await withReportTimes(() => runCell(cell, { registry, context }));
   const wallMs = performance.now() - start;
   const study = context.lookup("study");
   if (!(study instanceof NotebookStudy)) throw new Error(`the cell bound no study to \`study\`; it printed: ${context.printed.join("")}`);
   const completed = study.trials.filter((t) => t.state === "complete" && t.value !== undefined);
-  const reachedS = DIGITS_TARGETS.map((target) => {
-    const times = completed.filter((t) => t.value! >= target && t.completedAt !== undefined).map((t) => (t.completedAt! - startedAt) / 1000);
-    return times.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...times);
-  });
+  const finals = completed.filter((t) => t.completedAt !== undefined).map((t) => ({ value: t.value!, at: t.completedAt! }));
+  const reachedS = firstReachedS(finals, startedAt);
+  const reachedAnyS = firstReachedS([...reports, ...finals], startedAt);
+  const batchSizes = new Map(study.trials.map((t) => [t.number, Number(t.params["batchSize"])]));
+  const batchesBy = (seconds: number): number =>
+    !Number.isFinite(seconds)
+      ? Number.POSITIVE_INFINITY
+      : reports.filter((r) => (r.at - startedAt) / 1000 <= seconds).reduce((sum, r) => sum + Math.ceil(rows.xTrain.length / batchSizes.get(r.trial)!), 0);
   const bestOverTime: { s: number; best: number }[] = [];
   for (const trial of [...completed].filter((t) => t.completedAt !== undefined).sort((a, b) => a.completedAt! - b.completedAt!)) {
     const best = bestOverTime[bestOverTime.length - 1]?.best ?? Number.NEGATIVE_INFINITY;
@@ -152,6 +171,9 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     wallS: wallMs / 1000,
     best: completed.length === 0 ? Number.NaN : Math.max(...completed.map((t) => t.value!)),
     reachedS,
+    reachedAnyS,
+    batchesToReached: reachedS.map(batchesBy),
+    batchesToReachedAny: reachedAnyS.map(batchesBy),
     bestOverTime,
     trials: study.trials.length,
     completed: completed.length,
@@ -169,4 +191,12 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
   };
   study.dispose();
   return figures;
+}
+
+/** Seconds from `startedAt` to the first of the `evaluated` values at or above each of {@link DIGITS_TARGETS} (Infinity: none). */
+function firstReachedS(evaluated: readonly { readonly value: number; readonly at: number }[], startedAt: number): number[] {
+  return DIGITS_TARGETS.map((target) => {
+    const times = evaluated.filter((e) => e.value >= target).map((e) => (e.at - startedAt) / 1000);
+    return times.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...times);
+  });
 }

@@ -56,11 +56,12 @@ describe("bracket assignment", () => {
     assert.deepEqual(counts, [81, 34, 15, 8, 5]);
   });
 
-  test("brackets take turns early on (a short search still visits each of them)", () => {
+  test("in the paper's order: bracket s_max's n trials first, then s_max − 1's, …, then the loop repeats", () => {
     const small = new HyperbandPruner({ maxResource: 9, reductionFactor: 3 });
-    // Weights n = 9, 5, 3 (cycle of 17): every bracket appears among the first 6 trials.
-    const first = Array.from({ length: 6 }, (_, t) => small.bracketOf(t));
-    assert.deepEqual([...new Set(first)].sort(), [0, 1, 2]);
+    // R = 9, η = 3: n = 9, 5, 3 for s = 2, 1, 0 (Li et al., 2018, Algorithm 1's outer loop).
+    const expected = [...new Array(9).fill(0), ...new Array(5).fill(1), ...new Array(3).fill(2)];
+    assert.deepEqual(Array.from({ length: 17 }, (_, t) => small.bracketOf(t)), expected);
+    assert.deepEqual(Array.from({ length: 17 }, (_, t) => small.bracketOf(17 + t)), expected, "the next cycle starts again with the most exploratory bracket");
   });
 
   test("depends on the trial number alone: another pruner object agrees, and the cycle repeats", () => {
@@ -106,6 +107,27 @@ describe("HyperbandPruner.shouldPrune", () => {
     const best = [trial(p, "complete", new Array(9).fill(0.1)), trial(q, "complete", new Array(9).fill(0.2))];
     const worst = trial(r, "running", new Array(9).fill(5));
     assert.equal(pruner.shouldPrune({ trial: worst, trials: [...best, worst], direction: "minimize" }), false);
+  });
+});
+
+describe("HyperbandPruner.shouldPrune when R is not a power of η", () => {
+  // maxResource 20, η 3: s_max = 2, rounds to steps 1, 3 and 20 (bracket 0), 3 and 20 (1), 20 (2).
+  const pruner = new HyperbandPruner({ maxResource: 20, reductionFactor: 3 });
+  const numbersOf = (id: number): number[] => Array.from({ length: 17 }, (_, t) => t).filter((t) => pruner.bracketOf(t) === id);
+
+  test("a bracket judges only its rounds' rungs: none at step 9, so the last bracket trains every trial to R", () => {
+    assert.deepEqual(pruner.brackets.map((b) => b.rounds.map((r) => r.resource)), [[1, 3, 20], [3, 20], [20]]);
+    for (const id of [0, 1, 2]) {
+      const [a, b, c] = numbersOf(id) as [number, number, number];
+      const good = [trial(a, "complete", new Array(20).fill(0.1)), trial(b, "complete", new Array(20).fill(0.2))];
+      // Worse than both peers everywhere: judged at its bracket's rungs below 9 only.
+      const atStep9 = trial(c, "running", [...new Array(3).fill(0.05), ...new Array(7).fill(5)]);
+      assert.equal(pruner.shouldPrune({ trial: atStep9, trials: [...good, atStep9], direction: "minimize" }), false, `bracket ${id}: no rung at step 9`);
+    }
+    const [a, b, c] = numbersOf(1) as [number, number, number];
+    const good = [trial(a, "complete", new Array(20).fill(0.1)), trial(b, "complete", new Array(20).fill(0.2))];
+    const atStep3 = trial(c, "running", [0.05, 0.05, 0.05, 5]);
+    assert.equal(pruner.shouldPrune({ trial: atStep3, trials: [...good, atStep3], direction: "minimize" }), true, "bracket 1 judges at step 3");
   });
 });
 

@@ -10,13 +10,21 @@
  * Bracket id k = s_max − s is the ASHA early-stopping rate: bracket k's rungs are at
  * r_i = minResource·η^(k+i) for i < s, and its last round runs to maxResource (the paper's
  * r_i = R·η^(i−s) exactly when R = η^s_max; otherwise the rungs stay on powers of η, as ASHA's).
- * Rungs at or above maxResource are not judged (the paper's last round runs every survivor to R),
- * so bracket s = 0 never prunes.
+ * Only the rounds' rungs are judged: bracket k's rungs below minResource·η^s_max; the paper's last
+ * round runs every survivor to R unjudged, so bracket s = 0 never prunes, whether or not R is a
+ * power of η.
  *
  * Bracket assignment depends on the trial number alone (so a study reopened from storage puts
- * every trial in the same bracket): the brackets take turns in a fixed cycle of length Σ n_s in
- * which bracket s appears n_s times (its budget, as Optuna weights them), spread out by smooth
- * weighted round robin; trial t is in the bracket at position t mod Σ n_s.
+ * every trial in the same bracket), in the paper's order: Hyperband's outer loop runs bracket
+ * s = s_max (the most exploratory) with its n trials, then s_max − 1 with its n, …, down to s = 0
+ * (Algorithm 1, `for s ∈ {s_max, …, 0}`), and a longer search repeats that loop, as the authors'
+ * infinite-horizon use and BOHB (Falkner et al., 2018) do.
+ * So one cycle has length Σ n_s, bracket s takes n_s consecutive trial numbers in it, and trial t
+ * is in the bracket at position t mod Σ n_s. Running the most exploratory bracket first gives its
+ * rungs many peers from the start: a poor early trial meets better ones at the first rung and is
+ * stopped after minResource steps, where brackets taking turns left each early trial almost alone
+ * in its bracket, and ASHA promotes a trial that has fewer than η peers at a rung when it is the
+ * best of them (the pruner cannot pause a trial to wait for more).
  */
 import type { Pruner, PruningContext } from "../types";
 import { SuccessiveHalvingPruner } from "./asha";
@@ -74,25 +82,11 @@ export function hyperbandBrackets(options: HyperbandOptions): HyperbandBracket[]
 }
 
 /**
- * The bracket ids of one cycle of trials: bracket k appears (its first round's n) times, spread
- * out by smooth weighted round robin (each turn every bracket gains its weight, the richest is
- * chosen, lowest id on ties, and pays back the total).
+ * The bracket ids of one cycle of trials, in the paper's order: bracket k = 0 (s = s_max) for its
+ * first round's n trials, then bracket 1 for its n, and so on to the last bracket.
  */
 export function bracketCycle(brackets: readonly HyperbandBracket[]): number[] {
-  const weights = brackets.map((b) => b.rounds[0]!.trials);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const credit = weights.map(() => 0);
-  const cycle: number[] = [];
-  for (let turn = 0; turn < total; turn++) {
-    let chosen = 0;
-    for (let k = 0; k < weights.length; k++) {
-      credit[k]! += weights[k]!;
-      if (credit[k]! > credit[chosen]!) chosen = k;
-    }
-    credit[chosen]! -= total;
-    cycle.push(brackets[chosen]!.id);
-  }
-  return cycle;
+  return brackets.flatMap((bracket) => new Array<number>(bracket.rounds[0]!.trials).fill(bracket.id));
 }
 
 /** Hyperband: brackets of ASHA with different minimum resources (see the module comment). */
@@ -113,13 +107,17 @@ export class HyperbandPruner implements Pruner {
     this.reductionFactor = checked.reductionFactor;
     this.brackets = hyperbandBrackets(checked);
     this.cycle = bracketCycle(this.brackets);
+    // Bracket k judges rungs minResource·η^(k+i) for i < s only: below minResource·η^(k+s) =
+    // minResource·η^s_max (≤ maxResource), so its last round runs to maxResource unjudged even when
+    // R is not a power of η (an ASHA bounded by maxResource alone would add a rung there).
+    const lastRungBound = this.minResource * this.reductionFactor ** (this.brackets[0]!.s);
     this.halving = this.brackets.map(
       (bracket) =>
         new SuccessiveHalvingPruner({
           minResource: this.minResource,
           reductionFactor: this.reductionFactor,
           minEarlyStoppingRate: bracket.id,
-          maxResource: this.maxResource,
+          maxResource: lastRungBound,
         }),
     );
   }

@@ -7,7 +7,8 @@
  *     complete one (a pruner judged them worse than their peers), and the running ones, which
  *     join the bad group as a constant liar so that trials asked together spread out; trials whose
  *     distributions differ from the space's (an earlier search of another space) are left out;
- *  2. before `startupTrials` complete or pruned trials, asks the random sampler it holds;
+ *  2. before `startupTrials` complete or pruned trials, asks the random sampler it holds (with
+ *     `fitAtBudget`, only while no budget has enough observations either);
  *  3. otherwise splits them: the best γ(n) = min(⌈0.1·n⌉, 25) are "good", the rest "bad", fits one
  *     joint Parzen estimator l(x) to the good and g(x) to the bad (tpe/parzen.ts), with weights
  *     that fade the oldest trials past the newest 25 (Optuna's default_weights) and one bandwidth,
@@ -19,9 +20,11 @@
  *     has no data, so a whole-space argmax would chase empty corners.
  * With `fitAtBudget` (BOHB, Falkner et al. 2018, for use with the Hyperband pruner), step 3 ranks
  * instead the trials' values at one budget: the largest budget with enough observations (the
- * complete trials' values, else the largest step that enough trials, pruned ones included,
- * reported; tpe/budget.ts), so pruned trials teach the model by the values they reached rather
- * than only by being ranked last; with too few observations at every budget it ranks as above.
+ * complete trials' values, else the largest step that enough trials, pruned and running ones
+ * included, reported; tpe/budget.ts), so pruned trials teach the model by the values they reached
+ * rather than only by being ranked last, and the model is used as soon as one budget has enough
+ * observations (BOHB's rule), not after `startupTrials`; with too few observations at every
+ * budget it ranks as above.
  * In a conditional space (engine/conditions.ts) the space is decomposed into groups of parameters
  * that the trials always hold together (tpe/groups.ts, Optuna's group decomposition), and steps
  * 1–3 run for each group on its own, over the trials that hold the whole group: the parameters of
@@ -56,7 +59,8 @@ export interface TPESamplerOptions {
   readonly sobolStartup?: boolean;
   /**
    * BOHB: split good from bad by the values at the largest budget (step) with at least d + 3
-   * observations, pruned trials' intermediate values included (default false).
+   * observations, pruned and running trials' intermediate values included, from the first ask at
+   * which such a budget exists, even within `startupTrials` (default false).
    */
   readonly fitAtBudget?: boolean;
 }
@@ -146,7 +150,8 @@ export class TPESampler implements Sampler {
 
   /**
    * Steps 1 and 3's split of the module comment over the `compatible` trials: the good and the bad
-   * ones (running trials among the bad), or undefined before `startupTrials` complete or pruned ones.
+   * ones (running trials among the bad), or undefined before `startupTrials` complete or pruned ones
+   * (with `fitAtBudget`, only while no budget has enough observations either).
    */
   private split(context: SamplingContext, compatible: readonly FrozenTrial[], dimensions: number): GoodAndBad | undefined {
     const sign = context.direction === "maximize" ? -1 : 1;
@@ -156,16 +161,20 @@ export class TPESampler implements Sampler {
       if (trial.state === "complete") ranked.push({ trial, tier: 0, loss: sign * trial.value });
       else if (trial.state === "pruned") ranked.push({ trial, tier: 1, loss: sign * trial.value });
     }
-    if (ranked.length < Math.max(1, this.startupTrials)) return undefined;
+    // BOHB fits as soon as a budget has enough observations (running trials' reports count);
+    // otherwise, and for plain TPE, the first `startupTrials` finished trials are random.
     const atBudget = this.fitAtBudget ? chooseBudget(compatible, bohbMinObservations(dimensions)) : undefined;
+    if (atBudget === undefined && ranked.length < Math.max(1, this.startupTrials)) return undefined;
     if (atBudget !== undefined) {
       ranked.length = 0;
       for (const { trial, value } of atBudget.observations) ranked.push({ trial, tier: 0, loss: sign * value });
     }
     ranked.sort((a, b) => a.tier - b.tier || a.loss - b.loss || a.trial.number - b.trial.number);
     const nGood = goodCount(ranked.length);
-    // Constant liar: running trials count as bad, so l(x)/g(x) is low near points already in work.
-    const running = compatible.filter((t) => t.state === "running");
+    // Constant liar: running trials count as bad, so l(x)/g(x) is low near points already in work;
+    // a running trial observed at BOHB's budget is ranked by its value there instead.
+    const observed = new Set(ranked.map((r) => r.trial.number));
+    const running = compatible.filter((t) => t.state === "running" && !observed.has(t.number));
     return { good: ranked.slice(0, nGood).map((r) => r.trial), bad: [...ranked.slice(nGood).map((r) => r.trial), ...running] };
   }
 

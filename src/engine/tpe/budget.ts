@@ -4,9 +4,11 @@
  * searched parameters; TPE then splits those observations (and only those) into good and bad.
  *
  * Budgets here are the steps of intermediate values (a pruned trial is observed at every step it
- * reported) and, above every step, the full budget "final": the values of complete trials. A
- * trial's observation at step b is the value it reported at step b exactly (our trainer reports
- * every epoch, so each rung's step is seen by every trial that reached it).
+ * reported, and so is a running one: an asynchronous Hyperband has evaluated a configuration at
+ * budget b as soon as it reports step b, as BOHB's workers return a result per budget) and, above
+ * every step, the full budget "final": the values of complete trials. A trial's observation at
+ * step b is the value it reported at step b exactly (our trainer reports every epoch, so each
+ * rung's step is seen by every trial that reached it).
  */
 import type { FrozenTrial } from "../types";
 
@@ -30,12 +32,12 @@ export function bohbMinObservations(dimensions: number): number {
 }
 
 /**
- * The largest budget at which at least `minObservations` of the complete and pruned `trials`
- * have a finite value ("final" counts complete trials, a step counts trials that reported that
- * step), with those values; undefined when no budget has enough.
+ * The largest budget at which at least `minObservations` of the complete, pruned and running
+ * `trials` have a finite value ("final" counts complete trials, a step counts trials that reported
+ * that step), with those values; undefined when no budget has enough.
  */
 export function chooseBudget(trials: readonly FrozenTrial[], minObservations: number): BudgetChoice | undefined {
-  const used = trials.filter((t) => t.state === "complete" || t.state === "pruned").sort((a, b) => a.number - b.number);
+  const used = trials.filter((t) => t.state === "complete" || t.state === "pruned" || t.state === "running").sort((a, b) => a.number - b.number);
   const complete = used.filter((t) => t.state === "complete" && t.value !== undefined && Number.isFinite(t.value));
   if (complete.length >= minObservations && complete.length > 0) {
     return { budget: "final", observations: complete.map((trial) => ({ trial, value: trial.value as number })) };

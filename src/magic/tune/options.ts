@@ -97,12 +97,14 @@ study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it sho
 
 Early stopping counts resources in steps, one per epoch (fold f, epoch e is step f·epochs + e).
 --pruner hyperband runs brackets of successive halving: bracket k's rungs are at
-min-resource·ETA^(k+i), below max-resource; each trial belongs to one bracket (a fixed cycle over
-trial numbers, each bracket as often as its budget, so a resumed study keeps them), recorded as
-the trial's user attribute "bracket" and coloured in the "brackets" figure. --strategy bohb is
-TPE with the hyperband pruner (BOHB): its good/bad split uses the values at the largest budget
-with at least d + 3 observations (d searched parameters): the complete trials' values, else the
-largest step that enough trials, pruned ones included, reported.
+min-resource·ETA^(k+i), below min-resource·ETA^s_max; each trial belongs to one bracket (a fixed
+cycle over trial numbers in the paper's order: the most exploratory bracket's trials first, each
+bracket as often as its budget, so a resumed study keeps them), recorded as the trial's user
+attribute "bracket" and coloured in the "brackets" figure. --strategy bohb is TPE with the
+hyperband pruner (BOHB): its good/bad split uses the values at the largest budget with at least
+d + 3 observations (d searched parameters): the complete trials' values, else the largest step
+that enough trials, pruned and running ones included, reported; it does so from the first trial
+at which such a budget exists.
 
 With several metrics (--metric val_acc,size): study.bestTrials is the Pareto front, and
 study.pickTrial("val_acc", { where: (v) => v.size < 50000 }) picks one (then bestModel is its model).
