@@ -4,7 +4,9 @@
  *
  * Notation: rows split into batches B_1..B_K of sizes n_1..n_K (n_k = batchSize but the last),
  * N = Σ n_k; c_k the cost of batch k (loss + regularisers), ŷ_k its training-mode predictions.
- * - Training logs loss = (1/N) · Σ_k n_k · c_k and, for each compiled metric m,
+ * - Training logs loss = (1/N) · Σ_k n_k · c_k (when the step leaves the costs out, its model has
+ *   no regulariser and c_k = mean_{B_k} L(y, ŷ), so the same loss is the mean of L over the N
+ *   rows, computed once per epoch like the metrics) and, for each compiled metric m,
  *   mean over the N rows of m(y, ŷ) with ŷ = concat(ŷ_1..ŷ_K). For per-row metrics (all of tfjs's
  *   named ones) that is fit's batch-weighted mean (1/N) · Σ_k n_k · mean_{B_k} m, computed once per
  *   epoch instead of once per batch (the few ops per batch fit spends on it cost ~20 % of a small
@@ -63,7 +65,7 @@ export async function trainEpoch(tf: TensorFlow, step: TrainStep, x: tfjs.Tensor
     for (const [start, end] of batchRanges(x.shape[0]!, control.batchSize)) {
       if (control.signal?.aborted === true) return { kind: "aborted" };
       const { cost, yPred } = tf.tidy(() => step.train(sliceRows(tf, x, start, end), sliceRows(tf, y, start, end)));
-      costs.push(cost);
+      if (cost !== undefined) costs.push(cost);
       predictions.push(yPred);
       sizes.push(end - start);
       control.onBatchEnd();
@@ -73,21 +75,23 @@ export async function trainEpoch(tf: TensorFlow, step: TrainStep, x: tfjs.Tensor
   } finally {
     tf.dispose(costs);
     tf.dispose(predictions);
+    step.writeBack?.();
   }
 }
 
 /** The epoch's training logs from its batches' costs (sizes n_k) and predictions (see the module comment). */
 function epochLogs(tf: TensorFlow, step: TrainStep, y: tfjs.Tensor, costs: tfjs.Scalar[], predictions: tfjs.Tensor[], sizes: readonly number[]): Record<string, number> {
+  const perBatch = costs.length === sizes.length;
   const [costValues, ...metricValues] = tf.tidy(() => {
-    const c = tf.stack(costs); // (K)
     const yPred = tf.concat(predictions); // (N, outputs)
+    const c = perBatch ? tf.stack(costs) : step.loss(y, yPred); // (K), or the mean loss over the N rows
     return [c, ...step.metrics(y, yPred)];
   });
   try {
     const c = costValues!.dataSync();
     const rows = sizes.reduce((sum, n) => sum + n, 0);
     // loss = (1/N) · Σ_k n_k · c_k
-    const loss = sizes.reduce((sum, n, k) => sum + n * c[k]!, 0) / rows;
+    const loss = perBatch ? sizes.reduce((sum, n, k) => sum + n * c[k]!, 0) / rows : c[0]!;
     const [lossName, ...metricNames] = step.names;
     return { [lossName!]: loss, ...Object.fromEntries(metricNames.map((name, i) => [name, metricValues[i]!.dataSync()[0]!])) };
   } finally {

@@ -29,11 +29,22 @@ export interface TrainStep {
   readonly names: readonly string[];
   /**
    * One optimizer step on the batch (dropout and other training-mode layers active).
-   * @returns the batch's cost (regularisers included) and its training-mode predictions, owned by the caller
+   * @returns the batch's cost (regularisers included; a step whose model has none may leave it
+   *   out, and the epoch's loss is then {@link TrainStep.loss} over its predictions) and its
+   *   training-mode predictions, owned by the caller
    */
-  train(xBatch: tfjs.Tensor, yBatch: tfjs.Tensor): { readonly cost: tfjs.Scalar; readonly yPred: tfjs.Tensor };
+  train(xBatch: tfjs.Tensor, yBatch: tfjs.Tensor): { readonly cost?: tfjs.Scalar; readonly yPred: tfjs.Tensor };
   /** The compiled metrics' means over some rows (`names` but the first), owned by the caller. */
   metrics(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar[];
+  /** The compiled loss's mean over some rows (no regularisers), owned by the caller. */
+  loss(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar;
+  /**
+   * Writes what the step holds outside the model (weights, optimizer state) back into the model
+   * and its optimizer; called at the end of every epoch and before anything reads the model.
+   */
+  writeBack?(): void;
+  /** Frees what the step holds (not the model). */
+  dispose?(): void;
   /**
    * The batch's predictions in inference mode, and its loss (no regularisers) then metrics.
    * All tensors are owned by the caller.
@@ -84,6 +95,7 @@ export function trainStep(tf: TensorFlow, built: tfjs.LayersModel): TrainStep {
       }
     },
     metrics: meanMetrics,
+    loss: (y, yPred) => tf.mean(lossFunction(y, yPred)) as tfjs.Scalar,
     evaluate(xBatch, yBatch) {
       return tf.tidy(() => {
         const yPred = forward(xBatch, false);

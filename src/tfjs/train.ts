@@ -35,7 +35,8 @@ import type { TrainingData, TrainingFold } from "./trainingData";
 import { isHypergradientOptimizer } from "./hypergradient";
 import { buildCheckedModel, buildTrialModel, checkModelFitsData, disposeModel } from "./model-setup";
 import { TrainingAbortedError, TrainingSetupError, type ModelBuilder, type TrainOptions, type TrialTraining } from "./train-types";
-import { trainStep, type TrainStep } from "./train-step";
+import type { TrainStep } from "./train-step";
+import { chooseTrainStep } from "./lean/choose";
 import { evaluateRows, trainEpoch, type EpochResult } from "./epoch";
 import { EventLoopPacer } from "./pacer";
 import { VALIDATION_PREFIX } from "./metrics";
@@ -98,6 +99,7 @@ export async function trainTrial<P>(
     epochsRun: progress.epochsRun,
     batchesRun: progress.batchesRun,
     pruned,
+    ...(progress.stepFallback === undefined ? {} : { stepFallback: progress.stepFallback }),
   };
   return kept === undefined ? result : { ...result, model: kept };
 }
@@ -144,6 +146,8 @@ export interface TrialProgress {
   epochsRun: number;
   batchesRun: number;
   lastReported: number;
+  /** Why the lean step did not train (the last fold's reason), else undefined. */
+  stepFallback?: string | undefined;
 }
 
 /** The rows one `fit` trains on, and the validation rows it reports on (none for a refit). */
@@ -174,9 +178,29 @@ export async function trainFold(
   options: TrainOptions,
   progress: TrialProgress,
 ): Promise<FoldOutcome> {
+  const { step, fallback } = chooseTrainStep(tf, model, options.leanStep ?? true);
+  progress.stepFallback = fallback;
+  try {
+    return await trainEpochs(tf, model, step, fold, f, foldCount, metric, options, progress);
+  } finally {
+    step.dispose?.();
+  }
+}
+
+/** {@link trainFold}'s epochs with a chosen step. */
+async function trainEpochs(
+  tf: TensorFlow,
+  model: tfjs.LayersModel,
+  step: TrainStep,
+  fold: FitRows,
+  f: number,
+  foldCount: number,
+  metric: string,
+  options: TrainOptions,
+  progress: TrialProgress,
+): Promise<FoldOutcome> {
   const seeded = options.seedMathRandom ?? true;
   const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
-  const step = trainStep(tf, model);
   const pacer = new EventLoopPacer(() => tf.nextFrame());
   const schedule = validationSchedule(options, metric);
   const last: Record<string, number> = {};

@@ -1,0 +1,5 @@
+/** The lean training step for Dense/Dropout models; see `README.md`. */
+export * from "./choose";
+export * from "./flat-parameters";
+export * from "./plan";
+export * from "./step";
