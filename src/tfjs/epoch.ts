@@ -75,7 +75,6 @@ export async function trainEpoch(tf: TensorFlow, step: TrainStep, x: tfjs.Tensor
   } finally {
     tf.dispose(costs);
     tf.dispose(predictions);
-    step.writeBack?.();
   }
 }
 

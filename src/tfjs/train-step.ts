@@ -39,13 +39,6 @@ export interface TrainStep {
   /** The compiled loss's mean over some rows (no regularisers), owned by the caller. */
   loss(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar;
   /**
-   * Writes what the step holds outside the model (weights, optimizer state) back into the model
-   * and its optimizer; called at the end of every epoch and before anything reads the model.
-   */
-  writeBack?(): void;
-  /** Frees what the step holds (not the model). */
-  dispose?(): void;
-  /**
    * The batch's predictions in inference mode, and its loss (no regularisers) then metrics.
    * All tensors are owned by the caller.
    */

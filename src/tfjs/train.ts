@@ -178,29 +178,10 @@ export async function trainFold(
   options: TrainOptions,
   progress: TrialProgress,
 ): Promise<FoldOutcome> {
-  const { step, fallback } = chooseTrainStep(tf, model, options.leanStep ?? true);
-  progress.stepFallback = fallback;
-  try {
-    return await trainEpochs(tf, model, step, fold, f, foldCount, metric, options, progress);
-  } finally {
-    step.dispose?.();
-  }
-}
-
-/** {@link trainFold}'s epochs with a chosen step. */
-async function trainEpochs(
-  tf: TensorFlow,
-  model: tfjs.LayersModel,
-  step: TrainStep,
-  fold: FitRows,
-  f: number,
-  foldCount: number,
-  metric: string,
-  options: TrainOptions,
-  progress: TrialProgress,
-): Promise<FoldOutcome> {
   const seeded = options.seedMathRandom ?? true;
   const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
+  const { step, fallback } = chooseTrainStep(tf, model, options.leanStep ?? true);
+  progress.stepFallback = fallback;
   const pacer = new EventLoopPacer(() => tf.nextFrame());
   const schedule = validationSchedule(options, metric);
   const last: Record<string, number> = {};

@@ -1,5 +1,4 @@
 /** The lean training step for Dense/Dropout models; see `README.md`. */
 export * from "./choose";
-export * from "./flat-parameters";
 export * from "./plan";
 export * from "./step";

@@ -1,8 +1,10 @@
 /**
  * Which compiled models the lean step trains, and how it differentiates them: a `tf.sequential`
- * of Dense and Dropout layers as the fused trainer takes them (`fused/layout.ts`: no
- * regularisers, constraints or frozen layers, a loss and metrics named by string, Adam or SGD),
- * whose loss and activations the lean step's hand-written backward pass knows:
+ * of Dense and Dropout layers as the fused trainer takes them (`fused/layout.ts`'s
+ * `denseLayoutOf`: no regularisers, constraints or frozen layers, a loss and metrics named by
+ * string), one of tfjs's own optimizers (its `applyGradients` takes the lean gradients: Adam,
+ * SGD, momentum, RMSprop, Adagrad, Adadelta, Adamax; not the hypergradient ones, which learn from
+ * `minimize`), and a loss and activations the lean step's hand-written backward pass knows:
  * - hidden Dense activations: linear, relu, elu, tanh, sigmoid;
  * - the last Dense layer with its loss: softmax with (sparse) categorical cross-entropy, sigmoid
  *   with binary cross-entropy, or any hidden activation with mean squared error.
@@ -10,7 +12,7 @@
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "../backend";
-import { fusedLayoutOf, type FusedLayout } from "../fused/layout";
+import { denseLayoutOf, type DenseLayout } from "../fused/layout";
 
 /** The losses the lean step differentiates by hand. */
 export type LeanLoss = "categoricalCrossentropy" | "sparseCategoricalCrossentropy" | "binaryCrossentropy" | "meanSquaredError";
@@ -20,12 +22,15 @@ export const HIDDEN_ACTIVATIONS: ReadonlySet<string> = new Set(["linear", "relu"
 
 /** What the lean step reads of a model it trains. */
 export interface LeanPlan {
-  readonly layout: FusedLayout;
+  readonly layout: DenseLayout;
   readonly loss: LeanLoss;
 }
 
 /** A plan, or why the model trains with today's step. */
 export type LeanPlanResult = { readonly lean: true; readonly plan: LeanPlan } | { readonly lean: false; readonly reason: string };
+
+/** tfjs's optimizers, by class name: their `applyGradients` is the whole update. */
+const TFJS_OPTIMIZERS: ReadonlySet<string> = new Set(["Adam", "SGD", "Momentum", "RMSProp", "Adagrad", "Adadelta", "Adamax"]);
 
 /** tfjs's loss names (camelCase, or snake_case as Keras spells them) and the aliases `mse`. */
 function leanLossOf(name: string): LeanLoss | undefined {
@@ -54,8 +59,10 @@ const LAST_ACTIVATION: Record<LeanLoss, string | undefined> = {
  */
 export function leanPlanOf(tf: TensorFlow, model: tfjs.LayersModel): LeanPlanResult {
   const no = (reason: string): LeanPlanResult => ({ lean: false, reason });
-  const layout = fusedLayoutOf(tf, model);
-  if (!layout.fusable) return no(layout.reason);
+  const layout = denseLayoutOf(tf, model);
+  if (!layout.dense) return no(layout.reason);
+  const optimizer = (model.optimizer.constructor as { className?: string }).className ?? model.optimizer.constructor.name;
+  if (!TFJS_OPTIMIZERS.has(optimizer)) return no(`its optimizer is ${optimizer}; the lean step runs tfjs's ${[...TFJS_OPTIMIZERS].join(", ")}`);
   const loss = leanLossOf(String(model.loss));
   if (loss === undefined) return no(`its loss is ${String(model.loss)}; the lean step differentiates ${Object.keys(LAST_ACTIVATION).join(", ")}`);
   const denses = layout.layout.layers.filter((spec) => spec.kind === "dense");

@@ -1,10 +1,12 @@
 /**
  * The lean training step: one batch of a Dense/Dropout model (see `plan.ts`) trained with a
- * hand-written backward pass and the optimizer over flat parameters (`flat-parameters.ts`), about
- * 35 tfjs operations per step for two Dense layers instead of `optimizer.minimize`'s ~100 (tape,
- * per-variable Adam, the loss's own operations). Evaluation, the epoch's metrics and the model
- * seen outside an epoch are today's step's (`train-step.ts`): the weights and the optimizer's state
- * are written back into the model at the end of every epoch (`writeBack`).
+ * hand-written forward and backward pass on the model's own variables, then the model's own
+ * optimizer's `applyGradients` (tfjs's exact update, its real state: step count, moments), about
+ * 15 tfjs operations plus the optimizer's per step for two Dense layers instead of
+ * `optimizer.minimize`'s ~150 kernels (the tape's bookkeeping, the loss's clipping and logs, the
+ * gradients of each). Evaluation and the epoch's metrics are today's step's (`train-step.ts`).
+ * (Adam over one flat vector of all weights was tried: splitting the vector back per layer costs
+ * more on wasm — its `slice` copies the whole input into JavaScript — than it saves.)
  *
  * Notation (one batch of n rows, Dense layer l: input a_{l−1}, weights W_l, b_l, pre-activation
  * z_l = a_{l−1}·W_l + b_l, output o_l = f_l(z_l); Dropout: a = o·r with r the multipliers tfjs
@@ -25,10 +27,9 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "../backend";
 import { trainStep, type TrainStep } from "../train-step";
-import { denseVariables, slotVariables } from "../fused/slot-forward";
+import { denseVariables } from "../fused/slot-forward";
 import { dropoutMultipliers } from "../fused/dropout-noise";
 import type { DenseSpec, DropoutSpec } from "../fused/layout";
-import { FlatParameters } from "./flat-parameters";
 import type { LeanPlan } from "./plan";
 
 /** Activations tfjs's `fused.matMul` applies (the others follow the product, as tfjs-layers does). */
@@ -40,8 +41,8 @@ interface DenseRecord {
   /** a_{l−1}, o_l. */
   readonly input: tfjs.Tensor;
   readonly output: tfjs.Tensor;
-  readonly kernel: tfjs.Tensor;
-  readonly hasBias: boolean;
+  readonly kernel: tfjs.Variable;
+  readonly bias: tfjs.Variable | undefined;
   /** r of the Dropout layers between the previous Dense layer and this one (identity ones left out). */
   readonly dropoutsBefore: readonly tfjs.Tensor[];
 }
@@ -70,24 +71,22 @@ function drops(spec: DropoutSpec): boolean {
 }
 
 /**
- * The lean step of a model with a lean plan: today's step (`trainStep`) with `train` replaced and
- * `writeBack`/`dispose` added; see the module comment.
+ * The lean step of a model with a lean plan: today's step (`trainStep`) with `train` replaced; see
+ * the module comment.
  */
 export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: LeanPlan): TrainStep {
   const standard = trainStep(tf, model);
   const { layout, loss } = plan;
   const outputs = (layout.layers.filter((spec) => spec.kind === "dense").at(-1) as DenseSpec).units;
-  const flat = new FlatParameters(tf, slotVariables(layout), model.optimizer, layout.optimizer);
+  const optimizer = model.optimizer;
 
-  /** ŷ and what the backward pass needs, on the flat weights. */
+  /** ŷ and what the backward pass needs. */
   const forward = (x: tfjs.Tensor): { yPred: tfjs.Tensor; records: DenseRecord[] } => {
-    const pieces = flat.pieces();
     const rows = x.shape[0]!;
     const records: DenseRecord[] = [];
     let a = x;
     let width = layout.inputUnits;
     let dropouts: tfjs.Tensor[] = [];
-    let p = 0;
     for (const spec of layout.layers) {
       if (spec.kind === "dropout") {
         if (!drops(spec)) continue;
@@ -97,9 +96,7 @@ export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: Lea
         a = tf.mul(a, r);
         continue;
       }
-      const kernel = pieces[p++]!;
-      const hasBias = denseVariables(spec).bias !== undefined;
-      const bias = hasBias ? pieces[p++]! : undefined;
+      const { kernel, bias } = denseVariables(spec);
       const fused = FUSED_ACTIVATIONS.has(spec.activationName);
       const z = tf.fused.matMul({
         a: a as tfjs.Tensor2D,
@@ -108,7 +105,7 @@ export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: Lea
         activation: fused ? (spec.activationName as "relu" | "linear" | "elu") : "linear",
       });
       const output = fused ? z : spec.activation.apply(z);
-      records.push({ spec, input: a, output, kernel, hasBias, dropoutsBefore: dropouts });
+      records.push({ spec, input: a, output, kernel, bias, dropoutsBefore: dropouts });
       dropouts = [];
       a = output;
       width = spec.units;
@@ -135,24 +132,24 @@ export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: Lea
     ...standard,
     train(xBatch, yBatch) {
       const { yPred, records } = forward(xBatch);
-      const gradients: tfjs.Tensor[] = [];
+      const gradients: [tfjs.Variable, tfjs.Tensor][] = [];
       let delta = lastDelta(yPred, yBatch, records.at(-1)!.spec.activationName);
       for (let l = records.length - 1; l >= 0; l--) {
         const record = records[l]!;
         // ∂c/∂W_l = a_{l−1}ᵀ·δ_l, ∂c/∂b_l = Σ_rows δ_l (pushed in reverse, reversed below)
-        if (record.hasBias) gradients.push(tf.sum(delta, 0));
-        gradients.push(tf.matMul(record.input as tfjs.Tensor2D, delta as tfjs.Tensor2D, true, false));
+        if (record.bias !== undefined) gradients.push([record.bias, tf.sum(delta, 0)]);
+        gradients.push([record.kernel, tf.matMul(record.input as tfjs.Tensor2D, delta as tfjs.Tensor2D, true, false)]);
         if (l === 0) break;
         let upstream: tfjs.Tensor = tf.matMul(delta as tfjs.Tensor2D, record.kernel as tfjs.Tensor2D, false, true);
         for (const r of record.dropoutsBefore) upstream = tf.mul(upstream, r);
         const previous = records[l - 1]!;
         delta = throughActivation(tf, previous.spec.activationName, upstream, previous.output);
       }
+      // In the variables' order (kernel, bias, layer by layer): the order `minimize` gives the
+      // optimizer, which keys its slots (Adam's moments) by position.
       gradients.reverse();
-      flat.update(gradients);
+      optimizer.applyGradients(Object.fromEntries(gradients.map(([variable, gradient]) => [variable.name, gradient])));
       return { yPred };
     },
-    writeBack: () => flat.writeBack(),
-    dispose: () => flat.dispose(),
   };
 }
