@@ -39,6 +39,11 @@ export interface TrainStep {
   /** The compiled loss's mean over some rows (no regularisers), owned by the caller. */
   loss(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar;
   /**
+   * Rows per evaluation batch when the step chooses its own (fewer, larger batches: the same means
+   * up to float32 summation order); absent: the training batch size, as `model.evaluate`.
+   */
+  readonly evaluationBatchSize?: number;
+  /**
    * The batch's predictions in inference mode, and its loss (no regularisers) then metrics.
    * All tensors are owned by the caller.
    */

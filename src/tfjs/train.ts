@@ -243,7 +243,7 @@ function validationLogs(tf: TensorFlow, step: TrainStep, fold: FitRows, options:
   if (xValidation === undefined || yValidation === undefined) return {};
   const metrics = predictions ? options.validationMetrics : undefined;
   if (!losses && metrics === undefined) return {};
-  const evaluation = evaluateRows(tf, step, xValidation, yValidation, options.batchSize, VALIDATION_PREFIX, metrics !== undefined);
+  const evaluation = evaluateRows(tf, step, xValidation, yValidation, step.evaluationBatchSize ?? options.batchSize, VALIDATION_PREFIX, metrics !== undefined);
   if (metrics === undefined || evaluation.yPred === undefined) return evaluation.logs;
   const yPred = evaluation.yPred;
   try {

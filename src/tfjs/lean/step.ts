@@ -4,7 +4,8 @@
  * optimizer's `applyGradients` (tfjs's exact update, its real state: step count, moments), about
  * 15 tfjs operations plus the optimizer's per step for two Dense layers instead of
  * `optimizer.minimize`'s ~150 kernels (the tape's bookkeeping, the loss's clipping and logs, the
- * gradients of each). Evaluation and the epoch's metrics are today's step's (`train-step.ts`).
+ * gradients of each). Evaluation and the epoch's metrics are today's step's (`train-step.ts`),
+ * evaluation in batches of {@link LEAN_EVALUATION_BATCH_SIZE} rows.
  * (Adam over one flat vector of all weights was tried: splitting the vector back per layer costs
  * more on wasm — its `slice` copies the whole input into JavaScript — than it saves.)
  *
@@ -31,6 +32,13 @@ import { denseVariables } from "../fused/slot-forward";
 import { dropoutMultipliers } from "../fused/dropout-noise";
 import type { DenseSpec, DropoutSpec } from "../fused/layout";
 import type { LeanPlan } from "./plan";
+
+/**
+ * Rows per validation batch: the validation rows in one or a few forward passes instead of one per
+ * training batch (~20 kernels each); the logged means differ from `evaluate`'s only by float32
+ * summation order.
+ */
+export const LEAN_EVALUATION_BATCH_SIZE = 4096;
 
 /** Activations tfjs's `fused.matMul` applies (the others follow the product, as tfjs-layers does). */
 const FUSED_ACTIVATIONS = new Set(["relu", "linear", "elu"]);
@@ -130,6 +138,7 @@ export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: Lea
 
   return {
     ...standard,
+    evaluationBatchSize: LEAN_EVALUATION_BATCH_SIZE,
     train(xBatch, yBatch) {
       const { yPred, records } = forward(xBatch);
       const gradients: [tfjs.Variable, tfjs.Tensor][] = [];
