@@ -15,7 +15,9 @@
  *   (precision, recall) gets its value over the epoch instead of fit's mean of batch values.
  * - Evaluation logs (Σ_k n_k · v_k) / N for the loss and each metric, v_k their batch means,
  *   accumulated in batch order as tfjs's `evaluate` (`testLoop`) does: the same numbers to the last bit.
- * Batches are `slice`s of the ordered rows (no per-batch index gather).
+ * Batches are rows [start, end) of the ordered rows, taken by `gather` with their index range: on
+ * the wasm backend a `slice` first copies its whole input (the epoch's rows) into JavaScript,
+ * which made each batch's two slices cost more than its training step; a gather copies the batch.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "./backend";
@@ -30,11 +32,9 @@ export function batchRanges(rows: number, batchSize: number): [number, number][]
   return ranges;
 }
 
-/** Rows [start, end) of `rows` along its first axis (a new tensor). */
+/** Rows [start, end) of `rows` along its first axis (a new tensor; see the module comment). */
 function sliceRows(tf: TensorFlow, rows: tfjs.Tensor, start: number, end: number): tfjs.Tensor {
-  const begin = rows.shape.map((_, axis) => (axis === 0 ? start : 0));
-  const size = rows.shape.map((_, axis) => (axis === 0 ? end - start : -1));
-  return tf.slice(rows, begin, size);
+  return tf.tidy(() => tf.gather(rows, tf.range(start, end, 1, "int32")));
 }
 
 /** How an epoch of training ended. */
