@@ -11,8 +11,8 @@
  *   ~25 ms, with each step, and today's step yielding after every batch (what the yield would
  *   cost if paid per batch);
  * - `model.fit` (its own shuffle, loss and accuracy logged, no validation);
- * - a minimal tfjs loop: `optimizer.minimize` of the loss on slices of a shuffled epoch tensor,
- *   no metrics, no yields (the floor for this model and backend);
+ * - a minimal tfjs loop: `optimizer.minimize` of the loss on batches gathered from a shuffled
+ *   epoch tensor, no metrics, no yields (the floor for `minimize` on this model and backend);
  * - the fused trainer (src/tfjs/fused) with K = 1, 2, 4, 8, 16 trials of the model trained at once
  *   as one computation (`--fused` to choose), end to end as `trainTrial` (its figure is CPU ms per
  *   *trial*-step: the run's CPU time over the batches of all K trials);
@@ -128,7 +128,7 @@ const modelFit: Trainer = async (tf, data, epochs) => {
   return msPerStep;
 };
 
-/** The floor: minimize the loss on slices of a shuffled epoch, nothing else. */
+/** The floor of `minimize`: the loss on batches of a shuffled epoch, nothing else. */
 const minimalLoop: Trainer = async (tf, data, epochs) => {
   const model = digitsMlp(tf);
   const optimizer = model.optimizer;
@@ -142,8 +142,10 @@ const minimalLoop: Trainer = async (tf, data, epochs) => {
     for (let begin = 0; begin < rows; begin += BATCH_SIZE) {
       const size = Math.min(BATCH_SIZE, rows - begin);
       tf.tidy(() => {
-        const xb = x.slice([begin, 0], [size, -1]);
-        const yb = y.slice([begin, 0], [size, -1]);
+        // gathered, not sliced: wasm's slice copies the whole epoch tensor first (epoch.ts)
+        const rowsOfBatch = tf.range(begin, begin + size, 1, "int32");
+        const xb = tf.gather(x, rowsOfBatch);
+        const yb = tf.gather(y, rowsOfBatch);
         optimizer.minimize(() => tf.mean(tf.metrics.categoricalCrossentropy(yb, model.apply(xb, { training: true }) as tfjs.Tensor)) as tfjs.Scalar, false, variables);
       });
     }
