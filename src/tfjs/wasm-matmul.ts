@@ -4,8 +4,10 @@
  * tfjs-backend-wasm 4.22's `BatchMatMul` and `_FusedMatMul` kernels have a fast path only for
  * untransposed operands: with `transposeA` (every Dense layer's weight gradient, dW = xᵀ·dy) or
  * `transposeB` (its input gradient, dx = dy·Wᵀ) set, in `model.fit`, in `optimizer.minimize` and
- * in our own steps, they take a loop 2–4× slower than transposing the operand first and
- * multiplying (`npm run bench:train-step`). {@link fastTransposedMatMul} re-registers both
+ * in our own steps, they take a slower loop than transposing the operand first and multiplying:
+ * with the wrappers, `npm run bench:train-step`'s rows on wasm fell by 22–36 % (before and after
+ * run back to back on a loaded machine: `model.fit` 2.49 → 1.83 ms per step, a minimal
+ * `minimize` loop 2.04 → 1.57). {@link fastTransposedMatMul} re-registers both
  * kernels, through tfjs's public kernel registry, as wrappers: each transposed operand is
  * transposed (last two axes) by the backend's own `Transpose` kernel, the original kernel runs
  * with both flags false, and the temporaries are freed. Same product, the same float32 values up
