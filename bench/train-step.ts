@@ -5,12 +5,14 @@
  * (1e-3), categorical cross-entropy, batches of 32 on the 1,437 training rows of
  * notebooks/data/digits.csv.gz — trained by
  * - our trainer: `trainTrial` end to end (build, shuffle, batches, logged loss and accuracy, one
- *   validation pass at the end), yielding to the event loop every ~25 ms;
+ *   validation pass at the end), yielding to the event loop every ~25 ms, with the lean step
+ *   (src/tfjs/lean, the default for this model) and with today's step (`leanStep: false`);
  * - our epoch loop alone (the per-step cost without the trial's fixed costs), yielding every
- *   ~25 ms, and yielding after every batch (what the yield would cost if paid per batch);
+ *   ~25 ms, with each step, and today's step yielding after every batch (what the yield would
+ *   cost if paid per batch);
  * - `model.fit` (its own shuffle, loss and accuracy logged, no validation);
- * - a minimal tfjs loop: `optimizer.minimize` of the loss on slices of a shuffled epoch tensor,
- *   no metrics, no yields (the floor for this model and backend);
+ * - a minimal tfjs loop: `optimizer.minimize` of the loss on batches gathered from a shuffled
+ *   epoch tensor, no metrics, no yields (the floor for `minimize` on this model and backend);
  * - the fused trainer (src/tfjs/fused) with K = 1, 2, 4, 8, 16 trials of the model trained at once
  *   as one computation (`--fused` to choose), end to end as `trainTrial` (its figure is CPU ms per
  *   *trial*-step: the run's CPU time over the batches of all K trials);
@@ -28,7 +30,8 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { selectBackend, type BackendName, type TensorFlow } from "../src/tfjs/backend";
 import { permutation, seededRandom } from "../src/common/random";
 import { disposeModel, trainTrial } from "../src/tfjs/train";
-import { trainStep } from "../src/tfjs/train-step";
+import { trainStep, type TrainStep } from "../src/tfjs/train-step";
+import { leanPlanOf, leanTrainStep } from "../src/tfjs/lean";
 import { trainEpoch } from "../src/tfjs/epoch";
 import { DEFAULT_YIELD_INTERVAL_MS, EventLoopPacer } from "../src/tfjs/pacer";
 import type { TrainingData } from "../src/tfjs/trainingData";
@@ -76,17 +79,29 @@ function stepsOf(data: TrainingData, epochs: number): number {
 /** A way of training the model for some epochs; resolves to ms per step. */
 type Trainer = (tf: TensorFlow, data: TrainingData, epochs: number) => Promise<number>;
 
-const ours: Trainer = async (tf, data, epochs) => {
-  const start = cpuMs();
-  const result = await trainTrial(tf, () => digitsMlp(tf), {}, data, { epochs, batchSize: BATCH_SIZE, metric: "acc", seed: 1 });
-  return (cpuMs() - start) / result.batchesRun;
-};
+/** `trainTrial` end to end, with the lean step or today's. */
+function ours(leanStep: boolean): Trainer {
+  return async (tf, data, epochs) => {
+    const start = cpuMs();
+    const result = await trainTrial(tf, () => digitsMlp(tf), {}, data, { epochs, batchSize: BATCH_SIZE, metric: "acc", seed: 1, leanStep });
+    if (leanStep && result.stepFallback !== undefined) throw new Error(`the digits MLP did not train with the lean step: ${result.stepFallback}`);
+    return (cpuMs() - start) / result.batchesRun;
+  };
+}
 
-/** Our epoch loop alone (train-step.ts, epoch.ts: no build, no validation) with a pacer yielding every `intervalMs` of work. */
-function ourEpochLoop(intervalMs: number): Trainer {
+/** The lean step of a model (it must have one), or today's step. */
+function stepOf(tf: TensorFlow, model: tfjs.LayersModel, lean: boolean): TrainStep {
+  if (!lean) return trainStep(tf, model);
+  const plan = leanPlanOf(tf, model);
+  if (!plan.lean) throw new Error(`the digits MLP has no lean plan: ${plan.reason}`);
+  return leanTrainStep(tf, model, plan.plan);
+}
+
+/** Our epoch loop alone (epoch.ts over the lean step or today's: no build, no validation) with a pacer yielding every `intervalMs` of work. */
+function ourEpochLoop(intervalMs: number, lean: boolean): Trainer {
   return async (tf, data, epochs) => {
     const model = digitsMlp(tf);
-    const step = trainStep(tf, model);
+    const step = stepOf(tf, model, lean);
     const pacer = new EventLoopPacer(() => tf.nextFrame(), intervalMs);
     const fold = data.folds[0]!;
     const shuffle = seededRandom(1);
@@ -113,7 +128,7 @@ const modelFit: Trainer = async (tf, data, epochs) => {
   return msPerStep;
 };
 
-/** The floor: minimize the loss on slices of a shuffled epoch, nothing else. */
+/** The floor of `minimize`: the loss on batches of a shuffled epoch, nothing else. */
 const minimalLoop: Trainer = async (tf, data, epochs) => {
   const model = digitsMlp(tf);
   const optimizer = model.optimizer;
@@ -127,8 +142,10 @@ const minimalLoop: Trainer = async (tf, data, epochs) => {
     for (let begin = 0; begin < rows; begin += BATCH_SIZE) {
       const size = Math.min(BATCH_SIZE, rows - begin);
       tf.tidy(() => {
-        const xb = x.slice([begin, 0], [size, -1]);
-        const yb = y.slice([begin, 0], [size, -1]);
+        // gathered, not sliced: wasm's slice copies the whole epoch tensor first (epoch.ts)
+        const rowsOfBatch = tf.range(begin, begin + size, 1, "int32");
+        const xb = tf.gather(x, rowsOfBatch);
+        const yb = tf.gather(y, rowsOfBatch);
         optimizer.minimize(() => tf.mean(tf.metrics.categoricalCrossentropy(yb, model.apply(xb, { training: true }) as tfjs.Tensor)) as tfjs.Scalar, false, variables);
       });
     }
@@ -214,9 +231,11 @@ function torchMsPerStep(trainRows: number): number | string {
 }
 
 const TRAINERS: readonly (readonly [string, Trainer])[] = [
-  ["our trainer, end to end (trainTrial)", ours],
-  ["our epoch loop (yield every 25 ms)", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS)],
-  ["our epoch loop, yield every batch", ourEpochLoop(0)],
+  ["trainTrial, lean step (default)", ours(true)],
+  ["trainTrial, today's step", ours(false)],
+  ["epoch loop, lean step", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, true)],
+  ["epoch loop, today's step", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, false)],
+  ["epoch loop, today's step, yield per batch", ourEpochLoop(0, false)],
   ["model.fit", modelFit],
   ["minimal minimize loop", minimalLoop],
   ...values.fused.split(",").filter((k) => k.trim() !== "").map((k): [string, Trainer] => [`fused, K=${Number(k)} (per trial-step)`, fusedTrainer(Number(k))]),
@@ -254,7 +273,7 @@ async function main(): Promise<void> {
     console.log(`\n${backend} (tfjs ${tf.version.tfjs}), ${rows} training rows`);
     for (const [label, ms] of figures) {
       const vsTorch = typeof torch === "number" ? `  ×${(ms / torch).toFixed(2)} PyTorch` : "";
-      console.log(`  ${label.padEnd(40)} ${ms.toFixed(3).padStart(8)} ms  ×${(ms / floor).toFixed(2)} minimal${vsTorch}`);
+      console.log(`  ${label.padEnd(44)} ${ms.toFixed(3).padStart(8)} ms  ×${(ms / floor).toFixed(2)} minimal${vsTorch}`);
     }
   }
   console.log(`\nPyTorch ${"(1 thread)".padEnd(26)} ${torchText}`);

@@ -13,6 +13,7 @@
 import { dirname, sep } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
 import { messageOf } from "../common/errors";
+import { fastTransposedMatMul } from "./wasm-matmul";
 
 /** The TensorFlow.js namespace (`import * as tf from "@tensorflow/tfjs"`). */
 export type TensorFlow = typeof tfjs;
@@ -148,6 +149,8 @@ async function tryWasm(requireModule: (id: string) => unknown): Promise<Attempt>
       wasm.setWasmPaths(dirname(binary) + sep);
     }
     if (!(await activate(tf, "wasm"))) return { ok: false, why: "wasm backend did not start" };
+    // Its transposed-A matrix products (every Dense layer's weight gradient) take a slow path: see wasm-matmul.ts.
+    fastTransposedMatMul(tf);
     const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
     return { ok: true, tf, note: simd ? "WebAssembly with SIMD" : "WebAssembly" };
   } catch (error) {

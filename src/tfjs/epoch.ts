@@ -4,7 +4,9 @@
  *
  * Notation: rows split into batches B_1..B_K of sizes n_1..n_K (n_k = batchSize but the last),
  * N = Σ n_k; c_k the cost of batch k (loss + regularisers), ŷ_k its training-mode predictions.
- * - Training logs loss = (1/N) · Σ_k n_k · c_k and, for each compiled metric m,
+ * - Training logs loss = (1/N) · Σ_k n_k · c_k (when the step leaves the costs out, its model has
+ *   no regulariser and c_k = mean_{B_k} L(y, ŷ), so the same loss is the mean of L over the N
+ *   rows, computed once per epoch like the metrics) and, for each compiled metric m,
  *   mean over the N rows of m(y, ŷ) with ŷ = concat(ŷ_1..ŷ_K). For per-row metrics (all of tfjs's
  *   named ones) that is fit's batch-weighted mean (1/N) · Σ_k n_k · mean_{B_k} m, computed once per
  *   epoch instead of once per batch (the few ops per batch fit spends on it cost ~20 % of a small
@@ -13,7 +15,9 @@
  *   (precision, recall) gets its value over the epoch instead of fit's mean of batch values.
  * - Evaluation logs (Σ_k n_k · v_k) / N for the loss and each metric, v_k their batch means,
  *   accumulated in batch order as tfjs's `evaluate` (`testLoop`) does: the same numbers to the last bit.
- * Batches are `slice`s of the ordered rows (no per-batch index gather).
+ * Batches are rows [start, end) of the ordered rows, taken by `gather` with their index range: on
+ * the wasm backend a `slice` first copies its whole input (the epoch's rows) into JavaScript,
+ * which made each batch's two slices cost more than its training step; a gather copies the batch.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "./backend";
@@ -28,11 +32,9 @@ export function batchRanges(rows: number, batchSize: number): [number, number][]
   return ranges;
 }
 
-/** Rows [start, end) of `rows` along its first axis (a new tensor). */
+/** Rows [start, end) of `rows` along its first axis (a new tensor; see the module comment). */
 function sliceRows(tf: TensorFlow, rows: tfjs.Tensor, start: number, end: number): tfjs.Tensor {
-  const begin = rows.shape.map((_, axis) => (axis === 0 ? start : 0));
-  const size = rows.shape.map((_, axis) => (axis === 0 ? end - start : -1));
-  return tf.slice(rows, begin, size);
+  return tf.tidy(() => tf.gather(rows, tf.range(start, end, 1, "int32")));
 }
 
 /** How an epoch of training ended. */
@@ -63,7 +65,7 @@ export async function trainEpoch(tf: TensorFlow, step: TrainStep, x: tfjs.Tensor
     for (const [start, end] of batchRanges(x.shape[0]!, control.batchSize)) {
       if (control.signal?.aborted === true) return { kind: "aborted" };
       const { cost, yPred } = tf.tidy(() => step.train(sliceRows(tf, x, start, end), sliceRows(tf, y, start, end)));
-      costs.push(cost);
+      if (cost !== undefined) costs.push(cost);
       predictions.push(yPred);
       sizes.push(end - start);
       control.onBatchEnd();
@@ -78,16 +80,17 @@ export async function trainEpoch(tf: TensorFlow, step: TrainStep, x: tfjs.Tensor
 
 /** The epoch's training logs from its batches' costs (sizes n_k) and predictions (see the module comment). */
 function epochLogs(tf: TensorFlow, step: TrainStep, y: tfjs.Tensor, costs: tfjs.Scalar[], predictions: tfjs.Tensor[], sizes: readonly number[]): Record<string, number> {
+  const perBatch = costs.length === sizes.length;
   const [costValues, ...metricValues] = tf.tidy(() => {
-    const c = tf.stack(costs); // (K)
     const yPred = tf.concat(predictions); // (N, outputs)
+    const c = perBatch ? tf.stack(costs) : step.loss(y, yPred); // (K), or the mean loss over the N rows
     return [c, ...step.metrics(y, yPred)];
   });
   try {
     const c = costValues!.dataSync();
     const rows = sizes.reduce((sum, n) => sum + n, 0);
     // loss = (1/N) · Σ_k n_k · c_k
-    const loss = sizes.reduce((sum, n, k) => sum + n * c[k]!, 0) / rows;
+    const loss = perBatch ? sizes.reduce((sum, n, k) => sum + n * c[k]!, 0) / rows : c[0]!;
     const [lossName, ...metricNames] = step.names;
     return { [lossName!]: loss, ...Object.fromEntries(metricNames.map((name, i) => [name, metricValues[i]!.dataSync()[0]!])) };
   } finally {

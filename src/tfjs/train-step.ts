@@ -29,11 +29,20 @@ export interface TrainStep {
   readonly names: readonly string[];
   /**
    * One optimizer step on the batch (dropout and other training-mode layers active).
-   * @returns the batch's cost (regularisers included) and its training-mode predictions, owned by the caller
+   * @returns the batch's cost (regularisers included; a step whose model has none may leave it
+   *   out, and the epoch's loss is then {@link TrainStep.loss} over its predictions) and its
+   *   training-mode predictions, owned by the caller
    */
-  train(xBatch: tfjs.Tensor, yBatch: tfjs.Tensor): { readonly cost: tfjs.Scalar; readonly yPred: tfjs.Tensor };
+  train(xBatch: tfjs.Tensor, yBatch: tfjs.Tensor): { readonly cost?: tfjs.Scalar; readonly yPred: tfjs.Tensor };
   /** The compiled metrics' means over some rows (`names` but the first), owned by the caller. */
   metrics(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar[];
+  /** The compiled loss's mean over some rows (no regularisers), owned by the caller. */
+  loss(yTrue: tfjs.Tensor, yPred: tfjs.Tensor): tfjs.Scalar;
+  /**
+   * Rows per evaluation batch when the step chooses its own (fewer, larger batches: the same means
+   * up to float32 summation order); absent: the training batch size, as `model.evaluate`.
+   */
+  readonly evaluationBatchSize?: number;
   /**
    * The batch's predictions in inference mode, and its loss (no regularisers) then metrics.
    * All tensors are owned by the caller.
@@ -84,6 +93,7 @@ export function trainStep(tf: TensorFlow, built: tfjs.LayersModel): TrainStep {
       }
     },
     metrics: meanMetrics,
+    loss: (y, yPred) => tf.mean(lossFunction(y, yPred)) as tfjs.Scalar,
     evaluate(xBatch, yBatch) {
       return tf.tidy(() => {
         const yPred = forward(xBatch, false);

@@ -94,6 +94,13 @@ export interface TrainOptions {
    * hypergradient version (hypergradient.ts); the rate after each epoch is recorded as history `lr`.
    */
   readonly hypergradient?: HypergradientTraining;
+  /**
+   * Train with the lean step (`lean/`: hand-written backward pass, optimizer over flat
+   * parameters) when the model is one it takes (Dense/Dropout, a known loss, Adam or SGD), else
+   * with today's step, saying why in {@link TrialTraining.stepFallback}. Default true; false
+   * always runs today's step (`optimizer.minimize` over the compiled loss).
+   */
+  readonly leanStep?: boolean;
 }
 
 /** What a trained trial produced. */
@@ -115,6 +122,8 @@ export interface TrialTraining {
   /** Batches completed, over all folds. */
   readonly batchesRun: number;
   readonly pruned: boolean;
+  /** Why the lean training step did not train this trial (today's step did), one line; absent when it did. */
+  readonly stepFallback?: string;
   /** The trained model when `keepModel` was set (dispose it with `disposeModel`, model-setup.ts). */
   readonly model?: tfjs.LayersModel;
 }

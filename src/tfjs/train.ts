@@ -35,7 +35,8 @@ import type { TrainingData, TrainingFold } from "./trainingData";
 import { isHypergradientOptimizer } from "./hypergradient";
 import { buildCheckedModel, buildTrialModel, checkModelFitsData, disposeModel } from "./model-setup";
 import { TrainingAbortedError, TrainingSetupError, type ModelBuilder, type TrainOptions, type TrialTraining } from "./train-types";
-import { trainStep, type TrainStep } from "./train-step";
+import type { TrainStep } from "./train-step";
+import { chooseTrainStep } from "./lean/choose";
 import { evaluateRows, trainEpoch, type EpochResult } from "./epoch";
 import { EventLoopPacer } from "./pacer";
 import { VALIDATION_PREFIX } from "./metrics";
@@ -98,6 +99,7 @@ export async function trainTrial<P>(
     epochsRun: progress.epochsRun,
     batchesRun: progress.batchesRun,
     pruned,
+    ...(progress.stepFallback === undefined ? {} : { stepFallback: progress.stepFallback }),
   };
   return kept === undefined ? result : { ...result, model: kept };
 }
@@ -144,6 +146,8 @@ export interface TrialProgress {
   epochsRun: number;
   batchesRun: number;
   lastReported: number;
+  /** Why the lean step did not train (the last fold's reason), else undefined. */
+  stepFallback?: string | undefined;
 }
 
 /** The rows one `fit` trains on, and the validation rows it reports on (none for a refit). */
@@ -176,7 +180,8 @@ export async function trainFold(
 ): Promise<FoldOutcome> {
   const seeded = options.seedMathRandom ?? true;
   const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
-  const step = trainStep(tf, model);
+  const { step, fallback } = chooseTrainStep(tf, model, options.leanStep ?? true);
+  progress.stepFallback = fallback;
   const pacer = new EventLoopPacer(() => tf.nextFrame());
   const schedule = validationSchedule(options, metric);
   const last: Record<string, number> = {};
@@ -238,7 +243,7 @@ function validationLogs(tf: TensorFlow, step: TrainStep, fold: FitRows, options:
   if (xValidation === undefined || yValidation === undefined) return {};
   const metrics = predictions ? options.validationMetrics : undefined;
   if (!losses && metrics === undefined) return {};
-  const evaluation = evaluateRows(tf, step, xValidation, yValidation, options.batchSize, VALIDATION_PREFIX, metrics !== undefined);
+  const evaluation = evaluateRows(tf, step, xValidation, yValidation, step.evaluationBatchSize ?? options.batchSize, VALIDATION_PREFIX, metrics !== undefined);
   if (metrics === undefined || evaluation.yPred === undefined) return evaluation.logs;
   const yPred = evaluation.yPred;
   try {

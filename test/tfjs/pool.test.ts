@@ -57,6 +57,9 @@ describe("TrainingPool", () => {
     assert.deepEqual(b!.history, hereB.history);
     assert.equal(a!.epochsRun, 3);
     assert.notDeepEqual(a!.history, b!.history, "different trials differ");
+    // The lean step trains these Dense/Dropout models on the threads as here (src/tfjs/lean).
+    assert.equal(a!.stepFallback, undefined);
+    assert.equal(here.stepFallback, undefined);
   });
 
   test("with k folds, the thread trains the k models built here and equals training here", async () => {

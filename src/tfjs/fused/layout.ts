@@ -42,13 +42,10 @@ export type OptimizerSettings =
   | { readonly kind: "adam"; readonly learningRate: number; readonly beta1: number; readonly beta2: number; readonly epsilon: number }
   | { readonly kind: "sgd"; readonly learningRate: number };
 
-/** What the fused trainer reads of one fusable model. */
-export interface FusedLayout {
-  /** Models with equal keys train together (widths, rates and optimizer values aside). */
-  readonly family: string;
+/** What is read of a `tf.sequential` of Dense and Dropout layers (the fused and the lean trainers' models). */
+export interface DenseLayout {
   readonly inputUnits: number;
   readonly layers: readonly (DenseSpec | DropoutSpec)[];
-  readonly optimizer: OptimizerSettings;
   readonly loss: RowFunction;
   readonly metrics: readonly RowFunction[];
   /** `model.metricsNames`: `loss`, then the metrics' names. */
@@ -56,6 +53,16 @@ export interface FusedLayout {
   /** Whether the targets are class indices (a sparse loss): one column against the outputs. */
   readonly sparseTargets: boolean;
 }
+
+/** What the fused trainer reads of one fusable model. */
+export interface FusedLayout extends DenseLayout {
+  /** Models with equal keys train together (widths, rates and optimizer values aside). */
+  readonly family: string;
+  readonly optimizer: OptimizerSettings;
+}
+
+/** A Dense/Dropout layout, or why the model is not one. */
+export type DenseLayoutResult = { readonly dense: true; readonly layout: DenseLayout } | { readonly dense: false; readonly reason: string };
 
 /** A layout, or why the model does not fuse. */
 export type LayoutResult = { readonly fusable: true; readonly layout: FusedLayout } | { readonly fusable: false; readonly reason: string };
@@ -73,12 +80,32 @@ interface CompiledInternals {
  */
 export function fusedLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): LayoutResult {
   const no = (reason: string): LayoutResult => ({ fusable: false, reason });
+  const dense = denseLayoutOf(tf, model);
+  if (!dense.dense) return no(dense.reason);
+  const optimizer = optimizerSettings(model.optimizer);
+  if (typeof optimizer === "string") return no(optimizer);
+  const { layout } = dense;
+  const denses = layout.layers.filter((spec): spec is DenseSpec => spec.kind === "dense");
+  // Hidden widths may differ; the output's is the data's.
+  const shape = layout.layers.map((spec) =>
+    spec.kind === "dropout" ? "dropout" : `dense(${spec.activationName},${spec.useBias ? "bias" : "nobias"}${spec === denses[denses.length - 1] ? `,${spec.units}` : ""})`,
+  );
+  const family = [`in ${layout.inputUnits}`, ...shape, `loss ${model.loss}`, `metrics ${model.metricsNames.join(",")}`, `optimizer ${optimizer.kind}`].join(" | ");
+  return { fusable: true, layout: { ...layout, family, optimizer } };
+}
+
+/**
+ * The Dense/Dropout layout of a compiled model (any optimizer), or the reason it is not one (one line).
+ * @param tf runs a probe of the loss and metrics on a tiny batch (they must give one value per row)
+ */
+export function denseLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): DenseLayoutResult {
+  const no = (reason: string): DenseLayoutResult => ({ dense: false, reason });
   if (model.getClassName() !== "Sequential") return no(`the model is a ${model.getClassName()}, not a tf.sequential`);
   const inner = (model as unknown as { readonly model: tfjs.LayersModel }).model;
   const compiled = inner as unknown as CompiledInternals;
   if (inner.inputs.length !== 1 || inner.outputs.length !== 1) return no("the model has several inputs or outputs");
   const inputShape = inner.inputs[0]!.shape;
-  if (inputShape.length !== 2 || inputShape[1] === null) return no(`its input has shape [${inputShape.join(", ")}]; fusing takes rows of numbers`);
+  if (inputShape.length !== 2 || inputShape[1] === null) return no(`its input has shape [${inputShape.join(", ")}], not rows of numbers`);
   const layers: (DenseSpec | DropoutSpec)[] = [];
   for (const layer of model.layers) {
     const config = layer.getConfig() as Record<string, unknown>;
@@ -98,7 +125,7 @@ export function fusedLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): LayoutRe
         layers.push({ kind: "dropout", rate: config["rate"] as number, seed: (config["seed"] as number | null | undefined) ?? undefined });
         break;
       default:
-        return no(`it has a ${layer.getClassName()} layer (${layer.name}); fusing takes Dense and Dropout layers`);
+        return no(`it has a ${layer.getClassName()} layer (${layer.name}); only Dense and Dropout layers are taken`);
     }
   }
   const denses = layers.filter((spec): spec is DenseSpec => spec.kind === "dense");
@@ -109,8 +136,6 @@ export function fusedLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): LayoutRe
     return no("its metrics are not all given by name");
   }
   if (model.calculateLosses().length > 0) return no("it adds losses of its own (regularisers)");
-  const optimizer = optimizerSettings(model.optimizer);
-  if (typeof optimizer === "string") return no(optimizer);
   const loss = compiled.lossFunctions?.[0];
   const metrics = (compiled.metricsTensors ?? []).map(([metric]) => metric);
   if (loss === undefined) return no("it is not compiled");
@@ -118,12 +143,7 @@ export function fusedLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): LayoutRe
   const outputs = denses[denses.length - 1]!.units;
   const perRow = perRowProblem(tf, [loss, ...metrics], [...model.metricsNames], outputs, sparseTargets);
   if (perRow !== undefined) return no(perRow);
-  // Hidden widths may differ; the output's is the data's.
-  const shape = layers.map((spec) =>
-    spec.kind === "dropout" ? "dropout" : `dense(${spec.activationName},${spec.useBias ? "bias" : "nobias"}${spec === denses[denses.length - 1] ? `,${spec.units}` : ""})`,
-  );
-  const family = [`in ${inputShape[1]}`, ...shape, `loss ${model.loss}`, `metrics ${model.metricsNames.join(",")}`, `optimizer ${optimizer.kind}`].join(" | ");
-  return { fusable: true, layout: { family, inputUnits: inputShape[1]!, layers, optimizer, loss, metrics, names: [...model.metricsNames], sparseTargets } };
+  return { dense: true, layout: { inputUnits: inputShape[1]!, layers, loss, metrics, names: [...model.metricsNames], sparseTargets } };
 }
 
 /** Adam or SGD settings of a compiled optimizer, or why it does not fuse. */
