@@ -137,6 +137,13 @@ export async function runModelSearch(
     const front = several === undefined ? undefined : { plan: several, keeper: new FrontModelKeeper(bound.frontModels, several.objectives.directions) };
     const keeper = new BestModelKeeper(bound, (a, b) => study.isBetter(a, b), options.testTop ?? 1);
     const inPool = pool;
+    let stepFallbackSaid = false;
+    // Said once per search: why trials train with tfjs's generic step instead of the lean Dense step.
+    const sayStepFallback = (trained: Pick<TrialTraining, "stepFallback">): void => {
+      if (trained.stepFallback === undefined || stepFallbackSaid) return;
+      stepFallbackSaid = true;
+      context.stdout(`Trials train with tfjs's general step, not the lean Dense step: ${trained.stepFallback}.\n`);
+    };
     const objective: Objective = async (trial: Trial): Promise<ObjectiveResult> => {
       const params = trial.params;
       const perTrial = {
@@ -153,6 +160,7 @@ export async function runModelSearch(
       let result: Omit<TrialTraining, "model">;
       if (front !== undefined) {
         const trained = inPool === undefined ? await trainHere(params, perTrial) : await trainTrialInPool(tf, inPool, builder, params, data.folds.length, perTrial);
+        sayStepFallback(trained);
         trial.setUserAttr("epochs", trained.epochsRun);
         const foldMetrics = foldFinals(trained, data.folds.length);
         if (foldMetrics !== undefined) trial.setUserAttr(FOLD_METRICS_ATTR, foldMetrics);
@@ -166,6 +174,7 @@ export async function runModelSearch(
         await keeper.offer(trained.value, trained.pruned, trained.restoreModel === undefined ? undefined : { kind: "restorable", restore: trained.restoreModel }, trial.number);
         result = trained;
       }
+      sayStepFallback(result);
       trial.setUserAttr("epochs", result.epochsRun);
       // hypergradient(...): the learning rate after each epoch, for the "learning-rate" figure.
       const rates = result.history["lr"];

@@ -73,6 +73,9 @@ test("--fuse auto with a model that does not fuse trains one trial at a time and
   const { context, run } = await notebook();
   await run(cell("auto", "study").replace("buildModel", "buildWithLossFunction"));
   assert.match(context.stdoutText(), /--fuse auto: training one trial at a time, because the model does not fuse: its loss is not given by name/);
+  const said = context.stdoutText().match(/Trials train with tfjs's general step, not the lean Dense step: [^\n]*/g) ?? [];
+  assert.equal(said.length, 1, `the lean step's fallback is said once: ${said.join(" | ")}`);
+  assert.match(said[0]!, /loss is not given by name/);
   const study = context.lookup("study") as NotebookStudy;
   assert.equal(study.trials.filter((t) => t.state === "complete").length, 6);
   study.dispose();
