@@ -20,11 +20,13 @@
  *     λ doubles, σ and C start again, and m is a uniform point drawn from (seed, restart index).
  *     Trials that do not fill a generation, and running trials, are pending: the new point is
  *     drawn from the current distribution. Defaults measured with bench:tpe-cmaes' functions at
- *     100 evaluations against Optuna 3.1's CmaEsSampler in the same run (its centre start with
- *     σ₀ = 1/6 after one random trial): the centre with σ₀ = 0.1 after one start-up trial beat
- *     both the best of 10 start-up points (ackley5, whose optimum is the centre, 4.31 against
- *     8.58; hartmann6 0.266 against 0.200, within the seeds' noise) and σ₀ = 1/6 (hartmann6 0.323,
- *     ackley5 5.68); seeds 0–19.
+ *     100 evaluations (median regret, seeds 0–19; Optuna 3.1's CmaEsSampler,
+ *     which starts at the centre with σ₀ = 1/6 after one random trial, on the same seeds:
+ *     hartmann6 0.275, ackley5 6.44, rosenbrock4 44.7, branin 0.0135): from the centre with
+ *     σ₀ = 0.1 after one start-up trial, 0.266, 4.31, 28.1, 0.0070; from the best of 10 start-up
+ *     points, 0.200, 8.58, 48.3, 0.0016 (it misses ackley5, whose optimum is the centre); from
+ *     the centre with σ₀ = 1/6, 0.323, 5.68, 26.5, 0.0142. On seeds 20–39 the default gets 0.245,
+ *     4.57, 45.9, 0.0095 against Optuna's 0.323, 5.97, 48.4, 0.0104.
  *  4. The point is drawn from N(m, σ²·A·C·A) with an RNG derived from (seed, trial number),
  *     redrawn up to ten times when it leaves the unit cube and then clipped, and mapped back with
  *     `fromUnit`.
