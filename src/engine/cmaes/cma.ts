@@ -8,11 +8,21 @@
  *   m ∈ ℝⁿ the mean, σ > 0 the step size, C = B·D²·Bᵀ the covariance (eigendecomposition by
  *   ml-matrix), p_σ and p_c the evolution paths, A = diag(a) ≥ 1 the margin scaling of the
  *   discrete coordinates. A candidate is x = m + σ·A·y with y = B·D·z, z ~ N(0, I).
- * Default parameters (tutorial, table 1, positive weights only):
- *   λ = 4 + ⌊3 ln n⌋, μ = ⌊λ/2⌋, w_i ∝ ln((λ+1)/2) − ln i (i ≤ μ, Σw = 1), μ_eff = 1/Σw²,
+ * Default parameters (tutorial, table 1 and eqs. 49–58: active CMA, as the `cmaes` library that
+ * Optuna's CmaEsSampler uses), α_cov = 2:
+ *   λ = 4 + ⌊3 ln n⌋, μ = ⌊λ/2⌋, w'_i = ln((λ+1)/2) − ln i (i = 1…λ), μ_eff = (Σ_{i≤μ} w'_i)²/Σ_{i≤μ} w'_i²,
+ *   μ⁻_eff the same over i > μ; w_i = w'_i/Σ_{w'>0} w' for i ≤ μ (Σ = 1) and
+ *   w_i = α_min·w'_i/Σ_{w'<0} |w'| for i > μ (negative, the worst are pushed out of C), with
+ *   α_min = min(1 + c_1/c_μ, 1 + 2μ⁻_eff/(μ_eff + 2), (1 − c_1 − c_μ)/(n·c_μ));
  *   c_c = (4 + μ_eff/n)/(n + 4 + 2μ_eff/n), c_σ = (μ_eff + 2)/(n + μ_eff + 5),
- *   c_1 = 2/((n + 1.3)² + μ_eff), c_μ = min(1 − c_1, 2(μ_eff − 2 + 1/μ_eff)/((n + 2)² + μ_eff)),
+ *   c_1 = α_cov/((n + 1.3)² + μ_eff), c_μ = min(1 − c_1, α_cov(μ_eff − 2 + 1/μ_eff)/((n + 2)² + α_cov·μ_eff/2)),
  *   d_σ = 1 + 2·max(0, √((μ_eff − 1)/(n + 1)) − 1) + c_σ, E‖N(0, I)‖ ≈ √n(1 − 1/(4n) + 1/(21n²)).
+ * Update (ranked steps y_1…y_λ, best first): m += σ·A·Σ_{i≤μ} w_i·y_i;
+ *   C ← (1 + c_1·δ(h_σ) − c_1 − c_μ·Σw)·C + c_1·p_c·p_cᵀ + c_μ·Σ_i w°_i·y_i·y_iᵀ, with w°_i = w_i
+ *   for w_i ≥ 0 and w_i·n/‖C^{−1/2}·y_i‖² for w_i < 0 (so a negative update stays bounded).
+ *   Measured with bench:tpe-cmaes' functions (seeds 0–19, 100 evaluations, from the centre with
+ *   σ₀ = 0.1): positive weights only, median regret on hartmann6 0.344 and rosenbrock4 37.7;
+ *   active, 0.266 and 28.1 (the "positive only" run sets the negative weights to 0).
  * Margin (after Hamano et al. 2022, "CMA-ES with Margin", in its simpler documented form): for a
  * discrete coordinate j whose mean lies in the cell [lo, hi), let d be the distance from m_j to
  * the nearest cell boundary inside (0, 1); a_j = max(1, d / (z_{1−α}·σ·√C_jj)) with
@@ -49,6 +59,8 @@ const TOL_X = 1e-6;
 const TOL_FUN = 1e-12;
 const MAX_CONDITION = 1e14;
 const MIN_EIGENVALUE = 1e-30;
+/** α_cov of the tutorial's learning rates c_1 and c_μ. */
+const ALPHA_COV = 2;
 /** Draws outside the unit cube are redrawn this many times, then clipped. */
 const RESAMPLES = 10;
 
@@ -57,24 +69,30 @@ export function defaultPopulation(n: number): number {
   return 4 + Math.floor(3 * Math.log(n));
 }
 
-/** Hansen's default strategy parameters for n coordinates and population λ. */
+/** Hansen's default strategy parameters for n coordinates and population λ, negative weights included. */
 export function cmaParameters(n: number, lambda: number): CmaParameters {
   const mu = Math.floor(lambda / 2);
-  const raw = Array.from({ length: mu }, (_, i) => Math.log((lambda + 1) / 2) - Math.log(i + 1));
-  const total = raw.reduce((s, w) => s + w, 0);
-  const weights = raw.map((w) => w / total);
-  const muEff = 1 / weights.reduce((s, w) => s + w * w, 0);
-  const c1 = 2 / ((n + 1.3) ** 2 + muEff);
+  const raw = Array.from({ length: lambda }, (_, i) => Math.log((lambda + 1) / 2) - Math.log(i + 1));
+  const best = raw.slice(0, mu);
+  const worst = raw.slice(mu);
+  const effective = (w: readonly number[]): number => w.reduce((s, v) => s + v, 0) ** 2 / w.reduce((s, v) => s + v * v, 0);
+  const muEff = effective(best);
+  const muEffMinus = worst.length === 0 ? 0 : effective(worst);
+  const c1 = ALPHA_COV / ((n + 1.3) ** 2 + muEff);
+  const cmu = Math.min(1 - c1 - 1e-8, (ALPHA_COV * (muEff - 2 + 1 / muEff)) / ((n + 2) ** 2 + (ALPHA_COV * muEff) / 2));
   const cs = (muEff + 2) / (n + muEff + 5);
+  const alphaMin = Math.min(1 + c1 / cmu, 1 + (2 * muEffMinus) / (muEff + 2), (1 - c1 - cmu) / (n * cmu));
+  const positiveSum = raw.filter((w) => w > 0).reduce((s, w) => s + w, 0);
+  const negativeSum = raw.filter((w) => w < 0).reduce((s, w) => s - w, 0);
   return {
     lambda,
     mu,
-    weights,
+    weights: raw.map((w) => (w >= 0 ? w / positiveSum : (alphaMin * w) / negativeSum)),
     muEff,
     cc: (4 + muEff / n) / (n + 4 + (2 * muEff) / n),
     cs,
     c1,
-    cmu: Math.min(1 - c1, (2 * (muEff - 2 + 1 / muEff)) / ((n + 2) ** 2 + muEff)),
+    cmu,
     ds: 1 + 2 * Math.max(0, Math.sqrt((muEff - 1) / (n + 1)) - 1) + cs,
     chiN: Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n)),
   };
@@ -158,28 +176,31 @@ export class CmaState {
   tell(points: readonly (readonly number[])[], values: readonly number[]): void {
     const { n, params: p } = this;
     const order = values.map((_, i) => i).sort((a, b) => (values[a] as number) - (values[b] as number) || a - b);
-    const steps = order.slice(0, p.mu).map((i) => (points[i] as readonly number[]).map((x, j) => (x - (this.mean[j] as number)) / (this.sigma * (this.margin[j] as number))));
+    // y_k = A⁻¹(x_k − m)/σ, ranked best first; the mean moves by the μ best.
+    const steps = order.map((i) => (points[i] as readonly number[]).map((x, j) => (x - (this.mean[j] as number)) / (this.sigma * (this.margin[j] as number))));
     const yw = new Array<number>(n).fill(0);
-    steps.forEach((y, k) => y.forEach((v, j) => (yw[j] = (yw[j] as number) + (p.weights[k] as number) * v)));
+    steps.slice(0, p.mu).forEach((y, k) => y.forEach((v, j) => (yw[j] = (yw[j] as number) + (p.weights[k] as number) * v)));
     this.mean = this.mean.map((m, j) => m + this.sigma * (this.margin[j] as number) * (yw[j] as number));
 
-    // C^{-1/2}·⟨y⟩_w = B·D⁻¹·Bᵀ·⟨y⟩_w.
-    const rotated = this.basis.transpose().mmul(Matrix.columnVector(yw)).getColumn(0).map((v, i) => v / (this.scales[i] as number));
-    const whitened = this.basis.mmul(Matrix.columnVector(rotated)).getColumn(0);
     const cs = Math.sqrt(p.cs * (2 - p.cs) * p.muEff);
+    const whitened = this.whiten(yw);
     this.ps = this.ps.map((v, j) => (1 - p.cs) * v + cs * (whitened[j] as number));
     const psNorm = Math.hypot(...this.ps);
     const hs = psNorm / Math.sqrt(1 - (1 - p.cs) ** (2 * (this.generation + 1))) < (1.4 + 2 / (n + 1)) * p.chiN ? 1 : 0;
     const cc = Math.sqrt(p.cc * (2 - p.cc) * p.muEff);
     this.pc = this.pc.map((v, j) => (1 - p.cc) * v + hs * cc * (yw[j] as number));
 
+    // Active update: w°_k = w_k, or w_k·n/‖C^{-1/2}·y_k‖² for the negative weights of the worst.
     const deltaH = (1 - hs) * p.cc * (2 - p.cc);
-    const next = this.cov.clone().mul(1 + p.c1 * deltaH - p.c1 - p.cmu);
+    const weightSum = p.weights.reduce((s, w) => s + w, 0);
+    const next = this.cov.clone().mul(1 + p.c1 * deltaH - p.c1 - p.cmu * weightSum);
     const pcColumn = Matrix.columnVector(this.pc);
     next.add(pcColumn.mmul(pcColumn.transpose()).mul(p.c1));
     steps.forEach((y, k) => {
+      const w = p.weights[k] as number;
+      const scaled = w >= 0 ? w : (w * n) / (this.whiten(y).reduce((s, v) => s + v * v, 0) + 1e-8);
       const column = Matrix.columnVector(y);
-      next.add(column.mmul(column.transpose()).mul(p.cmu * (p.weights[k] as number)));
+      next.add(column.mmul(column.transpose()).mul(p.cmu * scaled));
     });
     this.cov = next.add(next.transpose()).mul(0.5);
     this.sigma *= Math.exp((p.cs / p.ds) * (psNorm / p.chiN - 1));
@@ -201,6 +222,12 @@ export class CmaState {
       if (Math.max(...all) - Math.min(...all) < TOL_FUN) return true;
     }
     return false;
+  }
+
+  /** C^{-1/2}·y = B·D⁻¹·Bᵀ·y. */
+  private whiten(y: readonly number[]): number[] {
+    const rotated = this.basis.transpose().mmul(Matrix.columnVector([...y])).getColumn(0).map((v, i) => v / (this.scales[i] as number));
+    return this.basis.mmul(Matrix.columnVector(rotated)).getColumn(0);
   }
 
   private historyLength(): number {

@@ -11,17 +11,22 @@
  *  2. The usable trials are the complete and pruned ones with a finite value (a pruned trial
  *     counts with its last reported value) whose distributions are the space's, in trial-number
  *     order. Before `startupTrials` of them, the start-up sampler (scrambled Sobol) answers.
- *  3. Otherwise the run starts at m₀ = the best start-up point (the cube's centre without
- *     start-up trials), σ₀ = `sigma0`, C = I, λ = `popsize` (default 4 + ⌊3 ln n⌋), and the
- *     trials after the start-up ones are replayed in generations of λ, each one CMA update
- *     (cmaes/cma.ts; a discrete value enters at the centre of its cell). After a generation that
+ *  3. Otherwise the run starts at m₀ = the cube's centre (`initialMean: "centre"`, the default, as
+ *     Optuna's CmaEsSampler does) or the best start-up point (`"best-startup"`), σ₀ = `sigma0`,
+ *     C = I, λ = `popsize` (default 4 + ⌊3 ln n⌋), and the trials after the start-up ones are
+ *     replayed in generations of λ, each one CMA update (cmaes/cma.ts, active CMA as the `cmaes`
+ *     library's; a discrete value enters at the centre of its cell). After a generation that
  *     meets a stopping test (σ or the fitness range collapsed, C ill-conditioned), IPOP restarts:
  *     λ doubles, σ and C start again, and m is a uniform point drawn from (seed, restart index).
  *     Trials that do not fill a generation, and running trials, are pending: the new point is
- *     drawn from the current distribution. (Optuna's CmaEsSampler starts instead at the centre of
- *     the space with σ₀ = 1/6 after one random trial; measured with bench:tpe-cmaes' functions at
- *     100 evaluations, seeds 0–19, that start wins on ackley5, whose optimum is the centre, 5.41
- *     against 8.35, and loses on hartmann6, 0.388 against 0.259, and rosenbrock4, 96.2 against 53.4.)
+ *     drawn from the current distribution. Defaults measured with bench:tpe-cmaes' functions at
+ *     100 evaluations (median regret, seeds 0–19; Optuna 3.1's CmaEsSampler,
+ *     which starts at the centre with σ₀ = 1/6 after one random trial, on the same seeds:
+ *     hartmann6 0.275, ackley5 6.44, rosenbrock4 44.7, branin 0.0135): from the centre with
+ *     σ₀ = 0.1 after one start-up trial, 0.266, 4.31, 28.1, 0.0070; from the best of 10 start-up
+ *     points, 0.200, 8.58, 48.3, 0.0016 (it misses ackley5, whose optimum is the centre); from
+ *     the centre with σ₀ = 1/6, 0.323, 5.68, 26.5, 0.0142. On seeds 20–39 the default gets 0.245,
+ *     4.57, 45.9, 0.0095 against Optuna's 0.323, 5.97, 48.4, 0.0104.
  *  4. The point is drawn from N(m, σ²·A·C·A) with an RNG derived from (seed, trial number),
  *     redrawn up to ten times when it leaves the unit cube and then clipped, and mapped back with
  *     `fromUnit`.
@@ -42,12 +47,14 @@ import { hasConditions, unconditionalSpace } from "../conditions";
 export interface CmaEsSamplerOptions {
   /** All randomness comes from this seed (default 0). */
   readonly seed?: number;
-  /** Complete or pruned trials from the start-up sampler before CMA-ES takes over (default 10). */
+  /** Complete or pruned trials from the start-up sampler before CMA-ES takes over (default 1, as Optuna's). */
   readonly startupTrials?: number;
+  /** Where the first run starts: the centre of the unit cube (default, as Optuna's) or the best start-up point. */
+  readonly initialMean?: "centre" | "best-startup";
   /**
-   * The initial step size in the unit cube (default 0.1: the run starts at the best start-up
-   * point, so it refines locally; on the benchmark functions at 100 evaluations 0.1 did better
-   * than 0.07, 0.15, 0.2 and 0.3, and IPOP restarts widen the search later).
+   * The initial step size in the unit cube (default 0.1; on bench:tpe-cmaes' functions at 100
+   * evaluations from the centre, 0.1 did better than 0.08, 0.125 and Optuna's 1/6, and IPOP
+   * restarts widen the search later).
    */
   readonly sigma0?: number;
   /** The initial population size λ (default 4 + ⌊3 ln n⌋ for n numeric parameters; at least 2). */
@@ -74,6 +81,7 @@ export class CmaEsSampler implements Sampler {
   readonly seed: number;
   readonly startupTrials: number;
   private readonly sigma0: number;
+  private readonly initialMean: "centre" | "best-startup";
   private readonly popsize: number | undefined;
   private readonly restartStrategy: "ipop" | "none";
   private readonly withMargin: boolean;
@@ -84,8 +92,9 @@ export class CmaEsSampler implements Sampler {
     const seed = validated("seed", options.seed ?? 0, Number.isFinite, "a finite number");
     const isCount = (minimum: number) => (v: number) => Number.isSafeInteger(v) && v >= minimum;
     this.seed = seed;
-    this.startupTrials = validated("startupTrials", options.startupTrials ?? 10, isCount(0), "a non-negative integer");
+    this.startupTrials = validated("startupTrials", options.startupTrials ?? 1, isCount(0), "a non-negative integer");
     this.sigma0 = validated("sigma0", options.sigma0 ?? 0.1, (v) => Number.isFinite(v) && v > 0, "a positive number");
+    this.initialMean = validated("initialMean", options.initialMean ?? "centre", (v) => v === "centre" || v === "best-startup", '"centre" or "best-startup"');
     this.popsize = options.popsize === undefined ? undefined : validated("popsize", options.popsize, isCount(2), "an integer of at least 2");
     this.restartStrategy = validated("restartStrategy", options.restartStrategy ?? "ipop", (v) => v === "ipop" || v === "none", '"ipop" or "none"');
     this.withMargin = options.withMargin ?? true;
@@ -115,7 +124,8 @@ export class CmaEsSampler implements Sampler {
 
   /**
    * The CMA run that `usable` trials (complete or pruned, fitting `space`, in number order) lead
-   * to: start-up trials set the initial mean, the rest are told a generation of λ at a time.
+   * to: the start-up trials (which set the initial mean with `initialMean: "best-startup"`) are
+   * skipped, the rest are told a generation of λ at a time.
    */
   replay(space: SearchSpace, usable: readonly FrozenTrial[]): ReplayedRun {
     const names = cmaNames(space);
@@ -126,7 +136,8 @@ export class CmaEsSampler implements Sampler {
     const startup = usable.slice(0, this.startupTrials);
     const best = startup.reduce<FrozenTrial | undefined>((b, t) => (b === undefined || value(t) < value(b) ? t : b), undefined);
     const lambda0 = this.popsize ?? defaultPopulation(names.length);
-    let state = new CmaState(best === undefined ? names.map(() => 0.5) : point(best), this.sigma0, lambda0, cellOf);
+    const start = best === undefined || this.initialMean === "centre" ? names.map(() => 0.5) : point(best);
+    let state = new CmaState(start, this.sigma0, lambda0, cellOf);
     let restarts = 0;
     let next = startup.length;
     while (usable.length - next >= state.params.lambda) {
