@@ -25,9 +25,9 @@ import { nsga2PopulationSize } from "./auto-strategy";
 import type { Objectives } from "../../engine/study-objectives";
 
 /**
- * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian,
- * TPE and CMA-ES search start with a quarter of it (between 3 and 10) as random trials unless
- * `--startup-trials` says how many. A planned hand-over (`strategySwitch`, from `--strategy auto`)
+ * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian
+ * and TPE search start with a quarter of it (between 3 and 10) as random trials, CMA-ES with one
+ * (then from the centre of the space), unless `--startup-trials` says how many. A planned hand-over (`strategySwitch`, from `--strategy auto`)
  * makes a {@link SwitchingSampler} that calls `onSwitch` with one line when it happens. With
  * several objectives (`objectives`), bayes is the GP on ParEGO's random scalarisations.
  * pbt draws its population itself (engine/pbt); its study has a random sampler.
@@ -61,7 +61,9 @@ export function makeSampler(
     case "bohb":
       return new TPESampler({ seed, startupTrials, fitAtBudget: true });
     case "cmaes":
-      return new CmaEsSampler({ seed, startupTrials });
+      // CMA-ES starts at the centre after its own one start-up trial (as Optuna's): more random
+      // trials first measured worse, so only --startup-trials changes it.
+      return new CmaEsSampler({ seed, ...optional("startupTrials", options.startupTrials) });
     case "nsga2":
       return new NSGA2Sampler({ seed, populationSize: nsga2PopulationSize(planned) });
     case "pbt":

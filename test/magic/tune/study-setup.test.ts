@@ -1,6 +1,7 @@
 /** Study setup and the trial budget of `%%tune` (no training). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { CmaEsSampler } from "../../../src/engine/samplers";
 import { isDatabaseUrl, makePruner, makeSampler } from "../../../src/magic/tune/study-setup";
 import { checkGridSpace, plannedTrials, trialsLeft } from "../../../src/magic/tune/space-size";
 import { categorical, floatDistribution, intDistribution } from "../../../src/engine/distributions";
@@ -11,6 +12,8 @@ test("each strategy and pruner name makes its engine object", () => {
   assert.equal(makeSampler({ strategy: "bayes" }, 1, 20).name, "gp");
   assert.equal(makeSampler({ strategy: "tpe" }, 1, 20).name, "tpe");
   assert.equal(makeSampler({ strategy: "cmaes" }, 1, 20).name, "cmaes");
+  assert.equal((makeSampler({ strategy: "cmaes" }, 1, 40) as CmaEsSampler).startupTrials, 1, "CMA-ES keeps its own single start-up trial");
+  assert.equal((makeSampler({ strategy: "cmaes", startupTrials: 6 }, 1, 40) as CmaEsSampler).startupTrials, 6, "--startup-trials still sets it");
   assert.equal(makeSampler({ strategy: "random" }, 1, 20).name, "random");
   assert.equal(makeSampler({ strategy: "grid" }, 1, 20).name, "grid");
   const pruning = { strategy: "random", epochs: 10 } as const;
