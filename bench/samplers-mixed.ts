@@ -9,7 +9,6 @@
  * evaluations, and ms per trial (ours: ask + tell; Optuna's: optimize with the objective, which
  * costs microseconds here).
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createStudy } from "../src/engine/study";
 import type { Sampler } from "../src/engine/types";
@@ -21,6 +20,7 @@ import { chooseStrategy } from "../src/magic/tune/auto-strategy";
 import { makeSampler } from "../src/magic/tune/study-setup";
 import { MIXED_FUNCTIONS, type MixedFunction } from "./functions";
 import { median, repositoryRoot } from "./peers";
+import { tryPythonPeer } from "./python-peer";
 
 /** Evaluations per run. */
 export const MIXED_BUDGET = 100;
@@ -74,25 +74,8 @@ async function runOnce(fn: MixedFunction, sampler: Sampler, seed: number): Promi
 /** Starts Optuna's measurement; resolves to its JSON, or to undefined (with a note) when it fails. */
 function measurePeers(seeds: number): Promise<PeerOutput | undefined> {
   const script = join(repositoryRoot(), "bench", "optuna-mixed.py");
-  const args = [script, "--budget", String(MIXED_BUDGET), "--seeds", String(seeds), "--checkpoints", CHECKPOINTS.join(","), "--samplers", OPTUNA_SAMPLERS.join(",")];
-  return new Promise((resolve) => {
-    const child = spawn("/usr/bin/python3", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.on("error", (error) => {
-      console.log(`(Optuna peers not measured: ${error.message})`);
-      resolve(undefined);
-    });
-    child.on("close", (code) => {
-      if (code === 0) resolve(JSON.parse(out) as PeerOutput);
-      else {
-        console.log(`(Optuna peers not measured: /usr/bin/python3 ${script} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")})`);
-        resolve(undefined);
-      }
-    });
-  });
+  const args = ["--budget", String(MIXED_BUDGET), "--seeds", String(seeds), "--checkpoints", CHECKPOINTS.join(","), "--samplers", OPTUNA_SAMPLERS.join(",")];
+  return tryPythonPeer<PeerOutput>(script, args);
 }
 
 /** Runs the section and prints one table per function (see the module comment). */

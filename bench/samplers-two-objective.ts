@@ -12,7 +12,6 @@
  * the whole section takes tens of minutes; `--two-objective-peers nsga2` leaves it out and
  * `--dimensions 10` makes a quick try.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 
 import { hypervolume } from "../src/engine/pareto";
@@ -24,6 +23,7 @@ import { nsga2PopulationSize } from "../src/magic/tune/auto-strategy";
 import type { Sampler } from "../src/engine/types";
 import { twoObjectiveFunctions, twoObjectiveSpace, type TwoObjectiveFunction } from "./functions";
 import { median, repositoryRoot } from "./peers";
+import { runPythonPeer } from "./python-peer";
 
 /** Evaluations per run unless `--two-objective-budget` says otherwise. */
 export const TWO_OBJECTIVE_BUDGET = 200;
@@ -81,25 +81,13 @@ async function runOnce(fn: TwoObjectiveFunction, sampler: Sampler, seed: number,
 function measurePeers(options: TwoObjectiveOptions): Promise<PeerOutput> {
   const script = join(repositoryRoot(), "bench", "optuna-two-objective.py");
   const args = [
-    script,
     "--functions", "zdt1,zdt2,zdt3",
     "--dimensions", String(options.dimensions),
     "--budget", String(options.budget),
     "--seeds", String(options.seeds),
     "--samplers", options.peers.join(","),
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/python3", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`/usr/bin/python3 ${script} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`));
-      else resolve(JSON.parse(out) as PeerOutput);
-    });
-  });
+  return runPythonPeer<PeerOutput>(script, args);
 }
 
 /** Runs the section and prints its table (see the module comment). */

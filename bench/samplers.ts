@@ -29,6 +29,7 @@ import { createStudy } from "../src/engine/study";
 import type { FrozenTrial, Sampler } from "../src/engine/types";
 import { EXTRA_FUNCTIONS, functionPoint, functionSpace, hartmann6, TEST_FUNCTIONS, type TestFunction } from "./functions";
 import { median, readPeers, type PeerResult } from "./peers";
+import { formatNumber, table } from "./text-table";
 import { runTwoObjectiveSection, TWO_OBJECTIVE_BUDGET, type TwoObjectiveOptions } from "./samplers-two-objective";
 import { runMixedSection } from "./samplers-mixed";
 
@@ -213,19 +214,7 @@ function loadAverage(): string {
     .join(", ");
 }
 
-function formatNumber(v: number): string {
-  if (v === 0) return "0";
-  if (Math.abs(v) >= 1000) return v.toFixed(0);
-  if (Math.abs(v) >= 0.01) return v.toPrecision(3);
-  return v.toExponential(2);
-}
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = (rows[0] as readonly string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const line = (r: readonly string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join("  ");
-  const [head, ...body] = rows;
-  return [line(head as readonly string[]), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
-}
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));

@@ -13,7 +13,6 @@
  *  - our CMA-ES's median regret ≤ Optuna's CMA-ES's at 100 on the functions of 5 dimensions or more.
  * Both processes share the machine, so ms/trial figures grow with its load; compare them within a run.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { loadavg } from "node:os";
 import { createStudy } from "../src/engine/study";
@@ -22,6 +21,8 @@ import { CmaEsSampler } from "../src/engine/samplers/cmaes";
 import { TPESampler } from "../src/engine/samplers/tpe";
 import { functionPoint, functionSpace, TEST_FUNCTIONS, type TestFunction } from "./functions";
 import { median, repositoryRoot } from "./peers";
+import { tryPythonPeer } from "./python-peer";
+import { formatNumber, table } from "./text-table";
 
 /** Evaluations per run. */
 const BUDGET = 100;
@@ -100,40 +101,11 @@ async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promis
 function measurePeers(options: Options): Promise<PeerOutput | undefined> {
   const script = join(repositoryRoot(), "bench", "optuna-continuous.py");
   const peers = options.samplers.map((name) => (OURS[name] as { peer: string }).peer);
-  const args = [script, "--budget", String(BUDGET), "--seeds", String(options.seeds), "--checkpoints", CHECKPOINTS.join(","), "--samplers", peers.join(","), "--functions", options.functions.map((f) => f.name).join(",")];
-  return new Promise((resolve) => {
-    const child = spawn("/usr/bin/python3", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.on("error", (error) => {
-      console.log(`(Optuna peers not measured: ${error.message})`);
-      resolve(undefined);
-    });
-    child.on("close", (code) => {
-      if (code === 0) resolve(JSON.parse(out) as PeerOutput);
-      else {
-        console.log(`(Optuna peers not measured: /usr/bin/python3 ${script} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")})`);
-        resolve(undefined);
-      }
-    });
-  });
+  const args = ["--budget", String(BUDGET), "--seeds", String(options.seeds), "--checkpoints", CHECKPOINTS.join(","), "--samplers", peers.join(","), "--functions", options.functions.map((f) => f.name).join(",")];
+  return tryPythonPeer<PeerOutput>(script, args);
 }
 
-function formatNumber(v: number): string {
-  if (v === 0) return "0";
-  if (Math.abs(v) >= 1000) return v.toFixed(0);
-  if (Math.abs(v) >= 0.01) return v.toPrecision(3);
-  return v.toExponential(2);
-}
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = (rows[0] as readonly string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const line = (r: readonly string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join("  ");
-  const [head, ...body] = rows;
-  return [line(head as readonly string[]), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
-}
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
