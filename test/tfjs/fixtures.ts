@@ -7,7 +7,8 @@ import { dirname, join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "../../src/tfjs/backend";
 import { loadTable } from "../../src/tfjs/csv";
-import { standardize } from "../../src/tfjs/data";
+import { oneHot, standardize } from "../../src/tfjs/data";
+import { prepareTrainingData, type TrainingData } from "../../src/tfjs/trainingData";
 
 /** `notebooks/data`, found upwards from this file (it runs from `test/` and from `dist/test/`). */
 export function dataDirectory(): string {
@@ -25,6 +26,17 @@ export function breastCancer(): { x: number[][]; y: number[] } {
 }
 
 /** Parameters of {@link denseClassifier}. */
+/**
+ * The breast-cancer rows split 455 / 114 (stratified, seed 1), with targets 0/1 in one column
+ * (`binary`) and one-hot in two (`hot`): the equivalence tests' data. 455 training rows: batches
+ * of 32 leave a last batch of 7.
+ */
+export function breastCancerSplits(tf: TensorFlow): { binary: TrainingData; hot: TrainingData } {
+  const { x, y } = breastCancer();
+  const split = { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true } as const;
+  return { binary: prepareTrainingData(tf, x, y, split), hot: prepareTrainingData(tf, x, oneHot(y), split) };
+}
+
 export interface DenseParams {
   readonly units: number;
   readonly lr: number;

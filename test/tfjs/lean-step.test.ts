@@ -13,11 +13,10 @@ import { loadTensorFlow, type TensorFlow } from "../../src/tfjs/backend";
 import { watchTensors } from "../../src/tfjs/memoryGuard";
 import { disposeModel, trainTrial, TrainingAbortedError, type ModelBuilder, type TrainOptions, type TrialTraining } from "../../src/tfjs/train";
 import { trainRound } from "../../src/tfjs/train-rounds";
-import { prepareTrainingData, type TrainingData } from "../../src/tfjs/trainingData";
-import { oneHot } from "../../src/tfjs/data";
+import type { TrainingData } from "../../src/tfjs/trainingData";
 import { buildTrialModel } from "../../src/tfjs/model-setup";
 import { sgdHD } from "../../src/tfjs/hypergradient";
-import { breastCancer } from "./fixtures";
+import { breastCancerSplits } from "./fixtures";
 
 let tf: TensorFlow;
 /** 455 training rows, 114 validation rows; targets 0/1 (one column), or one-hot (two). */
@@ -26,9 +25,7 @@ let hotData: TrainingData;
 
 before(async () => {
   ({ tf } = await loadTensorFlow());
-  const { x, y } = breastCancer();
-  data = prepareTrainingData(tf, x, y, { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true });
-  hotData = prepareTrainingData(tf, x, oneHot(y), { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true });
+  ({ binary: data, hot: hotData } = breastCancerSplits(tf));
 });
 
 type Params = Record<string, never>;

@@ -11,9 +11,8 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { loadTensorFlow, type TensorFlow } from "../../src/tfjs/backend";
 import { watchTensors } from "../../src/tfjs/memoryGuard";
 import { disposeModel, trainTrial, type ModelBuilder } from "../../src/tfjs/train";
-import { prepareTrainingData, type TrainingData } from "../../src/tfjs/trainingData";
-import { oneHot } from "../../src/tfjs/data";
-import { breastCancer } from "./fixtures";
+import type { TrainingData } from "../../src/tfjs/trainingData";
+import { breastCancerSplits } from "./fixtures";
 import { fitPerEpoch } from "./fit-reference";
 
 let tf: TensorFlow;
@@ -22,10 +21,7 @@ let hotData: TrainingData;
 
 before(async () => {
   ({ tf } = await loadTensorFlow());
-  const { x, y } = breastCancer();
-  // 455 training rows: batches of 32 leave a last batch of 7
-  data = prepareTrainingData(tf, x, y, { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true });
-  hotData = prepareTrainingData(tf, x, oneHot(y), { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true });
+  ({ binary: data, hot: hotData } = breastCancerSplits(tf));
 });
 
 /** dense(relu, L2 on the kernel, L1 on the bias) → dropout → dense(sigmoid); Adam; two metrics. */

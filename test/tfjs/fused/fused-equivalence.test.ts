@@ -10,10 +10,9 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { loadTensorFlow, type TensorFlow } from "../../../src/tfjs/backend";
 import { watchTensors } from "../../../src/tfjs/memoryGuard";
 import { disposeModel, trainTrial, type ModelBuilder, type TrialTraining } from "../../../src/tfjs/train";
-import { prepareTrainingData, type TrainingData } from "../../../src/tfjs/trainingData";
-import { oneHot } from "../../../src/tfjs/data";
+import type { TrainingData } from "../../../src/tfjs/trainingData";
 import { FusedTrainer, trainTrialFused } from "../../../src/tfjs/fused";
-import { breastCancer } from "../fixtures";
+import { breastCancerSplits } from "../fixtures";
 
 let tf: TensorFlow;
 let binary: TrainingData;
@@ -21,9 +20,7 @@ let hot: TrainingData;
 
 before(async () => {
   ({ tf } = await loadTensorFlow());
-  const { x, y } = breastCancer();
-  binary = prepareTrainingData(tf, x, y, { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true });
-  hot = prepareTrainingData(tf, x, oneHot(y), { validation: { kind: "fraction", fraction: 0.2 }, seed: 1, stratify: true });
+  ({ binary, hot } = breastCancerSplits(tf));
 });
 
 after(() => {
