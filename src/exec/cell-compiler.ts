@@ -195,9 +195,33 @@ export class CellCompiler {
   }
 }
 
-/** The names a cell declares at its top level (its module's locals: they become the notebook's). */
+/**
+ * The names a cell declares at its top level (its module's locals: they become the notebook's),
+ * less the names the cell exports itself (`export const x`, `export { y as x }`): the compiler
+ * appends `export { …names }`, and exporting a name twice is an error.
+ */
 export function topLevelNames(code: string, fileName: string): Set<string> {
   const file = ts.createSourceFile(fileName, code, ts.ScriptTarget.ES2022, false, fileName.endsWith(".js") ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+  const names = declaredNames(file.statements);
+  for (const name of exportedNames(file)) names.delete(name);
+  return names;
+}
+
+/** The names exported by the cell's own `export` modifiers and `export { … }` lists. */
+function exportedNames(file: ts.SourceFile): Set<string> {
+  const exported = new Set<string>();
+  for (const statement of file.statements) {
+    if (ts.isExportDeclaration(statement) && statement.exportClause !== undefined && ts.isNamedExports(statement.exportClause)) {
+      for (const element of statement.exportClause.elements) exported.add(element.name.text);
+    } else if (ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) === true) {
+      for (const name of declaredNames([statement])) exported.add(name);
+    }
+  }
+  return exported;
+}
+
+/** Every name some top-level statements declare (see {@link topLevelNames}). */
+function declaredNames(statements: readonly ts.Statement[]): Set<string> {
   const names = new Set<string>();
   const bind = (name: ts.BindingName): void => {
     if (ts.isIdentifier(name)) names.add(name.text);
@@ -209,7 +233,7 @@ export function topLevelNames(code: string, fileName: string): Set<string> {
     if (ts.isVariableDeclarationList(node) && (node.flags & ts.NodeFlags.BlockScoped) === 0) for (const declaration of node.declarations) bind(declaration.name);
     ts.forEachChild(node, hoisted);
   };
-  for (const statement of file.statements) {
+  for (const statement of statements) {
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) bind(declaration.name);
     } else if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {

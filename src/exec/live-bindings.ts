@@ -47,12 +47,78 @@ export function liveTopLevelBindings(output: string): string {
     if (scope !== undefined) scopes.pop();
   };
   visit(file);
+  replacements.push(...redeclarationWrites(file, bindings), ...carriedVars(file, bindings));
   if (replacements.length === 0) return output;
   let rewritten = output;
   for (const { start, end, text } of replacements.sort((a, b) => b.start - a.start)) {
     rewritten = `${rewritten.slice(0, start)}${text}${rewritten.slice(end)}`;
   }
   return rewritten;
+}
+
+/**
+ * A top-level `var x = v` that declares a synced name again (`var n = 1; var n = 2;`) writes the
+ * shared binding too: `var x = exports.x = v` (the compiler's own sync after it would otherwise copy
+ * the shared value back, since references after the first sync read `exports.x`).
+ */
+function redeclarationWrites(file: ts.SourceFile, bindings: ReadonlyMap<string, TopLevelBinding>): { start: number; end: number; text: string }[] {
+  const writes: { start: number; end: number; text: string }[] = [];
+  for (const statement of file.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const binding = ts.isIdentifier(declaration.name) ? bindings.get(declaration.name.text) : undefined;
+      if (binding === undefined || declaration.initializer === undefined || declaration.getStart(file) < binding.syncedAt) continue;
+      const at = declaration.initializer.getStart(file);
+      writes.push({ start: at, end: at, text: `exports.${(declaration.name as ts.Identifier).text} = ` });
+    }
+  }
+  return writes;
+}
+
+/**
+ * A `var` declared again in a later cell keeps its value until assigned, as in one script
+ * (`var n = n * 10` reads the earlier cell's n; `var n;` leaves it as it was): the compiler's
+ * prologue `exports.n = … = void 0;` leaves the cell's `var` names out, and the cell's local n
+ * starts as the shared one (`n = exports.n;` after the prologue; undefined when no earlier cell
+ * declared it, as hoisting gives).
+ */
+function carriedVars(file: ts.SourceFile, bindings: ReadonlyMap<string, TopLevelBinding>): { start: number; end: number; text: string }[] {
+  const vars = new Set<string>();
+  for (const statement of file.statements) {
+    if (ts.isVariableStatement(statement) && (statement.declarationList.flags & ts.NodeFlags.BlockScoped) === 0) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name) && bindings.has(declaration.name.text)) vars.add(declaration.name.text);
+      }
+    }
+  }
+  if (vars.size === 0) return [];
+  const edits: { start: number; end: number; text: string }[] = [];
+  let prologueEnd = 0;
+  for (const statement of file.statements) {
+    const reset = resetNames(statement);
+    if (reset === undefined) continue;
+    const kept = reset.filter((name) => !vars.has(name));
+    const text = kept.length === 0 ? "" : `${kept.map((name) => `exports.${name}`).join(" = ")} = void 0;`;
+    edits.push({ start: statement.getStart(file), end: statement.end, text });
+    prologueEnd = statement.end;
+  }
+  const carried = [...vars].map((name) => `${name} = exports.${name};`).join(" ");
+  edits.push({ start: prologueEnd, end: prologueEnd, text: prologueEnd === 0 ? `${carried}\n` : ` ${carried}` });
+  return edits;
+}
+
+/** The names of a prologue statement `exports.a = exports.b = … = void 0;`, else undefined. */
+function resetNames(statement: ts.Statement): string[] | undefined {
+  if (!ts.isExpressionStatement(statement)) return undefined;
+  const names: string[] = [];
+  let expression: ts.Expression = statement.expression;
+  while (ts.isBinaryExpression(expression) && expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    const { left } = expression;
+    if (!ts.isPropertyAccessExpression(left) || !ts.isIdentifier(left.expression) || left.expression.text !== "exports") return undefined;
+    names.push(left.name.text);
+    expression = expression.right;
+  }
+  return names.length > 0 && ts.isVoidExpression(expression) ? names : undefined;
 }
 
 /** The cell's top-level `let`/`var` names that tslab syncs to `exports`, with the end of their sync. */
