@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { installKernelspecs, uninstallKernelspecs, type InstallTarget } from "./kernel/install";
 import { tunelabVersion } from "./kernel/info";
+import { exitProcess } from "./kernel/exit-guard";
 
 /** Read first thing, so that a parent dying while the kernel loads is still noticed. */
 const LAUNCH_PARENT_PID = process.ppid;
@@ -126,5 +127,6 @@ async function main(argv: readonly string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`tunelab: ${(error as Error).message}\n`);
-  process.exit(1);
+  exitProcess(1); // process.exit itself throws once the kernel has guarded it against cells
+
 });

@@ -17,6 +17,7 @@ import { createCellSink, StdinRequests } from "./cell-sink";
 import { History } from "./history";
 import { complete, inspect, isComplete } from "./introspection";
 import { log } from "../common/log";
+import { exitProcess, guardProcessExit } from "./exit-guard";
 import { createMessage, replyType, type Content, type Envelope, type Header, type IopubContents, type IopubType } from "./messages";
 import { decodeRequest, invalidRequestReply, isRequestType, type CommOpen, type ExecuteRequest, type Requests, type RequestType } from "./requests";
 
@@ -161,7 +162,7 @@ export class Kernel {
             break;
           case "closed":
             this.closing = true;
-            void this.worker.terminate().finally(() => process.exit(0));
+            void this.worker.terminate().finally(() => exitProcess(0));
             break;
         }
       });
@@ -173,13 +174,14 @@ export class Kernel {
       this.worker.on("exit", (code) => {
         if (this.closing) return;
         log(`transport worker exited (code ${code}); the kernel cannot be reached, exiting`);
-        process.exit(1);
+        exitProcess(1);
       });
       process.on("SIGINT", () => this.onSigint());
       // Errors thrown by leftover work of cells (timers, unawaited promises) must not end the
       // kernel: they go to the stderr of the cell that started the work.
       process.on("uncaughtException", (error) => reportStray("Uncaught", error));
       process.on("unhandledRejection", (reason) => reportStray("Unhandled promise rejection", reason));
+      guardProcessExit();
       // Load the compiler while the transport thread binds the sockets (kernel_info is answered
       // there); requests for this thread wait in the queue meanwhile. The magics that load the
       // tuning engine come after, when the first cells have had their turn.
@@ -326,7 +328,7 @@ export class Kernel {
    */
   private shutdown(): void {
     log("shutdown requested");
-    setTimeout(() => process.exit(0), 2000).unref();
+    setTimeout(() => exitProcess(0), 2000).unref();
     void this.cells.close().finally(() => this.post({ kind: "close" }));
   }
 

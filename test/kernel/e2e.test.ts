@@ -13,6 +13,7 @@ const GROUPS: Record<string, readonly string[]> = {
     "type_error_has_line_and_column",
     "runtime_error_fields",
     "stray_errors_do_not_end_the_kernel",
+    "process_exit_does_not_end_the_kernel",
     "output_bursts_arrive_whole_and_in_order",
     "top_level_await_and_rich_values",
     "display_update_and_clear",

@@ -158,6 +158,18 @@ def stray_errors_do_not_end_the_kernel(k):
 
 
 @scenario
+def process_exit_does_not_end_the_kernel(k):
+    k.execute("const keptBeforeExit = 41;")
+    content, outputs, _ = k.execute("process.exit(3)")
+    check(content["status"] == "error" and content["ename"] == "ProcessExitError" and "process.exit(3)" in content["evalue"], content)
+    _, _, later = k.execute("setTimeout(() => process.exit(), 20); 'timer set'")
+    time.sleep(0.4)
+    check(k.value("keptBeforeExit + 1") == "42", "the kernel lost its state or died after process.exit")
+    k.drain(0.2)
+    check("ProcessExitError" in streams(k.iopub.get(later, []), "stderr"), "process.exit from a timer not shown on its cell's stderr")
+
+
+@scenario
 def top_level_await_and_rich_values(k):
     check(k.value("await new Promise<number>((r) => setTimeout(() => r(5), 20))") == "5", "top-level await")
     content, outputs, _ = k.execute("({ [Symbol.for('Jupyter.display')]() { return { 'text/html': '<i>me</i>' }; } })")

@@ -28,7 +28,32 @@ export function searchReport(
       : best === undefined
       ? "no trial completed"
       : `best trial #${best.number}: ${bound.metric} = ${formatValue(best.value)} with ${JSON.stringify(best.params, (_key, v: unknown) => (typeof v === "number" ? roundSignificant(v, 4) : v))}`;
-  return `${capitalize(search.message)} (${time}). Study "${bound.name}": ${countStates(bound.trials)}; ${bestText}.`;
+  const failures = failureSummary(bound.trials);
+  return `${capitalize(search.message)} (${time}). Study "${bound.name}": ${countStates(bound.trials)}; ${bestText}.${failures === "" ? "" : `\n${failures}`}`;
+}
+
+/** Distinct failure reasons listed in the report; the rest are counted. */
+const FAILURE_REASONS_SHOWN = 3;
+
+/**
+ * Why trials failed, one line per distinct reason with its trials' numbers ("Failed: #1, #3:
+ * Error: too wide"), or "" when none failed; the table's `error` column and `study.trials[i].error`
+ * hold every reason.
+ */
+export function failureSummary(trials: readonly { readonly number: number; readonly state: string; readonly error?: string | undefined }[]): string {
+  const byReason = new Map<string, number[]>();
+  for (const trial of trials) {
+    if (trial.state !== "failed") continue;
+    const reason = trial.error ?? "no reason given";
+    byReason.set(reason, [...(byReason.get(reason) ?? []), trial.number]);
+  }
+  if (byReason.size === 0) return "";
+  const listed = [...byReason].slice(0, FAILURE_REASONS_SHOWN).map(([reason, numbers]) => {
+    const shown = numbers.length > 5 ? `${numbers.slice(0, 5).map((n) => `#${n}`).join(", ")} and ${numbers.length - 5} more` : numbers.map((n) => `#${n}`).join(", ");
+    return `Failed ${shown}: ${reason.split("\n")[0]}`;
+  });
+  const rest = byReason.size - FAILURE_REASONS_SHOWN;
+  return [...listed, ...(rest > 0 ? [`(${rest} other reason${rest === 1 ? "" : "s"}: see the trials table's error column)`] : [])].join("\n");
 }
 
 /** What the `--cv` refit did. */

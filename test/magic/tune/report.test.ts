@@ -34,3 +34,18 @@ test("the refit line", () => {
   const long = refitReport({ trialNumber: 4, rows: 150, data: "x,y", epochs: 20, durationMs: 119_600, out: "study" });
   assert.match(long, /for 20 epochs \(2 min 00 s\)/, "render's formatDuration, never \"119.6 s\" or \"1 min 60 s\"");
 });
+
+test("failed trials: each distinct reason once with its trials, the first line of a long message, the rest counted", () => {
+  const failed = (number: number, error: string): FrozenTrial => ({ ...trial(number, "failed"), error }) as FrozenTrial;
+  const trials = [trial(0, "complete", 0.5), failed(1, "Error: too wide"), failed(2, "Error: too wide"), failed(3, "RangeError: bad\n    at build (cell-3.js:1:2)")];
+  const text = searchReport(
+    { name: "s", metric: "val_acc", trials, bestTrial: trials[0] },
+    { message: "ran 4 trials", trialsRun: 4, wallTimeMs: 1000, objectiveMs: 900, setupMs: 1 },
+    "training",
+    "study",
+  );
+  assert.deepEqual(text.split("\n").slice(1), ["Failed #1, #2: Error: too wide", "Failed #3: RangeError: bad"]);
+  const many = [0, 1, 2, 3, 4, 5].map((n) => failed(n, `reason ${n % 4}`));
+  const lines = searchReport({ name: "s", metric: "v", trials: many, bestTrial: undefined }, { message: "ran 6 trials", trialsRun: 6, wallTimeMs: 10, objectiveMs: 5, setupMs: 1 }, "in the objective", "study").split("\n");
+  assert.deepEqual(lines.slice(1), ["Failed #0, #4: reason 0", "Failed #1, #5: reason 1", "Failed #2: reason 2", "(1 other reason: see the trials table's error column)"]);
+});
