@@ -11,6 +11,7 @@
  */
 import { createRng } from "../src/common/random";
 import { median } from "../src/common/stats";
+import { formatNumber } from "./text-table";
 
 /** The paired comparison of two optimisers' regrets on the same seeds. */
 export interface PairedComparison {
@@ -84,8 +85,8 @@ export function comparePaired(a: readonly number[], b: readonly number[], seed =
   };
 }
 
-/** One line for a table or a verdict: "ours/peer 0.44 [0.33, 0.72], wins 41–19, sign p = 0.006". */
+/** One line for a table or a verdict: "ours/peer 0.438 [0.329, 0.726], wins 41–19, sign p = 0.006". */
 export function describePaired(c: PairedComparison): string {
-  const ratio = (v: number): string => (Number.isFinite(v) ? v.toPrecision(2) : String(v));
+  const ratio = (v: number): string => (Number.isFinite(v) ? formatNumber(v) : String(v));
   return `ours/peer ${ratio(c.medianRatio)} [${ratio(c.ratioInterval[0])}, ${ratio(c.ratioInterval[1])}], wins ${c.wins}–${c.losses}, sign p = ${c.signTestP < 0.001 ? c.signTestP.toExponential(1) : c.signTestP.toFixed(3)}`;
 }
