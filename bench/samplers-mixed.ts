@@ -7,7 +7,8 @@
  * `bench/optuna-mixed.py`: its default TPESampler and TPESampler(multivariate=True, group=True).
  * Figures: the median over seeds of the simple regret (best value − f*) at 20, 40 and 100
  * evaluations, and ms per trial (ours: ask + tell; Optuna's: optimize with the objective, which
- * costs microseconds here).
+ * costs microseconds here). Under auto's goal line, auto and our TPE are compared seed by seed with
+ * the best peer (bench/paired-seeds.ts).
  */
 import { join } from "node:path";
 import { createStudy } from "../src/engine/study";
@@ -21,6 +22,7 @@ import { makeSampler } from "../src/magic/tune/study-setup";
 import { MIXED_FUNCTIONS, type MixedFunction } from "./functions";
 import { median, repositoryRoot } from "./peers";
 import { tryPythonPeer } from "./python-peer";
+import { comparePaired, describePaired } from "./paired-seeds";
 
 /** Evaluations per run. */
 export const MIXED_BUDGET = 100;
@@ -115,6 +117,18 @@ export async function runMixedSection(options: MixedOptions, table: (rows: reado
       const best = peerBest.reduce((a, b) => ((a[1][last] as number) <= (b[1][last] as number) ? a : b));
       const ok = (autoRegrets[last] as number) <= (best[1][last] as number);
       console.log(`goal (auto best-or-tied with the best peer at ${MIXED_BUDGET}): ${ok ? "met" : "MISSED"} (auto ${format(autoRegrets[last] as number)}, ${best[0]} ${format(best[1][last] as number)})`);
+      // Seed by seed, auto and our TPE against that peer (same seeds, bench/paired-seeds.ts).
+      const peerRuns = peerOutput?.results[fn.name]?.[best[0].slice("peer: ".length)];
+      for (const name of ["auto", "tpe"]) {
+        const own = ours[fn.name]![name];
+        if (own === undefined || peerRuns === undefined) continue;
+        const lines = CHECKPOINTS.map((c, i) => {
+          const theirs = peerRuns.regrets[String(c)] ?? [];
+          const n = Math.min(theirs.length, (own.regrets[i] as number[]).length);
+          return n === 0 ? `@${c}: no seeds` : `@${c}: ${describePaired(comparePaired((own.regrets[i] as number[]).slice(0, n), theirs.slice(0, n)))}`;
+        });
+        console.log(`  paired, ours: ${name} against ${best[0]}:\n    ${lines.join("\n    ")}`);
+      }
     }
     console.log("");
   }
