@@ -13,6 +13,11 @@ export interface TestFunction {
   readonly upper: readonly number[];
   /** The known global minimum f*. */
   readonly minimum: number;
+  /**
+   * The value f₂ of the best local minimum that is not global, when known: a run whose best value
+   * is below f₂ has reached the global minimum's basin (bench:samplers' `--per-seed` table).
+   */
+  readonly secondMinimum?: number;
   readonly evaluate: (x: readonly number[]) => number;
 }
 
@@ -49,12 +54,18 @@ const HARTMANN_P = [
 ].map((row) => row.map((v) => v * 1e-4));
 const HARTMANN_ALPHA = [1, 1.2, 3, 3.2];
 
-/** Hartmann-6 on [0, 1]^6; f* = −3.32237. */
+/**
+ * Hartmann-6 on [0, 1]^6; f* = −3.32237 at (0.2017, 0.1500, 0.4769, 0.2753, 0.3117, 0.6573).
+ * Its second minimum, f₂ = −3.20316 at (0.4047, 0.8824, 0.8461, 0.5740, 0.1389, 0.0385), lies in the
+ * well of the fourth term, which is wide along x3 and x5 (A = 0.05 and 0.1): a far larger basin
+ * than the global one.
+ */
 export const hartmann6: TestFunction = {
   name: "hartmann6",
   lower: Array(6).fill(0),
   upper: Array(6).fill(1),
   minimum: -3.32237,
+  secondMinimum: -3.20316,
   evaluate: (x) => {
     let total = 0;
     for (let i = 0; i < 4; i++) {
@@ -245,6 +256,11 @@ export interface MixedFunction {
   readonly space: SearchSpace;
   /** The known global minimum f*. */
   readonly minimum: number;
+  /**
+   * The value f₂ of the best local minimum that is not global, when known: a run whose best value
+   * is below f₂ has reached the global minimum's basin (bench:samplers' `--per-seed` table).
+   */
+  readonly secondMinimum?: number;
   /** f of a trial's parameters (the active ones only, in a conditional space). */
   readonly evaluate: (params: Readonly<Record<string, unknown>>) => number;
 }
