@@ -14,7 +14,8 @@
  * runs seeds S…S+N−1 instead: the peers' figures stay those of seeds 0…9, so only the default
  * compares like with like; for a function whose second minimum f₂ is known, Hartmann-6, it prints
  * how many seeds reached the global minimum's basin, a value below f₂, and `--per-seed` prints
- * each seed's regret and the evaluation at which it first went below f₂; `--functions` also takes
+ * each seed's regret, the evaluation at which it first went below f₂ and the well (of Hartmann-6's
+ * four) where the best of its first 10 evaluations lay; `--functions` also takes
  * shekel5, shekel7 and shekel10: multimodal 4-d functions with no peer figures, run only when
  * named). Then the GP sampler's
  * time per suggestion with 100, 200 and 500 observed trials, measured on the sampler directly.
@@ -96,9 +97,14 @@ interface RunResult {
   readonly at40: number;
   /** The first evaluation (1-based) with a value below the function's second minimum f₂; undefined if none, or f₂ unknown. */
   readonly globalBasinAt: number | undefined;
+  /** The well (TestFunction.wells) of the best of the first {@link START_UP} evaluations, when the function has wells. */
+  readonly startWell: number | undefined;
   readonly ownMs: number;
   readonly cpuMs: number;
 }
+
+/** Evaluations whose best point's well the per-seed table reports: the GP's default start-up trials. */
+const START_UP = 10;
 
 /** The seeds the peers' figures of peers.json were measured on: 0…9. */
 const PEER_SEEDS = 10;
@@ -163,6 +169,8 @@ async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promis
   let best = Infinity;
   let at20 = Infinity;
   let globalBasinAt: number | undefined;
+  let startWell: number | undefined;
+  let bestPoint: number[] = [];
   let ownMs = 0;
   let cpuMs = 0;
   const cpuSince = (start: NodeJS.CpuUsage): number => {
@@ -175,17 +183,20 @@ async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promis
     const trial = await study.ask(space);
     ownMs += performance.now() - started;
     cpuMs += cpuSince(cpu);
-    const value = fn.evaluate(functionPoint(fn, trial.params));
+    const point = functionPoint(fn, trial.params);
+    const value = fn.evaluate(point);
     started = performance.now();
     cpu = process.cpuUsage();
     await study.tell(trial, value);
     ownMs += performance.now() - started;
     cpuMs += cpuSince(cpu);
+    if (value < best) bestPoint = point;
     best = Math.min(best, value);
     if (t + 1 === EARLY) at20 = best;
+    if (t + 1 === START_UP) startWell = fn.wells?.of(bestPoint);
     if (globalBasinAt === undefined && fn.secondMinimum !== undefined && value < fn.secondMinimum) globalBasinAt = t + 1;
   }
-  return { seed, at20: at20 - fn.minimum, at40: best - fn.minimum, globalBasinAt, ownMs, cpuMs };
+  return { seed, at20: at20 - fn.minimum, at40: best - fn.minimum, globalBasinAt, startWell, ownMs, cpuMs };
 }
 
 async function benchmark(fn: TestFunction, samplerName: string, seeds: readonly number[]): Promise<OurResult> {
@@ -207,21 +218,37 @@ async function benchmark(fn: TestFunction, samplerName: string, seeds: readonly 
  */
 function globalBasinLine(fn: TestFunction, name: string, result: OurResult): string | undefined {
   if (fn.secondMinimum === undefined) return undefined;
-  const reached = result.runs.filter((r) => r.globalBasinAt !== undefined).length;
-  return `${name}: ${reached} of ${result.runs.length} seeds reached the global basin (a value below the second minimum f₂ = ${fn.secondMinimum}) within ${BUDGET} evaluations`;
+  const reached = (runs: readonly RunResult[]): string => `${runs.filter((r) => r.globalBasinAt !== undefined).length} of ${runs.length}`;
+  let line = `${name}: ${reached(result.runs)} seeds reached the global basin (a value below the second minimum f₂ = ${fn.secondMinimum}) within ${BUDGET} evaluations`;
+  if (fn.wells !== undefined) {
+    const second = fn.wells.second;
+    const fromSecond = result.runs.filter((r) => r.startWell === second);
+    const others = result.runs.filter((r) => r.startWell !== second);
+    line += `; of the seeds whose best of the first ${START_UP} evaluations lay in the second minimum's well (well ${second}), ${reached(fromSecond)}; of the others, ${reached(others)}`;
+  }
+  return line;
 }
 
 /** Each seed's regret at 20 and 40 and the evaluation at which it first went below f₂ (`--per-seed`). */
 function perSeedTable(fn: TestFunction, ours: Readonly<Record<string, OurResult>>): string {
   const names = Object.keys(ours);
   const basin = fn.secondMinimum !== undefined;
-  const header = ["seed", ...names.flatMap((name) => [`${name} regret@20`, `${name} regret@40`, ...(basin ? [`${name} below f₂ at`] : [])])];
+  const wells = fn.wells !== undefined;
+  const header = [
+    "seed",
+    ...names.flatMap((name) => [`${name} regret@20`, `${name} regret@40`, ...(basin ? [`${name} below f₂ at`] : []), ...(wells ? [`${name} well@${START_UP}`] : [])]),
+  ];
   const seeds = (ours[names[0] as string] as OurResult).runs.map((r) => r.seed);
   const rows = seeds.map((seed, i) => [
     String(seed),
     ...names.flatMap((name) => {
       const run = (ours[name] as OurResult).runs[i] as RunResult;
-      return [formatNumber(run.at20), formatNumber(run.at40), ...(basin ? [run.globalBasinAt === undefined ? "never" : String(run.globalBasinAt)] : [])];
+      return [
+        formatNumber(run.at20),
+        formatNumber(run.at40),
+        ...(basin ? [run.globalBasinAt === undefined ? "never" : String(run.globalBasinAt)] : []),
+        ...(wells ? [String(run.startWell ?? "-")] : []),
+      ];
     }),
   ]);
   return table([header, ...rows]);
