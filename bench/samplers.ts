@@ -392,7 +392,10 @@ async function main(): Promise<void> {
   }
   if (options.twoObjective !== undefined) await runTwoObjectiveSection(options.twoObjective, table);
   if (options.mixed) await runMixedSection({ seeds: options.seeds.length }, table, formatNumber);
-  if (verdicts.length > 0) console.log(`Summary: ${verdicts.join("; ")}.`);
+  if (verdicts.length > 0) {
+    const draws = comparesWithPeers(options.seeds) ? "" : ` (ours over seeds ${options.seeds[0]}-${options.seeds[options.seeds.length - 1]}, the peers' over 0-${PEER_SEEDS - 1}: different draws)`;
+    console.log(`Summary${draws}: ${verdicts.join("; ")}.`);
+  }
   console.log(`Machine load average at end: ${loadAverage()}.`);
 }
 
