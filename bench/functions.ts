@@ -13,6 +13,16 @@ export interface TestFunction {
   readonly upper: readonly number[];
   /** The known global minimum f*. */
   readonly minimum: number;
+  /**
+   * The value f₂ of the best local minimum that is not global, when known: a run whose best value
+   * is below f₂ has reached the global minimum's basin (bench:samplers' `--per-seed` table).
+   */
+  readonly secondMinimum?: number;
+  /**
+   * For a function that is a sum of wells (Hartmann-6): the 1-based index of the well that
+   * dominates at x, and the wells holding the global and the second minimum.
+   */
+  readonly wells?: { readonly of: (x: readonly number[]) => number; readonly global: number; readonly second: number };
   readonly evaluate: (x: readonly number[]) => number;
 }
 
@@ -49,23 +59,37 @@ const HARTMANN_P = [
 ].map((row) => row.map((v) => v * 1e-4));
 const HARTMANN_ALPHA = [1, 1.2, 3, 3.2];
 
-/** Hartmann-6 on [0, 1]^6; f* = −3.32237. */
+/** The terms w_i(x) = α_i·exp(−Σ_j A_ij (x_j − P_ij)²) of Hartmann-6, f = −Σ_i w_i (4). */
+function hartmannWells(x: readonly number[]): number[] {
+  return HARTMANN_ALPHA.map((alpha, i) => {
+    let inner = 0;
+    for (let j = 0; j < 6; j++) inner += (HARTMANN_A[i]?.[j] as number) * ((x[j] as number) - (HARTMANN_P[i]?.[j] as number)) ** 2;
+    return alpha * Math.exp(-inner);
+  });
+}
+
+/**
+ * Hartmann-6 on [0, 1]^6; f* = −3.32237 at (0.2017, 0.1500, 0.4769, 0.2753, 0.3117, 0.6573).
+ * Its second minimum, f₂ = −3.20316 at (0.4047, 0.8824, 0.8461, 0.5740, 0.1389, 0.0385), lies in the
+ * well of the fourth term, which is wide along x3 and x5 (A = 0.05 and 0.1): a far larger basin
+ * than the global one, in the third term's well.
+ */
 export const hartmann6: TestFunction = {
   name: "hartmann6",
   lower: Array(6).fill(0),
   upper: Array(6).fill(1),
   minimum: -3.32237,
-  evaluate: (x) => {
-    let total = 0;
-    for (let i = 0; i < 4; i++) {
-      let inner = 0;
-      for (let j = 0; j < 6; j++) {
-        inner += (HARTMANN_A[i]?.[j] as number) * ((x[j] as number) - (HARTMANN_P[i]?.[j] as number)) ** 2;
-      }
-      total -= (HARTMANN_ALPHA[i] as number) * Math.exp(-inner);
-    }
-    return total;
+  secondMinimum: -3.20316,
+  // The global minimum lies where the third well dominates, the second minimum in the fourth's.
+  wells: {
+    of: (x) => {
+      const w = hartmannWells(x);
+      return w.indexOf(Math.max(...w)) + 1;
+    },
+    global: 3,
+    second: 4,
   },
+  evaluate: (x) => -hartmannWells(x).reduce((sum, w) => sum + w, 0),
 };
 
 /** Rosenbrock in 4 dimensions on [−5, 10]^4; f* = 0 at (1, 1, 1, 1). */

@@ -1,5 +1,6 @@
 /**
- * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--samplers random,sobol-random,gp,tpe,cmaes] [--no-scaling]
+ * `npm run bench:samplers [--functions branin,hartmann6] [--seeds 10] [--first-seed 0] [--per-seed]
+ *  [--samplers random,sobol-random,gp,tpe,cmaes] [--no-scaling]
  *  [--two-objective-only | --no-two-objective] [--dimensions 30] [--two-objective-peers nsga2,tpe]
  *  [--two-objective-budget 200]
  *  [--mixed-only | --no-mixed]`
@@ -9,7 +10,12 @@
  * study's ask/tell API, so the time measured is the real overhead of a trial (sampling, study
  * bookkeeping, storage) without the objective. Printed beside every peer figure of
  * ../shared/bench/peers.json: the median over seeds of the simple regret (best value − f*) at 20
- * and at 40 evaluations, and milliseconds of our own time per trial (`--functions` also takes
+ * and at 40 evaluations, and milliseconds of our own time per trial (`--seeds N --first-seed S`
+ * runs seeds S…S+N−1 instead: the peers' figures stay those of seeds 0…9, so only the default
+ * compares like with like; for a function whose second minimum f₂ is known, Hartmann-6, it prints
+ * how many seeds reached the global minimum's basin, a value below f₂, and `--per-seed` prints
+ * each seed's regret, the evaluation at which it first went below f₂ and the well (of Hartmann-6's
+ * four) where the best of its first 10 evaluations lay; `--functions` also takes
  * shekel5, shekel7 and shekel10: multimodal 4-d functions with no peer figures, run only when
  * named). Then the GP sampler's
  * time per suggestion with 100, 200 and 500 observed trials, measured on the sampler directly.
@@ -60,6 +66,8 @@ const SAMPLERS: Readonly<Record<string, (seed: number) => Sampler>> = {
 interface Options {
   readonly functions: readonly TestFunction[];
   readonly seeds: readonly number[];
+  /** Print each seed's regret and its entry into the global basin (`--per-seed`). */
+  readonly perSeed: boolean;
   readonly samplers: readonly string[];
   readonly scaling: boolean;
   /** Run the single-objective functions and the scaling table (not with `--two-objective-only`). */
@@ -78,7 +86,28 @@ interface OurResult {
   readonly msPerTrial: number;
   /** CPU milliseconds of this process per trial: less sensitive to other load on the machine. */
   readonly cpuMsPerTrial: number;
+  /** Each seed's run, in the order of the seeds. */
+  readonly runs: readonly RunResult[];
 }
+
+/** One seed's run of {@link runOnce}. */
+interface RunResult {
+  readonly seed: number;
+  readonly at20: number;
+  readonly at40: number;
+  /** The first evaluation (1-based) with a value below the function's second minimum f₂; undefined if none, or f₂ unknown. */
+  readonly globalBasinAt: number | undefined;
+  /** The well (TestFunction.wells) of the best of the first {@link START_UP} evaluations, when the function has wells. */
+  readonly startWell: number | undefined;
+  readonly ownMs: number;
+  readonly cpuMs: number;
+}
+
+/** Evaluations whose best point's well the per-seed table reports: the GP's default start-up trials. */
+const START_UP = 10;
+
+/** The seeds the peers' figures of peers.json were measured on: 0…9. */
+const PEER_SEEDS = 10;
 
 function parseArguments(argv: readonly string[]): Options {
   const value = (flag: string): string | undefined => {
@@ -88,7 +117,7 @@ function parseArguments(argv: readonly string[]): Options {
     if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value, e.g. ${flag} ${flag === "--seeds" ? "3" : "branin"}`);
     return v;
   };
-  const known = new Set(["--functions", "--seeds", "--samplers", "--no-scaling", "--two-objective-only", "--no-two-objective", "--dimensions", "--two-objective-peers", "--two-objective-budget", "--mixed-only", "--no-mixed"]);
+  const known = new Set(["--functions", "--seeds", "--first-seed", "--per-seed", "--samplers", "--no-scaling", "--two-objective-only", "--no-two-objective", "--dimensions", "--two-objective-peers", "--two-objective-budget", "--mixed-only", "--no-mixed"]);
   for (const arg of argv) {
     if (arg.startsWith("--") && !known.has(arg)) throw new Error(`unknown option ${arg}; expected one of ${[...known].join(", ")}`);
   }
@@ -99,10 +128,12 @@ function parseArguments(argv: readonly string[]): Options {
     if (fn === undefined) throw new Error(`unknown function "${name}"; expected some of ${known.map((f) => f.name).join(", ")}`);
     return fn;
   });
-  const seedCount = Number(value("--seeds") ?? 10);
-  if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 10) {
-    throw new Error(`--seeds must be an integer from 1 to 10 (seeds 0…n−1), but got ${value("--seeds")}`);
+  const seedCount = Number(value("--seeds") ?? PEER_SEEDS);
+  if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 100) {
+    throw new Error(`--seeds must be an integer from 1 to 100 (seeds first…first+n−1), but got ${value("--seeds")}`);
   }
+  const firstSeed = Number(value("--first-seed") ?? 0);
+  if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`--first-seed must be an integer ≥ 0, but got ${value("--first-seed")}`);
   const samplers = value("--samplers")?.split(",") ?? Object.keys(SAMPLERS);
   for (const name of samplers) {
     if (!(name in SAMPLERS)) throw new Error(`unknown sampler "${name}"; expected some of ${Object.keys(SAMPLERS).join(", ")}`);
@@ -121,7 +152,8 @@ function parseArguments(argv: readonly string[]): Options {
   if (mixedOnly && (only || argv.includes("--no-mixed"))) throw new Error("--mixed-only excludes --two-objective-only and --no-mixed");
   return {
     functions,
-    seeds: Array.from({ length: seedCount }, (_, i) => i),
+    seeds: Array.from({ length: seedCount }, (_, i) => firstSeed + i),
+    perSeed: argv.includes("--per-seed"),
     samplers,
     scaling: !only && !mixedOnly && !argv.includes("--no-scaling"),
     singleObjective: !only && !mixedOnly,
@@ -131,11 +163,14 @@ function parseArguments(argv: readonly string[]): Options {
 }
 
 /** One run: BUDGET trials of `fn` through ask/tell; returns the regrets and our own time. */
-async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promise<{ at20: number; at40: number; ownMs: number; cpuMs: number }> {
+async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promise<RunResult> {
   const study = await createStudy({ sampler, seed, direction: "minimize" });
   const space = functionSpace(fn);
   let best = Infinity;
   let at20 = Infinity;
+  let globalBasinAt: number | undefined;
+  let startWell: number | undefined;
+  let bestPoint: number[] = [];
   let ownMs = 0;
   let cpuMs = 0;
   const cpuSince = (start: NodeJS.CpuUsage): number => {
@@ -148,16 +183,20 @@ async function runOnce(fn: TestFunction, sampler: Sampler, seed: number): Promis
     const trial = await study.ask(space);
     ownMs += performance.now() - started;
     cpuMs += cpuSince(cpu);
-    const value = fn.evaluate(functionPoint(fn, trial.params));
+    const point = functionPoint(fn, trial.params);
+    const value = fn.evaluate(point);
     started = performance.now();
     cpu = process.cpuUsage();
     await study.tell(trial, value);
     ownMs += performance.now() - started;
     cpuMs += cpuSince(cpu);
+    if (value < best) bestPoint = point;
     best = Math.min(best, value);
     if (t + 1 === EARLY) at20 = best;
+    if (t + 1 === START_UP) startWell = fn.wells?.of(bestPoint);
+    if (globalBasinAt === undefined && fn.secondMinimum !== undefined && value < fn.secondMinimum) globalBasinAt = t + 1;
   }
-  return { at20: at20 - fn.minimum, at40: best - fn.minimum, ownMs, cpuMs };
+  return { seed, at20: at20 - fn.minimum, at40: best - fn.minimum, globalBasinAt, startWell, ownMs, cpuMs };
 }
 
 async function benchmark(fn: TestFunction, samplerName: string, seeds: readonly number[]): Promise<OurResult> {
@@ -169,7 +208,50 @@ async function benchmark(fn: TestFunction, samplerName: string, seeds: readonly 
     regretAt40: median(runs.map((r) => r.at40)),
     msPerTrial: runs.reduce((sum, r) => sum + r.ownMs, 0) / (runs.length * BUDGET),
     cpuMsPerTrial: runs.reduce((sum, r) => sum + r.cpuMs, 0) / (runs.length * BUDGET),
+    runs,
   };
+}
+
+/**
+ * How many runs reached the global minimum's basin (a value below f₂) within the budget, or
+ * undefined when the function's f₂ is unknown.
+ */
+function globalBasinLine(fn: TestFunction, name: string, result: OurResult): string | undefined {
+  if (fn.secondMinimum === undefined) return undefined;
+  const reached = (runs: readonly RunResult[]): string => `${runs.filter((r) => r.globalBasinAt !== undefined).length} of ${runs.length}`;
+  let line = `${name}: ${reached(result.runs)} seeds reached the global basin (a value below the second minimum f₂ = ${fn.secondMinimum}) within ${BUDGET} evaluations`;
+  if (fn.wells !== undefined) {
+    const second = fn.wells.second;
+    const fromSecond = result.runs.filter((r) => r.startWell === second);
+    const others = result.runs.filter((r) => r.startWell !== second);
+    line += `; of the seeds whose best of the first ${START_UP} evaluations lay in the second minimum's well (well ${second}), ${reached(fromSecond)}; of the others, ${reached(others)}`;
+  }
+  return line;
+}
+
+/** Each seed's regret at 20 and 40 and the evaluation at which it first went below f₂ (`--per-seed`). */
+function perSeedTable(fn: TestFunction, ours: Readonly<Record<string, OurResult>>): string {
+  const names = Object.keys(ours);
+  const basin = fn.secondMinimum !== undefined;
+  const wells = fn.wells !== undefined;
+  const header = [
+    "seed",
+    ...names.flatMap((name) => [`${name} regret@20`, `${name} regret@40`, ...(basin ? [`${name} below f₂ at`] : []), ...(wells ? [`${name} well@${START_UP}`] : [])]),
+  ];
+  const seeds = (ours[names[0] as string] as OurResult).runs.map((r) => r.seed);
+  const rows = seeds.map((seed, i) => [
+    String(seed),
+    ...names.flatMap((name) => {
+      const run = (ours[name] as OurResult).runs[i] as RunResult;
+      return [
+        formatNumber(run.at20),
+        formatNumber(run.at40),
+        ...(basin ? [run.globalBasinAt === undefined ? "never" : String(run.globalBasinAt)] : []),
+        ...(wells ? [String(run.startWell ?? "-")] : []),
+      ];
+    }),
+  ]);
+  return table([header, ...rows]);
 }
 
 /** The GP's time per suggestion given n complete trials (random points of Hartmann-6). */
@@ -208,6 +290,11 @@ function cmaesBesidePeers(ours: OurResult, results: Readonly<Record<string, Peer
   return `cmaes ${figures}: no CMA-ES peer in peers.json (Optuna's CmaEsSampler not measured)${best}`;
 }
 
+/** Whether the seeds are the peers' seeds 0…9, so that medians compare like with like. */
+function comparesWithPeers(seeds: readonly number[]): boolean {
+  return seeds.length === PEER_SEEDS && seeds.every((seed, i) => seed === i);
+}
+
 function loadAverage(): string {
   return loadavg()
     .map((v) => v.toFixed(2))
@@ -220,7 +307,10 @@ async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   const peers = readPeers();
   if (options.singleObjective) {
-    console.log(`Sampler benchmark: budget ${BUDGET}, seeds 0-${options.seeds.length - 1}, medians over seeds, through Study ask/tell.`);
+    console.log(`Sampler benchmark: budget ${BUDGET}, seeds ${options.seeds[0]}-${options.seeds[options.seeds.length - 1]}, medians over seeds, through Study ask/tell.`);
+    if (!comparesWithPeers(options.seeds)) {
+      console.log(`Note: the peers' figures are medians over seeds 0-${PEER_SEEDS - 1}; ours here are over other seeds, so the met/MISSED lines compare different draws.`);
+    }
     console.log(`Peer figures: ../shared/bench/peers.json (${Object.keys(peers.peers).join(", ")}).`);
     console.log(`ms/trial is wall-clock own time (ask + tell, objective excluded); cpu ms/trial is this process's CPU time.`);
   }
@@ -246,6 +336,11 @@ async function main(): Promise<void> {
     }
     console.log(`${fn.name} — ${peerEntry?.domain ?? "(no peer figures for this function)"}`);
     console.log(table(rows));
+    for (const [name, result] of Object.entries(ours)) {
+      const line = globalBasinLine(fn, name, result);
+      if (line !== undefined) console.log(line);
+    }
+    if (options.perSeed && options.samplers.length > 0) console.log(perSeedTable(fn, ours));
     const gp = ours["gp"];
     const skopt = peerEntry?.results["skopt_gp"];
     const tpe = peerEntry?.results["optuna_tpe"];
@@ -297,7 +392,10 @@ async function main(): Promise<void> {
   }
   if (options.twoObjective !== undefined) await runTwoObjectiveSection(options.twoObjective, table);
   if (options.mixed) await runMixedSection({ seeds: options.seeds.length }, table, formatNumber);
-  if (verdicts.length > 0) console.log(`Summary: ${verdicts.join("; ")}.`);
+  if (verdicts.length > 0) {
+    const draws = comparesWithPeers(options.seeds) ? "" : ` (ours over seeds ${options.seeds[0]}-${options.seeds[options.seeds.length - 1]}, the peers' over 0-${PEER_SEEDS - 1}: different draws)`;
+    console.log(`Summary${draws}: ${verdicts.join("; ")}.`);
+  }
   console.log(`Machine load average at end: ${loadAverage()}.`);
 }
 
