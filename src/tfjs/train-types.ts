@@ -101,6 +101,12 @@ export interface TrainOptions {
    * always runs today's step (`optimizer.minimize` over the compiled loss).
    */
   readonly leanStep?: boolean;
+  /**
+   * The lean step's optimizer update in place, without kernels, for tfjs's Adam, SGD and momentum
+   * on wasm and cpu (`lean/in-place-update.ts`: bit for bit `applyGradients`'s). Default true;
+   * false runs the optimizer's `applyGradients` (benchmarks, equivalence tests).
+   */
+  readonly inPlaceUpdate?: boolean;
 }
 
 /** What a trained trial produced. */
