@@ -6,9 +6,10 @@
  * notebooks/data/digits.csv.gz — trained by
  * - our trainer: `trainTrial` end to end (build, shuffle, batches, logged loss and accuracy, one
  *   validation pass at the end), yielding to the event loop every ~25 ms, with the lean step
- *   (src/tfjs/lean, the default for this model) and with today's step (`leanStep: false`);
+ *   (src/tfjs/lean, the default for this model; its optimizer update in place, and with
+ *   `applyGradients`: `inPlaceUpdate: false`) and with today's step (`leanStep: false`);
  * - our epoch loop alone (the per-step cost without the trial's fixed costs), yielding every
- *   ~25 ms, with each step, and today's step yielding after every batch (what the yield would
+ *   ~25 ms, with each step (the lean one with either optimizer update), and today's step yielding after every batch (what the yield would
  *   cost if paid per batch);
  * - `model.fit` (its own shuffle, loss and accuracy logged, no validation);
  * - a minimal tfjs loop: `optimizer.minimize` of the loss on batches gathered from a shuffled
@@ -79,29 +80,29 @@ function stepsOf(data: TrainingData, epochs: number): number {
 /** A way of training the model for some epochs; resolves to ms per step. */
 type Trainer = (tf: TensorFlow, data: TrainingData, epochs: number) => Promise<number>;
 
-/** `trainTrial` end to end, with the lean step or today's. */
-function ours(leanStep: boolean): Trainer {
+/** `trainTrial` end to end, with the lean step (its optimizer update in place or `applyGradients`) or today's. */
+function ours(leanStep: boolean, inPlaceUpdate = true): Trainer {
   return async (tf, data, epochs) => {
     const start = cpuMs();
-    const result = await trainTrial(tf, () => digitsMlp(tf), {}, data, { epochs, batchSize: BATCH_SIZE, metric: "acc", seed: 1, leanStep });
+    const result = await trainTrial(tf, () => digitsMlp(tf), {}, data, { epochs, batchSize: BATCH_SIZE, metric: "acc", seed: 1, leanStep, inPlaceUpdate });
     if (leanStep && result.stepFallback !== undefined) throw new Error(`the digits MLP did not train with the lean step: ${result.stepFallback}`);
     return (cpuMs() - start) / result.batchesRun;
   };
 }
 
 /** The lean step of a model (it must have one), or today's step. */
-function stepOf(tf: TensorFlow, model: tfjs.LayersModel, lean: boolean): TrainStep {
+function stepOf(tf: TensorFlow, model: tfjs.LayersModel, lean: boolean, inPlaceUpdate: boolean): TrainStep {
   if (!lean) return trainStep(tf, model);
   const plan = leanPlanOf(tf, model);
   if (!plan.lean) throw new Error(`the digits MLP has no lean plan: ${plan.reason}`);
-  return leanTrainStep(tf, model, plan.plan);
+  return leanTrainStep(tf, model, plan.plan, { inPlaceUpdate });
 }
 
 /** Our epoch loop alone (epoch.ts over the lean step or today's: no build, no validation) with a pacer yielding every `intervalMs` of work. */
-function ourEpochLoop(intervalMs: number, lean: boolean): Trainer {
+function ourEpochLoop(intervalMs: number, lean: boolean, inPlaceUpdate = true): Trainer {
   return async (tf, data, epochs) => {
     const model = digitsMlp(tf);
-    const step = stepOf(tf, model, lean);
+    const step = stepOf(tf, model, lean, inPlaceUpdate);
     const pacer = new EventLoopPacer(() => tf.nextFrame(), intervalMs);
     const fold = data.folds[0]!;
     const shuffle = seededRandom(1);
@@ -232,8 +233,10 @@ function torchMsPerStep(trainRows: number): number | string {
 
 const TRAINERS: readonly (readonly [string, Trainer])[] = [
   ["trainTrial, lean step (default)", ours(true)],
+  ["trainTrial, lean step, applyGradients", ours(true, false)],
   ["trainTrial, today's step", ours(false)],
   ["epoch loop, lean step", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, true)],
+  ["epoch loop, lean step, applyGradients", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, true, false)],
   ["epoch loop, today's step", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, false)],
   ["epoch loop, today's step, yield per batch", ourEpochLoop(0, false)],
   ["model.fit", modelFit],

@@ -1,13 +1,12 @@
 /**
- * Rewriting float32 variables' values where the backend keeps them, without a kernel
+ * Rewriting float32 variables' values where the backend keeps them (`../tensor-buffer.ts`: views
+ * made per use, since an allocation may replace the wasm heap), without a kernel
  * (`in-place-update.ts`). Two backends keep them where JavaScript can reach them:
- * - wasm: the WebAssembly heap (`backend.typedArrayFromHeap(tensorInfo)`: a view at the buffer's
- *   `memoryOffset`, made per use, since an allocation may grow, and so replace, the heap).
- *   tfjs-wasm copies values out of the heap on every read (`readSync` slices) and into it on
- *   every write (`move`), so no array handed out aliases a buffer.
- * - cpu: `backend.data.get(dataId).values`, a `Float32Array` that tfjs hands out as it is
- *   (`dataSync()` returns it; `tf.tensor(array)` may keep the caller's array), so an earlier
- *   `dataSync()` — a PBT capture, a saved best model — may hold it.
+ * - wasm: the WebAssembly heap. tfjs-wasm copies values out of the heap on every read
+ *   (`readSync` slices) and into it on every write (`move`), so no array handed out aliases a buffer.
+ * - cpu: a `Float32Array` per buffer that tfjs hands out as it is (`dataSync()` returns it;
+ *   `tf.tensor(array)` may keep the caller's array), so an earlier `dataSync()` — a PBT
+ *   capture, a saved best model — may hold it.
  * Any other backend (tfjs-node, webgl): none ({@link backendMemoryOf} is undefined).
  *
  * A {@link Rewrite} gives each variable its new values in one of two ways:
@@ -24,6 +23,7 @@
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { TensorFlow } from "../backend";
+import { float32BufferOf } from "../tensor-buffer";
 
 /** The new values of some variables, being written (see the module comment). */
 export interface Rewrite {
@@ -52,21 +52,13 @@ interface ReachableBackend {
   refCount(dataId: object): number;
 }
 
-/** How one backend's buffers are made and seen. */
+/** How one backend's buffers are made. */
 interface BufferAccess {
   readonly backendName: string;
   /** Whether nothing outside the backend holds its buffers (rewriting in place is safe). */
   readonly unaliased: boolean;
-  /** A float32 tensor's buffer as an array (not a copy). */
-  view(tensor: tfjs.TensorInfo): unknown;
   /** Values for a new buffer: null (allocated uninitialised) or a new array. */
   newValues(size: number): Float32Array | null;
-}
-
-/** `values` as a float32 view of `size` elements, or an error naming what was found. */
-function float32(values: unknown, size: number): Float32Array {
-  if (!(values instanceof Float32Array) || values.length !== size) throw new Error(`the backend keeps a tensor of ${size} values in a form the in-place update does not read`);
-  return values;
 }
 
 /** Gives a variable a buffer of its own when another tensor shares it. */
@@ -80,7 +72,11 @@ function ownBuffer(tf: TensorFlow, backend: ReachableBackend, variable: tfjs.Var
 
 /** The {@link BackendMemory} over one backend's buffers. */
 function memoryOver(tf: TensorFlow, backend: ReachableBackend, access: BufferAccess): BackendMemory {
-  const view = (tensor: tfjs.TensorInfo & { readonly size: number }): Float32Array => float32(access.view(tensor), tensor.size);
+  const view = (tensor: tfjs.Tensor): Float32Array => {
+    const buffer = float32BufferOf(tf, tensor);
+    if (buffer === undefined) throw new Error(`the backend keeps tensor ${tensor.id} (${tensor.dtype}, ${tensor.size} values) in a form the in-place update does not read`);
+    return buffer;
+  };
   return {
     backendName: access.backendName,
     begin(renewed, state) {
@@ -110,18 +106,10 @@ function memoryOver(tf: TensorFlow, backend: ReachableBackend, access: BufferAcc
  */
 export function backendMemoryOf(tf: TensorFlow): BackendMemory | undefined {
   const name = tf.getBackend();
-  const backend = tf.backend() as unknown as Partial<ReachableBackend> & {
-    typedArrayFromHeap?: (info: tfjs.TensorInfo) => unknown;
-    data?: { get(dataId: object): { values?: unknown } | undefined };
-  };
+  const backend = tf.backend() as unknown as Partial<ReachableBackend>;
   if (typeof backend.refCount !== "function" || typeof backend.write !== "function") return undefined;
   const reachable = backend as ReachableBackend;
-  const { typedArrayFromHeap, data } = backend;
-  if (name === "wasm" && typedArrayFromHeap !== undefined) {
-    return memoryOver(tf, reachable, { backendName: name, unaliased: true, view: (tensor) => typedArrayFromHeap.call(backend, tensor), newValues: () => null });
-  }
-  if (name === "cpu" && data !== undefined) {
-    return memoryOver(tf, reachable, { backendName: name, unaliased: false, view: (tensor) => data.get(tensor.dataId)?.values, newValues: (size) => new Float32Array(size) });
-  }
+  if (name === "wasm") return memoryOver(tf, reachable, { backendName: name, unaliased: true, newValues: () => null });
+  if (name === "cpu") return memoryOver(tf, reachable, { backendName: name, unaliased: false, newValues: (size) => new Float32Array(size) });
   return undefined;
 }
