@@ -102,7 +102,7 @@ export interface TrainOptions {
    */
   readonly leanStep?: boolean;
   /**
-   * The lean step's optimizer update in place, without kernels, for tfjs's Adam, SGD and momentum
+   * The lean step's optimizer update in place, without kernels, for tfjs's Adam, SGD, momentum and RMSprop
    * on wasm and cpu (`lean/in-place-update.ts`: bit for bit `applyGradients`'s). Default true;
    * false runs the optimizer's `applyGradients` (benchmarks, equivalence tests).
    */

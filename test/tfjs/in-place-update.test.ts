@@ -62,6 +62,9 @@ const OPTIMIZERS: readonly { readonly name: string; readonly make: () => tfjs.Op
   { name: "SGD", make: () => tf.train.sgd(0.1), kernels: (v) => 2 * v },
   { name: "momentum", make: () => tf.train.momentum(0.05, 0.9), kernels: (v) => 4 * v },
   { name: "momentum (Nesterov)", make: () => tf.train.momentum(0.05, 0.9, true), kernels: (v) => 6 * v },
+  // tfjs's plain RMSprop computes the mean square twice (4 kernels more)
+  { name: "RMSprop", make: () => tf.train.rmsprop(0.005, 0.9, 0.1), kernels: (v) => 15 * v },
+  { name: "RMSprop, centered", make: () => tf.train.rmsprop(0.005, 0.8, 0.2, 1e-6, true), kernels: (v) => 16 * v },
 ];
 
 /** A model (seeded weights) and its lean step with the in-place update or `applyGradients`. */

@@ -1,10 +1,10 @@
 /**
- * The optimizer update of the lean step without kernels: tfjs's `applyGradients` of Adam, SGD and
- * momentum replayed by one JavaScript loop per variable over the buffers in the backend's memory
+ * The optimizer update of the lean step without kernels: tfjs's `applyGradients` of Adam, SGD,
+ * momentum and RMSprop replayed by one JavaScript loop per variable over the buffers in the backend's memory
  * (`backend-memory.ts`: on wasm the optimizer's state in place and the weights into a new buffer
  * each, since its matrix products cache packed weights by tensor id; on cpu new buffers), writing
  * the model's weights and the optimizer's own state variables (Adam's moments and accumulated β
- * powers, momentum's accumulations) and counting the step with the optimizer's own
+ * powers, momentum's accumulations, RMSprop's mean squares, moments and mean gradients) and counting the step with the optimizer's own
  * `incrementIterations()`. tfjs's Adam runs 14 kernels per variable (56 for two Dense layers, ~5
  * µs of engine overhead each on wasm, for ~10⁴ parameters): that was 60 % of the lean step's time.
  *
@@ -19,7 +19,11 @@
  *   θ ← f(f(f(m̂ / f(f(√v̂) + f(ε))) · f(−η)) + θ);  then â₁ ← f(â₁·f(β₁)), â₂ ← f(â₂·f(β₂)).
  * - SGD (c = its scalar −η):  θ ← f(f(c·g) + θ).
  * - momentum (μ its scalar): a ← f(f(μ·a) + g); θ ← f(f(c·a) + θ), Nesterov: θ ← f(f(c·f(g + f(a·μ))) + θ).
- * Other optimizers (RMSprop, Adagrad, …), a subclass that overrides `applyGradients`, a first
+ * - RMSprop (decay ρ, momentum μ, rate η; mean square s, moment p, centered: mean gradient q):
+ *   s ← f(f(s·f(ρ)) + f(f(g·g)·f(1 − ρ)));  plain: p ← f(f(p·f(μ)) + f(f(g·f(η)) / f(√f(s + f(ε)))));
+ *   centered: q ← f(f(q·f(ρ)) + f(g·f(1 − ρ))), p ← f(f(p·f(μ)) + f(f(g·f(η)) / f(√f(s − f(f(q·q) + f(ε))))));
+ *   θ ← f(θ − p).
+ * Other optimizers (Adagrad, Adadelta, Adamax, …), a subclass that overrides `applyGradients`, a first
  * step (tfjs makes the state variables lazily) and other backends go through `applyGradients`.
  */
 import type * as tfjs from "@tensorflow/tfjs";
@@ -61,6 +65,18 @@ interface MomentumFields extends SgdFields {
   readonly m: tfjs.Scalar;
   readonly useNesterov: boolean;
   readonly accumulations: readonly (Slot | undefined)[];
+}
+
+/** The fields of tfjs's `RMSPropOptimizer` read and written here. */
+interface RmsPropFields {
+  readonly learningRate: number;
+  readonly decay: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+  readonly accumulatedMeanSquares: readonly (Slot | undefined)[];
+  readonly accumulatedMoments: readonly (Slot | undefined)[];
+  readonly accumulatedMeanGrads: readonly (Slot | undefined)[];
 }
 
 /** One optimizer's in-place update. */
@@ -175,12 +191,64 @@ function momentumRule(optimizer: tfjs.Optimizer): InPlaceRule {
   };
 }
 
-/** The in-place rule of an optimizer whose `applyGradients` is tfjs's own Adam, SGD or momentum one. */
+/** tfjs's `RMSPropOptimizer.applyGradients` (see the module comment). */
+function rmsPropRule(optimizer: tfjs.Optimizer): InPlaceRule {
+  const rms = optimizer as unknown as RmsPropFields;
+  const slots = (gradients: readonly VariableGradient[]): [tfjs.Variable[], tfjs.Variable[], tfjs.Variable[]] | undefined => {
+    const squares = slotVariables(rms.accumulatedMeanSquares, gradients);
+    const moments = slotVariables(rms.accumulatedMoments, gradients);
+    const means = rms.centered ? slotVariables(rms.accumulatedMeanGrads, gradients) : [];
+    return squares === undefined || moments === undefined || means === undefined ? undefined : [squares, moments, means];
+  };
+  return {
+    state: (gradients) => slots(gradients)?.flat(),
+    apply(rewrite, gradients) {
+      const [squares, moments, means] = slots(gradients)!;
+      const decay = f(rms.decay);
+      const oneMinusDecay = f(1 - rms.decay);
+      const momentum = f(rms.momentum);
+      const learningRate = f(rms.learningRate);
+      const epsilon = f(rms.epsilon);
+      gradients.forEach(([variable, gradient], i) => {
+        const g = rewrite.read(gradient);
+        const [theta, thetaNext] = [rewrite.read(variable), rewrite.target(variable)];
+        const [s, sNext] = [rewrite.read(squares[i]!), rewrite.target(squares[i]!)];
+        const [p, pNext] = [rewrite.read(moments[i]!), rewrite.target(moments[i]!)];
+        if (rms.centered) {
+          const [q, qNext] = [rewrite.read(means[i]!), rewrite.target(means[i]!)];
+          for (let j = 0; j < g.length; j++) {
+            const gj = g[j]!;
+            const sj = f(f(s[j]! * decay) + f(f(gj * gj) * oneMinusDecay));
+            const qj = f(f(q[j]! * decay) + f(gj * oneMinusDecay));
+            const contribution = f(f(gj * learningRate) / f(Math.sqrt(f(sj - f(f(qj * qj) + epsilon)))));
+            const pj = f(f(p[j]! * momentum) + contribution);
+            sNext[j] = sj;
+            qNext[j] = qj;
+            pNext[j] = pj;
+            thetaNext[j] = f(theta[j]! - pj);
+          }
+        } else {
+          for (let j = 0; j < g.length; j++) {
+            const gj = g[j]!;
+            const sj = f(f(s[j]! * decay) + f(f(gj * gj) * oneMinusDecay));
+            const pj = f(f(p[j]! * momentum) + f(f(gj * learningRate) / f(Math.sqrt(f(sj + epsilon)))));
+            sNext[j] = sj;
+            pNext[j] = pj;
+            thetaNext[j] = f(theta[j]! - pj);
+          }
+        }
+      });
+    },
+  };
+}
+
+/** The in-place rule of an optimizer whose `applyGradients` is tfjs's own Adam, SGD, momentum or RMSprop one. */
 function inPlaceRuleOf(tf: TensorFlow, optimizer: tfjs.Optimizer): InPlaceRule | undefined {
   const own = (optimizer as unknown as { applyGradients: unknown }).applyGradients;
   if (own === tf.AdamOptimizer.prototype.applyGradients) return adamRule(optimizer);
   if (own === tf.MomentumOptimizer.prototype.applyGradients) return momentumRule(optimizer);
   if (own === tf.SGDOptimizer.prototype.applyGradients) return sgdRule(optimizer);
+  if (own === tf.RMSPropOptimizer.prototype.applyGradients) return rmsPropRule(optimizer);
   return undefined;
 }
 
@@ -191,7 +259,7 @@ export function updatesInPlace(tf: TensorFlow, optimizer: tfjs.Optimizer): boole
 
 /**
  * The update of one lean step for `optimizer`: in place (see the module comment) when the
- * optimizer is tfjs's Adam, SGD or momentum, the backend wasm or cpu and the optimizer's state
+ * optimizer is tfjs's Adam, SGD, momentum or RMSprop, the backend wasm or cpu and the optimizer's state
  * exists, else its `applyGradients`. Either way the gradients are left to the caller.
  * @param inPlace false: always `applyGradients` (benchmarks, equivalence tests)
  */

@@ -2,7 +2,7 @@
  * The lean training step: one batch of a Dense/Dropout model (see `plan.ts`) trained with a
  * hand-written forward and backward pass on the model's own variables, then the model's own
  * optimizer's update (tfjs's exact update, its real state: step count, moments): in place without
- * kernels for Adam, SGD and momentum on wasm and cpu (`in-place-update.ts`, bit for bit tfjs's),
+ * kernels for Adam, SGD, momentum and RMSprop on wasm and cpu (`in-place-update.ts`, bit for bit tfjs's),
  * else its `applyGradients`; about 15 tfjs operations per step for two Dense layers instead of
  * `optimizer.minimize`'s ~150 kernels (the tape's bookkeeping, the loss's clipping and logs, the
  * gradients of each) and Adam's 14 per variable. Evaluation and the epoch's metrics are today's step's (`train-step.ts`),
@@ -84,7 +84,7 @@ function drops(spec: DropoutSpec): boolean {
 export interface LeanStepOptions {
   /**
    * The optimizer's update in place, without kernels, when it can (`in-place-update.ts`: tfjs's
-   * Adam, SGD, momentum on wasm or cpu), else its `applyGradients`. Default true; false always
+   * Adam, SGD, momentum, RMSprop on wasm or cpu), else its `applyGradients`. Default true; false always
    * runs `applyGradients` (benchmarks, equivalence tests).
    */
   readonly inPlaceUpdate?: boolean;
