@@ -11,6 +11,8 @@
  * - our epoch loop alone (the per-step cost without the trial's fixed costs), yielding every
  *   ~25 ms, with each step (the lean one with either optimizer update), and today's step yielding after every batch (what the yield would
  *   cost if paid per batch);
+ * - the lean step's Adam update alone, in place and by `applyGradients` (fixed gradients; ms per
+ *   update, not per step);
  * - `model.fit` (its own shuffle, loss and accuracy logged, no validation);
  * - a minimal tfjs loop: `optimizer.minimize` of the loss on batches gathered from a shuffled
  *   epoch tensor, no metrics, no yields (the floor for `minimize` on this model and backend);
@@ -32,7 +34,7 @@ import { selectBackend, type BackendName, type TensorFlow } from "../src/tfjs/ba
 import { permutation, seededRandom } from "../src/common/random";
 import { disposeModel, trainTrial } from "../src/tfjs/train";
 import { trainStep, type TrainStep } from "../src/tfjs/train-step";
-import { leanPlanOf, leanTrainStep } from "../src/tfjs/lean";
+import { leanPlanOf, leanTrainStep, optimizerUpdate, type VariableGradient } from "../src/tfjs/lean";
 import { trainEpoch } from "../src/tfjs/epoch";
 import { DEFAULT_YIELD_INTERVAL_MS, EventLoopPacer } from "../src/tfjs/pacer";
 import type { TrainingData } from "../src/tfjs/trainingData";
@@ -116,6 +118,24 @@ function ourEpochLoop(intervalMs: number, lean: boolean, inPlaceUpdate = true): 
     const msPerStep = (cpuMs() - start) / steps;
     disposeModel(model);
     return msPerStep;
+  };
+}
+
+/** The lean step's Adam update alone (fixed gradients of the model's shapes), in place or by `applyGradients`; ms per update. */
+function updateAlone(inPlace: boolean): Trainer {
+  return async (tf, data, epochs) => {
+    const model = digitsMlp(tf);
+    const variables = model.trainableWeights.map((weight) => weight.read() as tfjs.Variable);
+    const gradients = variables.map((variable, i) => tf.randomNormal(variable.shape, 0, 1e-3, "float32", i));
+    const pairs = variables.map((variable, i): VariableGradient => [variable, gradients[i]!]);
+    const update = optimizerUpdate(tf, model.optimizer, inPlace);
+    const updates = stepsOf(data, epochs);
+    const start = cpuMs();
+    for (let u = 0; u < updates; u++) tf.tidy(() => update(pairs));
+    const msPerUpdate = (cpuMs() - start) / updates;
+    tf.dispose(gradients);
+    disposeModel(model);
+    return msPerUpdate;
   };
 }
 
@@ -239,6 +259,8 @@ const TRAINERS: readonly (readonly [string, Trainer])[] = [
   ["epoch loop, lean step, applyGradients", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, true, false)],
   ["epoch loop, today's step", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, false)],
   ["epoch loop, today's step, yield per batch", ourEpochLoop(0, false)],
+  ["Adam update alone, in place", updateAlone(true)],
+  ["Adam update alone, applyGradients", updateAlone(false)],
   ["model.fit", modelFit],
   ["minimal minimize loop", minimalLoop],
   ...values.fused.split(",").filter((k) => k.trim() !== "").map((k): [string, Trainer] => [`fused, K=${Number(k)} (per trial-step)`, fusedTrainer(Number(k))]),

@@ -95,8 +95,8 @@ export interface TrainOptions {
    */
   readonly hypergradient?: HypergradientTraining;
   /**
-   * Train with the lean step (`lean/`: hand-written backward pass, optimizer over flat
-   * parameters) when the model is one it takes (Dense/Dropout, a known loss, Adam or SGD), else
+   * Train with the lean step (`lean/`: hand-written backward pass, the optimizer's update without
+   * kernels) when the model is one it takes (Dense/Dropout, a known loss, one of tfjs's optimizers), else
    * with today's step, saying why in {@link TrialTraining.stepFallback}. Default true; false
    * always runs today's step (`optimizer.minimize` over the compiled loss).
    */
