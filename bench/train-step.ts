@@ -6,10 +6,13 @@
  * notebooks/data/digits.csv.gz — trained by
  * - our trainer: `trainTrial` end to end (build, shuffle, batches, logged loss and accuracy, one
  *   validation pass at the end), yielding to the event loop every ~25 ms, with the lean step
- *   (src/tfjs/lean, the default for this model) and with today's step (`leanStep: false`);
+ *   (src/tfjs/lean, the default for this model; its optimizer update in place, and with
+ *   `applyGradients`: `inPlaceUpdate: false`) and with today's step (`leanStep: false`);
  * - our epoch loop alone (the per-step cost without the trial's fixed costs), yielding every
- *   ~25 ms, with each step, and today's step yielding after every batch (what the yield would
+ *   ~25 ms, with each step (the lean one with either optimizer update), and today's step yielding after every batch (what the yield would
  *   cost if paid per batch);
+ * - the lean step's Adam update alone, in place and by `applyGradients` (fixed gradients; ms per
+ *   update, not per step);
  * - `model.fit` (its own shuffle, loss and accuracy logged, no validation);
  * - a minimal tfjs loop: `optimizer.minimize` of the loss on batches gathered from a shuffled
  *   epoch tensor, no metrics, no yields (the floor for `minimize` on this model and backend);
@@ -31,7 +34,7 @@ import { selectBackend, type BackendName, type TensorFlow } from "../src/tfjs/ba
 import { permutation, seededRandom } from "../src/common/random";
 import { disposeModel, trainTrial } from "../src/tfjs/train";
 import { trainStep, type TrainStep } from "../src/tfjs/train-step";
-import { leanPlanOf, leanTrainStep } from "../src/tfjs/lean";
+import { leanPlanOf, leanTrainStep, optimizerUpdate, type VariableGradient } from "../src/tfjs/lean";
 import { trainEpoch } from "../src/tfjs/epoch";
 import { DEFAULT_YIELD_INTERVAL_MS, EventLoopPacer } from "../src/tfjs/pacer";
 import type { TrainingData } from "../src/tfjs/trainingData";
@@ -79,29 +82,29 @@ function stepsOf(data: TrainingData, epochs: number): number {
 /** A way of training the model for some epochs; resolves to ms per step. */
 type Trainer = (tf: TensorFlow, data: TrainingData, epochs: number) => Promise<number>;
 
-/** `trainTrial` end to end, with the lean step or today's. */
-function ours(leanStep: boolean): Trainer {
+/** `trainTrial` end to end, with the lean step (its optimizer update in place or `applyGradients`) or today's. */
+function ours(leanStep: boolean, inPlaceUpdate = true): Trainer {
   return async (tf, data, epochs) => {
     const start = cpuMs();
-    const result = await trainTrial(tf, () => digitsMlp(tf), {}, data, { epochs, batchSize: BATCH_SIZE, metric: "acc", seed: 1, leanStep });
+    const result = await trainTrial(tf, () => digitsMlp(tf), {}, data, { epochs, batchSize: BATCH_SIZE, metric: "acc", seed: 1, leanStep, inPlaceUpdate });
     if (leanStep && result.stepFallback !== undefined) throw new Error(`the digits MLP did not train with the lean step: ${result.stepFallback}`);
     return (cpuMs() - start) / result.batchesRun;
   };
 }
 
 /** The lean step of a model (it must have one), or today's step. */
-function stepOf(tf: TensorFlow, model: tfjs.LayersModel, lean: boolean): TrainStep {
+function stepOf(tf: TensorFlow, model: tfjs.LayersModel, lean: boolean, inPlaceUpdate: boolean): TrainStep {
   if (!lean) return trainStep(tf, model);
   const plan = leanPlanOf(tf, model);
   if (!plan.lean) throw new Error(`the digits MLP has no lean plan: ${plan.reason}`);
-  return leanTrainStep(tf, model, plan.plan);
+  return leanTrainStep(tf, model, plan.plan, { inPlaceUpdate });
 }
 
 /** Our epoch loop alone (epoch.ts over the lean step or today's: no build, no validation) with a pacer yielding every `intervalMs` of work. */
-function ourEpochLoop(intervalMs: number, lean: boolean): Trainer {
+function ourEpochLoop(intervalMs: number, lean: boolean, inPlaceUpdate = true): Trainer {
   return async (tf, data, epochs) => {
     const model = digitsMlp(tf);
-    const step = stepOf(tf, model, lean);
+    const step = stepOf(tf, model, lean, inPlaceUpdate);
     const pacer = new EventLoopPacer(() => tf.nextFrame(), intervalMs);
     const fold = data.folds[0]!;
     const shuffle = seededRandom(1);
@@ -115,6 +118,24 @@ function ourEpochLoop(intervalMs: number, lean: boolean): Trainer {
     const msPerStep = (cpuMs() - start) / steps;
     disposeModel(model);
     return msPerStep;
+  };
+}
+
+/** The lean step's Adam update alone (fixed gradients of the model's shapes), in place or by `applyGradients`; ms per update. */
+function updateAlone(inPlace: boolean): Trainer {
+  return async (tf, data, epochs) => {
+    const model = digitsMlp(tf);
+    const variables = model.trainableWeights.map((weight) => weight.read() as tfjs.Variable);
+    const gradients = variables.map((variable, i) => tf.randomNormal(variable.shape, 0, 1e-3, "float32", i));
+    const pairs = variables.map((variable, i): VariableGradient => [variable, gradients[i]!]);
+    const update = optimizerUpdate(tf, model.optimizer, inPlace);
+    const updates = stepsOf(data, epochs);
+    const start = cpuMs();
+    for (let u = 0; u < updates; u++) tf.tidy(() => update(pairs));
+    const msPerUpdate = (cpuMs() - start) / updates;
+    tf.dispose(gradients);
+    disposeModel(model);
+    return msPerUpdate;
   };
 }
 
@@ -232,10 +253,14 @@ function torchMsPerStep(trainRows: number): number | string {
 
 const TRAINERS: readonly (readonly [string, Trainer])[] = [
   ["trainTrial, lean step (default)", ours(true)],
+  ["trainTrial, lean step, applyGradients", ours(true, false)],
   ["trainTrial, today's step", ours(false)],
   ["epoch loop, lean step", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, true)],
+  ["epoch loop, lean step, applyGradients", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, true, false)],
   ["epoch loop, today's step", ourEpochLoop(DEFAULT_YIELD_INTERVAL_MS, false)],
   ["epoch loop, today's step, yield per batch", ourEpochLoop(0, false)],
+  ["Adam update alone, in place", updateAlone(true)],
+  ["Adam update alone, applyGradients", updateAlone(false)],
   ["model.fit", modelFit],
   ["minimal minimize loop", minimalLoop],
   ...values.fused.split(",").filter((k) => k.trim() !== "").map((k): [string, Trainer] => [`fused, K=${Number(k)} (per trial-step)`, fusedTrainer(Number(k))]),

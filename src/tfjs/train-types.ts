@@ -95,12 +95,18 @@ export interface TrainOptions {
    */
   readonly hypergradient?: HypergradientTraining;
   /**
-   * Train with the lean step (`lean/`: hand-written backward pass, optimizer over flat
-   * parameters) when the model is one it takes (Dense/Dropout, a known loss, Adam or SGD), else
+   * Train with the lean step (`lean/`: hand-written backward pass, the optimizer's update without
+   * kernels) when the model is one it takes (Dense/Dropout, a known loss, one of tfjs's optimizers), else
    * with today's step, saying why in {@link TrialTraining.stepFallback}. Default true; false
    * always runs today's step (`optimizer.minimize` over the compiled loss).
    */
   readonly leanStep?: boolean;
+  /**
+   * The lean step's optimizer update in place, without kernels, for tfjs's Adam, SGD, momentum and RMSprop
+   * on wasm and cpu (`lean/in-place-update.ts`: bit for bit `applyGradients`'s). Default true;
+   * false runs the optimizer's `applyGradients` (benchmarks, equivalence tests).
+   */
+  readonly inPlaceUpdate?: boolean;
 }
 
 /** What a trained trial produced. */

@@ -180,7 +180,7 @@ export async function trainFold(
 ): Promise<FoldOutcome> {
   const seeded = options.seedMathRandom ?? true;
   const shuffle = seededRandom(deriveSeed(options.seed, "shuffle", f));
-  const { step, fallback } = chooseTrainStep(tf, model, options.leanStep ?? true);
+  const { step, fallback } = chooseTrainStep(tf, model, options.leanStep ?? true, { inPlaceUpdate: options.inPlaceUpdate ?? true });
   progress.stepFallback = fallback;
   const pacer = new EventLoopPacer(() => tf.nextFrame());
   const schedule = validationSchedule(options, metric);

@@ -1,5 +1,5 @@
 /**
- * The lean step (src/tfjs/lean: hand-written backward pass, optimizer over flat parameters)
+ * The lean step (src/tfjs/lean: hand-written backward pass, the optimizer's update without kernels)
  * against today's step (`optimizer.minimize` over the compiled loss) on real tfjs training:
  * with the same seed, the same per-epoch logs, final weights and optimizer state (step count,
  * Adam's moments) to float32 rounding, for several models, losses and optimizers, batch sizes

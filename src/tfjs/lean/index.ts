@@ -2,3 +2,5 @@
 export * from "./choose";
 export * from "./plan";
 export * from "./step";
+export * from "./in-place-update";
+export * from "./backend-memory";

@@ -1,10 +1,11 @@
 /**
  * The lean training step: one batch of a Dense/Dropout model (see `plan.ts`) trained with a
  * hand-written forward and backward pass on the model's own variables, then the model's own
- * optimizer's `applyGradients` (tfjs's exact update, its real state: step count, moments), about
- * 15 tfjs operations plus the optimizer's per step for two Dense layers instead of
+ * optimizer's update (tfjs's exact update, its real state: step count, moments): in place without
+ * kernels for Adam, SGD, momentum and RMSprop on wasm and cpu (`in-place-update.ts`, bit for bit tfjs's),
+ * else its `applyGradients`; about 15 tfjs operations per step for two Dense layers instead of
  * `optimizer.minimize`'s ~150 kernels (the tape's bookkeeping, the loss's clipping and logs, the
- * gradients of each). Evaluation and the epoch's metrics are today's step's (`train-step.ts`),
+ * gradients of each) and Adam's 14 per variable. Evaluation and the epoch's metrics are today's step's (`train-step.ts`),
  * evaluation in batches of {@link LEAN_EVALUATION_BATCH_SIZE} rows.
  * (Adam over one flat vector of all weights was tried: splitting the vector back per layer costs
  * more on wasm — its `slice` copies the whole input into JavaScript — than it saves.)
@@ -32,6 +33,7 @@ import { denseVariables } from "../fused/slot-forward";
 import { dropoutMultipliers } from "../fused/dropout-noise";
 import type { DenseSpec, DropoutSpec } from "../fused/layout";
 import type { LeanPlan } from "./plan";
+import { optimizerUpdate, type VariableGradient } from "./in-place-update";
 
 /**
  * Rows per validation batch: the validation rows in one or a few forward passes instead of one per
@@ -78,15 +80,25 @@ function drops(spec: DropoutSpec): boolean {
   return spec.rate > 0 && spec.rate < 1;
 }
 
+/** How the lean step updates the weights. */
+export interface LeanStepOptions {
+  /**
+   * The optimizer's update in place, without kernels, when it can (`in-place-update.ts`: tfjs's
+   * Adam, SGD, momentum, RMSprop on wasm or cpu), else its `applyGradients`. Default true; false always
+   * runs `applyGradients` (benchmarks, equivalence tests).
+   */
+  readonly inPlaceUpdate?: boolean;
+}
+
 /**
  * The lean step of a model with a lean plan: today's step (`trainStep`) with `train` replaced; see
  * the module comment.
  */
-export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: LeanPlan): TrainStep {
+export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: LeanPlan, options: LeanStepOptions = {}): TrainStep {
   const standard = trainStep(tf, model);
   const { layout, loss } = plan;
   const outputs = (layout.layers.filter((spec) => spec.kind === "dense").at(-1) as DenseSpec).units;
-  const optimizer = model.optimizer;
+  const update = optimizerUpdate(tf, model.optimizer, options.inPlaceUpdate ?? true);
 
   /** ŷ and what the backward pass needs. */
   const forward = (x: tfjs.Tensor): { yPred: tfjs.Tensor; records: DenseRecord[] } => {
@@ -141,7 +153,7 @@ export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: Lea
     evaluationBatchSize: LEAN_EVALUATION_BATCH_SIZE,
     train(xBatch, yBatch) {
       const { yPred, records } = forward(xBatch);
-      const gradients: [tfjs.Variable, tfjs.Tensor][] = [];
+      const gradients: VariableGradient[] = [];
       let delta = lastDelta(yPred, yBatch, records.at(-1)!.spec.activationName);
       for (let l = records.length - 1; l >= 0; l--) {
         const record = records[l]!;
@@ -157,7 +169,7 @@ export function leanTrainStep(tf: TensorFlow, model: tfjs.LayersModel, plan: Lea
       // In the variables' order (kernel, bias, layer by layer): the order `minimize` gives the
       // optimizer, which keys its slots (Adam's moments) by position.
       gradients.reverse();
-      optimizer.applyGradients(Object.fromEntries(gradients.map(([variable, gradient]) => [variable.name, gradient])));
+      update(gradients);
       return { yPred };
     },
   };
