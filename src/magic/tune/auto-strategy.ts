@@ -6,9 +6,11 @@
  *   is missed;
  * - up to {@link GP_MAX_DIMENSIONS} numeric parameters → the GP (bayes): it had the lowest regret
  *   at 20 and 40 trials on branin, hartmann6, rosenbrock4 and ackley5 against our TPE, CMA-ES and
- *   random search and Optuna's TPE; its time per suggestion grows with the trials (≈ 90 ms at 200,
- *   300 ms at 500), so past {@link GP_MAX_TRIALS} trials the study hands over to TPE, which then
- *   learns from every GP trial;
+ *   random search and Optuna's TPE; it conditions on at most 300 trials (the best half and a
+ *   spread of the rest: `GPSamplerOptions.maxModelTrials`, which bounds its time per suggestion,
+ *   69 ms at 500 trials), so past {@link GP_MAX_TRIALS} trials the study hands over to TPE, which
+ *   learns from every trial so far (the GP trials included); whether the GP would do better past
+ *   200 trials has not been measured;
  * - a conditional space (`name: … if parent OP value`) follows the same rule: the GP imputes a
  *   parameter a trial does not hold at the centre of its range, so it models every parameter; on
  *   bench:samplers' conditional-layers space (100 trials, 10 seeds) it reached a median regret of
