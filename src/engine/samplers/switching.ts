@@ -14,7 +14,7 @@ export interface SwitchingSamplerOptions {
   readonly at: number;
   /** Called once per process when the first trial at or past `at` is sampled (e.g. to tell the user). */
   readonly onSwitch?: (message: string) => void;
-  /** Why the hand-over happens, for the message (e.g. "the GP's time per trial grows with the trials"). */
+  /** Why the hand-over happens, for the message (e.g. "the GP models a subset of at most 300 trials; …"). */
   readonly reason?: string;
 }
 

@@ -77,7 +77,7 @@ export function chooseStrategy(space: SearchSpace, planned: number, pruner: Prun
     return {
       strategy: "bayes",
       reason: `${reason}; from trial ${GP_MAX_TRIALS} on, TPE takes over`,
-      switchTo: { strategy: "tpe", atTrial: GP_MAX_TRIALS, reason: `the GP's time per trial grows with the number of trials; TPE learns from every trial so far` },
+      switchTo: { strategy: "tpe", atTrial: GP_MAX_TRIALS, reason: `the GP models a subset of at most 300 trials; TPE learns from every trial so far` },
     };
   }
   if (planned >= CMAES_TRIALS_PER_DIMENSION * numeric) {
