@@ -6,8 +6,8 @@
  * lane repeats: check the stop conditions (this call's trial count, abort, timeout), start a
  * trial (or wait while the study's remaining trials are running elsewhere), run and tell it, call
  * the callbacks, count failures. With `repeatable`, asks are made one after another, each waiting
- * for the trials `concurrency` places before it, with a fixed window of pending trials shown to the
- * sampler (see `OptimizeOptions.repeatable`). The loop knows the study only through {@link OptimizeHost}, so
+ * for the trials more than `pendingWindow` places before it, with that fixed window of pending
+ * trials shown to the sampler (see `OptimizeOptions.repeatable`). The loop knows the study only through {@link OptimizeHost}, so
  * it can be driven by a fake host in tests.
  */
 import { SearchSpaceExhaustedError, TooManyFailuresError } from "./errors";
@@ -99,6 +99,8 @@ interface LoopSettings {
   readonly concurrency: number;
   /** Ask in trial order with a fixed pending window (see `OptimizeOptions.repeatable`). */
   readonly repeatable: boolean;
+  /** Trials shown as running to each ask (see `OptimizeOptions.pendingWindow`). */
+  readonly pendingWindow: number;
   /** The call's one listener on `signal`. */
   readonly abortWatch: AbortWatch;
 }
@@ -239,15 +241,15 @@ export class OptimizeLoop {
   }
 
   /**
-   * Asks the call's next trial once every trial of this call `concurrency` or more places before
-   * it has been told, showing the sampler the ones in between as running (see
+   * Asks the call's next trial once every trial of this call more than `pendingWindow` places
+   * before it has been told, showing the sampler the ones in between as running (see
    * `OptimizeOptions.repeatable`); "again" after a wait, for the lane to look at the stop
    * conditions (an abort or the timeout may have come meanwhile) before asking.
    */
   private askInOrder(space: SearchSpace | undefined): Promise<Trial | "again"> {
     const ask = async (): Promise<Trial | "again"> => {
       const index = this.asked.length;
-      const windowStart = Math.max(0, index - this.settings.concurrency + 1);
+      const windowStart = Math.max(0, index - this.settings.pendingWindow);
       const mustWait = (): boolean => this.asked.slice(0, windowStart).some((asked) => !asked.told);
       if (mustWait()) {
         while (!this.halted && mustWait()) await this.trialEnded.promise;
@@ -303,6 +305,7 @@ export class OptimizeLoop {
  */
 export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptions): Promise<OptimizeSummary> {
   const { trials = Infinity, timeout, signal, space, countStudyTrials = false, concurrency = 1, repeatable = false } = options;
+  const pendingWindow = options.pendingWindow ?? concurrency - 1;
   if (options.trials === undefined && timeout === undefined && signal === undefined) {
     throw new RangeError("optimize needs `trials`, `timeout` or `signal` to know when to stop (trials: Infinity runs until the space is exhausted)");
   }
@@ -311,7 +314,10 @@ export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptio
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer (trials run at once), but got ${concurrency}`);
   }
-  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials, concurrency, repeatable, abortWatch: new AbortWatch(signal) });
+  if (!Number.isInteger(pendingWindow) || pendingWindow < concurrency - 1) {
+    throw new RangeError(`pendingWindow must be an integer of at least concurrency − 1 = ${concurrency - 1} (the trials running beside each ask), but got ${pendingWindow}`);
+  }
+  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials, concurrency, repeatable, pendingWindow, abortWatch: new AbortWatch(signal) });
   await Promise.all(Array.from({ length: concurrency }, () => loop.lane()));
   if (loop.fatal !== undefined) throw loop.fatal.error;
   return loop.summary();

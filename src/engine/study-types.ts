@@ -108,6 +108,14 @@ export interface OptimizeOptions {
    * take unequal times.
    */
   readonly repeatable?: boolean;
+  /**
+   * With `repeatable`: how many trials before the k-th are shown to the sampler as running
+   * (default `concurrency − 1`, the fewest): the k-th trial is asked once the call's trials up to
+   * k − 1 − `pendingWindow` are told. A wider window hides a few more finished results from the
+   * sampler but idles a lane less: with `concurrency` lanes and a window of 2·(concurrency − 1), a
+   * lane waits only when one trial outlasts two on another lane.
+   */
+  readonly pendingWindow?: number;
 }
 
 /** Why `optimize` stopped. */

@@ -34,7 +34,7 @@ class WindowRecorder implements Sampler {
  * Runs 12 trials two or three at once; each trial waits a time drawn from `timingSeed` (not from
  * its parameters), so trials finish in a different order for each timing seed.
  */
-async function run(makeSampler: () => Sampler, timingSeed: number, concurrency: number) {
+async function run(makeSampler: () => Sampler, timingSeed: number, concurrency: number, pendingWindow?: number) {
   const sampler = new WindowRecorder(makeSampler());
   const study = await createStudy({ seed: 11, sampler });
   const timing = createRng(timingSeed, "timing");
@@ -50,7 +50,7 @@ async function run(makeSampler: () => Sampler, timingSeed: number, concurrency: 
       running--;
     }
   };
-  await study.optimize(objective, { trials: 12, space, concurrency, repeatable: true });
+  await study.optimize(objective, { trials: 12, space, concurrency, repeatable: true, ...(pendingWindow === undefined ? {} : { pendingWindow }) });
   return { trials: study.trials.map((t) => ({ number: t.number, params: t.params, value: t.value })), seen: sampler.seenRunning, most };
 }
 
@@ -78,5 +78,28 @@ describe("optimize with repeatable concurrency", () => {
     assert.deepEqual(b.trials, a.trials);
     assert.deepEqual(a.seen.get(7), [5, 6]);
     assert.equal(a.most, 3);
+  });
+
+  test("a window of 2 pending with two at once: trial k sees k-2 and k-1 as running, runs are equal, a lane does not wait for a long trial one place before", async () => {
+    const make = (): Sampler => new GPSampler({ seed: 11, startupTrials: 3 });
+    const a = await run(make, 5, 2, 2);
+    const b = await run(make, 6, 2, 2);
+    assert.deepEqual(b.trials, a.trials);
+    for (let k = 0; k < 12; k++) assert.deepEqual(a.seen.get(k), k === 0 ? [] : k === 1 ? [0] : [k - 2, k - 1]);
+    // Trial 0 takes long: with the narrowest window trial 2 waits for it, so trials 1 and 2 never overlap
+    // with trial 3 before trial 0 ends; with a window of 2 the other lane runs trials 1, 2 meanwhile.
+    const study = await createStudy({ seed: 1 });
+    const finished: number[] = [];
+    await study.optimize(async (trial) => {
+      await delay(trial.number === 0 ? 120 : 5);
+      finished.push(trial.number);
+      return trial.number;
+    }, { trials: 4, space, concurrency: 2, repeatable: true, pendingWindow: 2 });
+    assert.deepEqual(finished.slice(0, 2), [1, 2], `trials 1 and 2 ran while trial 0 did: ${finished.join(", ")}`);
+  });
+
+  test("pendingWindow below concurrency − 1 is refused", async () => {
+    const study = await createStudy({ seed: 1 });
+    await assert.rejects(study.optimize(() => 1, { trials: 2, space, concurrency: 3, repeatable: true, pendingWindow: 1 }), /pendingWindow must be an integer of at least concurrency − 1 = 2/);
   });
 });

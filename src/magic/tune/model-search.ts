@@ -203,6 +203,9 @@ export async function runModelSearch(
       context,
       bound,
       concurrency: pool?.size ?? fused?.capacity ?? 1,
+      // Threads train trials of unequal lengths: a wider window of pending trials idles them less
+      // (fused slots advance in step, and keep the narrowest window).
+      ...(pool !== undefined ? { pendingWindow: 2 * (pool.size - 1) } : {}),
       objectiveWork: "training",
       afterSearch,
     });

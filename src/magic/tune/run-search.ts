@@ -31,6 +31,8 @@ export interface SearchRun {
   readonly bound: NotebookStudy;
   /** Trials run at once (default 1). */
   readonly concurrency?: number;
+  /** Trials shown to each ask as running (the engine's `OptimizeOptions.pendingWindow`; default concurrency − 1). */
+  readonly pendingWindow?: number;
   /** What the time in the objective is spent on, for the report ("training", "in the objective"). */
   readonly objectiveWork: string;
   /** Runs after a search that was not interrupted, before the final figures (the --cv refit). */
@@ -102,6 +104,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
         signal: context.signal,
         concurrency: run.concurrency ?? 1,
         repeatable: true,
+        ...optional("pendingWindow", run.pendingWindow),
         ...optional("timeout", options.timeout),
         callbacks: [() => live?.update(bound.data())],
       });
