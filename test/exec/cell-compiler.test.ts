@@ -2,10 +2,14 @@
  * The cell compiler (src/exec/cell-compiler.ts) through real engines: import aliases of an earlier
  * cell's namespace members (tslab's converter compiled `import p = N.x` to a read of a name the
  * cell does not have), one CommonJS emit per cell, redeclaration, errors with their positions,
- * and inspection's documentation of the libraries (parsed without their comments).
+ * inspection's documentation of the libraries (parsed without their comments), and a package
+ * installed between cells (the compiler's file probes and resolutions are not kept from before).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { newEngine, valueOf } from "./engine-helpers";
 import { CellCompiler, topLevelNames } from "../../src/exec/cell-compiler";
 import { withoutDocComments } from "../../src/exec/doc-comments";
@@ -68,4 +72,23 @@ test("inspection shows the documentation of library declarations parsed without 
   assert.match(engine.inspect("Math.max", "Math.max".length) ?? "", /Returns the larger of a set of supplied numeric expressions/);
   assert.match(engine.inspect("xs.map", "xs.map".length) ?? "", /Calls a defined callback function on each element of an array/);
   assert.match(engine.inspect("console.log", "console.log".length) ?? "", /\(method\) Console\.log/);
+});
+
+test("a package installed after a cell that could not find it is found by the next cell", () => {
+  const root = mkdtempSync(path.join(tmpdir(), "tunelab-probes-"));
+  try {
+    const compiler = new CellCompiler(root, false);
+    const first = compiler.convert("", "const a = 1;");
+    assert.deepEqual(first.diagnostics, []);
+    const missing = compiler.convert(first.declOutput as string, 'import { answer } from "late-package";\nanswer');
+    assert.match(missing.diagnostics[0]?.messageText ?? "", /Cannot find module 'late-package'/);
+    const folder = path.join(root, "node_modules", "late-package");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, "package.json"), JSON.stringify({ name: "late-package", version: "1.0.0", types: "index.d.ts" }));
+    writeFileSync(path.join(folder, "index.d.ts"), "export declare const answer: 42;\n");
+    const found = compiler.convert(first.declOutput as string, 'import { answer } from "late-package";\nconst b: 42 = answer;');
+    assert.deepEqual(found.diagnostics, []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
