@@ -18,7 +18,7 @@
  */
 import { statSync } from "node:fs";
 import * as path from "node:path";
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 import { DocComments, withoutDocComments } from "./doc-comments";
 import { FileProbes } from "./file-probes";
 
