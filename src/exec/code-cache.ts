@@ -24,6 +24,13 @@ import Module from "node:module";
 import * as vm from "node:vm";
 import { log } from "../common/log";
 
+/**
+ * Part of every cache's key: caches made from the UTF-8 text of a module that is not ASCII (before
+ * the ASCII copies) have other names, so kernels of both kinds sharing one installation do not
+ * reject and rewrite each other's cache.
+ */
+const CACHE_FORMAT = "one-byte source";
+
 /** A module loaded through {@link loadWithCodeCache}. */
 export interface CachedModule {
   /** Where its code cache lives (`undefined`: the module was loaded before, without one). */
@@ -54,7 +61,7 @@ export function loadWithCodeCache(id: string, cacheDir: string): CachedModule {
   const file = require.resolve(id);
   if (require.cache[file] !== undefined) return { cacheFile: undefined, cacheUsed: false, save: () => undefined };
   const stat = statSync(file);
-  const key = createHash("sha256").update(`${file}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
+  const key = createHash("sha256").update(`${CACHE_FORMAT}\0${file}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
   const cacheFile = path.join(cacheDir, `${path.basename(file, ".js")}-${key}.v8cache`);
   const asciiFile = path.join(cacheDir, `${path.basename(file, ".js")}-${key}.ascii.js`);
   const { source, asciiCopy } = oneByteSource(file, asciiFile);
