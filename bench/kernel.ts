@@ -12,7 +12,9 @@
  * Goals: start-to-ready no slower than tslab; round trip no slower than ipykernel; the first
  * cell's result within 1.2 s of launch; distinct cells within 10 ms (issue #11). The machine's
  * load average is printed before and after: figures from a loaded machine are noisy.
- * Options: --starts N (default 3), --executions N (default 200), --json.
+ * After the table, where tunelab's first result spends its time (kernel-phases.ts: the main
+ * thread's phases, wall-clock and CPU time, the latter steadier on a loaded machine).
+ * Options: --starts N (default 3), --executions N (default 200), --phase-runs N (default 5), --json.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -20,6 +22,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { installKernelspecs } from "../src/kernel/install";
+import { printKernelPhases } from "./kernel-phases";
 
 const PYTHON = "/usr/bin/python3";
 /** Issue #11's goals: launch to the first cell's result, and the median round trip of distinct cells. */
@@ -131,11 +134,12 @@ interface Figures {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { starts: { type: "string" }, executions: { type: "string" }, json: { type: "boolean" } } });
+  const { values } = parseArgs({ options: { starts: { type: "string" }, executions: { type: "string" }, "phase-runs": { type: "string" }, json: { type: "boolean" } } });
   const starts = Number(values.starts ?? "3");
   const executions = Number(values.executions ?? "200");
-  if (!Number.isInteger(starts) || starts < 1 || !Number.isInteger(executions) || executions < 1) {
-    throw new Error(`--starts and --executions must be positive integers, got ${values.starts} and ${values.executions}`);
+  const phaseRuns = Number(values["phase-runs"] ?? "5");
+  if (![starts, executions, phaseRuns].every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new Error(`--starts, --executions and --phase-runs must be positive integers, got ${values.starts}, ${values.executions} and ${values["phase-runs"]}`);
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), "tunelab-bench-"));
   try {
@@ -187,6 +191,7 @@ function main(): void {
         `goal first result <= ${FIRST_RESULT_GOAL_MS} ms: ${t.first_result_median_ms <= FIRST_RESULT_GOAL_MS ? "met" : "NOT met"} (${t.first_result_median_ms} ms; tslab ${ts.first_result_median_ms}, ipykernel ${py.first_result_median_ms})\n` +
         `goal distinct cells <= ${DISTINCT_CELL_GOAL_MS} ms: ${t.rtt_distinct_median_ms <= DISTINCT_CELL_GOAL_MS ? "met" : "NOT met"} (${t.rtt_distinct_median_ms} ms median; tslab ${ts.rtt_distinct_median_ms}, ipykernel ${py.rtt_distinct_median_ms})\n`,
     );
+    printKernelPhases(phaseRuns);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

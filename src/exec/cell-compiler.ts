@@ -8,7 +8,7 @@
  * same shape and the same rules (see cell-transformers.ts and kept-declarations.ts).
  */
 import * as path from "node:path";
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 import { CellProgram, MODULE_PREFIX, type CellFiles } from "./cell-program";
 import { cellTransformers, lastExpressionName } from "./cell-transformers";
 import { keptDeclarations } from "./kept-declarations";

@@ -7,7 +7,8 @@
  * source files that did not change (the libraries, `@types/node`, packages, local modules whose
  * modification time is the same) are the same objects, already parsed and bound, so only the
  * cell and the declarations are parsed and bound again. Module resolutions are cached across
- * programs (cleared after a cell with errors, so a package installed meanwhile is found), and the
+ * programs (cleared after a cell with errors, so a package installed meanwhile is found), the
+ * existence of files and folders while one program is built (file-probes.ts), and the
  * `@types` packages are listed once, when the compiler starts (as tslab's watch program did).
  * The documentation comments of libraries and packages are not parsed: inspection attaches them
  * to the declarations it shows (doc-comments.ts).
@@ -17,8 +18,9 @@
  */
 import { statSync } from "node:fs";
 import * as path from "node:path";
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 import { DocComments, withoutDocComments } from "./doc-comments";
+import { FileProbes } from "./file-probes";
 
 /** Text put before the cell and the declarations so that both are modules (as in tslab). */
 export const MODULE_PREFIX = "export {};\n";
@@ -53,6 +55,8 @@ export class CellProgram {
   private readonly host: ts.CompilerHost;
   private readonly files = new Map<string, CachedFile>();
   private resolutionCache: ts.ModuleResolutionCache;
+  /** File and folder existence, asked once per program (see file-probes.ts). */
+  private readonly probes: FileProbes;
   /** The documentation comments of the files parsed without them, for inspection. */
   readonly docComments = new DocComments((file) => (this.parsedWithoutDocs.has(file.fileName) ? this.readFile(file.fileName) : undefined));
   private readonly parsedWithoutDocs = new Set<string>();
@@ -69,6 +73,8 @@ export class CellProgram {
     this.cellFileName = `${root}/${javascript ? "__tslab__.js" : "__tslab__.ts"}`;
     this.declarationFileName = `${root}/__prev__.d.ts`;
     this.outDir = `${root}/__tunelab_out__`;
+    const forward = (file: string): string => forwardTslabPath(root, file);
+    this.probes = new FileProbes((file) => ts.sys.fileExists(forward(file)), (directory) => ts.sys.directoryExists(forward(directory)));
     this.host = this.createHost(root);
     const options = compilerOptions(root, this.outDir, this.host);
     // The `@types` packages, listed once: otherwise every program lists the type roots and reads each package.json again.
@@ -80,6 +86,7 @@ export class CellProgram {
   update(declarations: string, cell: string): CellFiles {
     this.declarationText = MODULE_PREFIX + declarations;
     this.cellText = MODULE_PREFIX + cell;
+    this.probes.forget();
     const program = ts.createProgram({ rootNames: [this.declarationFileName, this.cellFileName], options: this.options, host: this.host, ...(this.program === undefined ? {} : { oldProgram: this.program }) });
     this.program = program;
     const cellFile = program.getSourceFile(this.cellFileName) as ts.SourceFile;
@@ -108,10 +115,10 @@ export class CellProgram {
       getCanonicalFileName: (fileName) => fileName,
       useCaseSensitiveFileNames: () => true,
       getNewLine: () => "\n",
-      fileExists: (fileName) => fileName === this.cellFileName || fileName === this.declarationFileName || sys.fileExists(forward(fileName)),
+      fileExists: (fileName) => fileName === this.cellFileName || fileName === this.declarationFileName || this.probes.fileExists(fileName),
       readFile: (fileName) => this.readFile(fileName),
       // Fake the notebook's node_modules so that `tslab` (forwarded to its installation) resolves without one.
-      directoryExists: (directory) => sys.directoryExists(forward(directory)) || directory === `${root}/node_modules`,
+      directoryExists: (directory) => this.probes.directoryExists(directory) || directory === `${root}/node_modules`,
       getDirectories: (directory) => sys.getDirectories(forward(directory)),
       readDirectory: (directory, extensions, exclude, include, depth) => sys.readDirectory(forward(directory), extensions, exclude, include, depth),
       resolveModuleNames: (names, containingFile, _reused, redirected, options, containingSourceFile) =>

@@ -12,7 +12,7 @@
  * These are tslab's rewrites (in its converter they ran on ES module output that a second
  * compiler pass then turned into CommonJS), plus the import alias, which tslab miscompiled.
  */
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 import { isReference } from "./live-bindings";
 
 /** The name the cell's value is stored under: `tsLastExpr`, or `tsLastExprN` when the cell has that name. */

@@ -15,7 +15,7 @@
  * setters as an empty namespace, which is no value at all: `config.tags = [...]` or `box.value`
  * then failed to compile. {@link objectNamespacesAsValues} declares such a variable as `any`.
  */
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 
 /** The names a declaration file declares at its top level. */
 function declaredNames(file: ts.SourceFile): Set<string> {

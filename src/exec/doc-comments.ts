@@ -7,7 +7,7 @@
  * name again with their comments, once per file, and gives each declaration (and the statements
  * around it) the documentation of its twin at the same position.
  */
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 
 /** `text` with each documentation comment made a plain comment of the same length. */
 export function withoutDocComments(text: string): string {

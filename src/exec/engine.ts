@@ -11,9 +11,9 @@
 import * as vm from "node:vm";
 import * as path from "node:path";
 import Module from "node:module";
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 // tslab's internals (not its public API): package.json pins tslab to the exact version they were read from.
-import { isCompleteCode } from "tslab/dist/converter";
+import type * as TslabConverter from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { CellCompiler, type CellDiagnostic, type CompiledCell } from "./cell-compiler";
 import { createTslabCompat, toMimeBundle } from "./display";
@@ -198,7 +198,7 @@ export class Engine {
     // Only "... expected" at the very end means the code stops early; anything else cannot parse.
     const atEnd = (d: ParseDiagnostic) => d.start === code.length && d.length === 0 && typeof d.messageText === "string" && d.messageText.endsWith(" expected.");
     if (!problems.every(atEnd)) return { status: "invalid" };
-    const verdict = isCompleteCode(code);
+    const verdict = tslabConverter().isCompleteCode(code);
     return verdict.completed ? { status: "invalid" } : { status: "incomplete", indent: verdict.indent ?? "" };
   }
 
@@ -318,4 +318,12 @@ function runtimeError(error: unknown): RunOutcome {
   }
   const text = toMimeBundle(error)["text/plain"] as string;
   return { status: "error", ename: "Uncaught", evalue: text, traceback: [`Uncaught ${text}`] };
+}
+
+/**
+ * tslab's converter module, loaded on first use (by `is_complete`): loading it loads `semver` and
+ * copies the compiler's 2,250 exports, which the first cell need not wait for.
+ */
+function tslabConverter(): typeof TslabConverter {
+  return require("tslab/dist/converter") as typeof TslabConverter;
 }

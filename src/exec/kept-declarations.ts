@@ -5,7 +5,7 @@
  * This is tslab's rule (`remainingDecls` of its converter), applied without changing the compiler's
  * tree: the kept statements are printed, the ones the cell replaced in part rebuilt.
  */
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 
 /** What a cell's own declaration of a name leaves of an earlier one. */
 interface Keep {

@@ -15,7 +15,7 @@
  * `exports.n`, unless an inner declaration (parameter, `var`/`let`/`const`, function, class, catch
  * variable) shadows the name there.
  */
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 
 /** A top-level mutable binding of the cell and where its sync statement ends. */
 interface TopLevelBinding {

@@ -8,7 +8,7 @@
  * with or without a default), so the expansion never changes what a cell does; it only adds text,
  * never a line, and {@link ShorthandExpansion.toSource} maps the compiler's columns back.
  */
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 
 /** A cell with its shorthand properties expanded, and the way back to the written columns. */
 export interface ShorthandExpansion {

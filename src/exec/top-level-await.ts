@@ -4,7 +4,7 @@
  * top-level `for await (…)` does not raise: such a cell ran in a plain function and failed with
  * "SyntaxError: Unexpected reserved word".
  */
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 
 /** Whether the JavaScript `output` has a `for await` loop outside every function. */
 export function hasTopLevelForAwait(output: string): boolean {

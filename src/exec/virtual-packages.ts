@@ -7,7 +7,7 @@
  * system (`ts.sys`) is extended in memory.
  */
 import * as path from "node:path";
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 
 const norm = (p: string) => p.replace(/\\/g, "/");
 

@@ -2,12 +2,18 @@
  * The cell compiler (src/exec/cell-compiler.ts) through real engines: import aliases of an earlier
  * cell's namespace members (tslab's converter compiled `import p = N.x` to a read of a name the
  * cell does not have), one CommonJS emit per cell, redeclaration, errors with their positions,
- * and inspection's documentation of the libraries (parsed without their comments).
+ * inspection's documentation of the libraries (parsed without their comments), and a package
+ * installed between cells (the compiler's file probes and resolutions are not kept from before).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { newEngine, valueOf } from "./engine-helpers";
+import * as ts from "@tslab/typescript-for-tslab";
 import { CellCompiler, topLevelNames } from "../../src/exec/cell-compiler";
+import { CellProgram } from "../../src/exec/cell-program";
 import { withoutDocComments } from "../../src/exec/doc-comments";
 
 test("typescript: import p = N.x of an earlier cell's namespace reads its member, for this and later cells", async () => {
@@ -68,4 +74,63 @@ test("inspection shows the documentation of library declarations parsed without 
   assert.match(engine.inspect("Math.max", "Math.max".length) ?? "", /Returns the larger of a set of supplied numeric expressions/);
   assert.match(engine.inspect("xs.map", "xs.map".length) ?? "", /Calls a defined callback function on each element of an array/);
   assert.match(engine.inspect("console.log", "console.log".length) ?? "", /\(method\) Console\.log/);
+});
+
+test("inspection shows the documentation of a Node API, in both kernels", async () => {
+  for (const [language, cell] of [["typescript", "import * as fs from 'node:fs';"], ["javascript", "const fs = require('node:fs');"]] as const) {
+    const engine = newEngine(language);
+    valueOf(await engine.run(cell));
+    const shown = engine.inspect("fs.readFileSync", "fs.readFileSync".length) ?? "";
+    assert.match(shown, /function (fs\.)?readFileSync\(path: fs\.PathOrFileDescriptor/, language);
+    assert.match(shown, /Returns the contents of the `path`\./, language);
+  }
+});
+
+test("the libraries and @types parsed without documentation comments give the same syntax trees as on disk", () => {
+  const program = new CellProgram(process.cwd(), false).update("", "").program;
+  const children = (node: ts.Node): ts.Node[] => {
+    const found: ts.Node[] = [];
+    ts.forEachChild(node, (child) => void found.push(child));
+    return found;
+  };
+  /** The first node where the two trees differ (kind, span, or a literal's or name's text), or `undefined`. */
+  const difference = (lean: ts.Node, full: ts.Node): string | undefined => {
+    const text = (node: ts.Node): string | undefined => (ts.isLiteralExpression(node) || ts.isIdentifier(node) || ts.isTemplateLiteralToken(node) ? node.text : undefined);
+    if (lean.kind !== full.kind || lean.pos !== full.pos || lean.end !== full.end || text(lean) !== text(full)) return `${ts.SyntaxKind[lean.kind]} at ${lean.pos} vs ${ts.SyntaxKind[full.kind]} at ${full.pos}`;
+    const [a, b] = [children(lean), children(full)];
+    if (a.length !== b.length) return `${ts.SyntaxKind[lean.kind]} at ${lean.pos} has ${a.length} vs ${b.length} children`;
+    for (let i = 0; i < a.length; i++) {
+      const found = difference(a[i] as ts.Node, b[i] as ts.Node);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  let lean = 0;
+  for (const file of program.getSourceFiles()) {
+    const onDisk = ts.sys.readFile(file.fileName);
+    if (onDisk === undefined || onDisk === file.text) continue;
+    lean++;
+    const full = ts.createSourceFile(file.fileName, onDisk, ts.ScriptTarget.ES2022, false);
+    assert.equal(difference(file, full), undefined, file.fileName);
+  }
+  assert.ok(lean > 100, `only ${lean} files were parsed without their documentation comments`);
+});
+
+test("a package installed after a cell that could not find it is found by the next cell", () => {
+  const root = mkdtempSync(path.join(tmpdir(), "tunelab-probes-"));
+  try {
+    const compiler = new CellCompiler(root, false);
+    const first = compiler.convert("", "const a = 1;");
+    assert.deepEqual(first.diagnostics, []);
+    const missing = compiler.convert(first.declOutput as string, 'import { answer } from "late-package";\nanswer');
+    assert.match(missing.diagnostics[0]?.messageText ?? "", /Cannot find module 'late-package'/);
+    const folder = path.join(root, "node_modules", "late-package");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, "package.json"), JSON.stringify({ name: "late-package", version: "1.0.0", types: "index.d.ts" }));
+    writeFileSync(path.join(folder, "index.d.ts"), "export declare const answer: 42;\n");
+    const found = compiler.convert(first.declOutput as string, 'import { answer } from "late-package";\nconst b: 42 = answer;');
+    assert.deepEqual(found.diagnostics, []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

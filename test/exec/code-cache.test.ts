@@ -1,7 +1,8 @@
 /**
  * Loading a module with a V8 code cache (src/exec/code-cache.ts): the module works and is the one
  * `require` returns, the cache is written and then used, a damaged cache is rejected and rewritten,
- * and the kernel's compiler loads through it in a real process.
+ * a module with non-ASCII characters behaves the same from its ASCII copy, and the kernel's
+ * compiler loads through it in a real process.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -76,6 +77,29 @@ test("a damaged cache is rejected, the module still loads, and save() rewrites t
     assert.deepEqual(loadInNewProcess(file, cacheDir), { used: false, value: 20 }, "V8 rejects the damaged cache");
     assert.notEqual(readFileSync(cacheFile).toString(), "not a V8 code cache", "the damaged cache was rewritten");
     assert.deepEqual(loadInNewProcess(file, cacheDir), { used: true, value: 20 });
+  });
+});
+
+test("a module with non-ASCII characters gives the same values from its ASCII copy, and a new process uses the copy and the cache", () => {
+  withTemporaryDir((dir) => {
+    const file = path.join(dir, "main.js");
+    // A comment’s quote, a string, a template, a regular expression, an astral character and an identifier, all non-ASCII.
+    writeFileSync(file, "// It’s here.\nconst café = 'déjà vu';\nexports.quadruple = (x) => 4 * x;\nexports.values = [café, `naïve ${café.length}`, /ü+/.test('xüüx'), '😀'.length, '😀'.codePointAt(0)];\n");
+    const expected = ["déjà vu", "naïve 7", true, 2, 0x1f600];
+    const cacheDir = path.join(dir, "cache");
+    const loaded = loadWithCodeCache(file, cacheDir);
+    assert.deepEqual((require(file) as { values: unknown[] }).values, expected);
+    delete require.cache[file];
+    loaded.save();
+    const written = readdirSync(cacheDir).sort();
+    assert.equal(written.length, 2);
+    assert.match(written[0] as string, /^main-[0-9a-f]{16}\.ascii\.js$/);
+    const copy = readFileSync(path.join(cacheDir, written[0] as string));
+    assert.ok(copy.every((byte) => byte < 0x80), "the copy is ASCII");
+    assert.match(copy.toString("latin1"), /const caf\\u00e9 = 'd\\u00e9j\\u00e0 vu'/);
+    assert.deepEqual(loadInNewProcess(file, cacheDir), { used: true, value: 20 }, "the cache was made from the copy's text");
+    const values = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/code-cache.js"))}).loadWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(cacheDir)}); console.log(JSON.stringify(require(${JSON.stringify(file)}).values))`], { encoding: "utf8", timeout: 60_000 });
+    assert.deepEqual(JSON.parse(values.stdout), expected, "the same values from the copy");
   });
 });
 
