@@ -24,6 +24,7 @@ import { runDigitsBench, verdict, type DigitsConfig } from "./digits-bench";
 import { medians } from "./e2e-summary";
 import { median as medianOf } from "./peers";
 import type { RunFigures } from "./digits-e2e";
+import { timelineLines as timelineLinesOf } from "./report-times";
 
 /** Strategies that schedule training themselves (run without a pruner), when they exist. */
 const SCHEDULING_STRATEGIES = ["bohb", "pbt"];
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     strategy: { type: "string", default: "tpe" },
     methods: { type: "string" },
     "no-peer": { type: "boolean", default: false },
+    trace: { type: "boolean", default: false },
   },
 });
 
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   console.log(`bench:schedulers — digits MLP, ${size.trials} trials × ${size.epochs} epochs, seeds 0..${size.seeds - 1}; ${description}`);
   console.log(`Methods: ${configs.map((c) => c.name).join(", ")} (pruners: ${PRUNERS.join(", ")}; strategies: ${STRATEGIES.join(", ")}). %%tune defaults now: ${tuneDefaults()}`);
   const { configs: results } = await runDigitsBench(tf, rows, configs, size);
+  if (values.trace) printTraces(results);
   const to98 = DIGITS_TARGETS.indexOf(0.98);
   const ran = results.filter((c) => c.runs.length > 0);
   const medianPerTarget = (runs: readonly RunFigures[], of: (run: RunFigures) => readonly number[] | undefined): number[] =>
@@ -124,6 +127,24 @@ async function main(): Promise<void> {
     const [a, b, w] = [median(ours), median(theirs), median(walls)];
     const ok = Number.isNaN(a) || Number.isNaN(b) ? !Number.isNaN(a) : a >= b;
     console.log(`  PBT's best accuracy ≥ ${other.name}'s in the same wall time: ${verdict(ok)} (${shownAcc(a)} vs ${shownAcc(b)} by ${w.toFixed(1)} s, medians over ${pairs} seeds)`);
+  }
+}
+
+/**
+ * `--trace`: each run's trials by start time (bracket, batch size, start, first and last epoch
+ * report, end, epochs trained, values), and how many trials had started before the first
+ * completed trial at 0.98.
+ */
+function printTraces(results: readonly { readonly name: string; readonly runs: readonly RunFigures[] }[]): void {
+  const to98 = DIGITS_TARGETS.indexOf(0.98);
+  for (const config of results) {
+    config.runs.forEach((run, seed) => {
+      const timelines = run.timelines ?? [];
+      const until = run.reachedS[to98] ?? Number.POSITIVE_INFINITY;
+      const started = timelines.filter((t) => t.startS !== undefined && t.startS < until);
+      console.log(`\ntrace ${config.name} seed ${seed}: completed trial at 0.98 after ${shownS(until)}; ${started.length} trials started before it`);
+      for (const line of timelineLinesOf(timelines)) console.log(`  ${line}`);
+    });
   }
 }
 
