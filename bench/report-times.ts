@@ -57,6 +57,8 @@ export interface TrialTimeline {
   readonly epochs: number;
   readonly best?: number;
   readonly value?: number;
+  /** The epochs after which it waited at a rung and was promoted later (paused trials). */
+  readonly pausedAfter?: readonly number[];
 }
 
 /** Each trial's start, epoch reports, end and values, in trial order (the study's trials and the reports noted while it ran). */
@@ -69,6 +71,7 @@ export function trialTimelines(
   return trials.map((t) => {
     const own = reports.filter((r) => r.trial === t.number);
     const bracket = t.userAttrs["bracket"];
+    const pausedAfter = t.userAttrs["pausedAfter"];
     const values = t.intermediateValues.map((iv) => iv.value).filter(Number.isFinite);
     return {
       trial: t.number,
@@ -82,6 +85,7 @@ export function trialTimelines(
       epochs: t.intermediateValues.length,
       ...optionalNumber("best", values.length === 0 ? undefined : Math.max(...values)),
       ...optionalNumber("value", t.value),
+      ...(Array.isArray(pausedAfter) ? { pausedAfter: pausedAfter.map(Number) } : {}),
     };
   });
 }
@@ -99,6 +103,7 @@ export function timelineLines(timelines: readonly TrialTimeline[]): string[] {
       (t) =>
         `#${String(t.trial).padStart(2)} ${t.state.padEnd(8)} br ${t.bracket ?? "-"} bs ${String(t.batchSize).padStart(2)} ` +
         `start ${f(t.startS)} first ${f(t.firstReportS)} last ${f(t.lastReportS)} end ${f(t.endS)} ` +
-        `epochs ${String(t.epochs).padStart(2)} best ${f(t.best, 4)} value ${f(t.value, 4)}`,
+        `epochs ${String(t.epochs).padStart(2)} best ${f(t.best, 4)} value ${f(t.value, 4)}` +
+        (t.pausedAfter === undefined ? "" : ` paused after ${t.pausedAfter.join(", ")} epochs, resumed`),
     );
 }

@@ -52,8 +52,12 @@ function availableMethods(base: string): DigitsConfig[] {
     return { name: key, key, options: ["--strategy", base, "--pruner", pruner] };
   });
   const scheduling = SCHEDULING_STRATEGIES.filter((s) => (STRATEGIES as readonly string[]).includes(s)).map((s) => ({ name: s, key: s, options: ["--strategy", s] }));
+  // Hyperband and BOHB pause trials at rungs by default; "…-prune" runs them with --no-pause (pruned at the rung), to measure what pausing changes.
+  const pruning = [...pruned, ...scheduling]
+    .filter((m) => /hyperband|bohb/.test(m.key))
+    .map((m) => ({ name: `${m.key}-prune`, key: `${m.key}-prune`, options: [...m.options, "--no-pause"] }));
   const wanted = values.methods?.split(",").filter((m) => m !== "");
-  const all = [...baseline, ...pruned, ...scheduling];
+  const all = [...baseline, ...pruned, ...scheduling, ...pruning];
   if (wanted !== undefined) {
     const unknown = wanted.filter((w) => !all.some((m) => m.key === w));
     if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(", ")}; this build has ${all.map((m) => m.key).join(", ")}`);
