@@ -124,3 +124,67 @@ test("option errors name what was expected", async () => {
   await assert.rejects(run(cell("--pruner hyperband --reduction-factor 1")), /--reduction-factor must be at least 2, got 1/);
   await assert.rejects(run(cell("--pruner hyperband --min-resource 5 --max-resource 3")), /--max-resource must be at least --min-resource \(5\), got 3/);
 });
+
+/** The trials of bracket 0 (rungs at steps 1 and 3 with --epochs 9) that reached step `step`. */
+function reached(trials: readonly { readonly userAttrs: Readonly<Record<string, unknown>>; readonly intermediateValues: readonly { step: number }[] }[], step: number): number {
+  return trials.filter((t) => t.userAttrs["bracket"] === 0 && t.intermediateValues.some((iv) => iv.step === step)).length;
+}
+
+test("--pruner hyperband pauses: a trial waits at a rung until it is among the best ⌊n/η⌋ there, resumes with its weights, and the never promoted end pruned", async () => {
+  const { context, run, tf } = await irisNotebook();
+  const before = tf.memory().numTensors;
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 17 --seed 3 --workers 1 --no-live --out hb
+${SPACE}`);
+  assert.match(context.stdoutText(), /Successive halving with paused trials/);
+  const study = context.lookup("hb") as NotebookStudy;
+  assert.deepEqual(study.trials.filter((t) => t.state !== "complete" && t.state !== "pruned"), [], "no trial is left running or failed");
+  // Bracket 0's rungs are at steps 1 and 3: of the n trials that reached a rung, at most ⌊n/η⌋ went past it
+  // (pruning promotes a trial alone at a rung; pausing never does).
+  assert.ok(reached(study.trials, 2) <= Math.floor(reached(study.trials, 1) / 3), `${reached(study.trials, 2)} of ${reached(study.trials, 1)} past step 1`);
+  assert.ok(reached(study.trials, 4) <= Math.floor(reached(study.trials, 3) / 3), `${reached(study.trials, 4)} of ${reached(study.trials, 3)} past step 3`);
+  const resumed = study.trials.filter((t) => Array.isArray(t.userAttrs["pausedAfter"]));
+  assert.ok(resumed.length > 0, "a trial that waited at a rung was resumed");
+  for (const trial of resumed) {
+    // Resumed, it went on from where it stopped: one value per step 0..8, each step once.
+    assert.deepEqual(trial.intermediateValues.map((iv) => iv.step).slice(0, 4), [0, 1, 2, 3], `trial ${trial.number}`);
+  }
+  const complete = study.trials.filter((t) => t.state === "complete");
+  for (const trial of complete) assert.equal(trial.userAttrs["epochs"], 9, `trial ${trial.number} trained every epoch`);
+  assert.ok(study.bestModel !== undefined, "the best complete trial's model is kept");
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
+
+test("--no-pause prunes at the rung (a trial alone there goes on)", async () => {
+  const { context, run } = await irisNotebook();
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 9 --seed 3 --workers 1 --no-pause --no-live --out hb
+${SPACE}`);
+  assert.doesNotMatch(context.stdoutText(), /paused trials/);
+  const study = context.lookup("hb") as NotebookStudy;
+  assert.equal(study.trials[0]!.userAttrs["epochs"], 9, "the first trial, alone at every rung, trained all its epochs");
+  assert.ok(study.trials.every((t) => t.userAttrs["pausedAfter"] === undefined));
+  study.dispose();
+});
+
+test("an interrupt while trials wait at a rung keeps every trial, none left running, no tensor leaked", async () => {
+  const { context, run, tf, builds } = await irisNotebook();
+  const before = tf.memory().numTensors;
+  const watcher = setInterval(() => {
+    if (builds() >= 6) context.controller.abort(new Error("interrupted"));
+  }, 1);
+  try {
+    await assert.rejects(
+      run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 30 --seed 4 --workers 1 --no-live --out hb
+${SPACE}`),
+      /interrupted/,
+    );
+  } finally {
+    clearInterval(watcher);
+  }
+  const study = context.lookup("hb") as NotebookStudy;
+  assert.ok(study.trials.length >= 4 && study.trials.length < 30, `${study.trials.length} trials kept`);
+  assert.deepEqual(study.trials.filter((t) => t.state === "running"), [], "no trial left running");
+  assert.ok(study.trials.some((t) => t.state === "pruned" && t.intermediateValues.length > 0), "a trial that waited at a rung ended pruned with its values");
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
