@@ -1,5 +1,5 @@
 /**
- * `npm run bench:schedulers [-- --trials 30 --epochs 20 --seeds 3 --strategy tpe --methods bayes,tpe+asha --no-peer]`
+ * `npm run bench:schedulers [-- --trials 30 --epochs 20 --seeds 3 --strategy tpe --methods bayes,tpe+asha --no-peer --trace --hyperband-options "--min-resource 2"]`
  *
  * Issue 15's comparison on the digits search of `digits-e2e.ts`: the same space, epochs and trial
  * budget with the GP (bayes) without pruning (the goal's baseline), one base strategy (default TPE,
@@ -41,6 +41,7 @@ const { values } = parseArgs({
     methods: { type: "string" },
     "no-peer": { type: "boolean", default: false },
     trace: { type: "boolean", default: false },
+    "hyperband-options": { type: "string", default: "" },
   },
 });
 
@@ -57,7 +58,9 @@ function availableMethods(base: string): DigitsConfig[] {
     .filter((m) => /hyperband|bohb/.test(m.key))
     .map((m) => ({ name: `${m.key}-prune`, key: `${m.key}-prune`, options: [...m.options, "--no-pause"] }));
   const wanted = values.methods?.split(",").filter((m) => m !== "");
-  const all = [...baseline, ...pruned, ...scheduling, ...pruning];
+  // --hyperband-options "--min-resource 2 --reduction-factor 2": more %%tune options for the Hyperband and BOHB runs only.
+  const extra = values["hyperband-options"].split(/\s+/).filter((o) => o !== "");
+  const all = [...baseline, ...pruned, ...scheduling, ...pruning].map((m) => (/hyperband|bohb/.test(m.key) ? { ...m, options: [...m.options, ...extra] } : m));
   if (wanted !== undefined) {
     const unknown = wanted.filter((w) => !all.some((m) => m.key === w));
     if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(", ")}; this build has ${all.map((m) => m.key).join(", ")}`);
