@@ -53,19 +53,19 @@ function availableMethods(base: string): DigitsConfig[] {
     return { name: key, key, options: ["--strategy", base, "--pruner", pruner] };
   });
   const scheduling = SCHEDULING_STRATEGIES.filter((s) => (STRATEGIES as readonly string[]).includes(s)).map((s) => ({ name: s, key: s, options: ["--strategy", s] }));
-  // Hyperband and BOHB pause trials at rungs by default; "…-prune" runs them with --no-pause (pruned at the rung), to measure what pausing changes.
-  const pruning = [...pruned, ...scheduling]
+  // "…-pause": Hyperband and BOHB with --pause (a trial waits at a rung and resumes if promoted) instead of pruning at the rung, to measure what pausing changes.
+  const pausing = [...pruned, ...scheduling]
     .filter((m) => /hyperband|bohb/.test(m.key))
-    .map((m) => ({ name: `${m.key}-prune`, key: `${m.key}-prune`, options: [...m.options, "--no-pause"] }));
+    .map((m) => ({ name: `${m.key}-pause`, key: `${m.key}-pause`, options: [...m.options, "--pause"] }));
   const wanted = values.methods?.split(",").filter((m) => m !== "");
   // --hyperband-options "--min-resource 2 --reduction-factor 2": more %%tune options for the Hyperband and BOHB runs only.
   const extra = values["hyperband-options"].split(/\s+/).filter((o) => o !== "");
-  const all = [...baseline, ...pruned, ...scheduling, ...pruning].map((m) => (/hyperband|bohb/.test(m.key) ? { ...m, options: [...m.options, ...extra] } : m));
+  const all = [...baseline, ...pruned, ...scheduling, ...pausing].map((m) => (/hyperband|bohb/.test(m.key) ? { ...m, options: [...m.options, ...extra] } : m));
   if (wanted !== undefined) {
     const unknown = wanted.filter((w) => !all.some((m) => m.key === w));
     if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(", ")}; this build has ${all.map((m) => m.key).join(", ")}`);
   }
-  return all.filter((m) => wanted === undefined || wanted.includes(m.key)).map(({ name, options }) => ({ name, options }));
+  return all.filter((m) => (wanted === undefined ? !m.key.endsWith("-pause") : wanted.includes(m.key))).map(({ name, options }) => ({ name, options }));
 }
 
 async function main(): Promise<void> {

@@ -38,7 +38,7 @@ import { trainTrialFused, type FusedTrainer } from "../../tfjs/fused";
 import type * as tfjs from "@tensorflow/tfjs";
 import { restoreMemberState, type MemberState } from "../../tfjs/member-state";
 import { NotebookMembers, PoolMembers, type MemberContext } from "./pbt-members";
-import { PAUSED_NOTE, pausedHalvingFor } from "./paused-halving";
+import { pausedHalvingFor } from "./paused-halving";
 import { pausedObjective } from "./paused-objective";
 
 /**
@@ -189,7 +189,8 @@ export async function runModelSearch(
       if (result.pruned) throw new TrialPruned(`pruned after ${result.epochsRun} epochs`);
       return result.metrics;
     };
-    const paused = pausedHalvingFor({ study, options, several: several !== undefined, folds: data.folds.length, threads: pool?.size ?? 1, fused: fused !== undefined, hypergradient: hypergradient !== undefined, budget: plannedTrials(options, space), signal: context.signal });
+    const pausing = pausedHalvingFor({ study, options, several: several !== undefined, folds: data.folds.length, threads: pool?.size ?? 1, fused: fused !== undefined, hypergradient: hypergradient !== undefined, budget: plannedTrials(options, space), signal: context.signal });
+    const paused = pausing.halving;
     const members: MemberContext = { tf, builder, fold: data.folds[0]!, metric, dataNames, ...(validationMetrics === undefined ? {} : { validationMetrics }) };
     const pausedInput = { halving: paused!, keeper, options, seed, signal: context.signal };
     const searchObjective =
@@ -198,7 +199,7 @@ export async function runModelSearch(
         : inPool === undefined
           ? pausedObjective<tfjs.LayersModel>({ ...pausedInput, members: new NotebookMembers(members), offerOf: (model) => ({ kind: "in-hand", model }) })
           : pausedObjective<MemberState>({ ...pausedInput, members: new PoolMembers(members, inPool), offerOf: (state) => ({ kind: "restorable", restore: () => restoreMemberState(tf, state) }) });
-    if (paused !== undefined) context.stdout(`${PAUSED_NOTE}\n`);
+    if (pausing.note !== undefined) context.stdout(`${pausing.note}\n`);
     // With --cv each kept model is its trial's last fold's: train its parameters on all the data instead.
     const refitInput: RefitInput = { loaded, builder, data, options, seed, bound, context, ...adapting };
     const refit = options.cv === undefined || !options.keepBest || !options.refit ? undefined : several === undefined ? () => refitBest(refitInput, keeper) : () => refitFront(refitInput);

@@ -1,6 +1,6 @@
 /**
- * Successive halving with paused trials for `%%tune --model` under `--pruner hyperband` (and
- * `--strategy bohb`): the threads' scheduler. A trial trains up to its bracket's next rung and is
+ * Successive halving with paused trials for `%%tune --model --pause` under `--pruner hyperband`
+ * (and `--strategy bohb`): the threads' scheduler. A trial trains up to its bracket's next rung and is
  * judged there by ASHA's promotion rule (`engine/pruners/promotion.ts`): among the best ⌊n/η⌋ of
  * the n trials at that rung, it goes on at once on the same thread; otherwise it is *paused* (its
  * weights and optimizer state kept, as PBT keeps a member's) and its thread is given to other work.
@@ -159,7 +159,7 @@ export class PausedHalving {
 
 /** Said in the cell's output when a search pauses trials at rungs. */
 export const PAUSED_NOTE =
-  "Successive halving with paused trials: a trial not among the best 1/η at a rung waits there with its weights and optimizer state, and resumes if more trials make it promotable; trials never promoted end as pruned (--no-pause prunes them at once).";
+  "Successive halving with paused trials: a trial not among the best 1/η at a rung waits there with its weights and optimizer state, and resumes if more trials make it promotable; trials never promoted end as pruned.";
 
 /** What decides whether a search pauses trials. */
 export interface PausingSetup {
@@ -178,15 +178,23 @@ export interface PausingSetup {
 }
 
 /**
- * The scheduler of paused trials when the search can run one: `--pause` (the default) with a
+ * The scheduler of paused trials when the search can run one: `--pause` (off by default) with a
  * pruner that has a promotion rule (hyperband, bohb), one objective, one fold (a trial's state is
  * one model), no `--storage` (a paused trial would be a running one in the journal), no fused
  * trainer and no hypergradient (their state is not a member's); undefined otherwise (the pruner
  * then prunes at the rung).
  */
-export function pausedHalvingFor(setup: PausingSetup): PausedHalving | undefined {
+export function pausedHalvingFor(setup: PausingSetup): { readonly halving?: PausedHalving; readonly note?: string } {
   const promotion = rungPromotionOf(setup.study.pruner);
-  if (!setup.options.pause || promotion === undefined || setup.several || setup.folds !== 1 || setup.options.storage !== undefined || setup.fused || setup.hypergradient) return undefined;
+  if (!setup.options.pause || promotion === undefined) return {};
+  const why = [
+    ...(setup.several ? ["several objectives"] : []),
+    ...(setup.folds !== 1 ? ["--cv (a trial is several models)"] : []),
+    ...(setup.options.storage !== undefined ? ["--storage (a paused trial would be a running one in the journal)"] : []),
+    ...(setup.fused ? ["--fuse"] : []),
+    ...(setup.hypergradient ? ["a hypergradient learning rate"] : []),
+  ];
+  if (why.length > 0) return { note: `--pause: trials are pruned at a rung instead, because of ${why.join(", ")}.` };
   const { study } = setup;
-  return new PausedHalving({ trials: () => study.trials, direction: study.direction, promotion }, setup.threads, setup.budget, setup.signal);
+  return { halving: new PausedHalving({ trials: () => study.trials, direction: study.direction, promotion }, setup.threads, setup.budget, setup.signal), note: PAUSED_NOTE };
 }

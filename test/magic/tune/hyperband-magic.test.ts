@@ -123,6 +123,16 @@ test("option errors name what was expected", async () => {
   await assert.rejects(run(cell("--reduction-factor 3")), /--reduction-factor is for --pruner asha or hyperband/);
   await assert.rejects(run(cell("--pruner hyperband --reduction-factor 1")), /--reduction-factor must be at least 2, got 1/);
   await assert.rejects(run(cell("--pruner hyperband --min-resource 5 --max-resource 3")), /--max-resource must be at least --min-resource \(5\), got 3/);
+  await assert.rejects(run(cell("--pruner asha --pause")), /--pause is for --pruner hyperband or --strategy bohb/);
+});
+
+test("--pause where a trial cannot wait (--cv: several models) says so and prunes at the rung", async () => {
+  const { context, run } = await irisNotebook();
+  await run(`%%tune --model buildModel --data xTrain,yTrain --cv 2 --epochs 3 --strategy random --pruner hyperband --pause --trials 3 --seed 3 --workers 1 --no-live --out hb
+${SPACE}`);
+  assert.match(context.stdoutText(), /--pause: trials are pruned at a rung instead, because of --cv/);
+  assert.doesNotMatch(context.stdoutText(), /Successive halving with paused trials/);
+  (context.lookup("hb") as NotebookStudy).dispose();
 });
 
 /** The trials of bracket 0 (rungs at steps 1 and 3 with --epochs 9) that reached step `step`. */
@@ -130,10 +140,10 @@ function reached(trials: readonly { readonly userAttrs: Readonly<Record<string, 
   return trials.filter((t) => t.userAttrs["bracket"] === 0 && t.intermediateValues.some((iv) => iv.step === step)).length;
 }
 
-test("--pruner hyperband pauses: a trial waits at a rung until it is among the best ⌊n/η⌋ there, resumes with its weights, and the never promoted end pruned", async () => {
+test("--pruner hyperband --pause: a trial waits at a rung until it is among the best ⌊n/η⌋ there, resumes with its weights, and the never promoted end pruned", async () => {
   const { context, run, tf } = await irisNotebook();
   const before = tf.memory().numTensors;
-  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 17 --seed 3 --workers 1 --no-live --out hb
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --pause --trials 17 --seed 3 --workers 1 --no-live --out hb
 ${SPACE}`);
   assert.match(context.stdoutText(), /Successive halving with paused trials/);
   const study = context.lookup("hb") as NotebookStudy;
@@ -155,9 +165,9 @@ ${SPACE}`);
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
 });
 
-test("--no-pause prunes at the rung (a trial alone there goes on)", async () => {
+test("without --pause hyperband prunes at the rung (a trial alone there goes on)", async () => {
   const { context, run } = await irisNotebook();
-  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 9 --seed 3 --workers 1 --no-pause --no-live --out hb
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 9 --seed 3 --workers 1 --no-live --out hb
 ${SPACE}`);
   assert.doesNotMatch(context.stdoutText(), /paused trials/);
   const study = context.lookup("hb") as NotebookStudy;
@@ -174,7 +184,7 @@ test("an interrupt while trials wait at a rung keeps every trial, none left runn
   }, 1);
   try {
     await assert.rejects(
-      run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 30 --seed 4 --workers 1 --no-live --out hb
+      run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy bohb --pause --trials 30 --seed 4 --workers 1 --no-live --out hb
 ${SPACE}`),
       /interrupted/,
     );
