@@ -198,3 +198,24 @@ ${SPACE}`),
   study.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
 });
+
+test("--pause on two worker threads: trials move between threads as data (weights and optimizer state), every trial ends, the best model is rebuilt here, no leak", async () => {
+  const { context, run, tf } = await irisNotebook();
+  const before = tf.memory().numTensors;
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy bohb --pause --trials 12 --seed 5 --workers 2 --no-live --out hb
+${SPACE}`);
+  const text = context.stdoutText();
+  assert.match(text, /Training 2 trials at once on worker threads/);
+  assert.match(text, /Not exactly repeatable with 2 workers: --strategy bohb compares each trial with the trials running beside it/);
+  assert.match(text, /Successive halving with paused trials/);
+  const study = context.lookup("hb") as NotebookStudy;
+  assert.equal(study.trials.length, 12);
+  assert.deepEqual(study.trials.filter((t) => t.state !== "complete" && t.state !== "pruned").map((t) => t.state), []);
+  assert.ok(reached(study.trials, 2) <= Math.floor(reached(study.trials, 1) / 3), `${reached(study.trials, 2)} of ${reached(study.trials, 1)} past step 1`);
+  for (const trial of study.trials.filter((t) => t.state === "complete")) {
+    assert.deepEqual(trial.intermediateValues.map((iv) => iv.step), [0, 1, 2, 3, 4, 5, 6, 7, 8], `trial ${trial.number} reported each epoch once`);
+  }
+  assert.ok(study.bestModel !== undefined, "the best trial's model is rebuilt in the notebook");
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
