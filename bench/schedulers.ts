@@ -1,5 +1,5 @@
 /**
- * `npm run bench:schedulers [-- --trials 30 --epochs 20 --seeds 3 --strategy tpe --methods bayes,tpe+asha --no-peer --trace --hyperband-options "--min-resource 2"]`
+ * `npm run bench:schedulers [-- --trials 30 --epochs 20 --seeds 3 --strategy tpe --methods bayes,tpe+asha --no-peer --trace --hyperband-options="--min-resource 2"]`
  *
  * Issue 15's comparison on the digits search of `digits-e2e.ts`: the same space, epochs and trial
  * budget with the GP (bayes) without pruning (the goal's baseline), one base strategy (default TPE,
@@ -58,7 +58,7 @@ function availableMethods(base: string): DigitsConfig[] {
     .filter((m) => /hyperband|bohb/.test(m.key))
     .map((m) => ({ name: `${m.key}-pause`, key: `${m.key}-pause`, options: [...m.options, "--pause"] }));
   const wanted = values.methods?.split(",").filter((m) => m !== "");
-  // --hyperband-options "--min-resource 2 --reduction-factor 2": more %%tune options for the Hyperband and BOHB runs only.
+  // --hyperband-options="--min-resource 2 --reduction-factor 2": more %%tune options for the Hyperband and BOHB runs only.
   const extra = values["hyperband-options"].split(/\s+/).filter((o) => o !== "");
   const all = [...baseline, ...pruned, ...scheduling, ...pausing].map((m) => (/hyperband|bohb/.test(m.key) ? { ...m, options: [...m.options, ...extra] } : m));
   if (wanted !== undefined) {
