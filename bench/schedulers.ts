@@ -91,6 +91,9 @@ async function main(): Promise<void> {
     console.log(`${c.name.padEnd(24)} ${anyModel.get(c.name)!.map((t) => shownS(t).padStart(8)).join(" ")}  ${batches.join(" ")}`);
   }
   console.log(`${"optuna-tpe+torch (peer)".padEnd(24)} its script evaluates a model only after the 20th epoch: its only figures are the completed trials' above`);
+  console.log("\nTraining batches summed over trials until a completed trial first reached each target (the work to the table's times above); medians:");
+  console.log(`${"run".padEnd(24)} ${DIGITS_TARGETS.map((t) => `batches to ${t}`.padStart(16)).join(" ")}`);
+  for (const c of ran) console.log(`${c.name.padEnd(24)} ${medianPerTarget(c.runs, (r) => r.batchesToReached).map((b) => shownCount(b).padStart(16)).join(" ")}`);
   const byName = new Map(ran.map((c) => [c.name, medians(c.runs)]));
   const baseline = byName.get(BASELINE);
   const fast = [...byName.entries()].filter(([name]) => /hyperband|bohb/.test(name));
