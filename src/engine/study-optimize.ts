@@ -137,8 +137,19 @@ export class OptimizeLoop {
     return this.stopped !== undefined || this.fatal !== undefined;
   }
 
-  /** One lane: asks, runs and tells trials one after another while the search goes on. */
+  /**
+   * One lane: asks, runs and tells trials one after another while the search goes on. A lane that
+   * ends on a fatal error closes the admission too, so a scheduler's paused trials end.
+   */
   async lane(): Promise<void> {
+    try {
+      await this.runLane();
+    } finally {
+      if (this.halted) this.settings.admission?.close();
+    }
+  }
+
+  private async runLane(): Promise<void> {
     const { trials, countStudyTrials, signal, timeout } = this.settings;
     while (!this.halted) {
       if (!countStudyTrials && this.started >= trials) {

@@ -219,3 +219,31 @@ ${SPACE}`);
   study.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor leaked");
 });
+
+test("--pause: too many failures in a row end the search, and the trials waiting at a rung end with it (no hang)", async () => {
+  let builds = 0;
+  const { context, run } = await irisNotebook({
+    builders: {
+      buildModel: (tf, params) => {
+        // The model check and the first two trials build; every later trial fails to build.
+        if (++builds > 3) throw new Error("no memory left for this model");
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: "relu" }));
+        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+        model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+        return model;
+      },
+    },
+  });
+  await assert.rejects(
+    run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --pause --max-failures 2 --trials 9 --seed 3 --workers 1 --no-live --out hb
+${SPACE}`),
+    /no memory left for this model/,
+  );
+  const study = context.lookup("hb") as NotebookStudy;
+  const states = study.trials.map((t) => t.state);
+  // The two that waited at the first rung ended pruned; the failures (the ones already admitted when the second was told count too) stopped the search early.
+  assert.deepEqual(states.slice(0, 2), ["pruned", "pruned"], JSON.stringify(states));
+  assert.ok(states.length < 9 && states.slice(2).length >= 2 && states.slice(2).every((s) => s === "failed"), JSON.stringify(states));
+  study.dispose();
+});
