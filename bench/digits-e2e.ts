@@ -17,7 +17,7 @@ import { NotebookStudy, registerTuneMagics } from "../src/magic/tune";
 import { TUNE_OPTIONS } from "../src/magic/tune/options";
 import { BenchContext } from "./bench-context";
 import { repositoryRoot } from "./peers";
-import { withReportTimes } from "./report-times";
+import { trialTimelines, withReportTimes, type TrialTimeline } from "./report-times";
 
 /** Validation accuracies whose first reaching time is printed (as the peer script does). */
 export const DIGITS_TARGETS = [0.97, 0.98, 0.985] as const;
@@ -125,6 +125,8 @@ export interface RunFigures {
   readonly printed: string;
   readonly liveUpdates: number;
   readonly sentKB: number;
+  /** Each trial's start, epochs, end and values (ours only; `bench:schedulers --trace` prints them). */
+  readonly timelines?: readonly TrialTimeline[];
 }
 
 /**
@@ -188,6 +190,7 @@ export async function runDigitsSearch(tf: TensorFlow, rows: DigitsRows, spec: Di
     printed: context.printed.join("").trim(),
     liveUpdates: context.updates,
     sentKB: context.sentBytes / 1024,
+    timelines: trialTimelines(study.trials, reports, startedAt),
   };
   study.dispose();
   return figures;

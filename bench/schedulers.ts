@@ -1,5 +1,5 @@
 /**
- * `npm run bench:schedulers [-- --trials 30 --epochs 20 --seeds 3 --strategy tpe --methods bayes,tpe+asha --no-peer]`
+ * `npm run bench:schedulers [-- --trials 30 --epochs 20 --seeds 3 --strategy tpe --methods bayes,tpe+asha --no-peer --trace --hyperband-options="--min-resource 2"]`
  *
  * Issue 15's comparison on the digits search of `digits-e2e.ts`: the same space, epochs and trial
  * budget with the GP (bayes) without pruning (the goal's baseline), one base strategy (default TPE,
@@ -24,6 +24,7 @@ import { runDigitsBench, verdict, type DigitsConfig } from "./digits-bench";
 import { medians } from "./e2e-summary";
 import { median as medianOf } from "./peers";
 import type { RunFigures } from "./digits-e2e";
+import { timelineLines as timelineLinesOf } from "./report-times";
 
 /** Strategies that schedule training themselves (run without a pruner), when they exist. */
 const SCHEDULING_STRATEGIES = ["bohb", "pbt"];
@@ -39,6 +40,8 @@ const { values } = parseArgs({
     strategy: { type: "string", default: "tpe" },
     methods: { type: "string" },
     "no-peer": { type: "boolean", default: false },
+    trace: { type: "boolean", default: false },
+    "hyperband-options": { type: "string", default: "" },
   },
 });
 
@@ -50,13 +53,19 @@ function availableMethods(base: string): DigitsConfig[] {
     return { name: key, key, options: ["--strategy", base, "--pruner", pruner] };
   });
   const scheduling = SCHEDULING_STRATEGIES.filter((s) => (STRATEGIES as readonly string[]).includes(s)).map((s) => ({ name: s, key: s, options: ["--strategy", s] }));
+  // "…-pause": Hyperband and BOHB with --pause (a trial waits at a rung and resumes if promoted) instead of pruning at the rung, to measure what pausing changes.
+  const pausing = [...pruned, ...scheduling]
+    .filter((m) => /hyperband|bohb/.test(m.key))
+    .map((m) => ({ name: `${m.key}-pause`, key: `${m.key}-pause`, options: [...m.options, "--pause"] }));
   const wanted = values.methods?.split(",").filter((m) => m !== "");
-  const all = [...baseline, ...pruned, ...scheduling];
+  // --hyperband-options="--min-resource 2 --reduction-factor 2": more %%tune options for the Hyperband and BOHB runs only.
+  const extra = values["hyperband-options"].split(/\s+/).filter((o) => o !== "");
+  const all = [...baseline, ...pruned, ...scheduling, ...pausing].map((m) => (/hyperband|bohb/.test(m.key) ? { ...m, options: [...m.options, ...extra] } : m));
   if (wanted !== undefined) {
     const unknown = wanted.filter((w) => !all.some((m) => m.key === w));
     if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(", ")}; this build has ${all.map((m) => m.key).join(", ")}`);
   }
-  return all.filter((m) => wanted === undefined || wanted.includes(m.key)).map(({ name, options }) => ({ name, options }));
+  return all.filter((m) => (wanted === undefined ? !m.key.endsWith("-pause") : wanted.includes(m.key))).map(({ name, options }) => ({ name, options }));
 }
 
 async function main(): Promise<void> {
@@ -68,6 +77,7 @@ async function main(): Promise<void> {
   console.log(`bench:schedulers — digits MLP, ${size.trials} trials × ${size.epochs} epochs, seeds 0..${size.seeds - 1}; ${description}`);
   console.log(`Methods: ${configs.map((c) => c.name).join(", ")} (pruners: ${PRUNERS.join(", ")}; strategies: ${STRATEGIES.join(", ")}). %%tune defaults now: ${tuneDefaults()}`);
   const { configs: results } = await runDigitsBench(tf, rows, configs, size);
+  if (values.trace) printTraces(results);
   const to98 = DIGITS_TARGETS.indexOf(0.98);
   const ran = results.filter((c) => c.runs.length > 0);
   const medianPerTarget = (runs: readonly RunFigures[], of: (run: RunFigures) => readonly number[] | undefined): number[] =>
@@ -81,6 +91,9 @@ async function main(): Promise<void> {
     console.log(`${c.name.padEnd(24)} ${anyModel.get(c.name)!.map((t) => shownS(t).padStart(8)).join(" ")}  ${batches.join(" ")}`);
   }
   console.log(`${"optuna-tpe+torch (peer)".padEnd(24)} its script evaluates a model only after the 20th epoch: its only figures are the completed trials' above`);
+  console.log("\nTraining batches summed over trials until a completed trial first reached each target (the work to the table's times above); medians:");
+  console.log(`${"run".padEnd(24)} ${DIGITS_TARGETS.map((t) => `batches to ${t}`.padStart(16)).join(" ")}`);
+  for (const c of ran) console.log(`${c.name.padEnd(24)} ${medianPerTarget(c.runs, (r) => r.batchesToReached).map((b) => shownCount(b).padStart(16)).join(" ")}`);
   const byName = new Map(ran.map((c) => [c.name, medians(c.runs)]));
   const baseline = byName.get(BASELINE);
   const fast = [...byName.entries()].filter(([name]) => /hyperband|bohb/.test(name));
@@ -124,6 +137,24 @@ async function main(): Promise<void> {
     const [a, b, w] = [median(ours), median(theirs), median(walls)];
     const ok = Number.isNaN(a) || Number.isNaN(b) ? !Number.isNaN(a) : a >= b;
     console.log(`  PBT's best accuracy ≥ ${other.name}'s in the same wall time: ${verdict(ok)} (${shownAcc(a)} vs ${shownAcc(b)} by ${w.toFixed(1)} s, medians over ${pairs} seeds)`);
+  }
+}
+
+/**
+ * `--trace`: each run's trials by start time (bracket, batch size, start, first and last epoch
+ * report, end, epochs trained, values), and how many trials had started before the first
+ * completed trial at 0.98.
+ */
+function printTraces(results: readonly { readonly name: string; readonly runs: readonly RunFigures[] }[]): void {
+  const to98 = DIGITS_TARGETS.indexOf(0.98);
+  for (const config of results) {
+    config.runs.forEach((run, seed) => {
+      const timelines = run.timelines ?? [];
+      const until = run.reachedS[to98] ?? Number.POSITIVE_INFINITY;
+      const started = timelines.filter((t) => t.startS !== undefined && t.startS < until);
+      console.log(`\ntrace ${config.name} seed ${seed}: completed trial at 0.98 after ${shownS(until)}; ${started.length} trials started before it`);
+      for (const line of timelineLinesOf(timelines)) console.log(`  ${line}`);
+    });
   }
 }
 

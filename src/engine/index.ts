@@ -36,6 +36,7 @@ export type {
   ObjectiveResult,
   OptimizeCallback,
   OptimizeOptions,
+  TrialAdmission,
   OptimizeSummary,
   StopReason,
   StudyJSON,

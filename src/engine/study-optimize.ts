@@ -11,7 +11,7 @@
  * it can be driven by a fake host in tests.
  */
 import { SearchSpaceExhaustedError, TooManyFailuresError } from "./errors";
-import type { OptimizeOptions, OptimizeSummary, StopReason } from "./study-types";
+import type { OptimizeOptions, OptimizeSummary, StopReason, TrialAdmission } from "./study-types";
 import type { TrialRun } from "./study-tell";
 import type { Trial } from "./trial";
 import type { FrozenTrial, SearchSpace } from "./types";
@@ -103,6 +103,8 @@ interface LoopSettings {
   readonly pendingWindow: number;
   /** The call's one listener on `signal`. */
   readonly abortWatch: AbortWatch;
+  /** When a lane may start a new trial (see `OptimizeOptions.admission`). */
+  readonly admission: TrialAdmission | undefined;
 }
 
 /** The state of one `optimize` call, shared by its lanes (see the module comment). */
@@ -137,8 +139,19 @@ export class OptimizeLoop {
     return this.stopped !== undefined || this.fatal !== undefined;
   }
 
-  /** One lane: asks, runs and tells trials one after another while the search goes on. */
+  /**
+   * One lane: asks, runs and tells trials one after another while the search goes on. A lane that
+   * ends on a fatal error closes the admission too, so a scheduler's paused trials end.
+   */
   async lane(): Promise<void> {
+    try {
+      await this.runLane();
+    } finally {
+      if (this.halted) this.settings.admission?.close();
+    }
+  }
+
+  private async runLane(): Promise<void> {
     const { trials, countStudyTrials, signal, timeout } = this.settings;
     while (!this.halted) {
       if (!countStudyTrials && this.started >= trials) {
@@ -153,7 +166,17 @@ export class OptimizeLoop {
       if (timeout !== undefined && (this.host.clock() - this.startedAt) / 1000 >= timeout) {
         return this.stop("timeout", () => `timed out after ${timeout} s and ${plural(this.run)}`);
       }
+      const admission = this.settings.admission;
+      if (admission !== undefined) {
+        // A scheduler of paused trials decides when a new trial may take a thread.
+        if (!(await admission.wait())) continue;
+        if (this.halted || signal?.aborted || (!countStudyTrials && this.started >= trials)) {
+          admission.cancel();
+          continue;
+        }
+      }
       const trial = await this.startTrial();
+      if (trial === "done" || trial === "again") admission?.cancel();
       if (trial === "done") return;
       if (trial === "again") continue;
       const ended = await this.host.runTrial(trial, signal);
@@ -173,6 +196,7 @@ export class OptimizeLoop {
   /** Records the first reason to stop. */
   private stop(reason: StopReason, message: () => string): void {
     this.stopped ??= { reason, message };
+    this.settings.admission?.close();
   }
 
   private stopInterrupted(): void {
@@ -304,7 +328,8 @@ export class OptimizeLoop {
  * lanes, rethrows the fatal error if any, else says why it stopped.
  */
 export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptions): Promise<OptimizeSummary> {
-  const { trials = Infinity, timeout, signal, space, countStudyTrials = false, concurrency = 1, repeatable = false } = options;
+  const { trials = Infinity, timeout, signal, space, countStudyTrials = false, concurrency = 1, admission } = options;
+  const repeatable = admission === undefined && (options.repeatable ?? false);
   const pendingWindow = options.pendingWindow ?? concurrency - 1;
   if (options.trials === undefined && timeout === undefined && signal === undefined) {
     throw new RangeError("optimize needs `trials`, `timeout` or `signal` to know when to stop (trials: Infinity runs until the space is exhausted)");
@@ -317,7 +342,7 @@ export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptio
   if (!Number.isInteger(pendingWindow) || pendingWindow < concurrency - 1) {
     throw new RangeError(`pendingWindow must be an integer of at least concurrency − 1 = ${concurrency - 1} (the trials running beside each ask), but got ${pendingWindow}`);
   }
-  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials, concurrency, repeatable, pendingWindow, abortWatch: new AbortWatch(signal) });
+  const loop = new OptimizeLoop(host, { trials, timeout, signal, space, countStudyTrials, concurrency, repeatable, pendingWindow, abortWatch: new AbortWatch(signal), admission });
   await Promise.all(Array.from({ length: concurrency }, () => loop.lane()));
   if (loop.fatal !== undefined) throw loop.fatal.error;
   return loop.summary();

@@ -116,6 +116,28 @@ export interface OptimizeOptions {
    * lane waits only when one trial outlasts two on another lane.
    */
   readonly pendingWindow?: number;
+  /**
+   * A scheduler that decides when a lane may start a new trial, for schedulers that pause trials
+   * and resume them on the same threads (asynchronous successive halving with paused trials): a
+   * lane waits for `admission.wait()` before asking. With an admission `repeatable` is ignored
+   * (the trials' order then depends on which reached a rung first), and `concurrency` is the most
+   * trials in flight, running or paused.
+   */
+  readonly admission?: TrialAdmission;
+}
+
+/** When a lane of `optimize` may start a new trial (see `OptimizeOptions.admission`). */
+export interface TrialAdmission {
+  /**
+   * Resolves true when the lane may start a new trial (the lane holds a place until that trial's
+   * objective takes it over, or gives it back with {@link cancel}); false when the lane should look
+   * at the stop conditions again (after {@link close}, or an interrupt).
+   */
+  wait(): Promise<boolean>;
+  /** Gives back the place `wait` granted, when the lane starts no trial after all. */
+  cancel(): void;
+  /** The loop will start no more trials (it stopped: trials, timeout, interrupt, exhausted space). */
+  close(): void;
 }
 
 /** Why `optimize` stopped. */

@@ -179,3 +179,38 @@ describe("a Hyperband study in a journal", () => {
     await resumed.storage.close();
   });
 });
+
+describe("promotion of paused trials (ASHA's rule, Li et al. 2020, Algorithm 2)", () => {
+  const pruner = new HyperbandPruner({ maxResource: 20, reductionFactor: 3 });
+  const numbersOf = (id: number): number[] => Array.from({ length: 17 }, (_, t) => t).filter((t) => pruner.bracketOf(t) === id);
+
+  test("a trial stops at its bracket's rungs below the full resource: steps 1 and 3, then 3, then none", () => {
+    const [b0, b1, b2] = [numbersOf(0)[0]!, numbersOf(1)[0]!, numbersOf(2)[0]!];
+    assert.deepEqual([pruner.rungSteps(b0), pruner.rungSteps(b1), pruner.rungSteps(b2)], [[1, 3], [3], []]);
+    assert.deepEqual(new SuccessiveHalvingPruner({ minResource: 2, reductionFactor: 2, maxResource: 16 }).rungSteps(), [2, 4, 8]);
+  });
+
+  test("none is promotable while fewer than η trials reached the rung, then the best ⌊n/η⌋ of them", () => {
+    const [a, b, c, d, e, f] = numbersOf(0) as [number, number, number, number, number, number];
+    const best = trial(a, "running", [0.5, 0.9]);
+    assert.equal(pruner.isPromotable(best, [best], 0, "maximize"), false, "alone");
+    const second = trial(b, "running", [0.5, 0.8]);
+    assert.equal(pruner.isPromotable(best, [best, second], 0, "maximize"), false, "⌊2/3⌋ = 0");
+    const third = trial(c, "running", [0.5, 0.7]);
+    const three = [best, second, third];
+    assert.deepEqual(three.map((t) => pruner.isPromotable(t, three, 0, "maximize")), [true, false, false]);
+    const six = [...three, trial(d, "pruned", [0.5, 0.6]), trial(e, "running", [0.5, 0.5]), trial(f, "running", [0.5, 0.4])];
+    assert.deepEqual(six.map((t) => pruner.isPromotable(t, six, 0, "maximize")), [true, true, false, false, false, false]);
+    // Minimising, the order turns over.
+    assert.deepEqual(six.map((t) => pruner.isPromotable(t, six, 0, "minimize")), [false, false, false, false, true, true]);
+  });
+
+  test("only the trial's own bracket counts, at the rung's step; a trial without a value there is not promotable", () => {
+    const [x, y] = numbersOf(0) as [number, number];
+    const others = numbersOf(1).slice(0, 3).map((t) => trial(t, "running", [0.1, 0.1, 0.1, 0.1]));
+    const own = trial(x, "running", [0.5, 0.9]);
+    assert.equal(pruner.isPromotable(own, [own, ...others], 0, "maximize"), false, "bracket 1's trials are not its peers");
+    const early = trial(y, "running", [0.9]);
+    assert.equal(pruner.isPromotable(early, [early, ...others], 0, "maximize"), false);
+  });
+});

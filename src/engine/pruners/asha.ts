@@ -60,6 +60,30 @@ export class SuccessiveHalvingPruner implements Pruner {
     return this.minResource * this.reductionFactor ** (this.minEarlyStoppingRate + r);
   }
 
+  /** The judged rungs' steps R_0 < R_1 < … below `maxResource` (where a paused trial stops; see `promotion.ts`). */
+  rungSteps(): number[] {
+    const steps: number[] = [];
+    for (let r = 0; this.rungResource(r) < this.maxResource && Number.isFinite(this.maxResource); r++) steps.push(this.rungResource(r));
+    return steps;
+  }
+
+  /**
+   * ASHA's promotion rule for a trial stopped at rung `r` (Li et al., 2020, Algorithm 2): its
+   * value there is among the best ⌊n/η⌋ of the n values of `trials` (itself included) at rung r,
+   * so none is promotable while n < η. Stricter than {@link shouldPrune}, which lets the best of
+   * fewer than η go on because a trial it does not stop cannot wait.
+   */
+  isPromotable(trial: FrozenTrial, trials: readonly FrozenTrial[], r: number, direction: "minimize" | "maximize"): boolean {
+    const own = this.rungValue(trial, r);
+    if (own === undefined || !Number.isFinite(own)) return false;
+    const competing = [own, ...trials.filter((t) => t.number !== trial.number).map((t) => this.rungValue(t, r)).filter((v): v is number => v !== undefined && Number.isFinite(v))];
+    const kept = Math.floor(competing.length / this.reductionFactor);
+    if (kept === 0) return false;
+    const sorted = competing.sort((a, b) => (direction === "minimize" ? a - b : b - a));
+    const cutoff = sorted[kept - 1]!;
+    return direction === "minimize" ? own <= cutoff : own >= cutoff;
+  }
+
   shouldPrune({ trial, trials, direction }: PruningContext): boolean {
     const latest = trial.intermediateValues[trial.intermediateValues.length - 1];
     if (latest === undefined) return false;

@@ -26,7 +26,7 @@
  * in its bracket, and ASHA promotes a trial that has fewer than η peers at a rung when it is the
  * best of them (the pruner cannot pause a trial to wait for more).
  */
-import type { Pruner, PruningContext } from "../types";
+import type { FrozenTrial, Pruner, PruningContext } from "../types";
 import { SuccessiveHalvingPruner } from "./asha";
 
 /** Options of {@link HyperbandPruner} and {@link hyperbandBrackets}. */
@@ -128,6 +128,18 @@ export class HyperbandPruner implements Pruner {
       throw new RangeError(`HyperbandPruner.bracketOf: expected a trial number (a non-negative integer), but got ${trialNumber}`);
     }
     return this.cycle[trialNumber % this.cycle.length]!;
+  }
+
+  /** The steps where trial `trialNumber`'s bracket judges it: minResource·η^(k+i), i < s (none for the last bracket). */
+  rungSteps(trialNumber: number): number[] {
+    return this.halving[this.bracketOf(trialNumber)]!.rungSteps();
+  }
+
+  /** ASHA's promotion rule (`SuccessiveHalvingPruner.isPromotable`) among the trials of `trial`'s bracket, at its rung `r`. */
+  isPromotable(trial: FrozenTrial, trials: readonly FrozenTrial[], r: number, direction: "minimize" | "maximize"): boolean {
+    const bracket = this.bracketOf(trial.number);
+    const peers = trials.filter((t) => this.bracketOf(t.number) === bracket);
+    return this.halving[bracket]!.isPromotable(trial, peers, r, direction);
   }
 
   shouldPrune({ trial, trials, direction }: PruningContext): boolean {

@@ -6,3 +6,5 @@ export { SuccessiveHalvingPruner } from "./asha";
 export type { SuccessiveHalvingOptions } from "./asha";
 export { HyperbandPruner, bracketCycle, hyperbandBrackets } from "./hyperband";
 export type { HyperbandBracket, HyperbandOptions, HyperbandRound } from "./hyperband";
+export { rungPromotionOf } from "./promotion";
+export type { RungPromotion } from "./promotion";

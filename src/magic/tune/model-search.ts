@@ -35,6 +35,11 @@ import { FrontModelKeeper } from "./front-models";
 import { resolveModelObjectives, severalObjectivesResult, type ModelObjectives } from "./model-objectives";
 import { boundedWorkers, fusedTraining, repeatabilityNote, startWorkerTraining, type TrainingMode } from "./worker-search";
 import { trainTrialFused, type FusedTrainer } from "../../tfjs/fused";
+import type * as tfjs from "@tensorflow/tfjs";
+import { restoreMemberState, type MemberState } from "../../tfjs/member-state";
+import { NotebookMembers, PoolMembers, type MemberContext } from "./pbt-members";
+import { pausedHalvingFor } from "./paused-halving";
+import { pausedObjective } from "./paused-objective";
 
 /**
  * Runs a `--model` search: reads `--data` (and `--validation-data`), checks one model built from
@@ -184,6 +189,17 @@ export async function runModelSearch(
       if (result.pruned) throw new TrialPruned(`pruned after ${result.epochsRun} epochs`);
       return result.metrics;
     };
+    const pausing = pausedHalvingFor({ study, options, several: several !== undefined, folds: data.folds.length, threads: pool?.size ?? 1, fused: fused !== undefined, hypergradient: hypergradient !== undefined, budget: plannedTrials(options, space), signal: context.signal });
+    const paused = pausing.halving;
+    const members: MemberContext = { tf, builder, fold: data.folds[0]!, metric, dataNames, ...(validationMetrics === undefined ? {} : { validationMetrics }) };
+    const pausedInput = { halving: paused!, keeper, options, seed, signal: context.signal };
+    const searchObjective =
+      paused === undefined
+        ? objective
+        : inPool === undefined
+          ? pausedObjective<tfjs.LayersModel>({ ...pausedInput, members: new NotebookMembers(members), offerOf: (model) => ({ kind: "in-hand", model }) })
+          : pausedObjective<MemberState>({ ...pausedInput, members: new PoolMembers(members, inPool), offerOf: (state) => ({ kind: "restorable", restore: () => restoreMemberState(tf, state) }) });
+    if (pausing.note !== undefined) context.stdout(`${pausing.note}\n`);
     // With --cv each kept model is its trial's last fold's: train its parameters on all the data instead.
     const refitInput: RefitInput = { loaded, builder, data, options, seed, bound, context, ...adapting };
     const refit = options.cv === undefined || !options.keepBest || !options.refit ? undefined : several === undefined ? () => refitBest(refitInput, keeper) : () => refitFront(refitInput);
@@ -199,13 +215,15 @@ export async function runModelSearch(
       options,
       space,
       study,
-      objective,
+      objective: searchObjective,
       context,
       bound,
-      concurrency: pool?.size ?? fused?.capacity ?? 1,
+      // With paused trials every trial of the budget may be in flight (running or paused); the admission bounds the threads.
+      concurrency: paused === undefined ? pool?.size ?? fused?.capacity ?? 1 : Math.max(1, plannedTrials(options, space)),
+      ...(paused === undefined ? {} : { admission: paused.admission }),
       // Threads train trials of unequal lengths: a wider window of pending trials idles them less
       // (fused slots advance in step, and keep the narrowest window).
-      ...(pool !== undefined ? { pendingWindow: 2 * (pool.size - 1) } : {}),
+      ...(paused === undefined && pool !== undefined ? { pendingWindow: 2 * (pool.size - 1) } : {}),
       objectiveWork: "training",
       afterSearch,
     });

@@ -44,6 +44,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "minResource", type: "integer", metavar: "STEPS", description: "asha, hyperband: the step of the first rung (default 1)" },
   { name: "maxResource", type: "integer", metavar: "STEPS", description: "hyperband: a trial's full resource in steps (default: epochs × folds, the largest searched epochs)" },
   { name: "reductionFactor", type: "integer", metavar: "ETA", description: "asha, hyperband: a rung keeps the best 1/ETA of its trials (default 3)" },
+  { name: "pause", type: "boolean", default: false, description: "hyperband, bohb with --model: a trial not (yet) among the best at a rung waits there with its weights and resumes if promoted, instead of being pruned (one fold, no --storage, --fuse or hypergradient; off by default: on the digits search it reached 0.98 later than pruning)" },
   { name: "from", type: "string", metavar: "STUDY", description: "coarse to fine: start from an earlier study (a variable %%tune bound): its complete trials that this space holds are added first, so the search learns from them (narrow(STUDY) proposes the smaller space)" },
   { name: "fromTop", type: "integer", metavar: "K", description: "with --from: add only its best K trials" },
   { name: "population", type: "integer", metavar: "N", description: "pbt: members trained together (default: --trials, else 8)" },
@@ -162,6 +163,8 @@ export interface TuneOptions {
   readonly minResource?: number;
   readonly maxResource?: number;
   readonly reductionFactor?: number;
+  /** hyperband, bohb: pause a trial at a rung instead of pruning it (paused-halving.ts). */
+  readonly pause: boolean;
   /** `--from`: the notebook variable holding the earlier study whose trials seed this one. */
   readonly from?: string;
   readonly fromTop?: number;
@@ -229,6 +232,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     ...optional("minResource", number("minResource")),
     ...optional("maxResource", number("maxResource")),
     ...optional("reductionFactor", number("reductionFactor")),
+    pause: (args["pause"] as boolean | undefined) ?? false,
     ...optional("from", string("from")),
     ...optional("fromTop", number("fromTop")),
     ...optional("population", number("population")),
@@ -316,6 +320,7 @@ function checkPrunerOptions(options: TuneOptions, fail: (message: string) => nev
   if (options.minResource !== undefined && pruner !== "asha" && pruner !== "hyperband") fail("--min-resource is for --pruner asha or hyperband");
   if (options.reductionFactor !== undefined && pruner !== "asha" && pruner !== "hyperband") fail("--reduction-factor is for --pruner asha or hyperband");
   if (options.maxResource !== undefined && pruner !== "hyperband") fail("--max-resource is for --pruner hyperband");
+  if (options.pause && pruner !== "hyperband") fail("--pause is for --pruner hyperband or --strategy bohb (a trial waits at its bracket's rung)");
   if (options.minResource !== undefined && options.minResource < 1) fail(`--min-resource must be at least 1 step, got ${options.minResource}`);
   if (options.reductionFactor !== undefined && options.reductionFactor < 2) fail(`--reduction-factor must be at least 2, got ${options.reductionFactor}`);
   if (options.maxResource !== undefined && options.maxResource < (options.minResource ?? 1)) {

@@ -5,7 +5,7 @@
  */
 import { MagicError, type MagicContext } from "../types";
 import { LiveView } from "../../render";
-import { TooManyFailuresError, type Objective, type Study } from "../../engine/study";
+import { TooManyFailuresError, type Objective, type Study, type TrialAdmission } from "../../engine/study";
 import type { SearchSpace } from "../../engine/types";
 import { NotebookStudy } from "./notebook-study";
 import { optional, type TuneOptions } from "./options";
@@ -29,10 +29,12 @@ export interface SearchRun {
   readonly context: MagicContext;
   /** The study as bound to `--out`. */
   readonly bound: NotebookStudy;
-  /** Trials run at once (default 1). */
+  /** Trials run at once (default 1); with `admission`, the most in flight, running or paused. */
   readonly concurrency?: number;
   /** Trials shown to each ask as running (the engine's `OptimizeOptions.pendingWindow`; default concurrency − 1). */
   readonly pendingWindow?: number;
+  /** When a new trial may start (successive halving with paused trials, paused-halving.ts); then the asks are not `repeatable`. */
+  readonly admission?: TrialAdmission;
   /** What the time in the objective is spent on, for the report ("training", "in the objective"). */
   readonly objectiveWork: string;
   /** Runs after a search that was not interrupted, before the final figures (the --cv refit). */
@@ -103,8 +105,9 @@ export async function runSearch(run: SearchRun): Promise<void> {
         space,
         signal: context.signal,
         concurrency: run.concurrency ?? 1,
-        repeatable: true,
+        repeatable: run.admission === undefined,
         ...optional("pendingWindow", run.pendingWindow),
+        ...optional("admission", run.admission),
         ...optional("timeout", options.timeout),
         callbacks: [() => live?.update(bound.data())],
       });

@@ -11,7 +11,7 @@ import { FusedTrainer, fusedLayoutOf, fusionBlocker } from "../../tfjs/fused";
 import type { TrainingData } from "../../tfjs/trainingData";
 import type { Params } from "../../engine/types";
 import { messageOf } from "../../common/errors";
-import type { TuneOptions } from "./options";
+import { prunerOf, type TuneOptions } from "./options";
 
 /** How a model search trains its trials. */
 export type TrainingMode =
@@ -123,7 +123,7 @@ export type FusedMode = { readonly trainer: FusedTrainer; readonly note: string 
  */
 export async function fusedTraining(
   loaded: LoadedTensorFlow,
-  options: Pick<TuneOptions, "fuse" | "storage" | "pruner">,
+  options: Pick<TuneOptions, "fuse" | "storage" | "pruner" | "strategy">,
   onThreads: boolean,
   builder: ModelBuilder,
   params: Params,
@@ -157,10 +157,12 @@ export async function fusedTraining(
  * One line for the cell's output of a search training several trials at once: repeatable with the
  * same seed and worker (or fused slot) count (the engine's `repeatable` asking), or why not exactly.
  */
-export function repeatabilityNote(options: Pick<TuneOptions, "storage" | "pruner">, seed: number, workers: number, what = "workers"): string {
+export function repeatabilityNote(options: Pick<TuneOptions, "storage" | "pruner" | "strategy">, seed: number, workers: number, what = "workers"): string {
+  const pruner = prunerOf(options);
+  const named = options.strategy === "bohb" ? "--strategy bohb" : `--pruner ${pruner}`;
   const why = [
     ...(options.storage !== undefined ? ["--storage is shared with any other process running the study, whose trials come in between"] : []),
-    ...(options.pruner !== "none" ? [`--pruner ${options.pruner} compares each trial with the trials running beside it, which depends on timing`] : []),
+    ...(pruner !== "none" ? [`${named} compares each trial with the trials running beside it, which depends on timing`] : []),
   ];
   if (why.length === 0) return `Repeatable: --seed ${seed} with ${workers} ${what} gives the same trials again.`;
   return `Not exactly repeatable with ${workers} ${what}: ${why.join("; ")}.`;

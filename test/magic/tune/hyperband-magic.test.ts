@@ -123,4 +123,148 @@ test("option errors name what was expected", async () => {
   await assert.rejects(run(cell("--reduction-factor 3")), /--reduction-factor is for --pruner asha or hyperband/);
   await assert.rejects(run(cell("--pruner hyperband --reduction-factor 1")), /--reduction-factor must be at least 2, got 1/);
   await assert.rejects(run(cell("--pruner hyperband --min-resource 5 --max-resource 3")), /--max-resource must be at least --min-resource \(5\), got 3/);
+  await assert.rejects(run(cell("--pruner asha --pause")), /--pause is for --pruner hyperband or --strategy bohb/);
+});
+
+test("--pause where a trial cannot wait (--cv: several models) says so and prunes at the rung", async () => {
+  const { context, run } = await irisNotebook();
+  await run(`%%tune --model buildModel --data xTrain,yTrain --cv 2 --epochs 3 --strategy random --pruner hyperband --pause --trials 3 --seed 3 --workers 1 --no-live --out hb
+${SPACE}`);
+  assert.match(context.stdoutText(), /--pause: trials are pruned at a rung instead, because of --cv/);
+  assert.doesNotMatch(context.stdoutText(), /Successive halving with paused trials/);
+  (context.lookup("hb") as NotebookStudy).dispose();
+});
+
+/** The trials of bracket 0 (rungs at steps 1 and 3 with --epochs 9) that reached step `step`. */
+function reached(trials: readonly { readonly userAttrs: Readonly<Record<string, unknown>>; readonly intermediateValues: readonly { step: number }[] }[], step: number): number {
+  return trials.filter((t) => t.userAttrs["bracket"] === 0 && t.intermediateValues.some((iv) => iv.step === step)).length;
+}
+
+/**
+ * ASHA's bound with η = 3 at bracket 0's rungs (steps 1 and 3): a trial goes past a rung only when
+ * at least 3 trials reached it and it is among the best ⌊n/3⌋, so of n trials there at most
+ * n − 2 went past (one per arrival from the 3rd on), and none when n < 3.
+ */
+function assertPromotionBound(trials: Parameters<typeof reached>[0]): void {
+  for (const [rung, next] of [[1, 2], [3, 4]] as const) {
+    const [n, past] = [reached(trials, rung), reached(trials, next)];
+    assert.ok(past <= Math.max(0, n - 2), `${past} of the ${n} trials at step ${rung} went past it`);
+  }
+}
+
+test("--pruner hyperband --pause: a trial waits at a rung until it is among the best ⌊n/η⌋ there, resumes with its weights, and the never promoted end pruned", async () => {
+  const { context, run, tf } = await irisNotebook();
+  const before = tf.memory().numTensors;
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --pause --trials 17 --seed 3 --workers 1 --no-live --out hb
+${SPACE}`);
+  assert.match(context.stdoutText(), /Successive halving with paused trials/);
+  const study = context.lookup("hb") as NotebookStudy;
+  assert.deepEqual(study.trials.filter((t) => t.state !== "complete" && t.state !== "pruned"), [], "no trial is left running or failed");
+  // One thread: trial 0 reached its first rung (step 1) alone, so it waited there (pruning lets it go on):
+  // it either ended pruned after 2 epochs or was resumed after them.
+  const first = study.trials[0]!;
+  assert.ok((first.state === "pruned" && first.userAttrs["epochs"] === 2) || (first.userAttrs["pausedAfter"] as number[] | undefined)?.[0] === 2, JSON.stringify(first));
+  assertPromotionBound(study.trials);
+  const resumed = study.trials.filter((t) => Array.isArray(t.userAttrs["pausedAfter"]));
+  assert.ok(resumed.length > 0, "a trial that waited at a rung was resumed");
+  for (const trial of resumed) {
+    // Resumed, it went on from where it stopped: one value per step 0..8, each step once.
+    assert.deepEqual(trial.intermediateValues.map((iv) => iv.step).slice(0, 4), [0, 1, 2, 3], `trial ${trial.number}`);
+  }
+  const complete = study.trials.filter((t) => t.state === "complete");
+  for (const trial of complete) assert.equal(trial.userAttrs["epochs"], 9, `trial ${trial.number} trained every epoch`);
+  assert.ok(study.bestModel !== undefined, "the best complete trial's model is kept");
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
+
+test("without --pause hyperband prunes at the rung (a trial alone there goes on)", async () => {
+  const { context, run } = await irisNotebook();
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --trials 9 --seed 3 --workers 1 --no-live --out hb
+${SPACE}`);
+  assert.doesNotMatch(context.stdoutText(), /paused trials/);
+  const study = context.lookup("hb") as NotebookStudy;
+  assert.equal(study.trials[0]!.userAttrs["epochs"], 9, "the first trial, alone at every rung, trained all its epochs");
+  assert.ok(study.trials.every((t) => t.userAttrs["pausedAfter"] === undefined));
+  study.dispose();
+});
+
+test("an interrupt while trials wait at a rung keeps every trial, none left running, no tensor leaked", async () => {
+  let builds = 0;
+  let interrupt = (): void => undefined;
+  const { context, run, tf } = await irisNotebook({
+    builders: {
+      buildModel: (tf, params) => {
+        // The interrupt comes as the 6th model is built (the check and 5 trials: some wait at a rung by then).
+        if (++builds === 6) interrupt();
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: "relu" }));
+        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+        model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+        return model;
+      },
+    },
+  });
+  interrupt = () => context.controller.abort(new Error("interrupted"));
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy bohb --pause --trials 30 --seed 4 --workers 1 --no-live --out hb
+${SPACE}`),
+    /interrupted/,
+  );
+  const study = context.lookup("hb") as NotebookStudy;
+  assert.ok(study.trials.length >= 4 && study.trials.length < 30, `${study.trials.length} trials kept`);
+  assert.deepEqual(study.trials.filter((t) => t.state === "running"), [], "no trial left running");
+  assert.ok(study.trials.some((t) => t.state === "pruned" && t.intermediateValues.length > 0), "a trial that waited at a rung ended pruned with its values");
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
+
+test("--pause on two worker threads: trials move between threads as data (weights and optimizer state), every trial ends, the best model is rebuilt here, no leak", async () => {
+  const { context, run, tf } = await irisNotebook();
+  const before = tf.memory().numTensors;
+  await run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy bohb --pause --trials 12 --seed 5 --workers 2 --no-live --out hb
+${SPACE}`);
+  const text = context.stdoutText();
+  assert.match(text, /Training 2 trials at once on worker threads/);
+  assert.match(text, /Not exactly repeatable with 2 workers: --strategy bohb compares each trial with the trials running beside it/);
+  assert.match(text, /Successive halving with paused trials/);
+  const study = context.lookup("hb") as NotebookStudy;
+  assert.equal(study.trials.length, 12);
+  assert.deepEqual(study.trials.filter((t) => t.state !== "complete" && t.state !== "pruned").map((t) => t.state), []);
+  assertPromotionBound(study.trials);
+  for (const trial of study.trials.filter((t) => t.state === "complete")) {
+    assert.deepEqual(trial.intermediateValues.map((iv) => iv.step), [0, 1, 2, 3, 4, 5, 6, 7, 8], `trial ${trial.number} reported each epoch once`);
+  }
+  assert.ok(study.bestModel !== undefined, "the best trial's model is rebuilt in the notebook");
+  study.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked");
+});
+
+test("--pause: too many failures in a row end the search, and the trials waiting at a rung end with it (no hang)", async () => {
+  let builds = 0;
+  const { context, run } = await irisNotebook({
+    builders: {
+      buildModel: (tf, params) => {
+        // The model check and the first two trials build; every later trial fails to build.
+        if (++builds > 3) throw new Error("no memory left for this model");
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ inputShape: [4], units: params["units"] as number, activation: "relu" }));
+        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+        model.compile({ optimizer: tf.train.adam(params["lr"] as number), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+        return model;
+      },
+    },
+  });
+  await assert.rejects(
+    run(`%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 9 --strategy random --pruner hyperband --pause --max-failures 2 --trials 9 --seed 3 --workers 1 --no-live --out hb
+${SPACE}`),
+    /no memory left for this model/,
+  );
+  const study = context.lookup("hb") as NotebookStudy;
+  const states = study.trials.map((t) => t.state);
+  // The two that waited at the first rung ended pruned; the failures (the ones already admitted when the second was told count too) stopped the search early.
+  assert.deepEqual(states.slice(0, 2), ["pruned", "pruned"], JSON.stringify(states));
+  assert.ok(states.length < 9 && states.slice(2).length >= 2 && states.slice(2).every((s) => s === "failed"), JSON.stringify(states));
+  study.dispose();
 });
