@@ -240,7 +240,7 @@ describe("tunelab run", () => {
 
   test("a kernel that dies in a cell fails that cell clearly and stops the run", async () => {
     const dir = tempDir();
-    const input = writeFixture(dir, "dies.ipynb", notebookOf([code('console.log("before");'), code("process.exit(3);"), code('"never"')]));
+    const input = writeFixture(dir, "dies.ipynb", notebookOf([code('console.log("before");'), code('process.kill(process.pid, "SIGKILL");'), code('"never"')]));
     const result = await runCli([input, "--allow-errors", "-q"], { tmp: dir });
     assert.equal(result.code, 1, result.stderr);
     const cells = codeCells(readJson(path.join(dir, "dies.out.ipynb")));
