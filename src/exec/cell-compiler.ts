@@ -213,11 +213,16 @@ function exportedNames(file: ts.SourceFile): Set<string> {
   for (const statement of file.statements) {
     if (ts.isExportDeclaration(statement) && statement.exportClause !== undefined && ts.isNamedExports(statement.exportClause)) {
       for (const element of statement.exportClause.elements) exported.add(element.name.text);
-    } else if (ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) === true) {
+    } else if (ts.canHaveModifiers(statement) && exportsUnderOwnName(ts.getModifiers(statement) ?? [])) {
       for (const name of declaredNames([statement])) exported.add(name);
     }
   }
   return exported;
+}
+
+/** `export` without `default`: the declaration is exported under its own name (`export default function f` is exported as `default`, and `f` still needs the appended export). */
+function exportsUnderOwnName(modifiers: readonly ts.ModifierLike[]): boolean {
+  return modifiers.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) && !modifiers.some((modifier) => modifier.kind === ts.SyntaxKind.DefaultKeyword);
 }
 
 /** Every name some top-level statements declare (see {@link topLevelNames}). */
