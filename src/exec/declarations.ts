@@ -68,6 +68,48 @@ export function carryDeclarations(previous: string, next: string): string {
   return `${[...references, ...carried].join("\n")}\n${next}`;
 }
 
+/** The top-level names one statement of a declaration file declares (see {@link declaredNames}). */
+function statementNames(file: ts.SourceFile, statement: ts.Statement): Set<string> {
+  return declaredNames({ ...file, statements: ts.factory.createNodeArray([statement]) } as ts.SourceFile);
+}
+
+/** Whether a declaration has a value at run time (not an interface or a type alias). */
+function declaresValue(statement: ts.Statement): boolean {
+  return !ts.isInterfaceDeclaration(statement) && !ts.isTypeAliasDeclaration(statement);
+}
+
+/**
+ * The declarations after a cell that failed while it ran: what the cell declared and had set
+ * before it failed (its functions, hoisted; the variables and classes its code reached) is
+ * carried, as in one script, and so are its interfaces and type aliases; a declaration whose
+ * value was never set is left out, and the earlier cells' declaration of that name (if any) stays.
+ *
+ * @param previous the declarations before the cell
+ * @param next the cell's declarations (`previous` with the cell's added or replacing them)
+ * @param isSet whether the notebook's binding of a name holds a value now
+ */
+export function declarationsAfterFailure(previous: string, next: string, isSet: (name: string) => boolean): string {
+  const before = ts.createSourceFile("previous.d.ts", previous, ts.ScriptTarget.Latest, true);
+  const after = ts.createSourceFile("next.d.ts", next, ts.ScriptTarget.Latest, true);
+  const earlier = new Set(before.statements.map((statement) => statement.getText(before)));
+  const kept: string[] = [];
+  const unset = new Set<string>();
+  for (const statement of after.statements) {
+    const text = statement.getText(after);
+    const names = statementNames(after, statement);
+    if (earlier.has(text) || !declaresValue(statement) || [...names].every(isSet)) kept.push(text);
+    else for (const name of names) unset.add(name);
+  }
+  if (unset.size === 0) return carryDeclarations(previous, next);
+  const declaredAfter = new Set(kept.flatMap((text) => [...declaredNames(ts.createSourceFile("kept.d.ts", text, ts.ScriptTarget.Latest))]));
+  const restored = before.statements
+    .filter((statement) => [...statementNames(before, statement)].some((name) => unset.has(name) && !declaredAfter.has(name)))
+    .map((statement) => statement.getText(before))
+    .filter((text) => !kept.includes(text));
+  const references = after.typeReferenceDirectives.map((directive) => `/// <reference types="${directive.fileName}" />`);
+  return carryDeclarations(previous, `${[...references, ...restored, ...kept].join("\n")}\n`);
+}
+
 /**
  * A JavaScript cell's declarations with each namespace that is the only declaration of its name
  * (a variable holding an object literal: JavaScript has no namespaces) declared as `any` instead.

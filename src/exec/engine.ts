@@ -25,8 +25,9 @@ import { installVirtualPackages } from "./virtual-packages";
 import { guardAsync, installGuardedAwaiter, INTERRUPTED, runGuarded, SIGINT_CODE } from "./guard";
 import { expandShorthand, type ShorthandExpansion } from "./shorthand";
 import { liveTopLevelBindings } from "./live-bindings";
-import { carryDeclarations, objectNamespacesAsValues } from "./declarations";
+import { carryDeclarations, declarationsAfterFailure, objectNamespacesAsValues } from "./declarations";
 import { hasTopLevelForAwait } from "./top-level-await";
+import { installCellStackTrim } from "./stack-trim";
 import { INTERRUPTED_OUTCOME, type RunOutcome } from "./outcome";
 
 /** Which language the engine compiles. */
@@ -66,6 +67,7 @@ export class Engine {
    */
   constructor(readonly language: Language, readonly rootDir: string = process.cwd()) {
     installGuardedAwaiter();
+    installCellStackTrim();
     installVirtualPackages(rootDir);
     this.compiler = new CellCompiler(rootDir, language === "javascript");
     // The first program (parsing and binding the libraries and `@types`) is built now, not in the first cell.
@@ -90,18 +92,15 @@ export class Engine {
     if (TFJS_IMPORT.test(converted.output)) await prepareTensorFlow();
     const awaits = converted.hasToplevelAwait === true || hasTopLevelForAwait(converted.output);
     const script = guardAsync(wrapCell(converted.output, awaits));
-    // As in tslab, a failed cell does not add its declarations' types for later cells.
     let result: unknown;
     try {
       // Guarded (see guard.ts): a SIGINT stops a busy loop of the cell.
       const filename = `cell-${this.cellNumber}.js`;
-      result = runGuarded(() => vm.runInThisContext(script, { filename }));
-    } catch (error) {
-      return runtimeError(error);
-    }
-    try {
+      result = runGuarded(() => vm.runInThisContext(script, { filename, displayErrors: false }));
       if (awaits) await result;
     } catch (error) {
+      // What the cell declared and set before it failed stays usable, as in one script.
+      if (converted.declOutput !== undefined) this.prevDecl = declarationsAfterFailure(this.prevDecl, converted.declOutput, (name) => this.locals[name] !== undefined);
       return runtimeError(error);
     }
     this.prevDecl = carryDeclarations(this.prevDecl, converted.declOutput ?? this.prevDecl);

@@ -95,7 +95,7 @@ export function runGuarded<T>(step: () => T): T {
   pendingStep = step;
   guardedDepth += 1;
   try {
-    return stepScript.runInThisContext({ breakOnSigint: true }) as T;
+    return stepScript.runInThisContext({ breakOnSigint: true, displayErrors: false }) as T;
   } catch (error) {
     noteIfSigint(error);
     throw error;

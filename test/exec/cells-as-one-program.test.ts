@@ -54,3 +54,41 @@ test("carryDeclarations puts back namespaces and require imports the next cell d
   assert.doesNotMatch(carried, /namespace Old/, "a name the next cell declares again is the next cell's");
   assert.ok(carried.endsWith(next));
 });
+
+for (const language of ["typescript", "javascript"] as const) {
+  test(`${language}: what a failed cell declared and set before it failed stays usable; what it never set does not`, async () => {
+    const engine = newEngine(language);
+    valueOf(await engine.run("const a = 1;"));
+    const failed = await engine.run(
+      "function thrower(n) { if (n > 2) throw new RangeError('too big: ' + n); return thrower(n + 1); }\nconst a = 'replaced';\nconst z = thrower(0);\nclass Never {}",
+    );
+    assert.equal(failed.status, "error");
+    assert.equal((failed as { ename: string }).ename, "RangeError");
+    assert.deepEqual(valueOf(await engine.run("[typeof thrower, a]")), ["function", "replaced"]);
+    assert.equal((await engine.run("z")).status, "error", "z was never set: it is not declared for later cells");
+    assert.equal((await engine.run("new Never()")).status, "error", "the class statement was not reached");
+    valueOf(await engine.run("const z = 5;"));
+    assert.equal(valueOf(await engine.run("z + 1")), 6);
+  });
+}
+
+test("typescript: after a failed cell, a name it never set keeps the type an earlier cell gave it", async () => {
+  const engine = newEngine("typescript");
+  valueOf(await engine.run("let n = 1;\ninterface Shape { w: number }"));
+  assert.equal((await engine.run("throw new Error('first');\nlet n = 'text';\ntype Alias = Shape;")).status, "error");
+  const wrongType = await engine.run("const s: string = n;");
+  assert.equal(wrongType.status, "error", "n is still declared a number");
+  assert.equal(valueOf(await engine.run("const shape: Alias = { w: 2 }; shape.w")), 2, "type aliases of the failed cell are carried");
+});
+
+test("errors raised by cell code have stacks that end at the cell (no kernel frames)", async () => {
+  const engine = newEngine("typescript");
+  const stack = valueOf(await engine.run("function inner(): Error { return new Error('here'); }\ninner().stack")) as string;
+  assert.match(stack, /^Error: here\n {4}at inner \(cell-\d+\.js:\d+:\d+\)/);
+  assert.doesNotMatch(stack, /node:vm|tunelab-await-step|[\\/]src[\\/]exec[\\/]/, stack);
+  const awaited = valueOf(await engine.run("await Promise.resolve();\nnew Error('after await').stack")) as string;
+  assert.doesNotMatch(awaited, /node:vm|tunelab-await-step|[\\/]src[\\/]exec[\\/]/, awaited);
+  const library = valueOf(await engine.run("let caught = ''; try { JSON.parse('{'); } catch (e) { caught = (e as Error).stack ?? ''; } caught")) as string;
+  assert.match(library, /^SyntaxError: /);
+  assert.match(library, /at JSON\.parse/, "frames before the cell's are kept");
+});
