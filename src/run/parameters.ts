@@ -8,7 +8,7 @@
  * does not narrow `mode` to the literal `"sgd"` and break later comparisons with `"adam"`).
  */
 // The compiler the kernel runs cells with (tslab's TypeScript), so the parameters cell is read as it runs.
-import * as ts from "@tslab/typescript-for-tslab";
+import ts = require("@tslab/typescript-for-tslab");
 import { newCellId, tagsOf, joinText, splitLines, type CodeCell, type Notebook } from "./notebook";
 
 /** The tag of the cell holding the defaults. */
