@@ -150,7 +150,25 @@ describe("JournalStorage", () => {
     const lines = readFileSync(path, "utf8").split("\n");
     lines.splice(1, 0, "not json");
     writeFileSync(path, lines.join("\n"));
-    assert.throws(() => JournalStorage.open(path), /line 2 is not valid JSON \(the file is corrupt\)/);
+    assert.throws(() => JournalStorage.open(path), /line 2 is not a journal record \(the file is corrupt\): "not json"/);
+  });
+
+  test("a file that is not a journal is refused and left as it was, one line or many", async () => {
+    for (const text of ["my notes\n", "my notes", "150,4,setosa,versicolor,virginica\n5.1,3.5,1.4,0.2,0\n", '{"note": "json, not a journal"}\n']) {
+      const path = freshPath();
+      writeFileSync(path, text);
+      assert.throws(() => JournalStorage.open(path), /is not a tunelab journal \(its first line is not a journal record: "/, JSON.stringify(text));
+      assert.equal(readFileSync(path, "utf8"), text, `${JSON.stringify(text)} is not cut`);
+    }
+  });
+
+  test("a journal whose only line was torn by a killed writer opens empty, the fragment cut", async () => {
+    const path = freshPath();
+    writeFileSync(path, '{"op":"createSt');
+    const storage = JournalStorage.open(path);
+    assert.equal(storage.replay.tornBytes, 15);
+    assert.equal(readFileSync(path, "utf8"), "");
+    await storage.close();
   });
 
   test("a writer killed mid-study loses nothing it told; the resumed study fails the trial left running", async () => {
