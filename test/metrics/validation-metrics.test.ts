@@ -55,7 +55,12 @@ test("validation metrics from names read each tensor once and match the array fu
 test("spreads: fold deviation, binomial error, bootstrap error, and the flag at twice the spread", () => {
   assert.equal(sampleStandardDeviation([1, 2, 3, 4]), Math.sqrt(5 / 3));
   assert.ok(Number.isNaN(sampleStandardDeviation([1])));
-  assert.ok(Math.abs(binomialDifferenceError(0.9, 100, 50) - Math.sqrt(0.09 * 0.03)) < 1e-15);
+  assert.ok(Math.abs(binomialDifferenceError(0.9, 0.9, 100, 50) - Math.sqrt(0.09 * 0.03)) < 1e-15);
+  // pooled: 1 on 36 validation rows and 33/36 on 36 test rows estimate one proportion 69/72
+  const pooled = 69 / 72;
+  assert.ok(Math.abs(binomialDifferenceError(1, 33 / 36, 36, 36) - Math.sqrt(pooled * (1 - pooled) * (2 / 36))) < 1e-15);
+  // a perfect validation score no longer makes the spread 0 (which flagged any test difference)
+  assert.equal(differsBeyondSpread(1, 33 / 36, binomialDifferenceError(1, 33 / 36, 36, 36)), false);
   // the bootstrap error of a mean of n values ≈ their deviation / √n
   const random = seededRandom(1);
   const values = Array.from({ length: 400 }, () => random());
