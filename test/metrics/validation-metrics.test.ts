@@ -86,6 +86,9 @@ test("a stratified three-way split in one call keeps every row once and each cla
   const positives = (labels: number[]): number => labels.filter((label) => label === 1).length;
   assert.deepEqual([positives(split.yTrain), positives(split.yValidation), positives(split.yTest)], [14, 4, 2]);
   assert.deepEqual(split.xTest.map((row) => row[0]), split.testIndices);
+  // the classes come mixed, not one after the other: the positives (rows 0–19) are not all first
+  const firstPositivesRun = (labels: number[]): number => labels.findIndex((label) => label === 0);
+  assert.ok(firstPositivesRun(split.yTrain) < 14 && split.yTrain.lastIndexOf(1) > 14, `training labels ${split.yTrain.join("")}`);
   assert.deepEqual(trainValidationTestSplit(x, y, { seed: 4 }).testIndices, trainValidationTestSplit(x, y, { seed: 4 }).testIndices, "seeded");
   assert.notDeepEqual(trainValidationTestSplit(x, y, { seed: 4 }).testIndices, trainValidationTestSplit(x, y, { seed: 5 }).testIndices);
   assert.throws(() => trainValidationTestSplit(x, y, { validation: 0.6, test: 0.4 }), /the validation and test shares must leave rows to train on, but 0.6 \+ 0.4 ≥ 1/);
