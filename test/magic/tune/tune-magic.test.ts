@@ -112,6 +112,8 @@ test("bad input fails before any training, naming the line and what was expected
     });
   };
   await expectError(`%%tune --model buildModl --data xTrain,yTrain\n${SPACE}`, /^line 1: unknown function "buildModl"/);
+  await expectError(`%%tune --objective scor --trials 2\nx: uniform(0, 1)`, /^line 1: unknown function "scor"/);
+  assert.equal(context.stdoutText(), "", "nothing is said (strategy, seed) about a search that cannot run");
   await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits int(4, 16)`, /^line 2: expected "name: distribution"/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits: int(4, 16)\nlr: uniform(0.1)`, /^line 3: .*needs low and high/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain --metric val_speed\n${SPACE}`, /unknown metric "val_speed".*loss.*acc.*computed from predictions: val_f1/);
