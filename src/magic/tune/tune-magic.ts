@@ -14,6 +14,7 @@ import { loadTensorFlow, takeBackendNotice, type LoadedTensorFlow } from "../../
 import { runModelSearch } from "./model-search";
 import { runObjectiveSearch } from "./objective-search";
 import { lookupFunction } from "./variables";
+import { checkTrainingLengthSpace } from "./training-length";
 import { optional, readOptions, TUNE_HELP, TUNE_OPTIONS } from "./options";
 import { checkGridSpace, plannedTrials } from "./space-size";
 import { chooseStrategy, chooseStrategyForSeveral } from "./auto-strategy";
@@ -50,7 +51,10 @@ export function createTuneMagic(session: TuneSession): CellMagic {
         throw new MagicError(`hypergradient(...) and --strategy pbt both change the learning rate while training: choose one`, lineOf[hypergradient.name]);
       }
       // The function must exist before anything is said about the search it would run.
-      if (read.model !== undefined) lookupFunction(context, read.model, "model");
+      if (read.model !== undefined) {
+        lookupFunction(context, read.model, "model");
+        checkTrainingLengthSpace(space, lineOf);
+      }
       else if (read.objective !== undefined) lookupFunction(context, read.objective, "objective");
       let options = read;
       if (read.strategy === "auto") {

@@ -113,6 +113,9 @@ test("bad input fails before any training, naming the line and what was expected
   };
   await expectError(`%%tune --model buildModl --data xTrain,yTrain\n${SPACE}`, /^line 1: unknown function "buildModl"/);
   await expectError(`%%tune --objective scor --trials 2\nx: uniform(0, 1)`, /^line 1: unknown function "scor"/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain\n${SPACE}\nbatchSize: [0, 16]`, /^line \d+: batchSize sets how long a trial trains: every value must be a whole number of at least 1, but 0 is one of the values$/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain\nepochs: float(1, 5)\n${SPACE}`, /^line 2: epochs sets how long .*a float draws fractions/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain\nepochs: int(0, 5)\n${SPACE}`, /^line 2: epochs .*the range starts at 0/);
   assert.equal(context.stdoutText(), "", "nothing is said (strategy, seed) about a search that cannot run");
   await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits int(4, 16)`, /^line 2: expected "name: distribution"/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits: int(4, 16)\nlr: uniform(0.1)`, /^line 3: .*needs low and high/);
