@@ -74,6 +74,12 @@ describe("JournalStorage", () => {
     assert.equal((await reopened.readTrials("a")).length, 3);
     assert.equal((await reopened.readTrials("b")).length, 3);
     await assert.rejects(createStudy({ storage: reopened, studyName: "b" }), /stored with direction "maximize", but "minimize" was asked for/);
+    // a different metric is named as the cause, before the direction it brings
+    await createStudy({ storage: reopened, studyName: "c", direction: "maximize", metric: "val_acc" });
+    await assert.rejects(
+      createStudy({ storage: reopened, studyName: "c", direction: "minimize", metric: "val_loss" }),
+      /^RangeError: study "c" is stored with metric "val_acc" \(maximize\), but "val_loss" \(minimize\) was asked for$/,
+    );
     await reopened.close();
   });
 
