@@ -292,3 +292,27 @@ test("rerunning a finished grid says how many trials the grid has", async () => 
     if (run === 1) assert.match(nb.context.stdoutText(), /The study already has 3 finished trials \(raise --trials to run more\)/);
   }
 });
+
+test("study.modelReport() without a --test evaluation says where the report comes from", async () => {
+  const { context, run } = await notebook();
+  await run(`%%tune --model buildModel --data xTrain,yTrain --epochs 1 --trials 1 --seed 1 --no-live --out noTest\n${SPACE}`);
+  const study = context.lookup("noTest") as NotebookStudy;
+  assert.throws(() => study.modelReport(), /^Error: modelReport: study "noTest" has no test evaluation; it comes from a %%tune --model search with --test X,Y$/);
+});
+
+test("--data, --validation-data and --test may name properties of a variable (split.xTrain)", async () => {
+  const { context, run } = await notebook();
+  const x = context.lookup("xTrain") as number[][];
+  const y = context.lookup("yTrain") as number[][];
+  context.assign("split", { train: { x: x.slice(0, 100), y: y.slice(0, 100) }, xTest: x.slice(100), yTest: y.slice(100) });
+  await run(`%%tune --model buildModel --data split.train.x,split.train.y --test split.xTest,split.yTest --epochs 1 --trials 2 --seed 1 --no-live --out parts\n${SPACE}`);
+  const study = context.lookup("parts") as NotebookStudy;
+  assert.equal(study.trials.filter((t) => t.state === "complete").length, 2);
+  assert.equal(study.testMetrics?.rows, 50, "the test rows are split.xTest's");
+  assert.match(context.stdoutText(), /Test set split\.xTest,split\.yTest \(50 rows\)/);
+  await assert.rejects(
+    run(`%%tune --model buildModel --data split.train.x,split.nope --epochs 1 --trials 1 --no-live\n${SPACE}`),
+    (error: unknown) => error instanceof MagicError && /^line 1: "split\.nope": split is an object without a property "nope"$/.test(error.message),
+  );
+  await assert.rejects(run(`%%tune --model buildModel --data split.train.x.length.z,split.train.y --epochs 1 --trials 1 --no-live\n${SPACE}`), /split\.train\.x\.length is .* without a property "z"/);
+});
