@@ -316,3 +316,30 @@ test("--data, --validation-data and --test may name properties of a variable (sp
   );
   await assert.rejects(run(`%%tune --model buildModel --data split.train.x.length.z,split.train.y --epochs 1 --trials 1 --no-live\n${SPACE}`), /split\.train\.x\.length is .* without a property "z"/);
 });
+
+test("a builder or objective that changes its parameters leaves the trials' recorded parameters as drawn", async () => {
+  const { context, run } = await irisNotebook({
+    builders: {
+      widening: (tf, params) => {
+        const p = params as { units: number; lr: number };
+        p.units = p.units * 10; // changes its argument
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ inputShape: [4], units: p.units, activation: "relu" }));
+        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+        model.compile({ optimizer: tf.train.adam(p.lr), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+        return model;
+      },
+    },
+  });
+  await run(`%%tune --model widening --data xTrain,yTrain --epochs 1 --trials 3 --seed 1 --no-live --out widened\nunits: int(4, 16)\nlr: loguniform(1e-3, 1e-1)`);
+  const widened = context.lookup("widened") as NotebookStudy;
+  assert.equal(widened.trials.length, 3);
+  assert.ok(widened.trials.every((t) => (t.params["units"] as number) >= 4 && (t.params["units"] as number) <= 16), JSON.stringify(widened.trials.map((t) => t.params)));
+  context.assign("clobber", (p: { x: number }) => {
+    p.x = 5;
+    return p.x;
+  });
+  await run(`%%tune --objective clobber --trials 3 --seed 1 --no-live --out clobbered\nx: uniform(0, 1)`);
+  const clobbered = context.lookup("clobbered") as NotebookStudy;
+  assert.ok(clobbered.trials.every((t) => (t.params["x"] as number) <= 1), JSON.stringify(clobbered.trials.map((t) => t.params)));
+});
