@@ -111,6 +111,10 @@ export class Study {
       ...(several ? { directions: asked.directions, metrics: asked.metrics } : {}),
       createdAt: clock(),
     });
+    // A different metric is the cause of a different direction too (val_acc, then val_loss): say that.
+    if (!several && askedMetric !== undefined && record.metric !== undefined && record.metric !== askedMetric) {
+      throw new RangeError(`study "${name}" is stored with metric "${record.metric}" (${record.direction}), but "${askedMetric}" (${direction}) was asked for`);
+    }
     const stored = record.directions ?? [record.direction];
     if (stored.length !== asked.directions.length || stored.some((d, k) => d !== asked.directions[k])) {
       const describe = (ds: readonly StudyDirection[]): string => (ds.length === 1 ? `direction "${ds[0]}"` : `directions [${ds.join(", ")}]`);
@@ -119,9 +123,6 @@ export class Study {
     }
     if (!several) {
       const metric = askedMetric ?? record.metric ?? "value";
-      if (askedMetric !== undefined && record.metric !== undefined && record.metric !== askedMetric) {
-        throw new RangeError(`study "${name}" is stored with metric "${record.metric}", but "${askedMetric}" was asked for`);
-      }
       return new Study(options, { directions: asked.directions, metrics: [metric] }, await StudyTrials.open(name, storage, clock));
     }
     if (asked.namedMetrics && record.metrics !== undefined && record.metrics.join("\u0000") !== asked.metrics.join("\u0000")) {

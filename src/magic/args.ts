@@ -186,8 +186,11 @@ class ArgsParser {
         return value;
       }
       case "list": {
-        const items = text.split(",").map((item) => item.trim()).filter((item) => item !== "");
-        if (items.length === 0) this.fail(`${written} expects ${describeExpected(option)}, got "${text}"`, word);
+        const items = text.split(",").map((item) => item.trim());
+        if (items.every((item) => item === "")) this.fail(`${written} expects ${describeExpected(option)}, got "${text}"`, word);
+        if (items.includes("")) {
+          this.fail(`${written} expects ${describeExpected(option)}, got "${text}" with an empty item (write the list as a,b without spaces after commas)`, word);
+        }
         for (const item of items) this.checkChoice(option, written, item, word);
         return items;
       }

@@ -4,8 +4,11 @@
  *
  * - Folds (`--cv`): s = the sample standard deviation of the metric over the K folds, each a
  *   validation of a model like the chosen one on other rows.
- * - Accuracy-like proportions p on n_v validation and n_t test rows: the binomial standard error
- *   of their difference, s = √(p(1 − p)(1/n_v + 1/n_t)).
+ * - Accuracy-like proportions p_v on n_v validation and p_t on n_t test rows: the binomial
+ *   standard error of their difference under the hypothesis that both measure one proportion,
+ *   estimated from all the rows (the pooled two-proportion test):
+ *   p̂ = (p_v·n_v + p_t·n_t) / (n_v + n_t), s = √(p̂(1 − p̂)(1/n_v + 1/n_t)).
+ *   (p_v alone would give s = 0 when the validation rows are all right, flagging any difference.)
  * - Any metric computed from predictions: s = √(se_v² + se_t²), each se the bootstrap standard
  *   error (the standard deviation of the metric over B resamples of the rows with replacement;
  *   resamples where it is undefined, e.g. one class for AUC, are left out).
@@ -24,9 +27,13 @@ export function sampleStandardDeviation(values: readonly number[]): number {
   return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
 }
 
-/** √(p(1 − p)(1/n_v + 1/n_t)): the standard error of the difference of two proportions near p. */
-export function binomialDifferenceError(p: number, validationRows: number, testRows: number): number {
-  return Math.sqrt(p * (1 - p) * (1 / validationRows + 1 / testRows));
+/**
+ * √(p̂(1 − p̂)(1/n_v + 1/n_t)) with p̂ the pooled proportion (see the module comment): the standard
+ * error of the difference of proportion `validation` on n_v rows and `test` on n_t rows.
+ */
+export function binomialDifferenceError(validation: number, test: number, validationRows: number, testRows: number): number {
+  const pooled = (validation * validationRows + test * testRows) / (validationRows + testRows);
+  return Math.sqrt(pooled * (1 - pooled) * (1 / validationRows + 1 / testRows));
 }
 
 /**

@@ -93,7 +93,16 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const say = (line: string) => {
     if (!request.quiet) process.stderr.write(`${line}\n`);
   };
-  const injection = injectParameters(notebook, request.parameters);
+  let injection: ReturnType<typeof injectParameters>;
+  try {
+    injection = injectParameters(notebook, request.parameters);
+  } catch (error) {
+    // A value the parameters cell cannot take is bad usage, found before any cell runs.
+    if (!(error instanceof ParameterError)) throw error;
+    process.stderr.write(`tunelab run: ${error.message}
+`);
+    return 2;
+  }
   if (injection !== undefined) {
     if (!injection.foundParametersCell) say(`tunelab run: no cell is tagged "${PARAMETERS_TAG}"; parameters injected at the top`);
     else if (injection.undeclared.length > 0) say(`tunelab run: the parameters cell does not declare ${injection.undeclared.join(", ")}`);

@@ -47,7 +47,17 @@ export function parseParameter(text: string): Parameter {
   } catch {
     value = raw;
   }
+  if (hasNonFiniteNumber(value)) {
+    // JSON.parse reads 1e400 as Infinity, which JSON (and so the injected cell) would write as null.
+    throw new ParameterError(`--param ${name}=${raw}: a number beyond the range of a double (it reads as Infinity)`);
+  }
   return { name, value };
+}
+
+function hasNonFiniteNumber(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(hasNonFiniteNumber);
+  return false;
 }
 
 /** What {@link injectParameters} did. */
@@ -69,6 +79,7 @@ export function injectParameters(notebook: Notebook, parameters: readonly Parame
   const defaults = parametersAt >= 0 ? joinText(notebook.cells[parametersAt]!.source) : "";
   const declared = declaredNames(defaults);
   const latest = new Map(parameters.map((p) => [p.name, p.value] as const));
+  for (const [name, value] of latest) checkKind(name, value, declared.get(name));
   const lines = ["// Parameters injected by tunelab run", ...[...latest].map(([name, value]) => declaration(name, value, declared.get(name)))];
   const cell: CodeCell = {
     cell_type: "code",
@@ -88,6 +99,29 @@ interface Declared {
   readonly keyword: "const" | "let" | "var";
   /** The type annotation, if it has one (`number[]` in `const sizes: number[] = [1];`). */
   readonly type: string | undefined;
+  /** The kind of its default when that is a number, string or boolean literal. */
+  readonly literalKind: "number" | "string" | "boolean" | undefined;
+}
+
+/**
+ * Refuses a value of another kind than the parameters cell's unannotated literal default
+ * (`--param lr=abc` for `const lr = 0.01`): injected, it would redeclare `lr` as a string and the
+ * run would stop at a later cell with a type error far from its cause. An annotated default is
+ * left to the type checker, whose error then points at the injected cell itself.
+ */
+function checkKind(name: string, value: unknown, declared: Declared | undefined): void {
+  if (declared === undefined || declared.type !== undefined || declared.literalKind === undefined) return;
+  if (typeof value === declared.literalKind) return;
+  const given = typeof value === "string" ? `the text ${JSON.stringify(value)}` : `${JSON.stringify(value)}`;
+  throw new ParameterError(`--param ${name}: the parameters cell gives ${name} a ${declared.literalKind}, but got ${given}`);
+}
+
+/** The kind of a number, string or boolean literal (`-1` included), else undefined. */
+function literalKindOf(node: ts.Expression): Declared["literalKind"] {
+  if (ts.isNumericLiteral(node) || (ts.isPrefixUnaryExpression(node) && ts.isNumericLiteral(node.operand))) return "number";
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return "string";
+  if (node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword) return "boolean";
+  return undefined;
 }
 
 /**
@@ -104,7 +138,7 @@ function declaredNames(code: string): Map<string, Declared> {
     const keyword = flags & ts.NodeFlags.Const ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
     for (const declaration of declarations) {
       if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) continue;
-      found.set(declaration.name.text, { keyword, type: declaration.type?.getText(source) });
+      found.set(declaration.name.text, { keyword, type: declaration.type?.getText(source), literalKind: literalKindOf(declaration.initializer) });
     }
   }
   return found;

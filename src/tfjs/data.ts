@@ -174,8 +174,9 @@ export interface Split<X, Y> {
  */
 export function trainTestSplit<X, Y>(x: readonly X[], y: readonly Y[], options: SplitOptions = {}): Split<X, Y> {
   const n = checkSameRowCount({ x, y });
-  const { trainIndices, testIndices } = splitIndices(n, options.testFraction ?? 0.2, options.seed ?? 0,
-    options.stratify === true ? classIndices(y as unknown as readonly number[]) : undefined);
+  const stratified = options.stratify === true;
+  const split = splitIndices(n, options.testFraction ?? 0.2, options.seed ?? 0, stratified ? classIndices(y as unknown as readonly number[]) : undefined);
+  const [trainIndices, testIndices] = stratified ? mixedClasses(options.seed ?? 0, split.trainIndices, split.testIndices) : [split.trainIndices, split.testIndices];
   return {
     xTrain: takeRows(x, trainIndices),
     yTrain: takeRows(y, trainIndices),
@@ -230,9 +231,8 @@ export function trainValidationTestSplit<X, Y>(x: readonly X[], y: readonly Y[],
   const first = splitIndices(n, test, deriveSeed(seed, "test"), classes);
   const rest = first.trainIndices;
   const second = splitIndices(rest.length, validation / (1 - test), deriveSeed(seed, "validation"), classes === undefined ? undefined : takeRows(classes, rest));
-  const trainIndices = takeRows(rest, second.trainIndices);
-  const validationIndices = takeRows(rest, second.testIndices);
-  const testIndices = first.testIndices;
+  const parts = [takeRows(rest, second.trainIndices), takeRows(rest, second.testIndices), first.testIndices] as const;
+  const [trainIndices, validationIndices, testIndices] = classes === undefined ? parts : mixedClasses(seed, ...parts);
   return {
     xTrain: takeRows(x, trainIndices),
     yTrain: takeRows(y, trainIndices),
@@ -244,6 +244,16 @@ export function trainValidationTestSplit<X, Y>(x: readonly X[], y: readonly Y[],
     validationIndices,
     testIndices,
   };
+}
+
+/**
+ * Each part's rows in a seeded random order. A stratified split takes each class's rows in turn,
+ * so its parts list the classes one after another; code that takes the last rows of a part (tfjs's
+ * `fit(x, y, { validationSplit })`, a quick look at the first rows) would see one class only.
+ */
+function mixedClasses<P extends readonly (readonly number[])[]>(seed: number, ...parts: P): { -readonly [K in keyof P]: number[] } {
+  const random = seededRandom(seed, "row order");
+  return parts.map((part) => takeRows(part, permutation(part.length, random))) as { -readonly [K in keyof P]: number[] };
 }
 
 /**

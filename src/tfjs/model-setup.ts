@@ -49,7 +49,10 @@ export async function buildTrialModel<P>(
   options: Pick<TrainOptions, "seed" | "seedMathRandom" | "hypergradient">,
 ): Promise<tfjs.LayersModel> {
   const context: BuildContext = { seed: deriveSeed(options.seed, "build", f), fold: f };
-  const build = async (): Promise<unknown> => buildModel(params, context);
+  // The builder gets its own copy: one that changes its argument (p.units *= 2) must not rewrite
+  // the trial's recorded parameters.
+  const own = typeof params === "object" && params !== null ? ({ ...params } as P) : params;
+  const build = async (): Promise<unknown> => buildModel(own, context);
   const built = await ((options.seedMathRandom ?? true) ? withSeededMathRandom(context.seed, build) : build());
   const model = checkOrDispose(built);
   if (options.hypergradient === undefined) return model;

@@ -74,6 +74,12 @@ describe("JournalStorage", () => {
     assert.equal((await reopened.readTrials("a")).length, 3);
     assert.equal((await reopened.readTrials("b")).length, 3);
     await assert.rejects(createStudy({ storage: reopened, studyName: "b" }), /stored with direction "maximize", but "minimize" was asked for/);
+    // a different metric is named as the cause, before the direction it brings
+    await createStudy({ storage: reopened, studyName: "c", direction: "maximize", metric: "val_acc" });
+    await assert.rejects(
+      createStudy({ storage: reopened, studyName: "c", direction: "minimize", metric: "val_loss" }),
+      /^RangeError: study "c" is stored with metric "val_acc" \(maximize\), but "val_loss" \(minimize\) was asked for$/,
+    );
     await reopened.close();
   });
 
@@ -150,7 +156,25 @@ describe("JournalStorage", () => {
     const lines = readFileSync(path, "utf8").split("\n");
     lines.splice(1, 0, "not json");
     writeFileSync(path, lines.join("\n"));
-    assert.throws(() => JournalStorage.open(path), /line 2 is not valid JSON \(the file is corrupt\)/);
+    assert.throws(() => JournalStorage.open(path), /line 2 is not a journal record \(the file is corrupt\): "not json"/);
+  });
+
+  test("a file that is not a journal is refused and left as it was, one line or many", async () => {
+    for (const text of ["my notes\n", "my notes", "150,4,setosa,versicolor,virginica\n5.1,3.5,1.4,0.2,0\n", '{"note": "json, not a journal"}\n']) {
+      const path = freshPath();
+      writeFileSync(path, text);
+      assert.throws(() => JournalStorage.open(path), /is not a tunelab journal \(its first line is not a journal record: "/, JSON.stringify(text));
+      assert.equal(readFileSync(path, "utf8"), text, `${JSON.stringify(text)} is not cut`);
+    }
+  });
+
+  test("a journal whose only line was torn by a killed writer opens empty, the fragment cut", async () => {
+    const path = freshPath();
+    writeFileSync(path, '{"op":"createSt');
+    const storage = JournalStorage.open(path);
+    assert.equal(storage.replay.tornBytes, 15);
+    assert.equal(readFileSync(path, "utf8"), "");
+    await storage.close();
   });
 
   test("a writer killed mid-study loses nothing it told; the resumed study fails the trial left running", async () => {

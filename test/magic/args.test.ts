@@ -102,6 +102,9 @@ test("errors name the option and what was expected", () => {
   rejects("-m f --strategy bays", /^%%tune: --strategy expects one of grid, random, bayes; got "bays"; did you mean "bayes"\?$/);
   rejects("-m f --metrics loss,accuracy", /^%%tune: --metrics expects one of loss, acc; got "accuracy"/);
   rejects("-m f --data ,", /^%%tune: --data expects a comma-separated list \(a,b,c\), got ","$/);
+  // an empty item is a typo (--metric val_acc, size), not a shorter list
+  rejects("-m f --data a,", /^%%tune: --data expects a comma-separated list \(a,b,c\), got "a," with an empty item \(write the list as a,b without spaces after commas\)$/);
+  rejects("-m f --data a,,b", /got "a,,b" with an empty item/);
   rejects("-m f --trials", /^%%tune: --trials expects an integer after it$/);
   rejects("-m f --trials --verbose", /^%%tune: --trials expects an integer after it, got the option --verbose$/);
   rejects("-m f --verbose=maybe", /^%%tune: --verbose expects true or false, got "maybe"$/);

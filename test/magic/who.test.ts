@@ -1,6 +1,7 @@
 /** `%who` and `%whos` on their own (the kernel's names come from the FakeContext's sandbox). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { runInNewContext } from "node:vm";
 import { createDefaultRegistry, MagicError, runCell, summarizeVariable } from "../../src/magic";
 import { loadTensorFlow } from "../../src/tfjs/backend";
 import { FakeContext } from "./fake-context";
@@ -61,4 +62,13 @@ test("an empty namespace says so; long descriptions are cut; a context that cann
   const withoutNames = new FakeContext();
   (withoutNames as { names?: unknown }).names = undefined;
   await assert.rejects(runCell("%who", { registry, context: withoutNames }), (error: unknown) => error instanceof MagicError && /%who needs a kernel that can list/.test(error.message));
+});
+
+test("%whos gives a Map's and a Set's size and a typed array's length, values from another realm too", () => {
+  const fromCell = runInNewContext('({ m: new Map([["a", 1], ["b", 2]]), s: new Set([1, 2, 3]), t: new Float32Array(10) })') as Record<string, unknown>;
+  for (const values of [fromCell, { m: new Map([["a", 1], ["b", 2]]), s: new Set([1, 2, 3]), t: new Float32Array(10) }]) {
+    assert.deepEqual(summarizeVariable("m", values["m"]), { name: "m", type: "Map", info: "size 2" });
+    assert.deepEqual(summarizeVariable("s", values["s"]), { name: "s", type: "Set", info: "size 3" });
+    assert.deepEqual(summarizeVariable("t", values["t"]), { name: "t", type: "Float32Array", info: "length 10" });
+  }
 });

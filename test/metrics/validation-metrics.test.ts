@@ -55,7 +55,12 @@ test("validation metrics from names read each tensor once and match the array fu
 test("spreads: fold deviation, binomial error, bootstrap error, and the flag at twice the spread", () => {
   assert.equal(sampleStandardDeviation([1, 2, 3, 4]), Math.sqrt(5 / 3));
   assert.ok(Number.isNaN(sampleStandardDeviation([1])));
-  assert.ok(Math.abs(binomialDifferenceError(0.9, 100, 50) - Math.sqrt(0.09 * 0.03)) < 1e-15);
+  assert.ok(Math.abs(binomialDifferenceError(0.9, 0.9, 100, 50) - Math.sqrt(0.09 * 0.03)) < 1e-15);
+  // pooled: 1 on 36 validation rows and 33/36 on 36 test rows estimate one proportion 69/72
+  const pooled = 69 / 72;
+  assert.ok(Math.abs(binomialDifferenceError(1, 33 / 36, 36, 36) - Math.sqrt(pooled * (1 - pooled) * (2 / 36))) < 1e-15);
+  // a perfect validation score no longer makes the spread 0 (which flagged any test difference)
+  assert.equal(differsBeyondSpread(1, 33 / 36, binomialDifferenceError(1, 33 / 36, 36, 36)), false);
   // the bootstrap error of a mean of n values ≈ their deviation / √n
   const random = seededRandom(1);
   const values = Array.from({ length: 400 }, () => random());
@@ -81,6 +86,9 @@ test("a stratified three-way split in one call keeps every row once and each cla
   const positives = (labels: number[]): number => labels.filter((label) => label === 1).length;
   assert.deepEqual([positives(split.yTrain), positives(split.yValidation), positives(split.yTest)], [14, 4, 2]);
   assert.deepEqual(split.xTest.map((row) => row[0]), split.testIndices);
+  // the classes come mixed, not one after the other: the positives (rows 0–19) are not all first
+  const firstPositivesRun = (labels: number[]): number => labels.findIndex((label) => label === 0);
+  assert.ok(firstPositivesRun(split.yTrain) < 14 && split.yTrain.lastIndexOf(1) > 14, `training labels ${split.yTrain.join("")}`);
   assert.deepEqual(trainValidationTestSplit(x, y, { seed: 4 }).testIndices, trainValidationTestSplit(x, y, { seed: 4 }).testIndices, "seeded");
   assert.notDeepEqual(trainValidationTestSplit(x, y, { seed: 4 }).testIndices, trainValidationTestSplit(x, y, { seed: 5 }).testIndices);
   assert.throws(() => trainValidationTestSplit(x, y, { validation: 0.6, test: 0.4 }), /the validation and test shares must leave rows to train on, but 0.6 \+ 0.4 ≥ 1/);

@@ -21,6 +21,12 @@ describe("parseParameter", () => {
     assert.throws(() => parseParameter("=1"), /expects name=value/);
     assert.throws(() => parseParameter("1x=1"), /must be a JavaScript identifier .* got "1x"/);
   });
+
+  test("refuses a number beyond a double's range (JSON would write it as null)", () => {
+    assert.throws(() => parseParameter("trials=1e400"), (e: unknown) => e instanceof ParameterError && /--param trials=1e400: a number beyond the range of a double/.test(e.message));
+    assert.throws(() => parseParameter("sizes=[1, -1e999]"), /--param sizes=\[1, -1e999\]: a number beyond/);
+    assert.deepEqual(parseParameter("big=1e300"), { name: "big", value: 1e300 });
+  });
 });
 
 describe("injectParameters", () => {
@@ -64,6 +70,19 @@ describe("injectParameters", () => {
       source(notebook.cells[1]),
       "// Parameters injected by tunelab run\nlet batchSize: number = 64;\nconst layers: Array<{\n  units: number;\n}> = [{\"units\":16}];\nconst hidden: number = 3;\nconst inner: number = 4;",
     );
+  });
+
+  test("refuses a value of another kind than an unannotated literal default, before the run", () => {
+    const defaults = 'const lr = 0.01;\nconst optimizer = "adam";\nconst shuffle = false;\nconst shift = -1;\nconst units: number = 8;\nconst sizes = [1, 2];';
+    const inject = (name: string, value: unknown) => injectParameters(notebookOf([code(defaults, ["parameters"])]), [{ name, value }]);
+    assert.throws(() => inject("lr", "abc"), (e: unknown) => e instanceof ParameterError && e.message === '--param lr: the parameters cell gives lr a number, but got the text "abc"');
+    assert.throws(() => inject("optimizer", 3), /--param optimizer: the parameters cell gives optimizer a string, but got 3/);
+    assert.throws(() => inject("shuffle", "yes"), /gives shuffle a boolean/);
+    assert.throws(() => inject("shift", "x"), /gives shift a number/);
+    // an annotated default is the type checker's; a non-literal default takes any value
+    assert.ok(inject("units", "wide") !== undefined);
+    assert.ok(inject("sizes", "all") !== undefined);
+    assert.ok(inject("lr", 0.5) !== undefined);
   });
 
   test("replaces an earlier injected cell, goes to the top without a parameters cell, does nothing without parameters", () => {

@@ -278,6 +278,9 @@ describe("tunelab run", () => {
     const fine = writeFixture(dir, "fine.ipynb", notebookOf([code("1")]));
     cases.push({ args: [fine, "--param", "=3"], message: /--param expects name=value/ });
     cases.push({ args: [fine, "--param", "not-a-name=3"], message: /must be a JavaScript identifier/ });
+    cases.push({ args: [fine, "--param", "trials=1e400"], message: /--param trials=1e400: a number beyond the range of a double/ });
+    const withDefaults = writeFixture(dir, "defaults.ipynb", notebookOf([code("const lr = 0.01;", ["parameters"]), code("lr * 2")]));
+    cases.push({ args: [withDefaults, "--param", "lr=abc"], message: /^tunelab run: --param lr: the parameters cell gives lr a number, but got the text "abc"$/m });
     cases.push({ args: [fine, "--timeout", "soon"], message: /--timeout expects a positive number of seconds/ });
     cases.push({ args: [fine, "--frobnicate"], message: /Unknown option '--frobnicate'/ });
     cases.push({ args: [fine, "--html", path.join(dir, "no", "such", "dir", "x.html")], message: /--html: the folder of .*x\.html does not exist/ });

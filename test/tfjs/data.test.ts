@@ -60,6 +60,12 @@ test("trainTestSplit: seeded, a partition of the rows, and stratified on request
   const share = (labels: readonly number[]): number => labels.filter((label) => label === 1).length / labels.length;
   assert.ok(Math.abs(share(stratified.yTest) - share(y)) < 0.005, `test share ${share(stratified.yTest)} vs ${share(y)}`);
   assert.ok(Math.abs(share(stratified.yTrain) - share(y)) < 0.005);
+  // the classes come mixed, as sklearn's stratified split returns them: the last fifth of the
+  // training rows (what fit's validationSplit takes) holds both classes in about their shares
+  const lastFifth = stratified.yTrain.slice(-Math.round(stratified.yTrain.length / 5));
+  assert.ok(Math.abs(share(lastFifth) - share(y)) < 0.15, `last fifth share ${share(lastFifth)} vs ${share(y)}`);
+  assert.deepEqual(stratified.yTrain, trainTestSplit(x, y, { testFraction: 0.25, seed: 3, stratify: true }).yTrain, "seeded");
+  assert.deepEqual(stratified.xTrain[0], x[stratified.trainIndices[0]!]);
 
   assert.throws(() => trainTestSplit(x, y, { testFraction: 1.2 }), /the held-out fraction must lie in \(0, 1\), but got 1\.2/);
   assert.throws(() => trainTestSplit([[1], [2]], [0, 1], { testFraction: 0.1 }), /leaves 0 held-out and 2 training rows/);

@@ -17,7 +17,9 @@
  *   PostgreSQL storage, its parameters are not enqueued again. A change to a trial that is over
  *   is refused with a {@link StaleTrialError}.
  * - A torn last line (a writer killed mid-line) is skipped on replay, reported (`replay.tornBytes`,
- *   the log) and cut off under the lock before the next append, never glued to. A malformed line
+ *   the log) and cut off under the lock before the next append, never glued to. Only the start of
+ *   a journal line (`{"op":"…`) counts as torn: a file holding anything else is refused, never cut
+ *   (a user's CSV or notes named by mistake). A malformed line
  *   elsewhere is corruption and stops the replay with its line number, except a torn fragment
  *   with a whole line glued after it (written by tunelab before the lock), whose line is kept.
  * - A journal damaged by tunelab before the lock (two lines creating one trial number) opens:
@@ -36,6 +38,14 @@ import { JournalState, type JournalLine } from "./journal-state";
 import { StorageError } from "./memory";
 import { newTrial, StaleTrialError } from "./storage";
 import type { NewTrial, SharedStudyStorage, StartTrialRequest, StudyRecord, TrialChanges, TrialUpdate } from "./storage";
+
+/** How every journal line starts (see the line format above). */
+const LINE_START = '{"op":"';
+
+/** Whether `text` may be a journal line cut short by a killed writer: a start of one. */
+function couldBeTornLine(text: string): boolean {
+  return text.startsWith(LINE_START) || LINE_START.startsWith(text);
+}
 
 /** Options of {@link JournalStorage.open}. */
 export interface JournalOptions extends JournalLockOptions {
@@ -292,12 +302,11 @@ export class JournalStorage implements SharedStudyStorage {
       }
       const end = fresh.lastIndexOf(0x0a) + 1;
       const lines = end === 0 ? [] : fresh.subarray(0, end).toString("utf8").split("\n").slice(0, -1);
+      const start = this.known;
       let applied = 0;
       for (const [index, raw] of lines.entries()) {
         if (!this.state.applyText(raw, this.lineNumber + 1)) {
-          if (index < lines.length - 1 || end < read) {
-            throw new StorageError(`journal ${this.path}: line ${this.lineNumber + 1} is not valid JSON (the file is corrupt): ${raw.slice(0, 120)}`);
-          }
+          if (index < lines.length - 1 || end < read) throw this.malformed(raw);
           break; // an unparseable last line: a torn write (cut below when under the lock)
         }
         this.lineNumber += 1;
@@ -305,6 +314,9 @@ export class JournalStorage implements SharedStudyStorage {
         applied += 1;
       }
       const cut = size - this.known;
+      // Only the start of a journal line can be a torn write; any other text is not ours to cut.
+      const tail = cut > 0 ? fresh.subarray(this.known - start).toString("utf8") : "";
+      if (cut > 0 && !couldBeTornLine(tail)) throw this.malformed(tail.replace(/\n$/, ""));
       if (underLock && cut > 0) {
         ftruncateSync(fd, this.known);
         log(`journal ${this.path}: skipped and cut off a torn last line of ${cut} bytes (a writer killed mid-line)`);
@@ -313,6 +325,14 @@ export class JournalStorage implements SharedStudyStorage {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** The error for an unreadable line: a file that is not a journal at all, or a corrupt one. */
+  private malformed(raw: string): StorageError {
+    const shown = JSON.stringify(raw.slice(0, 120));
+    return this.lineNumber === 0
+      ? new StorageError(`${this.path} is not a tunelab journal (its first line is not a journal record: ${shown}); name a new file, or a journal a search wrote`)
+      : new StorageError(`journal ${this.path}: line ${this.lineNumber + 1} is not a journal record (the file is corrupt): ${shown}`);
   }
 
   private checkOpen(): void {

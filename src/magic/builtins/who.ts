@@ -3,6 +3,7 @@
  * short description), as IPython has them. Both take optional types to list only those, e.g.
  * `%who function` or `%whos Tensor NotebookStudy`.
  */
+import { types } from "node:util";
 import { MagicError, type LineMagic, type MagicContext, type PositionalSpec } from "../types";
 
 /** The longest description `%whos` shows before cutting it with "…". */
@@ -38,6 +39,9 @@ export function summarizeVariable(name: string, value: unknown): VariableSummary
   if (Array.isArray(value)) return { name, type: "Array", info: arrayShape(value) };
   const object = value as Record<string, unknown>;
   if (isTensorLike(object)) return { name, type: "Tensor", info: `shape [${object.shape.join(", ")}] ${object.dtype}` };
+  // node:util's checks hold across realms (a cell's Map may come from another context).
+  if (types.isMap(value) || types.isSet(value)) return { name, type: typeName(value, types.isMap(value) ? "Map" : "Set"), info: `size ${(value as { size: number }).size}` };
+  if (types.isTypedArray(value)) return { name, type: typeName(value, "TypedArray"), info: `length ${value.length}` };
   const type = (object.constructor as { name?: string } | undefined)?.name || "Object";
   const custom = object.toString;
   if (typeof custom === "function" && custom !== Object.prototype.toString) {
@@ -46,6 +50,10 @@ export function summarizeVariable(name: string, value: unknown): VariableSummary
   }
   const keys = Object.keys(object);
   return { name, type, info: cut(`{${keys.slice(0, 8).join(", ")}${keys.length > 8 ? ", …" : ""}}`) };
+}
+
+function typeName(value: object, fallback: string): string {
+  return (value.constructor as { name?: string } | undefined)?.name || fallback;
 }
 
 /** "455×30" for rows of equal length, "455" otherwise. */

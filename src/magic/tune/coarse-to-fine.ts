@@ -27,9 +27,14 @@ export interface NarrowedSpace {
   readonly lines: string;
   /** How many complete trials the ranges come from. */
   readonly fromTrials: number;
-  /** The lines, so a cell that ends with `narrow(study)` shows them ready to paste. */
+  /** The lines, as text. */
   toString(): string;
+  /** The lines as the cell's output, so a cell that ends with `narrow(study)` shows them ready to paste. */
+  [JUPYTER_DISPLAY](): { readonly "text/plain": string };
 }
+
+/** The kernel's display protocol (src/exec/display.ts): an object's own MIME bundle. */
+const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
 /** What a study offers to be narrowed or to seed another: its space, direction and trials. */
 export interface CoarseStudy {
@@ -58,7 +63,7 @@ export function narrow(study: CoarseStudy, q = 0.25): NarrowedSpace {
   const lines = Object.entries(space)
     .map(([name, dist]) => `${name}: ${grammarOf(dist)}`)
     .join("\n");
-  return { space, lines, fromTrials: top.length, toString: () => lines };
+  return { space, lines, fromTrials: top.length, toString: () => lines, [JUPYTER_DISPLAY]: () => ({ "text/plain": lines }) };
 }
 
 /** The complete trials, best first (lowest number first on ties). */

@@ -58,7 +58,9 @@ export function tokenize(text: string, line: number): Token[] {
       rest = rest.slice(word[0].length);
       continue;
     }
-    throw new MagicError(`unexpected character "${c}" in "${text.trim()}"`, line);
+    // `{expression}` and `$name` are read on the %%tune line only (as IPython reads magic lines).
+    const hint = c === "{" ? "; {expression} is replaced by its value on the %%tune line only: write the value itself here" : "";
+    throw new MagicError(`unexpected character "${c}" in "${text.trim()}"${hint}`, line);
   }
   return tokens;
 }

@@ -319,7 +319,7 @@ function testKept({ loaded, data, options, seed, bound, context, metrics, test, 
   bound.testMetricsByTrial.clear();
   for (const evaluation of evaluations) bound.testMetricsByTrial.set(evaluation.trialNumber, evaluation);
   context.stdout(`${testReport(evaluations, options.out)}\n`);
-  for (const bundle of bound.modelReport()) context.display(bundle);
+  if (bound.testMetrics !== undefined) for (const bundle of bound.modelReport()) context.display(bundle);
 }
 
 /**

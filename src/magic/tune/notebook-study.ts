@@ -211,11 +211,15 @@ export class NotebookStudy {
   /**
    * The best-model report on the `--test` rows as figures: confusion matrix, ROC and
    * precision-recall curves and per-class scores (classifier), or predicted against true and
-   * residuals (regressor); none without `--test`. Its data is `testMetrics.report`.
+   * residuals (regressor), one MIME bundle each (`study.modelReport().forEach((f) => display(f))`
+   * draws them again). Its data is `testMetrics.report`.
+   * @throws Error when the study has no `--test` evaluation
    */
   modelReport(): MimeBundle[] {
     const evaluation = this.testMetrics;
-    if (evaluation === undefined) return [];
+    if (evaluation === undefined) {
+      throw new Error(`modelReport: study "${this.name}" has no test evaluation; it comes from a %%tune --model search with --test X,Y`);
+    }
     return modelReportFigures(evaluation.report, `Best model on ${evaluation.data}`).map((figure) => figureBundle(figure, { embedding: this.embedding }));
   }
 

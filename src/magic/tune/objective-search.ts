@@ -11,6 +11,7 @@ import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction } from "./variables";
 import { objectiveDirections, type ObjectivesRequest } from "./objectives";
+import { settleAfterInterrupt } from "./objective-deadline";
 import type { Objectives } from "../../engine/study-objectives";
 
 /** The objectives of `--metric a,b`: names without a known direction are minimised, as the output says. */
@@ -43,8 +44,12 @@ export async function runObjectiveSearch(
   const study = await openStudy(options, space, seed, direction, metric, context, several);
   const bound = new NotebookStudy(study, space, session.embedding, options.trials);
   // The study interprets what the function returns (a number, or a record with the metric), as
-  // for any objective: one rule for what fails a trial and which metrics are recorded.
-  const objective: Objective = async (trial: Trial) => (await fn(trial.params, trial)) as ObjectiveResult;
+  // for any objective: one rule for what fails a trial and which metrics are recorded. The function
+  // gets its own copy of the parameters (changing it leaves the trial's record as drawn). A function
+  // still running a moment after an interrupt is given up on (its trial fails as interrupted), so
+  // the search ends with its summary even when the function awaits something that never comes.
+  const objective: Objective = async (trial: Trial) =>
+    (await settleAfterInterrupt(Promise.resolve().then(() => fn({ ...trial.params }, trial)), context.signal)) as ObjectiveResult;
   await runSearch({ session, options, space, study, objective, context, bound, objectiveWork: "in the objective" });
   return undefined;
 }

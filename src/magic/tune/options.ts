@@ -187,6 +187,8 @@ export interface TuneOptions {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** A variable or a property path from one (`split.xTrain`): what the data options name. */
+const DATA_PATH = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
 /** `FN` or `NAME=FN`. */
 const METRIC_FN = /^(?:[A-Za-z_]\w*=)?[A-Za-z_$][\w$]*$/;
 
@@ -201,8 +203,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   const pair = (name: string): readonly [string, string] | undefined => {
     const value = args[name] as readonly string[] | undefined;
     if (value === undefined) return undefined;
-    if (value.length !== 2 || !value.every((v) => IDENTIFIER.test(v))) {
-      throw new MagicError(`--${kebabCase(name)} expects two variable names "X,Y", got "${value.join(",")}"`, 1);
+    if (value.length !== 2 || !value.every((v) => DATA_PATH.test(v))) {
+      throw new MagicError(`--${kebabCase(name)} expects two variable names "X,Y" (or their properties, "split.xTrain,split.yTrain"), got "${value.join(",")}"`, 1);
     }
     return [value[0]!, value[1]!];
   };

@@ -138,7 +138,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
   if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);
   if (failure !== undefined) throw failure;
   if (context.signal.aborted) {
-    throw new InterruptedSearch(`search interrupted; the ${bound.trials.length} trials so far are kept in \`${options.out}\``);
+    throw new InterruptedSearch(`search interrupted; ${bound.trials.length === 1 ? "the 1 trial" : `the ${bound.trials.length} trials`} so far ${bound.trials.length === 1 ? "is" : "are"} kept in \`${options.out}\``);
   }
   await run.afterSearch?.();
   for (const bundle of bound.figures(undefined, true)) context.display(bundle);

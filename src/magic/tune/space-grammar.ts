@@ -173,8 +173,10 @@ export function parseDistribution(text: string, line: number): Distribution {
   }
 }
 
-const PARAMETER_LINE = /^\s*([A-Za-z_$][\w$]*)\s*:(.*)$/;
-const CONDITION = /^\s*([A-Za-z_$][\w$]*)\s*(==|!=|<=|>=|<|>|in\b)\s*(.*?)\s*$/s;
+/** A parameter's name: a JavaScript identifier (`größe`, `学习率` too), so `params.name` reads it. */
+const NAME = String.raw`[\p{ID_Start}_$][\p{ID_Continue}$\u200C\u200D]*`;
+const PARAMETER_LINE = new RegExp(String.raw`^\s*(${NAME})\s*:(.*)$`, "u");
+const CONDITION = new RegExp(String.raw`^\s*(${NAME})\s*(==|!=|<=|>=|<|>|in(?![\p{ID_Continue}$]))\s*(.*?)\s*$`, "su");
 const CONDITION_FORM = `"p OP value" with OP one of ==, !=, <, <=, >, >= (for example "layers >= 2"), or "p in [v1, v2]"`;
 
 /** Parses the text after `if`: `parent OP value` or `parent in [v1, v2]`. */

@@ -147,8 +147,8 @@ export function evaluateOnTest(input: TestInput): TestEvaluation {
     let spread: { spread: number; spreadSource: SpreadSource } | undefined;
     if (folds !== undefined && folds.length >= 2) spread = { spread: sampleStandardDeviation(folds), spreadSource: "folds" };
     else if (bootstrap !== undefined) spread = { spread: bootstrap, spreadSource: "bootstrap" };
-    else if (validation !== undefined && validationRows !== undefined && /acc/i.test(name) && validation >= 0 && validation <= 1) {
-      spread = { spread: binomialDifferenceError(validation, validationRows, rows), spreadSource: "binomial" };
+    else if (validation !== undefined && validationRows !== undefined && /acc/i.test(name) && validation >= 0 && validation <= 1 && value >= 0 && value <= 1) {
+      spread = { spread: binomialDifferenceError(validation, value, validationRows, rows), spreadSource: "binomial" };
     }
     if (spread !== undefined && !Number.isFinite(spread.spread)) spread = undefined;
     return {

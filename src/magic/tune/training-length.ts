@@ -1,5 +1,6 @@
 /** How long a `--model` trial trains: its epochs and batch size. */
-import type { Params } from "../../engine/types";
+import type { Distribution, ParamValue, Params, SearchSpace } from "../../engine/types";
+import { MagicError } from "../types";
 import type { TuneOptions } from "./options";
 
 /** A trial's epochs and batch size: searched parameters of those names, else --epochs and --batch-size. */
@@ -8,4 +9,39 @@ export function trainingLength(params: Params, options: Pick<TuneOptions, "epoch
     epochs: typeof params["epochs"] === "number" ? params["epochs"] : options.epochs,
     batchSize: typeof params["batchSize"] === "number" ? params["batchSize"] : options.batchSize,
   };
+}
+
+/** The searched parameters that set a trial's training length (see {@link trainingLength}). */
+const LENGTH_PARAMETERS = ["epochs", "batchSize"] as const;
+
+/**
+ * Refuses a search of `epochs` or `batchSize` that can draw anything but a positive integer
+ * (`batchSize: [0, 16]`, `epochs: float(1, 5)`), before any training: found at a trial, each such
+ * draw would fail it instead.
+ * @throws MagicError on the parameter's line, naming the value that cannot be used
+ */
+export function checkTrainingLengthSpace(space: SearchSpace, lineOf: Readonly<Record<string, number>>): void {
+  for (const name of LENGTH_PARAMETERS) {
+    const distribution = space[name];
+    if (distribution === undefined) continue;
+    const bad = unusableLength(distribution);
+    if (bad !== undefined) throw new MagicError(`${name} sets how long a trial trains: every value must be a whole number of at least 1, but ${bad}`, lineOf[name]);
+  }
+}
+
+/** What makes `distribution` draw a value that is not a positive integer, if anything. */
+function unusableLength(distribution: Distribution): string | undefined {
+  const usable = (value: ParamValue): boolean => typeof value === "number" && Number.isInteger(value) && value >= 1;
+  switch (distribution.kind) {
+    case "int":
+      return distribution.low >= 1 ? undefined : `the range starts at ${distribution.low}`;
+    case "float":
+      return "a float draws fractions (use int(low, high) or a list)";
+    case "categorical": {
+      const value = distribution.choices.find((choice) => !usable(choice));
+      return value === undefined ? undefined : `${JSON.stringify(value)} is one of the values`;
+    }
+    case "fixed":
+      return usable(distribution.value) ? undefined : `the value is ${JSON.stringify(distribution.value)}`;
+  }
 }

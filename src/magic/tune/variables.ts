@@ -3,8 +3,28 @@ import { MagicError, type MagicContext } from "../types";
 import { describeKind } from "../../common/describe";
 import { isObjectProperty, quotedName, variableNameProblem } from "./names";
 
-/** A notebook variable, or a MagicError naming it and what was expected. */
+/**
+ * A notebook variable, or a property path from one (`split.xTrain`, for the data options), or a
+ * MagicError naming it and what was expected.
+ */
 export function lookupVariable(context: MagicContext, name: string, expected: string): unknown {
+  const [head, ...path] = name.split(".");
+  if (path.length === 0) return lookupName(context, name, expected);
+  let value = lookupName(context, head!, expected);
+  let reached = head!;
+  for (const key of path) {
+    const holder = value as Record<string, unknown> | null | undefined;
+    if (holder === null || (typeof holder !== "object" && typeof holder !== "function") || isObjectProperty(key) || !(key in holder)) {
+      throw new MagicError(`${quotedName(name)}: ${reached} is ${describeKind(value)} without a property "${key}"`, 1);
+    }
+    value = holder[key];
+    reached = `${reached}.${key}`;
+  }
+  return value;
+}
+
+/** The notebook variable `name` itself. */
+function lookupName(context: MagicContext, name: string, expected: string): unknown {
   const problem = variableNameProblem(name);
   if (problem !== undefined) throw new MagicError(`the ${expected}: ${problem}`, 1);
   if (isObjectProperty(name)) {

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { narrow, seedTrials } from "../../../src/magic/tune/coarse-to-fine";
+import { toMimeBundle } from "../../../src/exec/display";
 import { parseSearchSpace } from "../../../src/magic/tune/space-grammar";
 import { NotebookStudy } from "../../../src/magic/tune";
 import { categorical, floatDistribution, intDistribution } from "../../../src/engine/distributions";
@@ -44,6 +45,8 @@ test("narrow: the top trials' ranges widened by 10 % (log scale for log paramete
   const reparsed = parseSearchSpace(narrowed.lines, 1).space;
   assert.deepEqual(reparsed, narrowed.space, `the lines parse back to the same space:\n${narrowed.lines}`);
   assert.equal(String(narrowed), narrowed.lines);
+  // as a cell's last value it shows the lines ready to paste (it showed the object, toString and all)
+  assert.deepEqual(toMimeBundle(narrowed), { "text/plain": narrowed.lines });
   // Maximising takes the other end (at least 3 trials: values 6, 5, 0.2); one choice left becomes a fixed value.
   assert.deepEqual(narrow({ space: SPACE, direction: "maximize", trials }, 0.2).space.act, { kind: "categorical", choices: ["tanh", "elu"] });
   const oneChoice = [0, 1, 2].map((n) => trial(n, n, { lr: 0.01 * (n + 1), units: 8 + n, act: "relu" }));

@@ -60,7 +60,7 @@ const HOSTILE: readonly (readonly [cell: string, line: number, pattern: RegExp])
   [`${MAGIC}\n"x": uniform(0, 1)`, 2, /./],
   // unicode, tabs, blank lines, stray characters
   [`${MAGIC}\n\n\n\t\nx\t:\tuniform(0, 1)\n\n\ty: choice(1,\t2\n`, 7, /./],
-  [`${MAGIC}\nτ_rate: choice("α", "β")`, 2, /expected "name: distribution"/],
+  [`${MAGIC}\nτ-rate: choice("α", "β")`, 2, /expected "name: distribution"/],
   [`${MAGIC}\nx: uniform(0, 1)\n\u{1F600}: [1, 2]`, 3, /./],
   [`${MAGIC}\nx: uniform(0, 1)\ny: uniform(0, 1)\nx: uniform(0, 2)`, 4, /twice/],
   [`${MAGIC}\nx: uniform(1, 0)`, 2, /./],
@@ -110,6 +110,11 @@ test("odd spacing, tabs, blank lines, comments and unicode strings that are vali
   await notebook.run(`${MAGIC}\n\n  \tx :\t uniform( -1 ,1 )   # comment\n\n// another\nrate_2: choice("α", "β\\"", "\u{1F600}")\n\t\n`);
   const study = notebook.context.lookup("fuzzed") as { trials: { params: Record<string, unknown> }[] };
   assert.deepEqual(Object.keys(study.trials[0]!.params).sort(), ["rate_2", "x"]);
+  // names are JavaScript identifiers, unicode ones included (params.größe reads them), in conditions too
+  await notebook.run(`${MAGIC}\ngröße: int(1, 3)\nτ_rate: choice("α", "β") if größe >= 2\n学习率: loguniform(1e-3, 1e-1)`);
+  const unicode = notebook.context.lookup("fuzzed") as { trials: { params: Record<string, unknown> }[] };
+  assert.ok(unicode.trials.every((t) => typeof t.params["größe"] === "number" && typeof t.params["学习率"] === "number"), JSON.stringify(unicode.trials.map((t) => t.params)));
+  assert.ok(unicode.trials.every((t) => ((t.params["größe"] as number) >= 2) === ("τ_rate" in t.params)));
   assert.ok(study.trials.every((t) => ["α", 'β"', "\u{1F600}"].includes(t.params["rate_2"] as string)), JSON.stringify(study.trials.map((t) => t.params)));
 });
 

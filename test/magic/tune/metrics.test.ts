@@ -107,7 +107,9 @@ test("--test evaluates the best model once on held-out rows beside its validatio
   assert.equal(acc.spreadSource, "binomial");
   const p = acc.validation!;
   const nValidation = Math.round(0.25 * binarySplit.xTrain.length);
-  assert.ok(Math.abs(acc.spread! - Math.sqrt(p * (1 - p) * (1 / nValidation + 1 / binarySplit.xTest.length))) < 1e-9);
+  const nTest = binarySplit.xTest.length;
+  const pooled = (p * nValidation + acc.test * nTest) / (nValidation + nTest);
+  assert.ok(Math.abs(acc.spread! - Math.sqrt(pooled * (1 - pooled) * (1 / nValidation + 1 / nTest))) < 1e-9);
   assert.equal(acc.flagged, Math.abs(acc.test - p) > 2 * acc.spread!);
   assert.match(context.stdoutText(), /Test set xTest,yTest \(30 rows\), trial #\d+'s model; in study\.testMetrics:\n\s+metric\s+validation\s+test\s+spread \(1 sd\)\n\s+loss .*\n\s+acc .*\(binomial\)/);
   // the best-model report: data on the study, figures in the output

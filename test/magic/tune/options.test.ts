@@ -32,7 +32,9 @@ test("cross-checks fail on the magic's line with what was expected", () => {
   fails({}, /either --model FN .* or --objective FN/);
   fails({ model: "m", objective: "o" }, /either --model/);
   fails({ model: "m" }, /--model needs --data X,Y/);
-  fails({ model: "m", data: ["x"] }, /--data expects two variable names "X,Y", got "x"/);
+  fails({ model: "m", data: ["x"] }, /--data expects two variable names "X,Y" \(or their properties, "split\.xTrain,split\.yTrain"\), got "x"/);
+  fails({ model: "m", data: ["split.", "y"] }, /--data expects two variable names/);
+  assert.deepEqual(readOptions({ model: "m", data: ["split.xTrain", "split.yTrain"] }, 0).data, ["split.xTrain", "split.yTrain"]);
   fails({ model: "m", data: ["x", "y"], validationData: ["a", "1b"] }, /--validation-data expects two variable names/);
   fails({ model: "not-a-name", data: ["x", "y"] }, /--model expects a variable name/);
   fails({ objective: "f", cv: 3 }, /--cv is for --model/);

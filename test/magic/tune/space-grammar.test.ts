@@ -74,6 +74,8 @@ test("distribution rules are checked with the values in the message", () => {
   assert.throws(() => parseDistribution("int(10, 1)", 7), /line 7: .*low.*high.*10.*1/);
   assert.throws(() => parseDistribution("loguniform(0, 1)", 7), /line 7: .*(low|log).*0/);
   assert.throws(() => parseDistribution("float(0, 1, log, step=0.1)", 7), /line 7: .*(step|log)/);
+  // {expression} belongs to the %%tune line: in a space line the error says so
+  assert.throws(() => parseDistribution("int(4, {maxUnits})", 7), /line 7: unexpected character "\{" in "int\(4, \{maxUnits\}\)"; \{expression\} is replaced by its value on the %%tune line only/);
 });
 
 test("names every object inherits are refused as parameters with the line; __proto__ too (it would not be a key)", () => {

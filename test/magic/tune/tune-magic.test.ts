@@ -112,6 +112,11 @@ test("bad input fails before any training, naming the line and what was expected
     });
   };
   await expectError(`%%tune --model buildModl --data xTrain,yTrain\n${SPACE}`, /^line 1: unknown function "buildModl"/);
+  await expectError(`%%tune --objective scor --trials 2\nx: uniform(0, 1)`, /^line 1: unknown function "scor"/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain\n${SPACE}\nbatchSize: [0, 16]`, /^line \d+: batchSize sets how long a trial trains: every value must be a whole number of at least 1, but 0 is one of the values$/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain\nepochs: float(1, 5)\n${SPACE}`, /^line 2: epochs sets how long .*a float draws fractions/);
+  await expectError(`%%tune --model buildModel --data xTrain,yTrain\nepochs: int(0, 5)\n${SPACE}`, /^line 2: epochs .*the range starts at 0/);
+  assert.equal(context.stdoutText(), "", "nothing is said (strategy, seed) about a search that cannot run");
   await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits int(4, 16)`, /^line 2: expected "name: distribution"/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain\nunits: int(4, 16)\nlr: uniform(0.1)`, /^line 3: .*needs low and high/);
   await expectError(`%%tune --model buildModel --data xTrain,yTrain --metric val_speed\n${SPACE}`, /unknown metric "val_speed".*loss.*acc.*computed from predictions: val_f1/);
@@ -286,4 +291,55 @@ test("rerunning a finished grid says how many trials the grid has", async () => 
     await nb.run(cell);
     if (run === 1) assert.match(nb.context.stdoutText(), /The study already has 3 finished trials \(raise --trials to run more\)/);
   }
+});
+
+test("study.modelReport() without a --test evaluation says where the report comes from", async () => {
+  const { context, run } = await notebook();
+  await run(`%%tune --model buildModel --data xTrain,yTrain --epochs 1 --trials 1 --seed 1 --no-live --out noTest\n${SPACE}`);
+  const study = context.lookup("noTest") as NotebookStudy;
+  assert.throws(() => study.modelReport(), /^Error: modelReport: study "noTest" has no test evaluation; it comes from a %%tune --model search with --test X,Y$/);
+});
+
+test("--data, --validation-data and --test may name properties of a variable (split.xTrain)", async () => {
+  const { context, run } = await notebook();
+  const x = context.lookup("xTrain") as number[][];
+  const y = context.lookup("yTrain") as number[][];
+  context.assign("split", { train: { x: x.slice(0, 100), y: y.slice(0, 100) }, xTest: x.slice(100), yTest: y.slice(100) });
+  await run(`%%tune --model buildModel --data split.train.x,split.train.y --test split.xTest,split.yTest --epochs 1 --trials 2 --seed 1 --no-live --out parts\n${SPACE}`);
+  const study = context.lookup("parts") as NotebookStudy;
+  assert.equal(study.trials.filter((t) => t.state === "complete").length, 2);
+  assert.equal(study.testMetrics?.rows, 50, "the test rows are split.xTest's");
+  assert.match(context.stdoutText(), /Test set split\.xTest,split\.yTest \(50 rows\)/);
+  await assert.rejects(
+    run(`%%tune --model buildModel --data split.train.x,split.nope --epochs 1 --trials 1 --no-live\n${SPACE}`),
+    (error: unknown) => error instanceof MagicError && /^line 1: "split\.nope": split is an object without a property "nope"$/.test(error.message),
+  );
+  await assert.rejects(run(`%%tune --model buildModel --data split.train.x.length.z,split.train.y --epochs 1 --trials 1 --no-live\n${SPACE}`), /split\.train\.x\.length is .* without a property "z"/);
+});
+
+test("a builder or objective that changes its parameters leaves the trials' recorded parameters as drawn", async () => {
+  const { context, run } = await irisNotebook({
+    builders: {
+      widening: (tf, params) => {
+        const p = params as { units: number; lr: number };
+        p.units = p.units * 10; // changes its argument
+        const model = tf.sequential();
+        model.add(tf.layers.dense({ inputShape: [4], units: p.units, activation: "relu" }));
+        model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+        model.compile({ optimizer: tf.train.adam(p.lr), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+        return model;
+      },
+    },
+  });
+  await run(`%%tune --model widening --data xTrain,yTrain --epochs 1 --trials 3 --seed 1 --no-live --out widened\nunits: int(4, 16)\nlr: loguniform(1e-3, 1e-1)`);
+  const widened = context.lookup("widened") as NotebookStudy;
+  assert.equal(widened.trials.length, 3);
+  assert.ok(widened.trials.every((t) => (t.params["units"] as number) >= 4 && (t.params["units"] as number) <= 16), JSON.stringify(widened.trials.map((t) => t.params)));
+  context.assign("clobber", (p: { x: number }) => {
+    p.x = 5;
+    return p.x;
+  });
+  await run(`%%tune --objective clobber --trials 3 --seed 1 --no-live --out clobbered\nx: uniform(0, 1)`);
+  const clobbered = context.lookup("clobbered") as NotebookStudy;
+  assert.ok(clobbered.trials.every((t) => (t.params["x"] as number) <= 1), JSON.stringify(clobbered.trials.map((t) => t.params)));
 });

@@ -1,0 +1,12 @@
+/**
+ * Surprises a new user met, kept fixed end to end through a real jupyter_client and the real
+ * kernel (test/kernel/newcomer_scenarios.py): an interrupted `--objective` that never returns.
+ */
+import { scenarioTests } from "./helpers";
+
+/** Scenario groups; each group shares one kernel process (a failing scenario restarts it). */
+const GROUPS: Record<string, readonly string[]> = {
+  "interrupts": ["interrupt_of_an_objective_that_never_returns"],
+};
+
+scenarioTests("new user's surprises through the kernel", "newcomer_scenarios.py", GROUPS, { timeoutMs: 300_000 });

@@ -1,0 +1,43 @@
+"""What a new user ran into, end to end through a real jupyter_client and the real tunelab kernel:
+each scenario is one surprise found by driving the kernel from the README alone, kept so it stays fixed.
+
+Usage: /usr/bin/python3 newcomer_scenarios.py NAME [NAME ...]   (JUPYTER_DATA_DIR must hold the kernelspec)
+Prints one JSON line per scenario, like scenarios.py (whose kernel helpers it uses).
+"""
+import json
+import os
+import sys
+import tempfile
+import time
+
+from scenarios import check, main, scenario, streams
+from tune_helpers import ok, value
+
+
+@scenario
+def interrupt_of_an_objective_that_never_returns(k):
+    # An --objective awaiting something that never comes: the interrupt ends the search with its
+    # summary (the trial failed as interrupted), not by the kernel settling the cell by force.
+    ok(k, "let calls = 0;\n"
+          "function never(p: { x: number }) { calls++; console.log(`trial ${calls} started`); return new Promise<number>(() => {}); }")
+    msg_id = k.kc.execute("%%tune --objective never --trials 3 --seed 1 --no-live --out hung\nx: uniform(0, 1)")
+    # Interrupt once the first trial runs (the function said so).
+    deadline = time.time() + 60
+    while "trial 1 started" not in streams(k.iopub.get(msg_id, [])):
+        check(time.time() < deadline, "the first trial never started")
+        k.drain(0.2)
+    k.km.interrupt_kernel()
+    reply = k.reply(msg_id, timeout=60)
+    outputs = k.outputs(msg_id)
+    check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply["content"])
+    check("kept in `hung`" in reply["content"]["evalue"], reply["content"]["evalue"])
+    text = streams(outputs)
+    check("Interrupted after 1 trial" in text, f"the search's summary is printed: {text!r}")
+    trials = value(k, "hung.trials.map((t) => [t.state, t.error])")
+    check(len(trials) == 1 and trials[0][0] == "failed" and trials[0][1].startswith("interrupted: the objective had not returned"), trials)
+    check(value(k, "calls") == 1, "no trial started after the interrupt")
+    check(value(k, "1 + 1") == 2, "the kernel runs the next cell")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
