@@ -102,12 +102,13 @@ study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it sho
 
 Early stopping counts resources in steps, one per epoch (fold f, epoch e is step f·epochs + e).
 --pruner hyperband runs brackets of successive halving: bracket k's rungs are at
-min-resource·ETA^(k+i), below min-resource·ETA^s_max (with --model and a searched batchSize,
-counted in optimizer steps by default: an epoch of batch size b counts b_min/b of an epoch of the
-smallest b_min, so trials meet at a rung after the same work; --rung-unit epochs counts epochs); each trial belongs to one bracket (a fixed
-cycle over trial numbers in the paper's order: the most exploratory bracket's trials first, each
-bracket as often as its budget, so a resumed study keeps them), recorded as the trial's user
-attribute "bracket" and coloured in the "brackets" figure. --strategy bohb is TPE with the
+min-resource·ETA^(k+i), below min-resource·ETA^s_max. With --model and a searched batchSize they
+count optimizer steps by default: an epoch of batch size b counts b_min/b of an epoch of the
+smallest, b_min, so trials meet at a rung after the same work (--rung-unit epochs counts epochs).
+Each trial belongs to one bracket (a fixed cycle over trial numbers in the paper's order: the
+most exploratory bracket's trials first, each bracket as often as its budget, so a resumed study
+keeps them), recorded as the trial's user attribute "bracket" and coloured in the "brackets"
+figure. --strategy bohb is TPE with the
 hyperband pruner (BOHB): its good/bad split uses the values at the largest budget with at least
 d + 3 observations (d searched parameters): the complete trials' values, else the largest step
 that enough trials, pruned and running ones included, reported; it does so from the first trial
