@@ -57,17 +57,17 @@ function availableMethods(base: string): DigitsConfig[] {
   // "…-pause": Hyperband and BOHB with --pause (a trial waits at a rung and resumes if promoted) instead of pruning at the rung, to measure what pausing changes.
   const hyperbands = [...pruned, ...scheduling].filter((m) => /hyperband|bohb/.test(m.key));
   const pausing = hyperbands.map((m) => ({ name: `${m.key}-pause`, key: `${m.key}-pause`, options: [...m.options, "--pause"] }));
-  // "…-epochs": Hyperband and BOHB with rungs after the same epochs (--rung-unit epochs) instead of the same optimizer steps, to measure what the unit changes.
-  const byEpochs = hyperbands.map((m) => ({ name: `${m.key}-epochs`, key: `${m.key}-epochs`, options: [...m.options, "--rung-unit", "epochs"] }));
+  // "…-steps": Hyperband and BOHB with rungs after the same optimizer steps (--rung-unit steps) instead of the same epochs, to measure what the unit changes.
+  const bySteps = hyperbands.map((m) => ({ name: `${m.key}-steps`, key: `${m.key}-steps`, options: [...m.options, "--rung-unit", "steps"] }));
   const wanted = values.methods?.split(",").filter((m) => m !== "");
   // --hyperband-options="--min-resource 2 --reduction-factor 2": more %%tune options for the Hyperband and BOHB runs only.
   const extra = values["hyperband-options"].split(/\s+/).filter((o) => o !== "");
-  const all = [...baseline, ...pruned, ...scheduling, ...pausing, ...byEpochs].map((m) => (/hyperband|bohb/.test(m.key) ? { ...m, options: [...m.options, ...extra] } : m));
+  const all = [...baseline, ...pruned, ...scheduling, ...pausing, ...bySteps].map((m) => (/hyperband|bohb/.test(m.key) ? { ...m, options: [...m.options, ...extra] } : m));
   if (wanted !== undefined) {
     const unknown = wanted.filter((w) => !all.some((m) => m.key === w));
     if (unknown.length > 0) throw new Error(`--methods: unknown ${unknown.join(", ")}; this build has ${all.map((m) => m.key).join(", ")}`);
   }
-  return all.filter((m) => (wanted === undefined ? !/-(pause|epochs)$/.test(m.key) : wanted.includes(m.key))).map(({ name, options }) => ({ name, options }));
+  return all.filter((m) => (wanted === undefined ? !/-(pause|steps)$/.test(m.key) : wanted.includes(m.key))).map(({ name, options }) => ({ name, options }));
 }
 
 async function main(): Promise<void> {

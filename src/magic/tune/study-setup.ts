@@ -89,9 +89,9 @@ export type PrunerOptions = Pick<TuneOptions, "strategy" | "pruner" | "epochs" |
 /**
  * The pruner `--pruner` names (hyperband for `--strategy bohb`; undefined for none). Hyperband's
  * full resource is `--max-resource`, else the steps a trial trains: epochs (the largest of a
- * searched `epochs` parameter) × folds. In a `--model` search that searches `batchSize`,
- * Hyperband's rungs compare trials after the same number of optimizer steps, not epochs
- * (`epochStepCost`; `--rung-unit epochs` compares after the same epochs): a larger batch size is judged after proportionally more epochs.
+ * searched `epochs` parameter) × folds. With `--rung-unit steps` in a `--model` search that
+ * searches `batchSize`, Hyperband's rungs compare trials after the same number of optimizer steps
+ * (`epochStepCost`), not epochs: a larger batch size is judged after proportionally more epochs.
  */
 export function makePruner(options: PrunerOptions, space: SearchSpace = {}): Pruner | undefined {
   const minResource = options.minResource ?? 1;
@@ -104,7 +104,7 @@ export function makePruner(options: PrunerOptions, space: SearchSpace = {}): Pru
     case "asha":
       return new SuccessiveHalvingPruner({ minResource, reductionFactor });
     case "hyperband": {
-      const byEpochs = options.model === undefined || options.batchSize === undefined || options.rungUnit === "epochs";
+      const byEpochs = options.model === undefined || options.batchSize === undefined || options.rungUnit !== "steps";
       const stepCost = byEpochs ? undefined : epochStepCost(space, { epochs: options.epochs, batchSize: options.batchSize });
       return new HyperbandPruner({ minResource, maxResource: options.maxResource ?? fullResource(options, space), reductionFactor, ...optional("stepCost", stepCost) });
     }

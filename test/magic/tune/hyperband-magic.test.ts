@@ -115,14 +115,16 @@ test("hyperband's resources: --epochs × folds unless --max-resource; a searched
   assert.ok(makePruner({ strategy: "bohb", pruner: "none", epochs: 9 }) instanceof HyperbandPruner, "bohb brings the hyperband pruner");
 });
 
-test("with --model and a searched batchSize, rungs count optimizer steps (a batch 4× larger is judged after 4× the epochs) unless --rung-unit epochs", () => {
-  const base = { strategy: "bohb", pruner: "none", epochs: 20, batchSize: 32, model: "build" } as const;
+test("with --model, a searched batchSize and --rung-unit steps, rungs count optimizer steps (a batch 4× larger is judged after 4× the epochs); by default epochs", () => {
+  const base = { strategy: "bohb", pruner: "none", epochs: 20, batchSize: 32, model: "build", rungUnit: "steps" } as const;
   const space = { batchSize: categorical([16, 32, 64]), lr: floatDistribution(1e-3, 1) };
   const stops = (pruner: HyperbandPruner, batchSize: number): number[] => pruner.rungSteps({ number: 0, params: { batchSize, lr: 0.1 } });
   const bySteps = makePruner(base, space) as HyperbandPruner;
   assert.deepEqual([16, 32, 64].map((b) => stops(bySteps, b)), [[1, 3], [3, 7], [7, 15]], "bracket 0's rungs after 2 and 4 epochs of batch 16");
   const byEpochs = makePruner({ ...base, rungUnit: "epochs" }, space) as HyperbandPruner;
   assert.deepEqual([16, 32, 64].map((b) => stops(byEpochs, b)), [[1, 3], [1, 3], [1, 3]]);
+  const { rungUnit: __, ...byDefault } = base;
+  assert.deepEqual([16, 32, 64].map((b) => stops(makePruner(byDefault, space) as HyperbandPruner, b)), [[1, 3], [1, 3], [1, 3]], "epochs by default");
   const { model: _, ...objectiveSearch } = base;
   assert.deepEqual(stops(makePruner(objectiveSearch, space) as HyperbandPruner, 64), [1, 3], "--objective: the function's steps are its own");
   assert.deepEqual(stops(makePruner(base, { lr: floatDistribution(1e-3, 1) }) as HyperbandPruner, 64), [1, 3], "one batch size: every epoch costs the same");
