@@ -186,7 +186,7 @@ describe("promotion of paused trials (ASHA's rule, Li et al. 2020, Algorithm 2)"
 
   test("a trial stops at its bracket's rungs below the full resource: steps 1 and 3, then 3, then none", () => {
     const [b0, b1, b2] = [numbersOf(0)[0]!, numbersOf(1)[0]!, numbersOf(2)[0]!];
-    assert.deepEqual([pruner.rungSteps(b0), pruner.rungSteps(b1), pruner.rungSteps(b2)], [[1, 3], [3], []]);
+    assert.deepEqual([b0, b1, b2].map((number) => pruner.rungSteps({ number, params: {} })), [[1, 3], [3], []]);
     assert.deepEqual(new SuccessiveHalvingPruner({ minResource: 2, reductionFactor: 2, maxResource: 16 }).rungSteps(), [2, 4, 8]);
   });
 

@@ -87,6 +87,49 @@ describe("SuccessiveHalvingPruner (ASHA)", () => {
     assert.equal(decide(cautious, trial(4, "running", [0, 5]), peers), false);
   });
 
+  describe("with stepCost (rungs after the same work: ρ(s) = (s + 1)·c − 1)", () => {
+    // η = 3, rungs at resource 1 and 3; a step of a trial with params.cost = c costs c.
+    const byWork = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3, maxResource: 9, stepCost: (params) => params["cost"] as number });
+    const costly = (number: number, curve: readonly number[]): FrozenTrial => ({ ...trial(number, "complete", curve), params: { cost: 1 } });
+    const cheap = (number: number, curve: readonly number[]): FrozenTrial => ({ ...trial(number, "running", curve), params: { cost: 0.25 } });
+    const leaders = [costly(0, [9, 1]), costly(1, [9, 2])];
+
+    test("a trial whose steps cost a quarter reaches each rung after four times the steps", () => {
+      assert.deepEqual(byWork.rungSteps({ cost: 0.25 }), [7, 15], "(s + 1)·0.25 − 1 reaches 1 at s = 7 and 3 at s = 15");
+      assert.deepEqual(byWork.rungSteps({ cost: 1 }), [1, 3], "cost 1: the rungs' own steps");
+      assert.deepEqual(byWork.rungSteps({ cost: 0.5 }), [3, 7]);
+    });
+
+    test("it is not judged at the costly trials' rung step, but at its own, against their values there", () => {
+      const early = cheap(2, [50, 50]);
+      assert.equal(decide(byWork, early, leaders), false, "step 1 has resource −0.5: no rung yet");
+      const atRung = cheap(2, [50, 50, 50, 50, 50, 50, 50, 5]);
+      assert.equal(decide(byWork, atRung, leaders), true, "at step 7 (resource 1) 5 is not the best of 1, 2, 5");
+      const best = cheap(2, [50, 50, 50, 50, 50, 50, 50, 0.5]);
+      assert.equal(decide(byWork, best, leaders), false, "0.5 is the best at rung 0");
+      assert.equal(decide(byWork, cheap(2, [50, 50, 50, 50, 50, 50, 50, 0.5, 70]), leaders), false, "step 8 reaches no new rung");
+    });
+
+    test("its rung value is what it had after the same work as the others' (the value at its own rung step)", () => {
+      // A costly newcomer at rung 0 meets the cheap trial's value at step 7 (0.5), not at step 1 (50).
+      const others = [...leaders, cheap(2, [50, 50, 50, 50, 50, 50, 50, 0.5])];
+      assert.equal(decide(byWork, costly(3, [9, 0.8]), others), true, "0.8 is not the best ⌊4/3⌋ = 1 of 1, 2, 0.5, 0.8 (by steps, the cheap trial's 50 would have let it on)");
+    });
+
+    test("cost 1 for every trial decides as without stepCost", () => {
+      const plain = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+      const unit = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2, stepCost: () => 1 });
+      for (const curve of [[0, 5], [0, 2], [0, 1.5], [99], [0, 1, 50], [0, 7]]) {
+        assert.equal(decide(unit, trial(4, "running", curve), peers), decide(plain, trial(4, "running", curve), peers), `curve ${curve.join(", ")}`);
+      }
+    });
+
+    test("a cost that is not a positive number is an error naming it", () => {
+      const broken = new SuccessiveHalvingPruner({ stepCost: () => 0 });
+      assert.throws(() => broken.rungSteps({ batchSize: 0 }), /`stepCost` must return a finite number > 0, but got 0 for \{"batchSize":0\}/);
+    });
+  });
+
   test("rejects bad options with the rule and the value", () => {
     assert.throws(() => new SuccessiveHalvingPruner({ reductionFactor: 1 }), /`reductionFactor >= 2` must hold, but got reductionFactor=1/);
     assert.throws(() => new SuccessiveHalvingPruner({ minResource: 0 }), /`minResource > 0` must hold/);

@@ -7,8 +7,15 @@
  * Each rung is judged once, when the report that reaches it arrives, so call `shouldPrune` after
  * every `report`. With `maxResource` set, rungs at R_r ≥ maxResource are never judged: a trial that
  * has reached the full resource has finished its training (Hyperband's last round runs unpruned).
+ *
+ * Resource of a step. By default a trial's report at step s has resource s. With `stepCost`, a
+ * trial whose steps cost c ∈ (0, 1] of the costliest trial's (e.g. epochs of a larger batch size:
+ * fewer optimizer steps per epoch) has resource
+ *   ρ(s) = (s + 1)·c − 1   (ρ(s) = s when c = 1)
+ * after s + 1 steps, so trials meet at a rung after the same work (Li et al., 2018, measure the
+ * resource of neural networks in mini-batch iterations), not after the same number of epochs.
  */
-import type { FrozenTrial, Pruner, PruningContext } from "../types";
+import type { FrozenTrial, Params, Pruner, PruningContext } from "../types";
 
 /** Options of {@link SuccessiveHalvingPruner}. */
 export interface SuccessiveHalvingOptions {
@@ -22,7 +29,15 @@ export interface SuccessiveHalvingOptions {
   readonly bootstrapCount?: number;
   /** Rungs at or above this resource are not judged (default: none is left out). */
   readonly maxResource?: number;
+  /**
+   * c: the cost of one step of a trial with these parameters relative to the costliest trial's,
+   * in (0, 1] (default 1 for every trial); see the module comment.
+   */
+  readonly stepCost?: (params: Params) => number;
 }
+
+/** Slack for comparing a scaled resource with a rung's (ρ is a product of floats). */
+const RESOURCE_SLACK = 1e-9;
 
 /** ASHA: prunes a trial that is not among the best 1/η of the trials at a rung it reaches. */
 export class SuccessiveHalvingPruner implements Pruner {
@@ -32,6 +47,7 @@ export class SuccessiveHalvingPruner implements Pruner {
   readonly minEarlyStoppingRate: number;
   readonly bootstrapCount: number;
   readonly maxResource: number;
+  private readonly stepCost: ((params: Params) => number) | undefined;
 
   constructor(options: SuccessiveHalvingOptions = {}) {
     this.minResource = options.minResource ?? 1;
@@ -39,6 +55,7 @@ export class SuccessiveHalvingPruner implements Pruner {
     this.minEarlyStoppingRate = options.minEarlyStoppingRate ?? 0;
     this.bootstrapCount = options.bootstrapCount ?? 0;
     this.maxResource = options.maxResource ?? Infinity;
+    this.stepCost = options.stepCost;
     if (!(this.maxResource > 0)) {
       throw new RangeError(`SuccessiveHalvingPruner: \`maxResource > 0\` must hold, but got maxResource=${this.maxResource}`);
     }
@@ -60,11 +77,34 @@ export class SuccessiveHalvingPruner implements Pruner {
     return this.minResource * this.reductionFactor ** (this.minEarlyStoppingRate + r);
   }
 
-  /** The judged rungs' steps R_0 < R_1 < … below `maxResource` (where a paused trial stops; see `promotion.ts`). */
-  rungSteps(): number[] {
+  /**
+   * The steps at which a trial with `params` reaches the judged rungs R_0 < R_1 < … below
+   * `maxResource` (where a paused trial stops; see `promotion.ts`): R_r itself at cost 1, else the
+   * first step s with ρ(s) ≥ R_r.
+   */
+  rungSteps(params: Params = {}): number[] {
+    const cost = this.costOf(params);
     const steps: number[] = [];
-    for (let r = 0; this.rungResource(r) < this.maxResource && Number.isFinite(this.maxResource); r++) steps.push(this.rungResource(r));
+    for (let r = 0; this.rungResource(r) < this.maxResource && Number.isFinite(this.maxResource); r++) {
+      const resource = this.rungResource(r);
+      // ρ(s) ≥ R ⇔ s ≥ (R + 1)/c − 1.
+      steps.push(cost === 1 ? resource : Math.max(0, Math.ceil((resource + 1) / cost - 1 - RESOURCE_SLACK)));
+    }
     return steps;
+  }
+
+  /** ρ(s): the resource of `trial`'s report at `step` (see the module comment). */
+  resourceAt(trial: Pick<FrozenTrial, "params">, step: number): number {
+    const cost = this.costOf(trial.params);
+    return cost === 1 ? step : (step + 1) * cost - 1;
+  }
+
+  /** c for `params`: `stepCost`'s, checked, or 1. */
+  private costOf(params: Params): number {
+    if (this.stepCost === undefined) return 1;
+    const cost = this.stepCost(params);
+    if (!(cost > 0) || !Number.isFinite(cost)) throw new RangeError(`SuccessiveHalvingPruner: \`stepCost\` must return a finite number > 0, but got ${cost} for ${JSON.stringify(params)}`);
+    return cost;
   }
 
   /**
@@ -90,9 +130,10 @@ export class SuccessiveHalvingPruner implements Pruner {
     if (!Number.isFinite(latest.value)) return true;
     // Decide only at the rungs the latest report reached (each rung is judged once, on arrival).
     const previousStep = trial.intermediateValues.slice(0, -1).reduce((max, iv) => Math.max(max, iv.step), -Infinity);
+    const [reached, before] = [this.resourceAt(trial, latest.step), previousStep === -Infinity ? -Infinity : this.resourceAt(trial, previousStep)];
     const others = trials.filter((t) => t.number !== trial.number);
-    for (let r = 0; this.rungResource(r) <= latest.step && this.rungResource(r) < this.maxResource; r++) {
-      if (this.rungResource(r) <= previousStep) continue;
+    for (let r = 0; this.rungResource(r) <= reached + RESOURCE_SLACK && this.rungResource(r) < this.maxResource; r++) {
+      if (this.rungResource(r) <= before + RESOURCE_SLACK) continue;
       const own = this.rungValue(trial, r);
       if (own === undefined) continue;
       const competing = [own, ...others.map((t) => this.rungValue(t, r)).filter((v): v is number => v !== undefined)];
@@ -106,7 +147,7 @@ export class SuccessiveHalvingPruner implements Pruner {
     const resource = this.rungResource(r);
     let first: { step: number; value: number } | undefined;
     for (const iv of trial.intermediateValues) {
-      if (iv.step >= resource && (first === undefined || iv.step < first.step)) first = iv;
+      if (this.resourceAt(trial, iv.step) >= resource - RESOURCE_SLACK && (first === undefined || iv.step < first.step)) first = iv;
     }
     return first?.value;
   }

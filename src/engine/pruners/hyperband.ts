@@ -26,7 +26,7 @@
  * in its bracket, and ASHA promotes a trial that has fewer than η peers at a rung when it is the
  * best of them (the pruner cannot pause a trial to wait for more).
  */
-import type { FrozenTrial, Pruner, PruningContext } from "../types";
+import type { FrozenTrial, Params, Pruner, PruningContext } from "../types";
 import { SuccessiveHalvingPruner } from "./asha";
 
 /** Options of {@link HyperbandPruner} and {@link hyperbandBrackets}. */
@@ -37,6 +37,12 @@ export interface HyperbandOptions {
   readonly maxResource: number;
   /** η: a rung keeps the best 1/η of its trials (default 3). */
   readonly reductionFactor?: number;
+  /**
+   * c: a step's cost for a trial with these parameters relative to the costliest trial's, in (0, 1]
+   * (default 1): its resource after s + 1 steps is (s + 1)·c − 1 (asha.ts), so the brackets' rungs
+   * compare trials after the same work. The bracket arithmetic is unchanged.
+   */
+  readonly stepCost?: (params: Params) => number;
 }
 
 /** One round of successive halving in a bracket. */
@@ -102,6 +108,7 @@ export class HyperbandPruner implements Pruner {
 
   constructor(options: HyperbandOptions) {
     const checked = checkedOptions(options);
+    const { stepCost } = options;
     this.minResource = checked.minResource;
     this.maxResource = checked.maxResource;
     this.reductionFactor = checked.reductionFactor;
@@ -118,6 +125,7 @@ export class HyperbandPruner implements Pruner {
           reductionFactor: this.reductionFactor,
           minEarlyStoppingRate: bracket.id,
           maxResource: lastRungBound,
+          ...(stepCost === undefined ? {} : { stepCost }),
         }),
     );
   }
@@ -130,9 +138,12 @@ export class HyperbandPruner implements Pruner {
     return this.cycle[trialNumber % this.cycle.length]!;
   }
 
-  /** The steps where trial `trialNumber`'s bracket judges it: minResource·η^(k+i), i < s (none for the last bracket). */
-  rungSteps(trialNumber: number): number[] {
-    return this.halving[this.bracketOf(trialNumber)]!.rungSteps();
+  /**
+   * The steps where `trial`'s bracket judges it: minResource·η^(k+i), i < s (none for the last
+   * bracket), or with `stepCost` the first steps whose resource reaches them.
+   */
+  rungSteps(trial: { readonly number: number; readonly params: Params }): number[] {
+    return this.halving[this.bracketOf(trial.number)]!.rungSteps(trial.params);
   }
 
   /** ASHA's promotion rule (`SuccessiveHalvingPruner.isPromotable`) among the trials of `trial`'s bracket, at its rung `r`. */
@@ -149,7 +160,7 @@ export class HyperbandPruner implements Pruner {
   }
 }
 
-function checkedOptions(options: HyperbandOptions): Required<HyperbandOptions> {
+function checkedOptions(options: HyperbandOptions): Required<Omit<HyperbandOptions, "stepCost">> {
   const minResource = options.minResource ?? 1;
   const { maxResource } = options;
   const reductionFactor = options.reductionFactor ?? 3;

@@ -15,6 +15,9 @@ export type Strategy = (typeof STRATEGIES)[number];
 
 /** Early-stopping rules, as named on the command line. */
 export const PRUNERS = ["none", "median", "asha", "hyperband"] as const;
+
+/** What a Hyperband rung counts when the batch size is searched: epochs (the default) or optimizer steps. */
+export const RUNG_UNITS = ["steps", "epochs"] as const;
 export type PrunerName = (typeof PRUNERS)[number];
 
 /** Every option of `%%tune`. */
@@ -44,6 +47,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "minResource", type: "integer", metavar: "STEPS", description: "asha, hyperband: the step of the first rung (default 1)" },
   { name: "maxResource", type: "integer", metavar: "STEPS", description: "hyperband: a trial's full resource in steps (default: epochs × folds, the largest searched epochs)" },
   { name: "reductionFactor", type: "integer", metavar: "ETA", description: "asha, hyperband: a rung keeps the best 1/ETA of its trials (default 3)" },
+  { name: "rungUnit", type: "string", choices: RUNG_UNITS, metavar: "UNIT", description: "hyperband, bohb with --model and a searched batchSize: trials meet at a rung after the same epochs (epochs, the default) or after the same optimizer steps (steps: a larger batch size is judged after proportionally more epochs, at the same work; on the digits search it kept cheap good configurations that epochs pruned, but its screening cost about 15 % more training in all)" },
   { name: "pause", type: "boolean", default: false, description: "hyperband, bohb with --model: a trial not (yet) among the best at a rung waits there with its weights and resumes if promoted, instead of being pruned (one fold, no --storage, --fuse or hypergradient; off by default: on the digits search it reached 0.98 later than pruning)" },
   { name: "from", type: "string", metavar: "STUDY", description: "coarse to fine: start from an earlier study (a variable %%tune bound): its complete trials that this space holds are added first, so the search learns from them (narrow(STUDY) proposes the smaller space)" },
   { name: "fromTop", type: "integer", metavar: "K", description: "with --from: add only its best K trials" },
@@ -98,10 +102,13 @@ study.toCSV(), study.toJSON(), study.plots(); as a cell's last expression it sho
 
 Early stopping counts resources in steps, one per epoch (fold f, epoch e is step f·epochs + e).
 --pruner hyperband runs brackets of successive halving: bracket k's rungs are at
-min-resource·ETA^(k+i), below min-resource·ETA^s_max; each trial belongs to one bracket (a fixed
-cycle over trial numbers in the paper's order: the most exploratory bracket's trials first, each
-bracket as often as its budget, so a resumed study keeps them), recorded as the trial's user
-attribute "bracket" and coloured in the "brackets" figure. --strategy bohb is TPE with the
+min-resource·ETA^(k+i), below min-resource·ETA^s_max. With --model, a searched batchSize and
+--rung-unit steps they count optimizer steps: an epoch of batch size b counts b_min/b of an epoch
+of the smallest, b_min, so trials meet at a rung after the same work (the default counts epochs).
+Each trial belongs to one bracket (a fixed cycle over trial numbers in the paper's order: the
+most exploratory bracket's trials first, each bracket as often as its budget, so a resumed study
+keeps them), recorded as the trial's user attribute "bracket" and coloured in the "brackets"
+figure. --strategy bohb is TPE with the
 hyperband pruner (BOHB): its good/bad split uses the values at the largest budget with at least
 d + 3 observations (d searched parameters): the complete trials' values, else the largest step
 that enough trials, pruned and running ones included, reported; it does so from the first trial
@@ -163,6 +170,8 @@ export interface TuneOptions {
   readonly minResource?: number;
   readonly maxResource?: number;
   readonly reductionFactor?: number;
+  /** hyperband, bohb with a searched batchSize: rungs after the same epochs (default) or optimizer steps. */
+  readonly rungUnit?: (typeof RUNG_UNITS)[number];
   /** hyperband, bohb: pause a trial at a rung instead of pruning it (paused-halving.ts). */
   readonly pause: boolean;
   /** `--from`: the notebook variable holding the earlier study whose trials seed this one. */
@@ -234,6 +243,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     ...optional("minResource", number("minResource")),
     ...optional("maxResource", number("maxResource")),
     ...optional("reductionFactor", number("reductionFactor")),
+    ...optional("rungUnit", string("rungUnit") as TuneOptions["rungUnit"]),
     pause: (args["pause"] as boolean | undefined) ?? false,
     ...optional("from", string("from")),
     ...optional("fromTop", number("fromTop")),
@@ -322,6 +332,7 @@ function checkPrunerOptions(options: TuneOptions, fail: (message: string) => nev
   if (options.minResource !== undefined && pruner !== "asha" && pruner !== "hyperband") fail("--min-resource is for --pruner asha or hyperband");
   if (options.reductionFactor !== undefined && pruner !== "asha" && pruner !== "hyperband") fail("--reduction-factor is for --pruner asha or hyperband");
   if (options.maxResource !== undefined && pruner !== "hyperband") fail("--max-resource is for --pruner hyperband");
+  if (options.rungUnit !== undefined && pruner !== "hyperband") fail("--rung-unit is for --pruner hyperband or --strategy bohb");
   if (options.pause && pruner !== "hyperband") fail("--pause is for --pruner hyperband or --strategy bohb (a trial waits at its bracket's rung)");
   if (options.minResource !== undefined && options.minResource < 1) fail(`--min-resource must be at least 1 step, got ${options.minResource}`);
   if (options.reductionFactor !== undefined && options.reductionFactor < 2) fail(`--reduction-factor must be at least 2, got ${options.reductionFactor}`);

@@ -76,7 +76,7 @@ export class PausedHalving {
 
   /** The steps where `trial` stops to be judged, below `lastStep` (its final epoch's step). */
   stopsOf(trial: Trial, lastStep: number): number[] {
-    return [...this.host.promotion.rungSteps(trial.number).filter((step) => step < lastStep), lastStep];
+    return [...this.host.promotion.rungSteps(trial.frozen).filter((step) => step < lastStep), lastStep];
   }
 
   /** A new trial's objective takes over the place its lane was admitted with. */

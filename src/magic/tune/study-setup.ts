@@ -22,7 +22,13 @@ import { isDatabaseUrl, optional, prunerOf, type TuneOptions } from "./options";
 export { isDatabaseUrl } from "./options";
 import { plannedTrials } from "./space-size";
 import { nsga2PopulationSize } from "./auto-strategy";
+import { epochStepCost } from "./training-length";
 import type { Objectives } from "../../engine/study-objectives";
+
+/** Random start-up trials of bayes, tpe and bohb for a budget of `planned` trials: a quarter of it, between 3 and 10. */
+export function defaultStartupTrials(planned: number): number {
+  return Math.min(10, Math.max(3, Math.round(planned / 4)));
+}
 
 /**
  * The sampler `--strategy` names, seeded with `seed`. `planned` is the trial budget: Bayesian
@@ -39,7 +45,7 @@ export function makeSampler(
   planned: number,
   onSwitch?: (message: string) => void,
 ): Sampler {
-  const startupTrials = options.startupTrials ?? Math.min(10, Math.max(3, Math.round(planned / 4)));
+  const startupTrials = options.startupTrials ?? defaultStartupTrials(planned);
   const next = options.strategySwitch;
   if (next !== undefined) {
     const { strategySwitch: _, ...first } = options;
@@ -77,12 +83,15 @@ export function makeSampler(
 }
 
 /** The options that choose and shape the pruner. */
-export type PrunerOptions = Pick<TuneOptions, "strategy" | "pruner" | "epochs" | "cv" | "minResource" | "maxResource" | "reductionFactor">;
+export type PrunerOptions = Pick<TuneOptions, "strategy" | "pruner" | "epochs" | "cv" | "minResource" | "maxResource" | "reductionFactor"> &
+  Partial<Pick<TuneOptions, "model" | "batchSize" | "rungUnit">>;
 
 /**
  * The pruner `--pruner` names (hyperband for `--strategy bohb`; undefined for none). Hyperband's
  * full resource is `--max-resource`, else the steps a trial trains: epochs (the largest of a
- * searched `epochs` parameter) × folds.
+ * searched `epochs` parameter) × folds. With `--rung-unit steps` in a `--model` search that
+ * searches `batchSize`, Hyperband's rungs compare trials after the same number of optimizer steps
+ * (`epochStepCost`), not epochs: a larger batch size is judged after proportionally more epochs.
  */
 export function makePruner(options: PrunerOptions, space: SearchSpace = {}): Pruner | undefined {
   const minResource = options.minResource ?? 1;
@@ -94,8 +103,11 @@ export function makePruner(options: PrunerOptions, space: SearchSpace = {}): Pru
       return new MedianPruner({ startupTrials: 5, warmupSteps: 2 });
     case "asha":
       return new SuccessiveHalvingPruner({ minResource, reductionFactor });
-    case "hyperband":
-      return new HyperbandPruner({ minResource, maxResource: options.maxResource ?? fullResource(options, space), reductionFactor });
+    case "hyperband": {
+      const byEpochs = options.model === undefined || options.batchSize === undefined || options.rungUnit !== "steps";
+      const stepCost = byEpochs ? undefined : epochStepCost(space, { epochs: options.epochs, batchSize: options.batchSize });
+      return new HyperbandPruner({ minResource, maxResource: options.maxResource ?? fullResource(options, space), reductionFactor, ...optional("stepCost", stepCost) });
+    }
   }
 }
 

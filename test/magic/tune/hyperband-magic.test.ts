@@ -12,7 +12,7 @@ import { TPESampler } from "../../../src/engine/samplers/tpe";
 import { PLOTLY_MIME } from "../../../src/render";
 import { NotebookStudy } from "../../../src/magic/tune";
 import { makePruner } from "../../../src/magic/tune/study-setup";
-import { floatDistribution, intDistribution } from "../../../src/engine/distributions";
+import { categorical, floatDistribution, intDistribution } from "../../../src/engine/distributions";
 import { irisNotebook } from "./iris-notebook";
 
 const SPACE = `units: int(2, 16, log)
@@ -115,6 +115,24 @@ test("hyperband's resources: --epochs × folds unless --max-resource; a searched
   assert.ok(makePruner({ strategy: "bohb", pruner: "none", epochs: 9 }) instanceof HyperbandPruner, "bohb brings the hyperband pruner");
 });
 
+test("with --model, a searched batchSize and --rung-unit steps, rungs count optimizer steps (a batch 4× larger is judged after 4× the epochs); by default epochs", () => {
+  const base = { strategy: "bohb", pruner: "none", epochs: 20, batchSize: 32, model: "build", rungUnit: "steps" } as const;
+  const space = { batchSize: categorical([16, 32, 64]), lr: floatDistribution(1e-3, 1) };
+  const stops = (pruner: HyperbandPruner, batchSize: number): number[] => pruner.rungSteps({ number: 0, params: { batchSize, lr: 0.1 } });
+  const bySteps = makePruner(base, space) as HyperbandPruner;
+  assert.deepEqual([16, 32, 64].map((b) => stops(bySteps, b)), [[1, 3], [3, 7], [7, 15]], "bracket 0's rungs after 2 and 4 epochs of batch 16");
+  const byEpochs = makePruner({ ...base, rungUnit: "epochs" }, space) as HyperbandPruner;
+  assert.deepEqual([16, 32, 64].map((b) => stops(byEpochs, b)), [[1, 3], [1, 3], [1, 3]]);
+  const { rungUnit: __, ...byDefault } = base;
+  assert.deepEqual([16, 32, 64].map((b) => stops(makePruner(byDefault, space) as HyperbandPruner, b)), [[1, 3], [1, 3], [1, 3]], "epochs by default");
+  const { model: _, ...objectiveSearch } = base;
+  assert.deepEqual(stops(makePruner(objectiveSearch, space) as HyperbandPruner, 64), [1, 3], "--objective: the function's steps are its own");
+  assert.deepEqual(stops(makePruner(base, { lr: floatDistribution(1e-3, 1) }) as HyperbandPruner, 64), [1, 3], "one batch size: every epoch costs the same");
+  assert.deepEqual(stops(makePruner({ ...base, batchSize: 8 }, space) as HyperbandPruner, 16), [1, 3], "--batch-size is not used: every trial has its batchSize");
+  const conditional = { ...space, batchSize: { ...categorical([16, 32, 64]), condition: { parent: "lr", operator: ">", value: 0.5 } } } as const;
+  assert.deepEqual(stops(makePruner({ ...base, batchSize: 8 }, conditional) as HyperbandPruner, 16), [3, 7], "a trial without batchSize trains with --batch-size 8, the smallest");
+});
+
 test("option errors name what was expected", async () => {
   const { run } = await irisNotebook();
   const cell = (options: string): string => `%%tune --objective score --trials 2 --no-live ${options}\nx: uniform(-1, 1)`;
@@ -124,6 +142,8 @@ test("option errors name what was expected", async () => {
   await assert.rejects(run(cell("--pruner hyperband --reduction-factor 1")), /--reduction-factor must be at least 2, got 1/);
   await assert.rejects(run(cell("--pruner hyperband --min-resource 5 --max-resource 3")), /--max-resource must be at least --min-resource \(5\), got 3/);
   await assert.rejects(run(cell("--pruner asha --pause")), /--pause is for --pruner hyperband or --strategy bohb/);
+  await assert.rejects(run(cell("--pruner asha --rung-unit epochs")), /--rung-unit is for --pruner hyperband or --strategy bohb/);
+  await assert.rejects(run(cell("--pruner hyperband --rung-unit batches")), /rung-unit/);
 });
 
 test("--pause where a trial cannot wait (--cv: several models) says so and prunes at the rung", async () => {

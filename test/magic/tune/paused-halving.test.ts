@@ -41,6 +41,18 @@ describe("PausedHalving", () => {
     assert.deepEqual(halving.stopsOf(trial, 2), [1, 2]);
   });
 
+  test("with a step cost, a trial stops where its own steps reach the rungs (a quarter of the cost: 4× the steps)", async () => {
+    const pruner = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3, maxResource: 9, stepCost: (params) => (params["x"] as number) < 0.5 ? 0.25 : 1 });
+    const study = await createStudy({ direction: "maximize", sampler: new RandomSampler({ seed: 1 }), pruner });
+    const halving = new PausedHalving({ trials: () => study.trials, direction: "maximize", promotion: rungPromotionOf(pruner)! }, 1, 2);
+    await study.enqueue({ x: 0.25 });
+    await study.enqueue({ x: 0.75 });
+    const [cheap, costly] = [await study.ask(SPACE), await study.ask(SPACE)];
+    assert.deepEqual([cheap.params["x"], costly.params["x"]], [0.25, 0.75]);
+    assert.deepEqual(halving.stopsOf(cheap, 19), [7, 15, 19], "(s + 1)·0.25 − 1 reaches rungs 1 and 3 at steps 7 and 15");
+    assert.deepEqual(halving.stopsOf(costly, 19), [1, 3, 19]);
+  });
+
   test("a trial alone at a rung waits; the third trial there promotes the best, which goes first before any new trial", async () => {
     const { study, halving } = await setUp(1, 5);
     const first = await startAtRung(study, halving, 0.9);
