@@ -82,6 +82,9 @@ async function main(argv: readonly string[]): Promise<void> {
       if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
       const connectionFile = values["connection-file"];
       if (connectionFile === undefined) fail("kernel needs --connection-file FILE (Jupyter passes {connection_file})");
+      // The compiler's files are read on the thread pool while the kernel's modules load.
+      const { codeCacheDir, COMPILER_MODULE, prefetchCodeCache } = await import("./exec/code-cache");
+      void prefetchCodeCache(COMPILER_MODULE, codeCacheDir());
       const { startKernel } = await import("./kernel/kernel");
       await startKernel({
         connectionFile,
