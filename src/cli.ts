@@ -6,9 +6,10 @@
  *   tunelab uninstall [--user | --sys-prefix | --prefix P] [--name N]
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { installKernelspecs, uninstallKernelspecs, type InstallTarget } from "./kernel/install";
-import { tunelabVersion } from "./kernel/info";
+import type { InstallTarget } from "./kernel/install";
 import { exitProcess } from "./kernel/exit-guard";
+// Each command loads what it needs when it runs: `tunelab kernel` starts reading the compiler's
+// files before anything else loads (see the kernel case).
 
 /** Read first thing, so that a parent dying while the kernel loads is still noticed. */
 const LAUNCH_PARENT_PID = process.ppid;
@@ -56,6 +57,7 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (command === "-v" || command === "--version") {
+    const { tunelabVersion } = await import("./kernel/info");
     process.stdout.write(`tunelab ${tunelabVersion()}\n`);
     return;
   }
@@ -82,6 +84,9 @@ async function main(argv: readonly string[]): Promise<void> {
       if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
       const connectionFile = values["connection-file"];
       if (connectionFile === undefined) fail("kernel needs --connection-file FILE (Jupyter passes {connection_file})");
+      // The compiler's files are read on the thread pool while the kernel's modules load.
+      const { codeCacheDir, COMPILER_MODULE, prefetchCodeCache } = await import("./exec/code-cache");
+      void prefetchCodeCache(COMPILER_MODULE, codeCacheDir());
       const { startKernel } = await import("./kernel/kernel");
       await startKernel({
         connectionFile,
@@ -101,6 +106,7 @@ async function main(argv: readonly string[]): Promise<void> {
       }) as { user?: boolean; "sys-prefix"?: boolean; prefix?: string; name?: string; "display-name"?: string; help?: boolean };
       if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
       const displayName = values["display-name"];
+      const { installKernelspecs } = await import("./kernel/install");
       const installed = installKernelspecs({ target: targetOf(values), name: values.name ?? "tunelab", ...(displayName === undefined ? {} : { displayName }) });
       for (const spec of installed) process.stdout.write(`Installed kernelspec ${spec.name} in ${spec.directory}\n`);
       return;
@@ -115,6 +121,7 @@ async function main(argv: readonly string[]): Promise<void> {
       };
       if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
       const name = values.name ?? "tunelab";
+      const { uninstallKernelspecs } = await import("./kernel/install");
       const removed = uninstallKernelspecs({ target: targetOf(values), name });
       if (removed.length === 0) fail(`no kernelspec named ${name} found there`);
       for (const directory of removed) process.stdout.write(`Removed ${directory}\n`);

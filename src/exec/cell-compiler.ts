@@ -75,6 +75,16 @@ export class CellCompiler {
     this.program = new CellProgram(rootDir, javascript);
   }
 
+  /**
+   * Builds the first program (an empty cell after no declarations) and binds every file in it:
+   * the work of the libraries and `@types` that all later programs reuse, done before the first
+   * cell arrives. The empty cell is neither checked nor emitted (the first cell's own program
+   * needs a type checker of its own anyway), which is all `convert("", "")` would add.
+   */
+  warmUp(): void {
+    this.program.update("", "").program.getTypeChecker();
+  }
+
   /** Checks and compiles `code` after the earlier cells' declarations `previous`. */
   convert(previous: string, code: string): CompiledCell {
     const names = topLevelNames(code, this.program.cellFileName);

@@ -122,9 +122,8 @@ export class CellProgram {
       getDirectories: (directory) => sys.getDirectories(forward(directory)),
       readDirectory: (directory, extensions, exclude, include, depth) => sys.readDirectory(forward(directory), extensions, exclude, include, depth),
       resolveModuleNames: (names, containingFile, _reused, redirected, options, containingSourceFile) =>
-        names.map(
-          (name) =>
-            ts.resolveModuleName(name, containingFile, options, host, this.resolutionCache, redirected, containingSourceFile?.impliedNodeFormat).resolvedModule,
+        names.map((name) =>
+          isNodeScheme(name) ? undefined : ts.resolveModuleName(name, containingFile, options, host, this.resolutionCache, redirected, containingSourceFile?.impliedNodeFormat).resolvedModule,
         ),
     };
     if (sys.realpath !== undefined) {
@@ -201,11 +200,29 @@ function typeRoots(root: string, host: ts.CompilerHost): string[] {
   return [...roots, normalize(path.join(path.dirname(require.resolve("tslab/package.json")), "node_modules", "@types"))];
 }
 
-/** `node_modules/tslab/…` of the notebook, read from tslab's installation (as tslab does). */
+/**
+ * Whether `name` is a `node:` module: one of Node's built-ins, which `@types/node` declares as
+ * ambient modules. No file resolves it (no package can be named `node:…`, and the compiler
+ * options map no paths), so the resolver is not asked: it would look in every `node_modules`
+ * folder up to the root for each of them (most imports in `@types/node` are of this kind) and
+ * append every failed lookup to its cached results.
+ */
+function isNodeScheme(name: string): boolean {
+  return name.startsWith("node:");
+}
+
+/** tslab's installation folder (`node_modules/tslab/…` of the notebook is read from there). */
+let tslabDir: string | undefined;
+
+/**
+ * `node_modules/tslab/…` of the notebook, read from tslab's installation (as tslab does). Asked
+ * for every file and folder the compiler probes, so the common case (any other path) is a prefix test.
+ */
 function forwardTslabPath(root: string, file: string): string {
-  const relative = path.relative(`${root}/node_modules/tslab`, file);
-  if (relative.startsWith("..")) return file;
-  return normalize(path.join(path.dirname(require.resolve("tslab/package.json")), relative));
+  const folder = `${root}/node_modules/tslab`;
+  if (!file.startsWith(folder) || (file.length > folder.length && file[folder.length] !== "/")) return file;
+  tslabDir ??= path.dirname(require.resolve("tslab/package.json"));
+  return normalize(path.join(tslabDir, file.slice(folder.length)));
 }
 
 function modificationTime(file: string): number | undefined {

@@ -15,10 +15,14 @@
  * and regular expression literals, template literals' values and identifiers (astral identifiers
  * excepted); only raw template strings and `Function.prototype.toString` show the escapes. That
  * source is kept beside the cache (`….ascii.js`) and read as Latin-1 the next time.
+ *
+ * The kernel reads both files ahead ({@link prefetchCodeCache}), on libuv's thread pool, while its
+ * main thread loads its own modules and starts the transport thread: reading 11 MB into fresh
+ * memory is mostly page faults, which then happen on the other core.
  */
 import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, read, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import Module from "node:module";
 import * as vm from "node:vm";
@@ -30,6 +34,9 @@ import { log } from "../common/log";
  * reject and rewrite each other's cache.
  */
 const CACHE_FORMAT = "one-byte source";
+
+/** The compiler's package, the module the kernel loads with a code cache. */
+export const COMPILER_MODULE = "@tslab/typescript-for-tslab";
 
 /** A module loaded through {@link loadWithCodeCache}. */
 export interface CachedModule {
@@ -60,12 +67,11 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function loadWithCodeCache(id: string, cacheDir: string): CachedModule {
   const file = require.resolve(id);
   if (require.cache[file] !== undefined) return { cacheFile: undefined, cacheUsed: false, save: () => undefined };
-  const stat = statSync(file);
-  const key = createHash("sha256").update(`${CACHE_FORMAT}\0${file}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
-  const cacheFile = path.join(cacheDir, `${path.basename(file, ".js")}-${key}.v8cache`);
-  const asciiFile = path.join(cacheDir, `${path.basename(file, ".js")}-${key}.ascii.js`);
-  const { source, asciiCopy } = oneByteSource(file, asciiFile);
-  const cachedData = readCache(cacheFile);
+  const { cacheFile, asciiFile } = cacheFiles(file, cacheDir);
+  const ahead = readAhead.get(file)?.files;
+  readAhead.delete(file);
+  const { source, asciiCopy }: { source: string; asciiCopy?: string } = ahead?.ascii !== undefined ? { source: ahead.ascii.toString("latin1") } : oneByteSource(file, asciiFile);
+  const cachedData = ahead !== undefined ? ahead.cache : readCache(cacheFile);
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   const cacheUsed = cachedData !== undefined && script.cachedDataRejected !== true;
   if (cachedData !== undefined && !cacheUsed) log(`code cache ${cacheFile} was rejected by V8; it is rewritten`);
@@ -99,6 +105,79 @@ export function loadWithCodeCache(id: string, cacheDir: string): CachedModule {
       writeAtomically(cacheFile, script.createCachedData());
     },
   };
+}
+
+/** The files of a module's cache, read ahead by {@link prefetchCodeCache} (`files` once both reads ended). */
+interface ReadAhead {
+  readonly done: Promise<void>;
+  files?: { readonly ascii: Buffer | undefined; readonly cache: Buffer | undefined };
+}
+
+/** Reads under way or done, by the module's file; {@link loadWithCodeCache} takes its entry. */
+const readAhead = new Map<string, ReadAhead>();
+
+/**
+ * Starts reading the ASCII copy and the code cache of the module `id` (see {@link loadWithCodeCache})
+ * on libuv's thread pool; resolves when both reads ended (a missing file is not an error: it is then
+ * read, or made, as without this). `loadWithCodeCache` uses what was read if the reads ended by
+ * then, else it reads the files itself. Calling it again for the same module returns the same promise.
+ */
+export function prefetchCodeCache(id: string, cacheDir: string): Promise<void> {
+  let file: string;
+  try {
+    file = require.resolve(id);
+  } catch {
+    return Promise.resolve();
+  }
+  const known = readAhead.get(file);
+  if (known !== undefined) return known.done;
+  if (require.cache[file] !== undefined) return Promise.resolve();
+  let paths: { cacheFile: string; asciiFile: string };
+  try {
+    paths = cacheFiles(file, cacheDir);
+  } catch {
+    return Promise.resolve();
+  }
+  const entry: ReadAhead = {
+    done: Promise.all([readWhole(paths.asciiFile), readWhole(paths.cacheFile)]).then(([ascii, cache]) => {
+      entry.files = { ascii, cache };
+    }),
+  };
+  readAhead.set(file, entry);
+  return entry.done;
+}
+
+/** The names of the code cache and the ASCII copy of the module `file` (see {@link CACHE_FORMAT}). */
+function cacheFiles(file: string, cacheDir: string): { cacheFile: string; asciiFile: string } {
+  const stat = statSync(file);
+  const key = createHash("sha256").update(`${CACHE_FORMAT}\0${file}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
+  return { cacheFile: path.join(cacheDir, `${path.basename(file, ".js")}-${key}.v8cache`), asciiFile: path.join(cacheDir, `${path.basename(file, ".js")}-${key}.ascii.js`) };
+}
+
+/**
+ * The whole of `file`, read by one request to the thread pool (`fs.readFile` reads in chunks, each
+ * asked for by the main thread, which is busy meanwhile); `undefined` when it cannot be read whole.
+ */
+function readWhole(file: string): Promise<Buffer | undefined> {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve) => {
+    const finish = (buffer: Buffer | undefined): void => {
+      closeSync(fd);
+      resolve(buffer);
+    };
+    try {
+      const size = fstatSync(fd).size;
+      const buffer = Buffer.allocUnsafeSlow(size);
+      read(fd, buffer, 0, size, 0, (error, bytesRead) => finish(error === null && bytesRead === size ? buffer : undefined));
+    } catch {
+      finish(undefined);
+    }
+  });
 }
 
 /**

@@ -71,7 +71,7 @@ export class Engine {
     installVirtualPackages(rootDir);
     this.compiler = new CellCompiler(rootDir, language === "javascript");
     // The first program (parsing and binding the libraries and `@types`) is built now, not in the first cell.
-    this.compiler.convert("", "");
+    this.compiler.warmUp();
     this.locals = createLocals();
     this.require = this.createCellRequire();
     const globals = globalThis as Record<string, unknown>;

@@ -4,7 +4,7 @@
  * the main thread can carry them out (the transport worker does the rest: see transport.ts).
  */
 import type { Engine, Language } from "../exec/engine";
-import { codeCacheDir, loadWithCodeCache } from "../exec/code-cache";
+import { codeCacheDir, COMPILER_MODULE, loadWithCodeCache } from "../exec/code-cache";
 import { guardFunction, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, setSigintSeenListener, shareGuardedFlag, takePendingSigint } from "../exec/guard";
 import type { RunOutcome } from "../exec/outcome";
 import { CellScope, currentScope, runInScope } from "../exec/output";
@@ -262,9 +262,6 @@ export class CellRunner {
     };
   }
 }
-
-/** The compiler's package, loaded with a V8 code cache before the engine requires it. */
-const COMPILER_MODULE = "@tslab/typescript-for-tslab";
 
 /** Loads the compiler with its code cache; returns what writes the cache when there was none. */
 function loadCompiler(): (() => void) | undefined {

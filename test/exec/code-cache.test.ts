@@ -1,8 +1,8 @@
 /**
  * Loading a module with a V8 code cache (src/exec/code-cache.ts): the module works and is the one
  * `require` returns, the cache is written and then used, a damaged cache is rejected and rewritten,
- * a module with non-ASCII characters behaves the same from its ASCII copy, and the kernel's
- * compiler loads through it in a real process.
+ * a module with non-ASCII characters behaves the same from its ASCII copy, the files read ahead
+ * on the thread pool are the ones used, and the kernel's compiler loads through it in a real process.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -100,6 +100,46 @@ test("a module with non-ASCII characters gives the same values from its ASCII co
     assert.deepEqual(loadInNewProcess(file, cacheDir), { used: true, value: 20 }, "the cache was made from the copy's text");
     const values = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/code-cache.js"))}).loadWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(cacheDir)}); console.log(JSON.stringify(require(${JSON.stringify(file)}).values))`], { encoding: "utf8", timeout: 60_000 });
     assert.deepEqual(JSON.parse(values.stdout), expected, "the same values from the copy");
+  });
+});
+
+/**
+ * In a new process: reads the cache files of `file` ahead, deletes them once read (so only what was
+ * read ahead can give the cache and the ASCII copy), then loads `file`; or, with `wait` false,
+ * loads it while the reads are under way (it then reads the files itself).
+ */
+function loadReadAheadInNewProcess(file: string, cacheDir: string, wait: boolean): { used: boolean; values: unknown } {
+  const script = `
+    const fs = require("node:fs");
+    const path = require("node:path");
+    const { loadWithCodeCache, prefetchCodeCache } = require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/code-cache.js"))});
+    const cacheDir = ${JSON.stringify(cacheDir)};
+    const load = () => {
+      const loaded = loadWithCodeCache(${JSON.stringify(file)}, cacheDir);
+      console.log(JSON.stringify({ used: loaded.cacheUsed, values: require(${JSON.stringify(file)}).values }));
+    };
+    const reads = prefetchCodeCache(${JSON.stringify(file)}, cacheDir);
+    if (${wait}) reads.then(() => { for (const name of fs.readdirSync(cacheDir)) fs.rmSync(path.join(cacheDir, name)); load(); });
+    else load();`;
+  const result = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout.trim()) as { used: boolean; values: unknown };
+}
+
+test("the cache and the ASCII copy read ahead are what the module loads with; a load before the reads end reads them itself", () => {
+  withTemporaryDir((dir) => {
+    const file = path.join(dir, "main.js");
+    writeFileSync(file, "const café = 'déjà vu';\nexports.quadruple = (x) => 4 * x;\nexports.values = [café, '😀'.length];\n");
+    const expected = ["déjà vu", 2];
+    const cacheDir = path.join(dir, "cache");
+    const first = loadWithCodeCache(file, cacheDir);
+    first.save();
+    delete require.cache[file];
+    assert.equal(readdirSync(cacheDir).length, 2, "the cache and the ASCII copy");
+    assert.deepEqual(loadReadAheadInNewProcess(file, cacheDir, false), { used: true, values: expected }, "loaded while the reads are under way");
+    assert.deepEqual(loadReadAheadInNewProcess(file, cacheDir, true), { used: true, values: expected }, "loaded from what was read ahead (the files are gone)");
+    assert.deepEqual(readdirSync(cacheDir), [], "the files were deleted before the load");
+    assert.deepEqual(loadReadAheadInNewProcess(file, cacheDir, true), { used: false, values: expected }, "nothing to read ahead: loaded from the module itself");
   });
 });
 
