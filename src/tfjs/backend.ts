@@ -169,7 +169,9 @@ async function tryWasm(requireModule: (id: string) => unknown): Promise<Attempt>
  * of a search, while the threads that would optimise them competed with the training threads for
  * the cores: the first search of a session trained at about half speed until then. Measured
  * (bench:schedulers --seeds 1 --methods bayes --no-peer --trace, the first search of the process,
- * 2 worker threads): wall 16.7 → 12.9 s, the first trial (20 epochs, batch 64) 1.03 → 0.68 s.
+ * 2 worker threads, one run each, noisy): the first trial (20 epochs, batch 64) 1.03–1.16 s →
+ * 0.68–0.81 s, the first 0.98 trial done at 2.8–3.0 s → 1.9–2.5 s, the wall 16.3–16.7 s →
+ * 12.7–16.0 s.
  * The flag is the process's (worker threads included) and applies to modules compiled after it.
  */
 function optimizeWasmAtOnce(): void {
