@@ -17,14 +17,14 @@
  */
 import ts = require("@tslab/typescript-for-tslab");
 
-/** The names a declaration file declares at its top level. */
-function declaredNames(file: ts.SourceFile): Set<string> {
+/** The names top-level statements of a declaration file declare. */
+function declaredNames(statements: readonly ts.Statement[]): Set<string> {
   const names = new Set<string>();
   const addBinding = (name: ts.BindingName): void => {
     if (ts.isIdentifier(name)) names.add(name.text);
     else for (const element of name.elements) if (ts.isBindingElement(element)) addBinding(element.name);
   };
-  for (const statement of file.statements) {
+  for (const statement of statements) {
     if (ts.isVariableStatement(statement)) for (const declaration of statement.declarationList.declarations) addBinding(declaration.name);
     else if (ts.isImportEqualsDeclaration(statement) || ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isModuleDeclaration(statement)) {
       if (statement.name !== undefined && ts.isIdentifier(statement.name)) names.add(statement.name.text);
@@ -57,7 +57,7 @@ export function carryDeclarations(previous: string, next: string): string {
   if (dropped === null || dropped.every((line) => next.includes(line))) return next;
   const before = ts.createSourceFile("previous.d.ts", previous, ts.ScriptTarget.Latest, true);
   const after = ts.createSourceFile("next.d.ts", next, ts.ScriptTarget.Latest, true);
-  const declared = declaredNames(after);
+  const declared = declaredNames(after.statements);
   const carried = before.statements
     .filter((statement): statement is DroppedDeclaration => isDroppedByTslab(statement) && !declared.has((statement.name as ts.Identifier).text))
     .map((statement) => statement.getText(before));
@@ -66,11 +66,6 @@ export function carryDeclarations(previous: string, next: string): string {
     .map((directive) => `/// <reference types="${directive.fileName}" />`)
     .filter((line) => !next.includes(line));
   return `${[...references, ...carried].join("\n")}\n${next}`;
-}
-
-/** The top-level names one statement of a declaration file declares (see {@link declaredNames}). */
-function statementNames(file: ts.SourceFile, statement: ts.Statement): Set<string> {
-  return declaredNames({ ...file, statements: ts.factory.createNodeArray([statement]) } as ts.SourceFile);
 }
 
 /** Whether a declaration has a value at run time (not an interface or a type alias). */
@@ -96,14 +91,14 @@ export function declarationsAfterFailure(previous: string, next: string, isSet: 
   const unset = new Set<string>();
   for (const statement of after.statements) {
     const text = statement.getText(after);
-    const names = statementNames(after, statement);
+    const names = declaredNames([statement]);
     if (earlier.has(text) || !declaresValue(statement) || [...names].every(isSet)) kept.push(text);
     else for (const name of names) unset.add(name);
   }
   if (unset.size === 0) return carryDeclarations(previous, next);
-  const declaredAfter = new Set(kept.flatMap((text) => [...declaredNames(ts.createSourceFile("kept.d.ts", text, ts.ScriptTarget.Latest))]));
+  const declaredAfter = declaredNames(ts.createSourceFile("kept.d.ts", kept.join("\n"), ts.ScriptTarget.Latest).statements);
   const restored = before.statements
-    .filter((statement) => [...statementNames(before, statement)].some((name) => unset.has(name) && !declaredAfter.has(name)))
+    .filter((statement) => [...declaredNames([statement])].some((name) => unset.has(name) && !declaredAfter.has(name)))
     .map((statement) => statement.getText(before))
     .filter((text) => !kept.includes(text));
   const references = after.typeReferenceDirectives.map((directive) => `/// <reference types="${directive.fileName}" />`);
