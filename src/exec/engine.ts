@@ -307,6 +307,8 @@ function runtimeError(error: unknown): RunOutcome {
   }
   if (error instanceof Error) {
     const frames: string[] = [];
+    // Stacks already end at the cell (stack-trim.ts); this cut is for a stack formatted by a
+    // prepareStackTrace a cell set itself, which stack-trim no longer wraps.
     for (const line of (error.stack ?? "").split("\n")) {
       if (!line.startsWith("    at ")) continue;
       if (/Script\.runInThisContext|sigintHandlersWrap|tunelab-await-step/.test(line)) break;
