@@ -6,7 +6,7 @@
 import { INTERRUPTED } from "../exec/guard";
 import { INTERRUPTED_OUTCOME, type RunOutcome } from "../exec/outcome";
 import { currentScope } from "../exec/output";
-import { MagicError } from "../magic";
+import { MagicError } from "../magic/types";
 import { log } from "../common/log";
 import type { ErrorContent } from "./messages";
 

@@ -9,7 +9,7 @@ import { guardFunction, INTERRUPTED, setCallbackInterruptedListener, setForcedIn
 import type { RunOutcome } from "../exec/outcome";
 import { CellScope, currentScope, runInScope } from "../exec/output";
 import { setMagicRegistrar, toMimeBundle } from "../exec/display";
-import { alignedCode, createDefaultRegistry, runCell, type Magic, type MagicContext, type MagicRegistry, type OutputSink } from "../magic";
+import type { Magic, MagicContext, MagicRegistry, OutputSink } from "../magic";
 import { forwardOutput } from "../magic/context";
 import { SharedSlot } from "./bridge";
 import { errorContent, errorOutcome, INTERRUPTED_OUTCOME, InterruptError, unwrap } from "./cell-errors";
@@ -43,7 +43,8 @@ interface RunningCell {
 
 /** Runs cells one at a time and interrupts the running one. */
 export class CellRunner {
-  private readonly registry: MagicRegistry = createDefaultRegistry({ currentOutput: () => currentScope()?.sink });
+  /** The magics, made on first use (see {@link magics}). */
+  private registry: MagicRegistry | undefined;
   private projectMagicsRegistered = false;
   private engineInstance: Engine | undefined;
   /** Writes the compiler's code cache after the first cell (once: then it is `undefined`). */
@@ -88,11 +89,16 @@ export class CellRunner {
   }
 
   /**
-   * The magics cells can use: the builtins, `%%tune`, and those cells register. `%%tune` loads
-   * the tuning engine, TensorFlow.js helpers and storages, so it is registered on first use of
-   * the registry: a first cell without magics does not wait for it.
+   * The magics cells can use: the builtins, `%%tune`, and those cells register. The magic system
+   * is loaded on first use, after the compiler (the kernel loads it once the compiler is ready), so
+   * that a first cell without magics does not wait for it; `%%tune` loads the tuning engine,
+   * TensorFlow.js helpers and storages.
    */
   get magics(): MagicRegistry {
+    if (this.registry === undefined) {
+      const { createDefaultRegistry } = require("../magic") as typeof import("../magic");
+      this.registry = createDefaultRegistry({ currentOutput: () => currentScope()?.sink });
+    }
     if (!this.projectMagicsRegistered) {
       this.projectMagicsRegistered = true;
       registerProjectMagics(this.registry);
@@ -168,6 +174,7 @@ export class CellRunner {
       runInScope(scope, async () => {
         try {
           if (!hasMagicSyntax(code)) return finish(await this.engine.run(code));
+          const { alignedCode, runCell } = require("../magic/run") as typeof import("../magic/run");
           const result = await runCell(code, {
             registry: this.magics,
             context,

@@ -5,7 +5,9 @@
  * positions. Jupyter counts positions in code points, JavaScript in UTF-16 units.
  */
 import type { Engine } from "../exec/engine";
-import { codeView, completeMagic, magicCompleteness, type MagicRegistry } from "../magic";
+import { completeMagic, magicCompleteness } from "../magic/complete";
+import { codeView } from "../magic/positions";
+import type { MagicRegistry } from "../magic/registry";
 import type { Content } from "./messages";
 import { codePointsToUtf16, utf16ToCodePoints } from "./offsets";
 import type { CompleteRequest, InspectRequest, IsCompleteRequest } from "./requests";

@@ -16,7 +16,6 @@ import { errorContent, handlerFailureContent, reportStray } from "./cell-errors"
 import { CellRunner } from "./cell-runner";
 import { createCellSink, StdinRequests } from "./cell-sink";
 import { History } from "./history";
-import { complete, inspect, isComplete } from "./introspection";
 import { log } from "../common/log";
 import { exitProcess, guardProcessExit } from "./exit-guard";
 import { createMessage, replyType, type Content, type Envelope, type Header, type IopubContents, type IopubType } from "./messages";
@@ -101,9 +100,9 @@ export class Kernel {
       handle: (request, envelope) => this.execute(request, envelope),
       invalid: (error, envelope, channel) => this.reply(envelope, channel, { ...invalidRequestReply(error), execution_count: this.executionCount }),
     },
-    complete_request: { channels: SHELL_OR_CONTROL, handle: (request, envelope, channel) => this.reply(envelope, channel, complete(request, this.cells.engine, this.cells.magics)) },
-    inspect_request: { channels: SHELL_OR_CONTROL, handle: (request, envelope, channel) => this.reply(envelope, channel, inspect(request, this.cells.engine, this.cells.magics)) },
-    is_complete_request: { channels: SHELL_OR_CONTROL, handle: (request, envelope, channel) => this.reply(envelope, channel, isComplete(request, this.cells.engine)) },
+    complete_request: { channels: SHELL_OR_CONTROL, handle: (request, envelope, channel) => this.reply(envelope, channel, introspection().complete(request, this.cells.engine, this.cells.magics)) },
+    inspect_request: { channels: SHELL_OR_CONTROL, handle: (request, envelope, channel) => this.reply(envelope, channel, introspection().inspect(request, this.cells.engine, this.cells.magics)) },
+    is_complete_request: { channels: SHELL_OR_CONTROL, handle: (request, envelope, channel) => this.reply(envelope, channel, introspection().isComplete(request, this.cells.engine)) },
     history_request: { channels: SHELL_OR_CONTROL, handle: (query, envelope, channel) => this.reply(envelope, channel, { status: "ok", history: this.history.query(query) }) },
     // No comm targets exist: no comm is ever open, a comm_open is closed at once.
     comm_info_request: { channels: SHELL_OR_CONTROL, handle: (_request, envelope, channel) => this.reply(envelope, channel, { status: "ok", comms: {} }) },
@@ -354,4 +353,12 @@ function answeredByTransport(table: HandlerTable): TransportOptions["answers"] {
     if ("answeredByTransport" in route) answers[type] = route.channels;
   }
   return answers;
+}
+
+/**
+ * The replies to completion, inspection and `is_complete` (loaded on first use: they load the
+ * magic system's parser, which the first cell's result need not wait for).
+ */
+function introspection(): typeof import("./introspection") {
+  return require("./introspection") as typeof import("./introspection");
 }
