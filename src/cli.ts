@@ -24,6 +24,8 @@ Commands:
   install [target] [--name N] [--display-name D]
                                          write the kernelspecs (N, default "tunelab", and N-js)
   uninstall [target] [--name N]          remove them
+  warm-up                                make the compiler's code cache, so that the first kernel
+                                         starts as fast as later ones (build and install run it)
   run NOTEBOOK.ipynb [options]           execute a notebook headless, without Jupyter (tunelab run --help)
 
 Targets (where Jupyter looks for kernelspecs):
@@ -48,6 +50,17 @@ function targetOf(values: { user?: boolean; "sys-prefix"?: boolean; prefix?: str
   if (values["sys-prefix"] === true) return { kind: "sys-prefix" };
   if (values.prefix !== undefined) return { kind: "prefix", prefix: values.prefix };
   return { kind: "default" };
+}
+
+/** Makes the compiler's code cache unless there is one (see src/exec/warm-up.ts); a failure is reported, not fatal. */
+async function warmUp(): Promise<void> {
+  const { codeCacheDir } = await import("./exec/code-cache");
+  const { warmUpCompilerCache } = await import("./exec/warm-up");
+  const directory = codeCacheDir();
+  const started = performance.now();
+  const outcome = await warmUpCompilerCache(directory);
+  if (outcome.status === "written") process.stdout.write(`Made the compiler's code cache in ${directory} (${Math.round(performance.now() - started)} ms)\n`);
+  else if (outcome.status === "failed") process.stderr.write(`tunelab: the compiler's code cache was not made (${outcome.reason ?? "unknown reason"}); the first kernel will make it\n`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -109,6 +122,13 @@ async function main(argv: readonly string[]): Promise<void> {
       const { installKernelspecs } = await import("./kernel/install");
       const installed = installKernelspecs({ target: targetOf(values), name: values.name ?? "tunelab", ...(displayName === undefined ? {} : { displayName }) });
       for (const spec of installed) process.stdout.write(`Installed kernelspec ${spec.name} in ${spec.directory}\n`);
+      await warmUp();
+      return;
+    }
+    case "warm-up": {
+      const values = parse({});
+      if (values["help"] === true) return void process.stdout.write(`${USAGE}\n`);
+      await warmUp();
       return;
     }
     case "uninstall": {

@@ -22,7 +22,7 @@
  */
 import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, mkdirSync, openSync, read, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, read, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import Module from "node:module";
 import * as vm from "node:vm";
@@ -105,6 +105,18 @@ export function loadWithCodeCache(id: string, cacheDir: string): CachedModule {
       writeAtomically(cacheFile, script.createCachedData());
     },
   };
+}
+
+/**
+ * Whether the module `id` has a code cache in `cacheDir` (written earlier; V8 may still reject it
+ * when the process runs with other flags, and the kernel then rewrites it).
+ */
+export function hasCodeCache(id: string, cacheDir: string): boolean {
+  try {
+    return existsSync(cacheFiles(require.resolve(id), cacheDir).cacheFile);
+  } catch {
+    return false;
+  }
 }
 
 /** The files of a module's cache, read ahead by {@link prefetchCodeCache} (`files` once both reads ended). */

@@ -188,3 +188,38 @@ test("the kernel's compiler loads through the cache in a real process, and a sec
     assert.deepEqual(second, { ...first, used: true });
   });
 });
+
+test("tunelab warm-up makes the compiler's cache, which a kernel's first load then uses; a second warm-up leaves it as it is", () => {
+  withTemporaryDir((dir) => {
+    const cli = path.resolve(__dirname, "../../src/cli.js");
+    const warmUp = () => spawnSync(process.execPath, [cli, "warm-up"], { encoding: "utf8", timeout: 120_000, env: { ...process.env, TUNELAB_CACHE_DIR: dir } });
+    const first = warmUp();
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, new RegExp(`Made the compiler's code cache in ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    const cacheFile = readdirSync(dir).find((name) => name.endsWith(".v8cache"));
+    assert.ok(cacheFile !== undefined, `a .v8cache file in ${readdirSync(dir).join(", ")}`);
+    const written = readFileSync(path.join(dir, cacheFile));
+
+    // What the kernel does first: load the compiler with the cache.
+    const load = `const { loadWithCodeCache } = require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/code-cache.js"))});
+      console.log(JSON.stringify({ used: loadWithCodeCache("@tslab/typescript-for-tslab", ${JSON.stringify(dir)}).cacheUsed }));`;
+    const kernelLoad = spawnSync(process.execPath, ["-e", load], { encoding: "utf8", timeout: 120_000 });
+    assert.equal(kernelLoad.status, 0, kernelLoad.stderr);
+    assert.deepEqual(JSON.parse(kernelLoad.stdout.trim()), { used: true });
+
+    const second = warmUp();
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(second.stdout, "");
+    assert.deepEqual(readFileSync(path.join(dir, cacheFile)), written);
+  });
+});
+
+test("tunelab warm-up where the cache cannot be written says so and exits 0 (the first kernel makes the cache)", () => {
+  withTemporaryDir((dir) => {
+    const blocked = path.join(dir, "not-a-folder");
+    writeFileSync(blocked, "a file where the cache folder should be");
+    const result = spawnSync(process.execPath, [path.resolve(__dirname, "../../src/cli.js"), "warm-up"], { encoding: "utf8", timeout: 120_000, env: { ...process.env, TUNELAB_CACHE_DIR: blocked } });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /the compiler's code cache was not made \(.*could not be written\); the first kernel will make it/);
+  });
+});
