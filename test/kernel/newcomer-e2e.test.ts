@@ -7,6 +7,7 @@ import { scenarioTests } from "./helpers";
 /** Scenario groups; each group shares one kernel process (a failing scenario restarts it). */
 const GROUPS: Record<string, readonly string[]> = {
   "interrupts": ["interrupt_of_an_objective_that_never_returns"],
+  "evaluation": ["prediction_metrics_as_several_objectives"],
 };
 
 scenarioTests("new user's surprises through the kernel", "newcomer_scenarios.py", GROUPS, { timeoutMs: 300_000 });

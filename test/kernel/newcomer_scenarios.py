@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from scenarios import check, main, scenario, streams
-from tune_helpers import ok, value
+from tune_helpers import ok, setup, value
 
 
 @scenario
@@ -37,6 +37,23 @@ def interrupt_of_an_objective_that_never_returns(k):
     check(len(trials) == 1 and trials[0][0] == "failed" and trials[0][1].startswith("interrupted: the objective had not returned"), trials)
     check(value(k, "calls") == 1, "no trial started after the interrupt")
     check(value(k, "1 + 1") == 2, "the kernel runs the next cell")
+
+
+@scenario
+def prediction_metrics_as_several_objectives(k):
+    # --metric val_f1_macro,params: a metric computed from predictions is one of several objectives
+    # (it was refused as "unknown metric", though the same error listed it as computed from predictions).
+    setup(k)
+    ok(k, "%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 2 --metric val_f1_macro,params \\\n"
+          "       --trials 3 --seed 2 --workers 1 --no-live --out f1front\n"
+          "units: int(4, 16, log)\nlr: loguniform(1e-2, 1e-1)")
+    trials = value(k, "f1front.trials.map((t) => ({ state: t.state, values: t.values, units: t.params.units }))")
+    check(len(trials) == 3 and all(t["state"] == "complete" for t in trials), trials)
+    for t in trials:
+        f1, weights = t["values"]
+        check(0 <= f1 <= 1, f"val_f1_macro is an F1 score: {t}")
+        check(weights == 4 * t["units"] + t["units"] + t["units"] * 3 + 3, f"params is the weight count: {t}")
+    check(value(k, "f1front.objectives.directions") == ["maximize", "minimize"], "F1 is maximised, the weight count minimised")
 
 
 if __name__ == "__main__":

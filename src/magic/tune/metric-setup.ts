@@ -16,7 +16,7 @@ import { lookupFunction } from "./variables";
 
 /** What the trainer is asked for. */
 export interface MetricSetup {
-  /** The objective metric as the user named it (resolved against the history by the model check). */
+  /** The objective metric as the user named it (resolved against the history by the model check); with several objectives, their list as written. */
   readonly requested: string;
   /** Metrics from predictions on the validation rows, when the objective is one (or `--metric-fn` is given). */
   readonly validationMetrics?: PredictionMetrics;
@@ -26,15 +26,16 @@ export interface MetricSetup {
 
 /**
  * The objective metric and the validation metrics a `--model` search needs: `--metric` (default
- * `val_<metric-fn name>` with `--metric-fn`, else `val_loss`); a prediction metric among them is
- * computed from predictions, and so is the `--metric-fn` function, under `val_<name>`.
+ * `val_<metric-fn name>` with `--metric-fn`, else `val_loss`), or each of several objectives
+ * (`--metric val_f1,size`); every prediction metric among them is computed from predictions, and
+ * so is the `--metric-fn` function, under `val_<name>`.
  * @throws MagicError when `--metric-fn` names no function
  */
 export function setUpMetrics(options: TuneOptions, context: MagicContext): MetricSetup {
   const user = options.metricFn === undefined ? undefined : parseMetricFn(options.metricFn);
-  const requested = options.metric ?? (user === undefined ? "val_loss" : `val_${user.name}`);
-  const builtIn = predictionMetric(requested);
-  const names = builtIn === undefined ? [] : [builtIn.name];
+  const wanted = options.objectives?.metrics ?? [options.metric ?? (user === undefined ? "val_loss" : `val_${user.name}`)];
+  const requested = wanted.join(",");
+  const names = wanted.flatMap((name) => predictionMetric(name)?.name ?? []);
   const userMetrics: Record<string, UserMetricFunction> =
     user === undefined ? {} : { [user.name]: lookupFunction(context, user.variable, "metric-fn") as unknown as UserMetricFunction };
   if (names.length === 0 && user === undefined) return { requested };
