@@ -68,7 +68,9 @@ export function parseTable(text: string, options: TableOptions = {}, source = "t
   });
   const targetMode = options.target ?? "last";
   const featureCount = targetMode === "last" ? width - 1 : width;
-  if (featureCount < 1) throw new Error(`${source}: rows have ${width} field(s), too few for features and a target`);
+  if (featureCount < 1) {
+    throw new Error(`${source}: rows have ${width} field, too few for features and a target; a column of targets alone loads with { target: "none" } (its values are then x[i][0])`);
+  }
   if (header !== undefined) {
     if (header.rowCount !== rows.length) {
       throw new Error(`${source}: the header announces ${header.rowCount} rows, but ${rows.length} follow`);

@@ -58,4 +58,7 @@ test("bad tables fail naming the line and what was expected", () => {
   assert.throws(() => parseTable("1,2,0\n3,1\n", {}, "t.csv"), /t\.csv: data row 2 has 2 fields, but the first row has 3/);
   assert.throws(() => parseTable("1.5,2,0\n", { header: "counts" }, "t.csv"), /t\.csv line 1: expected a header "rows,features,className,\.\.\."/);
   assert.throws(() => parseTable("\n\n", {}, "t.csv"), /t\.csv is empty/);
+  // A targets-only file (diabetes_target.csv.gz): the error says how to read it.
+  assert.throws(() => parseTable("151\n75\n", {}, "y.csv"), /y\.csv: rows have 1 field, too few for features and a target; a column of targets alone loads with \{ target: "none" \}/);
+  assert.deepEqual(parseTable("151\n75\n", { target: "none" }, "y.csv").x, [[151], [75]]);
 });
