@@ -8,6 +8,7 @@ import { scenarioTests } from "./helpers";
 const GROUPS: Record<string, readonly string[]> = {
   "interrupts": ["interrupt_of_an_objective_that_never_returns"],
   "evaluation": ["prediction_metrics_as_several_objectives"],
+  "magic arguments": ["out_naming_the_objective_is_refused"],
 };
 
 scenarioTests("new user's surprises through the kernel", "newcomer_scenarios.py", GROUPS, { timeoutMs: 300_000 });

@@ -56,5 +56,15 @@ def prediction_metrics_as_several_objectives(k):
     check(value(k, "f1front.objectives.directions") == ["maximize", "minimize"], "F1 is maximised, the weight count minimised")
 
 
+@scenario
+def out_naming_the_objective_is_refused(k):
+    # %%tune --objective f --out f bound the study to f: the cell's next run found a study where its
+    # function was ("expected a function, but f is a NotebookStudy"), and the function was gone.
+    ok(k, "function f(p: { x: number }) { return (p.x - 0.3) ** 2; }")
+    content, _, _ = k.execute("%%tune --objective f --trials 2 --no-live --out f\nx: uniform(0, 1)")
+    check(content["status"] == "error" and content["evalue"].startswith("line 1: --out f would replace --objective's f, which this cell reads"), content)
+    check(value(k, "typeof f") == "function", "f is still the function")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -5,7 +5,7 @@
 import { MagicError, type OptionSpec, type ParsedArgs } from "../types";
 import type { StudyDirection } from "../../engine/types";
 import { SPACE_GRAMMAR } from "./space-grammar";
-import { outNameProblem } from "./names";
+import { outNameProblem, outShadowsInput } from "./names";
 import { kebabCase } from "../option-names";
 import { checkSeveralObjectives, readObjectiveOptions, type ObjectivesRequest } from "./objectives";
 
@@ -269,7 +269,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     const value = options[name];
     if (value !== undefined && !IDENTIFIER.test(value)) fail(`--${name} expects a variable name, got "${value}"`);
   }
-  const outProblem = outNameProblem(options.out);
+  const outProblem = outNameProblem(options.out) ?? outShadowsInput(options.out, options);
   if (outProblem !== undefined) fail(outProblem);
   if (options.model !== undefined && options.data === undefined) fail("--model needs --data X,Y: the training inputs and targets");
   if (options.objective !== undefined) {
