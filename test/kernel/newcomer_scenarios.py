@@ -66,5 +66,30 @@ def out_naming_the_objective_is_refused(k):
     check(value(k, "typeof f") == "function", "f is still the function")
 
 
+@scenario
+def positive_class_named_by_its_label(k):
+    # Targets that are class names ("other", "setosa"): --positive-class may name one, as
+    # scikit-learn's pos_label does (it was refused: "--positive-class expects an integer").
+    setup(k)
+    ok(k, "const yName = iris.y.map((c) => (c === 0 ? \"setosa\" : \"other\"));\n"
+          "function buildBinary(p: { units: number; lr: number }): tf.LayersModel {\n"
+          "  const m = tf.sequential();\n"
+          "  m.add(tf.layers.dense({ inputShape: [4], units: p.units, activation: \"relu\" }));\n"
+          "  m.add(tf.layers.dense({ units: 1, activation: \"sigmoid\" }));\n"
+          "  m.compile({ optimizer: tf.train.adam(p.lr), loss: \"binaryCrossentropy\" });\n"
+          "  return m;\n}")
+    cell = ("%%tune --model buildBinary --data xTrain,yName --validation 0.3 --epochs 2 --metric val_recall --positive-class {c} \\\n"
+            "       --test xTrain,yName --strategy random --trials 2 --seed 3 --workers 1 --no-live --out {out}\n"
+            "units: int(2, 8)\nlr: loguniform(1e-2, 1e-1)")
+    text = streams(ok(k, cell.format(c="other", out="byName")))
+    check("0 = other, 1 = setosa" in text, text)
+    ok(k, cell.format(c="0", out="byIndex"))
+    by_name = value(k, "byName.trials.map((t) => t.value)")
+    check(by_name == value(k, "byIndex.trials.map((t) => t.value)"), "--positive-class other is class 0")
+    check(value(k, "byName.testMetrics.report.classNames") == ["other", "setosa"], "the report names the classes")
+    content, _, _ = k.execute(cell.format(c="versicolor", out="wrong"))
+    check(content["status"] == "error" and content["evalue"] == "line 1: --positive-class versicolor: expected a class index or one of the class names other (0), setosa (1)", content)
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

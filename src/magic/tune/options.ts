@@ -32,7 +32,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
   { name: "metric", type: "list", metavar: "NAME[,NAME…]", description: "metric to optimise: a history name such as val_loss or val_acc (model), a metric computed from predictions (val_f1, val_precision, val_recall, each also _macro/_micro/_weighted, val_auc, val_pr_auc, val_r2, val_mae, val_rmse), or a key of the objective's record (default: val_loss, or loss without validation; value for a number); several (val_acc,size) make a multi-objective study with a Pareto front; --model also has params, size (bytes) and latency (ms per example)" },
   { name: "metricFn", type: "string", metavar: "FN", description: "--model: notebook function (yTrue, yPred) => number scored on the validation rows (each as rows of numbers, one per output); its value is val_FN (NAME=FN: val_NAME) and the default --metric" },
-  { name: "positiveClass", type: "integer", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score (default 1)" },
+  { name: "positiveClass", type: "string", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score: its index, or its name when the targets are class names or --class-names names them (default 1)" },
   { name: "test", type: "list", metavar: "X,Y", description: "--model: held-out inputs and targets; the best model is evaluated on them once, after the search, beside its validation metrics" },
   { name: "testTop", type: "integer", metavar: "K", description: "with --test: evaluate the K best models of the search (each kept until then: the best as study.bestModel, the others in study.runnerUpModels; every other model is disposed as soon as it drops out); with several objectives, the first K models of the Pareto front by the first objective (default: all of them)" },
   { name: "classNames", type: "list", metavar: "A,B,…|VAR", description: "--model: the classes' names, in class-index order, for the best-model report (confusion matrix, per-class table, ROC and PR legends): the names themselves, or the variable of an array of them" },
@@ -149,7 +149,8 @@ export interface TuneOptions {
   readonly metric?: string;
   /** `--metric-fn FN` or `NAME=FN`: a notebook metric function. */
   readonly metricFn?: string;
-  readonly positiveClass?: number;
+  /** As written: a class index, or a class name resolved against the targets' names (class-names.ts). */
+  readonly positiveClass?: string;
   readonly test?: readonly [string, string];
   /** `--test-top K`: how many of the best models `--test` evaluates. */
   readonly testTop?: number;
@@ -229,7 +230,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     batchSize: number("batchSize") ?? 32,
     ...readObjectiveOptions(args["metric"] as readonly string[] | undefined, args["direction"] as readonly string[] | undefined),
     ...optional("metricFn", string("metricFn")),
-    ...optional("positiveClass", number("positiveClass")),
+    ...optional("positiveClass", string("positiveClass")),
     ...optional("test", pair("test")),
     ...optional("testTop", number("testTop")),
     ...optional("classNames", args["classNames"] as readonly string[] | undefined),
