@@ -8,7 +8,7 @@ import { scenarioTests } from "./helpers";
 const GROUPS: Record<string, readonly string[]> = {
   "interrupts": ["interrupt_of_an_objective_that_never_returns"],
   "evaluation": ["prediction_metrics_as_several_objectives", "positive_class_named_by_its_label"],
-  "magic arguments": ["out_naming_the_objective_is_refused"],
+  "magic arguments": ["out_naming_the_objective_is_refused", "objective_record_without_the_metric_stops_at_once"],
 };
 
 scenarioTests("new user's surprises through the kernel", "newcomer_scenarios.py", GROUPS, { timeoutMs: 300_000 });

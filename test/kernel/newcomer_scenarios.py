@@ -91,5 +91,21 @@ def positive_class_named_by_its_label(k):
     check(content["status"] == "error" and content["evalue"] == "line 1: --positive-class versicolor: expected a class index or one of the class names other (0), setosa (1)", content)
 
 
+@scenario
+def objective_record_without_the_metric_stops_at_once(k):
+    # An --objective returning {loss, acc} without --metric: every trial failed alike ("without the
+    # study's metric value") until 10 had failed in a row. The first result now stops the search,
+    # naming the --metric to give, as Keras Tuner refuses an objective missing from the metrics.
+    ok(k, "let calls = 0;\nfunction scores(p: { x: number }) { calls++; return { loss: p.x, acc: 1 - p.x }; }")
+    content, outputs, _ = k.execute("%%tune --objective scores --trials 30 --seed 1 --no-live --out s\nx: uniform(0, 1)")
+    check(content["status"] == "error" and content["evalue"] == 'line 1: --objective scores returned the metrics {loss, acc}, which have no "value": name the one to optimise with --metric loss (or acc)', content)
+    check(value(k, "calls") == 1 and value(k, "s.trials.length") == 1, "the search stopped after the first trial, which is kept")
+    ok(k, "%%tune --objective scores --metric acc --trials 3 --seed 1 --no-live --out s\nx: uniform(0, 1)")
+    check(value(k, "s.trials.map((t) => t.state)") == ["complete"] * 3, "with --metric acc it runs")
+    content, _, _ = k.execute("function broken(p: { x: number }): number { throw new Error('no'); }\n")
+    content, _, _ = k.execute("%%tune --objective broken --trials 9 --max-failures 2 --seed 1 --no-live --out b\nx: uniform(0, 1)")
+    check(content["evalue"] == "line 1: stopping the search: the last 2 trials failed in a row (the last with: no); check the objective, or raise --max-failures", content)
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
