@@ -1,6 +1,8 @@
 /**
  * Surprises a new user met, kept fixed end to end through a real jupyter_client and the real
- * kernel (test/kernel/newcomer_scenarios.py): an interrupted `--objective` that never returns.
+ * kernel (test/kernel/newcomer_scenarios.py): an interrupted `--objective` that never returns;
+ * prediction metrics among several objectives, `--positive-class` by name; `--out` naming the
+ * cell's own function, an objective's record without the metric, a missing data variable.
  */
 import { scenarioTests } from "./helpers";
 
@@ -8,7 +10,11 @@ import { scenarioTests } from "./helpers";
 const GROUPS: Record<string, readonly string[]> = {
   "interrupts": ["interrupt_of_an_objective_that_never_returns"],
   "evaluation": ["prediction_metrics_as_several_objectives", "positive_class_named_by_its_label"],
-  "magic arguments": ["out_naming_the_objective_is_refused", "objective_record_without_the_metric_stops_at_once"],
+  "magic arguments": [
+    "out_naming_the_objective_is_refused",
+    "objective_record_without_the_metric_stops_at_once",
+    "a_missing_data_variable_fails_before_the_strategy_is_announced",
+  ],
 };
 
 scenarioTests("new user's surprises through the kernel", "newcomer_scenarios.py", GROUPS, { timeoutMs: 300_000 });

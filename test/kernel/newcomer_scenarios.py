@@ -107,5 +107,17 @@ def objective_record_without_the_metric_stops_at_once(k):
     check(content["evalue"] == "line 1: stopping the search: the last 2 trials failed in a row (the last with: no); check the objective, or raise --max-failures", content)
 
 
+@scenario
+def a_missing_data_variable_fails_before_the_strategy_is_announced(k):
+    # A forgotten data cell: the error came after "Strategy bayes (auto: ...)" and "Seed ..." lines,
+    # as if the search had started.
+    setup(k)
+    content, outputs, _ = k.execute("%%tune --model buildModel --data xTrain,yTrian --trials 2 --no-live --out s\nunits: int(4, 8)\nlr: loguniform(1e-2, 1e-1)")
+    check(content["status"] == "error" and content["evalue"] == 'line 1: unknown variable "yTrian": define it in an earlier cell (and run that cell)', content)
+    check(streams(outputs) == "", f"nothing said before the error: {streams(outputs)!r}")
+    content, outputs, _ = k.execute("%%tune --model buildModel --data xTrain,yTrain --test xTest,yTest --trials 2 --no-live --out s\nunits: int(4, 8)\nlr: loguniform(1e-2, 1e-1)")
+    check(content["status"] == "error" and 'unknown variable "xTest"' in content["evalue"] and streams(outputs) == "", (content, streams(outputs)))
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
