@@ -119,5 +119,26 @@ def a_missing_data_variable_fails_before_the_strategy_is_announced(k):
     check(content["status"] == "error" and 'unknown variable "xTest"' in content["evalue"] and streams(outputs) == "", (content, streams(outputs)))
 
 
+@scenario
+def interrupt_of_a_synchronous_objective_ends_at_the_trial_boundary(k):
+    # A synchronous objective (a busy loop of 0.5 s): the search chained its trials through promise
+    # jobs only, so the interrupt reached the cell only when forced after its 3 s grace, stopping a
+    # trial midway (recorded failed) after several more had run. Now the search ends once the
+    # running trial returns, and that trial is kept complete.
+    ok(k, "let started = 0;\n"
+          "function busy(p: { x: number }) { started++; console.log(`trial ${started} started`); const end = Date.now() + 500; while (Date.now() < end); return p.x; }")
+    msg_id = k.kc.execute("%%tune --objective busy --trials 40 --seed 1 --no-live --out busyStudy\nx: uniform(0, 1)")
+    deadline = time.time() + 60
+    while "trial 2 started" not in streams(k.iopub.get(msg_id, [])):
+        check(time.time() < deadline, "the second trial never started")
+        k.drain(0.05)
+    k.km.interrupt_kernel()
+    reply = k.reply(msg_id, timeout=60)
+    check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply["content"])
+    states = value(k, "busyStudy.trials.map((t) => t.state)")
+    check(states == ["complete"] * len(states), f"no trial was cut short: {states}")
+    check(value(k, "started") == len(states), "no trial started after the interrupt")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
