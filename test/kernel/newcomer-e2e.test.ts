@@ -8,7 +8,11 @@ import { scenarioTests } from "./helpers";
 
 /** Scenario groups; each group shares one kernel process (a failing scenario restarts it). */
 const GROUPS: Record<string, readonly string[]> = {
-  "interrupts": ["interrupt_of_an_objective_that_never_returns", "interrupt_of_a_synchronous_objective_ends_at_the_trial_boundary"],
+  "interrupts": [
+    "interrupt_of_an_objective_that_never_returns",
+    "interrupt_of_a_synchronous_objective_ends_at_the_trial_boundary",
+    "a_cell_interrupted_at_an_await_keeps_what_it_declared",
+  ],
   "evaluation": ["prediction_metrics_as_several_objectives", "positive_class_named_by_its_label"],
   "magic arguments": [
     "out_naming_the_objective_is_refused",
