@@ -35,7 +35,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "positiveClass", type: "string", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score: its index, or its name when the targets are class names or --class-names names them (default 1)" },
   { name: "test", type: "list", metavar: "X,Y", description: "--model: held-out inputs and targets; the best model is evaluated on them once, after the search, beside its validation metrics" },
   { name: "testTop", type: "integer", metavar: "K", description: "with --test: evaluate the K best models of the search (each kept until then: the best as study.bestModel, the others in study.runnerUpModels; every other model is disposed as soon as it drops out); with several objectives, the first K models of the Pareto front by the first objective (default: all of them)" },
-  { name: "classNames", type: "list", metavar: "A,B,…|VAR", description: "--model: the classes' names, in class-index order, for the best-model report (confusion matrix, per-class table, ROC and PR legends): the names themselves, or the variable of an array of them" },
+  { name: "classNames", type: "list", metavar: "A,B,…|VAR", description: "--model: the classes' names, in class-index order, for the best-model report (confusion matrix, per-class table, ROC and PR legends): the names themselves, or the variable of an array of them (or its property: table.classNames)" },
   { name: "direction", type: "list", choices: ["minimize", "maximize"], description: "optimisation direction, one per metric (default: inferred from the metric: loss/error/params/size/latency down, accuracy/auc up)" },
   { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian (with several objectives, on ParEGO's random scalarisations), tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), NSGA-II (several objectives), random, scrambled Sobol, grid, BOHB (TPE fitted at the largest budget with enough observations + --pruner hyperband), or population-based training (pbt, --model only: see below)" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
@@ -287,8 +287,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.testTop !== undefined && options.testTop < 1) fail(`--test-top must be at least 1, got ${options.testTop}`);
   if (options.testTop !== undefined && !options.keepBest) fail("--test-top evaluates the models kept after the search; drop --no-keep-best");
   if (options.classNames !== undefined && options.test === undefined) fail("--class-names names the classes in the --test report; add --test X,Y");
-  if (options.classNames !== undefined && options.classNames.length === 1 && !IDENTIFIER.test(options.classNames[0]!)) {
-    fail(`--class-names expects two or more names (A,B,…) or the variable of an array of them, got "${options.classNames[0]}"`);
+  if (options.classNames !== undefined && options.classNames.length === 1 && !DATA_PATH.test(options.classNames[0]!)) {
+    fail(`--class-names expects two or more names (A,B,…) or the variable of an array of them (or its property: table.classNames), got "${options.classNames[0]}"`);
   }
   if (options.metricFn !== undefined && !METRIC_FN.test(options.metricFn)) {
     fail(`--metric-fn expects a function's variable name, or NAME=FN to name its metric, got "${options.metricFn}"`);

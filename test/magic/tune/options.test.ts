@@ -78,3 +78,12 @@ test("--out refuses a variable the cell reads: its function, its data, its metri
   }
   assert.equal(readOptions({ model: "build", data: ["split.xTrain", "split.yTrain"], metricFn: "f2=score", out: "f2" }, 0).out, "f2", "a metric's name is no variable");
 });
+
+test("--class-names may name a variable's property (table.classNames, as loadTable returns them)", () => {
+  const options = readOptions({ model: "build", data: ["x", "y"], test: ["xt", "yt"], classNames: ["table.classNames"] } as ParsedArgs, 0);
+  assert.deepEqual(options.classNames, ["table.classNames"]);
+  assert.throws(
+    () => readOptions({ model: "build", data: ["x", "y"], test: ["xt", "yt"], classNames: ["table..names"] } as ParsedArgs, 0),
+    (error: unknown) => error instanceof MagicError && /--class-names expects two or more names .* got "table\.\.names"/.test(error.message),
+  );
+});
