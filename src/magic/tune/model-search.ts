@@ -69,7 +69,10 @@ export async function runModelSearch(
   const validation = readValidation(options, context, labels.classes);
   let data: TrainingData;
   try {
-    data = prepareTrainingData(tf, x, y, { validation, seed: deriveSeed(seed, "data") }, dataNames);
+    // --cv folds keep each class's share when the targets are class labels, as scikit-learn's
+    // cross-validation of a classifier does (a rare class could be absent from a fold, failing
+    // every trial on a metric such as val_auc); --validation FRACTION is a plain split, as Keras's.
+    data = prepareTrainingData(tf, x, y, { validation, seed: deriveSeed(seed, "data"), ...(validation.kind === "folds" ? { stratify: "if-classes" as const } : {}) }, dataNames);
   } catch (error) {
     throw new MagicError(`--data ${xName},${yName}: ${messageOf(error)}`, 1);
   }
