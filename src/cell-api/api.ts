@@ -16,14 +16,18 @@ export { adamHD, sgdHD, hypergradientVersionOf, isHypergradientOptimizer } from 
 export type { AdamHDOptions, HypergradientOptimizer, HypergradientOptions, HypergradientRule } from "../tfjs/hypergradient";
 export { loadTensorFlow } from "../tfjs/backend";
 export {
+  CmaEsSampler,
   createStudy,
   GPSampler,
   GridSampler,
+  HyperbandPruner,
   JournalStorage,
   MedianPruner,
+  NSGA2Sampler,
   RandomSampler,
   Study,
   SuccessiveHalvingPruner,
+  TPESampler,
   Trial,
   TrialPruned,
 } from "../engine";

@@ -75,6 +75,10 @@ function checkBounds(kind: string, low: unknown, high: unknown): asserts low is 
   if (!(low <= high)) {
     throw new DistributionError(`${kind}: \`low <= high\` must hold, but got (low=${low}, high=${high})`);
   }
+  // Values are drawn as low + u·(high − low): a width beyond the largest double draws only `high`.
+  if (!Number.isFinite(high - low)) {
+    throw new DistributionError(`${kind}: \`high - low\` must be a finite number, but got (low=${low}, high=${high}), whose difference overflows`);
+  }
 }
 
 /** The rules of a float distribution. */

@@ -19,11 +19,14 @@ export class SearchSpaceExhaustedError extends Error {
 export class TooManyFailuresError extends Error {
   override readonly name = "TooManyFailuresError";
   readonly lastError: string;
+  /** How many trials failed in a row. */
+  readonly count: number;
   constructor(count: number, lastError: string) {
     super(
       `stopping the search: the last ${count} trials failed in a row (the last with: ${lastError}); ` +
         `check the objective, or raise maxConsecutiveFailures`,
     );
     this.lastError = lastError;
+    this.count = count;
   }
 }

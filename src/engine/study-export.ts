@@ -19,13 +19,16 @@ export function studyToJSON(
 /**
  * The trials as CSV, one row per trial: number, state, value (with `objectiveMetrics`, a study of
  * several objectives: one `values_<metric>` column per objective instead), `params_<name>` and
- * `metrics_<name>` columns (in order of first appearance), started_at, completed_at,
- * duration_ms, error. Values are JSON (strings bare), quoted when they hold `"`, `,` or a newline.
+ * `metrics_<name>` columns (in order of first appearance, the names of `paramOrder` first in that
+ * order: a conditional parameter that first appears in a later trial keeps its place in the space),
+ * started_at, completed_at, duration_ms, error. Values are JSON (strings bare), quoted when they
+ * hold `"`, `,` or a newline.
  */
-export function trialsToCSV(trials: readonly FrozenTrial[], objectiveMetrics?: readonly string[]): string {
+export function trialsToCSV(trials: readonly FrozenTrial[], objectiveMetrics?: readonly string[], paramOrder: readonly string[] = []): string {
   const valueColumns = objectiveMetrics === undefined ? ["value"] : objectiveMetrics.map((m) => `values_${m}`);
   const valuesOf = (t: FrozenTrial): unknown[] => (objectiveMetrics === undefined ? [t.value] : objectiveMetrics.map((_, k) => t.values?.[k]));
-  const paramNames = firstAppearance(trials.map((t) => Object.keys(t.params)));
+  const appearing = new Set(trials.flatMap((t) => Object.keys(t.params)));
+  const paramNames = firstAppearance([paramOrder.filter((name) => appearing.has(name)), ...trials.map((t) => Object.keys(t.params))]);
   const metricNames = firstAppearance(trials.map((t) => Object.keys(t.metrics)));
   const header = [
     "number",

@@ -154,6 +154,10 @@ export class OptimizeLoop {
   private async runLane(): Promise<void> {
     const { trials, countStudyTrials, signal, timeout } = this.settings;
     while (!this.halted) {
+      // With a signal, each trial starts on a turn of the event loop of its own: synchronous
+      // objectives chain the trials through promise jobs alone, which keep whatever would abort the
+      // signal (an interrupt message to this thread, a timer) waiting until the search ends.
+      if (signal !== undefined) await yieldToEventLoop();
       if (!countStudyTrials && this.started >= trials) {
         // Every remaining trial is running in some lane; one may yet be given up (stale) and re-run.
         if (this.started > this.run) {
@@ -346,4 +350,9 @@ export async function runOptimizeLoop(host: OptimizeHost, options: OptimizeOptio
   await Promise.all(Array.from({ length: concurrency }, () => loop.lane()));
   if (loop.fatal !== undefined) throw loop.fatal.error;
   return loop.summary();
+}
+
+/** Resolves on the event loop's next check phase, after the I/O and messages waiting now. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

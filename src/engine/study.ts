@@ -317,11 +317,11 @@ export class Study {
   /**
    * The trials as CSV, one row per trial: number, state, value (in a study of several objectives,
    * one `values_<metric>` column per objective instead), `params_<name>` and
-   * `metrics_<name>` columns (in order of first appearance), started_at, completed_at,
-   * duration_ms, error.
+   * `metrics_<name>` columns (in order of first appearance; parameters of `paramOrder`, a search
+   * space's declaration order, first in that order), started_at, completed_at, duration_ms, error.
    */
-  toCSV(): string {
-    return trialsToCSV(this.book.all, this.isMultiObjective ? this.metrics : undefined);
+  toCSV(paramOrder: readonly string[] = []): string {
+    return trialsToCSV(this.book.all, this.isMultiObjective ? this.metrics : undefined, paramOrder);
   }
 
   // ---- internals -------------------------------------------------------------------------

@@ -167,8 +167,10 @@ export class CellProgram {
 }
 
 /**
- * tslab's compiler options (Node's ES2022, declarations for the next cell, JavaScript checked,
- * top-level `await` reported as in a function so the kernel can wrap the cell), with CommonJS.
+ * tslab's compiler options (ES2022 output, declarations for the next cell, JavaScript checked,
+ * top-level `await` reported as in a function so the kernel can wrap the cell), with CommonJS;
+ * the library types are ES2023's, which Node 20 (package.json's engines) runs (`findLast`,
+ * `findLastIndex`), where tslab stopped at ES2022.
  */
 function compilerOptions(root: string, outDir: string, host: ts.CompilerHost): ts.CompilerOptions {
   return {
@@ -176,7 +178,7 @@ function compilerOptions(root: string, outDir: string, host: ts.CompilerHost): t
     moduleResolution: ts.ModuleResolutionKind.Node10,
     esModuleInterop: true,
     target: ts.ScriptTarget.ES2022,
-    lib: ["lib.es2022.d.ts"],
+    lib: ["lib.es2023.d.ts"],
     declaration: true,
     newLine: ts.NewLineKind.LineFeed,
     noImplicitUseStrict: true,

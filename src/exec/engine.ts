@@ -54,6 +54,8 @@ const CONVERSION_CACHE_SIZE = 64;
 export class Engine {
   private readonly compiler: CellCompiler;
   private prevDecl = "";
+  /** The declarations of the cell running now, or awaiting at its top level (see {@link Engine.abandonRunning}). */
+  private running: { readonly declOutput: string | undefined } | undefined;
   private readonly locals: Record<string, unknown>;
   private readonly require: NodeJS.Require;
   private readonly sideOutputs = new Map<string, string>();
@@ -93,22 +95,39 @@ export class Engine {
     const awaits = converted.hasToplevelAwait === true || hasTopLevelForAwait(converted.output);
     const script = guardAsync(wrapCell(converted.output, awaits));
     let result: unknown;
+    const cell = { declOutput: converted.declOutput };
+    this.running = cell;
     try {
       // Guarded (see guard.ts): a SIGINT stops a busy loop of the cell.
       const filename = `cell-${this.cellNumber}.js`;
       result = runGuarded(() => vm.runInThisContext(script, { filename, displayErrors: false }));
       if (awaits) await result;
     } catch (error) {
-      // What the cell declared and set before it failed stays usable, as in one script.
-      if (converted.declOutput !== undefined) this.prevDecl = declarationsAfterFailure(this.prevDecl, converted.declOutput, (name) => this.locals[name] !== undefined);
+      // What the cell declared and set before it failed stays usable, as in one script (an
+      // abandoned cell's were kept when it was abandoned).
+      if (this.running === cell) this.abandonRunning();
       return runtimeError(error);
     }
+    // Abandoned while it awaited: its outcome was settled then, and a later cell's declarations rule.
+    if (this.running !== cell) return { status: "ok", hasValue: false, value: undefined };
+    this.running = undefined;
     this.prevDecl = carryDeclarations(this.prevDecl, converted.declOutput ?? this.prevDecl);
     const name = converted.lastExpressionVar;
     if (name === undefined || !(name in this.locals)) return { status: "ok", hasValue: false, value: undefined };
     const value = this.locals[name];
     delete this.locals[name];
     return { status: "ok", hasValue: value !== undefined, value };
+  }
+
+  /**
+   * Gives up on the cell whose top-level await is pending (an interrupt settles it from outside):
+   * what it declared and set so far stays usable, as when a cell throws; its await settling later
+   * changes nothing.
+   */
+  abandonRunning(): void {
+    const cell = this.running;
+    this.running = undefined;
+    if (cell?.declOutput !== undefined) this.prevDecl = declarationsAfterFailure(this.prevDecl, cell.declOutput, (name) => this.locals[name] !== undefined);
   }
 
   /**

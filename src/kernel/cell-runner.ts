@@ -221,7 +221,10 @@ export class CellRunner {
       log(`interrupting cell ${cell.scope.executionCount}`);
       cell.abort.abort(new InterruptError());
     }
-    if (!cell.cooperative || force) cell.settle(INTERRUPTED_OUTCOME);
+    if (!cell.cooperative || force) {
+      this.engine.abandonRunning();
+      cell.settle(INTERRUPTED_OUTCOME);
+    }
   }
 
   /**

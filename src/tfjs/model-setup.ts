@@ -54,7 +54,7 @@ export async function buildTrialModel<P>(
   const own = typeof params === "object" && params !== null ? ({ ...params } as P) : params;
   const build = async (): Promise<unknown> => buildModel(own, context);
   const built = await ((options.seedMathRandom ?? true) ? withSeededMathRandom(context.seed, build) : build());
-  const model = checkOrDispose(built);
+  const model = checkOrDispose(built, buildModel.name || undefined);
   if (options.hypergradient === undefined) return model;
   try {
     await adoptHypergradient(model, params, options.hypergradient);
@@ -133,10 +133,10 @@ export function checkBuiltModel(value: unknown, builderName = "buildModel"): tfj
   return model;
 }
 
-/** {@link checkBuiltModel}, disposing a model that fails the check (an uncompiled one, say). */
-function checkOrDispose(built: unknown): tfjs.LayersModel {
+/** {@link checkBuiltModel} (naming the builder as its function is named), disposing a model that fails the check (an uncompiled one, say). */
+function checkOrDispose(built: unknown, builderName: string | undefined): tfjs.LayersModel {
   try {
-    return checkBuiltModel(built);
+    return checkBuiltModel(built, builderName);
   } catch (error) {
     const disposable = built as { dispose?: unknown } | null;
     if (typeof disposable === "object" && disposable !== null && typeof disposable.dispose === "function") {

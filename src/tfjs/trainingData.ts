@@ -26,8 +26,12 @@ export interface PrepareOptions {
   readonly validation: Validation;
   /** Seed of the split or folds (one per study, not per trial); default 0. */
   readonly seed?: number;
-  /** Keep class shares equal across parts (y must hold class labels); default false. */
-  readonly stratify?: boolean;
+  /**
+   * Keep class shares equal across parts: `true` (y must hold class labels), `"if-classes"` when
+   * y holds class labels (integers 0..K−1 or one-hot rows; other targets are not stratified, as
+   * scikit-learn's cross-validation stratifies classifiers' folds only); default false.
+   */
+  readonly stratify?: boolean | "if-classes";
 }
 
 /** The training and validation tensors of one fold (or of the single split). */
@@ -73,7 +77,7 @@ export function prepareTrainingData(
     const xAll = asTensor(tf, x, names.x, keep, false);
     const yAll = asTensor(tf, y, names.y, keep, true);
     const seed = options.seed ?? 0;
-    const classes = options.stratify === true ? classIndices(labelRows(yAll)) : undefined;
+    const classes = options.stratify === true ? classIndices(labelRows(yAll)) : options.stratify === "if-classes" ? classLabelsIfAny(yAll) : undefined;
     let folds: TrainingFold[];
     switch (options.validation.kind) {
       case "fraction": {
@@ -159,6 +163,16 @@ function foldOf(
     xValidation: take(x, fold.validationIndices),
     yValidation: take(y, fold.validationIndices),
   };
+}
+
+/** The class index of each row when `y` holds class labels (a column of integers 0..K−1, or one-hot rows), else undefined. */
+function classLabelsIfAny(y: tfjs.Tensor): number[] | undefined {
+  if (y.rank !== 2) return undefined;
+  try {
+    return classIndices(labelRows(y));
+  } catch {
+    return undefined; // not class labels (a regression target): folds are not stratified
+  }
 }
 
 /** Label rows of a target tensor, for stratification: a column of class indices or one-hot rows. */

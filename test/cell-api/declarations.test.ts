@@ -123,6 +123,22 @@ function usesTheGlobals(): Promise<string> {
     );
   });
 
+  it("runs the README's engine examples with every sampler and pruner it names imported from tunelab", async () => {
+    const outcome = await engine.run(`
+import { CmaEsSampler, createStudy, HyperbandPruner, NSGA2Sampler, TPESampler } from "tunelab";
+const front = await createStudy({ directions: ["maximize", "minimize"], sampler: new NSGA2Sampler({ seed: 0 }) });
+await front.optimize((trial) => { const x = trial.suggestFloat("x", 0, 1); return [x, x * x]; }, { trials: 6 });
+const single = await Promise.all([new TPESampler({ seed: 0 }), new CmaEsSampler({ seed: 0 })].map(async (sampler) => {
+  const study = await createStudy({ direction: "minimize", sampler, pruner: new HyperbandPruner({ minResource: 1, maxResource: 9 }) });
+  await study.optimize((trial) => (trial.suggestFloat("x", -5, 5) - 2) ** 2, { trials: 4 });
+  return study.trials.length;
+}));
+[front.bestTrials.length > 0, single]
+`);
+    ok(outcome);
+    assert.deepEqual((outcome as { value: unknown }).value, [true, [4, 4]]);
+  });
+
   it("rejects a cell that misuses them (the declarations are not any)", async () => {
     const misuse = async (code: string, message: RegExp) => {
       const outcome = await engine.run(code);

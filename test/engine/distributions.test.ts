@@ -37,6 +37,7 @@ describe("distribution constructors", () => {
   test("state the broken rule and the values", () => {
     const cases: [() => unknown, RegExp][] = [
       [() => floatDistribution(3, 1), /`low <= high` must hold, but got \(low=3, high=1\)/],
+      [() => floatDistribution(-1e308, 1e308), /float: `high - low` must be a finite number, but got \(low=-1e\+308, high=1e\+308\), whose difference overflows/],
       [() => floatDistribution(0, 1, { log: true }), /`low > 0` must hold when log=true, but got \(low=0, high=1\)/],
       [() => floatDistribution(1, 2, { log: true, step: 0.5 }), /`step` and `log` cannot be used together/],
       [() => floatDistribution(0, 1, { step: 0 }), /`step > 0` must hold, but got step=0/],

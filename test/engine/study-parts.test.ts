@@ -106,6 +106,16 @@ describe("study-optimize", () => {
 });
 
 describe("study-export", () => {
+  test("CSV: a space's declaration order comes first (a conditional parameter seen in a later trial keeps its place)", () => {
+    const trials = [
+      trial(0, "complete", { optimizer: "adam", lr: 0.1, beta1: 0.9, units: 4 }, { value: 1 }),
+      trial(1, "complete", { optimizer: "sgd", lr: 0.2, momentum: 0.5, units: 8 }, { value: 2 }),
+    ];
+    const header = (order?: readonly string[]): string => trialsToCSV(trials, undefined, order).split("\n")[0]!;
+    assert.match(header(), /params_optimizer,params_lr,params_beta1,params_units,params_momentum,/);
+    assert.match(header(["optimizer", "lr", "momentum", "beta1", "units", "unused"]), /,value,params_optimizer,params_lr,params_momentum,params_beta1,params_units,started_at,/);
+  });
+
   test("CSV: parameter and metric columns in order of first appearance, quoted where needed", () => {
     const trials = [
       trial(0, "complete", { a: 1 }, { value: 2, metrics: { loss: 2 }, startedAt: 10, completedAt: 15 }),

@@ -56,6 +56,11 @@ test("a type error names its line and column in the cell; a later cell may decla
   assert.doesNotMatch(again.declOutput as string, /n: number/);
 });
 
+test("the library types are ES2023's, which Node 20 runs: findLast and findLastIndex type-check and run", async () => {
+  const engine = newEngine("typescript");
+  assert.deepEqual(valueOf(await engine.run("const arr = [3, 1, 2];\n[arr.findLast((v) => v > 1), arr.findLastIndex((v) => v > 2)]")), [2, 0]);
+});
+
 test("topLevelNames: every name a cell declares at its top level, var in loops and blocks included", () => {
   const names = topLevelNames("let a = 1, { b, c: [d] } = o;\nfunction f() { var inner; }\nclass K {}\nenum E { X }\nnamespace N {}\ninterface I {}\ntype T = 1;\nimport x, * as y from 'm';\nimport { z as w } from 'm';\nimport q = N;\nfor (var i = 0; i < 1; i++) { var j; let k; }", "cell.ts");
   assert.deepEqual([...names].sort(), ["E", "I", "K", "N", "T", "a", "b", "d", "f", "i", "j", "q", "w", "x", "y"]);

@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from scenarios import check, main, scenario, streams
-from tune_helpers import ok, value
+from tune_helpers import ok, setup, value
 
 
 @scenario
@@ -37,6 +37,129 @@ def interrupt_of_an_objective_that_never_returns(k):
     check(len(trials) == 1 and trials[0][0] == "failed" and trials[0][1].startswith("interrupted: the objective had not returned"), trials)
     check(value(k, "calls") == 1, "no trial started after the interrupt")
     check(value(k, "1 + 1") == 2, "the kernel runs the next cell")
+
+
+@scenario
+def prediction_metrics_as_several_objectives(k):
+    # --metric val_f1_macro,params: a metric computed from predictions is one of several objectives
+    # (it was refused as "unknown metric", though the same error listed it as computed from predictions).
+    setup(k)
+    ok(k, "%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 2 --metric val_f1_macro,params \\\n"
+          "       --trials 3 --seed 2 --workers 1 --no-live --out f1front\n"
+          "units: int(4, 16, log)\nlr: loguniform(1e-2, 1e-1)")
+    trials = value(k, "f1front.trials.map((t) => ({ state: t.state, values: t.values, units: t.params.units }))")
+    check(len(trials) == 3 and all(t["state"] == "complete" for t in trials), trials)
+    for t in trials:
+        f1, weights = t["values"]
+        check(0 <= f1 <= 1, f"val_f1_macro is an F1 score: {t}")
+        check(weights == 4 * t["units"] + t["units"] + t["units"] * 3 + 3, f"params is the weight count: {t}")
+    check(value(k, "f1front.objectives.directions") == ["maximize", "minimize"], "F1 is maximised, the weight count minimised")
+
+
+@scenario
+def out_naming_the_objective_is_refused(k):
+    # %%tune --objective f --out f bound the study to f: the cell's next run found a study where its
+    # function was ("expected a function, but f is a NotebookStudy"), and the function was gone.
+    ok(k, "function f(p: { x: number }) { return (p.x - 0.3) ** 2; }")
+    content, _, _ = k.execute("%%tune --objective f --trials 2 --no-live --out f\nx: uniform(0, 1)")
+    check(content["status"] == "error" and content["evalue"].startswith("line 1: --out f would replace --objective's f, which this cell reads"), content)
+    check(value(k, "typeof f") == "function", "f is still the function")
+
+
+@scenario
+def positive_class_named_by_its_label(k):
+    # Targets that are class names ("other", "setosa"): --positive-class may name one, as
+    # scikit-learn's pos_label does (it was refused: "--positive-class expects an integer").
+    setup(k)
+    ok(k, "const yName = iris.y.map((c) => (c === 0 ? \"setosa\" : \"other\"));\n"
+          "function buildBinary(p: { units: number; lr: number }): tf.LayersModel {\n"
+          "  const m = tf.sequential();\n"
+          "  m.add(tf.layers.dense({ inputShape: [4], units: p.units, activation: \"relu\" }));\n"
+          "  m.add(tf.layers.dense({ units: 1, activation: \"sigmoid\" }));\n"
+          "  m.compile({ optimizer: tf.train.adam(p.lr), loss: \"binaryCrossentropy\" });\n"
+          "  return m;\n}")
+    cell = ("%%tune --model buildBinary --data xTrain,yName --validation 0.3 --epochs 2 --metric val_recall --positive-class {c} \\\n"
+            "       --test xTrain,yName --strategy random --trials 2 --seed 3 --workers 1 --no-live --out {out}\n"
+            "units: int(2, 8)\nlr: loguniform(1e-2, 1e-1)")
+    text = streams(ok(k, cell.format(c="other", out="byName")))
+    check("0 = other, 1 = setosa" in text, text)
+    ok(k, cell.format(c="0", out="byIndex"))
+    by_name = value(k, "byName.trials.map((t) => t.value)")
+    check(by_name == value(k, "byIndex.trials.map((t) => t.value)"), "--positive-class other is class 0")
+    check(value(k, "byName.testMetrics.report.classNames") == ["other", "setosa"], "the report names the classes")
+    content, _, _ = k.execute(cell.format(c="versicolor", out="wrong"))
+    check(content["status"] == "error" and content["evalue"] == "line 1: --positive-class versicolor: expected a class index or one of the class names other (0), setosa (1)", content)
+
+
+@scenario
+def objective_record_without_the_metric_stops_at_once(k):
+    # An --objective returning {loss, acc} without --metric: every trial failed alike ("without the
+    # study's metric value") until 10 had failed in a row. The first result now stops the search,
+    # naming the --metric to give, as Keras Tuner refuses an objective missing from the metrics.
+    ok(k, "let calls = 0;\nfunction scores(p: { x: number }) { calls++; return { loss: p.x, acc: 1 - p.x }; }")
+    content, outputs, _ = k.execute("%%tune --objective scores --trials 30 --seed 1 --no-live --out s\nx: uniform(0, 1)")
+    check(content["status"] == "error" and content["evalue"] == 'line 1: --objective scores returned the metrics {loss, acc}, which have no "value": name the one to optimise with --metric loss (or acc)', content)
+    check(value(k, "calls") == 1 and value(k, "s.trials.length") == 1, "the search stopped after the first trial, which is kept")
+    ok(k, "%%tune --objective scores --metric acc --trials 3 --seed 1 --no-live --out s\nx: uniform(0, 1)")
+    check(value(k, "s.trials.map((t) => t.state)") == ["complete"] * 3, "with --metric acc it runs")
+    content, _, _ = k.execute("function broken(p: { x: number }): number { throw new Error('no'); }\n")
+    content, _, _ = k.execute("%%tune --objective broken --trials 9 --max-failures 2 --seed 1 --no-live --out b\nx: uniform(0, 1)")
+    check(content["evalue"] == "line 1: stopping the search: the last 2 trials failed in a row (the last with: no); check the objective, or raise --max-failures", content)
+
+
+@scenario
+def a_missing_data_variable_fails_before_the_strategy_is_announced(k):
+    # A forgotten data cell: the error came after "Strategy bayes (auto: ...)" and "Seed ..." lines,
+    # as if the search had started.
+    setup(k)
+    content, outputs, _ = k.execute("%%tune --model buildModel --data xTrain,yTrian --trials 2 --no-live --out s\nunits: int(4, 8)\nlr: loguniform(1e-2, 1e-1)")
+    check(content["status"] == "error" and content["evalue"] == 'line 1: unknown variable "yTrian": define it in an earlier cell (and run that cell)', content)
+    check(streams(outputs) == "", f"nothing said before the error: {streams(outputs)!r}")
+    content, outputs, _ = k.execute("%%tune --model buildModel --data xTrain,yTrain --test xTest,yTest --trials 2 --no-live --out s\nunits: int(4, 8)\nlr: loguniform(1e-2, 1e-1)")
+    check(content["status"] == "error" and 'unknown variable "xTest"' in content["evalue"] and streams(outputs) == "", (content, streams(outputs)))
+
+
+@scenario
+def interrupt_of_a_synchronous_objective_ends_at_the_trial_boundary(k):
+    # A synchronous objective (a busy loop of 0.5 s): the search chained its trials through promise
+    # jobs only, so the interrupt reached the cell only when forced after its 3 s grace, stopping a
+    # trial midway (recorded failed) after several more had run. Now the search ends once the
+    # running trial returns, and that trial is kept complete.
+    ok(k, "let started = 0;\n"
+          "function busy(p: { x: number }) { started++; console.log(`trial ${started} started`); const end = Date.now() + 500; while (Date.now() < end); return p.x; }")
+    msg_id = k.kc.execute("%%tune --objective busy --trials 40 --seed 1 --no-live --out busyStudy\nx: uniform(0, 1)")
+    deadline = time.time() + 60
+    while "trial 2 started" not in streams(k.iopub.get(msg_id, [])):
+        check(time.time() < deadline, "the second trial never started")
+        k.drain(0.05)
+    k.km.interrupt_kernel()
+    reply = k.reply(msg_id, timeout=60)
+    check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply["content"])
+    states = value(k, "busyStudy.trials.map((t) => t.state)")
+    check(states == ["complete"] * len(states), f"no trial was cut short: {states}")
+    check(value(k, "started") == len(states), "no trial started after the interrupt")
+
+
+@scenario
+def a_cell_interrupted_at_an_await_keeps_what_it_declared(k):
+    # A cell that throws keeps what it declared and set before the error; one interrupted while it
+    # awaited lost them all ("Cannot find name"), so a timer it started could not be cleared.
+    msg_id = k.kc.execute("const handle = setInterval(() => {}, 1000);\nlet phase = 1;\nconsole.log('waiting');\n"
+                          "await new Promise(() => {});\nphase = 2;\nconst never = 3;")
+    deadline = time.time() + 60
+    while "waiting" not in streams(k.iopub.get(msg_id, [])):
+        check(time.time() < deadline, "the cell never started")
+        k.drain(0.05)
+    k.km.interrupt_kernel()
+    reply = k.reply(msg_id, timeout=60)
+    check(reply["content"]["status"] == "error", reply["content"])
+    check(value(k, "phase") == 1, "phase is declared, as set before the await")
+    content, _, _ = k.execute("clearInterval(handle);")
+    check(content["status"] == "ok", f"the timer's handle is usable: {content}")
+    content, _, _ = k.execute("never")
+    check(content["status"] == "error" and "never" in content["evalue"], f"what was never set is not declared: {content}")
+    content, _, _ = k.execute("const phase: string = 'redeclared'; phase")
+    check(content["status"] == "ok", f"a later cell may declare the name again: {content}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,13 @@ test("%who lists the names sorted, optionally of given types; %whos adds each ty
   await run("%who function Tensor");
   assert.equal(context.stdoutText(), "buildModel\txTensor\n");
   context.outputs.length = 0;
+  // A type no variable has: IPython's answer, not "namespace is empty" (the namespace is not).
+  await run("%who nonsense");
+  assert.equal(context.stdoutText(), "No variables match your requested type (nonsense); the notebook's variables are of types Array, Object, Study, Tensor, class, function, number, string.\n");
+  context.outputs.length = 0;
+  await run("%whos Map Set");
+  assert.match(context.stdoutText(), /^No variables match your requested types \(Map, Set\);/);
+  context.outputs.length = 0;
 
   await run("%whos");
   const lines = context.stdoutText().trimEnd().split("\n");

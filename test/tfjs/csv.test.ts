@@ -51,11 +51,31 @@ test("a headerless numeric file is not mistaken for a header; a bare count heade
   assert.deepEqual(counted.classNames, []);
 });
 
+test("a CSV of one's own: a header line of column names, and a target column of class names", () => {
+  const table = parseTable("sepal_length,sepal_width,species\n5.1,3.5,setosa\n7.0,3.2,versicolor\n6.3,3.3,virginica\n4.9,3.0,setosa\n", {}, "iris.csv");
+  assert.deepEqual(table.columnNames, ["sepal_length", "sepal_width", "species"]);
+  assert.deepEqual(table.x, [[5.1, 3.5], [7, 3.2], [6.3, 3.3], [4.9, 3]]);
+  assert.deepEqual(table.classNames, ["setosa", "versicolor", "virginica"], "sorted, as string targets are for %%tune");
+  assert.deepEqual(table.y, [0, 1, 2, 0]);
+  const numeric = parseTable("a b target\n1 2 0.5\n3 4 1.5\n");
+  assert.deepEqual([numeric.columnNames, numeric.y, numeric.classNames], [["a", "b", "target"], [0.5, 1.5], []]);
+  const headerless = parseTable("1,2,yes\n3,4,no\n", { header: "none" });
+  assert.deepEqual([headerless.y, headerless.classNames], [[1, 0], ["no", "yes"]]);
+  assert.deepEqual(parseTable("1,2,0\n").columnNames, [], "no header line: no names");
+  assert.throws(() => parseTable("a,b,label\n1,x,yes\n", {}, "t.csv"), /^Error: t\.csv line 2, field 2: expected a number but got "x"$/, "features stay numbers, named by their line");
+  assert.throws(() => parseTable("a,label\n1,2,3\n", {}, "t.csv"), /t\.csv line 1: the header names 2 columns, but rows have 3/);
+  assert.throws(() => parseTable("a,target\n1,0.5\n2,O.7\n", {}, "t.csv"), /t\.csv line 3, field 2: expected a number but got "O\.7"/, "a word among numeric targets is a typo");
+});
+
 test("bad tables fail naming the line and what was expected", () => {
   assert.throws(() => parseTable("3,2,a,b\n1,2,0\n3,4,1\n", {}, "t.csv"), /t\.csv: the header announces 3 rows, but 2 follow/);
   assert.throws(() => parseTable("2,3,a,b\n1,2,0\n3,4,1\n", {}, "t.csv"), /t\.csv: the header announces 3 features, but rows have 2/);
   assert.throws(() => parseTable("1,2,0\n3,x,1\n", {}, "t.csv"), /t\.csv line 2, field 2: expected a number but got "x"/);
+  assert.throws(() => parseTable("1,2,0\n3,4,1\n", { header: "counts" }, "t.csv"), /t\.csv line 1: expected a header "rows,features,className,\.\.\."/);
   assert.throws(() => parseTable("1,2,0\n3,1\n", {}, "t.csv"), /t\.csv: data row 2 has 2 fields, but the first row has 3/);
   assert.throws(() => parseTable("1.5,2,0\n", { header: "counts" }, "t.csv"), /t\.csv line 1: expected a header "rows,features,className,\.\.\."/);
   assert.throws(() => parseTable("\n\n", {}, "t.csv"), /t\.csv is empty/);
+  // A targets-only file (diabetes_target.csv.gz): the error says how to read it.
+  assert.throws(() => parseTable("151\n75\n", {}, "y.csv"), /y\.csv: rows have 1 field, too few for features and a target; a column of targets alone loads with \{ target: "none" \}/);
+  assert.deepEqual(parseTable("151\n75\n", { target: "none" }, "y.csv").x, [[151], [75]]);
 });

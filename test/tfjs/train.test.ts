@@ -288,6 +288,13 @@ test("bad input fails before training with a message saying what was expected", 
     model.add(tf.layers.dense({ units: 1, inputShape: [30] }));
     return model;
   }, params, data, options), setupError(/returned a tf\.LayersModel that is not compiled; call model\.compile\(\{ optimizer, loss, metrics \}\)/));
+  // The message names the builder by its function's name (a notebook's buildUncompiled, not "buildModel").
+  const buildUncompiled = function buildUncompiled(): tfjs.LayersModel {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ units: 1, inputShape: [30] }));
+    return model;
+  };
+  await assert.rejects(trainTrial(tf, buildUncompiled, params, data, options), setupError(/^buildUncompiled returned a tf\.LayersModel that is not compiled/));
   await assert.rejects(trainTrial(tf, denseClassifier(tf), params, data, { ...options, metric: "val_speed" }),
     setupError(/^unknown metric "val_speed": the training history has loss, acc, val_loss, val_acc; computed from predictions: val_f1, /));
   await assert.rejects(trainTrial(tf, denseClassifier(tf, 29), params, data, options),

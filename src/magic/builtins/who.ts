@@ -80,14 +80,19 @@ function isTensorLike(value: Record<string, unknown>): value is { shape: number[
 }
 
 /** The defined names with their summaries, sorted by name, keeping only `types` when given. */
-function listVariables(context: MagicContext, types: readonly string[], magic: string): VariableSummary[] {
+function listVariables(context: MagicContext, types: readonly string[], magic: string): { listed: VariableSummary[]; nothingListed: string } {
   if (context.names === undefined) throw new MagicError(`%${magic} needs a kernel that can list the notebook's names`);
   const wanted = new Set(types.map((t) => t.toLowerCase()));
-  return context
-    .names()
-    .map((name) => summarizeVariable(name, context.lookup(name)))
-    .filter((summary) => wanted.size === 0 || wanted.has(summary.type.toLowerCase()))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const all = context.names().map((name) => summarizeVariable(name, context.lookup(name)));
+  const listed = all.filter((summary) => wanted.size === 0 || wanted.has(summary.type.toLowerCase())).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { listed, nothingListed: nothingListed(all, types) };
+}
+
+/** What %who and %whos say when they list nothing: an empty namespace, or (as IPython) no variable of the types asked for, naming the types there are. */
+function nothingListed(all: readonly VariableSummary[], types: readonly string[]): string {
+  if (all.length === 0) return "Interactive namespace is empty.\n";
+  const present = [...new Set(all.map((v) => v.type))].sort();
+  return `No variables match your requested type${types.length === 1 ? "" : "s"} (${types.join(", ")}); the notebook's variables are of type${present.length === 1 ? "" : "s"} ${present.join(", ")}.\n`;
 }
 
 const TYPES: PositionalSpec = { name: "types", description: "only variables of these types (number, string, function, class, Array, Tensor, a class name)", rest: true };
@@ -105,8 +110,8 @@ export const whoMagic: LineMagic = {
   positionals: [TYPES],
   help: "Examples:\n  %who\n  %who function\n  %who Tensor NotebookStudy",
   run(args, context) {
-    const names = listVariables(context, typesOf(args), "who").map((v) => v.name);
-    context.stdout(names.length === 0 ? "Interactive namespace is empty.\n" : `${names.join("\t")}\n`);
+    const { listed, nothingListed } = listVariables(context, typesOf(args), "who");
+    context.stdout(listed.length === 0 ? nothingListed : `${listed.map((v) => v.name).join("\t")}\n`);
     return undefined;
   },
 };
@@ -119,9 +124,9 @@ export const whosMagic: LineMagic = {
   positionals: [TYPES],
   help: "Example:\n  %whos\nVariable   Type           Data/Info\n---------------------------------------\nstudy      NotebookStudy  Study \"study\" (maximize val_acc): …",
   run(args, context) {
-    const rows = listVariables(context, typesOf(args), "whos");
+    const { listed: rows, nothingListed } = listVariables(context, typesOf(args), "whos");
     if (rows.length === 0) {
-      context.stdout("Interactive namespace is empty.\n");
+      context.stdout(nothingListed);
       return undefined;
     }
     const nameWidth = Math.max("Variable".length, ...rows.map((r) => r.name.length));

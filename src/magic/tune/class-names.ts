@@ -4,6 +4,7 @@
  * themselves, `benign,malignant`, or one notebook variable holding an array of them; checked
  * against the targets before training), or the targets are strings (`["benign", …]`): then the
  * labels become class indices in sorted order of the names, and those are the names.
+ * `--positive-class` may name a class by either.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import { MagicError, type MagicContext } from "../types";
@@ -83,4 +84,20 @@ export function encodeStringLabels(y: DataInput, name: string, classes?: readonl
     return i;
   });
   return { y: encoded, classes: names };
+}
+
+/**
+ * The class index `--positive-class` names: one of `classNames` (from `--class-names` or string
+ * targets), else a class index as written.
+ * @throws MagicError when it is neither, naming the classes there are
+ */
+export function resolvePositiveClass(given: string | undefined, classNames: readonly string[] | undefined): number | undefined {
+  if (given === undefined) return undefined;
+  const named = classNames?.indexOf(given) ?? -1;
+  if (named >= 0) return named;
+  if (/^\d+$/.test(given)) return Number(given);
+  const known = classNames === undefined
+    ? "a class index (0 or 1 for a binary classifier); a class name only when the targets are class names or --class-names names the classes"
+    : `a class index or one of the class names ${classNames.map((name, i) => `${name} (${i})`).join(", ")}`;
+  throw new MagicError(`--positive-class ${given}: expected ${known}`, 1);
 }

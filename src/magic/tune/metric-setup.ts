@@ -16,33 +16,38 @@ import { lookupFunction } from "./variables";
 
 /** What the trainer is asked for. */
 export interface MetricSetup {
-  /** The objective metric as the user named it (resolved against the history by the model check). */
+  /** The objective metric as the user named it (resolved against the history by the model check); with several objectives, their list as written. */
   readonly requested: string;
   /** Metrics from predictions on the validation rows, when the objective is one (or `--metric-fn` is given). */
   readonly validationMetrics?: PredictionMetrics;
   /** The notebook function's variable name, when `--metric-fn` is given (it keeps training in the notebook's thread). */
   readonly userFunction?: string;
+  /** `--positive-class` as a class index, when given. */
+  readonly positiveClass?: number;
 }
 
 /**
  * The objective metric and the validation metrics a `--model` search needs: `--metric` (default
- * `val_<metric-fn name>` with `--metric-fn`, else `val_loss`); a prediction metric among them is
- * computed from predictions, and so is the `--metric-fn` function, under `val_<name>`.
+ * `val_<metric-fn name>` with `--metric-fn`, else `val_loss`), or each of several objectives
+ * (`--metric val_f1,size`); every prediction metric among them is computed from predictions, and
+ * so is the `--metric-fn` function, under `val_<name>`.
+ * @param positiveClass `--positive-class` as a class index (class-names.ts resolves a name)
  * @throws MagicError when `--metric-fn` names no function
  */
-export function setUpMetrics(options: TuneOptions, context: MagicContext): MetricSetup {
+export function setUpMetrics(options: TuneOptions, context: MagicContext, positiveClass: number | undefined): MetricSetup {
   const user = options.metricFn === undefined ? undefined : parseMetricFn(options.metricFn);
-  const requested = options.metric ?? (user === undefined ? "val_loss" : `val_${user.name}`);
-  const builtIn = predictionMetric(requested);
-  const names = builtIn === undefined ? [] : [builtIn.name];
+  const wanted = options.objectives?.metrics ?? [options.metric ?? (user === undefined ? "val_loss" : `val_${user.name}`)];
+  const requested = wanted.join(",");
+  const names = wanted.flatMap((name) => predictionMetric(name)?.name ?? []);
   const userMetrics: Record<string, UserMetricFunction> =
     user === undefined ? {} : { [user.name]: lookupFunction(context, user.variable, "metric-fn") as unknown as UserMetricFunction };
-  if (names.length === 0 && user === undefined) return { requested };
+  const positive = positiveClass === undefined ? {} : { positiveClass };
+  if (names.length === 0 && user === undefined) return { requested, ...positive };
   const validationMetrics = createValidationMetrics(
-    { names, ...(options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass }) },
+    { names, ...positive },
     userMetrics,
   );
-  return { requested, validationMetrics, ...(user === undefined ? {} : { userFunction: user.variable }) };
+  return { requested, validationMetrics, ...positive, ...(user === undefined ? {} : { userFunction: user.variable }) };
 }
 
 /** `FN` → the metric `FN` of function `FN`; `NAME=FN` → the metric `NAME` of function `FN`. */

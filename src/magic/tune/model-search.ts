@@ -25,7 +25,7 @@ import { evaluateOnTest, FOLD_METRICS_ATTR, modelsToTest, prepareTestData, type 
 import { runSearch } from "./run-search";
 import { refitBest, refitFront, type RefitInput } from "./refit";
 import { trainingLength } from "./training-length";
-import { checkClassNames, encodeStringLabels, readClassNames } from "./class-names";
+import { checkClassNames, encodeStringLabels, readClassNames, resolvePositiveClass } from "./class-names";
 import { openStudy } from "./study-setup";
 import type { TuneSession } from "./tune-magic";
 import { lookupFunction, lookupVariable } from "./variables";
@@ -69,7 +69,10 @@ export async function runModelSearch(
   const validation = readValidation(options, context, labels.classes);
   let data: TrainingData;
   try {
-    data = prepareTrainingData(tf, x, y, { validation, seed: deriveSeed(seed, "data") }, dataNames);
+    // --cv folds keep each class's share when the targets are class labels, as scikit-learn's
+    // cross-validation of a classifier does (a rare class could be absent from a fold, failing
+    // every trial on a metric such as val_auc); --validation FRACTION is a plain split, as Keras's.
+    data = prepareTrainingData(tf, x, y, { validation, seed: deriveSeed(seed, "data"), ...(validation.kind === "folds" ? { stratify: "if-classes" as const } : {}) }, dataNames);
   } catch (error) {
     throw new MagicError(`--data ${xName},${yName}: ${messageOf(error)}`, 1);
   }
@@ -80,7 +83,8 @@ export async function runModelSearch(
     test = readTestData(loaded, options, context, { x, y }, labels.classes);
     const classNames = readClassNames(options, context) ?? labels.classes;
     if (classNames !== undefined) for (const targets of [data.folds[0]!.yTrain, data.folds[0]!.yValidation]) checkClassNames(classNames, targets);
-    const metrics = setUpMetrics(options, context);
+    const positiveClass = resolvePositiveClass(options.positiveClass, classNames);
+    const metrics = setUpMetrics(options, context, positiveClass);
     const { requested, validationMetrics } = metrics;
     const checkSeed = deriveSeed(seed, "check");
     let metric: string;
@@ -311,7 +315,7 @@ function testKept({ loaded, data, options, seed, bound, context, metrics, test, 
       ...(metrics.validationMetrics === undefined ? {} : { validationMetrics: metrics.validationMetrics }),
       ...(withFolds ? {} : { validation: { x: data.folds[0]!.xValidation, y: data.folds[0]!.yValidation } }),
       seed: deriveSeed(seed, "test"),
-      ...(options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass }),
+      ...(metrics.positiveClass === undefined ? {} : { positiveClass: metrics.positiveClass }),
       ...(classNames === undefined ? {} : { classNames }),
     }),
   );

@@ -55,3 +55,33 @@ export function outNameProblem(name: string): string | undefined {
   if (OBJECT_PROPERTIES.has(name)) return `--out ${name}: "${name}" is a property of every object and of the notebook's global scope; choose another name`;
   return undefined;
 }
+
+/** The notebook variables a `%%tune` cell reads, each with the option that names it. */
+export interface CellInputs {
+  readonly model?: string;
+  readonly objective?: string;
+  readonly data?: readonly string[];
+  readonly validationData?: readonly string[];
+  readonly test?: readonly string[];
+  /** `FN` or `NAME=FN`. */
+  readonly metricFn?: string;
+}
+
+/**
+ * Why `--out name` would replace a variable the cell itself reads (`--objective f --out f` bound
+ * the study to `f`, so the next run of the cell found a study where its function was), or
+ * undefined when it reads none of that name. A data option's `split.xTrain` reads `split`.
+ */
+export function outShadowsInput(name: string, inputs: CellInputs): string | undefined {
+  const read: [option: string, variable: string][] = [
+    ...(inputs.model === undefined ? [] : [["--model", inputs.model] as [string, string]]),
+    ...(inputs.objective === undefined ? [] : [["--objective", inputs.objective] as [string, string]]),
+    ...(["data", "validationData", "test"] as const).flatMap((option) =>
+      (inputs[option] ?? []).map((item): [string, string] => [`--${option === "validationData" ? "validation-data" : option}`, item.split(".")[0]!]),
+    ),
+    ...(inputs.metricFn === undefined ? [] : [["--metric-fn", inputs.metricFn.split("=").pop()!] as [string, string]]),
+  ];
+  const clash = read.find(([, variable]) => variable === name);
+  if (clash === undefined) return undefined;
+  return `--out ${name} would replace ${clash[0]}'s ${name}, which this cell reads (running it again would find a study there); bind the study to another name, e.g. --out ${name === "study" ? "search" : "study"}`;
+}

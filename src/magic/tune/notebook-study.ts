@@ -186,9 +186,9 @@ export class NotebookStudy {
     };
   }
 
-  /** The trials as CSV (one row per trial). */
+  /** The trials as CSV (one row per trial), the parameter columns in the order the cell declared them. */
   toCSV(): string {
-    return this.study.toCSV();
+    return this.study.toCSV(Object.keys(this.space));
   }
 
   /** The study as JSON (name, direction, metric, best trial, every trial). */

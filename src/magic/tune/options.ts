@@ -5,7 +5,7 @@
 import { MagicError, type OptionSpec, type ParsedArgs } from "../types";
 import type { StudyDirection } from "../../engine/types";
 import { SPACE_GRAMMAR } from "./space-grammar";
-import { outNameProblem } from "./names";
+import { outNameProblem, outShadowsInput } from "./names";
 import { kebabCase } from "../option-names";
 import { checkSeveralObjectives, readObjectiveOptions, type ObjectivesRequest } from "./objectives";
 
@@ -27,15 +27,15 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "data", type: "list", metavar: "X,Y", description: "training inputs and targets (variables: tensors or arrays) for --model" },
   { name: "validation", type: "number", metavar: "FRACTION", description: "fraction of --data held out for validation (default 0.2 unless --cv or --validation-data)" },
   { name: "validationData", type: "list", metavar: "X,Y", description: "explicit validation inputs and targets" },
-  { name: "cv", type: "integer", metavar: "K", description: "k-fold cross-validation: the metric is the mean over K folds" },
+  { name: "cv", type: "integer", metavar: "K", description: "k-fold cross-validation: the metric is the mean over K folds (stratified when the targets are class labels: integers 0..K-1, one-hot rows or names)" },
   { name: "epochs", type: "integer", metavar: "N", default: 10, description: "training epochs per trial (may also be a search parameter named epochs)" },
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
   { name: "metric", type: "list", metavar: "NAME[,NAME…]", description: "metric to optimise: a history name such as val_loss or val_acc (model), a metric computed from predictions (val_f1, val_precision, val_recall, each also _macro/_micro/_weighted, val_auc, val_pr_auc, val_r2, val_mae, val_rmse), or a key of the objective's record (default: val_loss, or loss without validation; value for a number); several (val_acc,size) make a multi-objective study with a Pareto front; --model also has params, size (bytes) and latency (ms per example)" },
   { name: "metricFn", type: "string", metavar: "FN", description: "--model: notebook function (yTrue, yPred) => number scored on the validation rows (each as rows of numbers, one per output); its value is val_FN (NAME=FN: val_NAME) and the default --metric" },
-  { name: "positiveClass", type: "integer", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score (default 1)" },
+  { name: "positiveClass", type: "string", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score: its index, or its name when the targets are class names or --class-names names them (default 1)" },
   { name: "test", type: "list", metavar: "X,Y", description: "--model: held-out inputs and targets; the best model is evaluated on them once, after the search, beside its validation metrics" },
   { name: "testTop", type: "integer", metavar: "K", description: "with --test: evaluate the K best models of the search (each kept until then: the best as study.bestModel, the others in study.runnerUpModels; every other model is disposed as soon as it drops out); with several objectives, the first K models of the Pareto front by the first objective (default: all of them)" },
-  { name: "classNames", type: "list", metavar: "A,B,…|VAR", description: "--model: the classes' names, in class-index order, for the best-model report (confusion matrix, per-class table, ROC and PR legends): the names themselves, or the variable of an array of them" },
+  { name: "classNames", type: "list", metavar: "A,B,…|VAR", description: "--model: the classes' names, in class-index order, for the best-model report (confusion matrix, per-class table, ROC and PR legends): the names themselves, or the variable of an array of them (or its property: table.classNames)" },
   { name: "direction", type: "list", choices: ["minimize", "maximize"], description: "optimisation direction, one per metric (default: inferred from the metric: loss/error/params/size/latency down, accuracy/auc up)" },
   { name: "strategy", type: "string", choices: STRATEGIES, default: "auto", description: "search strategy: auto (chosen from the space and the budget, said in the output), Gaussian-process Bayesian (with several objectives, on ParEGO's random scalarisations), tree-structured Parzen estimator (multivariate TPE), CMA-ES (numeric parameters; categoricals drawn at random), NSGA-II (several objectives), random, scrambled Sobol, grid, BOHB (TPE fitted at the largest budget with enough observations + --pruner hyperband), or population-based training (pbt, --model only: see below)" },
   { name: "trials", type: "integer", metavar: "N", description: "number of trials (default 20; grid: every combination)" },
@@ -149,7 +149,8 @@ export interface TuneOptions {
   readonly metric?: string;
   /** `--metric-fn FN` or `NAME=FN`: a notebook metric function. */
   readonly metricFn?: string;
-  readonly positiveClass?: number;
+  /** As written: a class index, or a class name resolved against the targets' names (class-names.ts). */
+  readonly positiveClass?: string;
   readonly test?: readonly [string, string];
   /** `--test-top K`: how many of the best models `--test` evaluates. */
   readonly testTop?: number;
@@ -229,7 +230,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     batchSize: number("batchSize") ?? 32,
     ...readObjectiveOptions(args["metric"] as readonly string[] | undefined, args["direction"] as readonly string[] | undefined),
     ...optional("metricFn", string("metricFn")),
-    ...optional("positiveClass", number("positiveClass")),
+    ...optional("positiveClass", string("positiveClass")),
     ...optional("test", pair("test")),
     ...optional("testTop", number("testTop")),
     ...optional("classNames", args["classNames"] as readonly string[] | undefined),
@@ -269,7 +270,7 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
     const value = options[name];
     if (value !== undefined && !IDENTIFIER.test(value)) fail(`--${name} expects a variable name, got "${value}"`);
   }
-  const outProblem = outNameProblem(options.out);
+  const outProblem = outNameProblem(options.out) ?? outShadowsInput(options.out, options);
   if (outProblem !== undefined) fail(outProblem);
   if (options.model !== undefined && options.data === undefined) fail("--model needs --data X,Y: the training inputs and targets");
   if (options.objective !== undefined) {
@@ -286,8 +287,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.testTop !== undefined && options.testTop < 1) fail(`--test-top must be at least 1, got ${options.testTop}`);
   if (options.testTop !== undefined && !options.keepBest) fail("--test-top evaluates the models kept after the search; drop --no-keep-best");
   if (options.classNames !== undefined && options.test === undefined) fail("--class-names names the classes in the --test report; add --test X,Y");
-  if (options.classNames !== undefined && options.classNames.length === 1 && !IDENTIFIER.test(options.classNames[0]!)) {
-    fail(`--class-names expects two or more names (A,B,…) or the variable of an array of them, got "${options.classNames[0]}"`);
+  if (options.classNames !== undefined && options.classNames.length === 1 && !DATA_PATH.test(options.classNames[0]!)) {
+    fail(`--class-names expects two or more names (A,B,…) or the variable of an array of them (or its property: table.classNames), got "${options.classNames[0]}"`);
   }
   if (options.metricFn !== undefined && !METRIC_FN.test(options.metricFn)) {
     fail(`--metric-fn expects a function's variable name, or NAME=FN to name its metric, got "${options.metricFn}"`);

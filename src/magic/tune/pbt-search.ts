@@ -156,7 +156,7 @@ async function trainPopulation<S>(input: PbtSearchInput, bound: NotebookStudy, s
     live?.finish(bound.data());
   }
   bound.lastSearch = {
-    message: failure instanceof Error ? failure.message : context.signal.aborted ? "interrupted" : `${schedule.rounds.length} rounds of ${schedule.population} members`,
+    message: failure instanceof Error ? failure.message : context.signal.aborted ? "interrupted" : `${count(schedule.rounds.length, "round")} of ${count(schedule.population, "member")}`,
     trialsRun: run.trialsRun,
     wallTimeMs: Date.now() - started,
     objectiveMs: run.trainingMs,
@@ -183,5 +183,10 @@ function resumeNote(resume: ResumePoint, schedule: PbtSchedule, seed: number): s
 function scheduleNote(schedule: PbtSchedule, perturbable: readonly string[]): string {
   const epochs = schedule.rounds.reduce((sum, e) => sum + e, 0);
   const explores = perturbable.length === 0 ? "no parameter is perturbable (mark one mutable, see --help), so they only copy" : `explore ${perturbable.join(", ")}`;
-  return `PBT: ${schedule.population} members, ${schedule.rounds.length} rounds of ${schedule.rounds[0]} epochs (${epochs} in all); after each round the bottom 25 % copy a top-25 % member and ${explores}.`;
+  return `PBT: ${count(schedule.population, "member")}, ${count(schedule.rounds.length, "round")} of ${count(schedule.rounds[0]!, "epoch")} (${epochs} in all); after each round the bottom 25 % copy a top-25 % member and ${explores}.`;
+}
+
+/** "1 round", "4 rounds". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -26,10 +26,21 @@ export function searchReport(
     bound.isMultiObjective === true
       ? frontSummary(bound, out)
       : best === undefined
-      ? "no trial completed"
+      ? noTrialCompleted(bound.trials)
       : `best trial #${best.number}: ${bound.metric} = ${formatValue(best.value)} with ${JSON.stringify(best.params, (_key, v: unknown) => (typeof v === "number" ? roundSignificant(v, 4) : v))}`;
   const failures = failureSummary(bound.trials);
   return `${capitalize(search.message)} (${time}). Study "${bound.name}": ${countStates(bound.trials)}; ${bestText}.${failures === "" ? "" : `\n${failures}`}`;
+}
+
+/**
+ * "no trial completed", with what to do when every trial was pruned (Hyperband's most exploratory
+ * bracket, or --pause, promotes a trial to the last rung only once enough trials reached each
+ * rung below it: with too few trials, none reaches the end and there is no best model).
+ */
+function noTrialCompleted(trials: readonly { readonly state: string }[]): string {
+  const pruned = trials.filter((t) => t.state === "pruned").length;
+  if (pruned === 0 || pruned < trials.length) return "no trial completed";
+  return `no trial completed: all ${pruned === 1 ? "1 trial was" : `${pruned} were`} pruned before the end, too few for the pruner to promote one to the last rung (raise --trials, or lower --epochs or --max-resource)`;
 }
 
 /** Distinct failure reasons listed in the report; the rest are counted. */

@@ -39,6 +39,13 @@ export interface SearchRun {
   readonly objectiveWork: string;
   /** Runs after a search that was not interrupted, before the final figures (the --cv refit). */
   readonly afterSearch?: () => Promise<void>;
+  /** Runs after each trial ends; what it throws stops the search and becomes the cell's error (the trials so far kept). */
+  readonly afterTrial?: () => void;
+}
+
+/** What the cell says when too many trials failed in a row: the engine's reason, with the option that sets the limit. */
+function tooManyFailures(failure: TooManyFailuresError): MagicError {
+  return new MagicError(`stopping the search: the last ${failure.count} trials failed in a row (the last with: ${failure.lastError}); check the objective, or raise --max-failures`);
 }
 
 /**
@@ -109,7 +116,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
         ...optional("pendingWindow", run.pendingWindow),
         ...optional("admission", run.admission),
         ...optional("timeout", options.timeout),
-        callbacks: [() => live?.update(bound.data())],
+        callbacks: [() => live?.update(bound.data()), ...(run.afterTrial === undefined ? [] : [run.afterTrial])],
       });
     } else {
       summary = { message: `the study already has ${plannedTrials(options, space)} finished trials (raise --trials to run more)`, trialsRun: 0 };
@@ -123,11 +130,11 @@ export async function runSearch(run: SearchRun): Promise<void> {
   if (failure !== undefined && !binding.done) {
     // Failed before its first trial: the name keeps what it held; this study's storage is closed.
     bound.dispose();
-    throw failure instanceof TooManyFailuresError ? new MagicError(failure.message) : failure;
+    throw failure instanceof TooManyFailuresError ? tooManyFailures(failure) : failure;
   }
   binding.bind();
   bound.lastSearch = {
-    message: failure instanceof Error ? failure.message : summary.message,
+    message: failure instanceof TooManyFailuresError ? tooManyFailures(failure).message : failure instanceof Error ? failure.message : summary.message,
     trialsRun: summary.trialsRun,
     wallTimeMs: Date.now() - started,
     objectiveMs,
@@ -135,7 +142,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
     ...optional("liveMs", live?.spentMs),
   };
   context.stdout(`${searchReport(bound, bound.lastSearch, run.objectiveWork, options.out)}\n`);
-  if (failure instanceof TooManyFailuresError) throw new MagicError(failure.message);
+  if (failure instanceof TooManyFailuresError) throw tooManyFailures(failure);
   if (failure !== undefined) throw failure;
   if (context.signal.aborted) {
     throw new InterruptedSearch(`search interrupted; ${bound.trials.length === 1 ? "the 1 trial" : `the ${bound.trials.length} trials`} so far ${bound.trials.length === 1 ? "is" : "are"} kept in \`${options.out}\``);

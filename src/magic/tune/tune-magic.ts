@@ -13,7 +13,7 @@ import type { PlotlyEmbedding } from "../../render";
 import { loadTensorFlow, takeBackendNotice, type LoadedTensorFlow } from "../../tfjs/backend";
 import { runModelSearch } from "./model-search";
 import { runObjectiveSearch } from "./objective-search";
-import { lookupFunction } from "./variables";
+import { lookupFunction, lookupVariable } from "./variables";
 import { checkTrainingLengthSpace } from "./training-length";
 import { optional, readOptions, TUNE_HELP, TUNE_OPTIONS } from "./options";
 import { checkGridSpace, plannedTrials } from "./space-size";
@@ -50,9 +50,10 @@ export function createTuneMagic(session: TuneSession): CellMagic {
       if (hypergradient !== undefined && read.strategy === "pbt") {
         throw new MagicError(`hypergradient(...) and --strategy pbt both change the learning rate while training: choose one`, lineOf[hypergradient.name]);
       }
-      // The function must exist before anything is said about the search it would run.
+      // The function and the data must exist before anything is said about the search it would run.
       if (read.model !== undefined) {
         lookupFunction(context, read.model, "model");
+        for (const name of [...(read.data ?? []), ...(read.validationData ?? []), ...(read.test ?? [])]) lookupVariable(context, name, "variable");
         checkTrainingLengthSpace(space, lineOf);
       }
       else if (read.objective !== undefined) lookupFunction(context, read.objective, "objective");

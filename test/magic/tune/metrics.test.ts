@@ -81,6 +81,7 @@ test("a metric that cannot work on this model or data fails before any training,
   await expectMagicError(run, `%%tune --model buildBinary --data xTrain,yTrain --metric-fn noSuchFn\n${SPACE}`, /noSuchFn/);
   await expectMagicError(run, `%%tune --model buildBinary --data xTrain,yTrain --metric-fn "a=b=c"\n${SPACE}`, /--metric-fn expects a function's variable name, or NAME=FN/);
   await expectMagicError(run, `%%tune --model buildBinary --data xTrain,yTrain --metric val_recall --positive-class 2\n${SPACE}`, /the positive class must be 0 or 1 for a binary classifier, got 2/);
+  await expectMagicError(run, `%%tune --model buildBinary --data xTrain,yTrain --metric val_recall --positive-class benign\n${SPACE}`, /^line 1: --positive-class benign: expected a class index \(0 or 1 for a binary classifier\); a class name only when the targets are class names or --class-names names the classes$/);
   await expectMagicError(run, `%%tune --model buildBinary --data xTrain,yTrain --test xIris,yIris\n${SPACE}`, /--test xIris,yIris: .*yIris/);
   await expectMagicError(run, `%%tune --objective wordMetric --test xTest,yTest\nx: uniform(0, 1)`, /--test is for --model/);
   assert.ok(builds() <= 12, `only checks built models (${builds()})`);

@@ -58,3 +58,32 @@ test("--out refuses reserved words and names every object has", () => {
   }
   assert.equal(readOptions({ objective: "f", out: "search2" }, 0).out, "search2");
 });
+
+test("--out refuses a variable the cell reads: its function, its data, its metric function", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ objective: "f", out: "f" }, "--objective's f"],
+    [{ model: "build", data: ["x", "y"], out: "build" }, "--model's build"],
+    [{ model: "build", data: ["x", "y"], out: "y" }, "--data's y"],
+    [{ model: "build", data: ["split.xTrain", "split.yTrain"], out: "split" }, "--data's split"],
+    [{ model: "build", data: ["x", "y"], validationData: ["xv", "yv"], out: "xv" }, "--validation-data's xv"],
+    [{ model: "build", data: ["x", "y"], test: ["xt", "yt"], out: "yt" }, "--test's yt"],
+    [{ model: "build", data: ["x", "y"], metricFn: "f2=score", out: "score" }, "--metric-fn's score"],
+  ];
+  for (const [args, what] of cases) {
+    assert.throws(
+      () => readOptions(args as ParsedArgs, 0),
+      (error: unknown) => error instanceof MagicError && error.message.startsWith(`line 1: --out ${args["out"]} would replace ${what}, which this cell reads`),
+      what,
+    );
+  }
+  assert.equal(readOptions({ model: "build", data: ["split.xTrain", "split.yTrain"], metricFn: "f2=score", out: "f2" }, 0).out, "f2", "a metric's name is no variable");
+});
+
+test("--class-names may name a variable's property (table.classNames, as loadTable returns them)", () => {
+  const options = readOptions({ model: "build", data: ["x", "y"], test: ["xt", "yt"], classNames: ["table.classNames"] } as ParsedArgs, 0);
+  assert.deepEqual(options.classNames, ["table.classNames"]);
+  assert.throws(
+    () => readOptions({ model: "build", data: ["x", "y"], test: ["xt", "yt"], classNames: ["table..names"] } as ParsedArgs, 0),
+    (error: unknown) => error instanceof MagicError && /--class-names expects two or more names .* got "table\.\.names"/.test(error.message),
+  );
+});

@@ -26,6 +26,13 @@ test("no trial run: no share; no trial complete: said so", () => {
     "study",
   );
   assert.equal(text, 'Nothing to do (2 ms). Study "s": 0 trials; no trial completed.');
+  const allPruned = searchReport(
+    { name: "s", metric: "val_loss", trials: [trial(0, "pruned"), trial(1, "pruned")], bestTrial: undefined },
+    { message: "ran 2 trials", trialsRun: 2, wallTimeMs: 2, objectiveMs: 1, setupMs: 1 },
+    "training",
+    "study",
+  );
+  assert.match(allPruned, /; no trial completed: all 2 were pruned before the end, too few for the pruner to promote one to the last rung \(raise --trials, or lower --epochs or --max-resource\)\.$/);
 });
 
 test("the refit line", () => {
