@@ -222,7 +222,7 @@ export class CellRunner {
       cell.abort.abort(new InterruptError());
     }
     if (!cell.cooperative || force) {
-      this.engine.abandonRunning();
+      this.engineInstance?.abandonRunning();
       cell.settle(INTERRUPTED_OUTCOME);
     }
   }
