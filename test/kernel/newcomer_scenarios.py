@@ -145,7 +145,7 @@ def a_cell_interrupted_at_an_await_keeps_what_it_declared(k):
     # A cell that throws keeps what it declared and set before the error; one interrupted while it
     # awaited lost them all ("Cannot find name"), so a timer it started could not be cleared.
     msg_id = k.kc.execute("const handle = setInterval(() => {}, 1000);\nlet phase = 1;\nconsole.log('waiting');\n"
-                          "await new Promise(() => {});\nphase = 2;\nconst never = 3;")
+                          "await new Promise(() => {});\nphase = 2;\nconst neverSet = 3;")
     deadline = time.time() + 60
     while "waiting" not in streams(k.iopub.get(msg_id, [])):
         check(time.time() < deadline, "the cell never started")
@@ -156,8 +156,8 @@ def a_cell_interrupted_at_an_await_keeps_what_it_declared(k):
     check(value(k, "phase") == 1, "phase is declared, as set before the await")
     content, _, _ = k.execute("clearInterval(handle);")
     check(content["status"] == "ok", f"the timer's handle is usable: {content}")
-    content, _, _ = k.execute("never")
-    check(content["status"] == "error" and "never" in content["evalue"], f"what was never set is not declared: {content}")
+    content, _, _ = k.execute("neverSet")
+    check(content["status"] == "error" and "neverSet" in content["evalue"], f"what was never set is not declared: {content}")
     content, _, _ = k.execute("const phase: string = 'redeclared'; phase")
     check(content["status"] == "ok", f"a later cell may declare the name again: {content}")
 
