@@ -35,12 +35,15 @@ Parameters (as papermill does): tag one code cell "${PARAMETERS_TAG}" and declar
 there, one per line, e.g.
     const learningRate = 0.01;
     let epochs = 5;
+    const mode: string = "fast";   // typed: const mode = "fast" has the type "fast" alone,
+                                   // and a later mode === "slow" would not type-check
 --param values go into a new cell tagged "${INJECTED_TAG}" right after it (at the top when no
 cell is tagged; a cell injected by an earlier run is replaced). It declares each name again with
-the keyword the parameters cell used (const when it does not declare the name), which tunelab
-kernels allow across cells:
-    const learningRate = 0.1;
-    let epochs = 20;
+the keyword and type annotation the parameters cell used (const when it does not declare the
+name; a number, string or boolean without one gets the wide type), which tunelab kernels allow
+across cells:
+    const learningRate: number = 0.1;
+    let epochs: number = 20;
 
 Exit status: 0 when every cell ran (or --allow-errors), 1 when a cell failed or the run was
 interrupted (Ctrl-C interrupts the running cell and writes what was done; a second Ctrl-C quits
