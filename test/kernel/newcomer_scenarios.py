@@ -14,6 +14,17 @@ from scenarios import check, main, scenario, streams
 from tune_helpers import ok, setup, value
 
 
+def interrupt_once_printed(k, msg_id, text, what, poll=0.05):
+    """Interrupts the cell `msg_id` once its output shows `text` (`what` names that moment in a
+    failure); returns the content of its reply."""
+    deadline = time.time() + 60
+    while text not in streams(k.iopub.get(msg_id, [])):
+        check(time.time() < deadline, f"{what} never came")
+        k.drain(poll)
+    k.km.interrupt_kernel()
+    return k.reply(msg_id, timeout=60)["content"]
+
+
 @scenario
 def interrupt_of_an_objective_that_never_returns(k):
     # An --objective awaiting something that never comes: the interrupt ends the search with its
@@ -22,15 +33,10 @@ def interrupt_of_an_objective_that_never_returns(k):
           "function never(p: { x: number }) { calls++; console.log(`trial ${calls} started`); return new Promise<number>(() => {}); }")
     msg_id = k.kc.execute("%%tune --objective never --trials 3 --seed 1 --no-live --out hung\nx: uniform(0, 1)")
     # Interrupt once the first trial runs (the function said so).
-    deadline = time.time() + 60
-    while "trial 1 started" not in streams(k.iopub.get(msg_id, [])):
-        check(time.time() < deadline, "the first trial never started")
-        k.drain(0.2)
-    k.km.interrupt_kernel()
-    reply = k.reply(msg_id, timeout=60)
+    reply = interrupt_once_printed(k, msg_id, "trial 1 started", "the first trial's start", poll=0.2)
     outputs = k.outputs(msg_id)
-    check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply["content"])
-    check("kept in `hung`" in reply["content"]["evalue"], reply["content"]["evalue"])
+    check(reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", reply)
+    check("kept in `hung`" in reply["evalue"], reply["evalue"])
     text = streams(outputs)
     check("Interrupted after 1 trial" in text, f"the search's summary is printed: {text!r}")
     trials = value(k, "hung.trials.map((t) => [t.state, t.error])")
@@ -128,13 +134,8 @@ def interrupt_of_a_synchronous_objective_ends_at_the_trial_boundary(k):
     ok(k, "let started = 0;\n"
           "function busy(p: { x: number }) { started++; console.log(`trial ${started} started`); const end = Date.now() + 500; while (Date.now() < end); return p.x; }")
     msg_id = k.kc.execute("%%tune --objective busy --trials 40 --seed 1 --no-live --out busyStudy\nx: uniform(0, 1)")
-    deadline = time.time() + 60
-    while "trial 2 started" not in streams(k.iopub.get(msg_id, [])):
-        check(time.time() < deadline, "the second trial never started")
-        k.drain(0.05)
-    k.km.interrupt_kernel()
-    reply = k.reply(msg_id, timeout=60)
-    check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply["content"])
+    reply = interrupt_once_printed(k, msg_id, "trial 2 started", "the second trial's start")
+    check(reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", reply)
     states = value(k, "busyStudy.trials.map((t) => t.state)")
     check(states == ["complete"] * len(states), f"no trial was cut short: {states}")
     check(value(k, "started") == len(states), "no trial started after the interrupt")
@@ -146,13 +147,8 @@ def a_cell_interrupted_at_an_await_keeps_what_it_declared(k):
     # awaited lost them all ("Cannot find name"), so a timer it started could not be cleared.
     msg_id = k.kc.execute("const handle = setInterval(() => {}, 1000);\nlet phase = 1;\nconsole.log('waiting');\n"
                           "await new Promise(() => {});\nphase = 2;\nconst neverSet = 3;")
-    deadline = time.time() + 60
-    while "waiting" not in streams(k.iopub.get(msg_id, [])):
-        check(time.time() < deadline, "the cell never started")
-        k.drain(0.05)
-    k.km.interrupt_kernel()
-    reply = k.reply(msg_id, timeout=60)
-    check(reply["content"]["status"] == "error", reply["content"])
+    reply = interrupt_once_printed(k, msg_id, "waiting", "the cell's start")
+    check(reply["status"] == "error", reply)
     check(value(k, "phase") == 1, "phase is declared, as set before the await")
     content, _, _ = k.execute("clearInterval(handle);")
     check(content["status"] == "ok", f"the timer's handle is usable: {content}")
