@@ -165,14 +165,22 @@ function foldOf(
   };
 }
 
-/** The class index of each row when `y` holds class labels (a column of integers 0..K−1, or one-hot rows), else undefined. */
+/**
+ * The class index of each row when `y` holds class labels (one-hot rows, or a column of integers
+ * holding every class 0..K−1), else undefined: a regression target (floats, or integers such as
+ * counts or scores that do not run 0..K−1 without gaps) is not stratified.
+ */
 function classLabelsIfAny(y: tfjs.Tensor): number[] | undefined {
   if (y.rank !== 2) return undefined;
+  let indices: number[];
   try {
-    return classIndices(labelRows(y));
+    indices = classIndices(labelRows(y));
   } catch {
-    return undefined; // not class labels (a regression target): folds are not stratified
+    return undefined;
   }
+  const distinct = new Set(indices);
+  const largest = indices.reduce((max, index) => Math.max(max, index), 0);
+  return distinct.size === largest + 1 ? indices : undefined;
 }
 
 /** Label rows of a target tensor, for stratification: a column of class indices or one-hot rows. */

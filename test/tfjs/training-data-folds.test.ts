@@ -38,12 +38,20 @@ test('stratify "if-classes": a class of 5 rows puts one in each of 5 folds, as l
   assert.ok(rarePerFold(labels).some((count) => count === 0), "the plain folds of this seed miss the class in some fold");
 });
 
-test('stratify "if-classes": a regression target is folded plainly, without error', () => {
-  const target = x.map(([a]) => [a! / 7 + 0.5]);
-  const data = prepareTrainingData(tf, x, target, { validation: { kind: "folds", k: 5 }, seed: 3, stratify: "if-classes" });
+/** Each fold's validation rows (their first feature, the row number), with or without `stratify: "if-classes"`. */
+function validationRows(y: number[][], stratify?: "if-classes"): number[][] {
+  const data = prepareTrainingData(tf, x, y, { validation: { kind: "folds", k: 5 }, seed: 3, ...(stratify === undefined ? {} : { stratify }) });
   try {
-    assert.deepEqual(data.folds.map((fold) => fold.xValidation.shape[0]), [12, 12, 12, 12, 12]);
+    return data.folds.map((fold) => (fold.xValidation.arraySync() as number[][]).map((row) => row[0]!));
   } finally {
     data.dispose();
+  }
+}
+
+test('stratify "if-classes": a regression target is folded as without it, floats or integers that are not 0..K-1 without gaps', () => {
+  for (const target of [x.map(([a]) => [a! / 7 + 0.5]), x.map(([a]) => [25 + 3 * a!])]) {
+    const folds = validationRows(target, "if-classes");
+    assert.deepEqual(folds, validationRows(target));
+    assert.deepEqual(folds.map((rows) => rows.length), [12, 12, 12, 12, 12]);
   }
 });

@@ -27,7 +27,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "data", type: "list", metavar: "X,Y", description: "training inputs and targets (variables: tensors or arrays) for --model" },
   { name: "validation", type: "number", metavar: "FRACTION", description: "fraction of --data held out for validation (default 0.2 unless --cv or --validation-data)" },
   { name: "validationData", type: "list", metavar: "X,Y", description: "explicit validation inputs and targets" },
-  { name: "cv", type: "integer", metavar: "K", description: "k-fold cross-validation: the metric is the mean over K folds (stratified when the targets are class labels: integers 0..K-1, one-hot rows or names)" },
+  { name: "cv", type: "integer", metavar: "K", description: "k-fold cross-validation: the metric is the mean over K folds (stratified when the targets are class labels: one-hot rows, names, or integers running 0..K-1 without gaps)" },
   { name: "epochs", type: "integer", metavar: "N", default: 10, description: "training epochs per trial (may also be a search parameter named epochs)" },
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
   { name: "metric", type: "list", metavar: "NAME[,NAME…]", description: "metric to optimise: a history name such as val_loss or val_acc (model), a metric computed from predictions (val_f1, val_precision, val_recall, each also _macro/_micro/_weighted, val_auc, val_pr_auc, val_r2, val_mae, val_rmse), or a key of the objective's record (default: val_loss, or loss without validation; value for a number); several (val_acc,size) make a multi-objective study with a Pareto front; --model also has params, size (bytes) and latency (ms per example)" },
