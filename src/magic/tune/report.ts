@@ -40,7 +40,7 @@ export function searchReport(
 function noTrialCompleted(trials: readonly { readonly state: string }[]): string {
   const pruned = trials.filter((t) => t.state === "pruned").length;
   if (pruned === 0 || pruned < trials.length) return "no trial completed";
-  return `no trial completed: all ${pruned === 1 ? "1 trial was" : `${pruned} were`} pruned before the end, too few for the pruner to promote one to the last rung (raise --trials, or lower --epochs or --max-resource)`;
+  return `no trial completed: ${pruned === 1 ? "the only trial was" : `all ${pruned} were`} pruned before the end, too few for the pruner to promote one to the last rung (raise --trials, or lower --epochs or --max-resource)`;
 }
 
 /** Distinct failure reasons listed in the report; the rest are counted. */

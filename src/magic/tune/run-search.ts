@@ -127,14 +127,16 @@ export async function runSearch(run: SearchRun): Promise<void> {
     if (refresh !== undefined) clearInterval(refresh);
     live?.finish(bound.data());
   }
-  if (failure !== undefined && !binding.done) {
+  // The cell's error, if the search failed: too many failures in a row name the option that sets the limit.
+  const cellError = failure instanceof TooManyFailuresError ? tooManyFailures(failure) : failure;
+  if (cellError !== undefined && !binding.done) {
     // Failed before its first trial: the name keeps what it held; this study's storage is closed.
     bound.dispose();
-    throw failure instanceof TooManyFailuresError ? tooManyFailures(failure) : failure;
+    throw cellError;
   }
   binding.bind();
   bound.lastSearch = {
-    message: failure instanceof TooManyFailuresError ? tooManyFailures(failure).message : failure instanceof Error ? failure.message : summary.message,
+    message: cellError instanceof Error ? cellError.message : summary.message,
     trialsRun: summary.trialsRun,
     wallTimeMs: Date.now() - started,
     objectiveMs,
@@ -142,8 +144,7 @@ export async function runSearch(run: SearchRun): Promise<void> {
     ...optional("liveMs", live?.spentMs),
   };
   context.stdout(`${searchReport(bound, bound.lastSearch, run.objectiveWork, options.out)}\n`);
-  if (failure instanceof TooManyFailuresError) throw tooManyFailures(failure);
-  if (failure !== undefined) throw failure;
+  if (cellError !== undefined) throw cellError;
   if (context.signal.aborted) {
     throw new InterruptedSearch(`search interrupted; ${bound.trials.length === 1 ? "the 1 trial" : `the ${bound.trials.length} trials`} so far ${bound.trials.length === 1 ? "is" : "are"} kept in \`${options.out}\``);
   }
