@@ -39,3 +39,8 @@ export function describeLiteral(value: unknown): string {
     return typeof value;
   }
 }
+
+/** `n` with its noun, singular for one: "1 trial", "4 trials" (nouns that take an "s"). */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

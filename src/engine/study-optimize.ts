@@ -15,6 +15,7 @@ import type { OptimizeOptions, OptimizeSummary, StopReason, TrialAdmission } fro
 import type { TrialRun } from "./study-tell";
 import type { Trial } from "./trial";
 import type { FrozenTrial, SearchSpace } from "./types";
+import { counted } from "../common/describe";
 
 /** Longest wait (ms) between looks at a study whose remaining trials other workers are running. */
 const MAX_FULL_STUDY_POLL_MS = 500;
@@ -82,10 +83,6 @@ function deferred(): { readonly promise: Promise<void>; readonly resolve: () => 
     resolve = r;
   });
   return { promise, resolve };
-}
-
-function plural(n: number): string {
-  return `${n} trial${n === 1 ? "" : "s"}`;
 }
 
 /** `OptimizeOptions` with defaults filled in. */
@@ -164,11 +161,11 @@ export class OptimizeLoop {
           await this.trialEnded.promise;
           continue;
         }
-        return this.stop("trials", () => `ran ${plural(this.run)}`);
+        return this.stop("trials", () => `ran ${counted(this.run, "trial")}`);
       }
       if (signal?.aborted) return this.stopInterrupted();
       if (timeout !== undefined && (this.host.clock() - this.startedAt) / 1000 >= timeout) {
-        return this.stop("timeout", () => `timed out after ${timeout} s and ${plural(this.run)}`);
+        return this.stop("timeout", () => `timed out after ${timeout} s and ${counted(this.run, "trial")}`);
       }
       const admission = this.settings.admission;
       if (admission !== undefined) {
@@ -193,7 +190,7 @@ export class OptimizeLoop {
 
   /** What the call did, once every lane has ended. */
   summary(): OptimizeSummary {
-    const { reason, message } = this.stopped ?? { reason: "trials" as const, message: () => `ran ${plural(this.run)}` };
+    const { reason, message } = this.stopped ?? { reason: "trials" as const, message: () => `ran ${counted(this.run, "trial")}` };
     return { trialsRun: this.run, stopReason: reason, message: message() };
   }
 
@@ -204,7 +201,7 @@ export class OptimizeLoop {
   }
 
   private stopInterrupted(): void {
-    this.stop("aborted", () => `interrupted after ${plural(this.run)}; every finished trial is kept`);
+    this.stop("aborted", () => `interrupted after ${counted(this.run, "trial")}; every finished trial is kept`);
   }
 
   private stopStudyFull(): void {
@@ -261,7 +258,7 @@ export class OptimizeLoop {
     } catch (error) {
       this.started -= 1;
       this.wakeLanes();
-      if (error instanceof SearchSpaceExhaustedError) this.stop("exhausted", () => `${error.message}; ran ${plural(this.run)}`);
+      if (error instanceof SearchSpaceExhaustedError) this.stop("exhausted", () => `${error.message}; ran ${counted(this.run, "trial")}`);
       else if (signal?.aborted) this.stopInterrupted();
       else this.fatal ??= { error };
       return "done";
@@ -303,7 +300,7 @@ export class OptimizeLoop {
     } else {
       this.run += 1;
       const { frozen, exhausted } = ended;
-      if (exhausted !== undefined) this.stop("exhausted", () => `${exhausted.message}; ran ${plural(this.run)}`);
+      if (exhausted !== undefined) this.stop("exhausted", () => `${exhausted.message}; ran ${counted(this.run, "trial")}`);
       else await this.runCallbacks(frozen);
     }
   }

@@ -28,6 +28,7 @@ import type { SearchSpace } from "../../engine/types";
 import { finiteSpaceSize } from "../../engine/search-space";
 import { hasConditions } from "../../engine/conditions";
 import type { PrunerName, Strategy } from "./options";
+import { counted } from "../../common/describe";
 
 /** A strategy `auto` can choose. */
 export type ConcreteStrategy = Exclude<Strategy, "auto">;
@@ -58,21 +59,20 @@ export function chooseStrategy(space: SearchSpace, planned: number, pruner: Prun
   const categorical = distributions.filter((dist) => dist.kind === "categorical").length;
   const numeric = distributions.length - categorical;
   const size = finiteSpaceSize(space);
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   if (size !== undefined && size <= planned) {
-    return { strategy: "grid", reason: `the space has ${plural(size, "point")} and the budget of ${plural(planned, "trial")} covers them all` };
+    return { strategy: "grid", reason: `the space has ${counted(size, "point")} and the budget of ${counted(planned, "trial")} covers them all` };
   }
   if (distributions.length === 0) return { strategy: "random", reason: "every parameter is fixed" };
   if (pruner === "hyperband") {
     return { strategy: "bohb", reason: "--pruner hyperband: BOHB's TPE learns from the trials Hyperband stops early, at the largest budget with enough of them" };
   }
   if (categorical >= numeric && categorical > 0) {
-    return { strategy: "tpe", reason: `${categorical} of the ${plural(distributions.length, "parameter")} are choices, which TPE models natively` };
+    return { strategy: "tpe", reason: `${categorical} of the ${counted(distributions.length, "parameter")} are choices, which TPE models natively` };
   }
   if (numeric <= GP_MAX_DIMENSIONS) {
     const conditional = Object.values(space).filter((dist) => dist.condition !== undefined).length;
     const imputed = conditional === 0 ? "" : ` (it imputes the ${conditional} conditional one${conditional === 1 ? "" : "s"} where absent)`;
-    const reason = `${plural(numeric, "numeric parameter")}${categorical > 0 ? ` and ${plural(categorical, "choice")}` : ""} and ${plural(planned, "trial")}: the Gaussian process finds good values in the fewest trials${imputed}`;
+    const reason = `${counted(numeric, "numeric parameter")}${categorical > 0 ? ` and ${counted(categorical, "choice")}` : ""} and ${counted(planned, "trial")}: the Gaussian process finds good values in the fewest trials${imputed}`;
     if (planned <= GP_MAX_TRIALS) return { strategy: "bayes", reason };
     return {
       strategy: "bayes",
@@ -81,9 +81,9 @@ export function chooseStrategy(space: SearchSpace, planned: number, pruner: Prun
     };
   }
   if (planned >= CMAES_TRIALS_PER_DIMENSION * numeric) {
-    return { strategy: "cmaes", reason: `${plural(numeric, "numeric parameter")} and ${plural(planned, "trial")} (≥ ${CMAES_TRIALS_PER_DIMENSION} a dimension): CMA-ES adapts to many dimensions` };
+    return { strategy: "cmaes", reason: `${counted(numeric, "numeric parameter")} and ${counted(planned, "trial")} (≥ ${CMAES_TRIALS_PER_DIMENSION} a dimension): CMA-ES adapts to many dimensions` };
   }
-  return { strategy: "tpe", reason: `${plural(numeric, "numeric parameter")} but only ${plural(planned, "trial")}: too few for the GP's or CMA-ES's models of so many dimensions` };
+  return { strategy: "tpe", reason: `${counted(numeric, "numeric parameter")} but only ${counted(planned, "trial")}: too few for the GP's or CMA-ES's models of so many dimensions` };
 }
 
 /** Fewer trials than this leave NSGA-II no room for generations: random search then. */

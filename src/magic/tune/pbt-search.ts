@@ -40,6 +40,7 @@ import { searchReport } from "./report";
 import { binder, InterruptedSearch } from "./run-search";
 import type { TuneSession } from "./tune-magic";
 import { boundedWorkers, startWorkerTraining } from "./worker-search";
+import { counted } from "../../common/describe";
 
 /** Members and rounds of a PBT search. */
 export interface PbtSchedule {
@@ -156,7 +157,7 @@ async function trainPopulation<S>(input: PbtSearchInput, bound: NotebookStudy, s
     live?.finish(bound.data());
   }
   bound.lastSearch = {
-    message: failure instanceof Error ? failure.message : context.signal.aborted ? "interrupted" : `${count(schedule.rounds.length, "round")} of ${count(schedule.population, "member")}`,
+    message: failure instanceof Error ? failure.message : context.signal.aborted ? "interrupted" : `${counted(schedule.rounds.length, "round")} of ${counted(schedule.population, "member")}`,
     trialsRun: run.trialsRun,
     wallTimeMs: Date.now() - started,
     objectiveMs: run.trainingMs,
@@ -183,10 +184,5 @@ function resumeNote(resume: ResumePoint, schedule: PbtSchedule, seed: number): s
 function scheduleNote(schedule: PbtSchedule, perturbable: readonly string[]): string {
   const epochs = schedule.rounds.reduce((sum, e) => sum + e, 0);
   const explores = perturbable.length === 0 ? "no parameter is perturbable (mark one mutable, see --help), so they only copy" : `explore ${perturbable.join(", ")}`;
-  return `PBT: ${count(schedule.population, "member")}, ${count(schedule.rounds.length, "round")} of ${count(schedule.rounds[0]!, "epoch")} (${epochs} in all); after each round the bottom 25 % copy a top-25 % member and ${explores}.`;
-}
-
-/** "1 round", "4 rounds". */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+  return `PBT: ${counted(schedule.population, "member")}, ${counted(schedule.rounds.length, "round")} of ${counted(schedule.rounds[0]!, "epoch")} (${epochs} in all); after each round the bottom 25 % copy a top-25 % member and ${explores}.`;
 }
