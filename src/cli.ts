@@ -24,8 +24,9 @@ Commands:
   install [target] [--name N] [--display-name D]
                                          write the kernelspecs (N, default "tunelab", and N-js)
   uninstall [target] [--name N]          remove them
-  warm-up                                make the compiler's code cache, so that the first kernel
-                                         starts as fast as later ones (build and install run it)
+  warm-up                                make the compiler's code cache and keep the syntax trees of
+                                         the libraries and of this folder's @types, so that the first
+                                         kernel starts as fast as later ones (build and install run it)
   run NOTEBOOK.ipynb [options]           execute a notebook headless, without Jupyter (tunelab run --help)
 
 Targets (where Jupyter looks for kernelspecs):
@@ -52,15 +53,17 @@ function targetOf(values: { user?: boolean; "sys-prefix"?: boolean; prefix?: str
   return { kind: "default" };
 }
 
-/** Makes the compiler's code cache unless there is one (see src/exec/warm-up.ts); a failure is reported, not fatal. */
+/** Makes the compiler's code cache and syntax tree cache where they are missing (see src/exec/warm-up.ts); a failure is reported, not fatal. */
 async function warmUp(): Promise<void> {
   const { codeCacheDir } = await import("./exec/code-cache");
   const { warmUpCompilerCache } = await import("./exec/warm-up");
   const directory = codeCacheDir();
   const started = performance.now();
   const outcome = await warmUpCompilerCache(directory);
-  if (outcome.status === "written") process.stdout.write(`Made the compiler's code cache in ${directory} (${Math.round(performance.now() - started)} ms)\n`);
+  const ms = Math.round(performance.now() - started);
+  if (outcome.status === "written") process.stdout.write(`Made the compiler's code cache in ${directory} (${ms} ms)\n`);
   else if (outcome.status === "failed") process.stderr.write(`tunelab: the compiler's code cache was not made (${outcome.reason ?? "unknown reason"}); the first kernel will make it\n`);
+  if (outcome.trees !== undefined && outcome.trees.added > 0) process.stdout.write(`Kept the syntax trees of ${outcome.trees.added} library and @types files in ${directory}\n`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -97,9 +100,14 @@ async function main(argv: readonly string[]): Promise<void> {
       if (values.help === true) return void process.stdout.write(`${USAGE}\n`);
       const connectionFile = values["connection-file"];
       if (connectionFile === undefined) fail("kernel needs --connection-file FILE (Jupyter passes {connection_file})");
-      // The compiler's files are read on the thread pool while the kernel's modules load.
-      const { codeCacheDir, COMPILER_MODULE, prefetchCodeCache } = await import("./exec/code-cache");
+      // The compiler's files and the syntax tree cache are read on the thread pool while the kernel's modules load.
+      const { codeCacheDir, COMPILER_MODULE, prefetchCodeCache, readAheadFile, syntaxTreePackFile } = await import("./exec/code-cache");
       void prefetchCodeCache(COMPILER_MODULE, codeCacheDir());
+      try {
+        readAheadFile(syntaxTreePackFile(codeCacheDir()));
+      } catch {
+        // No compiler to name the pack after: the kernel reports that when it loads the compiler.
+      }
       const { startKernel } = await import("./kernel/kernel");
       await startKernel({
         connectionFile,

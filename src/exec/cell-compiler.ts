@@ -12,6 +12,7 @@ import ts = require("@tslab/typescript-for-tslab");
 import { CellProgram, MODULE_PREFIX, type CellFiles } from "./cell-program";
 import { cellTransformers, lastExpressionName } from "./cell-transformers";
 import { keptDeclarations } from "./kept-declarations";
+import type { SyntaxTreeCache } from "./syntax-tree-cache";
 
 /** A position in the cell (0-based line and column) or in a local module. */
 export interface DiagnosticPosition {
@@ -73,6 +74,11 @@ export class CellCompiler {
 
   constructor(rootDir: string, javascript: boolean) {
     this.program = new CellProgram(rootDir, javascript);
+  }
+
+  /** Where the libraries' and packages' syntax trees are kept between kernels (`undefined`: nowhere). */
+  get syntaxTrees(): SyntaxTreeCache | undefined {
+    return this.program.trees;
   }
 
   /**

@@ -21,6 +21,7 @@ import * as path from "node:path";
 import ts = require("@tslab/typescript-for-tslab");
 import { DocComments, withoutDocComments } from "./doc-comments";
 import { FileProbes } from "./file-probes";
+import { sharedSyntaxTreeCache, type SyntaxTreeCache } from "./syntax-tree-cache";
 
 /** Text put before the cell and the declarations so that both are modules (as in tslab). */
 export const MODULE_PREFIX = "export {};\n";
@@ -67,8 +68,10 @@ export class CellProgram {
   /**
    * @param rootDir the notebook's directory (imports resolve from there)
    * @param javascript whether cells are JavaScript
+   * @param trees where the libraries' and packages' syntax trees are kept between kernels
+   *   (`undefined`: they are parsed)
    */
-  constructor(readonly rootDir: string, javascript: boolean) {
+  constructor(readonly rootDir: string, javascript: boolean, readonly trees: SyntaxTreeCache | undefined = sharedSyntaxTreeCache()) {
     const root = normalize(rootDir);
     this.cellFileName = `${root}/${javascript ? "__tslab__.js" : "__tslab__.ts"}`;
     this.declarationFileName = `${root}/__prev__.d.ts`;
@@ -154,12 +157,19 @@ export class CellProgram {
       return file;
     }
     const stable = fileName.includes("/node_modules/") || fileName.startsWith(`${LIB_DIR}/`);
-    const mtimeMs = stable ? undefined : modificationTime(forwardTslabPath(normalize(this.rootDir), fileName));
+    const disk = forwardTslabPath(normalize(this.rootDir), fileName);
+    const mtimeMs = stable ? undefined : modificationTime(disk);
     if (cached !== undefined && cached.mtimeMs === mtimeMs) return cached.file;
     const text = this.readFile(fileName);
     if (text === undefined) return undefined;
     const lean = stable && fileName.endsWith(".d.ts");
-    const file = ts.createSourceFile(fileName, lean ? withoutDocComments(text) : text, languageVersion, false);
+    const source = lean ? withoutDocComments(text) : text;
+    // Declarations that do not change are kept parsed between kernels (syntax-tree-cache.ts).
+    let file = stable ? this.trees?.take(fileName, disk, source, languageVersion, lean) : undefined;
+    if (file === undefined) {
+      file = ts.createSourceFile(fileName, source, languageVersion, false);
+      if (stable) this.trees?.parsed(fileName, disk, source, languageVersion, lean);
+    }
     if (lean) this.parsedWithoutDocs.add(fileName);
     this.files.set(fileName, { file, mtimeMs });
     return file;

@@ -159,18 +159,91 @@ export function prefetchCodeCache(id: string, cacheDir: string): Promise<void> {
   return entry.done;
 }
 
+/** Length of the SHA-1 digest that ends a cache file written by {@link withTrailingSha1}. */
+const SHA1_BYTES = 20;
+
+/** `data` followed by its SHA-1 digest: a cache file that {@link intactPart} can check (V8 checks its code caches itself; the syntax tree pack is ours). */
+export function withTrailingSha1(data: Buffer): Buffer {
+  return Buffer.concat([data, createHash("sha1").update(data).digest()]);
+}
+
+/** The part of `file` before its digest when the digest matches it, else `undefined` (damaged or cut). */
+export function intactPart(file: Buffer): Buffer | undefined {
+  if (file.length < SHA1_BYTES) return undefined;
+  const data = file.subarray(0, file.length - SHA1_BYTES);
+  return createHash("sha1").update(data).digest().equals(file.subarray(file.length - SHA1_BYTES)) ? data : undefined;
+}
+
+/** A cache file read ahead: `data` is the part before its digest when that digest matched, `undefined` when it did not or the file could not be read. */
+interface ReadAheadFile {
+  ended: boolean;
+  data: Buffer | undefined;
+}
+
+/** Files written by {@link withTrailingSha1} read ahead (the syntax tree pack), by name. */
+const filesReadAhead = new Map<string, ReadAheadFile>();
+
+/**
+ * Starts reading `file`, written by {@link withTrailingSha1} (another cache of the kernel: the
+ * syntax tree pack), and checking its digest, both on libuv's thread pool; {@link takeReadAhead}
+ * gives what was read. A missing file is not an error.
+ */
+export function readAheadFile(file: string): void {
+  if (filesReadAhead.has(file)) return;
+  const entry: ReadAheadFile = { ended: false, data: undefined };
+  filesReadAhead.set(file, entry);
+  void readWhole(file)
+    .then(async (bytes) => {
+      if (bytes === undefined || bytes.length < SHA1_BYTES) return undefined;
+      const data = bytes.subarray(0, bytes.length - SHA1_BYTES);
+      const digest = Buffer.from(await globalThis.crypto.subtle.digest("SHA-1", data));
+      return digest.equals(bytes.subarray(bytes.length - SHA1_BYTES)) ? data : undefined;
+    })
+    .catch(() => undefined)
+    .then((data) => {
+      entry.ended = true;
+      entry.data = data;
+    });
+}
+
+/**
+ * What {@link readAheadFile} read of `file`: `"unread"` when no read was started or it has not
+ * ended (the caller then reads the file itself), else the part before the digest when the digest
+ * matched, `undefined` when it did not or the file could not be read. Given once.
+ */
+export function takeReadAhead(file: string): Buffer | undefined | "unread" {
+  const entry = filesReadAhead.get(file);
+  if (entry === undefined || !entry.ended) return "unread";
+  filesReadAhead.delete(file);
+  return entry.data;
+}
+
 /** The names of the code cache and the ASCII copy of the module `file` (see {@link CACHE_FORMAT}). */
 function cacheFiles(file: string, cacheDir: string): { cacheFile: string; asciiFile: string } {
+  const stem = cacheStem(file, cacheDir);
+  return { cacheFile: `${stem}.v8cache`, asciiFile: `${stem}.ascii.js` };
+}
+
+/** The caches of the module `file` are named `<stem>.<kind>`: its name and a key of its version, Node's and the machine's. */
+function cacheStem(file: string, cacheDir: string): string {
   const stat = statSync(file);
   const key = createHash("sha256").update(`${CACHE_FORMAT}\0${file}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
-  return { cacheFile: path.join(cacheDir, `${path.basename(file, ".js")}-${key}.v8cache`), asciiFile: path.join(cacheDir, `${path.basename(file, ".js")}-${key}.ascii.js`) };
+  return path.join(cacheDir, `${path.basename(file, ".js")}-${key}`);
+}
+
+/**
+ * The file of the compiler's syntax tree cache in `cacheDir` (syntax-tree-cache.ts): named after
+ * the compiler like its code cache, so another compiler never reads it.
+ */
+export function syntaxTreePackFile(cacheDir: string): string {
+  return `${cacheStem(require.resolve(COMPILER_MODULE), cacheDir)}.trees`;
 }
 
 /**
  * The whole of `file`, read by one request to the thread pool (`fs.readFile` reads in chunks, each
  * asked for by the main thread, which is busy meanwhile); `undefined` when it cannot be read whole.
  */
-function readWhole(file: string): Promise<Buffer | undefined> {
+export function readWhole(file: string): Promise<Buffer | undefined> {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -217,14 +290,14 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-/** Writes `data` to `file` through a temporary file, so a reader never sees half a file. */
-function writeAtomically(file: string, data: Buffer): void {
+/** Writes `data` to `file` through a temporary file, so a reader never sees half a file; a failure is logged. */
+export function writeAtomically(file: string, data: Buffer): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(temporary, data);
     renameSync(temporary, file);
   } catch (error) {
-    log(`could not write the code cache file ${file}: ${(error as Error).message}`);
+    log(`could not write the cache file ${file}: ${(error as Error).message}`);
   }
 }

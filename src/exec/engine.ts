@@ -120,6 +120,14 @@ export class Engine {
   }
 
   /**
+   * Keeps the syntax trees of the libraries and packages parsed so far for later kernels
+   * (syntax-tree-cache.ts), one file per turn of the event loop; for idle time, after a cell.
+   */
+  saveSyntaxTrees(): Promise<void> {
+    return this.compiler.syntaxTrees?.saveBetweenTurns() ?? Promise.resolve();
+  }
+
+  /**
    * Gives up on the cell whose top-level await is pending (an interrupt settles it from outside):
    * what it declared and set so far stays usable, as when a cell throws; its await settling later
    * changes nothing.

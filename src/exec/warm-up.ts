@@ -1,34 +1,42 @@
 /**
- * The compiler's code cache made before the first kernel starts. Without it the first kernel of an
+ * The compiler's caches made before the first kernel starts. Without them the first kernel of an
  * installation compiles the compiler and the functions its first cell uses itself (about 0.3–0.5 s
- * more before the first result) and writes the cache after that cell. `npm run build` and
- * `tunelab install` run `tunelab warm-up`, which does what a kernel does up to its first cell's
- * result (load the compiler, build the first program, run `1`) and writes the cache then.
+ * more before the first result) and parses the libraries and `@types` (another 0.3–0.45 s), and
+ * writes the caches after that cell. `npm run build` and `tunelab install` run `tunelab warm-up`,
+ * which builds the first program of a notebook in a new folder (the libraries and tslab's
+ * `@types/node`) and of one in the current folder (its own `@types`), keeps their syntax trees
+ * (syntax-tree-cache.ts), then does what a kernel does up to its first cell's result (load the
+ * compiler, run `1`) and writes the code cache.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { COMPILER_MODULE, hasCodeCache, loadWithCodeCache } from "./code-cache";
+import { COMPILER_MODULE, hasCodeCache, loadWithCodeCache, syntaxTreePackFile } from "./code-cache";
 
 /** What {@link warmUpCompilerCache} did. */
 export interface WarmUpOutcome {
-  /** `present`: a cache existed, nothing was done; `written`: the cache was made; `failed`: it could not be (the kernel then makes it itself). */
+  /** The code cache. `present`: one existed, nothing was done; `written`: it was made; `failed`: it could not be (the kernel then makes it itself). */
   readonly status: "present" | "written" | "failed";
   /** Why it failed. */
   readonly reason?: string;
+  /** How many syntax trees were taken from the cache and how many were parsed and added to it. */
+  readonly trees?: { readonly kept: number; readonly added: number };
 }
 
 /**
- * Writes the compiler's code cache into `cacheDir` unless one is there. Runs in a process of its
- * own (the compiler must not be loaded yet, and the engine installs the kernel's globals).
+ * Writes the compiler's code cache into `cacheDir` unless one is there, and the syntax trees of
+ * the first programs of a new folder and of `notebookDir` the cache lacks. Runs in a process of
+ * its own (the compiler must not be loaded yet, and the engine installs the kernel's globals).
  */
-export async function warmUpCompilerCache(cacheDir: string): Promise<WarmUpOutcome> {
-  if (hasCodeCache(COMPILER_MODULE, cacheDir)) return { status: "present" };
-  const notebookDir = mkdtempSync(path.join(tmpdir(), "tunelab-warm-up-"));
+export async function warmUpCompilerCache(cacheDir: string, notebookDir: string = process.cwd()): Promise<WarmUpOutcome> {
+  const newFolder = mkdtempSync(path.join(tmpdir(), "tunelab-warm-up-"));
   try {
+    const codeCachePresent = hasCodeCache(COMPILER_MODULE, cacheDir);
     const compiler = loadWithCodeCache(COMPILER_MODULE, cacheDir);
+    const trees = keepSyntaxTrees(cacheDir, [newFolder, notebookDir]);
+    if (codeCachePresent) return { status: "present", trees };
     const { Engine } = require("./engine") as typeof import("./engine");
-    const engine = new Engine("typescript", notebookDir);
+    const engine = new Engine("typescript", newFolder);
     try {
       const outcome = await engine.run("1");
       if (outcome.status !== "ok") return { status: "failed", reason: `the cell 1 gave ${outcome.status}` };
@@ -36,10 +44,24 @@ export async function warmUpCompilerCache(cacheDir: string): Promise<WarmUpOutco
       engine.close();
     }
     compiler.save();
-    return hasCodeCache(COMPILER_MODULE, cacheDir) ? { status: "written" } : { status: "failed", reason: `${cacheDir} could not be written` };
+    return hasCodeCache(COMPILER_MODULE, cacheDir) ? { status: "written", trees } : { status: "failed", reason: `${cacheDir} could not be written`, trees };
   } catch (error) {
     return { status: "failed", reason: (error as Error).message };
   } finally {
-    rmSync(notebookDir, { recursive: true, force: true });
+    rmSync(newFolder, { recursive: true, force: true });
   }
+}
+
+/** Builds the first program of a notebook in each of `folders` (the TypeScript kernel's) and writes the trees the cache lacked. */
+function keepSyntaxTrees(cacheDir: string, folders: readonly string[]): { kept: number; added: number } {
+  const { SyntaxTreeCache } = require("./syntax-tree-cache") as typeof import("./syntax-tree-cache");
+  const { CellProgram } = require("./cell-program") as typeof import("./cell-program");
+  const trees = new SyntaxTreeCache(syntaxTreePackFile(cacheDir));
+  let added = 0;
+  for (const folder of folders) {
+    new CellProgram(folder, false, trees).update("", "");
+    added += trees.pending;
+    trees.save();
+  }
+  return { kept: trees.hits, added };
 }

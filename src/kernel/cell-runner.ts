@@ -167,6 +167,9 @@ export class CellRunner {
         const save = this.saveCodeCache;
         this.saveCodeCache = undefined;
         if (save !== undefined) setImmediate(save);
+        // Trees the first program (or a cell's import) parsed are kept for the next kernels.
+        const engine = this.engineInstance;
+        if (engine !== undefined) setImmediate(() => void engine.saveSyntaxTrees());
       };
       const cell: RunningCell = { execution, scope, scopes: new WeakSet([scope]), abort, cooperative: false, settle: (outcome) => finish(outcome) };
       this.running = cell;
