@@ -119,6 +119,11 @@ export class Engine {
     return { status: "ok", hasValue: value !== undefined, value };
   }
 
+  /** How many syntax trees of libraries and packages were rebuilt from the cache instead of parsed. */
+  get syntaxTreesFromCache(): number {
+    return this.compiler.syntaxTrees?.hits ?? 0;
+  }
+
   /**
    * Keeps the syntax trees of the libraries and packages parsed so far for later kernels
    * (syntax-tree-cache.ts), one file per turn of the event loop; for idle time, after a cell.
