@@ -157,6 +157,8 @@ export class CellProgram {
       return file;
     }
     const stable = fileName.includes("/node_modules/") || fileName.startsWith(`${LIB_DIR}/`);
+    // A stable file is kept without asking the disk (every program asks for each of them).
+    if (stable && cached !== undefined) return cached.file;
     const disk = forwardTslabPath(normalize(this.rootDir), fileName);
     const mtimeMs = stable ? undefined : modificationTime(disk);
     if (cached !== undefined && cached.mtimeMs === mtimeMs) return cached.file;

@@ -46,8 +46,12 @@ const FORMAT = 2;
 /** The pack's first four bytes. */
 const MAGIC = 0x5453_4c54; // "TLST"
 
-/** The pack is not grown beyond this many bytes of trees (entries of files this kernel did not use go first). */
-const MAX_PACK_BYTES = 96 * 1024 * 1024;
+/**
+ * The pack is not grown beyond this many bytes of trees (entries of files this kernel did not use
+ * go first): every kernel reads it whole and keeps it (the libraries and one folder's `@types` take
+ * about 5 MB, TensorFlow.js's declarations 4 MB more).
+ */
+const MAX_PACK_BYTES = 32 * 1024 * 1024;
 
 /** Value tags of the stream. */
 const enum Tag {
