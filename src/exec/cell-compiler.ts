@@ -106,7 +106,7 @@ export class CellCompiler {
     let hasValue = false;
     let output: string | undefined;
     let declOutput: string | undefined;
-    const outputName = path.posix.join(this.program.outDir, path.posix.basename(this.program.cellFileName).replace(/\.[jt]s$/, ""));
+    const outputName = emittedName(this.program.outDir, this.program.cellFileName).replace(/\.js$/, "");
     const transformers = cellTransformers(checker, this.program.cellFileName, files.declarations, valueName, () => (hasValue = true));
     const emitted = files.program.emit(files.cell, (fileName, data) => {
       if (fileName === `${outputName}.js`) output = data;
@@ -171,7 +171,8 @@ export class CellCompiler {
         if (!fileName.endsWith(".js")) return;
         const relative = path.posix.relative(this.program.outDir, fileName);
         if (relative.startsWith("..")) throw new Error(`unexpected emit path: ${fileName}`);
-        outputs.push({ path: path.posix.join(this.program.rootDir.replace(/\\/g, "/"), relative), data });
+        // The source's own path, with .js (see emittedName).
+        outputs.push({ path: `/${relative}`, data });
       });
     }
     return outputs.sort((a, b) => a.path.localeCompare(b.path));
@@ -191,9 +192,9 @@ export class CellCompiler {
       }
       let fileName: string | undefined;
       if (!inCell) {
-        const relative = path.posix.relative(root, d.file.fileName);
-        if (relative.startsWith("..")) continue;
-        fileName = relative;
+        // A local module's, named from the notebook's folder (`../lib/util.ts` when outside it); nothing else's.
+        if (!isLocalModule(files, d.file)) continue;
+        fileName = path.posix.relative(root, d.file.fileName);
       }
       const start = cellPosition(d.file, d.start, inCell);
       const end = cellPosition(d.file, d.start + (d.length ?? 0), inCell);
@@ -274,9 +275,21 @@ function declaredNames(statements: readonly ts.Statement[]): Set<string> {
   return names;
 }
 
-/** The TypeScript and JavaScript files of the program besides the cell that are the notebook's own (not declarations, not packages). */
+/** The TypeScript, JavaScript and JSON files of the program besides the cell that are the notebook's own (not declarations, not packages), in its folder or outside it. */
 function localModules(files: CellFiles): ts.SourceFile[] {
-  return files.program.getSourceFiles().filter((file) => file !== files.cell && file !== files.declarations && !file.isDeclarationFile && !files.program.isSourceFileFromExternalLibrary(file) && !file.fileName.includes("/node_modules/"));
+  return files.program.getSourceFiles().filter((file) => isLocalModule(files, file));
+}
+
+function isLocalModule(files: CellFiles, file: ts.SourceFile): boolean {
+  return file !== files.cell && file !== files.declarations && !file.isDeclarationFile && !files.program.isSourceFileFromExternalLibrary(file) && !file.fileName.includes("/node_modules/");
+}
+
+/**
+ * Where the compiler emits the JavaScript of `source`: the program's rootDir is "/", so under
+ * `outDir` at the source's absolute path (cell-program.ts).
+ */
+function emittedName(outDir: string, source: string): string {
+  return path.posix.join(outDir, source.replace(/\.[cm]?[jt]sx?$/, ".js"));
 }
 
 /** Whether `d` is the "await only in async functions" error of an `await` outside every function. */

@@ -202,7 +202,10 @@ function compilerOptions(root: string, outDir: string, host: ts.CompilerHost): t
     checkJs: true,
     disableTopLevelAwait: true,
     skipLibCheck: true,
-    rootDir: root,
+    // Every file is under "/": a cell may import a module or JSON file from outside the notebook's
+    // folder (`../lib/util`), which a rootDir of the notebook's folder refused (tslab's setting).
+    // Emitted paths are then outDir + the source's absolute path (cell-compiler.ts).
+    rootDir: "/",
     outDir,
   };
 }

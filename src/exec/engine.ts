@@ -247,26 +247,33 @@ export class Engine {
   private createCellRequire(): NodeJS.Require {
     const base = Module.createRequire(path.join(this.rootDir, "cell.js"));
     const compat = createTslabCompat({ tslab: tslabVersion(), typescript: ts.version, node: process.version });
-    const sideModules = new Map<string, unknown>();
+    const sideModules = new Map<string, Module>();
     const sideOutputs = this.sideOutputs;
     const rootDir = this.rootDir;
+    /** The notebook's own module `id` asked for from `directory` (compiled by the cell compiler: a side output), if it is one. */
+    const sideModule = (id: string, directory: string): { exports: unknown } | undefined => {
+      if (!(id.startsWith("./") || id.startsWith("../") || path.isAbsolute(id))) return undefined;
+      let file = path.resolve(directory, id).replace(/\\/g, "/");
+      if (path.extname(file) === "" || /\.[cm]?tsx?$/.test(file)) file = file.replace(/\.[cm]?tsx?$/, "") + ".js";
+      const source = sideOutputs.get(file);
+      if (source === undefined) return undefined;
+      if (!sideModules.has(file)) {
+        const mod = new Module(file);
+        mod.filename = file;
+        mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+        // Its own imports of the notebook's modules (`./helper` next to it) are side outputs too.
+        const nativeRequire = mod.require.bind(mod);
+        mod.require = ((request: string) => sideModule(request, path.dirname(file))?.exports ?? nativeRequire(request)) as NodeJS.Require;
+        sideModules.set(file, mod);
+        (mod as unknown as { _compile(src: string, file: string): void })._compile(source, file);
+      }
+      return { exports: (sideModules.get(file) as Module).exports };
+    };
     const cellRequire = (id: string): unknown => {
       if (id === "tslab") return compat;
       if (id === "tunelab") return tunelabNotebookModule();
-      if (id.startsWith("./") || id.startsWith("../")) {
-        let file = path.join(rootDir, id).replace(/\\/g, "/");
-        if (path.extname(file) === "") file += ".js";
-        const source = sideOutputs.get(file);
-        if (source !== undefined) {
-          if (!sideModules.has(file)) {
-            const mod = new Module(file);
-            mod.filename = file;
-            (mod as unknown as { _compile(src: string, file: string): void })._compile(source, file);
-            sideModules.set(file, mod.exports);
-          }
-          return sideModules.get(file);
-        }
-      }
+      const side = sideModule(id, rootDir);
+      if (side !== undefined) return side.exports;
       try {
         return base(id);
       } catch (error) {
