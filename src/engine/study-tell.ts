@@ -19,6 +19,7 @@ import type { Objective, TellResult } from "./study-types";
 import type { StudyTrials } from "./study-trials";
 import { TrialPruned, type Trial } from "./trial";
 import type { FrozenTrial } from "./types";
+import { describeValue } from "../common/describe";
 import { messageOf } from "../common/errors";
 
 /**
@@ -64,7 +65,7 @@ export function interpretObjectiveResult(result: unknown, metric: ObjectiveMetri
     for (const name of names) {
       const value = record[name];
       if (typeof value !== "number" || !Number.isFinite(value)) {
-        return { state: "failed", metrics, error: `the objective's metric "${name}" is ${String(value)}` };
+        return { state: "failed", metrics, error: `the objective's metric "${name}" is ${describeValue(value)}` };
       }
     }
     const values = names.map((name) => record[name] as number);
@@ -88,7 +89,7 @@ function valuesProblem(values: readonly unknown[], names: readonly string[]): st
   }
   const bad = values.findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
   if (bad < 0) return undefined;
-  return `the objective returned ${String(values[bad])}${names.length === 1 ? "" : ` for objective ${bad} ("${names[bad]}")`}`;
+  return `the objective returned ${describeValue(values[bad])}${names.length === 1 ? "" : ` for objective ${bad} ("${names[bad]}")`}`;
 }
 
 /** The update completing a trial with `values` (one per objective of `names`, already checked). */
@@ -121,7 +122,7 @@ export function outcomeOf(trial: FrozenTrial, result: TellResult, metric: Object
   switch (outcome.state) {
     case "complete": {
       const values = outcome.values ?? (outcome.value === undefined ? undefined : [outcome.value]);
-      const problem = values === undefined ? `the objective returned ${String(outcome.value)}` : valuesProblem(values, names);
+      const problem = values === undefined ? `the objective returned ${describeValue(outcome.value)}` : valuesProblem(values, names);
       if (values === undefined || problem !== undefined) {
         return { state: "failed", metrics, completedAt, error: problem ?? "the objective returned no value" };
       }

@@ -15,6 +15,7 @@ import {
   type IntOptions,
 } from "./distributions";
 import type { Distribution, FrozenTrial, Params, ParamValue, SearchSpace } from "./types";
+import { describeValue } from "../common/describe";
 
 /**
  * Throw this from an objective (typically when {@link Trial.shouldPrune} says so) to stop the trial
@@ -126,7 +127,7 @@ export class Trial {
       throw new RangeError(`trial ${this.number}: report needs a non-negative integer step, but got step=${step}`);
     }
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new RangeError(`trial ${this.number}: report needs a finite value, but got ${String(value)} at step ${step}`);
+      throw new RangeError(`trial ${this.number}: report needs a finite value, but got ${describeValue(value)} at step ${step}`);
     }
     if (this.snapshot.intermediateValues.some((iv) => iv.step === step)) return;
     this.host.recordIntermediate(this, step, value);
