@@ -18,6 +18,7 @@ import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync
 import { hostname } from "node:os";
 import { threadId } from "node:worker_threads";
 
+import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
 import { StorageError } from "./memory";
 
@@ -124,7 +125,12 @@ export class JournalLock {
    */
   private tryAcquire(start: number): boolean {
     const mine = `${this.path}.${this.owner.token}`;
-    writeFileSync(mine, JSON.stringify({ ...this.owner, at: Date.now() }));
+    try {
+      writeFileSync(mine, JSON.stringify({ ...this.owner, at: Date.now() }));
+    } catch (error) {
+      removeQuietly(mine);
+      throw new StorageError(`could not take the journal lock ${this.path}: writing ${mine} failed (${messageOf(error)}); nothing was written to the journal`);
+    }
     try {
       linkSync(mine, this.path);
       return true;
@@ -133,7 +139,7 @@ export class JournalLock {
       this.breakIfStale(start);
       return false;
     } finally {
-      unlinkSync(mine);
+      removeQuietly(mine);
     }
   }
 
@@ -200,6 +206,15 @@ export class JournalLock {
     } catch {
       // Already gone.
     }
+  }
+}
+
+/** Removes `path` if it exists. */
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Not there.
   }
 }
 

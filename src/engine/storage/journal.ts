@@ -22,6 +22,9 @@
  *   (a user's CSV or notes named by mistake). A malformed line
  *   elsewhere is corruption and stops the replay with its line number, except a torn fragment
  *   with a whole line glued after it (written by tunelab before the lock), whose line is kept.
+ * - A write that fails (a full disk, an I/O error) is taken back to the last whole line under the
+ *   lock, and the operation fails with a {@link StorageError} naming the journal and what was not
+ *   kept; so does failing to write the lock's own file. What was written before stays readable.
  * - A journal damaged by tunelab before the lock (two lines creating one trial number) opens:
  *   the second creation is set aside and reported in `replay.setAside` and the log.
  *
@@ -30,6 +33,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 
+import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
 import { isFinished, isTerminal } from "../search-space";
 import type { FrozenTrial } from "../types";
@@ -41,6 +45,20 @@ import type { NewTrial, SharedStudyStorage, StartTrialRequest, StudyRecord, Tria
 
 /** How every journal line starts (see the line format above). */
 const LINE_START = '{"op":"';
+
+/** What a journal line records, for the message of a write that failed. */
+function describeLine(line: JournalLine): string {
+  switch (line.op) {
+    case "createStudy":
+      return `the new study "${line.record.name}"`;
+    case "createTrial":
+      return `the new trial ${line.number} of "${line.study}"`;
+    case "updateTrial":
+      return `this change of trial ${line.number} of "${line.study}" (${Object.keys(line.update).join(", ")})`;
+    case "heartbeat":
+      return `a heartbeat of "${line.study}"`;
+  }
+}
 
 /** Whether `text` may be a journal line cut short by a killed writer: a start of one. */
 function couldBeTornLine(text: string): boolean {
@@ -261,6 +279,18 @@ export class JournalStorage implements SharedStudyStorage {
       let written = 0;
       while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
       if (this.fsync) fsyncSync(fd);
+    } catch (error) {
+      // A full disk or an I/O error: take back what part of the line was written (we hold the
+      // lock), so the file ends on a whole line, and say which file and what was not kept.
+      try {
+        ftruncateSync(fd, this.known);
+      } catch {
+        // Left for the next writer, which cuts a torn tail under the lock.
+      }
+      throw new StorageError(
+        `could not write to the journal ${this.path} (${messageOf(error)}): ${describeLine(line)} is not kept; ` +
+          `everything written before is. Free space (or fix the file system) and run again to resume the study`,
+      );
     } finally {
       closeSync(fd);
     }
