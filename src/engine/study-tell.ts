@@ -6,7 +6,7 @@
  *   objective's metric, in a study of several objectives) → a tell result; anything else fails
  *   the trial, saying why.
  * - {@link outcomeOf}: a tell result → the storage update that ends the trial (NaN/±∞ fail it; a
- *   pruned trial keeps its last reported value).
+ *   pruned trial keeps its value at its last (largest) step).
  * - {@link runObjective}: runs the objective on a live trial and turns what it returned or threw
  *   into a tell result (`TrialPruned` → pruned, exhaustion → failed and flagged, any other error
  *   → failed with its message).
@@ -18,7 +18,7 @@ import { applyTrialUpdate, StaleTrialError, type TrialUpdate } from "./storage/s
 import type { Objective, TellResult } from "./study-types";
 import type { StudyTrials } from "./study-trials";
 import { TrialPruned, type Trial } from "./trial";
-import type { FrozenTrial } from "./types";
+import { lastIntermediate, type FrozenTrial } from "./types";
 import { describeValue } from "../common/describe";
 import { messageOf } from "../common/errors";
 
@@ -107,7 +107,7 @@ function completion(values: readonly number[], names: readonly string[], metrics
  * it (stored under `metric` too), NaN/±∞ fail it; in a study of several objectives (`metric` a
  * list), an array of one finite number per objective completes it (`values`, `value` the first,
  * each stored under its metric), anything else fails it saying why; an explicit outcome is checked the same way; a
- * pruned trial keeps its last reported value unless one is given.
+ * pruned trial keeps its value at its last (largest) step unless one is given.
  */
 export function outcomeOf(trial: FrozenTrial, result: TellResult, metric: ObjectiveMetric, completedAt: number): TrialUpdate {
   const names = objectiveNames(metric);
@@ -129,7 +129,7 @@ export function outcomeOf(trial: FrozenTrial, result: TellResult, metric: Object
       return completion(values, names, metrics, completedAt);
     }
     case "pruned": {
-      const last = trial.intermediateValues[trial.intermediateValues.length - 1]?.value;
+      const last = lastIntermediate(trial)?.value;
       const value = outcome.value ?? last;
       return value === undefined || !Number.isFinite(value)
         ? { state: "pruned", metrics, completedAt }

@@ -19,7 +19,7 @@ import { describeValue } from "../common/describe";
 
 /**
  * Throw this from an objective (typically when {@link Trial.shouldPrune} says so) to stop the trial
- * early; the study records it as pruned, keeping its last reported value.
+ * early; the study records it as pruned, keeping its value at its last (largest) step.
  */
 export class TrialPruned extends Error {
   override readonly name = "TrialPruned";
