@@ -53,8 +53,13 @@ function describeLine(line: JournalLine): string {
       return `the new study "${line.record.name}"`;
     case "createTrial":
       return `the new trial ${line.number} of "${line.study}"`;
-    case "updateTrial":
-      return `this change of trial ${line.number} of "${line.study}" (${Object.keys(line.update).join(", ")})`;
+    case "updateTrial": {
+      const { state, intermediate } = line.update;
+      const trial = `trial ${line.number} of "${line.study}"`;
+      if (state !== undefined) return `${trial} becoming ${state}`;
+      if (intermediate !== undefined) return `the intermediate value of ${trial} at step ${intermediate.step}`;
+      return `a change of ${trial} (${Object.keys(line.update).join(", ")})`;
+    }
     case "heartbeat":
       return `a heartbeat of "${line.study}"`;
   }
