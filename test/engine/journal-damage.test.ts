@@ -11,6 +11,7 @@ import { after, describe, test } from "node:test";
 
 import { floatDistribution } from "../../src/engine/distributions";
 import { JournalStorage } from "../../src/engine/storage/journal";
+import { processStart } from "../../src/engine/storage/journal-lock";
 import { createStudy } from "../../src/engine/study";
 import type { SearchSpace } from "../../src/engine/types";
 
@@ -36,6 +37,13 @@ const completed = (name: string, number: number, value: number) =>
 function liveProcess(): { pid: number; stop: () => void } {
   const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
   return { pid: child.pid as number, stop: () => child.kill("SIGKILL") };
+}
+
+/** When process `pid` started (it must exist, on Linux). */
+function started(pid: number): number {
+  const ticks = processStart(pid);
+  assert.ok(ticks !== undefined, `no start time for pid ${pid}`);
+  return ticks;
 }
 
 /** The pid of a process that has exited (and been reaped). */
@@ -96,6 +104,20 @@ describe("journal lock", () => {
     await storage.close();
   });
 
+  test("a lock whose pid now names another process (started at another time) is broken at once", async () => {
+    const path = freshPath();
+    const other = liveProcess();
+    try {
+      writeFileSync(`${path}.lock`, JSON.stringify({ host: hostname(), pid: other.pid, thread: 0, token: "reused", started: started(other.pid) + 1 }));
+      const storage = JournalStorage.open(path, { waitLimitMs: 60_000 });
+      await storage.createStudy({ name: "s", direction: "minimize", createdAt: 0 });
+      assert.equal(existsSync(`${path}.lock`), false);
+      await storage.close();
+    } finally {
+      other.stop();
+    }
+  });
+
   test("a lock of another host is broken once older than the grace period, not before", async () => {
     const path = freshPath();
     const lock = `${path}.lock`;
@@ -142,11 +164,15 @@ describe("running trials when a study opens", () => {
         JSON.stringify({ ...JSON.parse(created("o", 3, owner("elsewhere.invalid", 6))), trial: { ...JSON.parse(created("o", 3)).trial, startedAt: long } }),
         JSON.stringify({ op: "heartbeat", study: "o", numbers: [3], at: Date.now() }),
         created("o", 4), // written before trials recorded their process
+        // The live process's pid, once with its start time, once with another (a reused pid).
+        created("o", 5, { owner: { ...owner(hostname(), live.pid).owner, started: started(live.pid) } }),
+        created("o", 6, { owner: { ...owner(hostname(), live.pid).owner, started: started(live.pid) - 1 } }),
       ];
       writeFileSync(path, `${lines.join("\n")}\n`);
       const storage = JournalStorage.open(path);
       const resumed = await createStudy({ storage, studyName: "o" });
-      assert.deepEqual(resumed.trials.map((t) => t.state), ["running", "failed", "failed", "running", "failed"]);
+      assert.deepEqual(resumed.trials.map((t) => t.state), ["running", "failed", "failed", "running", "failed", "running", "failed"]);
+      assert.match(resumed.trials[6]?.error ?? "", new RegExp(`the process running this trial \\(pid ${live.pid} on host ".*"\\) stopped before telling its result$`));
       assert.match(resumed.trials[1]?.error ?? "", /the process running this trial \(pid \d+ on host ".*"\) stopped before telling its result$/);
       assert.match(resumed.trials[2]?.error ?? "", /pid 5 on host "elsewhere\.invalid"\) stopped before telling its result: no heartbeat for over 60 s/);
       assert.match(resumed.trials[4]?.error ?? "", /found running on resume/);

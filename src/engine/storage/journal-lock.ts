@@ -4,8 +4,9 @@
  * name exists, atomically on local file systems and on NFS, as Optuna's journal file locks). The
  * file holds who took it — host, pid, thread and a token naming the storage object — so a waiting
  * process can tell a holder that is gone from one that is busy:
- * - a holder on this host whose process no longer exists (killed while holding it) is broken at
- *   once, with a line in the log naming it;
+ * - a holder on this host whose process no longer exists (killed while holding it; or its pid now
+ *   names a process that started at another time) is broken at once, with a line in the log
+ *   naming it;
  * - a holder on another host (or an unreadable lock file) is broken once the lock file is older
  *   than `staleMs` (default 30 s; the lock is held only for a catch-up and one append);
  * - a live holder on this host is waited for, up to `waitLimitMs` (default 2 min); then the
@@ -30,13 +31,19 @@ export interface ProcessIdentity {
   readonly thread: number;
   /** Names one storage object within the process (see {@link isOpenToken}). */
   readonly token: string;
+  /**
+   * When the process started ({@link processStart}), so that another process given the same pid
+   * later is not taken for it; absent where /proc is not there, and in journals written before.
+   */
+  readonly started?: number;
 }
 
 const openTokens = new Set<string>();
 
 /** A new identity for a storage object of this process; it counts as alive until {@link retireToken}. */
 export function newIdentity(): ProcessIdentity {
-  const identity = { host: hostname(), pid: process.pid, thread: threadId, token: randomUUID() };
+  const started = processStart(process.pid);
+  const identity = { host: hostname(), pid: process.pid, thread: threadId, token: randomUUID(), ...(started === undefined ? {} : { started }) };
   openTokens.add(identity.token);
   return identity;
 }
@@ -48,7 +55,8 @@ export function retireToken(token: string): void {
 
 /**
  * Whether the process `who` names is gone: `true` when it surely is (on this host, no such
- * process; or this very thread, whose storage object of that token is closed), `false` when it
+ * process, or one that started at another time than `who.started`; or this very thread, whose
+ * storage object of that token is closed), `false` when it
  * surely is not, `undefined` when this process cannot tell (another host or another thread).
  */
 export function isGone(who: Partial<ProcessIdentity>): boolean | undefined {
@@ -59,10 +67,29 @@ export function isGone(who: Partial<ProcessIdentity>): boolean | undefined {
   }
   try {
     process.kill(who.pid, 0);
-    return false;
   } catch (error) {
     // EPERM: the process exists but belongs to another user.
     return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+  // A process with that pid exists: the same one only if it started when the identity says
+  // (pids are reused: a killed kernel's pid may now be any other process's).
+  if (typeof who.started !== "number") return false;
+  const started = processStart(who.pid);
+  return started !== undefined && started !== who.started;
+}
+
+/**
+ * When process `pid` started, in clock ticks after boot (field 22 of Linux's `/proc/<pid>/stat`);
+ * `undefined` where there is no such file (another system, or the process is gone).
+ */
+export function processStart(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses; fields after it start at 3.
+    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[22 - 3]);
+    return Number.isSafeInteger(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
   }
 }
 
