@@ -11,8 +11,10 @@ import { after, describe, test } from "node:test";
 
 import { floatDistribution } from "../../src/engine/distributions";
 import { JournalStorage } from "../../src/engine/storage/journal";
+import { StorageError } from "../../src/engine/storage/memory";
 import { processStart } from "../../src/engine/storage/journal-lock";
 import { createStudy } from "../../src/engine/study";
+import type { Trial } from "../../src/engine/trial";
 import type { SearchSpace } from "../../src/engine/types";
 
 const dir = mkdtempSync(join(tmpdir(), "tunelab-journal-damage-"));
@@ -146,6 +148,26 @@ describe("journal lock", () => {
     } finally {
       holder.stop();
     }
+  });
+});
+
+describe("journal deleted while in use", () => {
+  test("the search stops with an error naming the journal; no new file is made; the trials told stay in memory", async () => {
+    const path = freshPath();
+    const storage = JournalStorage.open(path);
+    const study = await createStudy({ storage, studyName: "gone" });
+    const objective = (trial: Trial): number => {
+      const x = trial.suggestFloat("x", 0, 1);
+      if (trial.number === 3) rmSync(path);
+      return x;
+    };
+    await assert.rejects(
+      study.optimize(objective, { trials: 6 }),
+      (error: unknown) => error instanceof StorageError && error.message.startsWith(`the journal ${path} is gone: it was deleted or moved while in use`),
+    );
+    assert.equal(existsSync(path), false, "a journal without the study's creation would have been started");
+    assert.deepEqual(study.trials.slice(0, 3).map((trial) => trial.state), ["complete", "complete", "complete"]);
+    await storage.close();
   });
 });
 

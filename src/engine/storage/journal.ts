@@ -26,6 +26,8 @@
  * - A write that fails (a full disk, an I/O error) is taken back to the last whole line under the
  *   lock, and the operation fails with a {@link StorageError} naming the journal and what was not
  *   kept; so does failing to write the lock's own file. What was written before stays readable.
+ * - A journal deleted or moved while in use is an error naming it, and is not created anew
+ *   (its next lines would change trials of a study the new file does not have).
  * - A journal damaged by tunelab before the lock (two lines creating one trial number) opens:
  *   the second creation is set aside and reported in `replay.setAside` and the log.
  *
@@ -307,7 +309,7 @@ export class JournalStorage implements SharedStudyStorage {
 
   /** Bytes in the file past what has been applied. */
   private unread(): number {
-    const fd = openSync(this.path, "r");
+    const fd = this.openExisting("r");
     try {
       return fstatSync(fd).size - this.known;
     } finally {
@@ -322,7 +324,7 @@ export class JournalStorage implements SharedStudyStorage {
    */
   private catchUp(underLock: boolean): { applied: number; cut: number } {
     this.checkOpen();
-    const fd = openSync(this.path, underLock ? "r+" : "r");
+    const fd = this.openExisting(underLock ? "r+" : "r");
     try {
       const size = fstatSync(fd).size;
       if (size < this.known) {
@@ -360,6 +362,23 @@ export class JournalStorage implements SharedStudyStorage {
       return { applied, cut: underLock ? cut : 0 };
     } finally {
       closeSync(fd);
+    }
+  }
+
+  /**
+   * Opens the journal, which must still be there: one deleted or moved while in use is an error
+   * naming it (not a bare ENOENT), and is not created anew, which would hold changes to trials
+   * of a study it does not have.
+   */
+  private openExisting(flags: "r" | "r+"): number {
+    try {
+      return openSync(this.path, flags);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      throw new StorageError(
+        `the journal ${this.path} is gone: it was deleted or moved while in use (${this.lineNumber} lines had been read). ` +
+          `The study's trials so far are still in memory (study.toJSON(), study.toCSV()); run again with a journal to start afresh`,
+      );
     }
   }
 
