@@ -95,6 +95,24 @@ describe("journal damaged before the lock", () => {
   });
 });
 
+describe("journal edited by hand", () => {
+  test("a last line that is a whole record without its newline is kept, its line ended, and the study goes on", async () => {
+    const path = freshPath();
+    writeFileSync(path, [study("n"), created("n", 0), completed("n", 0, 0.25)].join("\n"));
+    const storage = JournalStorage.open(path);
+    assert.equal(storage.replay.tornBytes, 0);
+    const resumed = await createStudy({ storage, studyName: "n" });
+    assert.deepEqual(resumed.trials.map((trial) => [trial.state, trial.value]), [["complete", 0.25]]);
+    await resumed.optimize((trial) => trial.suggestFloat("x", 0, 1), { trials: 1 });
+    await storage.close();
+    const lines = readFileSync(path, "utf8").split("\n");
+    assert.equal(lines[2], completed("n", 0, 0.25), "the record was kept whole");
+    const reread = await createStudy({ storage: JournalStorage.open(path), studyName: "n" });
+    assert.deepEqual(reread.trials.map((trial) => trial.state), ["complete", "complete"]);
+    await reread.storage.close();
+  });
+});
+
 describe("journal lock", () => {
   test("a lock left by a process of this host that is gone is broken, and the operation goes on", async () => {
     const path = freshPath();

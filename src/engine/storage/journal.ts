@@ -18,7 +18,8 @@
  *   PostgreSQL storage, its parameters are not enqueued again. A change to a trial that is over
  *   is refused with a {@link StaleTrialError}.
  * - A torn last line (a writer killed mid-line) is skipped on replay, reported (`replay.tornBytes`,
- *   the log) and cut off under the lock before the next append, never glued to. Only the start of
+ *   the log) and cut off under the lock before the next append, never glued to. A last line that
+ *   is a whole record without its newline (an editor dropped it) is kept: its newline is added. Only the start of
  *   a journal line (`{"op":"…`) counts as torn: a file holding anything else is refused, never cut
  *   (a user's CSV or notes named by mistake). A malformed line
  *   elsewhere is corruption and stops the replay with its line number, except a torn fragment
@@ -351,10 +352,20 @@ export class JournalStorage implements SharedStudyStorage {
         this.known += Buffer.byteLength(raw, "utf8") + 1;
         applied += 1;
       }
-      const cut = size - this.known;
+      let cut = size - this.known;
       // Only the start of a journal line can be a torn write; any other text is not ours to cut.
       const tail = cut > 0 ? fresh.subarray(this.known - start).toString("utf8") : "";
       if (cut > 0 && !couldBeTornLine(tail)) throw this.malformed(tail.replace(/\n$/, ""));
+      if (underLock && cut > 0 && !tail.includes("\n") && this.state.applyText(tail, this.lineNumber + 1)) {
+        // A whole record lacking only its newline (an editor or a copy dropped it): a torn write
+        // is never whole JSON (its closing brace comes last), so it is kept and its line ended.
+        writeSync(fd, "\n", size);
+        this.lineNumber += 1;
+        this.known = size + 1;
+        applied += 1;
+        cut = 0;
+        log(`journal ${this.path}: ended its last line, a whole record without a newline`);
+      }
       if (underLock && cut > 0) {
         ftruncateSync(fd, this.known);
         log(`journal ${this.path}: skipped and cut off a torn last line of ${cut} bytes (a writer killed mid-line)`);
