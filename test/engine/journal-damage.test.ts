@@ -3,7 +3,7 @@
  * left by dead, live and far-away processes, and running trials of live, dead and silent processes.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -110,6 +110,29 @@ describe("journal edited by hand", () => {
     const reread = await createStudy({ storage: JournalStorage.open(path), studyName: "n" });
     assert.deepEqual(reread.trials.map((trial) => trial.state), ["complete", "complete"]);
     await reread.storage.close();
+  });
+});
+
+describe("a journal path that is not a regular file", () => {
+  test("a named pipe, a device and a folder are refused naming what they are; a pipe no longer hangs the process", () => {
+    const fifo = freshPath();
+    execFileSync("mkfifo", [fifo]);
+    const open = (path: string) =>
+      // In a child process with a time limit: opening a FIFO to append blocks beyond any timer.
+      spawnSync(process.execPath, ["-e", `try { require(${JSON.stringify(require.resolve("../../src/engine/storage/journal"))}).JournalStorage.open(${JSON.stringify(path)}); console.log("opened"); } catch (e) { console.log(e.message); }`], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+    const cases: Array<[string, string]> = [
+      [fifo, "a named pipe (FIFO)"],
+      ["/dev/null", "a device"],
+      [dir, "a folder"],
+    ];
+    for (const [path, kind] of cases) {
+      const child = open(path);
+      assert.equal(child.signal, null, `${path}: the open hung`);
+      assert.equal(child.stdout.trim(), `${path} is ${kind}: a journal must be a regular file (name a new file, or a journal a search wrote)`);
+    }
   });
 });
 

@@ -27,6 +27,8 @@
  * - A write that fails (a full disk, an I/O error) is taken back to the last whole line under the
  *   lock, and the operation fails with a {@link StorageError} naming the journal and what was not
  *   kept; so does failing to write the lock's own file. What was written before stays readable.
+ * - A path that is not a regular file (a named pipe, whose open would block forever; a device
+ *   that would swallow every line; a folder) is refused, naming what it is.
  * - A journal deleted or moved while in use is an error naming it, and is not created anew
  *   (its next lines would change trials of a study the new file does not have).
  * - A journal damaged by tunelab before the lock (two lines creating one trial number) opens:
@@ -35,7 +37,7 @@
  * Line format: `{"op":"createStudy","record":{…}}`, `{"op":"createTrial","study":"…","number":n,"trial":{…},"owner":{…}}`,
  * `{"op":"updateTrial","study":"…","number":n,"update":{…}}`, `{"op":"heartbeat","study":"…","numbers":[…],"at":ms}`.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
 
 import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
@@ -67,6 +69,32 @@ function describeLine(line: JournalLine): string {
     case "heartbeat":
       return `a heartbeat of "${line.study}"`;
   }
+}
+
+/**
+ * Refuses a path that exists and is not a regular file: opening a named pipe (FIFO) to append
+ * blocks until a reader comes, hanging the process beyond any interrupt, and a device such as
+ * /dev/null would swallow every line.
+ */
+function refuseNonFile(path: string): void {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // a new journal
+    throw error;
+  }
+  if (stats.isFile()) return;
+  const kind = stats.isDirectory()
+    ? "a folder"
+    : stats.isFIFO()
+      ? "a named pipe (FIFO)"
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? "a device"
+        : stats.isSocket()
+          ? "a socket"
+          : "not a regular file";
+  throw new StorageError(`${path} is ${kind}: a journal must be a regular file (name a new file, or a journal a search wrote)`);
 }
 
 /** Whether `text` may be a journal line cut short by a killed writer: a start of one. */
@@ -131,6 +159,7 @@ export class JournalStorage implements SharedStudyStorage {
    * lock; lines set aside are logged and listed in {@link replay}.
    */
   static open(path: string, options: JournalOptions = {}): JournalStorage {
+    refuseNonFile(path);
     const storage = new JournalStorage(path, options);
     try {
       closeSync(openSync(path, "a"));
