@@ -161,6 +161,17 @@ describe("journal lock", () => {
     }
   });
 
+  test("a lock of another pid namespace (a container of the same host name) is not judged by pid", async () => {
+    const path = freshPath();
+    // Its pid is dead here, and may even be this process's own pid: neither says anything there.
+    for (const pid of [await deadPid(), process.pid]) {
+      writeFileSync(`${path}.lock`, JSON.stringify({ host: hostname(), pid, thread: 0, token: "boxed", pidNamespace: "pid:[1]" }));
+      const storage = JournalStorage.open(path, { waitLimitMs: 300 });
+      await assert.rejects(storage.createStudy({ name: "s", direction: "minimize", createdAt: 0 }), new RegExp(`held for over 300 ms by pid ${pid} on host`));
+      await storage.close();
+    }
+  });
+
   test("a lock of another host is broken once older than the grace period, not before", async () => {
     const path = freshPath();
     const lock = `${path}.lock`;
@@ -230,11 +241,14 @@ describe("running trials when a study opens", () => {
         // The live process's pid, once with its start time, once with another (a reused pid).
         created("o", 5, { owner: { ...owner(hostname(), live.pid).owner, started: started(live.pid) } }),
         created("o", 6, { owner: { ...owner(hostname(), live.pid).owner, started: started(live.pid) - 1 } }),
+        // Another pid namespace (a container of the same host name), recently started: its pid says nothing here.
+        created("o", 7, { owner: { ...owner(hostname(), await deadPid()).owner, pidNamespace: "pid:[1]" } }),
+        created("o", 8, { owner: { ...owner(hostname(), process.pid).owner, pidNamespace: "pid:[1]" } }),
       ];
       writeFileSync(path, `${lines.join("\n")}\n`);
       const storage = JournalStorage.open(path);
       const resumed = await createStudy({ storage, studyName: "o" });
-      assert.deepEqual(resumed.trials.map((t) => t.state), ["running", "failed", "failed", "running", "failed", "running", "failed"]);
+      assert.deepEqual(resumed.trials.map((t) => t.state), ["running", "failed", "failed", "running", "failed", "running", "failed", "running", "running"]);
       assert.match(resumed.trials[6]?.error ?? "", new RegExp(`the process running this trial \\(pid ${live.pid} on host ".*"\\) stopped before telling its result$`));
       assert.match(resumed.trials[1]?.error ?? "", /the process running this trial \(pid \d+ on host ".*"\) stopped before telling its result$/);
       assert.match(resumed.trials[2]?.error ?? "", /pid 5 on host "elsewhere\.invalid"\) stopped before telling its result: no heartbeat for over 60 s/);

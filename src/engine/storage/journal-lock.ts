@@ -7,7 +7,8 @@
  * - a holder on this host whose process no longer exists (killed while holding it; or its pid now
  *   names a process that started at another time) is broken at once, with a line in the log
  *   naming it;
- * - a holder on another host (or an unreadable lock file) is broken once the lock file is older
+ * - a holder on another host or in another pid namespace (a container of the same host name), or
+ *   an unreadable lock file, is broken once the lock file is older
  *   than `staleMs` (default 30 s; the lock is held only for a catch-up and one append);
  * - a live holder on this host is waited for, up to `waitLimitMs` (default 2 min); then the
  *   operation fails with a message naming the holder and the lock file.
@@ -15,7 +16,7 @@
  * stale, so two processes breaking one stale lock do not remove each other's fresh lock.
  */
 import { randomUUID } from "node:crypto";
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { threadId } from "node:worker_threads";
 
@@ -36,14 +37,36 @@ export interface ProcessIdentity {
    * later is not taken for it; absent where /proc is not there, and in journals written before.
    */
   readonly started?: number;
+  /**
+   * The process's pid namespace (`pid:[4026531836]`): two containers may share a host name and a
+   * journal, but not their pids, so a pid is looked up only in its own namespace. Absent where
+   * /proc is not there, and in journals written before.
+   */
+  readonly pidNamespace?: string;
 }
 
 const openTokens = new Set<string>();
 
+/** This process's pid namespace, or `undefined` where /proc is not there. */
+const OWN_PID_NAMESPACE = ((): string | undefined => {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return undefined;
+  }
+})();
+
 /** A new identity for a storage object of this process; it counts as alive until {@link retireToken}. */
 export function newIdentity(): ProcessIdentity {
   const started = processStart(process.pid);
-  const identity = { host: hostname(), pid: process.pid, thread: threadId, token: randomUUID(), ...(started === undefined ? {} : { started }) };
+  const identity = {
+    host: hostname(),
+    pid: process.pid,
+    thread: threadId,
+    token: randomUUID(),
+    ...(started === undefined ? {} : { started }),
+    ...(OWN_PID_NAMESPACE === undefined ? {} : { pidNamespace: OWN_PID_NAMESPACE }),
+  };
   openTokens.add(identity.token);
   return identity;
 }
@@ -54,13 +77,15 @@ export function retireToken(token: string): void {
 }
 
 /**
- * Whether the process `who` names is gone: `true` when it surely is (on this host, no such
- * process, or one that started at another time than `who.started`; or this very thread, whose
- * storage object of that token is closed), `false` when it
- * surely is not, `undefined` when this process cannot tell (another host or another thread).
+ * Whether the process `who` names is gone: `true` when it surely is (on this host and in this
+ * pid namespace, no such process, or one that started at another time than `who.started`; or
+ * this very thread, whose storage object of that token is closed), `false` when it surely is
+ * not, `undefined` when this process cannot tell (another host, another pid namespace such as
+ * another container of the same host name, or another thread).
  */
 export function isGone(who: Partial<ProcessIdentity>): boolean | undefined {
   if (who.host !== hostname() || typeof who.pid !== "number") return undefined;
+  if (who.pidNamespace !== undefined && who.pidNamespace !== OWN_PID_NAMESPACE) return undefined;
   if (who.pid === process.pid) {
     if (who.thread !== threadId) return undefined;
     return !openTokens.has(who.token ?? "");

@@ -11,9 +11,9 @@
  *   Trial numbers therefore never collide, and a waiting trial is handed to one process only.
  * - A running trial's line records its process (host, pid, thread, storage token); the process
  *   heartbeats it every `heartbeatIntervalMs`. A running trial is failed (when a study is opened,
- *   and before every ask) only when its process is gone: on this host, no such process (or its
- *   pid now names a process that started at another time, or a closed storage object of this
- *   process); on another host, no heartbeat for
+ *   and before every ask) only when its process is gone: on this host and pid namespace, no such
+ *   process (or its pid now names a process that started at another time, or a closed storage
+ *   object of this process); on another host or pid namespace (a container of the same host name), no heartbeat for
  *   `staleTrialTimeoutMs` (by this host's clock, so hosts' clocks should agree). Unlike the
  *   PostgreSQL storage, its parameters are not enqueued again. A change to a trial that is over
  *   is refused with a {@link StaleTrialError}.
