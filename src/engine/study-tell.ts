@@ -156,7 +156,8 @@ export async function runObjective(objective: Objective, trial: Trial, metric: O
   } catch (error) {
     if (error instanceof TrialPruned) return { result: { state: "pruned" }, exhausted: undefined };
     if (error instanceof SearchSpaceExhaustedError) return { result: { state: "failed", error: error.message }, exhausted: error };
-    const reason = messageOf(error);
+    // A bare `undefined` or `null` (Promise.reject() with no reason) would read as a reason of its own.
+    const reason = error === undefined || error === null ? `the objective threw ${String(error)}, not an Error` : messageOf(error);
     return { result: { state: "failed", error: signal?.aborted ? `interrupted: ${reason}` : reason }, exhausted: undefined };
   }
 }

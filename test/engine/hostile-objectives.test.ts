@@ -24,6 +24,8 @@ const behaviours: ReadonlyArray<{ readonly does: () => unknown; readonly reason:
     reason: /^Error whose message cannot be read$/,
   },
   { does: () => Promise.reject(Symbol("gone")), reason: /^Symbol\(gone\)$/ },
+  { does: () => Promise.reject(), reason: /^the objective threw undefined, not an Error$/ },
+  { does: () => { throw null; }, reason: /^the objective threw null, not an Error$/ },
   { does: () => ({ loss: Object.create(null) }), reason: /^the objective's metric "loss" is an object$/ },
   { does: () => ({ loss: { valueOf: () => 1, toString: () => { throw new Error("x"); } } }), reason: /^the objective's metric "loss" is an object$/ },
   { does: () => [Number.NaN], reason: /^the objective returned NaN$/ },
