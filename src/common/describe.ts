@@ -8,9 +8,11 @@
 export function describeKind(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "object") {
-    const name = (value as object).constructor?.name;
+    const array = isArray(value);
+    if (array === undefined) return "a revoked Proxy";
+    if (array) return `an array of ${(value as unknown[]).length}`;
+    const name = constructorName(value as object);
     return name !== undefined && name !== "Object" ? `a ${name}` : "an object";
   }
   if (typeof value === "function") return "a function";
@@ -20,6 +22,34 @@ export function describeKind(value: unknown): string {
     return `string ${JSON.stringify(value.slice(0, LONGEST_SHOWN_STRING))}… (${value.length} characters)`;
   }
   return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * A value an objective or a report gave, for messages: a number as itself (`NaN`, `Infinity`,
+ * `0.5`), anything else by {@link describeKind} (`string "0.5"`, `an object`). Never throws, whatever
+ * the value (a user's code may return a Proxy or an object whose `toString` throws).
+ */
+export function describeValue(value: unknown): string {
+  return typeof value === "number" ? String(value) : describeKind(value);
+}
+
+/** Whether `value` is an array; `undefined` for a revoked Proxy (`Array.isArray` throws for one). */
+function isArray(value: object): boolean | undefined {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The name of `value`'s constructor, or `undefined` (none, or reading it throws: a hostile Proxy). */
+function constructorName(value: object): string | undefined {
+  try {
+    const name: unknown = value.constructor?.name;
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Longest string {@link describeKind} shows whole; longer ones are cut (messages stay readable). */

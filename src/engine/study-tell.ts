@@ -6,7 +6,7 @@
  *   objective's metric, in a study of several objectives) → a tell result; anything else fails
  *   the trial, saying why.
  * - {@link outcomeOf}: a tell result → the storage update that ends the trial (NaN/±∞ fail it; a
- *   pruned trial keeps its last reported value).
+ *   pruned trial keeps its value at its last (largest) step).
  * - {@link runObjective}: runs the objective on a live trial and turns what it returned or threw
  *   into a tell result (`TrialPruned` → pruned, exhaustion → failed and flagged, any other error
  *   → failed with its message).
@@ -18,7 +18,8 @@ import { applyTrialUpdate, StaleTrialError, type TrialUpdate } from "./storage/s
 import type { Objective, TellResult } from "./study-types";
 import type { StudyTrials } from "./study-trials";
 import { TrialPruned, type Trial } from "./trial";
-import type { FrozenTrial } from "./types";
+import { lastIntermediate, type FrozenTrial } from "./types";
+import { describeValue } from "../common/describe";
 import { messageOf } from "../common/errors";
 
 /**
@@ -64,7 +65,7 @@ export function interpretObjectiveResult(result: unknown, metric: ObjectiveMetri
     for (const name of names) {
       const value = record[name];
       if (typeof value !== "number" || !Number.isFinite(value)) {
-        return { state: "failed", metrics, error: `the objective's metric "${name}" is ${String(value)}` };
+        return { state: "failed", metrics, error: `the objective's metric "${name}" is ${describeValue(value)}` };
       }
     }
     const values = names.map((name) => record[name] as number);
@@ -88,7 +89,7 @@ function valuesProblem(values: readonly unknown[], names: readonly string[]): st
   }
   const bad = values.findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
   if (bad < 0) return undefined;
-  return `the objective returned ${String(values[bad])}${names.length === 1 ? "" : ` for objective ${bad} ("${names[bad]}")`}`;
+  return `the objective returned ${describeValue(values[bad])}${names.length === 1 ? "" : ` for objective ${bad} ("${names[bad]}")`}`;
 }
 
 /** The update completing a trial with `values` (one per objective of `names`, already checked). */
@@ -106,7 +107,7 @@ function completion(values: readonly number[], names: readonly string[], metrics
  * it (stored under `metric` too), NaN/±∞ fail it; in a study of several objectives (`metric` a
  * list), an array of one finite number per objective completes it (`values`, `value` the first,
  * each stored under its metric), anything else fails it saying why; an explicit outcome is checked the same way; a
- * pruned trial keeps its last reported value unless one is given.
+ * pruned trial keeps its value at its last (largest) step unless one is given.
  */
 export function outcomeOf(trial: FrozenTrial, result: TellResult, metric: ObjectiveMetric, completedAt: number): TrialUpdate {
   const names = objectiveNames(metric);
@@ -121,14 +122,14 @@ export function outcomeOf(trial: FrozenTrial, result: TellResult, metric: Object
   switch (outcome.state) {
     case "complete": {
       const values = outcome.values ?? (outcome.value === undefined ? undefined : [outcome.value]);
-      const problem = values === undefined ? `the objective returned ${String(outcome.value)}` : valuesProblem(values, names);
+      const problem = values === undefined ? `the objective returned ${describeValue(outcome.value)}` : valuesProblem(values, names);
       if (values === undefined || problem !== undefined) {
         return { state: "failed", metrics, completedAt, error: problem ?? "the objective returned no value" };
       }
       return completion(values, names, metrics, completedAt);
     }
     case "pruned": {
-      const last = trial.intermediateValues[trial.intermediateValues.length - 1]?.value;
+      const last = lastIntermediate(trial)?.value;
       const value = outcome.value ?? last;
       return value === undefined || !Number.isFinite(value)
         ? { state: "pruned", metrics, completedAt }
@@ -155,7 +156,8 @@ export async function runObjective(objective: Objective, trial: Trial, metric: O
   } catch (error) {
     if (error instanceof TrialPruned) return { result: { state: "pruned" }, exhausted: undefined };
     if (error instanceof SearchSpaceExhaustedError) return { result: { state: "failed", error: error.message }, exhausted: error };
-    const reason = messageOf(error);
+    // A bare `undefined` or `null` (Promise.reject() with no reason) would read as a reason of its own.
+    const reason = error === undefined || error === null ? `the objective threw ${String(error)}, not an Error` : messageOf(error);
     return { result: { state: "failed", error: signal?.aborted ? `interrupted: ${reason}` : reason }, exhausted: undefined };
   }
 }

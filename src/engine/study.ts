@@ -266,7 +266,7 @@ export class Study {
 
   /**
    * Ends a trial: a finite number completes it, NaN/±∞ fail it (the reason is kept), or give the
-   * outcome explicitly. A pruned trial keeps its last reported value unless one is given.
+   * outcome explicitly. A pruned trial keeps its value at its last (largest) step unless one is given.
    * Resolves, with the final snapshot, once the storage holds the result.
    */
   tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {

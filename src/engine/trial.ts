@@ -15,10 +15,11 @@ import {
   type IntOptions,
 } from "./distributions";
 import type { Distribution, FrozenTrial, Params, ParamValue, SearchSpace } from "./types";
+import { describeValue } from "../common/describe";
 
 /**
  * Throw this from an objective (typically when {@link Trial.shouldPrune} says so) to stop the trial
- * early; the study records it as pruned, keeping its last reported value.
+ * early; the study records it as pruned, keeping its value at its last (largest) step.
  */
 export class TrialPruned extends Error {
   override readonly name = "TrialPruned";
@@ -126,7 +127,7 @@ export class Trial {
       throw new RangeError(`trial ${this.number}: report needs a non-negative integer step, but got step=${step}`);
     }
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new RangeError(`trial ${this.number}: report needs a finite value, but got ${String(value)} at step ${step}`);
+      throw new RangeError(`trial ${this.number}: report needs a finite value, but got ${describeValue(value)} at step ${step}`);
     }
     if (this.snapshot.intermediateValues.some((iv) => iv.step === step)) return;
     this.host.recordIntermediate(this, step, value);

@@ -16,7 +16,7 @@ export type StudyDirection = "minimize" | "maximize";
  * - `running`: asked for, not yet told.
  * - `complete`: told a finite value.
  * - `failed`: the objective threw, returned NaN/±∞, or its worker vanished; `error` says why.
- * - `pruned`: stopped early by a pruner; `value` keeps its last reported value.
+ * - `pruned`: stopped early by a pruner; `value` keeps its value at its last (largest) step (`lastIntermediate`).
  */
 export type TrialState = "waiting" | "running" | "complete" | "failed" | "pruned";
 
@@ -102,7 +102,7 @@ export interface FrozenTrial {
   readonly params: Params;
   readonly distributions: SearchSpace;
   /**
-   * The objective value: set for `complete`, and for `pruned` (its last reported value). In a study
+   * The objective value: set for `complete`, and for `pruned` (its value at its last step). In a study
    * of several objectives, the first objective's value (`values[0]`).
    */
   readonly value?: number;
@@ -162,6 +162,16 @@ export interface Sampler {
 export function trialValues(trial: FrozenTrial): readonly number[] | undefined {
   if (trial.values !== undefined) return trial.values;
   return trial.value === undefined ? undefined : [trial.value];
+}
+
+/**
+ * The trial's intermediate value at its largest step (Optuna's `last_step`), whatever order the
+ * steps were reported in; `undefined` when it reported none.
+ */
+export function lastIntermediate(trial: FrozenTrial): IntermediateValue | undefined {
+  let last: IntermediateValue | undefined;
+  for (const iv of trial.intermediateValues) if (last === undefined || iv.step > last.step) last = iv;
+  return last;
 }
 
 /** What a pruner is given to decide whether a running trial should stop. */

@@ -43,6 +43,19 @@ describe("MedianPruner", () => {
     assert.equal(decide(new MedianPruner(), trial(3, "running", []), complete), false, "nothing reported yet");
   });
 
+  test("steps reported out of order: judged at the largest step, as Optuna's last_step", () => {
+    // Complete trials improve with steps: the median is 8 at step 2 and 1 at step 9.
+    const improving = [0, 1, 2].map((n) => trial(n, "complete", Array.from({ length: 10 }, (_, s) => 10 - s + n - 1)));
+    const late = trial(3, "running", [5, 6], [9, 2]);
+    assert.equal(decide(new MedianPruner({ startupTrials: 3 }), late, improving), true, "best 5 > median 1 at step 9 (step 2 came last)");
+  });
+
+  test("a trial with 300 000 reports is judged (no stack overflow)", () => {
+    const long = Array.from({ length: 300_000 }, (_, s) => 1 + 1 / (s + 1));
+    const others = [0, 1, 2].map((n) => trial(n, "complete", long.map((v) => v - 0.5)));
+    assert.equal(decide(new MedianPruner({ startupTrials: 3 }), trial(3, "running", long), others), true);
+  });
+
   test("rejects bad options with the rule and the value", () => {
     assert.throws(() => new MedianPruner({ startupTrials: -1 }), /`startupTrials` must be a non-negative integer, but got startupTrials=-1/);
     assert.throws(() => new MedianPruner({ intervalSteps: 0 }), /`intervalSteps >= 1` must hold, but got intervalSteps=0/);

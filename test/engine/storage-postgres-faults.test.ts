@@ -103,6 +103,26 @@ describe("PostgresStorage: passwords", () => {
   });
 });
 
+describe("PostgresStorage: text PostgreSQL cannot hold", () => {
+  test("a NUL in a study name is refused naming it; NUL, emoji and lone surrogates in values are kept", async () => {
+    const storage = await PostgresStorage.connect(running().url);
+    try {
+      await assert.rejects(
+        createStudy({ storage, studyName: "a\u0000b", direction: "minimize" }),
+        (error: unknown) => error instanceof Error && error.message === 'a study name stored in PostgreSQL cannot hold a NUL character (U+0000), but got "a\\u0000b"',
+      );
+      const name = freshName("text-🚀");
+      const study = await createStudy({ storage, studyName: name, direction: "minimize" });
+      const choices = ["a\u0000b", "🎉", "q\udfff"];
+      await study.optimize((trial) => choices.indexOf(trial.suggestCategorical("c", choices)), { trials: 6 });
+      const reread = await createStudy({ storage, studyName: name, direction: "minimize" });
+      assert.deepEqual(reread.trials.map((trial) => [trial.state, trial.params["c"]]), study.trials.map((trial) => ["complete", trial.params["c"]]));
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 describe("PostgresStorage: a configuration that kills its worker", () => {
   test("is failed for good after maxWorkerDeaths worker deaths (SIGKILLed processes), not offered again", { timeout: 120_000 }, async () => {
     const name = freshName("poison");

@@ -56,11 +56,14 @@ describe("study-tell", () => {
     assert.match((interpretObjectiveResult("1", "value") as { error: string }).error, /returned string/);
   });
 
-  test("outcomes: NaN fails, a pruned trial keeps its last reported value", () => {
+  test("outcomes: NaN fails, a pruned trial keeps its value at its last step", () => {
     const running = trial(0, "running", {}, { intermediateValues: [{ step: 0, value: 3 }, { step: 1, value: 2 }] });
     assert.deepEqual(outcomeOf(running, 1, "loss", 9), { state: "complete", value: 1, metrics: { loss: 1 }, completedAt: 9 });
     assert.deepEqual(outcomeOf(running, NaN, "loss", 9), { state: "failed", completedAt: 9, error: "the objective returned NaN" });
     assert.deepEqual(outcomeOf(running, { state: "pruned" }, "loss", 9), { state: "pruned", value: 2, metrics: {}, completedAt: 9 });
+    // Steps reported out of order: the value at the largest step (Optuna's last_step), not the last reported.
+    const unordered = trial(1, "running", {}, { intermediateValues: [{ step: 5, value: 0.5 }, { step: 1, value: 2 }] });
+    assert.deepEqual(outcomeOf(unordered, { state: "pruned" }, "loss", 9), { state: "pruned", value: 0.5, metrics: {}, completedAt: 9 });
   });
 });
 

@@ -2,7 +2,7 @@
  * The median stopping rule: stop a trial whose best intermediate value so far is worse than the
  * median of the complete trials' intermediate values at the same step.
  */
-import type { FrozenTrial, Pruner, PruningContext } from "../types";
+import { lastIntermediate, type FrozenTrial, type Pruner, type PruningContext } from "../types";
 import { median } from "../../common/stats";
 
 /** Options of {@link MedianPruner}. */
@@ -34,7 +34,8 @@ export class MedianPruner implements Pruner {
   }
 
   shouldPrune({ trial, trials, direction }: PruningContext): boolean {
-    const latest = trial.intermediateValues[trial.intermediateValues.length - 1];
+    // The largest step reported (Optuna's last_step), even when steps came out of order.
+    const latest = lastIntermediate(trial);
     if (latest === undefined) return false;
     const step = latest.step;
     if (step < this.warmupSteps || (step - this.warmupSteps) % this.intervalSteps !== 0) return false;
@@ -44,8 +45,10 @@ export class MedianPruner implements Pruner {
       .map((t) => valueAtStep(t, step))
       .filter((v): v is number => v !== undefined && Number.isFinite(v));
     if (atStep.length === 0 || atStep.length < this.minTrialsAtStep) return false;
-    const values = trial.intermediateValues.map((iv) => iv.value);
-    const best = direction === "minimize" ? Math.min(...values) : Math.max(...values);
+    // best = min (or max) over every value reported; a loop, not Math.min(...values), which
+    // overflows the stack past ~150 000 values.
+    let best = direction === "minimize" ? Infinity : -Infinity;
+    for (const { value } of trial.intermediateValues) best = direction === "minimize" ? Math.min(best, value) : Math.max(best, value);
     if (!Number.isFinite(best)) return true;
     const m = median(atStep);
     return direction === "minimize" ? best > m : best < m;

@@ -4,9 +4,11 @@
  * name exists, atomically on local file systems and on NFS, as Optuna's journal file locks). The
  * file holds who took it — host, pid, thread and a token naming the storage object — so a waiting
  * process can tell a holder that is gone from one that is busy:
- * - a holder on this host whose process no longer exists (killed while holding it) is broken at
- *   once, with a line in the log naming it;
- * - a holder on another host (or an unreadable lock file) is broken once the lock file is older
+ * - a holder on this host whose process no longer exists (killed while holding it; or its pid now
+ *   names a process that started at another time) is broken at once, with a line in the log
+ *   naming it;
+ * - a holder on another host or in another pid namespace (a container of the same host name), or
+ *   an unreadable lock file, is broken once the lock file is older
  *   than `staleMs` (default 30 s; the lock is held only for a catch-up and one append);
  * - a live holder on this host is waited for, up to `waitLimitMs` (default 2 min); then the
  *   operation fails with a message naming the holder and the lock file.
@@ -14,10 +16,11 @@
  * stale, so two processes breaking one stale lock do not remove each other's fresh lock.
  */
 import { randomUUID } from "node:crypto";
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { threadId } from "node:worker_threads";
 
+import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
 import { StorageError } from "./memory";
 
@@ -29,13 +32,41 @@ export interface ProcessIdentity {
   readonly thread: number;
   /** Names one storage object within the process (see {@link isOpenToken}). */
   readonly token: string;
+  /**
+   * When the process started ({@link processStart}), so that another process given the same pid
+   * later is not taken for it; absent where /proc is not there, and in journals written before.
+   */
+  readonly started?: number;
+  /**
+   * The process's pid namespace (`pid:[4026531836]`): two containers may share a host name and a
+   * journal, but not their pids, so a pid is looked up only in its own namespace. Absent where
+   * /proc is not there, and in journals written before.
+   */
+  readonly pidNamespace?: string;
 }
 
 const openTokens = new Set<string>();
 
+/** This process's pid namespace, or `undefined` where /proc is not there. */
+const OWN_PID_NAMESPACE = ((): string | undefined => {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return undefined;
+  }
+})();
+
 /** A new identity for a storage object of this process; it counts as alive until {@link retireToken}. */
 export function newIdentity(): ProcessIdentity {
-  const identity = { host: hostname(), pid: process.pid, thread: threadId, token: randomUUID() };
+  const started = processStart(process.pid);
+  const identity = {
+    host: hostname(),
+    pid: process.pid,
+    thread: threadId,
+    token: randomUUID(),
+    ...(started === undefined ? {} : { started }),
+    ...(OWN_PID_NAMESPACE === undefined ? {} : { pidNamespace: OWN_PID_NAMESPACE }),
+  };
   openTokens.add(identity.token);
   return identity;
 }
@@ -46,22 +77,44 @@ export function retireToken(token: string): void {
 }
 
 /**
- * Whether the process `who` names is gone: `true` when it surely is (on this host, no such
- * process; or this very thread, whose storage object of that token is closed), `false` when it
- * surely is not, `undefined` when this process cannot tell (another host or another thread).
+ * Whether the process `who` names is gone: `true` when it surely is (on this host and in this
+ * pid namespace, no such process, or one that started at another time than `who.started`; or
+ * this very thread, whose storage object of that token is closed), `false` when it surely is
+ * not, `undefined` when this process cannot tell (another host, another pid namespace such as
+ * another container of the same host name, or another thread).
  */
 export function isGone(who: Partial<ProcessIdentity>): boolean | undefined {
   if (who.host !== hostname() || typeof who.pid !== "number") return undefined;
+  if (who.pidNamespace !== undefined && who.pidNamespace !== OWN_PID_NAMESPACE) return undefined;
   if (who.pid === process.pid) {
     if (who.thread !== threadId) return undefined;
     return !openTokens.has(who.token ?? "");
   }
   try {
     process.kill(who.pid, 0);
-    return false;
   } catch (error) {
     // EPERM: the process exists but belongs to another user.
     return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+  // A process with that pid exists: the same one only if it started when the identity says
+  // (pids are reused: a killed kernel's pid may now be any other process's).
+  if (typeof who.started !== "number") return false;
+  const started = processStart(who.pid);
+  return started !== undefined && started !== who.started;
+}
+
+/**
+ * When process `pid` started, in clock ticks after boot (field 22 of Linux's `/proc/<pid>/stat`);
+ * `undefined` where there is no such file (another system, or the process is gone).
+ */
+export function processStart(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses; fields after it start at 3.
+    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[22 - 3]);
+    return Number.isSafeInteger(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -124,7 +177,12 @@ export class JournalLock {
    */
   private tryAcquire(start: number): boolean {
     const mine = `${this.path}.${this.owner.token}`;
-    writeFileSync(mine, JSON.stringify({ ...this.owner, at: Date.now() }));
+    try {
+      writeFileSync(mine, JSON.stringify({ ...this.owner, at: Date.now() }));
+    } catch (error) {
+      removeQuietly(mine);
+      throw new StorageError(`could not take the journal lock ${this.path}: writing ${mine} failed (${messageOf(error)}); nothing was written to the journal`);
+    }
     try {
       linkSync(mine, this.path);
       return true;
@@ -133,7 +191,7 @@ export class JournalLock {
       this.breakIfStale(start);
       return false;
     } finally {
-      unlinkSync(mine);
+      removeQuietly(mine);
     }
   }
 
@@ -200,6 +258,15 @@ export class JournalLock {
     } catch {
       // Already gone.
     }
+  }
+}
+
+/** Removes `path` if it exists. */
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Not there.
   }
 }
 

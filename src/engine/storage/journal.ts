@@ -11,25 +11,35 @@
  *   Trial numbers therefore never collide, and a waiting trial is handed to one process only.
  * - A running trial's line records its process (host, pid, thread, storage token); the process
  *   heartbeats it every `heartbeatIntervalMs`. A running trial is failed (when a study is opened,
- *   and before every ask) only when its process is gone: on this host, no such process (or a
- *   closed storage object of this process); on another host, no heartbeat for
+ *   and before every ask) only when its process is gone: on this host and pid namespace, no such
+ *   process (or its pid now names a process that started at another time, or a closed storage
+ *   object of this process); on another host or pid namespace (a container of the same host name), no heartbeat for
  *   `staleTrialTimeoutMs` (by this host's clock, so hosts' clocks should agree). Unlike the
  *   PostgreSQL storage, its parameters are not enqueued again. A change to a trial that is over
  *   is refused with a {@link StaleTrialError}.
  * - A torn last line (a writer killed mid-line) is skipped on replay, reported (`replay.tornBytes`,
- *   the log) and cut off under the lock before the next append, never glued to. Only the start of
+ *   the log) and cut off under the lock before the next append, never glued to. A last line that
+ *   is a whole record without its newline (an editor dropped it) is kept: its newline is added. Only the start of
  *   a journal line (`{"op":"…`) counts as torn: a file holding anything else is refused, never cut
  *   (a user's CSV or notes named by mistake). A malformed line
  *   elsewhere is corruption and stops the replay with its line number, except a torn fragment
  *   with a whole line glued after it (written by tunelab before the lock), whose line is kept.
+ * - A write that fails (a full disk, an I/O error) is taken back to the last whole line under the
+ *   lock, and the operation fails with a {@link StorageError} naming the journal and what was not
+ *   kept; so does failing to write the lock's own file. What was written before stays readable.
+ * - A path that is not a regular file (a named pipe, whose open would block forever; a device
+ *   that would swallow every line; a folder) is refused, naming what it is.
+ * - A journal deleted or moved while in use is an error naming it, and is not created anew
+ *   (its next lines would change trials of a study the new file does not have).
  * - A journal damaged by tunelab before the lock (two lines creating one trial number) opens:
  *   the second creation is set aside and reported in `replay.setAside` and the log.
  *
  * Line format: `{"op":"createStudy","record":{…}}`, `{"op":"createTrial","study":"…","number":n,"trial":{…},"owner":{…}}`,
  * `{"op":"updateTrial","study":"…","number":n,"update":{…}}`, `{"op":"heartbeat","study":"…","numbers":[…],"at":ms}`.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
 
+import { messageOf } from "../../common/errors";
 import { log } from "../../common/log";
 import { isFinished, isTerminal } from "../search-space";
 import type { FrozenTrial } from "../types";
@@ -41,6 +51,51 @@ import type { NewTrial, SharedStudyStorage, StartTrialRequest, StudyRecord, Tria
 
 /** How every journal line starts (see the line format above). */
 const LINE_START = '{"op":"';
+
+/** What a journal line records, for the message of a write that failed. */
+function describeLine(line: JournalLine): string {
+  switch (line.op) {
+    case "createStudy":
+      return `the new study "${line.record.name}"`;
+    case "createTrial":
+      return `the new trial ${line.number} of "${line.study}"`;
+    case "updateTrial": {
+      const { state, intermediate } = line.update;
+      const trial = `trial ${line.number} of "${line.study}"`;
+      if (state !== undefined) return `${trial} becoming ${state}`;
+      if (intermediate !== undefined) return `the intermediate value of ${trial} at step ${intermediate.step}`;
+      return `a change of ${trial} (${Object.keys(line.update).join(", ")})`;
+    }
+    case "heartbeat":
+      return `a heartbeat of "${line.study}"`;
+  }
+}
+
+/**
+ * Refuses a path that exists and is not a regular file: opening a named pipe (FIFO) to append
+ * blocks until a reader comes, hanging the process beyond any interrupt, and a device such as
+ * /dev/null would swallow every line.
+ */
+function refuseNonFile(path: string): void {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // a new journal
+    throw error;
+  }
+  if (stats.isFile()) return;
+  const kind = stats.isDirectory()
+    ? "a folder"
+    : stats.isFIFO()
+      ? "a named pipe (FIFO)"
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? "a device"
+        : stats.isSocket()
+          ? "a socket"
+          : "not a regular file";
+  throw new StorageError(`${path} is ${kind}: a journal must be a regular file (name a new file, or a journal a search wrote)`);
+}
 
 /** Whether `text` may be a journal line cut short by a killed writer: a start of one. */
 function couldBeTornLine(text: string): boolean {
@@ -104,6 +159,7 @@ export class JournalStorage implements SharedStudyStorage {
    * lock; lines set aside are logged and listed in {@link replay}.
    */
   static open(path: string, options: JournalOptions = {}): JournalStorage {
+    refuseNonFile(path);
     const storage = new JournalStorage(path, options);
     try {
       closeSync(openSync(path, "a"));
@@ -261,6 +317,18 @@ export class JournalStorage implements SharedStudyStorage {
       let written = 0;
       while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
       if (this.fsync) fsyncSync(fd);
+    } catch (error) {
+      // A full disk or an I/O error: take back what part of the line was written (we hold the
+      // lock), so the file ends on a whole line, and say which file and what was not kept.
+      try {
+        ftruncateSync(fd, this.known);
+      } catch {
+        // Left for the next writer, which cuts a torn tail under the lock.
+      }
+      throw new StorageError(
+        `could not write to the journal ${this.path} (${messageOf(error)}): ${describeLine(line)} is not kept; ` +
+          `everything written before is. Free space (or fix the file system) and run again to resume the study`,
+      );
     } finally {
       closeSync(fd);
     }
@@ -271,7 +339,7 @@ export class JournalStorage implements SharedStudyStorage {
 
   /** Bytes in the file past what has been applied. */
   private unread(): number {
-    const fd = openSync(this.path, "r");
+    const fd = this.openExisting("r");
     try {
       return fstatSync(fd).size - this.known;
     } finally {
@@ -286,7 +354,7 @@ export class JournalStorage implements SharedStudyStorage {
    */
   private catchUp(underLock: boolean): { applied: number; cut: number } {
     this.checkOpen();
-    const fd = openSync(this.path, underLock ? "r+" : "r");
+    const fd = this.openExisting(underLock ? "r+" : "r");
     try {
       const size = fstatSync(fd).size;
       if (size < this.known) {
@@ -313,10 +381,20 @@ export class JournalStorage implements SharedStudyStorage {
         this.known += Buffer.byteLength(raw, "utf8") + 1;
         applied += 1;
       }
-      const cut = size - this.known;
+      let cut = size - this.known;
       // Only the start of a journal line can be a torn write; any other text is not ours to cut.
       const tail = cut > 0 ? fresh.subarray(this.known - start).toString("utf8") : "";
       if (cut > 0 && !couldBeTornLine(tail)) throw this.malformed(tail.replace(/\n$/, ""));
+      if (underLock && cut > 0 && !tail.includes("\n") && this.state.applyText(tail, this.lineNumber + 1)) {
+        // A whole record lacking only its newline (an editor or a copy dropped it): a torn write
+        // is never whole JSON (its closing brace comes last), so it is kept and its line ended.
+        writeSync(fd, "\n", size);
+        this.lineNumber += 1;
+        this.known = size + 1;
+        applied += 1;
+        cut = 0;
+        log(`journal ${this.path}: ended its last line, a whole record without a newline`);
+      }
       if (underLock && cut > 0) {
         ftruncateSync(fd, this.known);
         log(`journal ${this.path}: skipped and cut off a torn last line of ${cut} bytes (a writer killed mid-line)`);
@@ -324,6 +402,23 @@ export class JournalStorage implements SharedStudyStorage {
       return { applied, cut: underLock ? cut : 0 };
     } finally {
       closeSync(fd);
+    }
+  }
+
+  /**
+   * Opens the journal, which must still be there: one deleted or moved while in use is an error
+   * naming it (not a bare ENOENT), and is not created anew, which would hold changes to trials
+   * of a study it does not have.
+   */
+  private openExisting(flags: "r" | "r+"): number {
+    try {
+      return openSync(this.path, flags);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      throw new StorageError(
+        `the journal ${this.path} is gone: it was deleted or moved while in use (${this.lineNumber} lines had been read). ` +
+          `The study's trials so far are still in memory (study.toJSON(), study.toCSV()); run again with a journal to start afresh`,
+      );
     }
   }
 

@@ -161,6 +161,9 @@ export class PostgresStorage implements SharedStudyStorage {
   }
 
   async createStudy(record: StudyRecord, signal?: AbortSignal): Promise<StudyRecord> {
+    for (const [what, text] of [["study name", record.name], ["metric", record.metric], ...(record.metrics ?? []).map((m) => ["metric", m])] as const) {
+      refuseNul(what, text);
+    }
     await this.query(
       `INSERT INTO tunelab_studies (name, direction, metric, created_at, directions, metrics) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING`,
       [
@@ -177,6 +180,7 @@ export class PostgresStorage implements SharedStudyStorage {
   }
 
   async loadStudy(name: string, signal?: AbortSignal): Promise<StudyRecord | undefined> {
+    refuseNul("study name", name);
     const rows = await this.query<{
       name: string;
       direction: StudyDirection;
@@ -384,5 +388,15 @@ export class PostgresStorage implements SharedStudyStorage {
 
   private checkOpen(): void {
     if (this.closed) throw new StorageError(`the PostgreSQL storage at ${this.location} is closed`);
+  }
+}
+
+/**
+ * Refuses a name PostgreSQL's text cannot hold (a NUL character: "invalid byte sequence for
+ * encoding UTF8: 0x00", which named neither the study nor the character).
+ */
+function refuseNul(what: string, text: string | undefined): void {
+  if (text !== undefined && text.includes("\u0000")) {
+    throw new StorageError(`a ${what} stored in PostgreSQL cannot hold a NUL character (U+0000), but got ${JSON.stringify(text)}`);
   }
 }

@@ -15,6 +15,7 @@ import { memberStateBuffers, trainMemberRound } from "../member-state";
 import { Control, PruneAnswer, type ErrorData, type FromWorker, type RoundJob, type ToWorker, type TrainJob, type WorkerTraining } from "./messages";
 import { describeModel, restoreModel, weightBuffers } from "./model-transfer";
 import { trainingDataFromShared } from "./shared-data";
+import { messageOf } from "../../common/errors";
 
 /** Longest single wait for the pruning answer before the abort flag is looked at again (ms). */
 const PRUNE_WAIT_SLICE_MS = 50;
@@ -152,11 +153,11 @@ function reporterThroughMainThread(control: Int32Array): TrialReporter {
 }
 
 function errorData(error: unknown): ErrorData {
-  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  if (!(error instanceof Error)) return { name: "Error", message: messageOf(error) };
   const counts = error as Error & { epochsRun?: unknown; batchesRun?: unknown };
   return {
-    name: error.name,
-    message: error.message,
+    name: typeof error.name === "string" ? error.name : "Error",
+    message: messageOf(error),
     ...(typeof counts.epochsRun === "number" ? { epochsRun: counts.epochsRun } : {}),
     ...(typeof counts.batchesRun === "number" ? { batchesRun: counts.batchesRun } : {}),
   };
