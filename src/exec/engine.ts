@@ -20,6 +20,7 @@ import { createTslabCompat, toMimeBundle } from "./display";
 // The cell globals set below, typed from their declaration (test/cell-api checks the two agree).
 import * as tunelabModule from "../cell-api/globals";
 import { tunelabNotebookModule } from "../cell-api/runtime";
+import { messageOf } from "../common/errors";
 import { log } from "../common/log";
 import { installVirtualPackages } from "./virtual-packages";
 import { guardAsync, installGuardedAwaiter, INTERRUPTED, runGuarded, SIGINT_CODE } from "./guard";
@@ -340,24 +341,39 @@ function compileError(diagnostics: readonly CellDiagnostic[]): RunOutcome {
 }
 
 function runtimeError(error: unknown): RunOutcome {
-  if ((error as { code?: unknown } | null)?.code === SIGINT_CODE || (error instanceof Error && error.name === INTERRUPTED)) {
-    log(`cell stopped by ${(error as { code?: unknown }).code === SIGINT_CODE ? "SIGINT" : "forced interrupt"}`);
+  const bySigint = readString(() => (error as { code?: unknown } | null)?.code) === SIGINT_CODE;
+  if (bySigint || (error instanceof Error && readString(() => error.name) === INTERRUPTED)) {
+    log(`cell stopped by ${bySigint ? "SIGINT" : "forced interrupt"}`);
     return INTERRUPTED_OUTCOME;
   }
   if (error instanceof Error) {
+    // A cell's error may have getters that throw: each part is read on its own (messageOf never throws).
+    const stack = readString(() => error.stack) ?? "";
+    const name = readString(() => error.name) ?? "Error";
+    const message = messageOf(error);
     const frames: string[] = [];
     // Stacks already end at the cell (stack-trim.ts); this cut is for a stack formatted by a
     // prepareStackTrace a cell set itself, which stack-trim no longer wraps.
-    for (const line of (error.stack ?? "").split("\n")) {
+    for (const line of stack.split("\n")) {
       if (!line.startsWith("    at ")) continue;
       if (/Script\.runInThisContext|sigintHandlersWrap|tunelab-await-step/.test(line)) break;
       frames.push(line);
     }
-    frames.unshift(`${error.name}: ${error.message}`);
-    return { status: "error", ename: error.name, evalue: error.message, traceback: frames };
+    frames.unshift(`${name}: ${message}`);
+    return { status: "error", ename: name, evalue: message, traceback: frames };
   }
-  const text = toMimeBundle(error)["text/plain"] as string;
+  const text = readString(() => toMimeBundle(error)["text/plain"]) ?? messageOf(error);
   return { status: "error", ename: "Uncaught", evalue: text, traceback: [`Uncaught ${text}`] };
+}
+
+/** What `read` returns when it is a string; `undefined` when it is not or reading it throws. */
+function readString(read: () => unknown): string | undefined {
+  try {
+    const value = read();
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
