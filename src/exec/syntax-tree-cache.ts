@@ -27,9 +27,9 @@
  * A tree holding a cycle or a value of another kind is not cached.
  *
  * `tunelab kernel` reads the pack ahead and checks its digest on libuv's thread pool
- * (`readAheadFile`); trees parsed
- * because the pack lacked them are parsed again and encoded when the kernel is idle
- * ({@link SyntaxTreeCache.save}), and written with the pack's other entries that still match their
+ * (`readAheadFile`). Trees parsed because the pack lacked them are parsed again and encoded after
+ * the cell, one file per turn of the event loop ({@link SyntaxTreeCache.saveBetweenTurns}; `tunelab
+ * warm-up` does it at once), and written with the pack's other entries that still match their
  * files. Any failure to read or write the pack only costs the time it would have saved.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
