@@ -2,7 +2,8 @@
  * Surprises a new user met, kept fixed end to end through a real jupyter_client and the real
  * kernel (test/kernel/newcomer_scenarios.py): an interrupted `--objective` that never returns;
  * prediction metrics among several objectives, `--positive-class` by name; `--out` naming the
- * cell's own function, an objective's record without the metric, a missing data variable.
+ * cell's own function, an objective's record without the metric, a missing data variable, a
+ * refused `--from` that left its study in the storage.
  */
 import { scenarioTests } from "./helpers";
 
@@ -18,6 +19,7 @@ const GROUPS: Record<string, readonly string[]> = {
     "out_naming_the_objective_is_refused",
     "objective_record_without_the_metric_stops_at_once",
     "a_missing_data_variable_fails_before_the_strategy_is_announced",
+    "a_refused_from_leaves_no_study_in_the_storage",
   ],
 };
 

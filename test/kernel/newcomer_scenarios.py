@@ -159,5 +159,23 @@ def a_cell_interrupted_at_an_await_keeps_what_it_declared(k):
     check(content["status"] == "ok", f"a later cell may declare the name again: {content}")
 
 
+
+@scenario
+def a_refused_from_leaves_no_study_in_the_storage(k):
+    # --from a study of another metric, with --storage: the cell was refused, but only after it had
+    # created its study in the journal, empty and with the wrong metric; the corrected cell was then
+    # refused too ('study "fromStored" is stored with metric "loss"'), until the journal was deleted.
+    storage = os.path.join(tempfile.mkdtemp(prefix="tunelab-from-"), "from.jsonl")
+    ok(k, "function twoScores(p: { x: number }) { return { loss: (p.x - 0.3) ** 2, acc: 1 - p.x }; }")
+    ok(k, "%%tune --objective twoScores --metric acc --trials 3 --seed 1 --no-live --out coarseAcc\nx: uniform(0, 1)")
+    cell = ("%%tune --objective twoScores --metric {metric} --trials 2 --seed 1 --no-live --from coarseAcc "
+            f"--storage {storage} --name fromStored --out fromStored\nx: uniform(0, 1)")
+    content, _, _ = k.execute(cell.format(metric="loss"))
+    check(content["status"] == "error" and content["evalue"] == "line 1: --from coarseAcc: it maximised acc and this search minimises loss: their values do not compare", content)
+    check(not os.path.exists(storage) or "fromStored" not in open(storage).read(), "the refused cell created no study")
+    text = streams(ok(k, cell.format(metric="acc")))
+    check("Started from coarseAcc: 3 complete trials added" in text, text)
+    check(value(k, "fromStored.trials.length") == 5, "the 3 seeds and 2 new trials")
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
