@@ -3,7 +3,7 @@
  * kernel (test/kernel/newcomer_scenarios.py): an interrupted `--objective` that never returns;
  * prediction metrics among several objectives, `--positive-class` by name; `--out` naming the
  * cell's own function, an objective's record without the metric, a missing data variable, a
- * refused `--from` that left its study in the storage.
+ * refused `--from` that left its study in the storage, an expanded value whose space split the line.
  */
 import { scenarioTests } from "./helpers";
 
@@ -20,6 +20,7 @@ const GROUPS: Record<string, readonly string[]> = {
     "objective_record_without_the_metric_stops_at_once",
     "a_missing_data_variable_fails_before_the_strategy_is_announced",
     "a_refused_from_leaves_no_study_in_the_storage",
+    "an_expanded_value_with_spaces_is_named_in_the_error",
   ],
 };
 

@@ -177,5 +177,17 @@ def a_refused_from_leaves_no_study_in_the_storage(k):
     check("Started from coarseAcc: 3 complete trials added" in text, text)
     check(value(k, "fromStored.trials.length") == 5, "the 3 seeds and 2 new trials")
 
+
+@scenario
+def an_expanded_value_with_spaces_is_named_in_the_error(k):
+    # `tunelab run --param "name=my run"` into `%%tune --name {name}`: the value's space split the
+    # line, and the error named only a stray argument "run" that the cell does not hold.
+    ok(k, "const runName = 'my run';\nfunction bowl(p: { x: number }) { return (p.x - 0.2) ** 2; }")
+    content, _, _ = k.execute("%%tune --objective bowl --trials 2 --seed 1 --no-live --name {runName} --out named\nx: uniform(0, 1)")
+    check(content["status"] == "error" and content["evalue"].startswith('line 1: %%tune: unexpected argument "run"'), content)
+    check('{runName} gave "my run"; "{runName}" keeps it one argument' in content["evalue"], content["evalue"])
+    ok(k, '%%tune --objective bowl --trials 2 --seed 1 --no-live --name "{runName}" --out named\nx: uniform(0, 1)')
+    check(value(k, "named.name") == "my run", "quoted, the value is one argument")
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
