@@ -5,7 +5,7 @@
  * positions. Jupyter counts positions in code points, JavaScript in UTF-16 units.
  */
 import type { Engine } from "../exec/engine";
-import { completeMagic, magicCompleteness } from "../magic/complete";
+import { completeMagic, inspectMagic, magicCompleteness } from "../magic/complete";
 import { codeView } from "../magic/positions";
 import type { MagicRegistry } from "../magic/registry";
 import type { Content } from "./messages";
@@ -23,7 +23,7 @@ export function complete(request: CompleteRequest, engine: Engine, magics: Magic
     cursor_end: utf16ToCodePoints(code, end),
     metadata: {},
   });
-  const magic = orUndefined(() => completeMagic(code, cursor, magics));
+  const magic = orUndefined(() => completeMagic(code, cursor, magics, engine));
   if (magic !== undefined) return reply(magic.matches, magic.cursorStart, magic.cursorEnd);
   const view = orUndefined(() => codeView(code, magics));
   const at = view === undefined ? cursor : view.toCode(cursor);
@@ -32,13 +32,13 @@ export function complete(request: CompleteRequest, engine: Engine, magics: Magic
   return reply(found.matches, view?.toCell(found.start) ?? found.start, view?.toCell(found.end) ?? found.end);
 }
 
-/** The `inspect_reply` content: the engine's quick info for the name at the cursor. */
+/** The `inspect_reply` content: a magic's help on a magic line, else the engine's quick info for the name at the cursor. */
 export function inspect(request: InspectRequest, engine: Engine, magics: MagicRegistry): Content {
   const code = request.code;
   const cursor = codePointsToUtf16(code, request.cursorPos);
   const view = orUndefined(() => codeView(code, magics));
   const at = view === undefined ? cursor : view.toCode(cursor);
-  const text = at === undefined ? undefined : engine.inspect(view?.code ?? code, at);
+  const text = orUndefined(() => inspectMagic(code, cursor, magics)) ?? (at === undefined ? undefined : engine.inspect(view?.code ?? code, at));
   return { status: "ok", found: text !== undefined, data: text === undefined ? {} : { "text/plain": text }, metadata: {} };
 }
 

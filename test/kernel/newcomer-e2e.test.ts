@@ -3,7 +3,8 @@
  * kernel (test/kernel/newcomer_scenarios.py): an interrupted `--objective` that never returns;
  * prediction metrics among several objectives, `--positive-class` by name; `--out` naming the
  * cell's own function, an objective's record without the metric, a missing data variable, a
- * refused `--from` that left its study in the storage, an expanded value whose space split the line.
+ * refused `--from` that left its study in the storage, an expanded value whose space split the line;
+ * completion and inspection in a `%%tune` cell.
  */
 import { scenarioTests } from "./helpers";
 
@@ -15,6 +16,7 @@ const GROUPS: Record<string, readonly string[]> = {
     "a_cell_interrupted_at_an_await_keeps_what_it_declared",
   ],
   "evaluation": ["prediction_metrics_as_several_objectives", "positive_class_named_by_its_label"],
+  "editor": ["completion_and_inspection_in_a_tune_cell"],
   "magic arguments": [
     "out_naming_the_objective_is_refused",
     "objective_record_without_the_metric_stops_at_once",

@@ -189,5 +189,41 @@ def an_expanded_value_with_spaces_is_named_in_the_error(k):
     ok(k, '%%tune --objective bowl --trials 2 --seed 1 --no-live --name "{runName}" --out named\nx: uniform(0, 1)')
     check(value(k, "named.name") == "my run", "quoted, the value is one argument")
 
+
+@scenario
+def completion_and_inspection_in_a_tune_cell(k):
+    # Tab in a %%tune cell offered TypeScript's globals in the search space (AbortController, ...),
+    # nothing after --objective, --data, --from or %tune_plot, and shift-tab on %%tune found nothing:
+    # IPython completes a magic's arguments and shows its docstring.
+    setup(k)
+    ok(k, "function scoreOf(p: { x: number }) { return p.x; }\nconst parts = { xFit: xTrain, yFit: yTrain };")
+    ok(k, "%%tune --objective scoreOf --trials 2 --seed 1 --no-live --out earlier\nx: uniform(0, 1)")
+
+    def complete(code):
+        content = k.reply(k.kc.complete(code, len(code)))["content"]
+        return content["matches"], code[content["cursor_start"]:content["cursor_end"]]
+
+    def inspect(code, at):
+        content = k.reply(k.kc.inspect(code, at))["content"]
+        return content["data"].get("text/plain", "") if content["found"] else None
+
+    matches, _ = complete("%%tune --objective ")
+    check("scoreOf" in matches and "buildModel" in matches and "xTrain" not in matches, matches)
+    matches, _ = complete("%%tune --model buildModel --data xTr")
+    check(matches == ["xTrain"], matches)
+    check(complete("%%tune --model buildModel --data parts.x") == (["parts.xFit"], "parts.x"), complete("%%tune --model buildModel --data parts.x"))
+    check(complete("%%tune --objective scoreOf --from ea")[0] == ["earlier"], "--from offers studies")
+    check(complete("%tune_plot ea")[0] == ["earlier"], "%tune_plot offers studies")
+    check(complete("%tune_plot earlier hist") == (["history"], "hist"), "then figures")
+    check(complete("%%tune --objective scoreOf\nlr: logu") == (["loguniform"], "logu"), "distribution forms in the space")
+    check(complete("%%tune --objective scoreOf\nlayers: int(1, 3)\nunits: int(4, 64, log) if lay")[0] == ["layers"], "parameters after if")
+    matches, _ = complete("%%tune --objective scoreOf\nx: uniform(0, 1)\n")
+    check("AbortController" not in matches, f"no TypeScript in the search space: {matches[:5]}")
+    text = inspect("%%tune --objective scoreOf", 3)
+    check(text is not None and text.startswith("Usage: %%tune") and "--strategy" in text, text)
+    text = inspect("%%tune --objective scoreOf --pruner asha", 33)
+    check(text is not None and text.startswith("--pruner PRUNER (none|median|asha|hyperband): early stopping"), text)
+    check(complete("%time scoreO")[0] == ["scoreOf"], "the code of %time stays TypeScript")
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
