@@ -29,7 +29,21 @@ export function complete(request: CompleteRequest, engine: Engine, magics: Magic
   const at = view === undefined ? cursor : view.toCode(cursor);
   if (at === undefined) return reply([], cursor, cursor);
   const found = engine.complete(view?.code ?? code, at);
+  if (found.matches.length === 0) {
+    // A name the compiler types `any` (a study %%tune bound, a %%capture): its value's members, as IPython offers.
+    const member = /(?<![\w$.])([A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(code.slice(0, cursor));
+    if (member !== null && engine.has(member[1]!)) return reply(memberNames(engine.lookup(member[1]!), member[2]!), cursor - member[2]!.length, cursor);
+  }
   return reply(found.matches, view?.toCell(found.start) ?? found.start, view?.toCell(found.end) ?? found.end);
+}
+
+/** The public property and method names of a value (its prototype chain's too, not Object's) that start with `prefix`; no getter runs. */
+function memberNames(value: unknown, prefix: string): string[] {
+  const names = new Set<string>();
+  for (let object = Object(value) as object | null; object !== null && object !== Object.prototype; object = Object.getPrototypeOf(object) as object | null) {
+    for (const name of Object.getOwnPropertyNames(object)) if (name !== "constructor" && !name.startsWith("_") && name.startsWith(prefix)) names.add(name);
+  }
+  return [...names].sort();
 }
 
 /** The `inspect_reply` content: a magic's help on a magic line, else the engine's quick info for the name at the cursor. */

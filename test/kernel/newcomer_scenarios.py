@@ -194,7 +194,7 @@ def an_expanded_value_with_spaces_is_named_in_the_error(k):
 def completion_and_inspection_in_a_tune_cell(k):
     # Tab in a %%tune cell offered TypeScript's globals in the search space (AbortController, ...),
     # nothing after --objective, --data, --from or %tune_plot, and shift-tab on %%tune found nothing:
-    # IPython completes a magic's arguments and shows its docstring.
+    # IPython completes a magic's arguments and shows its docstring; `earlier.` offered nothing.
     setup(k)
     ok(k, "function scoreOf(p: { x: number }) { return p.x; }\nconst parts = { xFit: xTrain, yFit: yTrain };")
     ok(k, "%%tune --objective scoreOf --trials 2 --seed 1 --no-live --out earlier\nx: uniform(0, 1)")
@@ -224,6 +224,10 @@ def completion_and_inspection_in_a_tune_cell(k):
     text = inspect("%%tune --objective scoreOf --pruner asha", 33)
     check(text is not None and text.startswith("--pruner PRUNER (none|median|asha|hyperband): early stopping"), text)
     check(complete("%time scoreO")[0] == ["scoreOf"], "the code of %time stays TypeScript")
+    # The study is typed `any` for the compiler, which offered none of its members: its value's are.
+    matches, replaced = complete("const picked = earlier.best")
+    check("bestParams" in matches and "bestTrial" in matches and replaced == "best", (matches, replaced))
+    check(complete("earlier.toC")[0] == ["toCSV"], "methods too")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
