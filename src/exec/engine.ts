@@ -26,7 +26,7 @@ import { guardAsync, installGuardedAwaiter, INTERRUPTED, runGuarded, SIGINT_CODE
 import { expandShorthand, type ShorthandExpansion } from "./shorthand";
 import { liveTopLevelBindings } from "./live-bindings";
 import { carryDeclarations, declarationsAfterFailure, objectNamespacesAsValues } from "./declarations";
-import { hasTopLevelForAwait } from "./top-level-await";
+import { hasTopLevelAwait } from "./top-level-await";
 import { installCellStackTrim } from "./stack-trim";
 import { INTERRUPTED_OUTCOME, type RunOutcome } from "./outcome";
 
@@ -92,7 +92,7 @@ export class Engine {
       return { status: "ok", hasValue: false, value: undefined };
     }
     if (TFJS_IMPORT.test(converted.output)) await prepareTensorFlow();
-    const awaits = converted.hasToplevelAwait === true || hasTopLevelForAwait(converted.output);
+    const awaits = converted.hasToplevelAwait === true || hasTopLevelAwait(converted.output);
     const script = guardAsync(wrapCell(converted.output, awaits));
     let result: unknown;
     const cell = { declOutput: converted.declOutput };
