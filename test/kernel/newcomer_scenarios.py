@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from scenarios import check, main, scenario, streams
-from tune_helpers import ok, setup, value
+from tune_helpers import SPACE, ok, setup, value
 
 
 def interrupt_once_printed(k, msg_id, text, what, poll=0.05):
@@ -228,6 +228,22 @@ def completion_and_inspection_in_a_tune_cell(k):
     matches, replaced = complete("const picked = earlier.best")
     check("bestParams" in matches and "bestTrial" in matches and replaced == "best", (matches, replaced))
     check(complete("earlier.toC")[0] == ["toCSV"], "methods too")
+
+
+@scenario
+def the_best_model_saves_to_a_file_and_loads_back(k):
+    # Exporting the best model: model.save("file://...") failed with "Cannot find any save handlers"
+    # on the wasm and cpu backends (only tfjs-node has file:// handlers), so a search's model could
+    # not be kept past the session.
+    setup(k)
+    folder = os.path.join(tempfile.mkdtemp(prefix="tunelab-export-"), "best")
+    ok(k, "%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 2 --metric val_acc --trials 2 --seed 3 --workers 1 --no-live --out exported\n" + SPACE)
+    ok(k, f"await exported.bestModel!.save({json.dumps('file://' + folder)});")
+    check(sorted(os.listdir(folder)) == ["model.json", "weights.bin"], os.listdir(folder))
+    same = value(k, "await (async () => { const back = await tf.loadLayersModel(" + json.dumps(f"file://{folder}/model.json") + ");\n"
+                    "  const x = tf.tensor2d(xTrain.slice(0, 5));\n"
+                    "  return JSON.stringify((back.predict(x) as tf.Tensor).arraySync()) === JSON.stringify((exported.bestModel!.predict(x) as tf.Tensor).arraySync()); })()")
+    check(same is True, "the loaded model predicts as the best model")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
