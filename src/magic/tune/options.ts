@@ -323,6 +323,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.fromTop !== undefined && options.from === undefined) fail("--from-top is for --from STUDY");
   if (options.fromTop !== undefined && options.fromTop < 1) fail(`--from-top must be at least 1, got ${options.fromTop}`);
   if (options.gridPoints !== undefined && !["grid", "auto"].includes(options.strategy)) fail("--grid-points is for --strategy grid (or auto, when it chooses grid)");
+  if (options.gridPoints !== undefined && options.gridPoints < 1) fail(`--grid-points must be at least 1, got ${options.gridPoints}`);
+  if (options.startupTrials !== undefined && options.startupTrials < 1) fail(`--startup-trials must be at least 1, got ${options.startupTrials}`);
   if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes", "bohb", "auto"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe, cmaes or bohb (or auto, when it chooses one)");
   checkPrunerOptions(options, fail);
   checkPbtOptions(options, fail);
