@@ -201,10 +201,22 @@ function magicCallAt(cell: string, cursor: number, withName = false): LineMagicC
 }
 
 /**
+ * Whether a cell ends with a blank line, as IPython's `check_complete` reads it: the cell (with a
+ * newline added unless one follows its last text) split into lines, the last of them blank.
+ */
+function endsWithBlankLine(cell: string): boolean {
+  const text = /\n[^\S\n]*$/.test(cell) ? cell : `${cell}\n`;
+  const lines = text.match(/[^\n]*\n|[^\n]+$/g) ?? [""];
+  return lines[lines.length - 1]!.trim() === "";
+}
+
+/**
  * Whether a cell is complete as far as its magics go, for `is_complete_request`:
  * `"invalid"` for a malformed magic line, `"incomplete"` when a magic's arguments end in a `\`
- * continuation, `"complete"` for a cell magic (its body belongs to the magic), and `undefined`
- * when the answer depends on the TypeScript (ask the compiler about `codeView(cell).code`).
+ * continuation, for a cell magic as IPython answers: `"complete"` once a blank line ends it (its
+ * body belongs to the magic, so a console keeps reading lines until then), else `"incomplete"`;
+ * and `undefined` when the answer depends on the TypeScript (ask the compiler about
+ * `codeView(cell).code`).
  */
 export function magicCompleteness(cell: string): "complete" | "incomplete" | "invalid" | undefined {
   let parsed;
@@ -215,7 +227,7 @@ export function magicCompleteness(cell: string): "complete" | "incomplete" | "in
   }
   const endsInContinuation = (call: LineMagicCall | CellMagicCall): boolean =>
     cell.slice(call.start, call.end).trimEnd().endsWith("\\") && cell.slice(call.end).trim() === "";
-  if (parsed.kind === "cell-magic") return endsInContinuation(parsed.magic) ? "incomplete" : "complete";
+  if (parsed.kind === "cell-magic") return endsInContinuation(parsed.magic) || !endsWithBlankLine(cell) ? "incomplete" : "complete";
   const last = parsed.segments[parsed.segments.length - 1];
   if (last?.kind === "line-magic" && endsInContinuation(last)) return "incomplete";
   return undefined;

@@ -224,6 +224,13 @@ def completion_and_inspection_in_a_tune_cell(k):
     text = inspect("%%tune --objective scoreOf --pruner asha", 33)
     check(text is not None and text.startswith("--pruner PRUNER (none|median|asha|hyperband): early stopping"), text)
     check(complete("%time scoreO")[0] == ["scoreOf"], "the code of %time stays TypeScript")
+    # A console asks is_complete after each line: a cell magic's body ends with a blank line, as in
+    # IPython (it ran the header alone, "the search space is empty").
+    def completeness(code):
+        return k.reply(k.kc.is_complete(code))["content"]["status"]
+    check(completeness("%%tune --objective scoreOf") == "incomplete", "the header alone")
+    check(completeness("%%tune --objective scoreOf\nx: uniform(0, 1)") == "incomplete", "a body line")
+    check(completeness("%%tune --objective scoreOf\nx: uniform(0, 1)\n\n") == "complete", "a blank line ends it")
     # The study is typed `any` for the compiler, which offered none of its members: its value's are.
     matches, replaced = complete("const picked = earlier.best")
     check("bestParams" in matches and "bestTrial" in matches and replaced == "best", (matches, replaced))

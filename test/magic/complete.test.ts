@@ -122,7 +122,12 @@ test("completeness: backslash continuations are incomplete, malformed magics inv
   assert.equal(magicCompleteness("%%tune --trials 3 \\"), "incomplete");
   assert.equal(magicCompleteness("%%tune --trials 3 \\\n"), "incomplete");
   assert.equal(magicCompleteness("let a = 1\n%time f(a,\\"), "incomplete");
-  assert.equal(magicCompleteness("%%tune --trials 3\nunits: int(1, 4)"), "complete");
+  // A cell magic ends with a blank line, as IPython's check_complete says (a console reads its body until then).
+  assert.equal(magicCompleteness("%%tune --trials 3\nunits: int(1, 4)"), "incomplete");
+  assert.equal(magicCompleteness("%%tune --trials 3\nunits: int(1, 4)\n"), "incomplete");
+  assert.equal(magicCompleteness("%%tune --trials 3"), "incomplete");
+  assert.equal(magicCompleteness("%%tune --trials 3\nunits: int(1, 4)\n\n"), "complete");
+  assert.equal(magicCompleteness("%%tune --trials 3\nunits: int(1, 4)\n  "), "complete");
   assert.equal(magicCompleteness("%% tune"), "invalid");
   assert.equal(magicCompleteness("let a = 1\n%time a"), undefined);
   assert.equal(magicCompleteness("let a = (1 +"), undefined);
