@@ -202,7 +202,10 @@ export class Engine {
   inspect(code: string, cursor: number): string | undefined {
     const info = this.compiler.inspect(this.prevDecl, code, cursor);
     if (info === undefined || info === null) return undefined;
-    const text = printQuickInfo(info);
+    // tslab's printer puts each documentation part on a line of its own: `{@link parseTable}` came
+    // out as "{@link \nparseTable\n}". One part, links written as their names.
+    const documentation = (info.documentation ?? []).map((part) => (part.kind === "link" ? "" : part.text)).join("");
+    const text = printQuickInfo({ ...info, documentation: documentation === "" ? [] : [{ kind: "text", text: documentation }] });
     return text === "" ? undefined : text;
   }
 

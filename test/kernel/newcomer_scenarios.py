@@ -224,6 +224,9 @@ def completion_and_inspection_in_a_tune_cell(k):
     text = inspect("%%tune --objective scoreOf --pruner asha", 33)
     check(text is not None and text.startswith("--pruner PRUNER (none|median|asha|hyperband): early stopping"), text)
     check(complete("%time scoreO")[0] == ["scoreOf"], "the code of %time stays TypeScript")
+    # A documentation comment's {@link parseTable} came out over three lines: "{@link \nparseTable\n}".
+    text = inspect("loadTable", 9)
+    check(text is not None and "See parseTable." in text and "{@link" not in text, text)
     # A console asks is_complete after each line: a cell magic's body ends with a blank line, as in
     # IPython (it ran the header alone, "the search space is empty").
     def completeness(code):
