@@ -356,8 +356,12 @@ test("three classes: integer labels with a sparse loss, one-hot labels with cate
   hot.dispose();
   const mismatched = prepareTrainingData(tf, xIris, iris.y, { validation: { kind: "fraction", fraction: 0.2 } });
   await assert.rejects(trainTrial(tf, softmax("categoricalCrossentropy"), {}, mismatched, options),
-    /the model's output has shape \[3\] per row, but y rows have shape \[1\]/);
+    /the model's output has shape \[3\] per row, but y rows have shape \[1\]: y holds class indices; one-hot encode them \(oneHot from "tunelab"\), or compile with the loss "sparseCategoricalCrossentropy", which takes indices$/);
   mismatched.dispose();
+  // Targets that are not class indices of the outputs (values, or index 3 of 3 outputs): no such advice.
+  const values = prepareTrainingData(tf, xIris, iris.y.map((v) => v + 1.5), { validation: { kind: "fraction", fraction: 0.2 } });
+  await assert.rejects(trainTrial(tf, softmax("categoricalCrossentropy"), {}, values, options), /but y rows have shape \[1\]$/);
+  values.dispose();
 });
 
 test("given validation data: trains on all rows, validates on those, and leaves the caller's tensors alone", async () => {
