@@ -189,6 +189,22 @@ export function checkModelFitsData(model: tfjs.LayersModel, fold: TrainingFold, 
   // sparse categorical cross-entropy takes class indices, one per row, against K outputs
   const targetShape = hasSparseLoss(model) ? [...outputShape.slice(0, -1), 1] : outputShape;
   compare(targetShape, fold.yTrain, hasSparseLoss(model) ? "output (with a sparse loss: one class index)" : "output", names.y, classIndexHint(outputShape, fold.yTrain, names.y));
+  checkBinaryTargets(model, fold.yTrain, names.y);
+}
+
+/**
+ * Binary cross-entropy takes targets in [0, 1] (labels or probabilities); class indices of more
+ * classes (0, 1, 2) train without an error in TensorFlow.js, towards nothing meaningful.
+ * @throws TrainingSetupError naming the largest (or smallest) target and what to do instead
+ */
+function checkBinaryTargets(model: tfjs.LayersModel, targets: tfjs.Tensor, name: string): void {
+  const losses: unknown[] = Array.isArray(model.loss) ? model.loss : [model.loss];
+  if (!losses.some((loss) => typeof loss === "string" && /^binary_?crossentropy$/i.test(loss))) return;
+  const values = targets.dataSync();
+  const outside = values.find((v) => !(v >= 0 && v <= 1));
+  if (outside === undefined) return;
+  const classes = values.every((v) => Number.isInteger(v) && v >= 0) ? `; for ${Math.max(...values) + 1} classes, give the model that many softmax outputs and the loss "sparseCategoricalCrossentropy" (or one-hot targets with "categoricalCrossentropy")` : "";
+  throw new TrainingSetupError(`the loss binaryCrossentropy takes targets between 0 and 1, but ${name} holds ${outside}${classes}`);
 }
 
 /**
