@@ -81,6 +81,7 @@ test("options, negated booleans and choices complete on a magic's argument line"
 test("an option or positional naming notebook values offers the names whose values it takes", () => {
   assert.deepEqual(complete("%%tune --objective |", NOTEBOOK), { matches: ["build", "score"], cursorStart: 19, cursorEnd: 19 });
   assert.deepEqual(complete("%%tune --objective=s|", NOTEBOOK), { matches: ["score"], cursorStart: 19, cursorEnd: 20 });
+  assert.deepEqual(complete("%%tune --trials 3 \\\n  --objective |", NOTEBOOK), { matches: ["build", "score"], cursorStart: 34, cursorEnd: 34 }, "on a continuation line");
   // A list completes its last item; a dotted item the properties of the value before the dot.
   assert.deepEqual(complete("%%tune --data xs,|", NOTEBOOK), { matches: ["xs"], cursorStart: 17, cursorEnd: 17 });
   assert.deepEqual(complete("%%tune --data split.|", NOTEBOOK), { matches: ["split.xTrain", "split.yTrain"], cursorStart: 14, cursorEnd: 20 });
