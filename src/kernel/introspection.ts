@@ -32,7 +32,8 @@ export function complete(request: CompleteRequest, engine: Engine, magics: Magic
   if (found.matches.length === 0) {
     // A name the compiler types `any` (a study %%tune bound, a %%capture): its value's members, as IPython offers.
     const member = /(?<![\w$.])([A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(code.slice(0, cursor));
-    if (member !== null && engine.has(member[1]!)) return reply(memberNames(engine.lookup(member[1]!), member[2]!), cursor - member[2]!.length, cursor);
+    const names = member === null || !engine.has(member[1]!) ? undefined : orUndefined(() => memberNames(engine.lookup(member[1]!), member[2]!)); // a Proxy's traps may throw
+    if (names !== undefined) return reply(names, cursor - member![2]!.length, cursor);
   }
   return reply(found.matches, view?.toCell(found.start) ?? found.start, view?.toCell(found.end) ?? found.end);
 }

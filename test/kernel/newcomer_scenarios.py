@@ -238,6 +238,8 @@ def completion_and_inspection_in_a_tune_cell(k):
     matches, replaced = complete("const picked = earlier.best")
     check("bestParams" in matches and "bestTrial" in matches and replaced == "best", (matches, replaced))
     check(complete("earlier.toC")[0] == ["toCSV"], "methods too")
+    ok(k, "const trap: any = new Proxy({}, { ownKeys() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } });")
+    check(complete("trap.a") == ([], "a"), "a value whose traps throw offers nothing, and the reply is whole")
 
 
 @scenario
