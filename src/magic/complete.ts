@@ -124,13 +124,14 @@ function namesTaken(notebook: NotebookNames, takes: (value: unknown) => boolean,
   if (dot < 0) return notebook.names().filter((name) => accepts(() => notebook.lookup(name))).sort();
   const [first, ...path] = written.slice(0, dot).split(".");
   let value: unknown;
+  let keys: string[];
   try {
     value = path.reduce((object: unknown, key) => (object as Record<string, unknown> | null | undefined)?.[key], notebook.lookup(first!));
+    keys = typeof value === "object" && value !== null ? Object.keys(value) : [];
   } catch {
-    return []; // a getter that throws
+    return []; // a getter or a Proxy's trap that throws
   }
-  if (typeof value !== "object" || value === null) return [];
-  return Object.keys(value)
+  return keys
     .filter((key) => accepts(() => (value as Record<string, unknown>)[key]))
     .map((key) => `${written.slice(0, dot)}.${key}`)
     .sort();

@@ -45,6 +45,7 @@ const NOTEBOOK: NotebookNames = (() => {
     split: { xTrain: [[1]], yTrain: [1], seed: 3 },
     study: new Map(),
     count: 3,
+    trap: new Proxy({}, { ownKeys: () => { throw new Error("trap"); } }),
     get broken(): unknown {
       throw new Error("getter");
     },
@@ -86,6 +87,7 @@ test("an option or positional naming notebook values offers the names whose valu
   assert.deepEqual(complete("%%tune --data xs,|", NOTEBOOK), { matches: ["xs"], cursorStart: 17, cursorEnd: 17 });
   assert.deepEqual(complete("%%tune --data split.|", NOTEBOOK), { matches: ["split.xTrain", "split.yTrain"], cursorStart: 14, cursorEnd: 20 });
   assert.deepEqual(complete("%%tune --data broken.|", NOTEBOOK), { matches: [], cursorStart: 14, cursorEnd: 21 });
+  assert.deepEqual(complete("%%tune --data trap.|", NOTEBOOK), { matches: [], cursorStart: 14, cursorEnd: 19 });
   // Positionals by place: the study, then figures (choices), options and their values skipped.
   assert.deepEqual(complete("%show |", NOTEBOOK), { matches: ["study"], cursorStart: 6, cursorEnd: 6 });
   assert.deepEqual(complete("%show --width 3 study h|", NOTEBOOK), { matches: ["history"], cursorStart: 22, cursorEnd: 23 });
