@@ -176,6 +176,9 @@ def a_refused_from_leaves_no_study_in_the_storage(k):
     text = streams(ok(k, cell.format(metric="acc")))
     check("Started from coarseAcc: 3 complete trials added" in text, text)
     check(value(k, "fromStored.trials.length") == 5, "the 3 seeds and 2 new trials")
+    # A --from naming no variable fails before the strategy is announced, as a missing data variable does.
+    content, outputs, _ = k.execute("%%tune --objective twoScores --metric acc --trials 2 --no-live --from coarseAc --out again\nx: uniform(0, 1)")
+    check(content["status"] == "error" and 'unknown study "coarseAc"' in content["evalue"] and streams(outputs) == "", (content, streams(outputs)))
 
 
 @scenario

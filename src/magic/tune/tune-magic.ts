@@ -59,6 +59,7 @@ export function createTuneMagic(session: TuneSession): CellMagic {
         checkTrainingLengthSpace(space, lineOf);
       }
       else if (read.objective !== undefined) lookupFunction(context, read.objective, "objective");
+      if (read.from !== undefined) lookupVariable(context, read.from, "study");
       let options = read;
       if (read.strategy === "auto") {
         const planned = plannedTrials({ ...read, strategy: "random" }, space);
