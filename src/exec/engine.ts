@@ -27,7 +27,7 @@ import { guardAsync, installGuardedAwaiter, INTERRUPTED, runGuarded, SIGINT_CODE
 import { expandShorthand, type ShorthandExpansion } from "./shorthand";
 import { liveTopLevelBindings } from "./live-bindings";
 import { carryDeclarations, declarationsAfterFailure, objectNamespacesAsValues } from "./declarations";
-import { hasTopLevelForAwait } from "./top-level-await";
+import { hasTopLevelAwait } from "./top-level-await";
 import { installCellStackTrim } from "./stack-trim";
 import { INTERRUPTED_OUTCOME, type RunOutcome } from "./outcome";
 
@@ -93,7 +93,7 @@ export class Engine {
       return { status: "ok", hasValue: false, value: undefined };
     }
     if (TFJS_IMPORT.test(converted.output)) await prepareTensorFlow();
-    const awaits = converted.hasToplevelAwait === true || hasTopLevelForAwait(converted.output);
+    const awaits = converted.hasToplevelAwait === true || hasTopLevelAwait(converted.output);
     const script = guardAsync(wrapCell(converted.output, awaits));
     let result: unknown;
     const cell = { declOutput: converted.declOutput };
@@ -216,7 +216,10 @@ export class Engine {
   inspect(code: string, cursor: number): string | undefined {
     const info = this.compiler.inspect(this.prevDecl, code, cursor);
     if (info === undefined || info === null) return undefined;
-    const text = printQuickInfo(info);
+    // tslab's printer puts each documentation part on a line of its own: `{@link parseTable}` came
+    // out as "{@link \nparseTable\n}". One part, links written as their names.
+    const documentation = (info.documentation ?? []).map((part) => (part.kind === "link" ? "" : part.text)).join("");
+    const text = printQuickInfo({ ...info, documentation: documentation === "" ? [] : [{ kind: "text", text: documentation }] });
     return text === "" ? undefined : text;
   }
 

@@ -254,7 +254,9 @@ class ArgsParser {
     if (extra !== undefined) {
       const takes = this.positionals.length === 0 ? "takes no positional arguments" : `takes ${this.positionals.map(formatPositional).join(" ")}`;
       const asOption = didYouMean(`--${extra.text}`, this.options.map((option) => `--${kebabCase(option.name)}`));
-      this.fail(`unexpected argument "${extra.text}" (${this.source.label} ${takes})${asOption}`, extra);
+      // `# …` after the options reads as a comment, which a magic's line does not have (as in IPython).
+      const comment = /^(?:#|\/\/)/.test(extra.text) ? "; a magic's line holds no comments" : "";
+      this.fail(`unexpected argument "${extra.text}" (${this.source.label} ${takes})${asOption}${comment}`, extra);
     }
   }
 }

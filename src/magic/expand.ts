@@ -17,6 +17,14 @@ export interface ExpandedLine {
   readonly text: string;
   /** For each offset of `text` (and one past its end), the offset in the original text. */
   readonly sourceOffset: readonly number[];
+  /** Each substitution as written (`{name}`, `$name`) and the text it gave. */
+  readonly substitutions: readonly Substitution[];
+}
+
+/** One `{expression}` or `$name` of a line and the text it was replaced by. */
+export interface Substitution {
+  readonly written: string;
+  readonly text: string;
 }
 
 /** One part of a magic line: a literal character (escapes already undone), or a substitution. */
@@ -106,9 +114,10 @@ export async function expandMagicLine(
   label: string,
   lineOf: (offset: number) => number,
 ): Promise<ExpandedLine> {
-  if (!hasExpansion(text)) return { text, sourceOffset: Array.from({ length: text.length + 1 }, (_, i) => i) };
+  if (!hasExpansion(text)) return { text, sourceOffset: Array.from({ length: text.length + 1 }, (_, i) => i), substitutions: [] };
   let expanded = "";
   const sourceOffset: number[] = [];
+  const substitutions: Substitution[] = [];
   for (const token of tokenize(text, lineOf(0))) {
     if (token.kind === "char") {
       expanded += token.char;
@@ -125,7 +134,24 @@ export async function expandMagicLine(
     const substituted = lineText(value);
     for (let k = 0; k < substituted.length; k++) sourceOffset.push(token.start);
     expanded += substituted;
+    substitutions.push({ written: text.slice(token.start, token.end), text: substituted });
   }
   sourceOffset.push(text.length);
-  return { text: expanded, sourceOffset };
+  return { text: expanded, sourceOffset, substitutions };
+}
+
+/**
+ * What to add to an argument error of an expanded line whose substitutions gave spaces or quotes:
+ * those split and quote the line as if written there (as in IPython), which the error alone does
+ * not show. Names the substitutions, their text, and how to keep each one argument; "" when none.
+ */
+export function splittingNote(substitutions: readonly Substitution[]): string {
+  const splitting = substitutions.filter((substitution) => /[\s"'\\]/.test(substitution.text));
+  if (splitting.length === 0) return "";
+  const described = splitting.map(({ written, text }) => {
+    const quote = text.includes('"') ? "'" : '"';
+    const keep = text.includes('"') && text.includes("'") ? "" : `; ${quote}${written}${quote} keeps it one argument`;
+    return `${written} gave ${JSON.stringify(text)}${keep}`;
+  });
+  return ` (after expansion: ${described.join(", ")}; spaces and quotes in a value split and quote the line as written ones do)`;
 }

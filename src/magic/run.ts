@@ -4,7 +4,7 @@
 import { inspect as inspectValue } from "node:util";
 import { formatHelp, parseArgs, type ArgsOutcome } from "./args";
 import { deriveContext } from "./context";
-import { expandMagicLine } from "./expand";
+import { expandMagicLine, splittingNote } from "./expand";
 import { parseCell, type CellMagicCall, type CodeSegment, type HelpRequest, type LineMagicCall } from "./parse";
 import { prefix, type MagicRegistry } from "./registry";
 import { MagicError, type MagicBase, type MagicContext, type MimeBundle } from "./types";
@@ -122,11 +122,18 @@ async function parseMagicArgs(
     magic.expandsLine === false
       ? undefined
       : await expandMagicLine(call.argText, (expression) => context.evaluate(expression), label, lineOf);
-  return parseArgs(expanded?.text ?? call.argText, magic, {
-    label,
-    lineOf: expanded === undefined ? lineOf : (offset) => lineOf(expanded.sourceOffset[offset] ?? call.argText.length),
-    line: call.line,
-  });
+  try {
+    return parseArgs(expanded?.text ?? call.argText, magic, {
+      label,
+      lineOf: expanded === undefined ? lineOf : (offset) => lineOf(expanded.sourceOffset[offset] ?? call.argText.length),
+      line: call.line,
+    });
+  } catch (error) {
+    const note = error instanceof MagicError && expanded !== undefined ? splittingNote(expanded.substitutions) : "";
+    if (note === "") throw error;
+    const message = (error as MagicError).message.replace(/^line \d+: /, "");
+    throw new MagicError(`${message}${note}`, (error as MagicError).line);
+  }
 }
 
 async function runLineMagic(call: LineMagicCall, cell: string, options: RunCellOptions): Promise<unknown> {

@@ -91,6 +91,11 @@ export interface OptionSpec {
   readonly required?: boolean;
   /** Shown in help after the option, e.g. `N` in `--trials N`. */
   readonly metavar?: string;
+  /**
+   * For an option that names notebook values (`--objective f`, `--data xTrain,yTrain`): whether a
+   * value earlier cells defined is one it takes. Completion offers the names of those it takes.
+   */
+  readonly takes?: (value: unknown) => boolean;
 }
 
 /** A positional argument of a magic. */
@@ -106,6 +111,10 @@ export interface PositionalSpec {
    * `%time f("a b")`. Must be the last positional.
    */
   readonly raw?: boolean;
+  /** Allowed words, offered by completion (the magic still checks them). */
+  readonly choices?: readonly string[];
+  /** As {@link OptionSpec.takes}: the notebook values it names, offered by completion. */
+  readonly takes?: (value: unknown) => boolean;
 }
 
 /** Parsed arguments: option name → typed value, plus positionals by name. */
@@ -148,6 +157,18 @@ export interface CellMagic extends MagicBase {
    * @param bodyLine the 1-based line number in the cell where `body` starts, for error messages
    */
   run(args: ParsedArgs, body: string, context: MagicContext, bodyLine: number): Promise<unknown> | unknown;
+  /**
+   * For a body that is not TypeScript (`%%tune`'s search space): completions at `cursor`, an
+   * offset in `body`. Without it the body is TypeScript and the compiler completes it.
+   */
+  completeBody?(body: string, cursor: number): BodyCompletion;
+}
+
+/** Completions in a cell magic's body: the text `[start, end)` of the body may be replaced by each match. */
+export interface BodyCompletion {
+  readonly matches: readonly string[];
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A line or cell magic. */

@@ -98,7 +98,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   };
   let injection: ReturnType<typeof injectParameters>;
   try {
-    injection = injectParameters(notebook, request.parameters);
+    injection = injectParameters(notebook, request.parameters, language);
   } catch (error) {
     // A value the parameters cell cannot take is bad usage, found before any cell runs.
     if (!(error instanceof ParameterError)) throw error;

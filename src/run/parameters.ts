@@ -5,11 +5,13 @@
  * redeclare a `const`/`let`, so the injected cell declares each name again with the keyword and
  * the type annotation the parameters cell used (`const` when it does not declare the name; without
  * an annotation a number, string or boolean gets the wide type, so that `const mode = "sgd"`
- * does not narrow `mode` to the literal `"sgd"` and break later comparisons with `"adam"`).
+ * does not narrow `mode` to the literal `"sgd"` and break later comparisons with `"adam"`); in a
+ * JavaScript notebook, without annotations.
  */
 // The compiler the kernel runs cells with (tslab's TypeScript), so the parameters cell is read as it runs.
 import ts = require("@tslab/typescript-for-tslab");
 import { newCellId, tagsOf, joinText, splitLines, type CodeCell, type Notebook } from "./notebook";
+import type { KernelLanguage } from "./kernel-client";
 
 /** The tag of the cell holding the defaults. */
 export const PARAMETERS_TAG = "parameters";
@@ -70,8 +72,11 @@ export interface Injection {
   readonly foundParametersCell: boolean;
 }
 
-/** Inserts (or replaces) the injected-parameters cell in `notebook`. No parameters: no change. */
-export function injectParameters(notebook: Notebook, parameters: readonly Parameter[]): Injection | undefined {
+/**
+ * Inserts (or replaces) the injected-parameters cell in `notebook`. No parameters: no change.
+ * @param language the notebook's kernel language: a JavaScript cell declares without type annotations
+ */
+export function injectParameters(notebook: Notebook, parameters: readonly Parameter[], language: KernelLanguage = "typescript"): Injection | undefined {
   if (parameters.length === 0) return undefined;
   const previous = notebook.cells.findIndex((cell) => tagsOf(cell).includes(INJECTED_TAG));
   if (previous >= 0) notebook.cells.splice(previous, 1);
@@ -80,7 +85,7 @@ export function injectParameters(notebook: Notebook, parameters: readonly Parame
   const declared = declaredNames(defaults);
   const latest = new Map(parameters.map((p) => [p.name, p.value] as const));
   for (const [name, value] of latest) checkKind(name, value, declared.get(name));
-  const lines = ["// Parameters injected by tunelab run", ...[...latest].map(([name, value]) => declaration(name, value, declared.get(name)))];
+  const lines = ["// Parameters injected by tunelab run", ...[...latest].map(([name, value]) => declaration(name, value, declared.get(name), language === "typescript"))];
   const cell: CodeCell = {
     cell_type: "code",
     metadata: { tags: [INJECTED_TAG] },
@@ -144,9 +149,9 @@ function declaredNames(code: string): Map<string, Declared> {
   return found;
 }
 
-/** `const name: Type = value;` for one parameter. */
-function declaration(name: string, value: unknown, declared: Declared | undefined): string {
-  const type = declared?.type ?? wideType(value);
+/** `const name: Type = value;` for one parameter (`const name = value;` without `typed`: JavaScript). */
+function declaration(name: string, value: unknown, declared: Declared | undefined, typed: boolean): string {
+  const type = typed ? declared?.type ?? wideType(value) : undefined;
   return `${declared?.keyword ?? "const"} ${name}${type === undefined ? "" : `: ${type}`} = ${literal(value)};`;
 }
 

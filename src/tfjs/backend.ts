@@ -15,6 +15,7 @@ import { setFlagsFromString } from "node:v8";
 import type * as tfjs from "@tensorflow/tfjs";
 import { messageOf } from "../common/errors";
 import { fastTransposedMatMul } from "./wasm-matmul";
+import { registerFileRouters } from "./file-io";
 
 /** The TensorFlow.js namespace (`import * as tf from "@tensorflow/tfjs"`). */
 export type TensorFlow = typeof tfjs;
@@ -55,7 +56,11 @@ export function loadTensorFlow(): Promise<LoadedTensorFlow> {
   const holder = globalThis as unknown as Record<symbol, Promise<LoadedTensorFlow> | undefined>;
   let loaded = holder[MEMO_KEY];
   if (loaded === undefined) {
-    loaded = selectBackend({ order: orderFromEnvironment(process.env["TUNELAB_TFJS_BACKEND"]) });
+    // Without tfjs-node, model.save("file://…") and tf.loadLayersModel("file://…") work all the same (file-io.ts).
+    loaded = selectBackend({ order: orderFromEnvironment(process.env["TUNELAB_TFJS_BACKEND"]) }).then((selected) => {
+      if (selected.backend !== "tensorflow") registerFileRouters(selected.tf);
+      return selected;
+    });
     holder[MEMO_KEY] = loaded;
   }
   return loaded;

@@ -174,13 +174,13 @@ export function checkModelFitsData(model: tfjs.LayersModel, fold: TrainingFold, 
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new TrainingSetupError(`the model has ${model.inputs.length} input(s) and ${model.outputs.length} output(s); the trainer supports one of each`);
   }
-  const compare = (layerShape: readonly (number | null)[], data: tfjs.Tensor, what: string, name: string): void => {
+  const compare = (layerShape: readonly (number | null)[], data: tfjs.Tensor, what: string, name: string, hint = ""): void => {
     const expected = layerShape.slice(1);
     const actual = data.shape.slice(1);
     const fits = expected.length === actual.length && expected.every((size, i) => size === null || size === actual[i]);
     if (!fits) {
       throw new TrainingSetupError(
-        `the model's ${what} has shape [${expected.map((s) => s ?? "any").join(", ")}] per row, but ${name} rows have shape [${actual.join(", ")}]`,
+        `the model's ${what} has shape [${expected.map((s) => s ?? "any").join(", ")}] per row, but ${name} rows have shape [${actual.join(", ")}]${hint}`,
       );
     }
   };
@@ -188,7 +188,36 @@ export function checkModelFitsData(model: tfjs.LayersModel, fold: TrainingFold, 
   const outputShape = model.outputs[0]!.shape;
   // sparse categorical cross-entropy takes class indices, one per row, against K outputs
   const targetShape = hasSparseLoss(model) ? [...outputShape.slice(0, -1), 1] : outputShape;
-  compare(targetShape, fold.yTrain, hasSparseLoss(model) ? "output (with a sparse loss: one class index)" : "output", names.y);
+  compare(targetShape, fold.yTrain, hasSparseLoss(model) ? "output (with a sparse loss: one class index)" : "output", names.y, classIndexHint(outputShape, fold.yTrain, names.y));
+  checkBinaryTargets(model, fold.yTrain, names.y);
+}
+
+/**
+ * Binary cross-entropy takes targets in [0, 1] (labels or probabilities); class indices of more
+ * classes (0, 1, 2) train without an error in TensorFlow.js, towards nothing meaningful.
+ * @throws TrainingSetupError naming the largest (or smallest) target and what to do instead
+ */
+function checkBinaryTargets(model: tfjs.LayersModel, targets: tfjs.Tensor, name: string): void {
+  const losses: unknown[] = Array.isArray(model.loss) ? model.loss : [model.loss];
+  if (!losses.some((loss) => typeof loss === "string" && /^binary_?crossentropy$/i.test(loss))) return;
+  const values = targets.dataSync();
+  const outside = values.find((v) => !(v >= 0 && v <= 1));
+  if (outside === undefined) return;
+  const classes = values.every((v) => Number.isInteger(v) && v >= 0) ? `; for ${Math.max(...values) + 1} classes, give the model that many softmax outputs and the loss "sparseCategoricalCrossentropy" (or one-hot targets with "categoricalCrossentropy")` : "";
+  throw new TrainingSetupError(`the loss binaryCrossentropy takes targets between 0 and 1, but ${name} holds ${outside}${classes}`);
+}
+
+/**
+ * For K > 1 outputs against one target per row that holds class indices 0..K-1 (a learner's
+ * `loadTable(...).y` with a softmax and categorical cross-entropy): the two ways to make them
+ * meet. Empty otherwise.
+ */
+function classIndexHint(outputShape: readonly (number | null)[], targets: tfjs.Tensor, name: string): string {
+  const outputs = outputShape[outputShape.length - 1];
+  if (outputShape.length !== 2 || outputs === null || outputs === undefined || outputs < 2 || targets.shape.length > 2 || (targets.shape[1] ?? 1) !== 1) return "";
+  const values = targets.dataSync();
+  if (!values.every((v) => Number.isInteger(v) && v >= 0 && v < outputs)) return "";
+  return `: ${name} holds class indices; one-hot encode them (oneHot from "tunelab"), or compile with the loss "sparseCategoricalCrossentropy", which takes indices`;
 }
 
 /** Whether the model's loss is a sparse categorical cross-entropy (class indices as targets). */

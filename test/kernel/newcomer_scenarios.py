@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from scenarios import check, main, scenario, streams
-from tune_helpers import ok, setup, value
+from tune_helpers import SPACE, ok, setup, value
 
 
 def interrupt_once_printed(k, msg_id, text, what, poll=0.05):
@@ -158,6 +158,107 @@ def a_cell_interrupted_at_an_await_keeps_what_it_declared(k):
     content, _, _ = k.execute("const phase: string = 'redeclared'; phase")
     check(content["status"] == "ok", f"a later cell may declare the name again: {content}")
 
+
+
+@scenario
+def a_refused_from_leaves_no_study_in_the_storage(k):
+    # --from a study of another metric, with --storage: the cell was refused, but only after it had
+    # created its study in the journal, empty and with the wrong metric; the corrected cell was then
+    # refused too ('study "fromStored" is stored with metric "loss"'), until the journal was deleted.
+    storage = os.path.join(tempfile.mkdtemp(prefix="tunelab-from-"), "from.jsonl")
+    ok(k, "function twoScores(p: { x: number }) { return { loss: (p.x - 0.3) ** 2, acc: 1 - p.x }; }")
+    ok(k, "%%tune --objective twoScores --metric acc --trials 3 --seed 1 --no-live --out coarseAcc\nx: uniform(0, 1)")
+    cell = ("%%tune --objective twoScores --metric {metric} --trials 2 --seed 1 --no-live --from coarseAcc "
+            f"--storage {storage} --name fromStored --out fromStored\nx: uniform(0, 1)")
+    content, _, _ = k.execute(cell.format(metric="loss"))
+    check(content["status"] == "error" and content["evalue"] == "line 1: --from coarseAcc: it maximised acc and this search minimises loss: their values do not compare", content)
+    check(not os.path.exists(storage) or "fromStored" not in open(storage).read(), "the refused cell created no study")
+    text = streams(ok(k, cell.format(metric="acc")))
+    check("Started from coarseAcc: 3 complete trials added" in text, text)
+    check(value(k, "fromStored.trials.length") == 5, "the 3 seeds and 2 new trials")
+    # A --from naming no variable fails before the strategy is announced, as a missing data variable does.
+    content, outputs, _ = k.execute("%%tune --objective twoScores --metric acc --trials 2 --no-live --from coarseAc --out again\nx: uniform(0, 1)")
+    check(content["status"] == "error" and 'unknown study "coarseAc"' in content["evalue"] and streams(outputs) == "", (content, streams(outputs)))
+
+
+@scenario
+def an_expanded_value_with_spaces_is_named_in_the_error(k):
+    # `tunelab run --param "name=my run"` into `%%tune --name {name}`: the value's space split the
+    # line, and the error named only a stray argument "run" that the cell does not hold.
+    ok(k, "const runName = 'my run';\nfunction bowl(p: { x: number }) { return (p.x - 0.2) ** 2; }")
+    content, _, _ = k.execute("%%tune --objective bowl --trials 2 --seed 1 --no-live --name {runName} --out named\nx: uniform(0, 1)")
+    check(content["status"] == "error" and content["evalue"].startswith('line 1: %%tune: unexpected argument "run"'), content)
+    check('{runName} gave "my run"; "{runName}" keeps it one argument' in content["evalue"], content["evalue"])
+    ok(k, '%%tune --objective bowl --trials 2 --seed 1 --no-live --name "{runName}" --out named\nx: uniform(0, 1)')
+    check(value(k, "named.name") == "my run", "quoted, the value is one argument")
+
+
+@scenario
+def completion_and_inspection_in_a_tune_cell(k):
+    # Tab in a %%tune cell offered TypeScript's globals in the search space (AbortController, ...),
+    # nothing after --objective, --data, --from or %tune_plot, and shift-tab on %%tune found nothing:
+    # IPython completes a magic's arguments and shows its docstring; `earlier.` offered nothing.
+    setup(k)
+    ok(k, "function scoreOf(p: { x: number }) { return p.x; }\nconst parts = { xFit: xTrain, yFit: yTrain };")
+    ok(k, "%%tune --objective scoreOf --trials 2 --seed 1 --no-live --out earlier\nx: uniform(0, 1)")
+
+    def complete(code):
+        content = k.reply(k.kc.complete(code, len(code)))["content"]
+        return content["matches"], code[content["cursor_start"]:content["cursor_end"]]
+
+    def inspect(code, at):
+        content = k.reply(k.kc.inspect(code, at))["content"]
+        return content["data"].get("text/plain", "") if content["found"] else None
+
+    matches, _ = complete("%%tune --objective ")
+    check("scoreOf" in matches and "buildModel" in matches and "xTrain" not in matches, matches)
+    matches, _ = complete("%%tune --model buildModel --data xTr")
+    check(matches == ["xTrain"], matches)
+    check(complete("%%tune --model buildModel --data parts.x") == (["parts.xFit"], "parts.x"), complete("%%tune --model buildModel --data parts.x"))
+    check(complete("%%tune --objective scoreOf --from ea")[0] == ["earlier"], "--from offers studies")
+    check(complete("%tune_plot ea")[0] == ["earlier"], "%tune_plot offers studies")
+    check(complete("%tune_plot earlier hist") == (["history"], "hist"), "then figures")
+    check(complete("%%tune --objective scoreOf\nlr: logu") == (["loguniform"], "logu"), "distribution forms in the space")
+    check(complete("%%tune --objective scoreOf\nlayers: int(1, 3)\nunits: int(4, 64, log) if lay")[0] == ["layers"], "parameters after if")
+    matches, _ = complete("%%tune --objective scoreOf\nx: uniform(0, 1)\n")
+    check("AbortController" not in matches, f"no TypeScript in the search space: {matches[:5]}")
+    text = inspect("%%tune --objective scoreOf", 3)
+    check(text is not None and text.startswith("Usage: %%tune") and "--strategy" in text, text)
+    text = inspect("%%tune --objective scoreOf --pruner asha", 33)
+    check(text is not None and text.startswith("--pruner PRUNER (none|median|asha|hyperband): early stopping"), text)
+    check(complete("%time scoreO")[0] == ["scoreOf"], "the code of %time stays TypeScript")
+    # A documentation comment's {@link parseTable} came out over three lines: "{@link \nparseTable\n}".
+    text = inspect("loadTable", 9)
+    check(text is not None and "See parseTable." in text and "{@link" not in text, text)
+    # A console asks is_complete after each line: a cell magic's body ends with a blank line, as in
+    # IPython (it ran the header alone, "the search space is empty").
+    def completeness(code):
+        return k.reply(k.kc.is_complete(code))["content"]["status"]
+    check(completeness("%%tune --objective scoreOf") == "incomplete", "the header alone")
+    check(completeness("%%tune --objective scoreOf\nx: uniform(0, 1)") == "incomplete", "a body line")
+    check(completeness("%%tune --objective scoreOf\nx: uniform(0, 1)\n\n") == "complete", "a blank line ends it")
+    # The study is typed `any` for the compiler, which offered none of its members: its value's are.
+    matches, replaced = complete("const picked = earlier.best")
+    check("bestParams" in matches and "bestTrial" in matches and replaced == "best", (matches, replaced))
+    check(complete("earlier.toC")[0] == ["toCSV"], "methods too")
+    ok(k, "const trap: any = new Proxy({}, { ownKeys() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } });")
+    check(complete("trap.a") == ([], "a"), "a value whose traps throw offers nothing, and the reply is whole")
+
+
+@scenario
+def the_best_model_saves_to_a_file_and_loads_back(k):
+    # Exporting the best model: model.save("file://...") failed with "Cannot find any save handlers"
+    # on the wasm and cpu backends (only tfjs-node has file:// handlers), so a search's model could
+    # not be kept past the session.
+    setup(k)
+    folder = os.path.join(tempfile.mkdtemp(prefix="tunelab-export-"), "best")
+    ok(k, "%%tune --model buildModel --data xTrain,yTrain --validation 0.25 --epochs 2 --metric val_acc --trials 2 --seed 3 --workers 1 --no-live --out exported\n" + SPACE)
+    ok(k, f"await exported.bestModel!.save({json.dumps('file://' + folder)});")
+    check(sorted(os.listdir(folder)) == ["model.json", "weights.bin"], os.listdir(folder))
+    same = value(k, "await (async () => { const back = await tf.loadLayersModel(" + json.dumps(f"file://{folder}/model.json") + ");\n"
+                    "  const x = tf.tensor2d(xTrain.slice(0, 5));\n"
+                    "  return JSON.stringify((back.predict(x) as tf.Tensor).arraySync()) === JSON.stringify((exported.bestModel!.predict(x) as tf.Tensor).arraySync()); })()")
+    check(same is True, "the loaded model predicts as the best model")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -112,6 +112,8 @@ test("errors name the option and what was expected", () => {
   rejects("-m f -n 1 --trials 2", /^%%tune: --trials given twice \(-n 1, then --trials 2\); give it once$/);
   rejects("-n 3", /^%%tune: missing required option --model \(model builder\)$/);
   rejects("-m f a b", /^%%tune: unexpected argument "b" \(%%tune takes \[<out>\]\)$/);
+  rejects("-m f a # the search", /^%%tune: unexpected argument "#" \(%%tune takes \[<out>\]\); a magic's line holds no comments$/);
+  rejects("-m f a //note", /unexpected argument "\/\/note" .*; a magic's line holds no comments$/);
 });
 
 test("an unknown option suggests the closest name and lists the options", () => {

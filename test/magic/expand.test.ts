@@ -67,6 +67,32 @@ test("a bad option after an expansion is reported on the line where it was writt
   );
 });
 
+test("a value whose spaces or quotes split the line is named in the error, with the quoting that keeps it one argument", async () => {
+  const context = new FakeContext();
+  const seen: unknown[] = [];
+  const registry = recordingRegistry(seen);
+  await runCell("var name = 'my study'\nvar quoted = 'a\"b'", { registry, context });
+  await assert.rejects(runCell("%%opts --trials 2 --out {name}\nbody", { registry, context }), (error: unknown) => {
+    assert.ok(error instanceof MagicError);
+    assert.equal(error.line, 1);
+    assert.match(error.message, /unexpected argument "study".*after expansion: \{name\} gave "my study"; "\{name\}" keeps it one argument/);
+    return true;
+  });
+  await assert.rejects(
+    runCell("%%opts --out $quoted\nbody", { registry, context }),
+    (error: unknown) => error instanceof MagicError && /unterminated " quote.*\$quoted gave "a\\"b"; '\$quoted' keeps it one argument/.test(error.message),
+  );
+  // The advice works; values without spaces or quotes add nothing to other errors.
+  await runCell("%%opts --trials 2 --out \"{name}\"\nbody", { registry, context });
+  await runCell("%%opts --out '$quoted'\nbody", { registry, context });
+  assert.deepEqual(seen, [{ trials: 2, out: "my study" }, { trials: undefined, out: 'a"b' }]);
+  await runCell("var n = 'many'", { registry, context });
+  await assert.rejects(
+    runCell("%%opts --trials {n}\nbody", { registry, context }),
+    (error: unknown) => error instanceof MagicError && /--trials/.test(error.message) && !error.message.includes("after expansion"),
+  );
+});
+
 test("%time opts out: its line is code, braces and all", async () => {
   const context = new FakeContext();
   const outcome = await runCell("%time ({ a: 1 }).a", { registry: createDefaultRegistry(), context });

@@ -32,6 +32,12 @@ describe("parseParameter", () => {
 describe("injectParameters", () => {
   const source = (cell: Cell | undefined) => joinText(cell?.source ?? "");
 
+  test("a JavaScript notebook's injected cell has no type annotations (they are a compile error there)", () => {
+    const notebook = notebookOf([code("const trials = 3;\nlet mode = 'sgd';", ["parameters"]), code("trials")]);
+    injectParameters(notebook, [{ name: "trials", value: 5 }, { name: "mode", value: "adam" }, { name: "extra", value: [1] }], "javascript");
+    assert.equal(source(notebook.cells[1]), '// Parameters injected by tunelab run\nconst trials = 5;\nlet mode = "adam";\nconst extra = [1];');
+  });
+
   test("inserts after the parameters cell, keeping each name's declaration keyword", () => {
     const notebook = notebookOf([markdown("# t"), code("let epochs = 5;\nconst lr: number = 0.1;\nconst pick = (n: number) => n;", ["parameters"]), code("epochs")]);
     const injection = injectParameters(notebook, [

@@ -260,6 +260,11 @@ describe("tunelab run", () => {
     const notebook = readJson(path.join(dir, "plain.out.ipynb"));
     assert.equal((notebook.metadata["language_info"] as { name: string }).name, "javascript");
     assert.equal(plain(codeCells(notebook)[0]!.outputs[0]), "42");
+    // --param: the injected cell is JavaScript too (it was `const x: number = 5;`, a compile error there).
+    const withParameters = writeFixture(dir, "params.ipynb", notebookOf([code("const x = 2;", ["parameters"]), code("x * 21")], "javascript"));
+    const injected = await runCli([withParameters, "--param", "x=5", "-q"], { tmp: dir });
+    assert.equal(injected.code, 0, injected.stderr);
+    assert.equal(plain(codeCells(readJson(path.join(dir, "params.out.ipynb")))[2]!.outputs[0]), "105");
     assertNoKernelLeft(dir);
   });
 

@@ -17,6 +17,7 @@ import type { TrainingData } from "../../src/tfjs/trainingData";
 import { buildTrialModel } from "../../src/tfjs/model-setup";
 import { sgdHD } from "../../src/tfjs/hypergradient";
 import { breastCancerSplits } from "./fixtures";
+import { describeModel, restoreModel } from "../../src/tfjs/pool/model-transfer";
 
 let tf: TensorFlow;
 /** 455 training rows, 114 validation rows; targets 0/1 (one column), or one-hot (two). */
@@ -200,6 +201,28 @@ test("models the lean step does not take train with today's step, saying why", a
     assert.match(result.stepFallback ?? "", reason);
   }
   watch.assertNoLeak("fallback trainings");
+});
+
+test("a model compiled without metrics takes the lean step, also when rebuilt from its description as a worker thread does", async () => {
+  const build = builder(() => [tf.layers.dense({ units: 8, activation: "relu", inputShape: [30] }), tf.layers.dense({ units: 1, activation: "sigmoid" })], "binaryCrossentropy", () => tf.train.adam(0.01), []);
+  const noMetrics = (): tfjs.LayersModel => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, activation: "relu", inputShape: [30] }), tf.layers.dense({ units: 1, activation: "sigmoid" })] });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: "binaryCrossentropy" });
+    return model;
+  };
+  // A worker thread compiles the model from its training config, where no metrics became `{}`.
+  const rebuilt: ModelBuilder<Params> = async () => {
+    const original = noMetrics();
+    try {
+      return await restoreModel(tf, describeModel(original));
+    } finally {
+      disposeModel(original);
+    }
+  };
+  for (const [what, make] of [["an empty list", build], ["none", noMetrics], ["none, rebuilt", rebuilt]] as const) {
+    const result = await trainTrial(tf, make, {}, data, { epochs: 1, batchSize: 64, seed: 1, metric: "loss" });
+    assert.equal(result.stepFallback, undefined, `metrics ${what}: ${result.stepFallback}`);
+  }
 });
 
 test("an interrupt between batches stops the lean step, keeping no tensor", async () => {

@@ -356,8 +356,20 @@ test("three classes: integer labels with a sparse loss, one-hot labels with cate
   hot.dispose();
   const mismatched = prepareTrainingData(tf, xIris, iris.y, { validation: { kind: "fraction", fraction: 0.2 } });
   await assert.rejects(trainTrial(tf, softmax("categoricalCrossentropy"), {}, mismatched, options),
-    /the model's output has shape \[3\] per row, but y rows have shape \[1\]/);
+    /the model's output has shape \[3\] per row, but y rows have shape \[1\]: y holds class indices; one-hot encode them \(oneHot from "tunelab"\), or compile with the loss "sparseCategoricalCrossentropy", which takes indices$/);
+  // Binary cross-entropy against three classes' indices trained without an error, towards nothing.
+  const sigmoid = (): tfjs.LayersModel => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, activation: "sigmoid", inputShape: [4] })] });
+    model.compile({ optimizer: "adam", loss: "binaryCrossentropy", metrics: ["accuracy"] });
+    return model;
+  };
+  await assert.rejects(trainTrial(tf, sigmoid, {}, mismatched, options),
+    /^TrainingSetupError: the loss binaryCrossentropy takes targets between 0 and 1, but y holds 2; for 3 classes, give the model that many softmax outputs and the loss "sparseCategoricalCrossentropy" \(or one-hot targets with "categoricalCrossentropy"\)$/);
   mismatched.dispose();
+  // Targets that are not class indices of the outputs (values, or index 3 of 3 outputs): no such advice.
+  const values = prepareTrainingData(tf, xIris, iris.y.map((v) => v + 1.5), { validation: { kind: "fraction", fraction: 0.2 } });
+  await assert.rejects(trainTrial(tf, softmax("categoricalCrossentropy"), {}, values, options), /but y rows have shape \[1\]$/);
+  values.dispose();
 });
 
 test("given validation data: trains on all rows, validates on those, and leaves the caller's tensors alone", async () => {

@@ -5,6 +5,7 @@
 import { MagicError, type OptionSpec, type ParsedArgs } from "../types";
 import type { StudyDirection } from "../../engine/types";
 import { SPACE_GRAMMAR } from "./space-grammar";
+import { NotebookStudy } from "./notebook-study";
 import { outNameProblem, outShadowsInput } from "./names";
 import { kebabCase } from "../option-names";
 import { checkSeveralObjectives, readObjectiveOptions, type ObjectivesRequest } from "./objectives";
@@ -20,20 +21,29 @@ export const PRUNERS = ["none", "median", "asha", "hyperband"] as const;
 export const RUNG_UNITS = ["steps", "epochs"] as const;
 export type PrunerName = (typeof PRUNERS)[number];
 
+/** A notebook value `--model`, `--objective` and `--metric-fn` name. */
+const isFunction = (value: unknown): boolean => typeof value === "function";
+/** Rows as `--data`, `--validation-data` and `--test` take them: an array, a typed array, a tensor. */
+const isRows = (value: unknown): boolean =>
+  Array.isArray(value) || ArrayBuffer.isView(value) || (typeof value === "object" && value !== null && "shape" in value && "dtype" in value);
+/** A notebook value `--data`, `--validation-data` and `--test` name: rows, or a record holding rows (a split: `split.xTrain`). */
+const isData = (value: unknown): boolean =>
+  isRows(value) || (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype && Object.values(value).some(isRows));
+
 /** Every option of `%%tune`. */
 export const TUNE_OPTIONS: readonly OptionSpec[] = [
-  { name: "model", type: "string", metavar: "FN", description: "function (params) => compiled tf.LayersModel, trained on --data" },
-  { name: "objective", type: "string", metavar: "FN", description: "function (params, trial) => number | {metric: number}, instead of --model" },
-  { name: "data", type: "list", metavar: "X,Y", description: "training inputs and targets (variables: tensors or arrays) for --model" },
+  { name: "model", type: "string", metavar: "FN", takes: isFunction, description: "function (params) => compiled tf.LayersModel, trained on --data" },
+  { name: "objective", type: "string", metavar: "FN", takes: isFunction, description: "function (params, trial) => number | {metric: number}, instead of --model" },
+  { name: "data", type: "list", metavar: "X,Y", takes: isData, description: "training inputs and targets (variables: tensors or arrays) for --model" },
   { name: "validation", type: "number", metavar: "FRACTION", description: "fraction of --data held out for validation (default 0.2 unless --cv or --validation-data)" },
-  { name: "validationData", type: "list", metavar: "X,Y", description: "explicit validation inputs and targets" },
+  { name: "validationData", type: "list", metavar: "X,Y", takes: isData, description: "explicit validation inputs and targets" },
   { name: "cv", type: "integer", metavar: "K", description: "k-fold cross-validation: the metric is the mean over K folds (stratified when the targets are class labels: one-hot rows, names, or integers running 0..K-1 without gaps)" },
   { name: "epochs", type: "integer", metavar: "N", default: 10, description: "training epochs per trial (may also be a search parameter named epochs)" },
   { name: "batchSize", type: "integer", metavar: "N", default: 32, description: "batch size (may also be a search parameter named batchSize)" },
   { name: "metric", type: "list", metavar: "NAME[,NAME…]", description: "metric to optimise: a history name such as val_loss or val_acc (model), a metric computed from predictions (val_f1, val_precision, val_recall, each also _macro/_micro/_weighted, val_auc, val_pr_auc, val_r2, val_mae, val_rmse), or a key of the objective's record (default: val_loss, or loss without validation; value for a number); several (val_acc,size) make a multi-objective study with a Pareto front; --model also has params, size (bytes) and latency (ms per example)" },
-  { name: "metricFn", type: "string", metavar: "FN", description: "--model: notebook function (yTrue, yPred) => number scored on the validation rows (each as rows of numbers, one per output); its value is val_FN (NAME=FN: val_NAME) and the default --metric" },
+  { name: "metricFn", type: "string", metavar: "FN", takes: isFunction, description: "--model: notebook function (yTrue, yPred) => number scored on the validation rows (each as rows of numbers, one per output); its value is val_FN (NAME=FN: val_NAME) and the default --metric" },
   { name: "positiveClass", type: "string", metavar: "C", description: "--model: the class that binary f1, precision, recall, auc and pr_auc score: its index, or its name when the targets are class names or --class-names names them (default 1)" },
-  { name: "test", type: "list", metavar: "X,Y", description: "--model: held-out inputs and targets; the best model is evaluated on them once, after the search, beside its validation metrics" },
+  { name: "test", type: "list", metavar: "X,Y", takes: isData, description: "--model: held-out inputs and targets; the best model is evaluated on them once, after the search, beside its validation metrics" },
   { name: "testTop", type: "integer", metavar: "K", description: "with --test: evaluate the K best models of the search (each kept until then: the best as study.bestModel, the others in study.runnerUpModels; every other model is disposed as soon as it drops out); with several objectives, the first K models of the Pareto front by the first objective (default: all of them)" },
   { name: "classNames", type: "list", metavar: "A,B,…|VAR", description: "--model: the classes' names, in class-index order, for the best-model report (confusion matrix, per-class table, ROC and PR legends): the names themselves, or the variable of an array of them (or its property: table.classNames)" },
   { name: "direction", type: "list", choices: ["minimize", "maximize"], description: "optimisation direction, one per metric (default: inferred from the metric: loss/error/params/size/latency down, accuracy/auc up)" },
@@ -49,7 +59,7 @@ export const TUNE_OPTIONS: readonly OptionSpec[] = [
   { name: "reductionFactor", type: "integer", metavar: "ETA", description: "asha, hyperband: a rung keeps the best 1/ETA of its trials (default 3)" },
   { name: "rungUnit", type: "string", choices: RUNG_UNITS, metavar: "UNIT", description: "hyperband, bohb with --model and a searched batchSize: trials meet at a rung after the same epochs (epochs, the default) or after the same optimizer steps (steps: a larger batch size is judged after proportionally more epochs, at the same work; on the digits search it kept cheap good configurations that epochs pruned, but its screening cost about 15 % more training in all)" },
   { name: "pause", type: "boolean", default: false, description: "hyperband, bohb with --model: a trial not (yet) among the best at a rung waits there with its weights and resumes if promoted, instead of being pruned (one fold, no --storage, --fuse or hypergradient; off by default: on the digits search it reached 0.98 later than pruning)" },
-  { name: "from", type: "string", metavar: "STUDY", description: "coarse to fine: start from an earlier study (a variable %%tune bound): its complete trials that this space holds are added first, so the search learns from them (narrow(STUDY) proposes the smaller space)" },
+  { name: "from", type: "string", metavar: "STUDY", takes: (value) => value instanceof NotebookStudy, description: "coarse to fine: start from an earlier study (a variable %%tune bound): its complete trials that this space holds are added first, so the search learns from them (narrow(STUDY) proposes the smaller space)" },
   { name: "fromTop", type: "integer", metavar: "K", description: "with --from: add only its best K trials" },
   { name: "population", type: "integer", metavar: "N", description: "pbt: members trained together (default: --trials, else 8)" },
   { name: "readyEpochs", type: "integer", metavar: "E", description: "pbt: epochs per round between exploit/explore steps (default: --epochs / 5, at least 1)" },
@@ -313,6 +323,8 @@ export function readOptions(args: ParsedArgs, cellStartedAt: number): TuneOption
   if (options.fromTop !== undefined && options.from === undefined) fail("--from-top is for --from STUDY");
   if (options.fromTop !== undefined && options.fromTop < 1) fail(`--from-top must be at least 1, got ${options.fromTop}`);
   if (options.gridPoints !== undefined && !["grid", "auto"].includes(options.strategy)) fail("--grid-points is for --strategy grid (or auto, when it chooses grid)");
+  if (options.gridPoints !== undefined && options.gridPoints < 1) fail(`--grid-points must be at least 1, got ${options.gridPoints}`);
+  if (options.startupTrials !== undefined && options.startupTrials < 1) fail(`--startup-trials must be at least 1, got ${options.startupTrials}`);
   if (options.startupTrials !== undefined && !["bayes", "tpe", "cmaes", "bohb", "auto"].includes(options.strategy)) fail("--startup-trials is for --strategy bayes, tpe, cmaes or bohb (or auto, when it chooses one)");
   checkPrunerOptions(options, fail);
   checkPbtOptions(options, fail);

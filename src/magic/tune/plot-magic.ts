@@ -20,8 +20,8 @@ export function createTunePlotMagic(): LineMagic {
     summary: "draw the figures of a study bound by %%tune",
     help: `Figures: ${ALL_FIGURES.join(", ")} (default: every figure with something to show).`,
     positionals: [
-      { name: "study", description: "the variable %%tune bound (its --out)", required: true },
-      { name: "figures", description: "which figures", rest: true },
+      { name: "study", description: "the variable %%tune bound (its --out)", required: true, takes: (value) => value instanceof NotebookStudy },
+      { name: "figures", description: "which figures", rest: true, choices: [...ALL_FIGURES, ...Object.keys(ALIASES)].sort() },
     ],
     run(args, context) {
       const name = args["study"] as string;

@@ -73,7 +73,8 @@ export const SPACE_GRAMMAR = `Search space: one parameter a line, "name: distrib
 Comments start with # or //.`;
 
 
-const CALL_SIGNATURES: Readonly<Record<string, string>> = {
+/** The distribution calls of the grammar and how each is written. */
+export const CALL_SIGNATURES: Readonly<Record<string, string>> = {
   int: "int(low, high[, log][, step=N])",
   float: "float(low, high[, log][, step=S])",
   uniform: "uniform(low, high)",

@@ -159,6 +159,9 @@ export async function openStudy(
 ): Promise<Study> {
   const pruner = makePruner(options, space);
   const planned = plannedTrials(options, space);
+  // --from is checked before the study exists: before the strategy is announced, and before a
+  // --storage holds a new study that the error leaves empty.
+  const from = options.from === undefined ? undefined : fromStudy(options.from, several === undefined ? { metric, direction } : undefined, context);
   const storage = options.storage === undefined ? undefined : await openStorage(options.storage);
   let study: Study;
   try {
@@ -179,29 +182,36 @@ export async function openStudy(
     const where = options.storage !== undefined && isDatabaseUrl(options.storage) ? "the database" : options.storage;
     context.stdout(`Resuming study "${study.studyName}" from ${where}: ${countStates(study.trials)}.\n`);
     if (options.from !== undefined) context.stdout(`--from ${options.from}: not added again (the resumed study already holds its seeds).\n`);
-  } else if (options.from !== undefined) {
-    await seedFromStudy(study, options.from, options.fromTop, space, context, several !== undefined);
+  } else if (from !== undefined) {
+    await seedFromStudy(study, from, options.fromTop, space, context);
   }
   return study;
 }
 
 /**
- * `--from STUDY [--from-top K]`: adds the earlier study's complete trials that `space` holds to a
- * new study, as complete trials (see coarse-to-fine.ts), and says how many.
+ * The study `--from NAME` names, checked against this search's objective (`undefined`: several).
  * @throws MagicError when the variable is not a study, or optimised another metric or direction
  */
-async function seedFromStudy(study: Study, name: string, top: number | undefined, space: SearchSpace, context: MagicContext, several: boolean): Promise<void> {
+function fromStudy(name: string, objective: { readonly metric: string; readonly direction: StudyDirection } | undefined, context: MagicContext): { readonly name: string; readonly study: NotebookStudy } {
   const from = lookupVariable(context, name, "study");
   if (!(from instanceof NotebookStudy)) {
     throw new MagicError(`--from ${name}: expected a study bound by an earlier %%tune, but ${name} is ${describeKind(from)}`, 1);
   }
-  if (several || from.isMultiObjective) throw new MagicError("--from works between studies of one objective", 1);
-  if (from.metric !== study.metric || from.direction !== study.direction) {
+  if (objective === undefined || from.isMultiObjective) throw new MagicError("--from works between studies of one objective", 1);
+  if (from.metric !== objective.metric || from.direction !== objective.direction) {
     throw new MagicError(
-      `--from ${name}: it ${from.direction === "minimize" ? "minimised" : "maximised"} ${from.metric} and this search ${study.direction === "minimize" ? "minimises" : "maximises"} ${study.metric}: their values do not compare`,
+      `--from ${name}: it ${from.direction === "minimize" ? "minimised" : "maximised"} ${from.metric} and this search ${objective.direction === "minimize" ? "minimises" : "maximises"} ${objective.metric}: their values do not compare`,
       1,
     );
   }
+  return { name, study: from };
+}
+
+/**
+ * `--from STUDY [--from-top K]`: adds the earlier study's complete trials that `space` holds to a
+ * new study, as complete trials (see coarse-to-fine.ts), and says how many.
+ */
+async function seedFromStudy(study: Study, { name, study: from }: { readonly name: string; readonly study: NotebookStudy }, top: number | undefined, space: SearchSpace, context: MagicContext): Promise<void> {
   const { trials, outside } = seedTrials(from, name, space, top);
   for (const trial of trials) await study.addTrial(trial);
   const left = outside === 0 ? "" : `; ${outside} outside this space left out`;

@@ -19,6 +19,7 @@ import { optional, readOptions, TUNE_HELP, TUNE_OPTIONS } from "./options";
 import { checkGridSpace, plannedTrials } from "./space-size";
 import { chooseStrategy, chooseStrategyForSeveral } from "./auto-strategy";
 import { parseSearchSpace } from "./space-grammar";
+import { completeSpace } from "./space-completion";
 
 /** What `%%tune` shares across cells of one kernel session. */
 export interface TuneSession {
@@ -38,6 +39,7 @@ export function createTuneMagic(session: TuneSession): CellMagic {
     summary: "search hyperparameters of a TensorFlow.js model or an objective (grid, random, Bayesian)",
     help: TUNE_HELP,
     options: TUNE_OPTIONS,
+    completeBody: completeSpace,
     async run(args, body, context, bodyLine) {
       const read = readOptions(args, performance.now());
       const { space, lineOf, hypergradient, mutable } = parseSearchSpace(body, bodyLine);
@@ -57,6 +59,7 @@ export function createTuneMagic(session: TuneSession): CellMagic {
         checkTrainingLengthSpace(space, lineOf);
       }
       else if (read.objective !== undefined) lookupFunction(context, read.objective, "objective");
+      if (read.from !== undefined) lookupVariable(context, read.from, "study");
       let options = read;
       if (read.strategy === "auto") {
         const planned = plannedTrials({ ...read, strategy: "random" }, space);

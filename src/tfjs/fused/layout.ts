@@ -131,10 +131,7 @@ export function denseLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): DenseLay
   const denses = layers.filter((spec): spec is DenseSpec => spec.kind === "dense");
   if (denses.length === 0) return no("it has no Dense layer");
   if (typeof model.loss !== "string") return no("its loss is not given by name (a custom loss function)");
-  const metricNames = compiled.metrics;
-  if (metricNames !== undefined && metricNames !== null && !(Array.isArray(metricNames) && metricNames.every((name) => typeof name === "string"))) {
-    return no("its metrics are not all given by name");
-  }
+  if (!metricsNamed(compiled.metrics)) return no("its metrics are not all given by name");
   if (model.calculateLosses().length > 0) return no("it adds losses of its own (regularisers)");
   const loss = compiled.lossFunctions?.[0];
   const metrics = (compiled.metricsTensors ?? []).map(([metric]) => metric);
@@ -144,6 +141,17 @@ export function denseLayoutOf(tf: TensorFlow, model: tfjs.LayersModel): DenseLay
   const perRow = perRowProblem(tf, [loss, ...metrics], [...model.metricsNames], outputs, sparseTargets);
   if (perRow !== undefined) return no(perRow);
   return { dense: true, layout: { inputUnits: inputShape[1]!, layers, loss, metrics, names: [...model.metricsNames], sparseTargets } };
+}
+
+/**
+ * Whether compiled metrics are given by name only: none, a name, a list of names, or names per
+ * output (`{ dense_2: "acc" }`; a model rebuilt from its training config on a worker thread has
+ * `{}` where the notebook's had none).
+ */
+function metricsNamed(metrics: unknown): boolean {
+  if (metrics === undefined || metrics === null) return true;
+  const entries = typeof metrics === "object" && !Array.isArray(metrics) ? Object.values(metrics) : [metrics];
+  return entries.flat().every((name) => typeof name === "string");
 }
 
 /** Adam or SGD settings of a compiled optimizer, or why it does not fuse. */

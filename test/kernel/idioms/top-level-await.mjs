@@ -14,3 +14,9 @@ try {
 } catch (e) {
   console.log(e.message);
 }
+// %%
+// An operand in parentheses or brackets: the compiler's diagnostic, which says a cell awaits, is not raised for these.
+console.log(await (async () => v + 1)(), JSON.stringify(await (Promise.resolve([v]))));
+// %%
+const [first] = await [Promise.resolve(7)];
+console.log(typeof first);

@@ -46,6 +46,9 @@ test("cross-checks fail on the magic's line with what was expected", () => {
   fails({ objective: "f", strategy: "random", startupTrials: 3 }, /--startup-trials is for --strategy bayes, tpe, cmaes or bohb/);
   fails({ objective: "f", trials: 0 }, /--trials must be at least 1/);
   fails({ objective: "f", timeout: 0 }, /--timeout must be a positive number/);
+  // These reached the samplers, whose RangeError named no line and no option.
+  fails({ objective: "f", strategy: "grid", gridPoints: 0 }, /--grid-points must be at least 1, got 0/);
+  fails({ objective: "f", strategy: "bayes", startupTrials: -1 }, /--startup-trials must be at least 1, got -1/);
 });
 
 test("--out refuses reserved words and names every object has", () => {
