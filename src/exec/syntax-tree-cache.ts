@@ -260,6 +260,8 @@ function isIndex(key: string): boolean {
 export function decodeTree(encoded: EncodedTree, text: string, indicatorSetter: unknown, constructors: Constructors = parserConstructors()): ts.SourceFile {
   const { bytes, strings, shapes } = encoded;
   const shared: unknown[] = [];
+  /** Decoded property values of the objects under way (see Tag.Object). */
+  const values: unknown[] = [];
   let at = 0;
   // One unsigned LEB128 integer.
   const uint = (): number => {
@@ -287,16 +289,25 @@ export function decodeTree(encoded: EncodedTree, text: string, indicatorSetter: 
         return undefined;
       case Tag.Object: {
         const constructorTag = uint();
-        const made = constructorTag === 0 ? ({} as Record<string, unknown>) : new (constructors[constructorTag] as new (kind: number, pos: number, end: number) => Record<string, unknown>)(0, -1, -1);
         const keys = shapes[uint()] as readonly string[];
-        for (let i = 0; i < keys.length; i++) made[keys[i] as string] = decode();
+        // The values first, then the object, as the parser makes its children before their parent:
+        // V8 sizes a constructor's objects by how many properties its first objects got, and an
+        // object made before its children would have few then (all later ones would keep the rest
+        // out of line, slower for the checker on every cell).
+        const base = values.length;
+        for (let i = 0; i < keys.length; i++) values.push(decode());
+        const made = constructorTag === 0 ? ({} as Record<string, unknown>) : new (constructors[constructorTag] as new (kind: number, pos: number, end: number) => Record<string, unknown>)(0, -1, -1);
+        for (let i = 0; i < keys.length; i++) made[keys[i] as string] = values[base + i];
+        values.length = base;
         return made;
       }
       case Tag.Array: {
         const length = uint();
         const named = uint();
-        const array: unknown[] = new Array(length);
-        for (let i = 0; i < length; i++) array[i] = decode();
+        // Grown by push, as the parser grows its lists: `new Array(length)` would make a holey array,
+        // whose element accesses the checker then pays for on every cell.
+        const array: unknown[] = [];
+        for (let i = 0; i < length; i++) array.push(decode());
         for (let i = 0; i < named; i++) (array as unknown as Record<string, unknown>)[strings[uint()] as string] = decode();
         return array;
       }
