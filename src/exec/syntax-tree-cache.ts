@@ -290,10 +290,8 @@ export function decodeTree(encoded: EncodedTree, text: string, indicatorSetter: 
       case Tag.Object: {
         const constructorTag = uint();
         const keys = shapes[uint()] as readonly string[];
-        // The values first, then the object, as the parser makes its children before their parent:
-        // V8 sizes a constructor's objects by how many properties its first objects got, and an
-        // object made before its children would have few then (all later ones would keep the rest
-        // out of line, slower for the checker on every cell).
+        // The values first, then the object: the parser's order (children before their parent), so
+        // objects are allocated as parsing would allocate them.
         const base = values.length;
         for (let i = 0; i < keys.length; i++) values.push(decode());
         const made = constructorTag === 0 ? ({} as Record<string, unknown>) : new (constructors[constructorTag] as new (kind: number, pos: number, end: number) => Record<string, unknown>)(0, -1, -1);

@@ -256,3 +256,41 @@ test("tunelab warm-up keeps the trees of a new folder's and the current folder's
     assert.equal(pending, 0, "no library or @types file was parsed");
   });
 });
+
+test("rebuilt trees have the parser's object layouts: in a process that rebuilds before it parses, every syntax node has the same hidden class as its parsed twin and no list is holey", () => {
+  withTemporaryDir((dir) => {
+    const program = new CellProgram(process.cwd(), false, undefined).update("", "").program;
+    const files = program.getSourceFiles().filter((file) => /lib\.es5\.d\.ts$|@types\/node\/(globals|process)\.d\.ts$/.test(file.fileName));
+    assert.equal(files.length, 3);
+    const options = parseOptionsOf(program);
+    const pack = path.join(dir, "trees.json");
+    writeFileSync(pack, JSON.stringify(files.map((file) => {
+      const text = withoutDocComments(readFileSync(file.fileName, "utf8"));
+      const tree = encodeTree(ts.createSourceFile(file.fileName, text, options, false));
+      return { fileName: file.fileName, text, bytes: Buffer.from(tree.bytes).toString("base64"), strings: tree.strings, shapes: tree.shapes };
+    })));
+    // V8 sizes a constructor's objects from its first ones: the child rebuilds first, as a kernel with a pack does.
+    const script = `
+      const ts = require("@tslab/typescript-for-tslab");
+      const { decodeTree } = require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/syntax-tree-cache.js"))});
+      const setter = ts.getSetExternalModuleIndicator({});
+      const trees = JSON.parse(require("fs").readFileSync(${JSON.stringify(pack)}, "utf8"));
+      const rebuilt = trees.map((t) => decodeTree({ bytes: Buffer.from(t.bytes, "base64"), strings: t.strings, shapes: t.shapes }, t.text, setter));
+      const parsed = trees.map((t) => ts.createSourceFile(t.fileName, t.text, { languageVersion: ${options.languageVersion}, setExternalModuleIndicator: setter }, false));
+      let nodes = 0, otherMaps = 0, holey = 0;
+      const walk = (a, b) => {
+        if (typeof a !== "object" || a === null) return;
+        if (Array.isArray(a)) { if (%HasHoleyElements(b) && !%HasHoleyElements(a)) holey++; }
+        // The syntax nodes (not the file object, of which there is one, nor the plain records of its directives).
+        else if (!(a instanceof Map) && typeof a.kind === "number" && a.kind !== ts.SyntaxKind.SourceFile) { nodes++; if (!%HaveSameMap(a, b)) otherMaps++; }
+        for (const key of Object.keys(a)) walk(a[key], b[key]);
+      };
+      parsed.forEach((file, i) => walk(file, rebuilt[i]));
+      console.log(JSON.stringify({ nodes, otherMaps, holey }));`;
+    const result = spawnSync(process.execPath, ["--allow-natives-syntax", "-e", script], { encoding: "utf8", timeout: 120_000, cwd: process.cwd() });
+    assert.equal(result.status, 0, result.stderr);
+    const { nodes, otherMaps, holey } = JSON.parse(result.stdout.trim()) as { nodes: number; otherMaps: number; holey: number };
+    assert.ok(nodes > 10_000, `only ${nodes} nodes`);
+    assert.deepEqual({ otherMaps, holey }, { otherMaps: 0, holey: 0 });
+  });
+});
