@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { log } from "../common/log";
 import { COMPILER_MODULE, hasCodeCache, loadWithCodeCache, syntaxTreePackFile } from "./code-cache";
 
 /** What {@link warmUpCompilerCache} did. */
@@ -34,7 +35,7 @@ export async function warmUpCompilerCache(cacheDir: string, notebookDir: string 
     const codeCachePresent = hasCodeCache(COMPILER_MODULE, cacheDir);
     const compiler = loadWithCodeCache(COMPILER_MODULE, cacheDir);
     const trees = keepSyntaxTrees(cacheDir, [newFolder, notebookDir]);
-    if (codeCachePresent) return { status: "present", trees };
+    if (codeCachePresent) return { status: "present", ...(trees === undefined ? {} : { trees }) };
     const { Engine } = require("./engine") as typeof import("./engine");
     const engine = new Engine("typescript", newFolder);
     try {
@@ -44,7 +45,8 @@ export async function warmUpCompilerCache(cacheDir: string, notebookDir: string 
       engine.close();
     }
     compiler.save();
-    return hasCodeCache(COMPILER_MODULE, cacheDir) ? { status: "written", trees } : { status: "failed", reason: `${cacheDir} could not be written`, trees };
+    const kept = trees === undefined ? {} : { trees };
+    return hasCodeCache(COMPILER_MODULE, cacheDir) ? { status: "written", ...kept } : { status: "failed", reason: `${cacheDir} could not be written`, ...kept };
   } catch (error) {
     return { status: "failed", reason: (error as Error).message };
   } finally {
@@ -52,16 +54,25 @@ export async function warmUpCompilerCache(cacheDir: string, notebookDir: string 
   }
 }
 
-/** Builds the first program of a notebook in each of `folders` (the TypeScript kernel's) and writes the trees the cache lacked. */
-function keepSyntaxTrees(cacheDir: string, folders: readonly string[]): { kept: number; added: number } {
-  const { SyntaxTreeCache } = require("./syntax-tree-cache") as typeof import("./syntax-tree-cache");
-  const { CellProgram } = require("./cell-program") as typeof import("./cell-program");
-  const trees = new SyntaxTreeCache(syntaxTreePackFile(cacheDir));
-  let added = 0;
-  for (const folder of folders) {
-    new CellProgram(folder, false, trees).update("", "");
-    added += trees.pending;
-    trees.save();
+/**
+ * Builds the first program of a notebook in each of `folders` (the TypeScript kernel's) and writes
+ * the trees the cache lacked; `undefined` when that failed (logged: the code cache is made anyway,
+ * and kernels keep the trees themselves).
+ */
+function keepSyntaxTrees(cacheDir: string, folders: readonly string[]): { kept: number; added: number } | undefined {
+  try {
+    const { SyntaxTreeCache } = require("./syntax-tree-cache") as typeof import("./syntax-tree-cache");
+    const { CellProgram } = require("./cell-program") as typeof import("./cell-program");
+    const trees = new SyntaxTreeCache(syntaxTreePackFile(cacheDir));
+    let added = 0;
+    for (const folder of folders) {
+      new CellProgram(folder, false, trees).update("", "");
+      added += trees.pending;
+      trees.save();
+    }
+    return { kept: trees.hits, added };
+  } catch (error) {
+    log(`the syntax trees were not kept: ${(error as Error).message}`);
+    return undefined;
   }
-  return { kept: trees.hits, added };
 }
