@@ -13,7 +13,8 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import ts = require("@tslab/typescript-for-tslab");
 import { CellProgram } from "../../src/exec/cell-program";
-import { decodeTree, encodeTree, SyntaxTreeCache } from "../../src/exec/syntax-tree-cache";
+import { SyntaxTreeCache } from "../../src/exec/syntax-tree-cache";
+import { decodeTree, encodeTree } from "../../src/exec/syntax-tree-codec";
 import { withoutDocComments } from "../../src/exec/doc-comments";
 
 function withTemporaryDir(run: (dir: string) => void): void {
@@ -272,7 +273,7 @@ test("rebuilt trees have the parser's object layouts: in a process that rebuilds
     // V8 sizes a constructor's objects from its first ones: the child rebuilds first, as a kernel with a pack does.
     const script = `
       const ts = require("@tslab/typescript-for-tslab");
-      const { decodeTree } = require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/syntax-tree-cache.js"))});
+      const { decodeTree } = require(${JSON.stringify(path.resolve(__dirname, "../../src/exec/syntax-tree-codec.js"))});
       const setter = ts.getSetExternalModuleIndicator({});
       const trees = JSON.parse(require("fs").readFileSync(${JSON.stringify(pack)}, "utf8"));
       const rebuilt = trees.map((t) => decodeTree({ bytes: Buffer.from(t.bytes, "base64"), strings: t.strings, shapes: t.shapes }, t.text, setter));
