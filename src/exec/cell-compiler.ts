@@ -261,7 +261,8 @@ function declaredNames(statements: readonly ts.Statement[]): Set<string> {
     } else if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {
       if (statement.name !== undefined) names.add(statement.name.text);
     } else if (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name)) {
-      names.add(statement.name.text);
+      // `declare global { … }` declares no name: it adds to the globals.
+      if ((statement.flags & ts.NodeFlags.GlobalAugmentation) === 0) names.add(statement.name.text);
     } else if (ts.isImportDeclaration(statement) && statement.importClause !== undefined) {
       const clause = statement.importClause;
       if (clause.name !== undefined) names.add(clause.name.text);

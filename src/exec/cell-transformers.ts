@@ -29,7 +29,8 @@ export function lastExpressionName(locals: ReadonlySet<string>): string {
  * @param valueName the name for the cell's last expression; `onValue` is called when it is used
  */
 export function cellTransformers(checker: ts.TypeChecker, cellFileName: string, declarations: ts.SourceFile, valueName: string, onValue: () => void): ts.CustomTransformers {
-  const declaredEarlier = (node: ts.Node): boolean => checker.getSymbolAtLocation(node)?.declarations?.some((d) => d.getSourceFile() === declarations) === true;
+  // Names an earlier cell added to the globals (`declare global { var g: T }`) are globals, not shared bindings.
+  const declaredEarlier = (node: ts.Node): boolean => checker.getSymbolAtLocation(node)?.declarations?.some((d) => d.getSourceFile() === declarations && !inGlobalAugmentation(d)) === true;
 
   const before = (context: ts.TransformationContext) => (file: ts.SourceFile): ts.SourceFile => {
     if (file.fileName !== cellFileName) return file;
@@ -70,6 +71,14 @@ export function cellTransformers(checker: ts.TypeChecker, cellFileName: string, 
   };
 
   return { before: [before], afterDeclarations: [afterDeclarations] };
+}
+
+/** Whether `node` is declared inside `declare global { … }`. */
+function inGlobalAugmentation(node: ts.Node): boolean {
+  for (let current: ts.Node | undefined = node.parent; current !== undefined; current = current.parent) {
+    if (ts.isModuleDeclaration(current) && (current.flags & ts.NodeFlags.GlobalAugmentation) !== 0) return true;
+  }
+  return false;
 }
 
 /** Type-only syntax, which the emit erases (its names are not rewritten). */

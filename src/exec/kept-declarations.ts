@@ -3,7 +3,9 @@
  * name the cell declares again (a value replaces a value, a type a type; a class or enum, which
  * is both, goes when either is replaced, and stays as an `any` value when only its type is).
  * This is tslab's rule (`remainingDecls` of its converter), applied without changing the compiler's
- * tree: the kept statements are printed, the ones the cell replaced in part rebuilt.
+ * tree: the kept statements are printed, the ones the cell replaced in part rebuilt. Additions to
+ * the globals (`declare global { … }`) name nothing and all stay, as in one file (a block written
+ * again by a re-run cell once).
  */
 import ts = require("@tslab/typescript-for-tslab");
 
@@ -72,7 +74,12 @@ export function keptDeclarations(checker: ts.TypeChecker, cell: ts.SourceFile, d
   const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
   const factory = ts.factory;
   let text = "";
+  const augmentations = new Set<string>();
   for (const statement of declarations.statements) {
+    if (isGlobalAugmentation(statement)) {
+      augmentations.add(printer.printNode(ts.EmitHint.Unspecified, statement, declarations));
+      continue;
+    }
     const names = kept.get(statement);
     if (names === undefined) continue;
     let printed: ts.Statement = statement;
@@ -86,7 +93,14 @@ export function keptDeclarations(checker: ts.TypeChecker, cell: ts.SourceFile, d
     text += `${printer.printNode(ts.EmitHint.Unspecified, printed, declarations)}\n`;
   }
   for (const name of anyValues) text += `let ${name}: any;\n`;
+  const ownAugmentations = new Set(cell.statements.filter(isGlobalAugmentation).map((statement) => printer.printNode(ts.EmitHint.Unspecified, statement, cell)));
+  for (const augmentation of augmentations) if (!ownAugmentations.has(augmentation)) text += `${augmentation}\n`;
   return text;
+}
+
+/** `declare global { … }`. */
+function isGlobalAugmentation(statement: ts.Statement): boolean {
+  return ts.isModuleDeclaration(statement) && (statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0;
 }
 
 /** tslab's rule for an import of an earlier cell whose name the cell declared again in part. */

@@ -92,3 +92,17 @@ test("errors raised by cell code have stacks that end at the cell (no kernel fra
   assert.match(library, /^SyntaxError: /);
   assert.match(library, /at JSON\.parse/, "frames before the cell's are kept");
 });
+
+test("typescript: `declare global` in a cell adds to the globals for the later cells, as in one file (it was refused: \"Cannot export 'global'\")", async () => {
+  const engine = newEngine("typescript");
+  valueOf(await engine.run("declare global { var hits: number; interface Array<T> { label?: string } }\nglobalThis.hits = 1;"));
+  assert.equal(valueOf(await engine.run("hits += 1;\nhits")), 2, "a later cell reads and writes the global, not a shared binding");
+  assert.equal(valueOf(await engine.run("const tagged = [1];\ntagged.label = 'ones';\ntagged.label")), "ones");
+  const wrongType = await engine.run("const h: string = hits;");
+  assert.equal(wrongType.status, "error", "the global keeps its type two cells later");
+  // Run again, the block is not repeated in the declarations; another block adds to the first.
+  valueOf(await engine.run("declare global { var hits: number; interface Array<T> { label?: string } }\nglobalThis.hits = 10;"));
+  valueOf(await engine.run("declare global { var misses: number }\nglobalThis.misses = 3;"));
+  assert.equal(valueOf(await engine.run("hits + misses")), 13);
+  assert.equal(engine["prevDecl"].split("var hits").length - 1, 1);
+});
