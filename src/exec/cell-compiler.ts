@@ -81,6 +81,12 @@ export class CellCompiler {
     return this.program.trees;
   }
 
+  /** How many programs were made, and how many took a type checker made between cells (spare-checker.ts). */
+  get checkersMadeAhead(): { readonly programs: number; readonly served: number } {
+    const spare = this.program.spareChecker;
+    return { programs: spare.programs, served: spare.served };
+  }
+
   /**
    * Builds the first program (an empty cell after no declarations) and binds every file in it:
    * the work of the libraries and `@types` that all later programs reuse, done before the first

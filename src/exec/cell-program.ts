@@ -20,7 +20,11 @@ import { statSync } from "node:fs";
 import * as path from "node:path";
 import ts = require("@tslab/typescript-for-tslab");
 import { DocComments, withoutDocComments } from "./doc-comments";
+import { log } from "../common/log";
+import { messageOf } from "../common/errors";
 import { FileProbes } from "./file-probes";
+import { unguardedSetImmediate } from "./guard";
+import { SpareChecker } from "./spare-checker";
 import { sharedSyntaxTreeCache, type SyntaxTreeCache } from "./syntax-tree-cache";
 
 /** Text put before the cell and the declarations so that both are modules (as in tslab). */
@@ -62,6 +66,9 @@ export class CellProgram {
   readonly docComments = new DocComments((file) => (this.parsedWithoutDocs.has(file.fileName) ? this.readFile(file.fileName) : undefined));
   private readonly parsedWithoutDocs = new Set<string>();
   private program: ts.Program | undefined;
+  /** The next program's type checker, made in idle time (spare-checker.ts). */
+  readonly spareChecker: SpareChecker;
+  private spareScheduled: NodeJS.Immediate | undefined;
   private cellText = "";
   private declarationText = "";
 
@@ -83,6 +90,7 @@ export class CellProgram {
     // The `@types` packages, listed once: otherwise every program lists the type roots and reads each package.json again.
     this.options = { ...options, types: ts.getAutomaticTypeDirectiveNames(options, this.host) };
     this.resolutionCache = ts.createModuleResolutionCache(root, (name) => name, this.options);
+    this.spareChecker = new SpareChecker((fileName) => fileName === this.cellFileName || fileName === this.declarationFileName, this.options);
   }
 
   /** The program of `cell` after `declarations` (both without {@link MODULE_PREFIX}). */
@@ -92,11 +100,30 @@ export class CellProgram {
     this.probes.forget();
     const program = ts.createProgram({ rootNames: [this.declarationFileName, this.cellFileName], options: this.options, host: this.host, ...(this.program === undefined ? {} : { oldProgram: this.program }) });
     this.program = program;
+    this.spareChecker.offer(program);
+    this.prepareNextCheckerSoon();
     const cellFile = program.getSourceFile(this.cellFileName) as ts.SourceFile;
     const declarationFile = program.getSourceFile(this.declarationFileName) as ts.SourceFile;
     // tslab's compiler resolves the names a module lacks in its parent: the earlier cells' declarations.
     (cellFile as { parent: ts.Node }).parent = declarationFile;
     return { program, cell: cellFile, declarations: declarationFile };
+  }
+
+  /**
+   * Makes the next program's type checker once this turn of the event loop is over (the kernel is
+   * then waiting for its next request); the pending work does not keep the process alive.
+   */
+  private prepareNextCheckerSoon(): void {
+    if (this.spareScheduled !== undefined) return;
+    this.spareScheduled = unguardedSetImmediate(() => {
+      this.spareScheduled = undefined;
+      try {
+        if (this.program !== undefined) this.spareChecker.prepare(this.program);
+      } catch (error) {
+        // Only time is lost: the next program makes its own checker.
+        log(`making the next cell's type checker ahead failed: ${messageOf(error)}`);
+      }
+    }).unref();
   }
 
   /** Forgets cached module resolutions (after a cell with errors: a package may be installed since). */

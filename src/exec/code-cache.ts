@@ -16,6 +16,9 @@
  * excepted); only raw template strings and `Function.prototype.toString` show the escapes. That
  * source is kept beside the cache (`….ascii.js`) and read as Latin-1 the next time.
  *
+ * A module may be changed as it loads (`SOURCE_PATCHES`: the compiler's, compiler-patch.ts); its
+ * ASCII copy then holds the changed source, and the names of the copy and the cache say which patch.
+ *
  * The kernel reads both files ahead ({@link prefetchCodeCache}), on libuv's thread pool, while its
  * main thread loads its own modules and starts the transport thread: reading 11 MB into fresh
  * memory is mostly page faults, which then happen on the other core.
@@ -27,6 +30,7 @@ import * as path from "node:path";
 import Module from "node:module";
 import * as vm from "node:vm";
 import { log } from "../common/log";
+import { applyPatch, SPARE_CHECKER_PATCH, type SourcePatch } from "./compiler-patch";
 
 /**
  * Part of every cache's key: caches made from the UTF-8 text of a module that is not ASCII (before
@@ -37,6 +41,9 @@ const CACHE_FORMAT = "one-byte source";
 
 /** The compiler's package, the module the kernel loads with a code cache. */
 export const COMPILER_MODULE = "@tslab/typescript-for-tslab";
+
+/** The changes made to a module's source as it is loaded, by module (compiler-patch.ts). */
+const SOURCE_PATCHES: ReadonlyMap<string, SourcePatch> = new Map([[COMPILER_MODULE, SPARE_CHECKER_PATCH]]);
 
 /** A module loaded through {@link loadWithCodeCache}. */
 export interface CachedModule {
@@ -67,10 +74,11 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function loadWithCodeCache(id: string, cacheDir: string): CachedModule {
   const file = require.resolve(id);
   if (require.cache[file] !== undefined) return { cacheFile: undefined, cacheUsed: false, save: () => undefined };
-  const { cacheFile, asciiFile } = cacheFiles(file, cacheDir);
+  const patch = SOURCE_PATCHES.get(id);
+  const { cacheFile, asciiFile } = cacheFiles(file, cacheDir, patch);
   const ahead = readAhead.get(file)?.files;
   readAhead.delete(file);
-  const { source, asciiCopy }: { source: string; asciiCopy?: string } = ahead?.ascii !== undefined ? { source: ahead.ascii.toString("latin1") } : oneByteSource(file, asciiFile);
+  const { source, asciiCopy }: { source: string; asciiCopy?: string } = ahead?.ascii !== undefined ? { source: ahead.ascii.toString("latin1") } : oneByteSource(file, asciiFile, patch);
   const cachedData = ahead !== undefined ? ahead.cache : readCache(cacheFile);
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   const cacheUsed = cachedData !== undefined && script.cachedDataRejected !== true;
@@ -113,7 +121,7 @@ export function loadWithCodeCache(id: string, cacheDir: string): CachedModule {
  */
 export function hasCodeCache(id: string, cacheDir: string): boolean {
   try {
-    return existsSync(cacheFiles(require.resolve(id), cacheDir).cacheFile);
+    return existsSync(cacheFiles(require.resolve(id), cacheDir, SOURCE_PATCHES.get(id)).cacheFile);
   } catch {
     return false;
   }
@@ -146,7 +154,7 @@ export function prefetchCodeCache(id: string, cacheDir: string): Promise<void> {
   if (require.cache[file] !== undefined) return Promise.resolve();
   let paths: { cacheFile: string; asciiFile: string };
   try {
-    paths = cacheFiles(file, cacheDir);
+    paths = cacheFiles(file, cacheDir, SOURCE_PATCHES.get(id));
   } catch {
     return Promise.resolve();
   }
@@ -218,9 +226,12 @@ export function takeReadAhead(file: string): Buffer | undefined | "unread" {
   return entry.data;
 }
 
-/** The names of the code cache and the ASCII copy of the module `file` (see {@link CACHE_FORMAT}). */
-function cacheFiles(file: string, cacheDir: string): { cacheFile: string; asciiFile: string } {
-  const stem = cacheStem(file, cacheDir);
+/**
+ * The names of the code cache and the ASCII copy of the module `file` (see {@link CACHE_FORMAT}),
+ * made from its source changed by `patch`.
+ */
+function cacheFiles(file: string, cacheDir: string, patch: SourcePatch | undefined): { cacheFile: string; asciiFile: string } {
+  const stem = cacheStem(file, cacheDir) + (patch === undefined ? "" : `-${patch.key}`);
   return { cacheFile: `${stem}.v8cache`, asciiFile: `${stem}.ascii.js` };
 }
 
@@ -266,20 +277,24 @@ export function readWhole(file: string): Promise<Buffer | undefined> {
 }
 
 /**
- * The source of `file` as a one-byte string: the ASCII copy in `asciiFile` when there is one, the
- * file itself when it is ASCII, else the file with its non-ASCII units escaped (`asciiCopy`: to be
- * written to `asciiFile`).
+ * The source of `file` as a one-byte string, changed by `patch`: the ASCII copy in `asciiFile`
+ * when there is one, else the file with its non-ASCII units escaped and `patch` applied
+ * (`asciiCopy`: to be written to `asciiFile`, when it differs from the file). A patch whose text
+ * is not found is logged and left out.
  */
-function oneByteSource(file: string, asciiFile: string): { source: string; asciiCopy?: string } {
+function oneByteSource(file: string, asciiFile: string, patch: SourcePatch | undefined): { source: string; asciiCopy?: string } {
   try {
     return { source: readFileSync(asciiFile, "latin1") };
   } catch {
     // No copy yet (or the cache folder cannot be read): the file itself.
   }
   const bytes = readFileSync(file);
-  if (isAscii(bytes)) return { source: bytes.toString("latin1") };
-  const escaped = bytes.toString("utf8").replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return { source: escaped, asciiCopy: escaped };
+  const ascii = isAscii(bytes);
+  const text = ascii ? bytes.toString("latin1") : bytes.toString("utf8").replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const patched = patch === undefined ? undefined : applyPatch(text, patch);
+  if (patch !== undefined && patched === undefined) log(`the compiler patch ${patch.key} does not apply to ${file}; it is loaded unchanged`);
+  const source = patched ?? text;
+  return ascii && patched === undefined ? { source } : { source, asciiCopy: source };
 }
 
 function readCache(file: string): Buffer | undefined {

@@ -125,6 +125,11 @@ export class Engine {
     return this.compiler.syntaxTrees?.hits ?? 0;
   }
 
+  /** How many of the compiler's programs took a type checker made between cells, of how many (spare-checker.ts). */
+  get checkersMadeAhead(): { readonly programs: number; readonly served: number } {
+    return this.compiler.checkersMadeAhead;
+  }
+
   /**
    * Keeps the syntax trees of the libraries and packages parsed so far for later kernels
    * (syntax-tree-cache.ts), one file per turn of the event loop; for idle time, after a cell.

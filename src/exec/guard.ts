@@ -17,6 +17,13 @@ import type * as TypeScript from "@tslab/typescript-for-tslab";
 import { currentScope, type CellScope } from "./output";
 import { log } from "../common/log";
 
+/**
+ * `setImmediate` as it was before {@link installGuardedAwaiter} wrapped it, for the kernel's own
+ * work scheduled while a cell runs: that must not run guarded (each guarded call starts and stops
+ * Node's SIGINT watchdog thread, up to a millisecond on a busy machine).
+ */
+export const unguardedSetImmediate: typeof setImmediate = setImmediate;
+
 /** Name of the error raised when a SIGINT stops cell code. */
 export const INTERRUPTED = "Interrupted";
 

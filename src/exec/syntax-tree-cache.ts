@@ -24,10 +24,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import ts = require("@tslab/typescript-for-tslab");
 import { log } from "../common/log";
 import { codeCacheDir, intactPart, syntaxTreePackFile, takeReadAhead, withTrailingSha1, writeAtomically } from "./code-cache";
+import { unguardedSetImmediate } from "./guard";
 import { decodeTree, encodeTree, parserConstructors, type EncodedTree } from "./syntax-tree-codec";
-
-/** `setImmediate` as it was before cells could wrap it (this module loads with the compiler, before any cell). */
-const kernelSetImmediate = setImmediate;
 
 /** Changes when the encoding (syntax-tree-codec.ts) or the pack's layout changes. */
 const FORMAT = 2;
@@ -165,7 +163,7 @@ export class SyntaxTreeCache {
         this.load();
         for (let next = this.missed.keys().next(); next.done !== true; next = this.missed.keys().next()) {
           this.encodeMissed(next.value);
-          await new Promise((resolve) => kernelSetImmediate(resolve));
+          await new Promise((resolve) => unguardedSetImmediate(resolve));
         }
         this.write();
       } finally {

@@ -5,7 +5,7 @@
  */
 import type { Engine, Language } from "../exec/engine";
 import { codeCacheDir, COMPILER_MODULE, loadWithCodeCache } from "../exec/code-cache";
-import { guardFunction, INTERRUPTED, setCallbackInterruptedListener, setForcedInterruptProbe, setSigintSeenListener, shareGuardedFlag, takePendingSigint } from "../exec/guard";
+import { guardFunction, INTERRUPTED, unguardedSetImmediate, setCallbackInterruptedListener, setForcedInterruptProbe, setSigintSeenListener, shareGuardedFlag, takePendingSigint } from "../exec/guard";
 import type { RunOutcome } from "../exec/outcome";
 import { CellScope, currentScope, runInScope } from "../exec/output";
 import { setMagicRegistrar, toMimeBundle } from "../exec/display";
@@ -111,7 +111,12 @@ export class CellRunner {
    * searches (at shutdown and restart).
    */
   async close(): Promise<void> {
-    this.engineInstance?.close();
+    const engine = this.engineInstance;
+    if (engine !== undefined) {
+      const { programs, served } = engine.checkersMadeAhead;
+      log(`${served} of the compiler's ${programs} programs took a type checker made between cells`);
+      engine.close();
+    }
     if (!this.projectMagicsRegistered) return;
     try {
       const { sessionPool } = require("../tfjs/pool/warm-pool") as typeof import("../tfjs/pool/warm-pool");
@@ -166,10 +171,10 @@ export class CellRunner {
         // After the reply: the cache then holds the functions the first cell compiled too.
         const save = this.saveCodeCache;
         this.saveCodeCache = undefined;
-        if (save !== undefined) setImmediate(save);
+        if (save !== undefined) unguardedSetImmediate(save);
         // Trees the first program (or a cell's import) parsed are kept for the next kernels.
         const engine = this.engineInstance;
-        if (engine !== undefined) setImmediate(() => void engine.saveSyntaxTrees());
+        if (engine !== undefined) unguardedSetImmediate(() => void engine.saveSyntaxTrees());
       };
       const cell: RunningCell = { execution, scope, scopes: new WeakSet([scope]), abort, cooperative: false, settle: (outcome) => finish(outcome) };
       this.running = cell;

@@ -4,13 +4,11 @@
  */
 import type { CellSink } from "../exec/output";
 import { log } from "../common/log";
+import { unguardedSetImmediate } from "../exec/guard";
 import { createMessage, type Envelope, type Header, type IopubContents, type IopubType, type Message } from "./messages";
 
 /** Buffered stream text is sent once it reaches this many characters. */
 const STREAM_CHUNK = 64 * 1024;
-
-/** `setImmediate` as it was before cells could wrap it (kernel bookkeeping stays unguarded). */
-const kernelSetImmediate = setImmediate;
 
 /** Publishes an iopub message whose parent is the request being answered. */
 export type Publish = <T extends IopubType>(type: T, content: IopubContents[T]) => void;
@@ -53,7 +51,7 @@ export function createCellSink(publish: Publish, options: CellSinkOptions): Cell
     if (buffered.text.length >= STREAM_CHUNK) flush();
     else if (!flushScheduled) {
       flushScheduled = true;
-      kernelSetImmediate(() => {
+      unguardedSetImmediate(() => {
         flushScheduled = false;
         flush();
       });
