@@ -11,7 +11,7 @@ import * as path from "node:path";
 import ts = require("@tslab/typescript-for-tslab");
 import { CellProgram, MODULE_PREFIX, type CellFiles } from "./cell-program";
 import { cellTransformers, lastExpressionName } from "./cell-transformers";
-import { keptDeclarations } from "./kept-declarations";
+import { keptDeclarations, withoutReplacedAugmentations } from "./kept-declarations";
 import type { SyntaxTreeCache } from "./syntax-tree-cache";
 
 /** A position in the cell (0-based line and column) or in a local module. */
@@ -72,7 +72,10 @@ export class CellCompiler {
   /** Local modules emitted already, by file name, with the parsed file they were emitted from. */
   private readonly emittedModules = new Map<string, ts.SourceFile>();
 
-  constructor(rootDir: string, javascript: boolean) {
+  constructor(
+    rootDir: string,
+    private readonly javascript: boolean,
+  ) {
     this.program = new CellProgram(rootDir, javascript);
   }
 
@@ -101,7 +104,7 @@ export class CellCompiler {
   convert(previous: string, code: string): CompiledCell {
     const names = topLevelNames(code, this.program.cellFileName);
     const suffix = names.size > 0 ? `\nexport {${[...names].join(", ")}}` : "";
-    const files = this.program.update(previous, code + suffix);
+    const files = this.program.update(withoutReplacedAugmentations(previous, code, this.javascript), code + suffix);
     const modules = localModules(files);
     const checked = [files.cell, ...modules].flatMap((file) => [files.program.getSyntacticDiagnostics(file), files.program.getSemanticDiagnostics(file)]);
     const { diagnostics, hasToplevelAwait } = this.diagnostics(files, [files.program.getOptionsDiagnostics(), files.program.getGlobalDiagnostics(), ...checked]);
@@ -134,7 +137,7 @@ export class CellCompiler {
 
   /** The quick info (type and documentation) of the symbol at `position` of `code`. */
   inspect(previous: string, code: string, position: number): ts.QuickInfo | undefined {
-    const files = this.program.update(previous, code);
+    const files = this.program.update(withoutReplacedAugmentations(previous, code, this.javascript), code);
     const checker = files.program.getTypeChecker();
     this.program.docComments.attachDocComments(checker, files.cell, position + MODULE_PREFIX.length);
     const info = ts.getQuickInfoAtPosition(files.cell, checker, NO_CANCELLATION, position + MODULE_PREFIX.length);
@@ -147,7 +150,7 @@ export class CellCompiler {
    * with it (same case first), then those that contain it; else every candidate in the compiler's order.
    */
   complete(previous: string, code: string, position: number): CellCompletion {
-    const files = this.program.update(previous, code);
+    const files = this.program.update(withoutReplacedAugmentations(previous, code, this.javascript), code);
     const at = position + MODULE_PREFIX.length;
     const info = ts.Completions.getCompletionsAtPositionForTslab({} as ts.LanguageServiceHost, files.program, () => undefined, files.cell, at, {}, undefined, ts.CompletionTriggerKind.Invoked, NO_CANCELLATION);
     const entries = info?.entries ?? [];

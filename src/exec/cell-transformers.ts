@@ -29,8 +29,8 @@ export function lastExpressionName(locals: ReadonlySet<string>): string {
  * @param valueName the name for the cell's last expression; `onValue` is called when it is used
  */
 export function cellTransformers(checker: ts.TypeChecker, cellFileName: string, declarations: ts.SourceFile, valueName: string, onValue: () => void): ts.CustomTransformers {
-  // Names an earlier cell added to the globals (`declare global { var g: T }`) are globals, not shared bindings.
-  const declaredEarlier = (node: ts.Node): boolean => checker.getSymbolAtLocation(node)?.declarations?.some((d) => d.getSourceFile() === declarations && !inGlobalAugmentation(d)) === true;
+  // Names an earlier cell added to the globals or to a module (`declare global { var g: T }`) are not shared bindings.
+  const declaredEarlier = (node: ts.Node): boolean => checker.getSymbolAtLocation(node)?.declarations?.some((d) => d.getSourceFile() === declarations && !inAugmentation(d)) === true;
 
   const before = (context: ts.TransformationContext) => (file: ts.SourceFile): ts.SourceFile => {
     if (file.fileName !== cellFileName) return file;
@@ -73,10 +73,10 @@ export function cellTransformers(checker: ts.TypeChecker, cellFileName: string, 
   return { before: [before], afterDeclarations: [afterDeclarations] };
 }
 
-/** Whether `node` is declared inside `declare global { … }`. */
-function inGlobalAugmentation(node: ts.Node): boolean {
+/** Whether `node` is declared inside `declare global { … }` or `declare module "m" { … }`. */
+function inAugmentation(node: ts.Node): boolean {
   for (let current: ts.Node | undefined = node.parent; current !== undefined; current = current.parent) {
-    if (ts.isModuleDeclaration(current) && (current.flags & ts.NodeFlags.GlobalAugmentation) !== 0) return true;
+    if (ts.isModuleDeclaration(current) && ((current.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(current.name))) return true;
   }
   return false;
 }

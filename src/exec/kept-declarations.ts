@@ -4,8 +4,10 @@
  * is both, goes when either is replaced, and stays as an `any` value when only its type is).
  * This is tslab's rule (`remainingDecls` of its converter), applied without changing the compiler's
  * tree: the kept statements are printed, the ones the cell replaced in part rebuilt. Additions to
- * the globals (`declare global { … }`) name nothing and all stay, as in one file (a block written
- * again by a re-run cell once).
+ * the globals and to modules (`declare global { … }`, `declare module "m" { … }`) all stay: their
+ * declarations of names a cell's own blocks declare again for the same target were taken out
+ * before the cell was checked ({@link withoutReplacedAugmentations}), so a re-run or edited cell
+ * replaces its block.
  */
 import ts = require("@tslab/typescript-for-tslab");
 
@@ -74,10 +76,10 @@ export function keptDeclarations(checker: ts.TypeChecker, cell: ts.SourceFile, d
   const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
   const factory = ts.factory;
   let text = "";
-  const augmentations = new Set<string>();
+  let augmentations = "";
   for (const statement of declarations.statements) {
-    if (isGlobalAugmentation(statement)) {
-      augmentations.add(printer.printNode(ts.EmitHint.Unspecified, statement, declarations));
+    if (isAugmentation(statement)) {
+      augmentations += `${printer.printNode(ts.EmitHint.Unspecified, statement, declarations)}\n`;
       continue;
     }
     const names = kept.get(statement);
@@ -93,14 +95,7 @@ export function keptDeclarations(checker: ts.TypeChecker, cell: ts.SourceFile, d
     text += `${printer.printNode(ts.EmitHint.Unspecified, printed, declarations)}\n`;
   }
   for (const name of anyValues) text += `let ${name}: any;\n`;
-  const ownAugmentations = new Set(cell.statements.filter(isGlobalAugmentation).map((statement) => printer.printNode(ts.EmitHint.Unspecified, statement, cell)));
-  for (const augmentation of augmentations) if (!ownAugmentations.has(augmentation)) text += `${augmentation}\n`;
-  return text;
-}
-
-/** `declare global { … }`. */
-function isGlobalAugmentation(statement: ts.Statement): boolean {
-  return ts.isModuleDeclaration(statement) && (statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0;
+  return text + augmentations;
 }
 
 /** tslab's rule for an import of an earlier cell whose name the cell declared again in part. */
@@ -143,4 +138,66 @@ function importWithNames(statement: ts.ImportDeclaration, names: ReadonlySet<str
     bindings = elements.length > 0 ? factory.updateNamedImports(bindings, elements) : undefined;
   }
   return factory.updateImportDeclaration(statement, statement.modifiers, factory.updateImportClause(clause, clause.isTypeOnly, name, bindings), statement.moduleSpecifier, statement.assertClause);
+}
+
+/** `declare global { … }` or `declare module "m" { … }`. */
+function isAugmentation(statement: ts.Statement): statement is ts.ModuleDeclaration {
+  return ts.isModuleDeclaration(statement) && ((statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(statement.name));
+}
+
+/** What an augmentation adds to: `global`, or the module's name in quotes. */
+function augmentationTarget(statement: ts.ModuleDeclaration): string {
+  return ts.isStringLiteral(statement.name) ? JSON.stringify(statement.name.text) : "global";
+}
+
+/** The names a statement inside an augmentation block declares. */
+function statementNames(statement: ts.Statement): string[] {
+  if (ts.isVariableStatement(statement)) return statement.declarationList.declarations.flatMap((d) => (ts.isIdentifier(d.name) ? [d.name.text] : []));
+  if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isModuleDeclaration(statement)) {
+    return statement.name !== undefined && ts.isIdentifier(statement.name) ? [statement.name.text] : [];
+  }
+  return [];
+}
+
+/** The names the augmentation blocks of `file` declare, by target. */
+function augmentedNames(file: ts.SourceFile): Map<string, Set<string>> {
+  const names = new Map<string, Set<string>>();
+  for (const statement of file.statements) {
+    if (!isAugmentation(statement) || statement.body === undefined || !ts.isModuleBlock(statement.body)) continue;
+    const target = augmentationTarget(statement);
+    const set = names.get(target) ?? new Set<string>();
+    for (const inner of statement.body.statements) for (const name of statementNames(inner)) set.add(name);
+    names.set(target, set);
+  }
+  return names;
+}
+
+/** Whether `code` may hold `declare global` or `declare module "m"` (a cheap test before parsing). */
+const MAY_AUGMENT = /\bdeclare\s+(?:global\b|module\s*["'])/;
+
+/**
+ * The earlier cells' declarations `previous` without the declarations, inside their
+ * `declare global` and `declare module "m"` blocks, of the names that the blocks of `cell` declare
+ * for the same target: in one program both would merge (a `const` declared twice is an error), but
+ * a cell run again, or edited, replaces its block. A block left empty goes.
+ */
+export function withoutReplacedAugmentations(previous: string, cell: string, javascript: boolean): string {
+  if (!MAY_AUGMENT.test(cell) || !MAY_AUGMENT.test(previous)) return previous;
+  const cellFile = ts.createSourceFile(javascript ? "cell.js" : "cell.ts", cell, ts.ScriptTarget.Latest, false, javascript ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+  const redeclared = augmentedNames(cellFile);
+  if (redeclared.size === 0) return previous;
+  const earlier = ts.createSourceFile("previous.d.ts", previous, ts.ScriptTarget.Latest, false);
+  const cuts: { readonly pos: number; readonly end: number }[] = [];
+  for (const statement of earlier.statements) {
+    if (!isAugmentation(statement)) continue;
+    const replaced = redeclared.get(augmentationTarget(statement));
+    const body = statement.body;
+    if (replaced === undefined || body === undefined || !ts.isModuleBlock(body)) continue;
+    const gone = body.statements.filter((inner) => statementNames(inner).some((name) => replaced.has(name)));
+    if (gone.length === body.statements.length) cuts.push(statement);
+    else cuts.push(...gone);
+  }
+  let text = previous;
+  for (const cut of cuts.reverse()) text = text.slice(0, cut.pos) + text.slice(cut.end);
+  return text;
 }

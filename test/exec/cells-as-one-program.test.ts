@@ -106,3 +106,18 @@ test("typescript: `declare global` in a cell adds to the globals for the later c
   assert.equal(valueOf(await engine.run("hits + misses")), 13);
   assert.equal(engine["prevDecl"].split("var hits").length - 1, 1);
 });
+
+test("typescript: a cell's `declare module` and `declare global` blocks, run again or edited, replace the names they declared before (both would merge in one program: a const declared twice is an error)", async () => {
+  const engine = newEngine("typescript");
+  const augment = (type: string) => `import * as fs from "fs";\ndeclare module "fs" { export const extra: ${type}; export const kept: boolean; }`;
+  valueOf(await engine.run(augment("number")));
+  valueOf(await engine.run("const n: number = fs.extra;"));
+  valueOf(await engine.run(augment("number")));
+  valueOf(await engine.run('declare module "fs" { export const extra: string; }'));
+  valueOf(await engine.run("const s: string = fs.extra;\nconst b: boolean = fs.kept;"));
+  assert.equal((await engine.run("const wrong: number = fs.extra;")).status, "error", "the edited block's type holds");
+  valueOf(await engine.run("declare global { interface Array<T> { label?: number } }"));
+  valueOf(await engine.run("declare global { interface Array<T> { label?: string } }"));
+  assert.equal(valueOf(await engine.run("const xs = [1];\nxs.label = 'edited';\nxs.label")), "edited");
+  assert.equal(engine["prevDecl"].split("label?").length - 1, 1, engine["prevDecl"]);
+});
