@@ -11,6 +11,7 @@ import * as path from "node:path";
 import ts = require("@tslab/typescript-for-tslab");
 import { CellProgram, MODULE_PREFIX, type CellFiles } from "./cell-program";
 import { cellTransformers, lastExpressionName } from "./cell-transformers";
+import { assignedGlobals } from "./declarations";
 import { keptDeclarations, withoutReplacedAugmentations } from "./kept-declarations";
 import type { SyntaxTreeCache } from "./syntax-tree-cache";
 
@@ -128,7 +129,7 @@ export class CellCompiler {
     return {
       diagnostics: [],
       output,
-      declOutput: declOutput + keptDeclarations(checker, files.cell, files.declarations),
+      declOutput: declOutput + assignedGlobals(checker, files.cell) + keptDeclarations(checker, files.cell, files.declarations),
       ...(hasValue ? { lastExpressionVar: valueName } : {}),
       hasToplevelAwait,
       ...(sideOutputs.length > 0 ? { sideOutputs } : {}),

@@ -13,6 +13,7 @@
  * compiler pass then turned into CommonJS), plus the import alias, which tslab miscompiled.
  */
 import ts = require("@tslab/typescript-for-tslab");
+import { isAugmentation } from "./declarations";
 import { isReference } from "./live-bindings";
 
 /** The name the cell's value is stored under: `tsLastExpr`, or `tsLastExprN` when the cell has that name. */
@@ -75,9 +76,7 @@ export function cellTransformers(checker: ts.TypeChecker, cellFileName: string, 
 
 /** Whether `node` is declared inside `declare global { … }` or `declare module "m" { … }`. */
 function inAugmentation(node: ts.Node): boolean {
-  for (let current: ts.Node | undefined = node.parent; current !== undefined; current = current.parent) {
-    if (ts.isModuleDeclaration(current) && ((current.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(current.name))) return true;
-  }
+  for (let current: ts.Node | undefined = node.parent; current !== undefined; current = current.parent) if (isAugmentation(current)) return true;
   return false;
 }
 

@@ -17,6 +17,11 @@
  */
 import ts = require("@tslab/typescript-for-tslab");
 
+/** `declare global { … }` or `declare module "m" { … }`: additions to the globals or to a module, which name nothing. */
+export function isAugmentation(node: ts.Node): boolean {
+  return ts.isModuleDeclaration(node) && ((node.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(node.name));
+}
+
 /** The names top-level statements of a declaration file declare. */
 function declaredNames(statements: readonly ts.Statement[]): Set<string> {
   const names = new Set<string>();
@@ -26,6 +31,7 @@ function declaredNames(statements: readonly ts.Statement[]): Set<string> {
   };
   for (const statement of statements) {
     if (ts.isVariableStatement(statement)) for (const declaration of statement.declarationList.declarations) addBinding(declaration.name);
+    else if (isAugmentation(statement)) continue;
     else if (ts.isImportEqualsDeclaration(statement) || ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement) || ts.isModuleDeclaration(statement)) {
       if (statement.name !== undefined && ts.isIdentifier(statement.name)) names.add(statement.name.text);
     } else if (ts.isImportDeclaration(statement)) {
@@ -43,7 +49,7 @@ function declaredNames(statements: readonly ts.Statement[]): Set<string> {
 type DroppedDeclaration = ts.ImportEqualsDeclaration | ts.ModuleDeclaration;
 
 function isDroppedByTslab(statement: ts.Statement): statement is DroppedDeclaration {
-  return ts.isImportEqualsDeclaration(statement) || (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name));
+  return ts.isImportEqualsDeclaration(statement) || (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name) && !isAugmentation(statement));
 }
 
 /**
@@ -114,15 +120,36 @@ export function objectNamespacesAsValues(declarations: string): string {
   const file = ts.createSourceFile("cell.d.ts", declarations, ts.ScriptTarget.Latest, true);
   const count = new Map<string, number>();
   for (const statement of file.statements) {
+    if (isAugmentation(statement)) continue;
     const name = (statement as { name?: ts.Node }).name;
     if (name !== undefined && ts.isIdentifier(name)) count.set(name.text, (count.get(name.text) ?? 0) + 1);
   }
   let rewritten = declarations;
   for (const statement of [...file.statements].reverse()) {
-    if (!ts.isModuleDeclaration(statement) || !ts.isIdentifier(statement.name) || count.get(statement.name.text) !== 1) continue;
+    if (!ts.isModuleDeclaration(statement) || isAugmentation(statement) || !ts.isIdentifier(statement.name) || count.get(statement.name.text) !== 1) continue;
     const exported = statement.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword) === true;
     const replacement = `${exported ? "export" : "declare"} let ${statement.name.text}: any;`;
     rewritten = `${rewritten.slice(0, statement.getStart(file))}${replacement}${rewritten.slice(statement.end)}`;
   }
   return rewritten;
+}
+
+/**
+ * The globals a JavaScript cell made by assignment (`globalThis.x = …`), which the compiler knows in
+ * that cell only, declared for the next cells (`declare global { var x: T }`, with the type the
+ * checker gives it, or `any` when that type has no name outside the cell).
+ */
+export function assignedGlobals(checker: ts.TypeChecker, cell: ts.SourceFile): string {
+  // The binder records them as the exports of a `globalThis` symbol of the file.
+  const augmentations = (cell as unknown as { jsGlobalAugmentations?: ts.SymbolTable }).jsGlobalAugmentations;
+  const assigned = augmentations?.get("globalThis" as ts.__String)?.exports;
+  if (assigned === undefined || assigned.size === 0) return "";
+  const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
+  const lines: string[] = [];
+  assigned.forEach((symbol, name) => {
+    const node = checker.typeToTypeNode(checker.getTypeOfSymbol(symbol), cell, ts.NodeBuilderFlags.NoTruncation);
+    const type = node === undefined ? "any" : printer.printNode(ts.EmitHint.Unspecified, node, cell);
+    lines.push(`    var ${name as string}: ${type};`);
+  });
+  return `declare global {\n${lines.join("\n")}\n}\n`;
 }

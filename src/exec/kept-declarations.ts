@@ -10,6 +10,7 @@
  * replaces its block.
  */
 import ts = require("@tslab/typescript-for-tslab");
+import { isAugmentation } from "./declarations";
 
 /** What a cell's own declaration of a name leaves of an earlier one. */
 interface Keep {
@@ -140,11 +141,6 @@ function importWithNames(statement: ts.ImportDeclaration, names: ReadonlySet<str
   return factory.updateImportDeclaration(statement, statement.modifiers, factory.updateImportClause(clause, clause.isTypeOnly, name, bindings), statement.moduleSpecifier, statement.assertClause);
 }
 
-/** `declare global { … }` or `declare module "m" { … }`. */
-function isAugmentation(statement: ts.Statement): statement is ts.ModuleDeclaration {
-  return ts.isModuleDeclaration(statement) && ((statement.flags & ts.NodeFlags.GlobalAugmentation) !== 0 || ts.isStringLiteral(statement.name));
-}
-
 /** What an augmentation adds to: `global`, or the module's name in quotes. */
 function augmentationTarget(statement: ts.ModuleDeclaration): string {
   return ts.isStringLiteral(statement.name) ? JSON.stringify(statement.name.text) : "global";
@@ -159,37 +155,50 @@ function statementNames(statement: ts.Statement): string[] {
   return [];
 }
 
-/** The names the augmentation blocks of `file` declare, by target. */
-function augmentedNames(file: ts.SourceFile): Map<string, Set<string>> {
+/** The names the augmentation blocks of `file` declare, by target, and (JavaScript) the globals it assigns (`globalThis.x = …`). */
+function augmentedNames(file: ts.SourceFile, javascript: boolean): Map<string, Set<string>> {
   const names = new Map<string, Set<string>>();
-  for (const statement of file.statements) {
-    if (!isAugmentation(statement) || statement.body === undefined || !ts.isModuleBlock(statement.body)) continue;
-    const target = augmentationTarget(statement);
+  const add = (target: string, name: string): void => {
     const set = names.get(target) ?? new Set<string>();
-    for (const inner of statement.body.statements) for (const name of statementNames(inner)) set.add(name);
+    set.add(name);
     names.set(target, set);
+  };
+  for (const statement of file.statements) {
+    if (!ts.isModuleDeclaration(statement) || !isAugmentation(statement) || statement.body === undefined || !ts.isModuleBlock(statement.body)) continue;
+    for (const inner of statement.body.statements) for (const name of statementNames(inner)) add(augmentationTarget(statement), name);
   }
+  const assignments = (node: ts.Node): void => {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left) && ts.isIdentifier(node.left.expression) && node.left.expression.text === "globalThis") {
+      add("global", node.left.name.text);
+    }
+    ts.forEachChild(node, assignments);
+  };
+  if (javascript) assignments(file);
   return names;
 }
 
 /** Whether `code` may hold `declare global` or `declare module "m"` (a cheap test before parsing). */
 const MAY_AUGMENT = /\bdeclare\s+(?:global\b|module\s*["'])/;
 
+/** Whether JavaScript `code` may assign a global (`globalThis.x = …`). */
+const MAY_ASSIGN_GLOBAL = /\bglobalThis\s*\.\s*[\w$]+\s*=(?!=)/;
+
 /**
  * The earlier cells' declarations `previous` without the declarations, inside their
  * `declare global` and `declare module "m"` blocks, of the names that the blocks of `cell` declare
- * for the same target: in one program both would merge (a `const` declared twice is an error), but
- * a cell run again, or edited, replaces its block. A block left empty goes.
+ * (or, in JavaScript, the globals it assigns) for the same target: in one program both would
+ * merge (a `const` declared twice is an error), but a cell run again, or edited, replaces its
+ * block. A block left empty goes.
  */
 export function withoutReplacedAugmentations(previous: string, cell: string, javascript: boolean): string {
-  if (!MAY_AUGMENT.test(cell) || !MAY_AUGMENT.test(previous)) return previous;
+  if (!MAY_AUGMENT.test(previous) || !(MAY_AUGMENT.test(cell) || (javascript && MAY_ASSIGN_GLOBAL.test(cell)))) return previous;
   const cellFile = ts.createSourceFile(javascript ? "cell.js" : "cell.ts", cell, ts.ScriptTarget.Latest, false, javascript ? ts.ScriptKind.JS : ts.ScriptKind.TS);
-  const redeclared = augmentedNames(cellFile);
+  const redeclared = augmentedNames(cellFile, javascript);
   if (redeclared.size === 0) return previous;
   const earlier = ts.createSourceFile("previous.d.ts", previous, ts.ScriptTarget.Latest, false);
   const cuts: { readonly pos: number; readonly end: number }[] = [];
   for (const statement of earlier.statements) {
-    if (!isAugmentation(statement)) continue;
+    if (!ts.isModuleDeclaration(statement) || !isAugmentation(statement)) continue;
     const replaced = redeclared.get(augmentationTarget(statement));
     const body = statement.body;
     if (replaced === undefined || body === undefined || !ts.isModuleBlock(body)) continue;

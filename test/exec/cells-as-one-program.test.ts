@@ -121,3 +121,15 @@ test("typescript: a cell's `declare module` and `declare global` blocks, run aga
   assert.equal(valueOf(await engine.run("const xs = [1];\nxs.label = 'edited';\nxs.label")), "edited");
   assert.equal(engine["prevDecl"].split("label?").length - 1, 1, engine["prevDecl"]);
 });
+
+test("javascript: a global a cell assigns (`globalThis.x = …`) is known to later cells with its type, which a later assignment replaces (it was \"Cannot find name\")", async () => {
+  const engine = newEngine("javascript");
+  valueOf(await engine.run("class Unit { size = 2; }\nglobalThis.runs = 1;\nglobalThis.unit = new Unit();\nglobalThis.anonymous = new (class { z = 3; })();"));
+  assert.equal(valueOf(await engine.run("runs + unit.size + anonymous.z")), 6);
+  assert.equal((await engine.run("unit.missing.length")).status, "error", "the global keeps its class type");
+  valueOf(await engine.run("globalThis.runs = 'now text';"));
+  assert.equal(valueOf(await engine.run("runs.toUpperCase()")), "NOW TEXT");
+  valueOf(await engine.run("let plain = { a: 1 };"));
+  assert.equal(valueOf(await engine.run("plain.a + runs.length")), 9);
+  assert.equal(engine["prevDecl"].split("var runs").length - 1, 1, engine["prevDecl"]);
+});
