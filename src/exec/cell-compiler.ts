@@ -94,11 +94,13 @@ export class CellCompiler {
   /**
    * Builds the first program (an empty cell after no declarations) and binds every file in it:
    * the work of the libraries and `@types` that all later programs reuse, done before the first
-   * cell arrives. The empty cell is neither checked nor emitted (the first cell's own program
-   * needs a type checker of its own anyway), which is all `convert("", "")` would add.
+   * cell arrives. Binding comes with making a type checker; that checker is made as the next
+   * program's (spare-checker.ts), so the first cell's program takes it instead of making another
+   * (when the compiler has no hook, the program's own checker binds the files). The empty cell is
+   * neither checked nor emitted.
    */
   warmUp(): void {
-    this.program.update("", "").program.getTypeChecker();
+    this.program.warmUp();
   }
 
   /** Checks and compiles `code` after the earlier cells' declarations `previous`. */

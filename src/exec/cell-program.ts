@@ -109,6 +109,12 @@ export class CellProgram {
     return { program, cell: cellFile, declarations: declarationFile };
   }
 
+  /** Builds the program of an empty cell and binds its files, making the next program's type checker with them when it can (see {@link CellCompiler.warmUp}). */
+  warmUp(): void {
+    const { program } = this.update("", "");
+    if (!this.spareChecker.prepare(program)) program.getTypeChecker();
+  }
+
   /**
    * Makes the next program's type checker once this turn of the event loop is over (the kernel is
    * then waiting for its next request); the pending work does not keep the process alive.

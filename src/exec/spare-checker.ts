@@ -63,18 +63,21 @@ export class SpareChecker {
 
   /**
    * Makes the next program's checker from `program` (the last one), unless one waits or the
-   * compiler has no hook. For idle time: it costs about what the checker of a cell costs.
+   * compiler has no hook; tells whether one waits now. For idle time: it costs about what the
+   * checker of a cell costs.
    */
-  prepare(program: ts.Program): void {
-    if (this.spare !== undefined || !spareHookWorks()) return;
+  prepare(program: ts.Program): boolean {
+    if (this.spare !== undefined) return true;
+    if (!spareHookWorks()) return false;
     const files: ts.SourceFile[] = [];
     for (const file of program.getSourceFiles()) {
       if (!this.inMemory(file.fileName)) files.push(file);
-      else if (!this.addsNoGlobals(file)) return;
+      else if (!this.addsNoGlobals(file)) return false;
     }
     const host = { current: program };
     const forwarding = new Proxy(program, { get: (_target, key) => Reflect.get(host.current, key) as unknown });
     this.spare = { checker: internals.createTypeChecker(forwarding), host, files };
+    return true;
   }
 
   /** Lets `program`, just made, take the spare checker when it asks for its checker. */
