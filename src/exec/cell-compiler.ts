@@ -11,7 +11,7 @@ import * as path from "node:path";
 import ts = require("@tslab/typescript-for-tslab");
 import { CellProgram, MODULE_PREFIX, type CellFiles } from "./cell-program";
 import { cellTransformers, lastExpressionName } from "./cell-transformers";
-import { assignedGlobals } from "./declarations";
+import { assignedGlobals, isAugmentation } from "./declarations";
 import { keptDeclarations, withoutReplacedAugmentations } from "./kept-declarations";
 import type { SyntaxTreeCache } from "./syntax-tree-cache";
 
@@ -274,7 +274,7 @@ function declaredNames(statements: readonly ts.Statement[]): Set<string> {
       if (statement.name !== undefined) names.add(statement.name.text);
     } else if (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name)) {
       // `declare global { … }` declares no name: it adds to the globals.
-      if ((statement.flags & ts.NodeFlags.GlobalAugmentation) === 0) names.add(statement.name.text);
+      if (!isAugmentation(statement)) names.add(statement.name.text);
     } else if (ts.isImportDeclaration(statement) && statement.importClause !== undefined) {
       const clause = statement.importClause;
       if (clause.name !== undefined) names.add(clause.name.text);

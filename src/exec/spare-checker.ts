@@ -9,8 +9,8 @@
  * one, through a host that it then points at the next program (the compiler asks the hook added by
  * compiler-patch.ts). The checker is given to that program only if the next program's other files
  * are the very same parsed files, and its two in-memory files add nothing to the globals (no
- * `declare global`, no `declare module`, no UMD globals); otherwise the program makes its own, as
- * without the hook. A spare checker serves one program.
+ * `declare global`, no `declare module`, no UMD or JavaScript globals); otherwise the program
+ * makes its own, as without the hook. A spare checker serves one program.
  */
 import ts = require("@tslab/typescript-for-tslab");
 
