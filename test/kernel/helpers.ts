@@ -13,6 +13,24 @@ export const PYTHON = "/usr/bin/python3";
 /** The directory holding the Python test scripts (the sources, not dist/). */
 export const SCRIPTS_DIR = path.resolve(__dirname, "..", "..", "..", "test", "kernel");
 
+/**
+ * Python source of `execute(kc, code, pause=0)`, for test clients: runs a cell through
+ * jupyter_client and returns its status, `text/plain` results and error values, after waiting
+ * `pause` seconds (the kernel is then idle, as while a person reads the result).
+ */
+export const PYTHON_EXECUTE = String.raw`
+def execute(kc, code, pause=0):
+    outputs, errors = [], []
+    def hook(msg):
+        if msg["msg_type"] == "execute_result":
+            outputs.append(msg["content"]["data"]["text/plain"])
+        elif msg["msg_type"] == "error":
+            errors.append(msg["content"]["evalue"])
+    reply = kc.execute_interactive(code, timeout=120, output_hook=hook)
+    time.sleep(pause)
+    return {"status": reply["content"]["status"], "outputs": outputs, "errors": errors}
+`;
+
 /** A temporary JUPYTER_DATA_DIR with the tunelab kernelspecs installed. */
 export function temporaryKernelspecs(): { readonly dataDir: string; readonly env: NodeJS.ProcessEnv; cleanup(): void } {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tunelab-jupyter-"));

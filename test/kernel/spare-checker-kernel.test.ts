@@ -9,22 +9,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { PYTHON, run, temporaryKernelspecs } from "./helpers";
+import { PYTHON, PYTHON_EXECUTE, run, temporaryKernelspecs } from "./helpers";
 
 const CLIENT = String.raw`
 import json, sys, time
 from jupyter_client import KernelManager
 
-def execute(kc, code):
-    outputs, errors = [], []
-    def hook(msg):
-        if msg["msg_type"] == "execute_result":
-            outputs.append(msg["content"]["data"]["text/plain"])
-        elif msg["msg_type"] == "error":
-            errors.append(msg["content"]["evalue"])
-    reply = kc.execute_interactive(code, timeout=120, output_hook=hook)
-    time.sleep(0.05)  # a person reads the result: the kernel is idle
-    return {"status": reply["content"]["status"], "outputs": outputs, "errors": errors}
+${PYTHON_EXECUTE}
 
 with open(sys.argv[1], "w") as log:
     km = KernelManager(kernel_name="tunelab")
@@ -32,13 +23,13 @@ with open(sys.argv[1], "w") as log:
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=120)
-    cells = [execute(kc, code) for code in json.loads(sys.argv[2])]
+    cells = [execute(kc, code, 0.05) for code in json.loads(sys.argv[2])]
     msg_id = kc.complete("pt.", 3)
     while True:
         reply = kc.get_shell_msg(timeout=120)
         if reply["parent_header"].get("msg_id") == msg_id:
             break
-    cells.append(execute(kc, "pt.x * 2"))
+    cells.append(execute(kc, "pt.x * 2", 0.05))
     kc.stop_channels()
     km.shutdown_kernel(now=False)
 print(json.dumps({"cells": cells, "matches": reply["content"]["matches"]}))

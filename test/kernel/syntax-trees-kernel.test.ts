@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { PYTHON, run, temporaryKernelspecs } from "./helpers";
+import { PYTHON, PYTHON_EXECUTE, run, temporaryKernelspecs } from "./helpers";
 
 const CLIENT = String.raw`
 import json, os, sys, time
@@ -17,15 +17,7 @@ from jupyter_client import KernelManager
 pack_dir = sys.argv[1]
 log_path = sys.argv[2]
 
-def execute(kc, code):
-    outputs, errors = [], []
-    def hook(msg):
-        if msg["msg_type"] == "execute_result":
-            outputs.append(msg["content"]["data"]["text/plain"])
-        elif msg["msg_type"] == "error":
-            errors.append(msg["content"]["evalue"])
-    reply = kc.execute_interactive(code, timeout=120, output_hook=hook)
-    return {"status": reply["content"]["status"], "outputs": outputs, "errors": errors}
+${PYTHON_EXECUTE}
 
 def packs():
     return [name for name in os.listdir(pack_dir) if name.endswith(".trees")] if os.path.isdir(pack_dir) else []
