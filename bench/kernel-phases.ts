@@ -58,10 +58,9 @@ interface CompilerTimers {
 async function child(): Promise<void> {
   const start = performance.now();
   const cpuStart = cpuMs();
-  const { codeCacheDir, COMPILER_MODULE, loadWithCodeCache, prefetchCodeCache, readAheadFile, syntaxTreePackFile } = require("../src/exec/code-cache") as typeof import("../src/exec/code-cache");
+  const { codeCacheDir, COMPILER_MODULE, loadWithCodeCache, prefetchCompilerCaches } = require("../src/exec/code-cache") as typeof import("../src/exec/code-cache");
   // As the kernel does (src/cli.ts, src/kernel/kernel.ts, cell-runner.ts), but with nothing to do while the files are read.
-  readAheadFile(syntaxTreePackFile(codeCacheDir()));
-  await prefetchCodeCache(COMPILER_MODULE, codeCacheDir());
+  await prefetchCompilerCaches(codeCacheDir());
   const compilerFilesRead = performance.now();
   const cached = loadWithCodeCache(COMPILER_MODULE, codeCacheDir());
   // The compiler's own timers (internal: not in its declarations).

@@ -101,13 +101,8 @@ async function main(argv: readonly string[]): Promise<void> {
       const connectionFile = values["connection-file"];
       if (connectionFile === undefined) fail("kernel needs --connection-file FILE (Jupyter passes {connection_file})");
       // The compiler's files and the syntax tree cache are read on the thread pool while the kernel's modules load.
-      const { codeCacheDir, COMPILER_MODULE, prefetchCodeCache, readAheadFile, syntaxTreePackFile } = await import("./exec/code-cache");
-      void prefetchCodeCache(COMPILER_MODULE, codeCacheDir());
-      try {
-        readAheadFile(syntaxTreePackFile(codeCacheDir()));
-      } catch {
-        // No compiler to name the pack after: the kernel reports that when it loads the compiler.
-      }
+      const { codeCacheDir, prefetchCompilerCaches } = await import("./exec/code-cache");
+      void prefetchCompilerCaches(codeCacheDir());
       const { startKernel } = await import("./kernel/kernel");
       await startKernel({
         connectionFile,

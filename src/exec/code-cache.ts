@@ -14,7 +14,10 @@
  * non-ASCII UTF-16 unit written as a `\uXXXX` escape, which means the same in comments, string
  * and regular expression literals, template literals' values and identifiers (astral identifiers
  * excepted); only raw template strings and `Function.prototype.toString` show the escapes. That
- * source is kept beside the cache (`….ascii.js`) and read as Latin-1 the next time.
+ * source, already inside CommonJS's function wrapper (`Module.wrap`), is kept beside the cache
+ * (`….ascii.js`) and read as Latin-1 the next time: V8 then compiles the very string read, where
+ * wrapping it would make V8 copy 8 MB into its heap first (page faults are most of that cost on
+ * a virtual machine).
  *
  * A module may be changed as it loads (`SOURCE_PATCHES`: the compiler's, compiler-patch.ts); its
  * ASCII copy then holds the changed source, and the names of the copy and the cache say which patch.
@@ -33,11 +36,11 @@ import { log } from "../common/log";
 import { applyPatch, SPARE_CHECKER_PATCH, type SourcePatch } from "./compiler-patch";
 
 /**
- * Part of every cache's key: caches made from the UTF-8 text of a module that is not ASCII (before
- * the ASCII copies) have other names, so kernels of both kinds sharing one installation do not
- * reject and rewrite each other's cache.
+ * Part of every cache's key: caches made from other texts of a module (its UTF-8 text before the
+ * ASCII copies, the copies before they held the wrapper) have other names, so kernels of both
+ * kinds sharing one installation do not reject and rewrite each other's cache.
  */
-const CACHE_FORMAT = "one-byte source";
+const CACHE_FORMAT = "wrapped one-byte source";
 
 /** The compiler's package, the module the kernel loads with a code cache. */
 export const COMPILER_MODULE = "@tslab/typescript-for-tslab";
@@ -51,7 +54,7 @@ export interface CachedModule {
   readonly cacheFile: string | undefined;
   /** Whether V8 used a cache written earlier. */
   readonly cacheUsed: boolean;
-  /** Writes the code cache, with the functions compiled so far, unless an accepted one exists (and the module's ASCII copy, if it is not ASCII and has none). */
+  /** Writes the code cache, with the functions compiled so far, unless an accepted one exists (and the module's wrapped ASCII copy, when it has none). */
   save(): void;
 }
 
@@ -78,9 +81,11 @@ export function loadWithCodeCache(id: string, cacheDir: string): CachedModule {
   const { cacheFile, asciiFile } = cacheFiles(file, cacheDir, patch);
   const ahead = readAhead.get(file)?.files;
   readAhead.delete(file);
-  const { source, asciiCopy }: { source: string; asciiCopy?: string } = ahead?.ascii !== undefined ? { source: ahead.ascii.toString("latin1") } : oneByteSource(file, asciiFile, patch);
+  const copy = ahead?.ascii !== undefined ? ahead.ascii.toString("latin1") : readCopy(asciiFile);
+  if (copy !== undefined && !isWrapped(copy)) log(`the ASCII copy ${asciiFile} is damaged (not one whole wrapped module); it is rewritten`);
+  const { wrapped, asciiCopy }: { wrapped: string; asciiCopy?: string } = copy !== undefined && isWrapped(copy) ? { wrapped: copy } : wrappedOneByteSource(file, patch);
   const cachedData = ahead !== undefined ? ahead.cache : readCache(cacheFile);
-  const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
+  const script = new vm.Script(wrapped, { filename: file, ...(cachedData === undefined ? {} : { cachedData }) });
   const cacheUsed = cachedData !== undefined && script.cachedDataRejected !== true;
   if (cachedData !== undefined && !cacheUsed) log(`code cache ${cacheFile} was rejected by V8; it is rewritten`);
 
@@ -167,6 +172,24 @@ export function prefetchCodeCache(id: string, cacheDir: string): Promise<void> {
   return entry.done;
 }
 
+/**
+ * Starts reading what loading the compiler and building the first program read from `cacheDir`:
+ * the compiler's code cache and ASCII copy ({@link prefetchCodeCache}) and the syntax tree pack
+ * ({@link readAheadFile}). Resolves when all the reads ended (they run side by side on the thread
+ * pool); the kernel loads the compiler then, so that none of it is read again on the main thread.
+ * Calling it again returns promises of the same reads.
+ */
+export function prefetchCompilerCaches(cacheDir: string): Promise<unknown> {
+  let treePack: Promise<void>;
+  try {
+    treePack = readAheadFile(syntaxTreePackFile(cacheDir));
+  } catch {
+    // No compiler to name the pack after: the kernel reports that when it loads the compiler.
+    treePack = Promise.resolve();
+  }
+  return Promise.all([prefetchCodeCache(COMPILER_MODULE, cacheDir), treePack]);
+}
+
 /** Length of the SHA-1 digest that ends a cache file written by {@link withTrailingSha1}. */
 const SHA1_BYTES = 20;
 
@@ -184,6 +207,7 @@ export function intactPart(file: Buffer): Buffer | undefined {
 
 /** A cache file read ahead: `data` is the part before its digest when that digest matched, `undefined` when it did not or the file could not be read. */
 interface ReadAheadFile {
+  readonly done: Promise<void>;
   ended: boolean;
   data: Buffer | undefined;
 }
@@ -193,25 +217,24 @@ const filesReadAhead = new Map<string, ReadAheadFile>();
 
 /**
  * Starts reading `file`, written by {@link withTrailingSha1} (another cache of the kernel: the
- * syntax tree pack), and checking its digest, both on libuv's thread pool; {@link takeReadAhead}
- * gives what was read. A missing file is not an error.
+ * syntax tree pack), on libuv's thread pool, and checks its digest once read (5 MB: a few ms of
+ * the main thread, which is waiting for the compiler's files then); {@link takeReadAhead} gives
+ * what was read. Resolves when that is done; a missing file is not an error. Calling it again for
+ * the same file returns the same promise.
  */
-export function readAheadFile(file: string): void {
-  if (filesReadAhead.has(file)) return;
-  const entry: ReadAheadFile = { ended: false, data: undefined };
-  filesReadAhead.set(file, entry);
-  void readWhole(file)
-    .then(async (bytes) => {
-      if (bytes === undefined || bytes.length < SHA1_BYTES) return undefined;
-      const data = bytes.subarray(0, bytes.length - SHA1_BYTES);
-      const digest = Buffer.from(await globalThis.crypto.subtle.digest("SHA-1", data));
-      return digest.equals(bytes.subarray(bytes.length - SHA1_BYTES)) ? data : undefined;
-    })
-    .catch(() => undefined)
-    .then((data) => {
+export function readAheadFile(file: string): Promise<void> {
+  const known = filesReadAhead.get(file);
+  if (known !== undefined) return known.done;
+  const entry: ReadAheadFile = {
+    ended: false,
+    data: undefined,
+    done: readWhole(file).then((bytes) => {
       entry.ended = true;
-      entry.data = data;
-    });
+      entry.data = bytes === undefined ? undefined : intactPart(bytes);
+    }),
+  };
+  filesReadAhead.set(file, entry);
+  return entry.done;
 }
 
 /**
@@ -277,24 +300,32 @@ export function readWhole(file: string): Promise<Buffer | undefined> {
 }
 
 /**
- * The source of `file` as a one-byte string, changed by `patch`: the ASCII copy in `asciiFile`
- * when there is one, else the file with its non-ASCII units escaped and `patch` applied
- * (`asciiCopy`: to be written to `asciiFile`, when it differs from the file). A patch whose text
- * is not found is logged and left out.
+ * The source of `file` inside CommonJS's function wrapper, as a one-byte string (its non-ASCII
+ * units escaped), changed by `patch`; it is also the `asciiCopy` to keep. A patch whose text is
+ * not found is logged and left out.
  */
-function oneByteSource(file: string, asciiFile: string, patch: SourcePatch | undefined): { source: string; asciiCopy?: string } {
-  try {
-    return { source: readFileSync(asciiFile, "latin1") };
-  } catch {
-    // No copy yet (or the cache folder cannot be read): the file itself.
-  }
+function wrappedOneByteSource(file: string, patch: SourcePatch | undefined): { wrapped: string; asciiCopy: string } {
   const bytes = readFileSync(file);
-  const ascii = isAscii(bytes);
-  const text = ascii ? bytes.toString("latin1") : bytes.toString("utf8").replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const text = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8").replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
   const patched = patch === undefined ? undefined : applyPatch(text, patch);
   if (patch !== undefined && patched === undefined) log(`the compiler patch ${patch.key} does not apply to ${file}; it is loaded unchanged`);
-  const source = patched ?? text;
-  return ascii && patched === undefined ? { source } : { source, asciiCopy: source };
+  const wrapped = Module.wrap(patched ?? text);
+  return { wrapped, asciiCopy: wrapped };
+}
+
+/** Whether `source` is a whole module in CommonJS's function wrapper (an ASCII copy cut short is not). */
+function isWrapped(source: string): boolean {
+  const [head, tail] = (Module as unknown as { wrapper: readonly [string, string] }).wrapper;
+  return source.startsWith(head) && source.endsWith(tail);
+}
+
+/** The ASCII copy kept in `file`, if there is one (as Latin-1: one byte per character). */
+function readCopy(file: string): string | undefined {
+  try {
+    return readFileSync(file, "latin1");
+  } catch {
+    return undefined; // no copy yet, or the cache folder cannot be read
+  }
 }
 
 function readCache(file: string): Buffer | undefined {

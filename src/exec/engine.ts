@@ -125,6 +125,11 @@ export class Engine {
     return this.compiler.syntaxTrees?.hits ?? 0;
   }
 
+  /** Whether the syntax tree pack was read ahead, before the compiler loaded (code-cache.ts `readAheadFile`). */
+  get syntaxTreePackReadAhead(): boolean {
+    return this.compiler.syntaxTrees?.packReadAhead ?? false;
+  }
+
   /** How many of the compiler's programs took a type checker made between cells, of how many (spare-checker.ts). */
   get checkersMadeAhead(): { readonly programs: number; readonly served: number } {
     return this.compiler.checkersMadeAhead;

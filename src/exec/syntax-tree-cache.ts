@@ -14,8 +14,8 @@
  * taken from the pack only when its size and modification time, the compiler, the parse options
  * and whether documentation comments were dropped (doc-comments.ts) are those it was encoded with.
  *
- * `tunelab kernel` reads the pack ahead and checks its digest on libuv's thread pool
- * (`readAheadFile`). Trees parsed because the pack lacked them are parsed again and encoded after
+ * `tunelab kernel` reads the pack ahead on libuv's thread pool, and checks its digest, before it
+ * loads the compiler (`readAheadFile`). Trees parsed because the pack lacked them are parsed again and encoded after
  * the cell, one file per turn of the event loop ({@link SyntaxTreeCache.saveBetweenTurns}; `tunelab
  * warm-up` does it at once), and written with the pack's other entries that still match their
  * files. Any failure to read or write the pack only costs the time it would have saved.
@@ -96,6 +96,8 @@ export class SyntaxTreeCache {
   hits = 0;
   /** Time spent rebuilding them, ms. */
   rebuildMs = 0;
+  /** Whether the pack was read (and its digest checked) ahead, before the compiler loaded (`readAheadFile`). */
+  packReadAhead = false;
 
   /**
    * @param packFile the pack (see {@link syntaxTreePackFile})
@@ -202,7 +204,10 @@ export class SyntaxTreeCache {
       data = intactPart(bytes);
     } else if (ahead === undefined) {
       if (!existsSync(this.packFile)) return;
-    } else data = ahead;
+    } else {
+      data = ahead;
+      this.packReadAhead = true;
+    }
     if (data === undefined) return void log(`syntax tree cache ${this.packFile} could not be read (its digest does not match: damaged, cut, or of an older format); it is rewritten`);
     this.adopt(data);
   }

@@ -83,7 +83,7 @@ export class CellRunner {
       this.saveCodeCache = loadCompiler();
       const { Engine: EngineClass } = require("../exec/engine") as typeof import("../exec/engine");
       this.engineInstance = new EngineClass(this.language, process.cwd());
-      log(`compiler ready in ${Math.round(performance.now() - startedMs)} ms, ${Math.round(performance.now())} ms after launch (${this.engineInstance.syntaxTreesFromCache} syntax trees from the cache)`);
+      log(`compiler ready in ${Math.round(performance.now() - startedMs)} ms, ${Math.round(performance.now())} ms after launch (${this.engineInstance.syntaxTreesFromCache} syntax trees from the cache${this.engineInstance.syntaxTreePackReadAhead ? ", read ahead" : ""})`);
     }
     return this.engineInstance;
   }

@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import type { Language } from "../exec/engine";
-import { codeCacheDir, COMPILER_MODULE, prefetchCodeCache } from "../exec/code-cache";
+import { codeCacheDir, prefetchCompilerCaches } from "../exec/code-cache";
 import { CellScope, installOutputRouting } from "../exec/output";
 import { toMimeBundle } from "../exec/display";
 import { createSharedState, LEFTOVER_WORK, SharedSlot, TRANSPORT_REQUESTS, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
@@ -183,10 +183,10 @@ export class Kernel {
       process.on("unhandledRejection", (reason) => reportStray("Unhandled promise rejection", reason));
       guardProcessExit();
       // Load the compiler while the transport thread binds the sockets (kernel_info is answered
-      // there), once its files are read (on the thread pool; `tunelab kernel` starts the reads
-      // first thing); requests for this thread wait in the queue meanwhile. The magics that load
+      // there), once its files and the syntax tree pack are read (on the thread pool; `tunelab
+      // kernel` starts the reads first thing); requests for this thread wait in the queue meanwhile. The magics that load
       // the tuning engine come after, when the first cells have had their turn.
-      void prefetchCodeCache(COMPILER_MODULE, codeCacheDir()).then(() => {
+      void prefetchCompilerCaches(codeCacheDir()).then(() => {
         void this.cells.engine;
         setImmediate(() => void this.cells.magics);
       });

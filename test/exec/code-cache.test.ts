@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
+import Module from "node:module";
 import { codeCacheDir, loadWithCodeCache } from "../../src/exec/code-cache";
 
 /** A module that requires a sibling by a relative path and reports its own file names. */
@@ -54,9 +55,11 @@ test("a module loaded with a code cache works, is the one require returns, and w
     assert.equal(first.cacheUsed, false, "no cache existed");
     assert.equal(readdirSync(dir).includes("cache"), false, "nothing is written before save()");
     first.save();
-    const written = readdirSync(cacheDir);
-    assert.equal(written.length, 1);
-    assert.match(written[0] as string, /^main-[0-9a-f]{16}\.v8cache$/);
+    const written = readdirSync(cacheDir).sort();
+    assert.equal(written.length, 2);
+    assert.match(written[0] as string, /^main-[0-9a-f]{16}\.ascii\.js$/);
+    assert.match(written[1] as string, /^main-[0-9a-f]{16}\.v8cache$/);
+    assert.equal(readFileSync(path.join(cacheDir, written[0] as string), "latin1"), Module.wrap(readFileSync(file, "latin1")), "the copy is the module in CommonJS's wrapper, the text V8 compiles");
 
     const again = loadWithCodeCache(file, cacheDir);
     assert.equal(again.cacheFile, undefined, "an already loaded module is left as it is");
@@ -72,10 +75,24 @@ test("a damaged cache is rejected, the module still loads, and save() rewrites t
     const file = writeModule(dir);
     const cacheDir = path.join(dir, "cache");
     assert.deepEqual(loadInNewProcess(file, cacheDir), { used: false, value: 20 });
-    const cacheFile = path.join(cacheDir, readdirSync(cacheDir)[0] as string);
+    const cacheFile = path.join(cacheDir, readdirSync(cacheDir).find((name) => name.endsWith(".v8cache")) as string);
     writeFileSync(cacheFile, Buffer.from("not a V8 code cache"));
     assert.deepEqual(loadInNewProcess(file, cacheDir), { used: false, value: 20 }, "V8 rejects the damaged cache");
     assert.notEqual(readFileSync(cacheFile).toString(), "not a V8 code cache", "the damaged cache was rewritten");
+    assert.deepEqual(loadInNewProcess(file, cacheDir), { used: true, value: 20 });
+  });
+});
+
+test("an ASCII copy cut short is not compiled: the module loads from its file, with its cache, and the copy is rewritten", () => {
+  withTemporaryDir((dir) => {
+    const file = writeModule(dir);
+    const cacheDir = path.join(dir, "cache");
+    assert.deepEqual(loadInNewProcess(file, cacheDir), { used: false, value: 20 });
+    const copyFile = path.join(cacheDir, readdirSync(cacheDir).find((name) => name.endsWith(".ascii.js")) as string);
+    const whole = readFileSync(copyFile);
+    writeFileSync(copyFile, whole.subarray(0, whole.length - 10));
+    assert.deepEqual(loadInNewProcess(file, cacheDir), { used: true, value: 20 }, "the text made again from the file is the one the cache was made for");
+    assert.deepEqual(readFileSync(copyFile), whole, "the copy was rewritten");
     assert.deepEqual(loadInNewProcess(file, cacheDir), { used: true, value: 20 });
   });
 });
