@@ -89,6 +89,20 @@ function isErasedType(node: ts.Node): boolean {
   return modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.DeclareKeyword) === true;
 }
 
+/**
+ * `expression`, kept from taking the name of the variable it is stored in: `const v = () => 1`
+ * names the function `v`, so a cell whose value is an anonymous function or class would show
+ * `[Function: tsLastExpr]`; `(0, …)` is not an anonymous function definition, so it stays
+ * anonymous, as the same expression printed in one file.
+ */
+function unnamed(factory: ts.NodeFactory, expression: ts.Expression): ts.Expression {
+  let inner = expression;
+  // Parentheses and type assertions are gone from the emitted JavaScript: `(() => 1) as F` is named too.
+  while (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isTypeAssertionExpression(inner) || ts.isNonNullExpression(inner)) inner = inner.expression;
+  const anonymous = ts.isArrowFunction(inner) || ((ts.isFunctionExpression(inner) || ts.isClassExpression(inner)) && inner.name === undefined);
+  return anonymous ? factory.createParenthesizedExpression(factory.createComma(factory.createNumericLiteral(0), expression)) : expression;
+}
+
 /** `statements` with the last expression statement (before any `export { … }`) stored as the cell's value. */
 function withValueExport(factory: ts.NodeFactory, statements: ts.NodeArray<ts.Statement>, valueName: string, onValue: () => void): ts.Statement[] {
   const result = [...statements];
@@ -96,7 +110,7 @@ function withValueExport(factory: ts.NodeFactory, statements: ts.NodeArray<ts.St
     const statement = result[i] as ts.Statement;
     if (ts.isExportDeclaration(statement)) continue;
     if (!ts.isExpressionStatement(statement)) break;
-    const value = factory.createVariableDeclaration(valueName, undefined, undefined, statement.expression);
+    const value = factory.createVariableDeclaration(valueName, undefined, undefined, unnamed(factory, statement.expression));
     result[i] = factory.createVariableStatement([factory.createModifier(ts.SyntaxKind.ExportKeyword)], factory.createVariableDeclarationList([value], ts.NodeFlags.Const));
     onValue();
     break;

@@ -22,3 +22,9 @@ new Point(3, 4);
 [new Point(0, 0), null, undefined, "s", 1.5];
 // %% value
 new Promise(() => {});
+// %% value
+(x) => x * 2;
+// %% value
+(function () {});
+// %% value
+(class {});
