@@ -5,7 +5,7 @@
  * `src/cell-api/`, which re-exports these.
  */
 import { randomBytes } from "node:crypto";
-import { inspect } from "node:util";
+import { inspect, types } from "node:util";
 import type { DisplayOptions, Magic, MimeBundle } from "../magic/types";
 import { currentScope } from "./output";
 import { log } from "../common/log";
@@ -19,30 +19,50 @@ export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
  */
 const ASYNC_HOOK_SYMBOLS: ReadonlySet<string> = new Set(["async_id_symbol", "trigger_async_id_symbol", "kResourceStore", "destroyed"]);
 
+/** How many objects {@link hideAsyncHookProperties} looks into, at most (a value may be huge). */
+const HIDE_VISIT_LIMIT = 1000;
+
 /**
- * Hides Node's internal async-hook properties of the promises in `value` (itself, or one level
- * inside an array or a plain object) from `util.inspect`, by making them non-enumerable: Node
+ * Hides Node's internal async-hook properties of the promises in `value` (itself, and those
+ * inside it down to `depth`, as far as `util.inspect` shows) by making them non-enumerable: Node
  * reads them by key, so nothing else changes. A promise then shows as `Promise { <pending> }` or
- * `Promise { 42 }`, as Node's REPL prints it.
+ * `Promise { 42 }`, as Node's REPL prints it. Nothing of the value's own code runs: proxies are
+ * left alone (their traps are the cell's code) and getters are not called, as `util.inspect` does.
  */
-function hideAsyncHookProperties(value: unknown): void {
-  const hide = (item: unknown): void => {
-    if (!(item instanceof Promise)) return;
-    for (const symbol of Object.getOwnPropertySymbols(item)) {
-      const descriptor = Object.getOwnPropertyDescriptor(item, symbol);
-      if (descriptor?.enumerable === true && descriptor.configurable === true && ASYNC_HOOK_SYMBOLS.has(symbol.description ?? "")) {
-        Object.defineProperty(item, symbol, { ...descriptor, enumerable: false });
+function hideAsyncHookProperties(value: unknown, depth: number): void {
+  const seen = new Set<object>();
+  const visit = (item: unknown, level: number): void => {
+    if (item === null || typeof item !== "object" || types.isProxy(item) || seen.has(item) || seen.size >= HIDE_VISIT_LIMIT) return;
+    seen.add(item);
+    if (types.isPromise(item)) {
+      for (const symbol of Object.getOwnPropertySymbols(item)) {
+        const descriptor = Object.getOwnPropertyDescriptor(item, symbol);
+        if (descriptor?.enumerable === true && descriptor.configurable === true && ASYNC_HOOK_SYMBOLS.has(symbol.description ?? "")) {
+          Object.defineProperty(item, symbol, { ...descriptor, enumerable: false });
+        }
       }
+      return;
+    }
+    if (level >= depth || types.isTypedArray(item) || types.isArrayBuffer(item)) return;
+    const keys = Array.isArray(item) ? Array.from({ length: Math.min(item.length, 100) }, (_, i) => i) : Object.keys(item).slice(0, 100);
+    for (const key of keys) {
+      const descriptor = Object.getOwnPropertyDescriptor(item, key);
+      if (descriptor !== undefined && "value" in descriptor) visit(descriptor.value, level + 1);
+    }
+    // The built-in iterators: a subclass's own `values` is the cell's code.
+    const entries = types.isMap(item) ? Map.prototype.values.call(item) : types.isSet(item) ? Set.prototype.values.call(item) : undefined;
+    let taken = 0;
+    for (const entry of entries ?? []) {
+      if (taken++ === 100) break;
+      visit(entry, level + 1);
     }
   };
-  hide(value);
-  if (Array.isArray(value)) value.slice(0, 100).forEach(hide);
-  else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) Object.values(value).slice(0, 100).forEach(hide);
+  visit(value, 0);
 }
 
 /** `util.inspect` as the kernel shows values: no colour, Node's internal promise properties hidden. */
 function inspectValue(value: unknown, depth: number): string {
-  hideAsyncHookProperties(value);
+  hideAsyncHookProperties(value, depth);
   return inspect(value, { colors: false, depth, maxArrayLength: 100 });
 }
 
@@ -53,6 +73,8 @@ export function plainText(value: unknown): string {
 
 /** The MIME bundle for a value: its own bundle when it has one, plus `text/plain`. */
 export function toMimeBundle(value: unknown): Record<string, unknown> {
+  // A proxy shows as its target, as in Node's REPL, without running its traps.
+  if (types.isProxy(value)) return { "text/plain": inspectValue(value, 4) };
   const render = (value as { [JUPYTER_DISPLAY]?: unknown } | null | undefined)?.[JUPYTER_DISPLAY];
   if (typeof render === "function") {
     const bundle = (render as () => unknown).call(value);

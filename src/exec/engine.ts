@@ -294,7 +294,13 @@ export class Engine {
         // A package the notebook's directory lacks but tunelab ships (TensorFlow.js, ...): tunelab's
         // own copy, which is also the one %%tune trains with.
         if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" || id.startsWith(".") || path.isAbsolute(id)) throw error;
-        return require(id);
+        try {
+          return require(id);
+        } catch (ownError) {
+          // Not there either: the notebook's error (its require stack is the notebook's folder, not the kernel's modules).
+          if ((ownError as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") throw error;
+          throw ownError;
+        }
       }
     };
     return Object.assign(cellRequire, { resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions }) as NodeJS.Require;

@@ -54,6 +54,14 @@ export function errorOutcome(error: unknown, signal: AbortSignal): ErrorOutcome 
   return { status: "error", ename: "Error", evalue: String(error), traceback: [String(error)] };
 }
 
+/** Never aborted: for errors that did not come from a running cell's interrupt. */
+const NOT_INTERRUPTED = new AbortController().signal;
+
+/** The outcome of a cell whose value could not be shown: code of the value's own (its display method, an `inspect.custom`) threw `error`. */
+export function displayFailureOutcome(error: unknown): ErrorOutcome {
+  return errorOutcome(error, NOT_INTERRUPTED);
+}
+
 /** The `error` content of a failed outcome (also spread into an error reply). */
 export function errorContent(outcome: ErrorOutcome): ErrorContent {
   return { ename: outcome.ename, evalue: outcome.evalue, traceback: [...outcome.traceback] };

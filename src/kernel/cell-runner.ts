@@ -12,7 +12,7 @@ import { setMagicRegistrar, toMimeBundle } from "../exec/display";
 import type { Magic, MagicContext, MagicRegistry, OutputSink } from "../magic";
 import { forwardOutput } from "../magic/context";
 import { SharedSlot } from "./bridge";
-import { errorContent, errorOutcome, INTERRUPTED_OUTCOME, InterruptError, unwrap } from "./cell-errors";
+import { displayFailureOutcome, errorContent, errorOutcome, INTERRUPTED_OUTCOME, InterruptError, unwrap } from "./cell-errors";
 import { log } from "../common/log";
 import type { Content } from "./messages";
 
@@ -206,8 +206,13 @@ export class CellRunner {
     const results: Content = {};
     for (const [name, expression] of Object.entries(expressions)) {
       const outcome = await this.engine.run(expression);
-      results[name] =
-        outcome.status === "ok" ? { status: "ok", data: toMimeBundle(outcome.value), metadata: {} } : { status: "error", ...errorContent(outcome) };
+      let result: Content;
+      try {
+        result = outcome.status === "ok" ? { status: "ok", data: toMimeBundle(outcome.value), metadata: {} } : { status: "error", ...errorContent(outcome) };
+      } catch (error) {
+        result = { status: "error", ...errorContent(displayFailureOutcome(error)) };
+      }
+      results[name] = result;
     }
     return results;
   }

@@ -12,7 +12,7 @@ import { codeCacheDir, prefetchCompilerCaches } from "../exec/code-cache";
 import { CellScope, installOutputRouting } from "../exec/output";
 import { toMimeBundle } from "../exec/display";
 import { createSharedState, LEFTOVER_WORK, SharedSlot, TRANSPORT_REQUESTS, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
-import { errorContent, handlerFailureContent, reportStray } from "./cell-errors";
+import { displayFailureOutcome, errorContent, handlerFailureContent, reportStray } from "./cell-errors";
 import { CellRunner } from "./cell-runner";
 import { createCellSink, StdinRequests } from "./cell-sink";
 import { History } from "./history";
@@ -297,12 +297,22 @@ export class Kernel {
     });
     // Every execute_request the worker forwards has its number; 0 (never an execution) otherwise.
     const execution = this.executions.get(parent.msg_id) ?? 0;
-    const { outcome, payload } = await this.cells.run(code, new CellScope(count, sink), execution);
+    const ran = await this.cells.run(code, new CellScope(count, sink), execution);
     sink.flush();
+    const { payload } = ran;
+    let outcome = ran.outcome;
+    let data: Record<string, unknown> | undefined;
+    if (outcome.status === "ok" && outcome.hasValue && !silent) {
+      try {
+        data = toMimeBundle(outcome.value);
+      } catch (error) {
+        // The value's own display code (a Jupyter.display method, an inspect.custom) threw: the cell fails with that error.
+        outcome = displayFailureOutcome(error);
+      }
+    }
 
     if (outcome.status === "ok") {
-      if (outcome.hasValue && !silent) {
-        const data = toMimeBundle(outcome.value);
+      if (data !== undefined) {
         if (historyEntry) historyEntry.output = String(data["text/plain"] ?? "");
         this.publish("execute_result", { execution_count: count, data, metadata: {} }, parent);
       }

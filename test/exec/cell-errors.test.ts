@@ -30,3 +30,11 @@ test("an Error whose stack, message or name cannot be read, and values String re
   assert.ok(hostile.evalue.length > 0);
   assert.equal((await engine.run("1 + 1")).status, "ok", "the engine goes on");
 });
+
+test("require of a package neither the notebook's folder nor tunelab has fails with the notebook's error, not the kernel's module chain", async () => {
+  const engine = newEngine("typescript");
+  const missing = failure(await engine.run('require("no-such-package-anywhere")'));
+  assert.match(missing.evalue, /^Cannot find module 'no-such-package-anywhere'\nRequire stack:\n- .*cell\.js$/);
+  assert.doesNotMatch(missing.evalue, /dist\/src|engine\.js|kernel/);
+  assert.equal((await engine.run('typeof require("seedrandom")')).status, "ok", "a package tunelab ships still loads from its copy");
+});

@@ -3,8 +3,9 @@
  * interrupts of a synchronous busy `%%tune --objective`, of batches slower than the grace period,
  * of a `%%tune --model` search mid-epoch of slow TensorFlow.js batches, and of a runaway timer left by a finished cell (the next cell runs within 5 s, state and
  * process kept), and forged, unsigned, replayed, truncated and 300 MB messages on shell, control
- * and stdin (nothing executed, memory bounded, the kernel keeps answering), and hostile cells and
- * request contents (each fails clearly, the kernel keeps answering).
+ * and stdin (nothing executed, memory bounded, the kernel keeps answering), hostile cells and
+ * request contents (each fails clearly, the kernel keeps answering), and values hostile to being
+ * shown (their own code does not run; a display method that throws fails the cell, shown as such).
  */
 import { scenarioTests } from "./helpers";
 
@@ -19,7 +20,7 @@ const GROUPS: Record<string, readonly string[]> = {
   // The default TUNELAB_MAX_MESSAGE_BYTES (64 MiB): a 300 MB message is over it.
   "hostile wire input": ["hostile_messages_on_every_channel"],
   // The most hostile cells of test/hostile's fuzzing, and hostile execute_request contents, in one kernel.
-  "hostile cells": ["hostile_cells_through_the_kernel"],
+  "hostile cells": ["hostile_cells_through_the_kernel", "hostile_values_shown_as_results"],
 };
 
 scenarioTests("kernel trust", "trust_scenarios.py", GROUPS, { timeoutMs: 300_000 });

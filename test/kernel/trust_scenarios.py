@@ -289,5 +289,37 @@ def hostile_cells_through_the_kernel(k):
     check(k.km.is_alive() and kernel_pid(k) == pid, "the kernel process died or was replaced")
 
 
+@scenario
+def hostile_values_shown_as_results(k):
+    """A cell's value is shown without running its code (proxies as their target, getters as
+    [Getter]); when the value's own display code throws, the cell fails with that error, shown
+    like any other; user_expressions the same. The kernel keeps answering."""
+    pid = kernel_pid(k)
+    trap = "() => { throw new Error('trap') }"
+    shown = {
+        f"new Proxy({{ a: 1 }}, {{ get: {trap}, getPrototypeOf: {trap}, ownKeys: {trap} }})": "{ a: 1 }",
+        f"[new Proxy([1, 2], {{ get: {trap} }})]": "[ [ 1, 2 ] ]",
+        "const r = Proxy.revocable({}, {}); r.revoke(); r.proxy": "<Revoked Proxy>",
+        "({ get boom(): number { throw new Error('getter') }, ok: 1 })": "{ boom: [Getter], ok: 1 }",
+    }
+    for cell, text in shown.items():
+        value = k.value(cell)
+        check(value == text, f"{cell!r}: {value!r}")
+    for cell, message in (("({ [Symbol.for('Jupyter.display')]() { throw new Error('display bug') } })", "display bug"),
+                          ("({ [require('node:util').inspect.custom]() { throw new Error('inspect bug') } })", "inspect bug")):
+        content, outputs, _ = k.execute(cell)
+        check(content["status"] == "error" and content["evalue"] == message, f"{cell!r}: {content}")
+        errors = [m for m in outputs if m["msg_type"] == "error"]
+        check(len(errors) == 1 and errors[0]["content"]["evalue"] == message, f"{cell!r}: the error is not shown: {types(outputs)}")
+        check(not any(m["msg_type"] == "execute_result" for m in outputs), f"{cell!r}: a result besides the error")
+    k.execute("const badDisplay = { [Symbol.for('Jupyter.display')]() { throw new Error('display bug') } };")
+    content, _, _ = k.execute("1", user_expressions={"bad": "badDisplay", "good": "6 * 7"})
+    expressions = content.get("user_expressions", {})
+    check(content["status"] == "ok" and expressions.get("bad", {}).get("status") == "error" and expressions["bad"].get("evalue") == "display bug", f"user_expressions: {content}")
+    check(expressions.get("good", {}).get("data", {}).get("text/plain") == "42", f"user_expressions: {content}")
+    check(k.value("6 * 7") == "42", "the kernel does not run cells any more")
+    check(k.km.is_alive() and kernel_pid(k) == pid, "the kernel process died or was replaced")
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
