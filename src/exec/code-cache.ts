@@ -179,7 +179,7 @@ export function prefetchCodeCache(id: string, cacheDir: string): Promise<void> {
  * pool); the kernel loads the compiler then, so that none of it is read again on the main thread.
  * Calling it again returns promises of the same reads.
  */
-export function prefetchCompilerCaches(cacheDir: string): Promise<unknown> {
+export function prefetchCompilerCaches(cacheDir: string): Promise<void> {
   let treePack: Promise<void>;
   try {
     treePack = readAheadFile(syntaxTreePackFile(cacheDir));
@@ -187,7 +187,11 @@ export function prefetchCompilerCaches(cacheDir: string): Promise<unknown> {
     // No compiler to name the pack after: the kernel reports that when it loads the compiler.
     treePack = Promise.resolve();
   }
-  return Promise.all([prefetchCodeCache(COMPILER_MODULE, cacheDir), treePack]);
+  // Never rejects: whatever went wrong, the kernel then reads the files itself.
+  return Promise.all([prefetchCodeCache(COMPILER_MODULE, cacheDir), treePack]).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /** Length of the SHA-1 digest that ends a cache file written by {@link withTrailingSha1}. */
@@ -217,8 +221,8 @@ const filesReadAhead = new Map<string, ReadAheadFile>();
 
 /**
  * Starts reading `file`, written by {@link withTrailingSha1} (another cache of the kernel: the
- * syntax tree pack), on libuv's thread pool, and checks its digest once read (5 MB: a few ms of
- * the main thread, which is waiting for the compiler's files then); {@link takeReadAhead} gives
+ * syntax tree pack), on libuv's thread pool, and checks its digest once read (a few MB: a few ms
+ * of the main thread, which is waiting for the compiler's files then); {@link takeReadAhead} gives
  * what was read. Resolves when that is done; a missing file is not an error. Calling it again for
  * the same file returns the same promise.
  */

@@ -57,7 +57,11 @@ function hideAsyncHookProperties(value: unknown, depth: number): void {
       visit(entry, level + 1);
     }
   };
-  visit(value, 0);
+  try {
+    visit(value, 0);
+  } catch {
+    // Only cosmetic: an exotic object (a module namespace's binding not yet initialized) is shown as it is.
+  }
 }
 
 /** `util.inspect` as the kernel shows values: no colour, Node's internal promise properties hidden. */

@@ -184,8 +184,9 @@ export class Kernel {
       guardProcessExit();
       // Load the compiler while the transport thread binds the sockets (kernel_info is answered
       // there), once its files and the syntax tree pack are read (on the thread pool; `tunelab
-      // kernel` starts the reads first thing); requests for this thread wait in the queue meanwhile. The magics that load
-      // the tuning engine come after, when the first cells have had their turn.
+      // kernel` starts the reads first thing); requests for this thread wait in the queue
+      // meanwhile. The magics that load the tuning engine come after, when the first cells have
+      // had their turn.
       void prefetchCompilerCaches(codeCacheDir()).then(() => {
         void this.cells.engine;
         setImmediate(() => void this.cells.magics);
