@@ -144,7 +144,8 @@ export class CellCompiler {
     const checker = files.program.getTypeChecker();
     this.program.docComments.attachDocComments(checker, files.cell, position + MODULE_PREFIX.length);
     const info = ts.getQuickInfoAtPosition(files.cell, checker, NO_CANCELLATION, position + MODULE_PREFIX.length);
-    if (info?.textSpan !== undefined) info.textSpan.start -= MODULE_PREFIX.length;
+    if (info === undefined || isUnresolvedName(info, files.cell, checker)) return undefined;
+    info.textSpan.start -= MODULE_PREFIX.length;
     return info;
   }
 
@@ -342,4 +343,18 @@ function completionOfName(entries: readonly ts.CompletionEntry[], name: ts.Ident
     .filter((entry) => entry.matches)
     .sort((a, b) => a.key.localeCompare(b.key) || a.index - b.index);
   return { start: name.getStart(file) - MODULE_PREFIX.length, end: name.end - MODULE_PREFIX.length, candidates: ranked.map((entry) => entry.name) };
+}
+
+/**
+ * Whether `info` is the compiler's answer for a name that means nothing here (a name no cell
+ * declared: it shows `any`, with no kind): inspection then finds nothing, as IPython says of an
+ * unknown name. A property of an `any` value is not such a name (it may exist when the cell runs).
+ */
+function isUnresolvedName(info: ts.QuickInfo, file: ts.SourceFile, checker: ts.TypeChecker): boolean {
+  if (info.kind !== ts.ScriptElementKind.unknown) return false;
+  const token = ts.findPrecedingToken(info.textSpan.start + info.textSpan.length, file);
+  if (token === undefined || !ts.isIdentifier(token)) return false;
+  const parent = token.parent;
+  if ((ts.isPropertyAccessExpression(parent) && parent.name === token) || (ts.isQualifiedName(parent) && parent.right === token)) return false;
+  return checker.getSymbolAtLocation(token) === undefined;
 }

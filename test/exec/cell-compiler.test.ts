@@ -81,6 +81,15 @@ test("inspection shows the documentation of library declarations parsed without 
   assert.match(engine.inspect("console.log", "console.log".length) ?? "", /\(method\) Console\.log/);
 });
 
+test("inspecting a name no cell declared finds nothing (it is not shown as any); a property of an any value still shows", async () => {
+  const engine = newEngine("typescript");
+  valueOf(await engine.run("const loose: any = { foo: 1 }; let later;"));
+  assert.equal(engine.inspect("nothingHere", 4), undefined);
+  assert.equal(engine.inspect("time", 2), undefined, "a magic's name: `time?` then shows the magic's help");
+  assert.match(engine.inspect("loose.foo", "loose.foo".length) ?? "", /any/);
+  assert.match(engine.inspect("later", 2) ?? "", /let later: any/);
+});
+
 test("inspection shows the documentation of a Node API, in both kernels", async () => {
   for (const [language, cell] of [["typescript", "import * as fs from 'node:fs';"], ["javascript", "const fs = require('node:fs');"]] as const) {
     const engine = newEngine(language);
