@@ -16,6 +16,7 @@ import ts = require("@tslab/typescript-for-tslab");
 import type * as TslabConverter from "tslab/dist/converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { CellCompiler, type CellDiagnostic, type CompiledCell } from "./cell-compiler";
+import { CellPathWarmUp } from "./cell-path-warm-up";
 import { createTslabCompat, toMimeBundle } from "./display";
 // The cell globals set below, typed from their declaration (test/cell-api checks the two agree).
 import * as tunelabModule from "../cell-api/globals";
@@ -63,6 +64,8 @@ export class Engine {
   private cellNumber = 0;
   /** Recent conversions by declarations + code, oldest first (an LRU). */
   private readonly conversions = new Map<string, CompiledCell>();
+  /** Compiling small cells while the kernel is idle after it starts (cell-path-warm-up.ts). */
+  private readonly cellPathWarmUp = new CellPathWarmUp((code) => this.compiler.convert(this.prevDecl, code).diagnostics.length === 0);
 
   /**
    * @param language TypeScript or JavaScript
@@ -220,6 +223,19 @@ export class Engine {
     const typed = code.slice(info.start, cursor);
     const exact = info.candidates.filter((name) => name.startsWith(typed));
     return { start: info.start, end: info.end, matches: exact.length > 0 ? exact : info.candidates };
+  }
+
+  /**
+   * Warms the compiler's per-cell path while `idle()` holds (cell-path-warm-up.ts): the notebook
+   * is unchanged. Resolves when it stopped; call it again when idle again, until it is done.
+   */
+  warmUpCellPath(idle: () => boolean): Promise<void> {
+    return this.cellPathWarmUp.continueWhile(idle);
+  }
+
+  /** How many cells the warm-up of {@link warmUpCellPath} compiled so far (without errors). */
+  get warmUpCellsCompiled(): number {
+    return this.cellPathWarmUp.compiled;
   }
 
   /** The documentation of the symbol at `cursor`, or `undefined` when there is none. */

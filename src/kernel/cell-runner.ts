@@ -89,6 +89,14 @@ export class CellRunner {
   }
 
   /**
+   * Warms the compiler's per-cell path while `idle()` holds, once the engine exists (see
+   * Engine.warmUpCellPath); resolves when it stopped.
+   */
+  warmUpCellPath(idle: () => boolean): Promise<void> {
+    return this.engineInstance?.warmUpCellPath(idle) ?? Promise.resolve();
+  }
+
+  /**
    * The magics cells can use: the builtins, `%%tune`, and those cells register. The magic system
    * is loaded on first use, after the compiler (the kernel loads it once the compiler is ready), so
    * that a first cell without magics does not wait for it; `%%tune` loads the tuning engine,

@@ -189,7 +189,10 @@ export class Kernel {
       // had their turn.
       void prefetchCompilerCaches(codeCacheDir()).then(() => {
         void this.cells.engine;
-        setImmediate(() => void this.cells.magics);
+        setImmediate(() => {
+          void this.cells.magics;
+          this.warmUpCellPathWhileIdle();
+        });
       });
     });
   }
@@ -216,6 +219,12 @@ export class Kernel {
       if (this.queue.length === 0) this.aborting = false;
     }
     this.draining = false;
+    this.warmUpCellPathWhileIdle();
+  }
+
+  /** Lets the engine warm its per-cell path (cell-path-warm-up.ts) until a request comes. */
+  private warmUpCellPathWhileIdle(): void {
+    void this.cells.warmUpCellPath(() => this.queue.length === 0 && !this.draining && !this.closing);
   }
 
   /** Looks the message type up in the handler table and runs its handler, between busy and idle. */
