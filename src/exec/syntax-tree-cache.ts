@@ -15,10 +15,10 @@
  * and whether documentation comments were dropped (doc-comments.ts) are those it was encoded with.
  *
  * `tunelab kernel` reads the pack ahead on libuv's thread pool, and checks its digest, before it
- * loads the compiler (`readAheadFile`). Trees parsed because the pack lacked them are parsed again and encoded after
- * the cell, one file per turn of the event loop ({@link SyntaxTreeCache.saveBetweenTurns}; `tunelab
- * warm-up` does it at once), and written with the pack's other entries that still match their
- * files. Any failure to read or write the pack only costs the time it would have saved.
+ * loads the compiler (`readAheadFile`). Trees parsed because the pack lacked them are parsed again
+ * and encoded after the cell, one file per turn of the event loop
+ * ({@link SyntaxTreeCache.saveBetweenTurns}; `tunelab warm-up` does it at once), and written with
+ * the pack's other entries that still match their files. Any failure to read or write the pack only costs the time it would have saved.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import ts = require("@tslab/typescript-for-tslab");
