@@ -31,6 +31,22 @@ def execute(kc, code, pause=0):
     return {"status": reply["content"]["status"], "outputs": outputs, "errors": errors}
 `;
 
+/**
+ * Python: starts the tunelab kernel with its stderr (the kernel's log) in the open file `log`, and
+ * a client ready to talk to it; returns both (for tests that read the log afterwards).
+ */
+export const PYTHON_LOGGED_KERNEL = String.raw`
+from jupyter_client import KernelManager
+
+def start_logged_kernel(log):
+    km = KernelManager(kernel_name="tunelab")
+    km.start_kernel(stderr=log)
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    return km, kc
+`;
+
 /** A temporary JUPYTER_DATA_DIR with the tunelab kernelspecs installed. */
 export function temporaryKernelspecs(): { readonly dataDir: string; readonly env: NodeJS.ProcessEnv; cleanup(): void } {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tunelab-jupyter-"));

@@ -9,20 +9,16 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { PYTHON, PYTHON_EXECUTE, run, temporaryKernelspecs } from "./helpers";
+import { PYTHON, PYTHON_EXECUTE, PYTHON_LOGGED_KERNEL, run, temporaryKernelspecs } from "./helpers";
 
 const CLIENT = String.raw`
 import json, sys, time
-from jupyter_client import KernelManager
 
 ${PYTHON_EXECUTE}
+${PYTHON_LOGGED_KERNEL}
 
 with open(sys.argv[1], "w") as log:
-    km = KernelManager(kernel_name="tunelab")
-    km.start_kernel(stderr=log)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=120)
+    km, kc = start_logged_kernel(log)
     cells = [execute(kc, code, 0.05) for code in json.loads(sys.argv[2])]
     msg_id = kc.complete("pt.", 3)
     while True:
