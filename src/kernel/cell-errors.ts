@@ -3,6 +3,7 @@
  * `traceback`, as in the `error` iopub message and the error `execute_reply`), and where errors
  * nobody caught are shown.
  */
+import { toMimeBundle } from "../exec/display";
 import { INTERRUPTED } from "../exec/guard";
 import { INTERRUPTED_OUTCOME, type RunOutcome } from "../exec/outcome";
 import { currentScope } from "../exec/output";
@@ -57,9 +58,16 @@ export function errorOutcome(error: unknown, signal: AbortSignal): ErrorOutcome 
 /** Never aborted: for errors that did not come from a running cell's interrupt. */
 const NOT_INTERRUPTED = new AbortController().signal;
 
-/** The outcome of a cell whose value could not be shown: code of the value's own (its display method, an `inspect.custom`) threw `error`. */
-export function displayFailureOutcome(error: unknown): ErrorOutcome {
-  return errorOutcome(error, NOT_INTERRUPTED);
+/**
+ * How a cell's value shows: its MIME bundle, or, when code of the value's own (its
+ * `Jupyter.display` method, an `inspect.custom`) threw, the outcome of a cell that failed with that error.
+ */
+export function shownValue(value: unknown): { readonly data: Record<string, unknown> } | { readonly failure: ErrorOutcome } {
+  try {
+    return { data: toMimeBundle(value) };
+  } catch (error) {
+    return { failure: errorOutcome(error, NOT_INTERRUPTED) };
+  }
 }
 
 /** The `error` content of a failed outcome (also spread into an error reply). */

@@ -8,11 +8,11 @@ import { codeCacheDir, COMPILER_MODULE, loadWithCodeCache } from "../exec/code-c
 import { guardFunction, INTERRUPTED, unguardedSetImmediate, setCallbackInterruptedListener, setForcedInterruptProbe, setSigintSeenListener, shareGuardedFlag, takePendingSigint } from "../exec/guard";
 import type { RunOutcome } from "../exec/outcome";
 import { CellScope, currentScope, runInScope } from "../exec/output";
-import { setMagicRegistrar, toMimeBundle } from "../exec/display";
+import { setMagicRegistrar } from "../exec/display";
 import type { Magic, MagicContext, MagicRegistry, OutputSink } from "../magic";
 import { forwardOutput } from "../magic/context";
 import { SharedSlot } from "./bridge";
-import { displayFailureOutcome, errorContent, errorOutcome, INTERRUPTED_OUTCOME, InterruptError, unwrap } from "./cell-errors";
+import { errorContent, errorOutcome, INTERRUPTED_OUTCOME, InterruptError, shownValue, unwrap } from "./cell-errors";
 import { log } from "../common/log";
 import type { Content } from "./messages";
 
@@ -214,13 +214,8 @@ export class CellRunner {
     const results: Content = {};
     for (const [name, expression] of Object.entries(expressions)) {
       const outcome = await this.engine.run(expression);
-      let result: Content;
-      try {
-        result = outcome.status === "ok" ? { status: "ok", data: toMimeBundle(outcome.value), metadata: {} } : { status: "error", ...errorContent(outcome) };
-      } catch (error) {
-        result = { status: "error", ...errorContent(displayFailureOutcome(error)) };
-      }
-      results[name] = result;
+      const shown = outcome.status === "ok" ? shownValue(outcome.value) : { failure: outcome };
+      results[name] = "data" in shown ? { status: "ok", data: shown.data, metadata: {} } : { status: "error", ...errorContent(shown.failure) };
     }
     return results;
   }

@@ -10,9 +10,8 @@ import * as path from "node:path";
 import type { Language } from "../exec/engine";
 import { codeCacheDir, prefetchCompilerCaches } from "../exec/code-cache";
 import { CellScope, installOutputRouting } from "../exec/output";
-import { toMimeBundle } from "../exec/display";
 import { createSharedState, LEFTOVER_WORK, SharedSlot, TRANSPORT_REQUESTS, type MainCommand, type TransportOptions, type TransportRequest, type WorkerEvent } from "./bridge";
-import { displayFailureOutcome, errorContent, handlerFailureContent, reportStray } from "./cell-errors";
+import { errorContent, handlerFailureContent, reportStray, shownValue } from "./cell-errors";
 import { CellRunner } from "./cell-runner";
 import { createCellSink, StdinRequests } from "./cell-sink";
 import { History } from "./history";
@@ -313,12 +312,10 @@ export class Kernel {
     let outcome = ran.outcome;
     let data: Record<string, unknown> | undefined;
     if (outcome.status === "ok" && outcome.hasValue && !silent) {
-      try {
-        data = toMimeBundle(outcome.value);
-      } catch (error) {
-        // The value's own display code (a Jupyter.display method, an inspect.custom) threw: the cell fails with that error.
-        outcome = displayFailureOutcome(error);
-      }
+      // The value's own display code may throw: the cell then fails with that error.
+      const shown = shownValue(outcome.value);
+      if ("data" in shown) data = shown.data;
+      else outcome = shown.failure;
     }
 
     if (outcome.status === "ok") {
